@@ -1,0 +1,45 @@
+import ArgumentParser
+import Foundation
+import Hummingbird
+import Logging
+import Metrics
+import Prometheus
+import Store
+
+/// `gateway` serves the HTTP API; `gateway migrate` brings the database schema up to date.
+@main
+struct GatewayCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "gateway",
+        abstract: "The order platform's HTTP API gateway.",
+        subcommands: [Serve.self, Migrate.self],
+        defaultSubcommand: Serve.self
+    )
+
+    struct Serve: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Serve the HTTP API (the default).")
+
+        func run() async throws {
+            let configuration = await loadConfiguration(GatewayConfiguration.init)
+            configuration.platform.bootstrapLogging()
+            let registry = PrometheusCollectorRegistry()
+            MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: registry))
+            await exitOnStartupFailure {
+                let app = try await buildApplication(configuration, metrics: registry)
+                try await app.runService()
+            }
+        }
+    }
+
+    struct Migrate: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Apply the database migrations this build ships, then exit.")
+
+        func run() async throws {
+            let configuration = await loadConfiguration(PlatformConfiguration.init)
+            configuration.bootstrapLogging()
+            await exitOnStartupFailure {
+                try await runMigrations(configuration)
+            }
+        }
+    }
+}

@@ -1,0 +1,50 @@
+import Hummingbird
+import Logging
+import PostgresNIO
+import Prometheus
+import ServiceHTTP
+import Store
+
+/// Builds a worker process: its store clients as services and its monitoring endpoints.
+func buildApplication(
+    _ configuration: WorkerConfiguration,
+    metrics: PrometheusCollectorRegistry = PrometheusCollectorRegistry()
+) async throws -> some ApplicationProtocol {
+    var logger = Logger(label: "worker")
+    logger.logLevel = configuration.platform.logLevel
+    let postgres = PostgresClient(configuration: configuration.platform.postgres, backgroundLogger: logger)
+    let redis = RedisClient(configuration: configuration.platform.redis, logger: logger)
+    let migrator = Migrator(client: postgres, migrations: try Migration.bundled(), logger: logger)
+
+    let router = buildRouter(
+        configuration,
+        health: StoreHealth(postgres: postgres, redis: redis),
+        metrics: metrics
+    )
+    var app = Application(
+        router: router,
+        configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "order-platform-worker"),
+        services: [postgres, redis],
+        logger: logger
+    )
+    app.beforeServerStarts {
+        try await migrator.requireCurrentSchema()
+    }
+    return app
+}
+
+/// The worker's HTTP surface: health and metrics only.
+func buildRouter(
+    _ configuration: WorkerConfiguration,
+    health: StoreHealth,
+    metrics: PrometheusCollectorRegistry
+) -> Router<BasicRequestContext> {
+    let router = Router()
+    router.addMiddleware {
+        RequestIDMiddleware()
+        ProblemMiddleware()
+    }
+    HealthController(health: health, timeZone: configuration.platform.timeZone, service: "worker").addRoutes(to: router)
+    MetricsController(registry: metrics).addRoutes(to: router)
+    return router
+}

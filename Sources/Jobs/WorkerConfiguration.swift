@@ -1,0 +1,18 @@
+import Store
+
+/// The worker's own settings, on top of what it shares with the gateway.
+struct WorkerConfiguration: Sendable {
+    var platform: PlatformConfiguration
+    /// Address of the worker's health and metrics endpoints.
+    var host: String
+    var port: Int
+    /// Jobs applied at once by this process.
+    var concurrency: Int
+
+    init(settings: Settings) throws(ConfigurationError) {
+        platform = try PlatformConfiguration(settings: settings)
+        host = settings.string("WORKER_HOST", default: "127.0.0.1")
+        port = try settings.int("WORKER_PORT", default: 9100, range: 0...65_535)
+        concurrency = try settings.int("CONCURRENCY", default: 16, range: 1...1024)
+    }
+}

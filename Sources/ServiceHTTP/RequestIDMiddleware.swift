@@ -1,0 +1,29 @@
+import HTTPTypes
+import Hummingbird
+
+extension HTTPField.Name {
+    public static let requestID = Self("X-Request-ID")!
+}
+
+/// Gives each request one id, echoed from `X-Request-ID` when the client sent a sane one,
+/// set on the response and carried by every log line of the request.
+public struct RequestIDMiddleware<Context: RequestContext>: RouterMiddleware {
+    public init() {}
+
+    public func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        var context = context
+        let id = request.headers[.requestID].flatMap(Self.sanitized) ?? context.id
+        context.logger[metadataKey: "hb.request.id"] = .string(id)
+        var response = try await next(request, context)
+        response.headers[.requestID] = id
+        return response
+    }
+
+    /// Accepts up to 128 visible ASCII characters, so a client cannot inject into headers or logs.
+    public static func sanitized(_ value: String) -> String? {
+        guard (1...128).contains(value.utf8.count),
+            value.utf8.allSatisfy({ (0x21...0x7E).contains($0) })
+        else { return nil }
+        return value
+    }
+}

@@ -1,0 +1,123 @@
+import Logging
+import NIOConcurrencyHelpers
+import NIOCore
+import NIOPosix
+import ServiceLifecycle
+
+/// Our Redis client: a small pool of pipelined connections over hiredis' parser.
+///
+/// Connections open lazily and are replaced after any failure, so the client heals by itself
+/// when Redis restarts. Blocking commands (`BLPOP`) must use ``withDedicatedConnection(_:)``.
+public final class RedisClient: Service, Sendable {
+    public let configuration: RedisConfiguration
+    let logger: Logger
+    let eventLoopGroup: any EventLoopGroup
+    private let slots: [RedisPoolSlot]
+    private let state = NIOLockedValueBox(State())
+
+    private struct State {
+        var next = 0
+        var isShutdown = false
+    }
+
+    public init(
+        configuration: RedisConfiguration,
+        eventLoopGroup: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton,
+        logger: Logger
+    ) {
+        self.configuration = configuration
+        self.eventLoopGroup = eventLoopGroup
+        self.logger = logger
+        self.slots = (0..<max(1, configuration.poolSize)).map { _ in RedisPoolSlot() }
+    }
+
+    /// Keeps the pool until graceful shutdown, then closes it (services that use Redis stop first).
+    public func run() async throws {
+        try? await gracefulShutdown()
+        await shutdown()
+    }
+
+    public func shutdown() async {
+        state.withLockedValue { $0.isShutdown = true }
+        for slot in slots { await slot.close() }
+    }
+
+    // MARK: Commands
+
+    /// Sends one command; an error reply is thrown as ``RedisError/Code/server``.
+    @discardableResult
+    public func send(
+        _ command: RedisCommand, timeout: TimeAmount? = nil, logger: Logger? = nil
+    ) async throws(RedisError) -> RESPValue {
+        let connection = try await connection()
+        do {
+            return try await connection.send(command, timeout: timeout)
+        } catch {
+            (logger ?? self.logger).debug(
+                "redis command failed",
+                metadata: ["redis.command": "\(command.name)", "redis.error": "\(String(reflecting: error))"]
+            )
+            throw error
+        }
+    }
+
+    public func send(_ name: String, _ arguments: any RESPArgument..., logger: Logger? = nil) async throws(RedisError) -> RESPValue {
+        try await send(RedisCommand(name, arguments), logger: logger)
+    }
+
+    /// Sends commands in one round trip; error replies are returned in place, not thrown.
+    public func pipeline(
+        _ commands: [RedisCommand], timeout: TimeAmount? = nil, logger: Logger? = nil
+    ) async throws(RedisError) -> [RESPValue] {
+        guard !commands.isEmpty else { return [] }
+        return try await connection().pipeline(commands, timeout: timeout)
+    }
+
+    /// Runs a script by SHA, loading it with `EVAL` if the server lost it (`NOSCRIPT`).
+    @discardableResult
+    public func run(
+        _ script: RedisScript, keys: [String], arguments: [any RESPArgument] = [], logger: Logger? = nil
+    ) async throws(RedisError) -> RESPValue {
+        let tail: [any RESPArgument] = [keys.count] + keys + arguments
+        do {
+            return try await send(RedisCommand("EVALSHA", [script.sha1] + tail), logger: logger)
+        } catch where error.serverErrorPrefix == "NOSCRIPT" {
+            return try await send(RedisCommand("EVAL", [script.source] + tail), logger: logger)
+        }
+    }
+
+    /// Gives `body` a connection of its own, for blocking commands; it is closed afterwards.
+    public func withDedicatedConnection<T: Sendable>(
+        _ body: (RedisConnection) async throws -> T
+    ) async throws -> T {
+        try checkOpen()
+        let connection = try await RedisConnection.connect(configuration, eventLoopGroup: eventLoopGroup)
+        do {
+            let result = try await body(connection)
+            await connection.close()
+            return result
+        } catch {
+            await connection.close()
+            throw error
+        }
+    }
+
+    // MARK: Pool
+
+    private func connection() async throws(RedisError) -> RedisConnection {
+        try checkOpen()
+        let index = state.withLockedValue { state in
+            defer { state.next &+= 1 }
+            return state.next % slots.count
+        }
+        let configuration = self.configuration
+        let group = self.eventLoopGroup
+        return try await slots[index].connection(eventLoop: group.next()) { () async throws(RedisError) in
+            try await RedisConnection.connect(configuration, eventLoopGroup: group)
+        }
+    }
+
+    private func checkOpen() throws(RedisError) {
+        if state.withLockedValue({ $0.isShutdown }) { throw RedisError(.shutdown, "client is shut down") }
+    }
+}

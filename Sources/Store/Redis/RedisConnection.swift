@@ -1,0 +1,94 @@
+import Logging
+import NIOConcurrencyHelpers
+import NIOCore
+import NIOPosix
+
+/// One TCP connection to Redis. Commands from any task are pipelined over it, replies matched in order.
+public final class RedisConnection: Sendable {
+    let channel: any Channel
+    let commandTimeout: TimeAmount
+
+    private init(channel: any Channel, commandTimeout: TimeAmount) {
+        self.channel = channel
+        self.commandTimeout = commandTimeout
+    }
+
+    public var isActive: Bool { channel.isActive }
+
+    /// Opens a connection, authenticates and selects the database.
+    public static func connect(
+        _ configuration: RedisConfiguration,
+        eventLoopGroup: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton
+    ) async throws(RedisError) -> RedisConnection {
+        let bootstrap = ClientBootstrap(group: eventLoopGroup)
+            .connectTimeout(configuration.connectTimeout)
+            .channelOption(.socketOption(.tcp_nodelay), value: 1)
+            .channelInitializer { channel in
+                channel.eventLoop.makeCompletedFuture {
+                    try channel.pipeline.syncOperations.addHandler(RedisChannelHandler())
+                }
+            }
+        let channel: any Channel
+        do {
+            channel = try await bootstrap.connect(host: configuration.host, port: configuration.port).get()
+        } catch {
+            throw RedisError(.connectionFailed, "\(configuration.host):\(configuration.port): \(error)")
+        }
+        let connection = RedisConnection(channel: channel, commandTimeout: configuration.commandTimeout)
+        do throws(RedisError) {
+            var setup: [RedisCommand] = []
+            if let password = configuration.password {
+                if let username = configuration.username {
+                    setup.append(RedisCommand("AUTH", username, password))
+                } else {
+                    setup.append(RedisCommand("AUTH", password))
+                }
+            }
+            if configuration.database != 0 { setup.append(RedisCommand("SELECT", configuration.database)) }
+            if !setup.isEmpty {
+                for reply in try await connection.pipeline(setup) {
+                    if case .error(let message) = reply { throw RedisError(.connectionFailed, message) }
+                }
+            }
+        } catch {
+            await connection.close()
+            throw error
+        }
+        return connection
+    }
+
+    /// Sends one command; an error reply is thrown as ``RedisError/Code/server``.
+    public func send(_ command: RedisCommand, timeout: TimeAmount? = nil) async throws(RedisError) -> RESPValue {
+        let reply = try await pipeline([command], timeout: timeout)[0]
+        if case .error(let message) = reply { throw RedisError(.server, message) }
+        return reply
+    }
+
+    /// Sends several commands in one write and returns their replies in order; error replies stay values.
+    public func pipeline(_ commands: [RedisCommand], timeout: TimeAmount? = nil) async throws(RedisError) -> [RESPValue] {
+        let eventLoop = channel.eventLoop
+        let promise = eventLoop.makePromise(of: [RESPValue].self)
+        let timedOut = NIOLockedValueBox(false)
+        let channel = self.channel
+        // On a timeout the reply stream is out of step with our queue, so the only safe move is to
+        // drop the connection; that fails this and every other waiting request.
+        let timer = eventLoop.scheduleTask(in: timeout ?? commandTimeout) {
+            timedOut.withLockedValue { $0 = true }
+            channel.close(promise: nil)
+        }
+        // Cancelled on the event loop that runs the timer, so a reply that arrived in time never races it.
+        promise.futureResult.whenComplete { _ in timer.cancel() }
+        channel.writeAndFlush(RedisRequest(commands: commands, promise: promise), promise: nil)
+        do {
+            return try await promise.futureResult.get()
+        } catch {
+            if timedOut.withLockedValue({ $0 }) { throw RedisError(.timeout, "no reply within the timeout") }
+            if let error = error as? RedisError { throw error }
+            throw RedisError(.connectionClosed, String(describing: error))
+        }
+    }
+
+    public func close() async {
+        try? await channel.close()
+    }
+}

@@ -1,0 +1,123 @@
+#!/usr/bin/env bash
+# Private Postgres and Redis for one local stack (dev, test, bench), on loopback only,
+# with their data under .data/<stack>. Idempotent: starting a running stack does nothing.
+#
+#   ops/local/stores.sh start|stop|status <stack> <postgres-port> <redis-port>
+set -euo pipefail
+
+cmd=${1:?usage: stores.sh start|stop|status STACK PG_PORT REDIS_PORT}
+stack=${2:?stack name}
+pg_port=${3:?postgres port}
+redis_port=${4:?redis port}
+
+root=$(cd "$(dirname "$0")/../.." && pwd)
+dir="$root/.data/$stack"
+pg_dir="$dir/postgres"
+redis_dir="$dir/redis"
+db_name=${DB_NAME:-orders}
+
+log() { printf '%s\n' "stores[$stack]: $*" >&2; }
+
+as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
+
+# Installs what is missing: redis-server, libhiredis-dev, postgresql.
+ensure_packages() {
+    local missing=()
+    command -v redis-server >/dev/null || missing+=(redis-server)
+    [ -f /usr/include/hiredis/hiredis.h ] || missing+=(libhiredis-dev)
+    ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || missing+=(postgresql)
+    command -v pkg-config >/dev/null || missing+=(pkg-config)
+    command -v curl >/dev/null || missing+=(curl)
+    if [ ${#missing[@]} -gt 0 ]; then
+        log "installing ${missing[*]}"
+        as_root env DEBIAN_FRONTEND=noninteractive apt-get update -qq
+        as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
+    fi
+}
+
+pg_bin() { ls -d /usr/lib/postgresql/*/bin | sort -V | tail -n 1; }
+
+# Postgres refuses to run as root: as root, run its tools as the `postgres` system user.
+as_pg() {
+    if [ "$(id -u)" = 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi
+}
+
+start_postgres() {
+    local bin; bin=$(pg_bin)
+    if [ "$(id -u)" = 0 ]; then
+        install -d -o postgres -g postgres "$pg_dir"
+    else
+        mkdir -p "$pg_dir"
+    fi
+    if [ ! -f "$pg_dir/data/PG_VERSION" ]; then
+        log "initialising Postgres in $pg_dir"
+        as_pg "$bin/initdb" -D "$pg_dir/data" -U app --auth=trust -E UTF8 --no-locale >/dev/null
+    fi
+    if as_pg "$bin/pg_ctl" -D "$pg_dir/data" status >/dev/null 2>&1; then
+        return
+    fi
+    log "starting Postgres on 127.0.0.1:$pg_port"
+    as_pg "$bin/pg_ctl" -D "$pg_dir/data" -l "$pg_dir/postgres.log" -w -t 60 \
+        -o "-c listen_addresses=127.0.0.1 -p $pg_port -k $pg_dir -c max_connections=300 ${PG_EXTRA_OPTS:-}" \
+        start >/dev/null
+}
+
+ensure_database() {
+    local exists
+    exists=$(psql -h 127.0.0.1 -p "$pg_port" -U app -d postgres -Atc \
+        "SELECT 1 FROM pg_database WHERE datname = '$db_name'")
+    if [ "$exists" != 1 ]; then
+        log "creating database $db_name"
+        psql -h 127.0.0.1 -p "$pg_port" -U app -d postgres -qc "CREATE DATABASE $db_name" >/dev/null
+    fi
+}
+
+start_redis() {
+    mkdir -p "$redis_dir"
+    if redis-cli -h 127.0.0.1 -p "$redis_port" ping >/dev/null 2>&1; then
+        return
+    fi
+    log "starting Redis on 127.0.0.1:$redis_port"
+    redis-server --bind 127.0.0.1 --port "$redis_port" --dir "$redis_dir" --daemonize yes \
+        --pidfile "$redis_dir/redis.pid" --logfile "$redis_dir/redis.log" \
+        --appendonly yes --appendfsync everysec --save "" >/dev/null
+    for _ in $(seq 50); do
+        redis-cli -h 127.0.0.1 -p "$redis_port" ping >/dev/null 2>&1 && return
+        sleep 0.1
+    done
+    log "Redis did not start; see $redis_dir/redis.log"
+    exit 1
+}
+
+stop_all() {
+    local bin; bin=$(pg_bin 2>/dev/null || true)
+    if [ -f "$pg_dir/data/postmaster.pid" ] && [ -n "$bin" ]; then
+        log "stopping Postgres"
+        as_pg "$bin/pg_ctl" -D "$pg_dir/data" -m fast -w stop >/dev/null || true
+    fi
+    if redis-cli -h 127.0.0.1 -p "$redis_port" ping >/dev/null 2>&1; then
+        log "stopping Redis"
+        redis-cli -h 127.0.0.1 -p "$redis_port" shutdown nosave >/dev/null 2>&1 || true
+    fi
+}
+
+mkdir -p "$dir"
+case "$cmd" in
+start)
+    ensure_packages
+    # One start at a time per stack, so `make dev` and `make test` racing cannot double-start.
+    exec 9>"$dir/.stores.lock"
+    flock 9
+    start_postgres
+    ensure_database
+    start_redis
+    ;;
+stop) stop_all ;;
+status)
+    if psql -h 127.0.0.1 -p "$pg_port" -U app -d postgres -Atc 'SELECT 1' >/dev/null 2>&1; then
+        echo "postgres 127.0.0.1:$pg_port up"; else echo "postgres 127.0.0.1:$pg_port down"; fi
+    if redis-cli -h 127.0.0.1 -p "$redis_port" ping >/dev/null 2>&1; then
+        echo "redis    127.0.0.1:$redis_port up"; else echo "redis    127.0.0.1:$redis_port down"; fi
+    ;;
+*) echo "unknown command $cmd" >&2; exit 2 ;;
+esac
