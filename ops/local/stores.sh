@@ -2,10 +2,12 @@
 # Private Postgres and Redis for one local stack (dev, test, bench), on loopback only,
 # with their data under .data/<stack>. Idempotent: starting a running stack does nothing.
 #
+#   ops/local/stores.sh packages                      (install what is missing, nothing else)
 #   ops/local/stores.sh start|stop|status <stack> <postgres-port> <redis-port>
 set -euo pipefail
 
-cmd=${1:?usage: stores.sh start|stop|status STACK PG_PORT REDIS_PORT}
+cmd=${1:?usage: stores.sh packages | start|stop|status STACK PG_PORT REDIS_PORT}
+[ "$cmd" = packages ] && set -- "$cmd" none 0 0
 stack=${2:?stack name}
 pg_port=${3:?postgres port}
 redis_port=${4:?redis port}
@@ -59,7 +61,7 @@ start_postgres() {
     log "starting Postgres on 127.0.0.1:$pg_port"
     as_pg "$bin/pg_ctl" -D "$pg_dir/data" -l "$pg_dir/postgres.log" -w -t 60 \
         -o "-c listen_addresses=127.0.0.1 -p $pg_port -k $pg_dir -c max_connections=300 ${PG_EXTRA_OPTS:-}" \
-        start >/dev/null
+        start >/dev/null 9>&-
 }
 
 ensure_database() {
@@ -80,7 +82,7 @@ start_redis() {
     log "starting Redis on 127.0.0.1:$redis_port"
     redis-server --bind 127.0.0.1 --port "$redis_port" --dir "$redis_dir" --daemonize yes \
         --pidfile "$redis_dir/redis.pid" --logfile "$redis_dir/redis.log" \
-        --appendonly yes --appendfsync everysec --save "" >/dev/null
+        --appendonly yes --appendfsync everysec --save "" >/dev/null 9>&-
     for _ in $(seq 50); do
         redis-cli -h 127.0.0.1 -p "$redis_port" ping >/dev/null 2>&1 && return
         sleep 0.1
@@ -101,11 +103,16 @@ stop_all() {
     fi
 }
 
+case "$cmd" in
+packages) ensure_packages; exit 0 ;;
+esac
+
 mkdir -p "$dir"
 case "$cmd" in
 start)
     ensure_packages
-    # One start at a time per stack, so `make dev` and `make test` racing cannot double-start.
+    # One start at a time per stack, so two `make dev` racing cannot double-start. The servers
+    # are started with fd 9 closed so they do not inherit (and hold) the lock.
     exec 9>"$dir/.stores.lock"
     flock 9
     start_postgres

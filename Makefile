@@ -1,0 +1,81 @@
+# Order platform: `make dev` runs everything locally, `make test` runs the whole test suite.
+# Both start private Postgres and Redis servers on loopback (data under .data/, git-ignored),
+# installing redis-server, libhiredis-dev and postgresql first if they are missing.
+
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+# Ports of the private stores: dev and test stacks are separate, so `make test` never
+# disturbs a running `make dev`.
+DEV_PG_PORT     ?= 55432
+DEV_REDIS_PORT  ?= 56379
+TEST_PG_PORT    ?= 55433
+TEST_REDIS_PORT ?= 56380
+
+# App processes of the dev stack.
+GATEWAYS    ?= 1
+WORKERS     ?= 2
+export PORT        ?= 8000
+export WORKER_PORT ?= 9100
+
+# Configuration for the dev processes; anything set in the environment wins and reaches
+# every gateway and worker (e.g. `AUTO_PROCESS_AFTER_SECONDS=3 make dev`).
+export ENV          ?= development
+export DATABASE_URL ?= postgres://app@127.0.0.1:$(DEV_PG_PORT)/orders
+export REDIS_URL    ?= redis://127.0.0.1:$(DEV_REDIS_PORT)/0
+export LOG_FORMAT   ?= text
+
+STORES := ops/local/stores.sh
+STACK  := ops/local/stack.sh
+# The test stack trades durability for speed: its data is thrown away anyway.
+TEST_PG_OPTS := -c fsync=off -c synchronous_commit=off -c full_page_writes=off
+
+.PHONY: help dev test build release migrate stop clean-data logs status stores-dev stores-test packages
+
+help: ## List the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
+
+stores-dev:
+	@$(STORES) start dev $(DEV_PG_PORT) $(DEV_REDIS_PORT)
+
+stores-test:
+	@PG_EXTRA_OPTS="$(TEST_PG_OPTS)" $(STORES) start test $(TEST_PG_PORT) $(TEST_REDIS_PORT)
+
+packages:
+	@$(STORES) packages
+
+build: packages ## Debug build of the gateway and worker
+	swift build
+
+release: packages ## Release build
+	swift build -c release
+
+migrate: build stores-dev ## Apply database migrations to the dev database
+	.build/debug/gateway migrate
+
+dev: migrate ## Start stores, migrate, and run the gateway(s) and workers in the background
+	@GATEWAYS=$(GATEWAYS) WORKERS=$(WORKERS) $(STACK) start
+	@echo
+	@echo "Gateway: http://127.0.0.1:$(PORT)  (curl localhost:$(PORT)/api/health)"
+	@echo "Logs: make logs    Status: make status    Stop: make stop"
+
+status: ## Show each dev process, its port and its readiness
+	@$(STACK) status
+	@$(STORES) status dev $(DEV_PG_PORT) $(DEV_REDIS_PORT)
+
+logs: ## Follow the dev processes' logs
+	tail -n 50 -F .data/dev/logs/*.log
+
+test: stores-test ## Start the test stores and run the whole test suite
+	swift build --build-tests
+	TEST_DATABASE_URL=postgres://app@127.0.0.1:$(TEST_PG_PORT)/orders \
+	TEST_REDIS_URL=redis://127.0.0.1:$(TEST_REDIS_PORT)/0 \
+	  swift test --skip-build
+
+stop: ## Stop the dev processes and every private store
+	@$(STACK) stop
+	@$(STORES) stop dev $(DEV_PG_PORT) $(DEV_REDIS_PORT)
+	@$(STORES) stop test $(TEST_PG_PORT) $(TEST_REDIS_PORT)
+
+clean-data: stop ## Stop everything and delete all local data
+	rm -rf .data
