@@ -61,6 +61,7 @@ public final class RedisClient: Service, Sendable {
         }
     }
 
+    @discardableResult
     public func send(_ name: String, _ arguments: any RESPArgument..., logger: Logger? = nil) async throws(RedisError) -> RESPValue {
         try await send(RedisCommand(name, arguments), logger: logger)
     }

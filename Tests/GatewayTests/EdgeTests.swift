@@ -1,0 +1,59 @@
+import Foundation
+@testable import Gateway
+import HTTPTypes
+import HummingbirdTesting
+import ServiceHTTP
+import TestSupport
+import Testing
+
+@Suite("Errors, request ids and CORS at the edge")
+struct EdgeTests {
+    @Test func unknownRouteIsProblemJSON() async throws {
+        let app = try await makeGateway()
+        try await app.test(.router) { client in
+            try await client.execute(uri: "/api/nope", method: .get) { response in
+                #expect(response.status == .notFound)
+                #expect(response.headers[.contentType] == "application/problem+json")
+                let problem = try JSONDecoder().decode(ProblemDetails.self, from: Data(buffer: response.body))
+                #expect(problem.status == 404)
+                #expect(problem.title == "Not Found")
+            }
+        }
+    }
+
+    @Test func echoesASaneRequestIDAndReplacesABadOne() async throws {
+        let app = try await makeGateway()
+        try await app.test(.router) { client in
+            try await client.execute(uri: "/health/live", method: .get, headers: [.requestID: "trace-abc-123"]) { response in
+                #expect(response.headers[.requestID] == "trace-abc-123")
+            }
+            try await client.execute(uri: "/health/live", method: .get, headers: [.requestID: "evil\u{7F}id"]) { response in
+                let id = try #require(response.headers[.requestID])
+                #expect(id != "evil\u{7F}id")
+                #expect(!id.isEmpty)
+            }
+            try await client.execute(uri: "/api/nope", method: .get) { response in
+                #expect(response.headers[.requestID]?.isEmpty == false)
+            }
+        }
+    }
+
+    @Test func corsAnswersOnlyConfiguredOrigins() async throws {
+        let app = try await makeGateway(["ALLOWED_ORIGINS": #"["https://shop.example"]"#])
+        try await app.test(.router) { client in
+            try await client.execute(uri: "/api/health", method: .get, headers: [.origin: "https://shop.example"]) { response in
+                #expect(response.headers[.accessControlAllowOrigin] == "https://shop.example")
+            }
+            try await client.execute(uri: "/api/health", method: .get, headers: [.origin: "https://evil.example"]) { response in
+                #expect(response.headers[.accessControlAllowOrigin] == nil)
+            }
+            try await client.execute(
+                uri: "/api/health", method: .options,
+                headers: [.origin: "https://shop.example", .accessControlRequestMethod: "GET"]
+            ) { response in
+                #expect(response.status == .noContent)
+                #expect(response.headers[.accessControlAllowOrigin] == "https://shop.example")
+            }
+        }
+    }
+}

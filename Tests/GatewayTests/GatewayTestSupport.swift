@@ -1,0 +1,22 @@
+@testable import Gateway
+import Hummingbird
+import HummingbirdTesting
+import Store
+import TestSupport
+
+/// A gateway application on the test stores, with `overrides` applied to its configuration.
+func makeGateway(_ overrides: [String: String] = [:]) async throws -> some ApplicationProtocol {
+    _ = try await TestStores.migrated()
+    let configuration = try GatewayConfiguration(settings: TestStores.settings(overrides))
+    return try await buildApplication(configuration)
+}
+
+extension TestResponse {
+    /// The body as a decoded JSON object, for field-level assertions.
+    var json: [String: Any]? {
+        (try? JSONSerialization.jsonObject(with: Data(buffer: body))) as? [String: Any]
+    }
+}
+
+import Foundation
+import NIOFoundationCompat

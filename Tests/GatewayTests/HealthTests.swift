@@ -1,0 +1,91 @@
+import Foundation
+@testable import Gateway
+import HummingbirdTesting
+import TestSupport
+import Testing
+
+@Suite("Health endpoints")
+struct HealthTests {
+    @Test func reportsHealthyWhenBothStoresAnswer() async throws {
+        let app = try await makeGateway()
+        try await app.test(.router) { client in
+            try await client.execute(uri: "/api/health", method: .get) { response in
+                #expect(response.status == .ok)
+                let body = try #require(response.json)
+                #expect(body["status"] as? String == "healthy")
+                #expect(body["database"] as? Bool == true)
+                #expect(body["redis"] as? Bool == true)
+                #expect(body["version"] as? String == Platform.version)
+                // Rendered in TIMEZONE (Asia/Kolkata by default).
+                #expect((body["timestamp"] as? String)?.hasSuffix("+05:30") == true)
+            }
+            try await client.execute(uri: "/health/live", method: .get) { #expect($0.status == .ok) }
+            try await client.execute(uri: "/health/ready", method: .get) { #expect($0.status == .ok) }
+        }
+    }
+
+    @Test func reportsRedisDownThenRecoversWithoutRestart() async throws {
+        let redis = try PrivateRedisServer()
+        try await redis.start()
+        let app = try await makeGateway(["REDIS_URL": redis.url])
+        try await app.test(.router) { client in
+            try await client.execute(uri: "/health/ready", method: .get) { #expect($0.status == .ok) }
+
+            await redis.stop()
+            try await client.execute(uri: "/health/ready", method: .get) { response in
+                #expect(response.status == .serviceUnavailable)
+                #expect(response.json?["redis"] as? Bool == false)
+                #expect(response.json?["database"] as? Bool == true)
+            }
+            try await client.execute(uri: "/api/health", method: .get) { response in
+                #expect(response.status == .serviceUnavailable)
+                #expect(response.json?["status"] as? String == "unhealthy")
+                #expect(response.json?["redis"] as? Bool == false)
+            }
+
+            try await redis.start()
+            try await client.execute(uri: "/health/ready", method: .get) { #expect($0.status == .ok) }
+            try await client.execute(uri: "/api/health", method: .get) { response in
+                #expect(response.status == .ok)
+                #expect(response.json?["status"] as? String == "healthy")
+            }
+        }
+        await redis.stop()
+    }
+
+    @Test func reportsPostgresDown() async throws {
+        // Nothing listens on port 1: the database check fails fast, Redis stays up.
+        let app = try await makeGatewayWithoutSchemaCheck(["DATABASE_URL": "postgres://app@127.0.0.1:1/orders"])
+        try await app.test(.router) { client in
+            try await client.execute(uri: "/api/health", method: .get) { response in
+                #expect(response.status == .serviceUnavailable)
+                #expect(response.json?["database"] as? Bool == false)
+                #expect(response.json?["redis"] as? Bool == true)
+            }
+        }
+    }
+
+    @Test func servesPrometheusMetrics() async throws {
+        let app = try await makeGateway()
+        try await app.test(.router) { client in
+            try await client.execute(uri: "/health/live", method: .get) { _ in }
+            try await client.execute(uri: "/metrics", method: .get) { response in
+                #expect(response.status == .ok)
+                #expect(response.headers[.contentType]?.hasPrefix("text/plain") == true)
+            }
+        }
+    }
+}
+
+/// The router alone on a configuration whose database may be unreachable (no start-up schema check).
+func makeGatewayWithoutSchemaCheck(_ overrides: [String: String]) async throws -> some ApplicationProtocol {
+    let configuration = try GatewayConfiguration(settings: TestStores.settings(overrides))
+    let postgres = PostgresClient(configuration: configuration.platform.postgres, backgroundLogger: TestStores.logger)
+    let redis = RedisClient(configuration: configuration.platform.redis, logger: TestStores.logger)
+    let router = buildRouter(configuration, health: StoreHealth(postgres: postgres, redis: redis), metrics: .init())
+    return Application(router: router, services: [postgres, redis])
+}
+
+import Hummingbird
+import PostgresNIO
+import Store

@@ -1,0 +1,57 @@
+import PostgresNIO
+import Store
+import Testing
+
+@Suite("Configuration")
+struct ConfigurationTests {
+    let valid = ["DATABASE_URL": "postgres://app:s3cret@db.internal:6543/orders", "REDIS_URL": "redis://:pw@cache:6380/2"]
+
+    func configuration(_ values: [String: String]) throws(ConfigurationError) -> PlatformConfiguration {
+        try PlatformConfiguration(settings: .from(values))
+    }
+
+    @Test func readsDefaultsAndURLs() throws {
+        let configuration = try configuration(valid)
+        #expect(configuration.postgres.host == "db.internal")
+        #expect(configuration.postgres.port == 6543)
+        #expect(configuration.postgres.username == "app")
+        #expect(configuration.postgres.password == "s3cret")
+        #expect(configuration.postgres.database == "orders")
+        #expect(configuration.redis == RedisConfiguration(host: "cache", port: 6380, database: 2, password: "pw"))
+        #expect(configuration.autoProcessAfterSeconds == 300)
+        #expect(configuration.cancelWindowSeconds == 300)
+        #expect(configuration.maxPendingOrders == 20)
+        #expect(configuration.timeZone.identifier == "Asia/Kolkata")
+        #expect(configuration.currency == "USD")
+        #expect(configuration.logFormat == .json)
+    }
+
+    @Test(arguments: [
+        ("DATABASE_URL", "nonsense"),
+        ("DATABASE_URL", "postgres://host-without-user/orders"),
+        ("REDIS_URL", "http://cache:6379"),
+        ("REDIS_URL", "redis://cache:6379/x"),
+        ("AUTO_PROCESS_AFTER_SECONDS", "soon"),
+        ("TIMEZONE", "Mars/Olympus"),
+        ("LOG_FORMAT", "xml"),
+        ("CURRENCY", "dollars"),
+    ])
+    func rejectsABadValueNamingTheVariable(key: String, value: String) {
+        var values = valid
+        values[key] = value
+        let error = #expect(throws: ConfigurationError.self) { try configuration(values) }
+        #expect(error?.key == key)
+        #expect(error?.description.contains("\n") == false)
+    }
+
+    @Test func requiresTheStoreURLs() {
+        let error = #expect(throws: ConfigurationError.self) { try configuration([:]) }
+        #expect(error?.key == "DATABASE_URL")
+    }
+
+    @Test func readsListsAsJSONOrCommas() throws {
+        #expect(try Settings.from(["X": #"["https://a.example", "https://b.example"]"#]).list("X") == ["https://a.example", "https://b.example"])
+        #expect(try Settings.from(["X": "a, b,,c"]).list("X") == ["a", "b", "c"])
+        #expect(throws: ConfigurationError.self) { try Settings.from(["X": "[not json"]).list("X") }
+    }
+}

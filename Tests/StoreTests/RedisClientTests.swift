@@ -1,0 +1,150 @@
+import Foundation
+import Logging
+import NIOCore
+import Store
+import TestSupport
+import Testing
+
+@Suite("Redis client")
+struct RedisClientTests {
+    // MARK: Helpers
+
+    /// A client on the shared test Redis, with keys under a prefix of this test's own.
+    func withClient<T: Sendable>(url: String = TestStores.redisURL, _ body: (RedisClient, String) async throws -> T) async throws -> T {
+        var configuration = try RedisConfiguration(url: url)
+        configuration.commandTimeout = .seconds(2)
+        let client = RedisClient(configuration: configuration, logger: TestStores.logger)
+        let prefix = "test:\(UUID().uuidString):"
+        do {
+            let result = try await body(client, prefix)
+            await client.shutdown()
+            return result
+        } catch {
+            await client.shutdown()
+            throw error
+        }
+    }
+
+    // MARK: Replies
+
+    @Test func roundTripsStringsIntegersNilAndArrays() async throws {
+        try await withClient { redis, prefix in
+            try await redis.send("SET", prefix + "s", "héllo wörld")
+            #expect(try await redis.send("GET", prefix + "s").string == "héllo wörld")
+            #expect(try await redis.send("INCRBY", prefix + "n", 41).int == 41)
+            #expect(try await redis.send("INCR", prefix + "n") == .integer(42))
+            #expect(try await redis.send("GET", prefix + "missing").isNull)
+            try await redis.send("RPUSH", prefix + "l", "a", "b", "c")
+            #expect(try await redis.send("LRANGE", prefix + "l", 0, -1) == .array([.bulkString(Array("a".utf8)), .bulkString(Array("b".utf8)), .bulkString(Array("c".utf8))]))
+            #expect(try await redis.send("PING") == .simpleString("PONG"))
+            try await redis.send("DEL", prefix + "s", prefix + "n", prefix + "l")
+        }
+    }
+
+    @Test func isBinarySafe() async throws {
+        try await withClient { redis, prefix in
+            let bytes: [UInt8] = [0, 13, 10, 255, 36, 42]
+            try await redis.send(RedisCommand("SET", [prefix + "b", bytes]))
+            #expect(try await redis.send("GET", prefix + "b") == .bulkString(bytes))
+            try await redis.send("DEL", prefix + "b")
+        }
+    }
+
+    @Test func surfacesServerErrorsAsTypedErrors() async throws {
+        try await withClient { redis, prefix in
+            try await redis.send("SET", prefix + "text", "not a number")
+            let error = await #expect(throws: RedisError.self) { try await redis.send("INCR", prefix + "text") }
+            #expect(error?.code == .server)
+            #expect(error?.message.hasPrefix("ERR") == true)
+            // The connection is still usable after an error reply.
+            #expect(try await redis.send("GET", prefix + "text").string == "not a number")
+            try await redis.send("DEL", prefix + "text")
+        }
+    }
+
+    @Test func pipelinesInOneRoundTripKeepingErrorsInPlace() async throws {
+        try await withClient { redis, prefix in
+            let replies = try await redis.pipeline([
+                RedisCommand("SET", prefix + "p", "1"),
+                RedisCommand("INCR", prefix + "p"),
+                RedisCommand("LPUSH", prefix + "p", "x"),
+                RedisCommand("GET", prefix + "p"),
+            ])
+            #expect(replies.count == 4)
+            #expect(replies[1] == .integer(2))
+            guard case .error(let message) = replies[2] else {
+                Issue.record("expected WRONGTYPE, got \(replies[2])")
+                return
+            }
+            #expect(message.hasPrefix("WRONGTYPE"))
+            #expect(replies[3].string == "2")
+            try await redis.send("DEL", prefix + "p")
+        }
+    }
+
+    @Test func manyConcurrentCommandsGetTheirOwnReplies() async throws {
+        try await withClient { redis, prefix in
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                for index in 0..<500 {
+                    group.addTask {
+                        let echoed = try await redis.send("ECHO", "\(prefix)\(index)").string
+                        #expect(echoed == "\(prefix)\(index)")
+                    }
+                }
+                try await group.waitForAll()
+            }
+        }
+    }
+
+    // MARK: Scripts
+
+    @Test func runsScriptsBySHAAndReloadsAfterScriptFlush() async throws {
+        try await withClient { redis, prefix in
+            let script = RedisScript("return redis.call('INCRBY', KEYS[1], ARGV[1])")
+            #expect(try await redis.run(script, keys: [prefix + "c"], arguments: [5]) == .integer(5))
+            try await redis.send("SCRIPT", "FLUSH")
+            #expect(try await redis.send("SCRIPT", "EXISTS", script.sha1) == .array([.integer(0)]))
+            #expect(try await redis.run(script, keys: [prefix + "c"], arguments: [2]) == .integer(7))
+            #expect(try await redis.send("SCRIPT", "EXISTS", script.sha1) == .array([.integer(1)]))
+            try await redis.send("DEL", prefix + "c")
+        }
+    }
+
+    // MARK: Failures
+
+    @Test func timesOutASlowCommand() async throws {
+        try await withClient { redis, prefix in
+            let error = await #expect(throws: RedisError.self) {
+                try await redis.send(RedisCommand("BLPOP", prefix + "never", 5), timeout: .milliseconds(200))
+            }
+            #expect(error?.code == .timeout)
+            let pong = try await redis.send("PING")
+            #expect(pong == .simpleString("PONG"))
+        }
+    }
+
+    @Test func reconnectsAfterTheServerRestarts() async throws {
+        let server = try PrivateRedisServer()
+        try await server.start()
+        try await withClient(url: server.url) { redis, prefix in
+            try await redis.send("SET", prefix + "k", "before")
+            await server.stop()
+            let down = await #expect(throws: RedisError.self) { try await redis.send("GET", prefix + "k") }
+            #expect(down?.code == .connectionFailed)
+            try await server.start()
+            // A fresh server without persistence: the key is gone, but the client works again at once.
+            #expect(try await redis.send("GET", prefix + "k").isNull)
+            try await redis.send("SET", prefix + "k", "after")
+            #expect(try await redis.send("GET", prefix + "k").string == "after")
+        }
+        await server.stop()
+    }
+
+    @Test func failsFastWhenNothingListens() async throws {
+        let server = try PrivateRedisServer()
+        try await withClient(url: server.url) { redis, _ in
+            let error = await #expect(throws: RedisError.self) { try await redis.send("PING") }
+            #expect(error?.code == .connectionFailed)
+        }
+    }
+}

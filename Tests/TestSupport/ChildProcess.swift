@@ -1,0 +1,43 @@
+import Foundation
+
+/// Runs a program to completion with posix_spawn and waitpid (Foundation's `Process` never saw
+/// its children exit inside the test runner).
+public enum ChildProcess {
+    /// What a finished program left behind.
+    public struct Result: Sendable {
+        public var status: Int32
+        public var standardError: String
+    }
+
+    /// Runs `path` with `arguments`; `environment` replaces the inherited one when given.
+    @discardableResult
+    public static func run(_ path: String, _ arguments: [String], environment: [String: String]? = nil) throws -> Result {
+        let errorFile = FileManager.default.temporaryDirectory.appendingPathComponent("stderr-\(UUID().uuidString)").path
+        defer { unlink(errorFile) }
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+        posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0)
+        posix_spawn_file_actions_addopen(&actions, 2, errorFile, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
+        let argv = ([path] + arguments).map { strdup($0) } + [nil]
+        defer { argv.forEach { free($0) } }
+        let envp = environment.map { $0.map { strdup("\($0.key)=\($0.value)") } + [nil] }
+        defer { envp?.forEach { free($0) } }
+        var pid = pid_t()
+        let spawned = envp.map { posix_spawn(&pid, path, &actions, nil, argv, $0) } ?? posix_spawn(&pid, path, &actions, nil, argv, environ)
+        guard spawned == 0 else {
+            throw CocoaError(.executableLoad, userInfo: [NSLocalizedDescriptionKey: "cannot run \(path): error \(spawned)"])
+        }
+        var status: Int32 = 0
+        while waitpid(pid, &status, 0) == -1, errno == EINTR {}
+        let exitCode = (status & 0x7F) == 0 ? (status >> 8) & 0xFF : 128 + (status & 0x7F)
+        let standardError = (try? String(contentsOfFile: errorFile, encoding: .utf8)) ?? ""
+        return Result(status: exitCode, standardError: standardError)
+    }
+
+    /// The directory holding the built products (`gateway`, `worker`) next to the test bundle.
+    public static var productsDirectory: URL {
+        URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
+    }
+}

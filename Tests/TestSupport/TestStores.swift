@@ -1,0 +1,75 @@
+import Foundation
+import Logging
+import PostgresNIO
+import Store
+
+/// Where the test stores started by `make test` listen (overridable for other setups).
+public enum TestStores {
+    public static let databaseURL = ProcessInfo.processInfo.environment["TEST_DATABASE_URL"]
+        ?? "postgres://app@127.0.0.1:55433/orders"
+    public static let redisURL = ProcessInfo.processInfo.environment["TEST_REDIS_URL"]
+        ?? "redis://127.0.0.1:56380/0"
+
+    public static let logger: Logger = {
+        var logger = Logger(label: "test")
+        logger.logLevel = .warning
+        return logger
+    }()
+
+    /// Settings for an app under test: the test stores plus `overrides`.
+    public static func settings(_ overrides: [String: String] = [:]) -> Settings {
+        var values = [
+            "ENV": "test",
+            "DATABASE_URL": databaseURL,
+            "REDIS_URL": redisURL,
+            "LOG_LEVEL": "warning",
+            "PORT": "0",
+            "WORKER_PORT": "0",
+        ]
+        values.merge(overrides) { _, new in new }
+        return Settings.from(values)
+    }
+
+    /// The test database, migrated once per test process (the migrator serialises concurrent callers).
+    public static func migrated() async throws -> String {
+        try await withPostgres(url: databaseURL) { client in
+            try await Migrator(client: client, migrations: Migration.bundled(), logger: logger).migrate()
+        }
+        return databaseURL
+    }
+
+    /// Runs `body` with a running client for `url`, shutting it down afterwards.
+    public static func withPostgres<T: Sendable>(url: String, _ body: (PostgresClient) async throws -> T) async throws -> T {
+        let client = PostgresClient(configuration: try PostgresClient.Configuration(url: url), backgroundLogger: logger)
+        return try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { await client.run() }
+            defer { group.cancelAll() }
+            return try await body(client)
+        }
+    }
+
+    /// Creates an empty database, hands its URL to `body`, and drops it afterwards.
+    public static func withEmptyDatabase<T: Sendable>(_ body: (String) async throws -> T) async throws -> T {
+        let name = "t_" + UUID().uuidString.replacingOccurrences(of: "-", with: "").lowercased().prefix(16)
+        guard var components = URLComponents(string: databaseURL) else { fatalError("bad TEST_DATABASE_URL") }
+        try await withPostgres(url: databaseURL) { admin in
+            try await admin.query(PostgresQuery(unsafeSQL: "CREATE DATABASE \(name)"), logger: logger)
+        }
+        components.path = "/" + name
+        let url = components.string!
+        do {
+            let result = try await body(url)
+            try await dropDatabase(name)
+            return result
+        } catch {
+            try? await dropDatabase(name)
+            throw error
+        }
+    }
+
+    private static func dropDatabase(_ name: String) async throws {
+        try await withPostgres(url: databaseURL) { admin in
+            try await admin.query(PostgresQuery(unsafeSQL: "DROP DATABASE IF EXISTS \(name) WITH (FORCE)"), logger: logger)
+        }
+    }
+}
