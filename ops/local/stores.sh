@@ -37,6 +37,8 @@ ensure_packages() {
     fi
 }
 
+port_busy() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+
 pg_bin() { ls -d /usr/lib/postgresql/*/bin | sort -V | tail -n 1; }
 
 # Postgres refuses to run as root: as root, run its tools as the `postgres` system user.
@@ -57,6 +59,10 @@ start_postgres() {
     fi
     if as_pg "$bin/pg_ctl" -D "$pg_dir/data" status >/dev/null 2>&1; then
         return
+    fi
+    if port_busy "$pg_port"; then
+        log "port $pg_port is taken by another server (another checkout's stack?); stop it or choose another port (DEV_PG_PORT / TEST_PG_PORT)"
+        exit 1
     fi
     log "starting Postgres on 127.0.0.1:$pg_port"
     as_pg "$bin/pg_ctl" -D "$pg_dir/data" -l "$pg_dir/postgres.log" -w -t 60 \
