@@ -53,7 +53,8 @@ release: packages ## Release build
 migrate: build stores-dev ## Apply database migrations to the dev database
 	.build/debug/gateway migrate
 
-dev: migrate ## Start stores, migrate, and run the gateway(s) and workers in the background
+dev: migrate ## Start stores, migrate, seed demo data, and run the gateway(s) and workers in the background
+	@.build/debug/gateway seed-demo
 	@GATEWAYS=$(GATEWAYS) WORKERS=$(WORKERS) $(STACK) start
 	@echo
 	@echo "Gateway: http://127.0.0.1:$(PORT)  (curl localhost:$(PORT)/api/health)"

@@ -16,9 +16,12 @@ func buildApplication(
     let postgres = PostgresClient(configuration: configuration.platform.postgres, backgroundLogger: logger)
     let redis = RedisClient(configuration: configuration.platform.redis, logger: logger)
     let migrator = Migrator(client: postgres, migrations: try Migration.bundled(), logger: logger)
+    let accounts = await buildAccounts(configuration, postgres: postgres, redis: redis)
 
     let router = buildRouter(
         configuration,
+        accounts: accounts,
+        redis: redis,
         health: StoreHealth(postgres: postgres, redis: redis),
         metrics: metrics
     )
@@ -28,26 +31,49 @@ func buildApplication(
         services: [postgres, redis],
         logger: logger
     )
-    app.beforeServerStarts {
+    app.beforeServerStarts { [logger] in
         try await migrator.requireCurrentSchema()
+        if let admin = configuration.bootstrapAdmin {
+            try await accounts.bootstrapAdmin(email: admin.email, password: admin.password, logger: logger)
+        }
     }
     return app
+}
+
+/// The account rules over the stores: users in Postgres, sessions in Redis.
+func buildAccounts(_ configuration: GatewayConfiguration, postgres: PostgresClient, redis: RedisClient) async -> AccountService {
+    AccountService(
+        users: PostgresUserRepository(client: postgres),
+        sessions: SessionStore(redis: redis, ttl: .seconds(configuration.refreshTokenDays * 86_400)),
+        hasher: PasswordHasher(cost: configuration.bcryptCost),
+        tokens: await TokenIssuer(secret: configuration.secretKey, lifetime: .seconds(configuration.accessTokenMinutes * 60))
+    )
 }
 
 /// The routes and the middleware every request passes, outermost first.
 func buildRouter(
     _ configuration: GatewayConfiguration,
+    accounts: AccountService,
+    redis: RedisClient,
     health: StoreHealth,
     metrics: PrometheusCollectorRegistry
 ) -> Router<AppRequestContext> {
     let router = Router(context: AppRequestContext.self)
+    let limiter = RateLimiter(redis: redis)
+    let time = DisplayTime(timeZone: configuration.platform.timeZone)
     router.addMiddleware {
         RequestIDMiddleware()
         MetricsMiddleware()
         AllowedOriginsMiddleware(origins: configuration.allowedOrigins)
         ProblemMiddleware()
+        RequestGuardMiddleware(
+            tokens: accounts.tokens, sessions: accounts.sessions, limiter: limiter, redis: redis,
+            limits: configuration.rateLimits, proxies: configuration.trustedProxies
+        )
     }
     HealthController(health: health, timeZone: configuration.platform.timeZone, service: "gateway").addRoutes(to: router)
     MetricsController(registry: metrics).addRoutes(to: router)
+    AuthController(accounts: accounts, limiter: limiter, redis: redis, limits: configuration.rateLimits, time: time).addRoutes(to: router)
+    UsersController(accounts: accounts, time: time).addRoutes(to: router)
     return router
 }

@@ -1,15 +1,24 @@
 import Foundation
+import HTTPTypes
 import Hummingbird
+import ServiceHTTP
 
-/// The gateway's request context. Later issues add the authenticated identity here.
+/// The gateway's request context: who is calling and from where.
 struct AppRequestContext: RequestContext {
     /// No API body comes near this; anything larger is refused with 413 before it is read.
     static let maxBodyBytes = 1 << 20
 
     var coreContext: CoreRequestContextStorage
+    /// The TCP peer; the client address comes from it, or from `X-Forwarded-For` behind a trusted proxy.
+    let peerAddress: String?
+    /// Set by ``RequestGuardMiddleware`` when the request carries a live session's access token.
+    var identity: Identity?
+    /// The address rate limits and sessions see.
+    var clientIP: String = "unknown"
 
     init(source: ApplicationRequestContextSource) {
         self.coreContext = .init(source: source)
+        self.peerAddress = source.channel.remoteAddress?.ipAddress
     }
 
     var maxUploadSize: Int { Self.maxBodyBytes }
@@ -20,4 +29,23 @@ struct AppRequestContext: RequestContext {
         encoder.outputFormatting = .withoutEscapingSlashes
         return encoder
     }
+
+    /// The caller, or 401 with `WWW-Authenticate: Bearer`.
+    func requireIdentity() throws -> Identity {
+        guard let identity else {
+            throw APIError(.unauthorized, "Authentication required: send a valid bearer token.", headers: [.wwwAuthenticate: "Bearer"])
+        }
+        return identity
+    }
+
+    /// The caller when their role is one of `roles`, else 403 (401 when not authenticated).
+    func require(_ roles: Role...) throws -> Identity {
+        let identity = try requireIdentity()
+        guard roles.contains(identity.role) else {
+            throw APIError(.forbidden, "Your role may not do this.")
+        }
+        return identity
+    }
 }
+
+import Store

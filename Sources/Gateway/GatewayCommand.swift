@@ -6,13 +6,14 @@ import Metrics
 import Prometheus
 import Store
 
-/// `gateway` serves the HTTP API; `gateway migrate` brings the database schema up to date.
+/// `gateway` serves the HTTP API; `gateway migrate` brings the database schema up to date;
+/// `gateway create-user` and `gateway seed-demo` add accounts.
 @main
 struct GatewayCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "gateway",
         abstract: "The order platform's HTTP API gateway.",
-        subcommands: [Serve.self, Migrate.self],
+        subcommands: [Serve.self, Migrate.self, CreateUser.self, SeedDemo.self],
         defaultSubcommand: Serve.self
     )
 

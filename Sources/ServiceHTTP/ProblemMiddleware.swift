@@ -20,6 +20,13 @@ public struct ProblemMiddleware<Context: RequestContext>: RouterMiddleware {
                 ProblemDetails(type: "about:blank", title: error.status.reasonPhrase, status: error.status.code, detail: Self.detail(for: error, request: request, context: context)),
                 status: error.status, headers: error.headers.filter { $0.name != .contentType }
             )
+        } catch let error as any HTTPResponseError {
+            // Framework errors such as a body over the size limit.
+            let detail = error.status == .contentTooLarge ? "The request body is larger than \(context.maxUploadSize) bytes." : nil
+            return APIError.render(
+                ProblemDetails(title: error.status.reasonPhrase, status: error.status.code, detail: error.status.code < 500 ? detail : nil),
+                status: error.status
+            )
         } catch let error as RedisError {
             return storeUnavailable(error, context: context)
         } catch let error as PSQLError {

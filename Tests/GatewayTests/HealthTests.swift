@@ -82,7 +82,8 @@ func makeGatewayWithoutSchemaCheck(_ overrides: [String: String]) async throws -
     let configuration = try GatewayConfiguration(settings: TestStores.settings(overrides))
     let postgres = PostgresClient(configuration: configuration.platform.postgres, backgroundLogger: TestStores.logger)
     let redis = RedisClient(configuration: configuration.platform.redis, logger: TestStores.logger)
-    let router = buildRouter(configuration, health: StoreHealth(postgres: postgres, redis: redis), metrics: .init())
+    let accounts = await buildAccounts(configuration, postgres: postgres, redis: redis)
+    let router = buildRouter(configuration, accounts: accounts, redis: redis, health: StoreHealth(postgres: postgres, redis: redis), metrics: .init())
     return Application(router: router, services: [postgres, redis])
 }
 

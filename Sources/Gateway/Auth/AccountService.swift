@@ -1,0 +1,99 @@
+import Foundation
+import Logging
+import ServiceHTTP
+import Store
+
+/// Account rules shared by the auth and users routes, the bootstrap admin and the CLI.
+struct AccountService: Sendable {
+    let users: any UserRepository
+    let sessions: SessionStore
+    let hasher: PasswordHasher
+    let tokens: TokenIssuer
+
+    /// What a new account needs; validated by the caller.
+    struct NewAccount: Sendable {
+        var username: String
+        var email: String
+        var password: String
+        var role: Role
+        var fullName: String?
+        var phone: String?
+        var address: String?
+    }
+
+    /// Creates the account; a taken username or email is 409 naming the field.
+    func create(_ account: NewAccount, logger: Logger) async throws -> User {
+        let hash = try await hasher.hash(account.password)
+        let user = User(
+            id: UUIDv7.make(), username: account.username, email: account.email.lowercased(), passwordHash: hash,
+            role: account.role, fullName: account.fullName, phone: account.phone, address: account.address
+        )
+        do {
+            return try await users.create(user, logger: logger)
+        } catch let error as StoreError where error.code == .duplicate {
+            let field = error.field ?? "username"
+            throw APIError(.conflict, "That \(field) is already taken.", errors: [.init(field: field, message: "is already taken")])
+        }
+    }
+
+    /// Starts a session for `user` and returns the login response.
+    func startSession(for user: User, userAgent: String?, ip: String, time: DisplayTime, logger: Logger) async throws -> TokenResponse {
+        let (session, refreshToken) = try await sessions.create(userID: user.id, role: user.role, userAgent: userAgent, ip: ip, logger: logger)
+        let access = try await tokens.sign(userID: user.id, role: user.role, sessionID: session.id)
+        return TokenResponse(
+            accessToken: access, expiresIn: Int(tokens.lifetime.components.seconds),
+            refreshToken: refreshToken, user: UserResponse(user, time: time)
+        )
+    }
+
+    /// Applies `changes`; a change of role, active flag or password ends the user's sessions at once.
+    func update(_ id: UUID, _ changes: UserChanges, keepingSession current: String? = nil, logger: Logger) async throws -> User? {
+        let before = try await users.find(id: id, logger: logger)
+        guard let before, let after = try await users.update(id: id, changes, logger: logger) else { return nil }
+        let revokesAll = after.role != before.role || after.isActive != before.isActive
+        if revokesAll || (changes.passwordHash != nil && current == nil) {
+            try await sessions.revokeAll(userID: id, logger: logger)
+        } else if changes.passwordHash != nil, let current {
+            for session in try await sessions.list(userID: id, logger: logger) where session.id != current {
+                try await sessions.revoke(userID: id, sessionID: session.id, logger: logger)
+            }
+        }
+        return after
+    }
+
+    /// Creates the configured admin unless an account with that email exists; safe when several
+    /// gateways start at once (the loser of the race sees the duplicate and moves on).
+    func bootstrapAdmin(email: String, password: String, logger: Logger) async throws {
+        if try await users.find(login: email, logger: logger) != nil { return }
+        let username = String(email.split(separator: "@").first ?? "admin").filter { $0.isLetter || $0.isNumber || "_.-".contains($0) }
+        do {
+            _ = try await create(
+                NewAccount(username: username.count >= 3 ? username : "admin", email: email, password: password, role: .admin),
+                logger: logger
+            )
+            logger.notice("created the bootstrap admin", metadata: ["user.email": "\(email)"])
+        } catch let error as APIError where error.status == .conflict {
+            logger.info("bootstrap admin already exists")
+        }
+    }
+}
+
+/// The body of a successful login or refresh.
+struct TokenResponse: Codable, Sendable {
+    var accessToken: String
+    var tokenType = "bearer"
+    var expiresIn: Int
+    var refreshToken: String
+    var user: UserResponse
+
+    enum CodingKeys: String, CodingKey {
+        case user
+        case accessToken = "access_token"
+        case tokenType = "token_type"
+        case expiresIn = "expires_in"
+        case refreshToken = "refresh_token"
+    }
+}
+
+import Hummingbird
+extension TokenResponse: ResponseEncodable {}

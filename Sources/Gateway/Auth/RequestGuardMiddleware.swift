@@ -1,0 +1,76 @@
+import HTTPTypes
+import Hummingbird
+import Logging
+import Metrics
+import ServiceHTTP
+import Store
+
+/// Authenticates the bearer token and applies the general rate limit, in one Redis round trip.
+///
+/// A token is accepted only while its session exists in Redis, so logout and deactivation act at
+/// once. A request with a bad token is served as anonymous (routes that need a caller answer 401).
+/// When Redis is down the general limit fails open (counted), but authentication cannot.
+struct RequestGuardMiddleware: RouterMiddleware {
+    typealias Context = AppRequestContext
+
+    let tokens: TokenIssuer
+    let sessions: SessionStore
+    let limiter: RateLimiter
+    let redis: RedisClient
+    let limits: GatewayConfiguration.RateLimits
+    let proxies: TrustedProxies
+    let failOpen = Counter(label: "ratelimit_fail_open_total")
+    let rejected: Counter = Counter(label: "ratelimit_rejected_total", dimensions: [("policy", "general")])
+
+    static let forwardedFor = HTTPField.Name("X-Forwarded-For")!
+
+    /// Monitoring must keep answering while the API is flooded.
+    static let exempt: Set<String> = ["/health/live", "/health/ready", "/api/health", "/metrics"]
+
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        var context = context
+        context.clientIP = proxies.clientAddress(peer: context.peerAddress, forwardedFor: request.headers[Self.forwardedFor])
+        let exempt = Self.exempt.contains(request.uri.path)
+
+        var claimed: Identity?
+        if let token = Self.bearerToken(request) { claimed = await tokens.verify(token) }
+        if exempt, claimed == nil { return try await next(request, context) }
+
+        var calls: [ScriptCall] = []
+        if let claimed { calls.append(sessions.touchCall(userID: claimed.userID, sessionID: claimed.sessionID)) }
+        let policy = claimed == nil ? limits.anonymousPerIP : limits.authenticatedPerUser
+        if !exempt {
+            calls.append(limiter.call(policy, subject: claimed.map { $0.userID.uuidString } ?? context.clientIP))
+        }
+
+        var decision: RateLimitDecision?
+        do {
+            let replies = try await redis.run(calls, logger: context.logger)
+            if let claimed, let role = try SessionStore.role(fromTouch: replies[0]) {
+                context.identity = Identity(userID: claimed.userID, role: role, sessionID: claimed.sessionID)
+                context.logger[metadataKey: "user.id"] = "\(claimed.userID)"
+            }
+            if !exempt { decision = try RateLimiter.decision(from: replies[replies.count - 1]) }
+        } catch {
+            // The session cannot be checked: an authenticated request cannot be served safely.
+            if claimed != nil { throw error }
+            failOpen.increment()
+            context.logger.warning("rate limit unavailable; failing open", metadata: ["error": "\(String(reflecting: error))"])
+        }
+
+        if let decision, !decision.allowed {
+            rejected.increment()
+            throw RateLimitHeaders.tooManyRequests(policy: policy, decision: decision)
+        }
+        var response = try await next(request, context)
+        if let decision { RateLimitHeaders.apply(policy: policy, decision: decision, to: &response.headers) }
+        return response
+    }
+
+    static func bearerToken(_ request: Request) -> String? {
+        guard let header = request.headers[.authorization], header.count > 7,
+            header.prefix(7).lowercased() == "bearer "
+        else { return nil }
+        return String(header.dropFirst(7)).trimmingCharacters(in: .whitespaces)
+    }
+}

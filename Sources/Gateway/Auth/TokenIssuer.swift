@@ -1,0 +1,32 @@
+import Foundation
+import JWTKit
+import Store
+
+/// Signs and verifies access tokens: HS256 with `SECRET_KEY` only, `exp` and `iss` checked.
+struct TokenIssuer: Sendable {
+    let keys: JWTKeyCollection
+    let lifetime: Duration
+
+    init(secret: String, lifetime: Duration) async {
+        self.keys = await JWTKeyCollection().add(hmac: HMACKey(from: secret), digestAlgorithm: .sha256)
+        self.lifetime = lifetime
+    }
+
+    func sign(userID: UUID, role: Role, sessionID: String) async throws -> String {
+        let now = Date()
+        let claims = AccessClaims(
+            sub: .init(value: userID.uuidString.lowercased()), role: role.rawValue, sid: sessionID,
+            iat: .init(value: now), exp: .init(value: now.addingTimeInterval(Double(lifetime.components.seconds))),
+            iss: .init(value: AccessClaims.issuer)
+        )
+        return try await keys.sign(claims, header: ["typ": "JWT"])
+    }
+
+    /// The token's claims, or nil when it is malformed, forged, of another algorithm, or expired.
+    func verify(_ token: String) async -> Identity? {
+        guard let claims = try? await keys.verify(token, as: AccessClaims.self),
+            let userID = UUID(uuidString: claims.sub.value), let role = Role(rawValue: claims.role)
+        else { return nil }
+        return Identity(userID: userID, role: role, sessionID: claims.sid)
+    }
+}

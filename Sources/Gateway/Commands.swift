@@ -1,0 +1,89 @@
+import ArgumentParser
+import Logging
+import PostgresNIO
+import Store
+
+extension GatewayCommand {
+    /// `gateway create-user --role admin --username ... --email ... --password ...`
+    struct CreateUser: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Create an account of any role (the way to make the first admin).")
+
+        @Option(help: "customer, vendor or admin") var role: String = "customer"
+        @Option var username: String
+        @Option var email: String
+        @Option(help: "8 to 128 characters; or set USER_PASSWORD to keep it out of the shell history")
+        var password: String?
+
+        func run() async throws {
+            let configuration = await loadConfiguration(GatewayConfiguration.init)
+            configuration.platform.bootstrapLogging()
+            guard let role = Role(rawValue: role) else { throw ValidationError("--role must be customer, vendor or admin") }
+            guard let password = password ?? ProcessInfo.processInfo.environment["USER_PASSWORD"] else {
+                throw ValidationError("give --password or USER_PASSWORD")
+            }
+            var validator = Validator()
+            validator.username(username)
+            validator.email(email)
+            validator.password(password)
+            if let problem = validator.errors.first { throw ValidationError("\(problem.field) \(problem.message)") }
+            await exitOnStartupFailure {
+                try await withAccounts(configuration) { accounts, logger in
+                    let user = try await accounts.create(
+                        .init(username: username, email: email, password: password, role: role), logger: logger
+                    )
+                    print("created \(user.role.rawValue) \(user.username) (\(user.id.uuidString.lowercased()))")
+                }
+            }
+        }
+    }
+
+    /// `gateway seed-demo`: the development accounts the README lists. Refused in production.
+    struct SeedDemo: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(commandName: "seed-demo", abstract: "Add demo accounts (development only; idempotent).")
+
+        /// Documented development credentials; never created when ENV=production.
+        static let accounts: [(String, String, Role)] = [
+            ("admin", "admin-password", .admin),
+            ("vendor", "vendor-password", .vendor),
+            ("customer", "customer-password", .customer),
+        ]
+
+        func run() async throws {
+            let configuration = await loadConfiguration(GatewayConfiguration.init)
+            configuration.platform.bootstrapLogging()
+            guard configuration.platform.environment != .production else {
+                throw ValidationError("seed-demo refuses to run with ENV=production")
+            }
+            await exitOnStartupFailure {
+                try await withAccounts(configuration) { accounts, logger in
+                    for (username, password, role) in Self.accounts {
+                        if try await accounts.users.find(login: username, logger: logger) != nil { continue }
+                        _ = try await accounts.create(
+                            .init(username: username, email: "\(username)@example.com", password: password, role: role,
+                                  fullName: "Demo \(role.rawValue.capitalized)"),
+                            logger: logger
+                        )
+                        print("created demo \(role.rawValue) \(username) / \(password)")
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// Runs `body` with account rules over a short-lived Postgres client (Redis is not touched).
+private func withAccounts(_ configuration: GatewayConfiguration, _ body: (AccountService, Logger) async throws -> Void) async throws {
+    var logger = Logger(label: "gateway")
+    logger.logLevel = configuration.platform.logLevel
+    let postgres = PostgresClient(configuration: configuration.platform.postgres, backgroundLogger: logger)
+    let redis = RedisClient(configuration: configuration.platform.redis, logger: logger)
+    let accounts = await buildAccounts(configuration, postgres: postgres, redis: redis)
+    try await withThrowingDiscardingTaskGroup { group in
+        group.addTask { await postgres.run() }
+        try await Migrator(client: postgres, migrations: Migration.bundled(), logger: logger).requireCurrentSchema()
+        try await body(accounts, logger)
+        group.cancelAll()
+    }
+}
+
+import Foundation

@@ -1,0 +1,185 @@
+import Foundation
+import Hummingbird
+import ServiceHTTP
+import Store
+
+/// `/api/auth`: register, login, refresh, logout, me and the caller's own sessions.
+struct AuthController: Sendable {
+    let accounts: AccountService
+    let limiter: RateLimiter
+    let redis: RedisClient
+    let limits: GatewayConfiguration.RateLimits
+    let time: DisplayTime
+
+    func addRoutes(to router: some RouterMethods<AppRequestContext>) {
+        let group = router.group("/api/auth")
+        group.post("/register", use: register)
+        group.post("/login", use: login)
+        group.post("/refresh", use: refresh)
+        group.post("/logout", use: logout)
+        group.get("/me", use: me)
+        group.get("/sessions", use: listSessions)
+        group.delete("/sessions/{id}", use: revokeSession)
+    }
+
+    // MARK: Register
+
+    struct RegisterRequest: Decodable {
+        var username: String
+        var email: String
+        var password: String
+        var fullName: String?
+        var phone: String?
+        var address: String?
+        var role: String?
+
+        enum CodingKeys: String, CodingKey {
+            case username, email, password, phone, address, role
+            case fullName = "full_name"
+        }
+    }
+
+    @Sendable func register(_ request: Request, context: AppRequestContext) async throws -> EditedResponse<UserResponse> {
+        try await enforce([limits.registerPerIP], subjects: [context.clientIP], context: context)
+        let body = try await request.decodeJSON(RegisterRequest.self, context: context)
+        if let role = body.role, role != Role.customer.rawValue {
+            throw APIError(.forbidden, "Self-registration creates customers only; an admin creates other roles.")
+        }
+        var validator = Validator()
+        validator.username(body.username)
+        validator.email(body.email)
+        validator.password(body.password)
+        validator.length(body.fullName, "full_name", 0...100)
+        validator.length(body.phone, "phone", 0...32)
+        validator.length(body.address, "address", 0...500)
+        try validator.validate()
+        let user = try await accounts.create(
+            .init(username: body.username, email: body.email, password: body.password, role: .customer,
+                  fullName: body.fullName, phone: body.phone, address: body.address),
+            logger: context.logger
+        )
+        return EditedResponse(status: .created, response: UserResponse(user, time: time))
+    }
+
+    // MARK: Login and refresh
+
+    struct LoginRequest: Decodable {
+        /// A username or an email.
+        var username: String
+        var password: String
+    }
+
+    @Sendable func login(_ request: Request, context: AppRequestContext) async throws -> TokenResponse {
+        let body = try await request.decodeJSON(LoginRequest.self, context: context)
+        try await enforce(
+            [limits.loginPerIP, limits.loginPerUser],
+            subjects: [context.clientIP, context.clientIP + "|" + body.username.lowercased().prefix(254)],
+            context: context
+        )
+        // Look up and verify before deciding, so a missing account costs the same as a wrong password.
+        let user = body.username.count <= 254 ? try await accounts.users.find(login: body.username, logger: context.logger) : nil
+        let matches = try await accounts.hasher.verify(String(body.password.prefix(1024)), against: user?.passwordHash)
+        guard matches, let user, user.isActive else {
+            throw APIError(.unauthorized, "Incorrect username or password.", headers: [.wwwAuthenticate: "Bearer"])
+        }
+        return try await accounts.startSession(
+            for: user, userAgent: request.headers[.userAgent], ip: context.clientIP, time: time, logger: context.logger
+        )
+    }
+
+    struct RefreshRequest: Decodable {
+        var refreshToken: String
+
+        enum CodingKeys: String, CodingKey { case refreshToken = "refresh_token" }
+    }
+
+    @Sendable func refresh(_ request: Request, context: AppRequestContext) async throws -> TokenResponse {
+        let body = try await request.decodeJSON(RefreshRequest.self, context: context)
+        let invalid = APIError(.unauthorized, "The refresh token is invalid, expired or revoked.", headers: [.wwwAuthenticate: "Bearer"])
+        guard case .rotated(let userID, let sessionID, let role, let refreshToken) =
+            try await accounts.sessions.refresh(token: body.refreshToken, logger: context.logger)
+        else { throw invalid }
+        guard let user = try await accounts.users.find(id: userID, logger: context.logger), user.isActive else {
+            try await accounts.sessions.revoke(userID: userID, sessionID: sessionID, logger: context.logger)
+            throw invalid
+        }
+        let access = try await accounts.tokens.sign(userID: userID, role: role, sessionID: sessionID)
+        return TokenResponse(
+            accessToken: access, expiresIn: Int(accounts.tokens.lifetime.components.seconds),
+            refreshToken: refreshToken, user: UserResponse(user, time: time)
+        )
+    }
+
+    // MARK: Session
+
+    @Sendable func logout(_ request: Request, context: AppRequestContext) async throws -> Response {
+        let identity = try context.requireIdentity()
+        try await accounts.sessions.revoke(userID: identity.userID, sessionID: identity.sessionID, logger: context.logger)
+        return Response(status: .noContent)
+    }
+
+    @Sendable func me(_ request: Request, context: AppRequestContext) async throws -> UserResponse {
+        let identity = try context.requireIdentity()
+        guard let user = try await accounts.users.find(id: identity.userID, logger: context.logger) else {
+            throw APIError(.unauthorized, "The account no longer exists.", headers: [.wwwAuthenticate: "Bearer"])
+        }
+        return UserResponse(user, time: time)
+    }
+
+    struct SessionResponse: Codable, Sendable {
+        var id: String
+        var createdAt: String
+        var lastSeenAt: String
+        var userAgent: String?
+        var ip: String?
+        var current: Bool
+
+        enum CodingKeys: String, CodingKey {
+            case id, ip, current
+            case createdAt = "created_at"
+            case lastSeenAt = "last_seen_at"
+            case userAgent = "user_agent"
+        }
+
+        func encode(to encoder: any Encoder) throws {
+            var container = encoder.container(keyedBy: CodingKeys.self)
+            try container.encode(id, forKey: .id)
+            try container.encode(createdAt, forKey: .createdAt)
+            try container.encode(lastSeenAt, forKey: .lastSeenAt)
+            try container.encode(userAgent, forKey: .userAgent)
+            try container.encode(ip, forKey: .ip)
+            try container.encode(current, forKey: .current)
+        }
+    }
+
+    @Sendable func listSessions(_ request: Request, context: AppRequestContext) async throws -> Response {
+        let identity = try context.requireIdentity()
+        let sessions = try await accounts.sessions.list(userID: identity.userID, logger: context.logger).map {
+            SessionResponse(
+                id: $0.id, createdAt: time.string(from: $0.createdAt), lastSeenAt: time.string(from: $0.lastSeenAt),
+                userAgent: $0.userAgent, ip: $0.ip, current: $0.id == identity.sessionID
+            )
+        }
+        return try context.responseEncoder.encode(sessions, from: request, context: context)
+    }
+
+    @Sendable func revokeSession(_ request: Request, context: AppRequestContext) async throws -> Response {
+        let identity = try context.requireIdentity()
+        let id = try context.parameters.require("id")
+        guard try await accounts.sessions.revoke(userID: identity.userID, sessionID: id, logger: context.logger) else {
+            throw APIError(.notFound, "No such session.")
+        }
+        return Response(status: .noContent)
+    }
+
+    // MARK: Limits
+
+    /// Applies the auth-specific limits; these fail closed (503) when Redis cannot answer.
+    private func enforce(_ policies: [RateLimitPolicy], subjects: [String], context: AppRequestContext) async throws {
+        let replies = try await redis.run(zip(policies, subjects).map { limiter.call($0, subject: $1) }, logger: context.logger)
+        for (policy, reply) in zip(policies, replies) {
+            let decision = try RateLimiter.decision(from: reply)
+            if !decision.allowed { throw RateLimitHeaders.tooManyRequests(policy: policy, decision: decision) }
+        }
+    }
+}

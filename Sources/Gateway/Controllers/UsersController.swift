@@ -1,0 +1,211 @@
+import Foundation
+import Hummingbird
+import ServiceHTTP
+import Store
+
+/// `/api/users`: the caller's own profile, and user management for admins.
+struct UsersController: Sendable {
+    let accounts: AccountService
+    let time: DisplayTime
+
+    func addRoutes(to router: some RouterMethods<AppRequestContext>) {
+        let group = router.group("/api/users")
+        group.get("/me", use: me)
+        group.put("/me", use: updateMe)
+        group.get(use: list)
+        group.post(use: create)
+        group.get("/{id}", use: get)
+        group.put("/{id}", use: update)
+        group.delete("/{id}", use: deactivate)
+    }
+
+    // MARK: Self
+
+    @Sendable func me(_ request: Request, context: AppRequestContext) async throws -> UserResponse {
+        let identity = try context.requireIdentity()
+        return UserResponse(try await user(identity.userID, context: context), time: time)
+    }
+
+    /// Profile fields anyone may change on their own account, plus a password change.
+    struct UpdateMeRequest: Decodable {
+        var fullName: String??
+        var phone: String??
+        var address: String??
+        var currentPassword: String?
+        var newPassword: String?
+
+        enum CodingKeys: String, CodingKey {
+            case phone, address
+            case fullName = "full_name"
+            case currentPassword = "current_password"
+            case newPassword = "new_password"
+        }
+
+        init(from decoder: any Decoder) throws {
+            let container = try decoder.container(keyedBy: CodingKeys.self)
+            fullName = try container.decodeNullable(String.self, forKey: .fullName)
+            phone = try container.decodeNullable(String.self, forKey: .phone)
+            address = try container.decodeNullable(String.self, forKey: .address)
+            currentPassword = try container.decodeIfPresent(String.self, forKey: .currentPassword)
+            newPassword = try container.decodeIfPresent(String.self, forKey: .newPassword)
+        }
+    }
+
+    @Sendable func updateMe(_ request: Request, context: AppRequestContext) async throws -> UserResponse {
+        let identity = try context.requireIdentity()
+        let body = try await request.decodeJSON(UpdateMeRequest.self, context: context)
+        var validator = Validator()
+        Self.validateProfile(fullName: body.fullName, phone: body.phone, address: body.address, into: &validator)
+        if let newPassword = body.newPassword {
+            validator.password(newPassword, "new_password")
+            validator.check(body.currentPassword != nil, "current_password", "is required to change the password")
+        }
+        try validator.validate()
+
+        var changes = UserChanges(fullName: body.fullName, phone: body.phone, address: body.address)
+        if let newPassword = body.newPassword, let currentPassword = body.currentPassword {
+            let current = try await user(identity.userID, context: context)
+            guard try await accounts.hasher.verify(currentPassword, against: current.passwordHash) else {
+                throw APIError(.unprocessableContent, "The current password is incorrect.", errors: [.init(field: "current_password", message: "is incorrect")])
+            }
+            changes.passwordHash = try await accounts.hasher.hash(newPassword)
+        }
+        guard let updated = try await accounts.update(identity.userID, changes, keepingSession: identity.sessionID, logger: context.logger) else {
+            throw APIError(.notFound, "No such user.")
+        }
+        return UserResponse(updated, time: time)
+    }
+
+    // MARK: Admin
+
+    @Sendable func list(_ request: Request, context: AppRequestContext) async throws -> Paginated<UserResponse> {
+        _ = try context.require(.admin)
+        let pagination = try Pagination(request)
+        let query = request.uri.queryParameters
+        var role: Role?
+        if let raw = query["role"] {
+            guard let parsed = Role(rawValue: String(raw)) else { throw APIError(.badRequest, "Query parameter role must be customer, vendor or admin.") }
+            role = parsed
+        }
+        let search = query["q"].map(String.init).flatMap { $0.isEmpty ? nil : String($0.prefix(100)) }
+        let page = try await accounts.users.list(
+            UserQuery(role: role, search: search, isActive: try request.queryBool("is_active"), page: pagination.page, size: pagination.size),
+            logger: context.logger
+        )
+        return Paginated(items: page.items.map { UserResponse($0, time: time) }, total: page.total, pagination: pagination)
+    }
+
+    struct CreateUserRequest: Decodable {
+        var username: String
+        var email: String
+        var password: String
+        var role: Role?
+        var fullName: String?
+        var phone: String?
+        var address: String?
+
+        enum CodingKeys: String, CodingKey {
+            case username, email, password, role, phone, address
+            case fullName = "full_name"
+        }
+    }
+
+    @Sendable func create(_ request: Request, context: AppRequestContext) async throws -> EditedResponse<UserResponse> {
+        _ = try context.require(.admin)
+        let body = try await request.decodeJSON(CreateUserRequest.self, context: context)
+        var validator = Validator()
+        validator.username(body.username)
+        validator.email(body.email)
+        validator.password(body.password)
+        Self.validateProfile(fullName: body.fullName, phone: body.phone, address: body.address, into: &validator)
+        try validator.validate()
+        let user = try await accounts.create(
+            .init(username: body.username, email: body.email, password: body.password, role: body.role ?? .customer,
+                  fullName: body.fullName, phone: body.phone, address: body.address),
+            logger: context.logger
+        )
+        return EditedResponse(status: .created, response: UserResponse(user, time: time))
+    }
+
+    @Sendable func get(_ request: Request, context: AppRequestContext) async throws -> UserResponse {
+        _ = try context.require(.admin)
+        return UserResponse(try await user(try Self.id(context), context: context), time: time)
+    }
+
+    struct AdminUpdateRequest: Decodable {
+        var fullName: String??
+        var phone: String??
+        var address: String??
+        var role: Role?
+        var isActive: Bool?
+
+        enum CodingKeys: String, CodingKey {
+            case phone, address, role
+            case fullName = "full_name"
+            case isActive = "is_active"
+        }
+
+        init(from decoder: any Decoder) throws {
+            let container = try decoder.container(keyedBy: CodingKeys.self)
+            fullName = try container.decodeNullable(String.self, forKey: .fullName)
+            phone = try container.decodeNullable(String.self, forKey: .phone)
+            address = try container.decodeNullable(String.self, forKey: .address)
+            role = try container.decodeIfPresent(Role.self, forKey: .role)
+            isActive = try container.decodeIfPresent(Bool.self, forKey: .isActive)
+        }
+    }
+
+    @Sendable func update(_ request: Request, context: AppRequestContext) async throws -> UserResponse {
+        let admin = try context.require(.admin)
+        let id = try Self.id(context)
+        let body = try await request.decodeJSON(AdminUpdateRequest.self, context: context)
+        var validator = Validator()
+        Self.validateProfile(fullName: body.fullName, phone: body.phone, address: body.address, into: &validator)
+        try validator.validate()
+        if id == admin.userID, body.role.map({ $0 != .admin }) == true || body.isActive == false {
+            throw APIError(.conflict, "Admins cannot demote or deactivate themselves; ask another admin.")
+        }
+        let changes = UserChanges(fullName: body.fullName, phone: body.phone, address: body.address, role: body.role, isActive: body.isActive)
+        guard let updated = try await accounts.update(id, changes, logger: context.logger) else {
+            throw APIError(.notFound, "No such user.")
+        }
+        return UserResponse(updated, time: time)
+    }
+
+    @Sendable func deactivate(_ request: Request, context: AppRequestContext) async throws -> Response {
+        let admin = try context.require(.admin)
+        let id = try Self.id(context)
+        if id == admin.userID { throw APIError(.conflict, "Admins cannot deactivate themselves; ask another admin.") }
+        guard try await accounts.update(id, UserChanges(isActive: false), logger: context.logger) != nil else {
+            throw APIError(.notFound, "No such user.")
+        }
+        return Response(status: .noContent)
+    }
+
+    // MARK: Helpers
+
+    private func user(_ id: UUID, context: AppRequestContext) async throws -> User {
+        guard let user = try await accounts.users.find(id: id, logger: context.logger) else { throw APIError(.notFound, "No such user.") }
+        return user
+    }
+
+    static func id(_ context: AppRequestContext) throws -> UUID {
+        guard let id = UUID(uuidString: try context.parameters.require("id")) else { throw APIError(.notFound, "No such user.") }
+        return id
+    }
+
+    static func validateProfile(fullName: String??, phone: String??, address: String??, into validator: inout Validator) {
+        validator.length(fullName ?? nil, "full_name", 0...100)
+        validator.length(phone ?? nil, "phone", 0...32)
+        validator.length(address ?? nil, "address", 0...500)
+    }
+}
+
+extension KeyedDecodingContainer {
+    /// nil when the key is absent, `.some(nil)` when it is JSON null, so PUT can clear a field.
+    func decodeNullable<T: Decodable>(_ type: T.Type, forKey key: Key) throws -> T?? {
+        guard contains(key) else { return nil }
+        if try decodeNil(forKey: key) { return .some(nil) }
+        return .some(try decode(T.self, forKey: key))
+    }
+}

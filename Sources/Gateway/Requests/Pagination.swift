@@ -1,0 +1,51 @@
+import Hummingbird
+import ServiceHTTP
+
+/// `page` (≥ 1, default 1) and `size` (1–100, default 20) from the query; anything else is 400.
+struct Pagination: Sendable {
+    var page: Int
+    var size: Int
+
+    init(_ request: Request) throws {
+        let query = request.uri.queryParameters
+        page = try Self.number(query["page"], name: "page", default: 1, range: 1...1_000_000)
+        size = try Self.number(query["size"], name: "size", default: 20, range: 1...100)
+    }
+
+    private static func number(_ raw: Substring?, name: String, default value: Int, range: ClosedRange<Int>) throws -> Int {
+        guard let raw else { return value }
+        guard let number = Int(raw), range.contains(number) else {
+            throw APIError(.badRequest, "Query parameter \(name) must be a whole number from \(range.lowerBound) to \(range.upperBound).")
+        }
+        return number
+    }
+}
+
+/// One page of a list, as every list endpoint returns it.
+struct Paginated<Item: Encodable & Sendable>: ResponseEncodable, Sendable {
+    var items: [Item]
+    var total: Int
+    var page: Int
+    var size: Int
+    var pages: Int
+
+    init(items: [Item], total: Int, pagination: Pagination) {
+        self.items = items
+        self.total = total
+        self.page = pagination.page
+        self.size = pagination.size
+        self.pages = (total + pagination.size - 1) / pagination.size
+    }
+}
+
+extension Request {
+    /// A boolean query parameter (`true`/`false`), 400 for anything else.
+    func queryBool(_ name: String) throws -> Bool? {
+        guard let raw = uri.queryParameters[Substring(name)] else { return nil }
+        switch raw.lowercased() {
+        case "true", "1": return true
+        case "false", "0": return false
+        default: throw APIError(.badRequest, "Query parameter \(name) must be true or false.")
+        }
+    }
+}

@@ -1,0 +1,43 @@
+import ServiceHTTP
+
+/// Collects every invalid field of a request, then throws one 422 naming them all.
+struct Validator {
+    private(set) var errors: [ProblemDetails.FieldError] = []
+
+    mutating func check(_ condition: Bool, _ field: String, _ message: String) {
+        if !condition { errors.append(.init(field: field, message: message)) }
+    }
+
+    /// A string's length in characters within `range` (nil passes unless `required`).
+    mutating func length(_ value: String?, _ field: String, _ range: ClosedRange<Int>, required: Bool = false) {
+        guard let value else {
+            if required { errors.append(.init(field: field, message: "is required")) }
+            return
+        }
+        check(range.contains(value.count), field, "must be \(range.lowerBound) to \(range.upperBound) characters")
+    }
+
+    mutating func username(_ value: String, _ field: String = "username") {
+        length(value, field, 3...50)
+        check(value.unicodeScalars.allSatisfy { $0.isASCII && (CharacterSet.alphanumerics.contains($0) || "_.-".unicodeScalars.contains($0)) },
+              field, "may contain only letters, digits, '_', '.' and '-'")
+    }
+
+    mutating func email(_ value: String, _ field: String = "email") {
+        let parts = value.split(separator: "@", omittingEmptySubsequences: false)
+        let valid = value.count <= 254 && parts.count == 2 && !parts[0].isEmpty && parts[0].count <= 64
+            && parts[1].contains(".") && !parts[1].hasPrefix(".") && !parts[1].hasSuffix(".")
+            && !value.contains(where: { $0.isWhitespace || $0.isNewline })
+        check(valid, field, "must be a valid email address")
+    }
+
+    mutating func password(_ value: String, _ field: String = "password") {
+        length(value, field, 8...128)
+    }
+
+    func validate() throws {
+        if !errors.isEmpty { throw APIError(.unprocessableContent, "The request has invalid fields.", errors: errors) }
+    }
+}
+
+import Foundation

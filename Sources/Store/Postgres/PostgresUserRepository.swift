@@ -1,0 +1,130 @@
+import Foundation
+import Logging
+import PostgresNIO
+
+/// ``UserRepository`` on Postgres.
+public struct PostgresUserRepository: UserRepository {
+    let client: PostgresClient
+
+    public init(client: PostgresClient) {
+        self.client = client
+    }
+
+    static let columns = "id, username, email, password_hash, role, full_name, phone, address, is_active, is_verified, created_at, updated_at"
+
+    public func create(_ user: User, logger: Logger) async throws -> User {
+        do {
+            let rows = try await client.query(
+                """
+                INSERT INTO users (id, username, email, password_hash, role, full_name, phone, address, is_active, is_verified)
+                VALUES (\(user.id), \(user.username), \(user.email), \(user.passwordHash), \(user.role.rawValue),
+                        \(user.fullName), \(user.phone), \(user.address), \(user.isActive), \(user.isVerified))
+                RETURNING \(unescaped: Self.columns)
+                """,
+                logger: logger
+            )
+            guard let created = try await Self.users(rows).first else { throw StoreError(.notFound) }
+            return created
+        } catch let error as PSQLError where error.serverInfo?[.sqlState] == "23505" {
+            let constraint = error.serverInfo?[.constraintName] ?? ""
+            throw StoreError(.duplicate, field: constraint.contains("email") ? "email" : "username")
+        }
+    }
+
+    public func find(id: UUID, logger: Logger) async throws -> User? {
+        let rows = try await client.query("SELECT \(unescaped: Self.columns) FROM users WHERE id = \(id)", logger: logger)
+        return try await Self.users(rows).first
+    }
+
+    public func find(login: String, logger: Logger) async throws -> User? {
+        let rows = try await client.query(
+            """
+            SELECT \(unescaped: Self.columns) FROM users
+            WHERE lower(username) = lower(\(login)) OR lower(email) = lower(\(login))
+            ORDER BY lower(username) = lower(\(login)) DESC
+            LIMIT 1
+            """,
+            logger: logger
+        )
+        return try await Self.users(rows).first
+    }
+
+    public func list(_ query: UserQuery, logger: Logger) async throws -> Page<User> {
+        let pattern = query.search.map { "%" + Self.escapeLike($0.lowercased()) + "%" }
+        // The total comes from the same snapshot as the page, and is there even past the last page.
+        let rows = try await client.query(
+            """
+            WITH filtered AS (
+                SELECT * FROM users
+                WHERE (\(query.role?.rawValue)::text IS NULL OR role = \(query.role?.rawValue))
+                  AND (\(query.isActive)::boolean IS NULL OR is_active = \(query.isActive))
+                  AND (\(pattern)::text IS NULL
+                       OR lower(username) LIKE \(pattern) OR lower(email) LIKE \(pattern)
+                       OR lower(coalesce(full_name, '')) LIKE \(pattern))
+            )
+            SELECT (SELECT count(*) FROM filtered), page.id
+            FROM (SELECT 1) AS one
+            LEFT JOIN LATERAL (
+                SELECT id, created_at FROM filtered ORDER BY created_at DESC, id DESC
+                LIMIT \(query.size) OFFSET \((query.page - 1) * query.size)
+            ) AS page ON true
+            ORDER BY page.created_at DESC, page.id DESC
+            """,
+            logger: logger
+        )
+        var total = 0
+        var ids: [UUID] = []
+        for try await (count, id) in rows.decode((Int, UUID?).self) {
+            total = count
+            if let id { ids.append(id) }
+        }
+        guard !ids.isEmpty else { return Page(items: [], total: total) }
+        let users = try await Self.users(client.query(
+            "SELECT \(unescaped: Self.columns) FROM users WHERE id = ANY(\(ids)) ORDER BY created_at DESC, id DESC",
+            logger: logger
+        ))
+        return Page(items: users, total: total)
+    }
+
+    public func update(id: UUID, _ changes: UserChanges, logger: Logger) async throws -> User? {
+        let rows = try await client.query(
+            """
+            UPDATE users SET
+                full_name = CASE WHEN \(changes.fullName != nil) THEN \(changes.fullName ?? nil) ELSE full_name END,
+                phone = CASE WHEN \(changes.phone != nil) THEN \(changes.phone ?? nil) ELSE phone END,
+                address = CASE WHEN \(changes.address != nil) THEN \(changes.address ?? nil) ELSE address END,
+                role = coalesce(\(changes.role?.rawValue), role),
+                is_active = coalesce(\(changes.isActive), is_active),
+                password_hash = coalesce(\(changes.passwordHash), password_hash),
+                updated_at = now()
+            WHERE id = \(id)
+            RETURNING \(unescaped: Self.columns)
+            """,
+            logger: logger
+        )
+        return try await Self.users(rows).first
+    }
+
+    // MARK: Rows
+
+    static func users(_ rows: PostgresRowSequence) async throws -> [User] {
+        var users: [User] = []
+        for try await row in rows { users.append(try user(row)) }
+        return users
+    }
+
+    static func user(_ row: PostgresRow) throws -> User {
+        let (id, username, email, hash, role, fullName, phone, address, isActive, isVerified, createdAt, updatedAt) =
+            try row.decode((UUID, String, String, String, String, String?, String?, String?, Bool, Bool, Date, Date).self)
+        return User(
+            id: id, username: username, email: email, passwordHash: hash, role: Role(rawValue: role) ?? .customer,
+            fullName: fullName, phone: phone, address: address, isActive: isActive, isVerified: isVerified,
+            createdAt: createdAt, updatedAt: updatedAt
+        )
+    }
+
+    /// Escapes `%`, `_` and `\` so a search term matches literally inside LIKE.
+    static func escapeLike(_ text: String) -> String {
+        text.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "%", with: "\\%").replacingOccurrences(of: "_", with: "\\_")
+    }
+}

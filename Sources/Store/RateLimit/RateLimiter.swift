@@ -1,0 +1,53 @@
+import Logging
+
+/// GCRA rate limiting in Redis: one atomic script per check, timed by the Redis server's clock,
+/// so every gateway instance shares the same counters.
+public struct RateLimiter: Sendable {
+    let redis: RedisClient
+
+    public init(redis: RedisClient) {
+        self.redis = redis
+    }
+
+    /// KEYS: counter. ARGV: emission interval µs, burst. Returns {allowed, remaining, retry µs, reset µs}.
+    static let gcra = RedisScript("""
+        local t = redis.call('TIME')
+        local now = tonumber(t[1]) * 1000000 + tonumber(t[2])
+        local interval = tonumber(ARGV[1])
+        local tolerance = interval * tonumber(ARGV[2])
+        local tat = tonumber(redis.call('GET', KEYS[1]) or now)
+        if tat < now then tat = now end
+        local new_tat = tat + interval
+        if new_tat - tolerance > now then
+            return {0, 0, new_tat - tolerance - now, tat - now}
+        end
+        redis.call('SET', KEYS[1], new_tat, 'PX', math.ceil((new_tat - now) / 1000) + 1)
+        return {1, math.floor((tolerance - (new_tat - now)) / interval), 0, new_tat - now}
+        """)
+
+    /// The script call for `policy` and `subject`, for batching with other per-request calls.
+    public func call(_ policy: RateLimitPolicy, subject: String) -> ScriptCall {
+        ScriptCall(
+            Self.gcra,
+            keys: ["ratelimit:{\(policy.name):\(subject)}"],
+            arguments: [policy.emissionIntervalMicroseconds, policy.burst]
+        )
+    }
+
+    public func check(_ policy: RateLimitPolicy, subject: String, logger: Logger) async throws -> RateLimitDecision {
+        try Self.decision(from: try await redis.run([call(policy, subject: subject)], logger: logger)[0])
+    }
+
+    /// Interprets the reply of ``call(_:subject:)``.
+    public static func decision(from reply: RESPValue) throws(RedisError) -> RateLimitDecision {
+        if case .error(let message) = reply { throw RedisError(.server, message) }
+        guard let values = reply.array?.compactMap(\.int), values.count == 4 else {
+            throw RedisError(.protocolError, "unexpected rate-limit reply")
+        }
+        func seconds(_ microseconds: Int) -> Int { (microseconds + 999_999) / 1_000_000 }
+        return RateLimitDecision(
+            allowed: values[0] == 1, remaining: max(0, values[1]),
+            retryAfterSeconds: seconds(values[2]), resetSeconds: seconds(values[3])
+        )
+    }
+}

@@ -1,0 +1,36 @@
+import Logging
+
+/// One script call in a ``RedisClient/run(_:logger:)`` batch.
+public struct ScriptCall: Sendable {
+    public var script: RedisScript
+    public var keys: [String]
+    public var arguments: [any RESPArgument]
+
+    public init(_ script: RedisScript, keys: [String], arguments: [any RESPArgument] = []) {
+        self.script = script
+        self.keys = keys
+        self.arguments = arguments
+    }
+
+    func command(loading: Bool) -> RedisCommand {
+        let tail: [any RESPArgument] = [keys.count] + keys + arguments
+        return loading ? RedisCommand("EVAL", [script.source] + tail) : RedisCommand("EVALSHA", [script.sha1] + tail)
+    }
+}
+
+extension RedisClient {
+    /// Runs several scripts in one round trip; any the server has lost (`NOSCRIPT`) are re-sent
+    /// with their source. Error replies stay in place as `.error` values.
+    public func run(_ calls: [ScriptCall], logger: Logger? = nil) async throws(RedisError) -> [RESPValue] {
+        var replies = try await pipeline(calls.map { $0.command(loading: false) }, logger: logger)
+        let missing = replies.indices.filter { index in
+            if case .error(let message) = replies[index] { return message.hasPrefix("NOSCRIPT") }
+            return false
+        }
+        if !missing.isEmpty {
+            let reloaded = try await pipeline(missing.map { calls[$0].command(loading: true) }, logger: logger)
+            for (index, reply) in zip(missing, reloaded) { replies[index] = reply }
+        }
+        return replies
+    }
+}

@@ -1,0 +1,153 @@
+import Crypto
+import Foundation
+import Logging
+
+/// Login sessions in Redis. A session lives as long as its refresh token (sliding on refresh);
+/// deleting it ends every access token bound to it at once.
+public struct SessionStore: Sendable {
+    let redis: RedisClient
+    /// Lifetime of a session without a refresh.
+    let ttl: Duration
+
+    public init(redis: RedisClient, ttl: Duration) {
+        self.redis = redis
+        self.ttl = ttl
+    }
+
+    var ttlMilliseconds: Int { Int(ttl.components.seconds * 1000) }
+
+    static func sessionKey(_ userID: UUID, _ sessionID: String) -> String { "session:{\(userID.uuidString.lowercased())}:\(sessionID)" }
+    static func indexKey(_ userID: UUID) -> String { "sessions:{\(userID.uuidString.lowercased())}" }
+    static func sessionPrefix(_ userID: UUID) -> String { "session:{\(userID.uuidString.lowercased())}:" }
+
+    /// Starts a session and returns it with its first refresh token.
+    public func create(
+        userID: UUID, role: Role, userAgent: String?, ip: String?, logger: Logger
+    ) async throws -> (session: SessionRecord, refreshToken: String) {
+        let sessionID = Self.randomToken(bytes: 16)
+        let secret = Self.randomToken(bytes: 32)
+        let created = try await redis.run(
+            SessionScripts.create,
+            keys: [Self.sessionKey(userID, sessionID), Self.indexKey(userID)],
+            arguments: [
+                userID.uuidString.lowercased(), role.rawValue, Self.hash(secret), ttlMilliseconds,
+                String((userAgent ?? "").prefix(256)), ip ?? "", sessionID,
+            ],
+            logger: logger
+        )
+        let now = Date(timeIntervalSince1970: Double(created.int ?? 0) / 1000)
+        let session = SessionRecord(id: sessionID, userID: userID, role: role, createdAt: now, lastSeenAt: now, userAgent: userAgent, ip: ip)
+        return (session, Self.refreshToken(userID: userID, sessionID: sessionID, secret: secret))
+    }
+
+    /// The script call that authenticates a request, for batching with other per-request calls.
+    public func touchCall(userID: UUID, sessionID: String) -> ScriptCall {
+        ScriptCall(SessionScripts.touch, keys: [Self.sessionKey(userID, sessionID)])
+    }
+
+    /// The session's role while it exists; nil once it is revoked or expired.
+    public func authenticate(userID: UUID, sessionID: String, logger: Logger) async throws -> Role? {
+        let reply = try await redis.run([touchCall(userID: userID, sessionID: sessionID)], logger: logger)[0]
+        return try Self.role(fromTouch: reply)
+    }
+
+    /// Interprets the reply of ``touchCall(userID:sessionID:)``.
+    public static func role(fromTouch reply: RESPValue) throws(RedisError) -> Role? {
+        if case .error(let message) = reply { throw RedisError(.server, message) }
+        return reply.string.flatMap(Role.init(rawValue:))
+    }
+
+    /// Rotates a refresh token; a token that was already used revokes its session.
+    public func refresh(token: String, logger: Logger) async throws -> RefreshOutcome {
+        guard let (userID, sessionID, secret) = Self.parse(refreshToken: token) else { return .invalid }
+        let newSecret = Self.randomToken(bytes: 32)
+        let reply = try await redis.run(
+            SessionScripts.rotate,
+            keys: [Self.sessionKey(userID, sessionID), Self.indexKey(userID)],
+            arguments: [Self.hash(secret), Self.hash(newSecret), ttlMilliseconds, sessionID],
+            logger: logger
+        )
+        let values = reply.array ?? []
+        switch values.first?.int {
+        case 1:
+            guard let role = values.dropFirst().first?.string.flatMap(Role.init(rawValue:)) else { return .invalid }
+            return .rotated(userID: userID, sessionID: sessionID, role: role, refreshToken: Self.refreshToken(userID: userID, sessionID: sessionID, secret: newSecret))
+        case -1:
+            logger.warning("refresh token reused; session revoked", metadata: ["user.id": "\(userID)", "session.id": "\(sessionID)"])
+            return .reused
+        default:
+            return .invalid
+        }
+    }
+
+    /// Ends one session; false when it did not exist.
+    @discardableResult
+    public func revoke(userID: UUID, sessionID: String, logger: Logger) async throws -> Bool {
+        let replies = try await redis.pipeline([
+            RedisCommand("DEL", Self.sessionKey(userID, sessionID)),
+            RedisCommand("SREM", Self.indexKey(userID), sessionID),
+        ], logger: logger)
+        return replies.first?.int == 1
+    }
+
+    /// Ends every session of a user (logout everywhere, deactivation, role or password change).
+    public func revokeAll(userID: UUID, logger: Logger) async throws {
+        try await redis.run(SessionScripts.revokeAll, keys: [Self.indexKey(userID)], arguments: [Self.sessionPrefix(userID)], logger: logger)
+    }
+
+    /// The user's live sessions, newest first; ids of expired ones are pruned from the index.
+    public func list(userID: UUID, logger: Logger) async throws -> [SessionRecord] {
+        let ids = try await redis.send(RedisCommand("SMEMBERS", Self.indexKey(userID)), logger: logger).array?.compactMap(\.string) ?? []
+        guard !ids.isEmpty else { return [] }
+        let replies = try await redis.pipeline(ids.map { RedisCommand("HGETALL", Self.sessionKey(userID, $0)) }, logger: logger)
+        var sessions: [SessionRecord] = []
+        var expired: [String] = []
+        for (id, reply) in zip(ids, replies) {
+            let fields = reply.array?.compactMap(\.string) ?? []
+            guard !fields.isEmpty else {
+                expired.append(id)
+                continue
+            }
+            var map: [String: String] = [:]
+            for pair in stride(from: 0, to: fields.count - 1, by: 2) { map[fields[pair]] = fields[pair + 1] }
+            sessions.append(SessionRecord(
+                id: id, userID: userID, role: map["role"].flatMap(Role.init(rawValue:)) ?? .customer,
+                createdAt: Date(timeIntervalSince1970: (Double(map["ca"] ?? "") ?? 0) / 1000),
+                lastSeenAt: Date(timeIntervalSince1970: (Double(map["ls"] ?? "") ?? 0) / 1000),
+                userAgent: map["ua"].flatMap { $0.isEmpty ? nil : $0 },
+                ip: map["ip"].flatMap { $0.isEmpty ? nil : $0 }
+            ))
+        }
+        if !expired.isEmpty {
+            try await redis.send(RedisCommand("SREM", [Self.indexKey(userID)] + expired), logger: logger)
+        }
+        return sessions.sorted { $0.createdAt > $1.createdAt }
+    }
+
+    // MARK: Tokens
+
+    /// `<user id>.<session id>.<secret>`: opaque to clients; only the secret's hash is stored.
+    static func refreshToken(userID: UUID, sessionID: String, secret: String) -> String {
+        "\(userID.uuidString.lowercased()).\(sessionID).\(secret)"
+    }
+
+    static func parse(refreshToken token: String) -> (UUID, String, String)? {
+        let parts = token.split(separator: ".", omittingEmptySubsequences: false)
+        guard parts.count == 3, let userID = UUID(uuidString: String(parts[0])),
+            parts[1].count == 22, parts[2].count == 43
+        else { return nil }
+        return (userID, String(parts[1]), String(parts[2]))
+    }
+
+    static func hash(_ secret: String) -> String {
+        SHA256.hash(data: Array(secret.utf8)).map { String(format: "%02x", $0) }.joined()
+    }
+
+    /// URL-safe base64 of `bytes` random bytes from the system's CSPRNG.
+    static func randomToken(bytes count: Int) -> String {
+        var generator = SystemRandomNumberGenerator()
+        let bytes = (0..<count).map { _ in UInt8.random(in: .min ... .max, using: &generator) }
+        return Data(bytes).base64EncodedString()
+            .replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_").replacingOccurrences(of: "=", with: "")
+    }
+}
