@@ -71,9 +71,11 @@ func buildRouter(
             limits: configuration.rateLimits, proxies: configuration.trustedProxies
         )
     }
-    HealthController(health: health, timeZone: configuration.platform.timeZone, service: "gateway").addRoutes(to: router)
-    MetricsController(registry: metrics).addRoutes(to: router)
-    AuthController(accounts: accounts, limiter: limiter, redis: redis, limits: configuration.rateLimits, time: time).addRoutes(to: router)
-    UsersController(accounts: accounts, time: time).addRoutes(to: router)
+    let routes = MethodAwareRouter(router)
+    HealthController(health: health, timeZone: configuration.platform.timeZone, service: "gateway").addRoutes(to: routes)
+    MetricsController(registry: metrics).addRoutes(to: routes)
+    AuthController(accounts: accounts, limiter: limiter, redis: redis, limits: configuration.rateLimits, time: time).addRoutes(to: routes)
+    UsersController(accounts: accounts, time: time).addRoutes(to: routes)
+    routes.addMethodNotAllowedResponders()
     return router
 }

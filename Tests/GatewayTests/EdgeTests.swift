@@ -21,6 +21,21 @@ struct EdgeTests {
         }
     }
 
+    @Test func wrongMethodOnAKnownPathIs405WithAllow() async throws {
+        let app = try await makeGateway()
+        try await app.test(.router) { client in
+            try await client.execute(uri: "/api/auth/login", method: .get) { response in
+                #expect(response.status == .methodNotAllowed)
+                #expect(response.headers[.allow] == "POST")
+                #expect(response.headers[.contentType] == "application/problem+json")
+            }
+            try await client.execute(uri: "/api/users/0190b8a0-0000-7000-8000-000000000000", method: .post) { response in
+                #expect(response.status == .methodNotAllowed)
+                #expect(response.headers[.allow]?.contains("DELETE") == true)
+            }
+        }
+    }
+
     @Test func echoesASaneRequestIDAndReplacesABadOne() async throws {
         let app = try await makeGateway()
         try await app.test(.router) { client in
