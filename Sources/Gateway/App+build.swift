@@ -21,6 +21,7 @@ func buildApplication(
     let router = buildRouter(
         configuration,
         accounts: accounts,
+        products: PostgresProductRepository(client: postgres),
         redis: redis,
         health: StoreHealth(postgres: postgres, redis: redis),
         metrics: metrics
@@ -54,6 +55,7 @@ func buildAccounts(_ configuration: GatewayConfiguration, postgres: PostgresClie
 func buildRouter(
     _ configuration: GatewayConfiguration,
     accounts: AccountService,
+    products: any ProductRepository,
     redis: RedisClient,
     health: StoreHealth,
     metrics: PrometheusCollectorRegistry
@@ -76,6 +78,7 @@ func buildRouter(
     MetricsController(registry: metrics).addRoutes(to: routes)
     AuthController(accounts: accounts, limiter: limiter, redis: redis, limits: configuration.rateLimits, time: time).addRoutes(to: routes)
     UsersController(accounts: accounts, time: time).addRoutes(to: routes)
+    ProductsController(products: products, time: time).addRoutes(to: routes)
     routes.addMethodNotAllowedResponders()
     return router
 }

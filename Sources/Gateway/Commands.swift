@@ -65,6 +65,18 @@ extension GatewayCommand {
                         )
                         print("created demo \(role.rawValue) \(username) / \(password)")
                     }
+                    let catalog = PostgresProductRepository(client: accounts.postgres)
+                    var added = 0
+                    for (sku, name, category, price, stock) in DemoCatalog.products
+                    where try await catalog.find(sku: sku, logger: logger) == nil {
+                        _ = try await catalog.create(
+                            Product(id: UUIDv7.make(), sku: sku, name: name, description: "Demo product: \(name).",
+                                    category: category, price: Decimal(string: price)!, stock: stock),
+                            logger: logger
+                        )
+                        added += 1
+                    }
+                    if added > 0 { print("added \(added) demo products") }
                 }
             }
         }
@@ -72,7 +84,7 @@ extension GatewayCommand {
 }
 
 /// Runs `body` with account rules over a short-lived Postgres client (Redis is not touched).
-private func withAccounts(_ configuration: GatewayConfiguration, _ body: (AccountService, Logger) async throws -> Void) async throws {
+private func withAccounts(_ configuration: GatewayConfiguration, _ body: (AccountTools, Logger) async throws -> Void) async throws {
     var logger = Logger(label: "gateway")
     logger.logLevel = configuration.platform.logLevel
     let postgres = PostgresClient(configuration: configuration.platform.postgres, backgroundLogger: logger)
@@ -81,9 +93,20 @@ private func withAccounts(_ configuration: GatewayConfiguration, _ body: (Accoun
     try await withThrowingDiscardingTaskGroup { group in
         group.addTask { await postgres.run() }
         try await Migrator(client: postgres, migrations: Migration.bundled(), logger: logger).requireCurrentSchema()
-        try await body(accounts, logger)
+        try await body(AccountTools(accounts: accounts, postgres: postgres), logger)
         group.cancelAll()
     }
 }
 
 import Foundation
+
+/// What the CLI commands work with: the account rules and the database client under them.
+private struct AccountTools {
+    let accounts: AccountService
+    let postgres: PostgresClient
+    var users: any UserRepository { accounts.users }
+
+    func create(_ account: AccountService.NewAccount, logger: Logger) async throws -> User {
+        try await accounts.create(account, logger: logger)
+    }
+}

@@ -47,11 +47,17 @@ struct AccountService: Sendable {
     }
 
     /// Applies `changes`; a change of role, active flag or password ends the user's sessions at once.
+    ///
+    /// For role and active-flag changes the sessions are ended both before and after the update:
+    /// if the process dies between the commit and the second revocation, only a session opened
+    /// in that instant can outlive the change.
     func update(_ id: UUID, _ changes: UserChanges, keepingSession current: String? = nil, logger: Logger) async throws -> User? {
-        let before = try await users.find(id: id, logger: logger)
-        guard let before, let after = try await users.update(id: id, changes, logger: logger) else { return nil }
-        let revokesAll = after.role != before.role || after.isActive != before.isActive
-        if revokesAll || (changes.passwordHash != nil && current == nil) {
+        guard let before = try await users.find(id: id, logger: logger) else { return nil }
+        let revokesAll = changes.role.map { $0 != before.role } == true || changes.isActive.map { $0 != before.isActive } == true
+            || (changes.passwordHash != nil && current == nil)
+        if revokesAll { try await sessions.revokeAll(userID: id, logger: logger) }
+        guard let after = try await users.update(id: id, changes, logger: logger) else { return nil }
+        if revokesAll {
             try await sessions.revokeAll(userID: id, logger: logger)
         } else if changes.passwordHash != nil, let current {
             for session in try await sessions.list(userID: id, logger: logger) where session.id != current {

@@ -79,12 +79,9 @@ public final class RedisClient: Service, Sendable {
     public func run(
         _ script: RedisScript, keys: [String], arguments: [any RESPArgument] = [], logger: Logger? = nil
     ) async throws(RedisError) -> RESPValue {
-        let tail: [any RESPArgument] = [keys.count] + keys + arguments
-        do {
-            return try await send(RedisCommand("EVALSHA", [script.sha1] + tail), logger: logger)
-        } catch where error.serverErrorPrefix == "NOSCRIPT" {
-            return try await send(RedisCommand("EVAL", [script.source] + tail), logger: logger)
-        }
+        let reply = try await run([ScriptCall(script, keys: keys, arguments: arguments)], logger: logger)[0]
+        if case .error(let message) = reply { throw RedisError(.server, message) }
+        return reply
     }
 
     /// Gives `body` a connection of its own, for blocking commands; it is closed afterwards.

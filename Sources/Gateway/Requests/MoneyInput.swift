@@ -1,0 +1,52 @@
+import Foundation
+
+/// A money amount from a request: a JSON number or a decimal string, exact, at most two places.
+struct MoneyInput: Decodable, Sendable {
+    var value: Decimal
+
+    init(from decoder: any Decoder) throws {
+        let container = try decoder.singleValueContainer()
+        let text: String
+        if let string = try? container.decode(String.self) {
+            text = string.trimmingCharacters(in: .whitespaces)
+        } else if let number = try? container.decode(Decimal.self) {
+            text = "\(number)"
+        } else {
+            throw DecodingError.typeMismatch(Decimal.self, .init(codingPath: decoder.codingPath, debugDescription: "a number or a decimal string"))
+        }
+        guard let value = Self.parse(text) else {
+            throw DecodingError.dataCorrupted(.init(codingPath: decoder.codingPath, debugDescription: "not a money amount"))
+        }
+        self.value = value
+    }
+
+    /// Parses `123`, `123.4` or `123.45` (no exponent, no more than two places) exactly.
+    static func parse(_ text: String) -> Decimal? {
+        let parts = text.split(separator: ".", omittingEmptySubsequences: false)
+        guard (1...2).contains(parts.count), !parts[0].isEmpty, parts[0].count <= 10,
+            parts[0].allSatisfy(\.isASCIIDigitOrSign),
+            parts.count == 1 || (1...2).contains(parts[1].count) && parts[1].allSatisfy(\.isNumber)
+        else { return nil }
+        return Decimal(string: text, locale: Locale(identifier: "en_US_POSIX"))
+    }
+}
+
+extension Character {
+    fileprivate var isASCIIDigitOrSign: Bool { isASCII && (isNumber || self == "-") }
+}
+
+extension Decimal {
+    /// Two-place text for the API: `1299.99`, `5.00`.
+    var moneyString: String {
+        var value = self
+        var rounded = Decimal()
+        NSDecimalRound(&rounded, &value, 2, .bankers)
+        let formatter = NumberFormatter()
+        formatter.locale = Locale(identifier: "en_US_POSIX")
+        formatter.minimumFractionDigits = 2
+        formatter.maximumFractionDigits = 2
+        formatter.minimumIntegerDigits = 1
+        formatter.usesGroupingSeparator = false
+        return formatter.string(from: rounded as NSDecimalNumber) ?? "\(rounded)"
+    }
+}
