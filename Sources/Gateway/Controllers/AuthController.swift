@@ -24,40 +24,13 @@ struct AuthController: Sendable {
 
     // MARK: Register
 
-    struct RegisterRequest: Decodable {
-        var username: String
-        var email: String
-        var password: String
-        var fullName: String?
-        var phone: String?
-        var address: String?
-        var role: String?
-
-        enum CodingKeys: String, CodingKey {
-            case username, email, password, phone, address, role
-            case fullName = "full_name"
-        }
-    }
-
     @Sendable func register(_ request: Request, context: AppRequestContext) async throws -> EditedResponse<UserResponse> {
         try await enforce([limits.registerPerIP], subjects: [context.clientIP], context: context)
-        let body = try await request.decodeJSON(RegisterRequest.self, context: context)
+        let body = try await request.decodeJSON(NewUserRequest.self, context: context)
         if let role = body.role, role != Role.customer.rawValue {
             throw APIError(.forbidden, "Self-registration creates customers only; an admin creates other roles.")
         }
-        var validator = Validator()
-        validator.username(body.username)
-        validator.email(body.email)
-        validator.password(body.password)
-        validator.length(body.fullName, "full_name", 0...100)
-        validator.length(body.phone, "phone", 0...32)
-        validator.length(body.address, "address", 0...500)
-        try validator.validate()
-        let user = try await accounts.create(
-            .init(username: body.username, email: body.email, password: body.password, role: .customer,
-                  fullName: body.fullName, phone: body.phone, address: body.address),
-            logger: context.logger
-        )
+        let user = try await accounts.create(try body.account(role: .customer), logger: context.logger)
         return EditedResponse(status: .created, response: UserResponse(user, time: time))
     }
 

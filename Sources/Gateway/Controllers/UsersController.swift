@@ -95,35 +95,13 @@ struct UsersController: Sendable {
         return Paginated(items: page.items.map { UserResponse($0, time: time) }, total: page.total, pagination: pagination)
     }
 
-    struct CreateUserRequest: Decodable {
-        var username: String
-        var email: String
-        var password: String
-        var role: Role?
-        var fullName: String?
-        var phone: String?
-        var address: String?
-
-        enum CodingKeys: String, CodingKey {
-            case username, email, password, role, phone, address
-            case fullName = "full_name"
-        }
-    }
-
     @Sendable func create(_ request: Request, context: AppRequestContext) async throws -> EditedResponse<UserResponse> {
         _ = try context.require(.admin)
-        let body = try await request.decodeJSON(CreateUserRequest.self, context: context)
-        var validator = Validator()
-        validator.username(body.username)
-        validator.email(body.email)
-        validator.password(body.password)
-        Self.validateProfile(fullName: body.fullName, phone: body.phone, address: body.address, into: &validator)
-        try validator.validate()
-        let user = try await accounts.create(
-            .init(username: body.username, email: body.email, password: body.password, role: body.role ?? .customer,
-                  fullName: body.fullName, phone: body.phone, address: body.address),
-            logger: context.logger
-        )
+        let body = try await request.decodeJSON(NewUserRequest.self, context: context)
+        guard let role = Role(rawValue: body.role ?? Role.customer.rawValue) else {
+            throw APIError(.unprocessableContent, "The request has invalid fields.", errors: [.init(field: "role", message: "must be customer, vendor or admin")])
+        }
+        let user = try await accounts.create(try body.account(role: role), logger: context.logger)
         return EditedResponse(status: .created, response: UserResponse(user, time: time))
     }
 
