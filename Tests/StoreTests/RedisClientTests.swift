@@ -110,6 +110,20 @@ struct RedisClientTests {
         }
     }
 
+    @Test func blockingCommandsRunOnADedicatedConnection() async throws {
+        try await withClient { redis, prefix in
+            async let popped = redis.withDedicatedConnection { connection in
+                try await connection.send(RedisCommand("BLPOP", prefix + "q", 5), timeout: .seconds(6))
+            }
+            // The shared pool stays free while BLPOP blocks on its own connection.
+            try await Task.sleep(for: .milliseconds(100))
+            #expect(try await redis.send("PING") == .simpleString("PONG"))
+            try await redis.send("RPUSH", prefix + "q", "job-1")
+            let reply = try await popped
+            #expect(reply.array?.compactMap(\.string) == [prefix + "q", "job-1"])
+        }
+    }
+
     // MARK: Failures
 
     @Test func timesOutASlowCommand() async throws {
