@@ -21,7 +21,7 @@ func buildApplication(
     let router = buildRouter(
         configuration,
         accounts: accounts,
-        products: PostgresProductRepository(client: postgres),
+        postgres: postgres,
         redis: redis,
         health: StoreHealth(postgres: postgres, redis: redis),
         metrics: metrics
@@ -55,7 +55,7 @@ func buildAccounts(_ configuration: GatewayConfiguration, postgres: PostgresClie
 func buildRouter(
     _ configuration: GatewayConfiguration,
     accounts: AccountService,
-    products: any ProductRepository,
+    postgres: PostgresClient,
     redis: RedisClient,
     health: StoreHealth,
     metrics: PrometheusCollectorRegistry
@@ -78,7 +78,11 @@ func buildRouter(
     MetricsController(registry: metrics).addRoutes(to: routes)
     AuthController(accounts: accounts, limiter: limiter, redis: redis, limits: configuration.rateLimits, time: time).addRoutes(to: routes)
     UsersController(accounts: accounts, time: time).addRoutes(to: routes)
-    ProductsController(products: products, time: time).addRoutes(to: routes)
+    ProductsController(products: PostgresProductRepository(client: postgres), time: time).addRoutes(to: routes)
+    OrdersController(
+        orders: PostgresOrderRepository(client: postgres), schedule: TransitionSchedule(redis: redis),
+        rules: configuration.platform.orderRules, time: time, timeZone: configuration.platform.timeZone
+    ).addRoutes(to: routes)
     routes.addMethodNotAllowedResponders()
     return router
 }

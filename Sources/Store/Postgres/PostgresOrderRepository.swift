@@ -1,0 +1,310 @@
+import Foundation
+import Logging
+import NIOCore
+import PostgresNIO
+
+/// ``OrderRepository`` on Postgres.
+public struct PostgresOrderRepository: OrderRepository {
+    let client: PostgresClient
+
+    public init(client: PostgresClient) {
+        self.client = client
+    }
+
+    static let columns = """
+        o.id, o.user_id, o.customer_name, o.customer_email, o.customer_phone, o.shipping_address, o.notes, o.status,
+        o.total_amount, o.currency, o.tracking_number, o.created_at, o.updated_at, o.auto_process_at, o.cancellable_until
+        """
+
+    // MARK: Create
+
+    public func create(_ order: NewOrder, rules: OrderRules, logger: Logger) async throws -> (order: Order, replayed: Bool) {
+        let outcome: (id: UUID, replayed: Bool) = try await client.transaction(logger: logger) { connection in
+            if let key = order.idempotencyKey, let replay = try await Self.claimIdempotencyKey(key, for: order, connection: connection, logger: logger) {
+                return (replay, true)
+            }
+            // One create at a time per customer, so the pending cap holds under concurrency.
+            try await connection.query("SELECT 1 FROM users WHERE id = \(order.userID) FOR UPDATE", logger: logger)
+            let pendingRows = try await connection.query(
+                "SELECT count(*) FROM orders WHERE user_id = \(order.userID) AND status = 'pending'", logger: logger
+            )
+            for try await pending in pendingRows.decode(Int.self) where pending >= rules.maxPendingOrders {
+                throw OrderError(.tooManyPending)
+            }
+            let reserved = try await Self.reserveStock(order.lines, connection: connection, logger: logger)
+            let id = UUIDv7.make()
+            let total = reserved.reduce(Decimal(0)) { $0 + $1.unitPrice * Decimal($1.quantity) }
+            try await connection.query(
+                """
+                INSERT INTO orders (id, user_id, customer_name, customer_email, customer_phone, shipping_address, notes,
+                                    status, total_amount, currency, idempotency_key, request_hash, auto_process_at, cancellable_until)
+                VALUES (\(id), \(order.userID), \(order.customerName), \(order.customerEmail), \(order.customerPhone),
+                        \(order.shippingAddress), \(order.notes), 'pending', \(total), \(rules.currency), \(order.idempotencyKey),
+                        \(order.requestHash.map { ByteBuffer(bytes: $0) }),
+                        now() + \(Double(rules.autoProcessAfterSeconds)) * interval '1 second',
+                        now() + \(Double(rules.cancelWindowSeconds)) * interval '1 second')
+                """,
+                logger: logger
+            )
+            let itemIDs = reserved.map { _ in UUIDv7.make() }
+            try await connection.query(
+                """
+                INSERT INTO order_items (id, order_id, product_id, product_sku, product_name, product_description, quantity, unit_price, total_price)
+                SELECT line.item_id, \(id), p.id, p.sku, p.name, p.description, line.quantity, p.price, p.price * line.quantity
+                FROM unnest(\(itemIDs)::uuid[], \(reserved.map(\.productID))::uuid[], \(reserved.map(\.quantity))::int[])
+                     AS line(item_id, product_id, quantity)
+                JOIN products p ON p.id = line.product_id
+                """,
+                logger: logger
+            )
+            try await Self.insertEvent(orderID: id, from: nil, to: .pending, actorID: order.userID, actorRole: order.actorRole, reason: nil, connection: connection, logger: logger)
+            return (id, false)
+        }
+        guard let created = try await find(id: outcome.id, logger: logger) else { throw OrderError(.notFound) }
+        return (created, outcome.replayed)
+    }
+
+    /// Takes the key for this transaction. Returns the order to replay when the key was already
+    /// used with the same body in the last 24 h; throws when it is in use or was used otherwise.
+    static func claimIdempotencyKey(_ key: String, for order: NewOrder, connection: PostgresConnection, logger: Logger) async throws -> UUID? {
+        let lockName = "\(order.userID.uuidString):\(key)"
+        let locked = try await connection.query("SELECT pg_try_advisory_xact_lock(hashtextextended(\(lockName), 0))", logger: logger)
+        for try await acquired in locked.decode(Bool.self) where !acquired {
+            throw OrderError(.idempotencyInProgress)
+        }
+        let rows = try await connection.query(
+            """
+            SELECT id, request_hash, created_at > now() - interval '24 hours'
+            FROM orders WHERE user_id = \(order.userID) AND idempotency_key = \(key)
+            """,
+            logger: logger
+        )
+        for try await (id, hash, fresh) in rows.decode((UUID, ByteBuffer?, Bool).self) {
+            if !fresh {
+                // An expired key may be used again: release it from the old order.
+                try await connection.query("UPDATE orders SET idempotency_key = NULL WHERE id = \(id)", logger: logger)
+                return nil
+            }
+            guard let hash, Array(buffer: hash) == order.requestHash else { throw OrderError(.idempotencyMismatch) }
+            return id
+        }
+        return nil
+    }
+
+    /// A catalog line locked and decremented for an order.
+    struct ReservedLine {
+        var productID: UUID
+        var unitPrice: Decimal
+        var quantity: Int
+    }
+
+    /// Locks the products (in id order, so concurrent orders cannot deadlock), checks every line,
+    /// and takes the stock; refuses the whole order naming each SKU that cannot be served.
+    static func reserveStock(_ lines: [(sku: String, quantity: Int)], connection: PostgresConnection, logger: Logger) async throws -> [ReservedLine] {
+        let rows = try await connection.query(
+            """
+            SELECT id, sku, name, description, price, stock, is_active FROM products
+            WHERE sku = ANY(\(lines.map(\.sku))) ORDER BY id FOR UPDATE
+            """,
+            logger: logger
+        )
+        var found: [String: (UUID, String, String?, Decimal, Int, Bool)] = [:]
+        for try await (id, sku, name, description, price, stock, active) in rows.decode((UUID, String, String, String?, Decimal, Int, Bool).self) {
+            found[sku] = (id, name, description, price, stock, active)
+        }
+        let unknown = lines.filter { found[$0.sku]?.5 != true }.map(\.sku)
+        if !unknown.isEmpty { throw OrderError(.unknownProducts, unknownSKUs: unknown) }
+        let shortages = lines.compactMap { line -> OrderError.Shortage? in
+            let stock = found[line.sku]!.4
+            return stock < line.quantity ? .init(sku: line.sku, requested: line.quantity, available: stock) : nil
+        }
+        if !shortages.isEmpty { throw OrderError(.outOfStock, shortages: shortages) }
+        let reserved = lines.map { line in
+            let product = found[line.sku]!
+            return ReservedLine(productID: product.0, unitPrice: product.3, quantity: line.quantity)
+        }
+        try await connection.query(
+            """
+            UPDATE products SET stock = stock - line.quantity, updated_at = now()
+            FROM unnest(\(reserved.map(\.productID))::uuid[], \(reserved.map(\.quantity))::int[]) AS line(id, quantity)
+            WHERE products.id = line.id
+            """,
+            logger: logger
+        )
+        return reserved
+    }
+
+    // MARK: Transitions
+
+    public func apply(_ transition: Transition, to id: UUID, logger: Logger) async throws -> Order {
+        try await client.transaction(logger: logger) { connection in
+            let rows = try await connection.query(
+                "SELECT status, user_id, cancellable_until >= now() FROM orders WHERE id = \(id) FOR UPDATE",
+                logger: logger
+            )
+            var current: (String, UUID, Bool)?
+            for try await row in rows.decode((String, UUID, Bool).self) { current = row }
+            guard let (rawStatus, owner, withinWindow) = current, let status = OrderStatus(rawValue: rawStatus) else {
+                throw OrderError(.notFound)
+            }
+            if let requester = transition.ownerWithinCancelWindow {
+                guard requester == owner else { throw OrderError(.notFound) }
+                if status == .pending, !withinWindow { throw OrderError(.cancelWindowClosed, currentStatus: status) }
+            }
+            guard transition.from.contains(status), status.next.contains(transition.to) else {
+                throw OrderError(.illegalTransition, currentStatus: status)
+            }
+            try await connection.query(
+                """
+                UPDATE orders SET status = \(transition.to.rawValue),
+                    tracking_number = coalesce(\(transition.trackingNumber), tracking_number), updated_at = now()
+                WHERE id = \(id)
+                """,
+                logger: logger
+            )
+            if transition.to == .cancelled {
+                // The reserved stock goes back to the shelf in the same transaction.
+                try await connection.query(
+                    """
+                    UPDATE products SET stock = products.stock + item.quantity, updated_at = now()
+                    FROM order_items AS item WHERE item.order_id = \(id) AND products.id = item.product_id
+                    """,
+                    logger: logger
+                )
+            }
+            try await Self.insertEvent(
+                orderID: id, from: status, to: transition.to, actorID: transition.actorID, actorRole: transition.actorRole,
+                reason: transition.reason, connection: connection, logger: logger
+            )
+        }
+        guard let order = try await find(id: id, logger: logger) else { throw OrderError(.notFound) }
+        return order
+    }
+
+    static func insertEvent(
+        orderID: UUID, from: OrderStatus?, to: OrderStatus, actorID: UUID?, actorRole: Role?, reason: String?,
+        connection: PostgresConnection, logger: Logger
+    ) async throws {
+        try await connection.query(
+            """
+            INSERT INTO order_events (id, order_id, from_status, to_status, actor_id, actor_role, reason)
+            VALUES (\(UUIDv7.make()), \(orderID), \(from?.rawValue), \(to.rawValue), \(actorID), \(actorRole?.rawValue), \(reason))
+            """,
+            logger: logger
+        )
+    }
+
+    // MARK: Reads
+
+    public func find(id: UUID, logger: Logger) async throws -> Order? {
+        try await orders(client.query("SELECT \(unescaped: Self.columns) FROM orders o WHERE o.id = \(id)", logger: logger), logger: logger).first
+    }
+
+    public func list(_ query: OrderQuery, logger: Logger) async throws -> Page<Order> {
+        let statuses = query.statuses.isEmpty ? nil : query.statuses.map(\.rawValue)
+        let search = query.search?.lowercased()
+        let pattern = search.map { "%" + PostgresUserRepository.escapeLike($0) + "%" }
+        let prefix = search.map { PostgresUserRepository.escapeLike($0) + "%" }
+        let order: String = switch query.sort {
+        case .newest: "o.created_at DESC, o.id DESC"
+        case .oldest: "o.created_at ASC, o.id ASC"
+        case .largest: "o.total_amount DESC, o.id DESC"
+        case .smallest: "o.total_amount ASC, o.id ASC"
+        }
+        let rows = try await client.query(
+            """
+            SELECT \(unescaped: Self.columns), count(*) OVER () FROM orders o
+            WHERE (\(query.userID)::uuid IS NULL OR o.user_id = \(query.userID))
+              AND (\(statuses)::text[] IS NULL OR o.status = ANY(\(statuses)))
+              AND (\(query.createdFrom)::timestamptz IS NULL OR o.created_at >= \(query.createdFrom))
+              AND (\(query.createdTo)::timestamptz IS NULL OR o.created_at <= \(query.createdTo))
+              AND (\(query.minTotal)::numeric IS NULL OR o.total_amount >= \(query.minTotal))
+              AND (\(query.maxTotal)::numeric IS NULL OR o.total_amount <= \(query.maxTotal))
+              AND (\(search)::text IS NULL
+                   OR lower(o.customer_name) LIKE \(pattern) OR lower(o.customer_email) LIKE \(pattern)
+                   OR o.id::text LIKE \(prefix)
+                   OR EXISTS (SELECT 1 FROM order_items i WHERE i.order_id = o.id AND lower(i.product_sku) = \(search)))
+            ORDER BY \(unescaped: order)
+            LIMIT \(query.size) OFFSET \((query.page - 1) * query.size)
+            """,
+            logger: logger
+        )
+        var total = 0
+        var headers: [Order] = []
+        for try await row in rows {
+            total = try row.makeRandomAccess()[15].decode(Int.self, context: .default)
+            headers.append(try Self.order(row))
+        }
+        if headers.isEmpty, query.page > 1 {
+            var first = query
+            first.page = 1
+            first.size = 1
+            total = try await list(first, logger: logger).total
+        }
+        return Page(items: try await withItems(headers, logger: logger), total: total)
+    }
+
+    public func events(orderID: UUID, logger: Logger) async throws -> [OrderEvent] {
+        let rows = try await client.query(
+            "SELECT id, from_status, to_status, actor_id, actor_role, reason, at FROM order_events WHERE order_id = \(orderID) ORDER BY at, id",
+            logger: logger
+        )
+        var events: [OrderEvent] = []
+        for try await (id, from, to, actorID, actorRole, reason, at) in rows.decode((UUID, String?, String, UUID?, String?, String?, Date).self) {
+            events.append(OrderEvent(
+                id: id, fromStatus: from.flatMap(OrderStatus.init(rawValue:)), toStatus: OrderStatus(rawValue: to) ?? .pending,
+                actorID: actorID, actorRole: actorRole.flatMap(Role.init(rawValue:)), reason: reason, at: at
+            ))
+        }
+        return events
+    }
+
+    // MARK: Rows
+
+    private func orders(_ rows: PostgresRowSequence, logger: Logger) async throws -> [Order] {
+        var headers: [Order] = []
+        for try await row in rows { headers.append(try Self.order(row)) }
+        return try await withItems(headers, logger: logger)
+    }
+
+    /// Fills in the lines of `orders` with one query.
+    private func withItems(_ orders: [Order], logger: Logger) async throws -> [Order] {
+        guard !orders.isEmpty else { return [] }
+        let rows = try await client.query(
+            """
+            SELECT order_id, id, product_id, product_sku, product_name, product_description, quantity, unit_price, total_price
+            FROM order_items WHERE order_id = ANY(\(orders.map(\.id))) ORDER BY product_sku
+            """,
+            logger: logger
+        )
+        var items: [UUID: [OrderItem]] = [:]
+        for try await (orderID, id, productID, sku, name, description, quantity, unitPrice, totalPrice) in rows.decode(
+            (UUID, UUID, UUID, String, String, String?, Int, Decimal, Decimal).self
+        ) {
+            items[orderID, default: []].append(OrderItem(
+                id: id, productID: productID, productSKU: sku, productName: name, productDescription: description,
+                quantity: quantity, unitPrice: unitPrice, totalPrice: totalPrice
+            ))
+        }
+        return orders.map { order in
+            var order = order
+            order.items = items[order.id] ?? []
+            return order
+        }
+    }
+
+    /// The order columns of a row (any extra columns after them are ignored).
+    static func order(_ row: PostgresRow) throws -> Order {
+        let columns = row.makeRandomAccess()
+        func value<T: PostgresDecodable>(_ index: Int, _ type: T.Type) throws -> T { try columns[index].decode(T.self, context: .default) }
+        return Order(
+            id: try value(0, UUID.self), userID: try value(1, UUID.self), customerName: try value(2, String.self),
+            customerEmail: try value(3, String.self), customerPhone: try value(4, String?.self),
+            shippingAddress: try value(5, String.self), notes: try value(6, String?.self),
+            status: OrderStatus(rawValue: try value(7, String.self)) ?? .pending, totalAmount: try value(8, Decimal.self),
+            currency: try value(9, String.self), trackingNumber: try value(10, String?.self), items: [],
+            createdAt: try value(11, Date.self), updatedAt: try value(12, Date.self),
+            autoProcessAt: try value(13, Date.self), cancellableUntil: try value(14, Date.self)
+        )
+    }
+}
