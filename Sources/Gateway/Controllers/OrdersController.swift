@@ -21,7 +21,10 @@ struct OrdersController: Sendable {
         group.post(use: create)
         group.get(use: listAll)
         group.get("/my", use: listMine)
+        group.get("/stats", use: stats)
+        group.get("/export", use: export)
         group.get("/{id}", use: get)
+        group.put("/{id}", use: updateDetails)
         group.get("/{id}/events", use: events)
         group.post("/{id}/cancel", use: cancel)
         group.patch("/{id}/cancel", use: cancel)
@@ -127,7 +130,10 @@ struct OrdersController: Sendable {
 
     private func page(_ query: OrderQuery, pagination: Pagination, context: AppRequestContext) async throws -> Paginated<OrderResponse> {
         let page = try await orders.list(query, logger: context.logger)
-        return Paginated(items: page.items.map { OrderResponse(order: $0, time: time) }, total: page.total, pagination: pagination)
+        return Paginated(
+            items: page.orders.map { OrderResponse(order: $0, time: time) }, total: page.total, pagination: pagination,
+            nextCursor: page.nextCursor?.token
+        )
     }
 
     @Sendable func get(_ request: Request, context: AppRequestContext) async throws -> OrderResponse {
@@ -168,6 +174,127 @@ struct OrdersController: Sendable {
         let order = try await visibleOrder(context)
         let events = try await orders.events(orderID: order.id, logger: context.logger).map { EventResponse(event: $0, time: time) }
         return try context.responseEncoder.encode(events, from: request, context: context)
+    }
+
+    // MARK: Staff reports
+
+    struct StatsResponse: Encodable, Sendable, ResponseEncodable {
+        struct Day: Encodable, Sendable {
+            var date: String
+            var orders: Int
+            var revenue: String
+        }
+
+        struct Revenue: Encodable, Sendable {
+            var delivered: String
+            var open: String
+            var total: String
+        }
+
+        var counts: [String: Int]
+        var totalOrders: Int
+        var revenue: Revenue
+        var currency: String
+        var timezone: String
+        var perDay: [Day]
+
+        enum CodingKeys: String, CodingKey {
+            case counts, revenue, currency, timezone
+            case totalOrders = "total_orders"
+            case perDay = "per_day"
+        }
+    }
+
+    @Sendable func stats(_ request: Request, context: AppRequestContext) async throws -> StatsResponse {
+        _ = try context.require(.vendor, .admin)
+        let query = try OrderFilters.query(request, pagination: try Pagination(request), timeZone: timeZone)
+        let stats = try await orders.stats(query, timeZone: timeZone.identifier, logger: context.logger)
+        var counts: [String: Int] = [:]
+        for status in OrderStatus.allCases { counts[status.rawValue] = stats.counts[status] ?? 0 }
+        return StatsResponse(
+            counts: counts, totalOrders: counts.values.reduce(0, +),
+            revenue: .init(
+                delivered: stats.deliveredRevenue.moneyString, open: stats.openRevenue.moneyString,
+                total: (stats.deliveredRevenue + stats.openRevenue).moneyString
+            ),
+            currency: rules.currency, timezone: timeZone.identifier,
+            perDay: stats.perDay.map { .init(date: $0.date, orders: $0.orders, revenue: $0.revenue.moneyString) }
+        )
+    }
+
+    static let csvHeader = [
+        "id", "created_at", "status", "customer_name", "customer_email", "customer_phone", "shipping_address", "notes",
+        "total_amount", "currency", "tracking_number", "items_count", "items",
+    ]
+
+    /// Streams CSV straight from the database cursor: constant memory for any number of orders.
+    @Sendable func export(_ request: Request, context: AppRequestContext) async throws -> Response {
+        _ = try context.require(.vendor, .admin)
+        let query = try OrderFilters.query(request, pagination: try Pagination(request), timeZone: timeZone)
+        let orders = self.orders
+        let time = self.time
+        let logger = context.logger
+        return Response(
+            status: .ok,
+            headers: [.contentType: "text/csv; charset=utf-8", .contentDisposition: "attachment; filename=\"orders.csv\""],
+            body: ResponseBody { writer in
+                var csv = CSVWriter()
+                csv.row(Self.csvHeader)
+                try await orders.export(query, logger: logger) { row in
+                    let order = row.order
+                    csv.row([
+                        order.id.uuidString.lowercased(), time.string(from: order.createdAt), order.status.rawValue,
+                        order.customerName, order.customerEmail, order.customerPhone ?? "", order.shippingAddress,
+                        order.notes ?? "", order.totalAmount.moneyString, order.currency, order.trackingNumber ?? "",
+                        String(row.itemsCount), row.items,
+                    ])
+                    if csv.buffer.readableBytes >= 32 * 1024 { try await writer.write(csv.take()) }
+                }
+                try await writer.write(csv.take())
+                try await writer.finish(nil)
+            }
+        )
+    }
+
+    // MARK: Details
+
+    struct DetailsRequest: Decodable {
+        var customerName: String?
+        var customerPhone: String??
+        var shippingAddress: String?
+        var notes: String??
+
+        enum CodingKeys: String, CodingKey {
+            case notes
+            case customerName = "customer_name"
+            case customerPhone = "customer_phone"
+            case shippingAddress = "shipping_address"
+        }
+
+        init(from decoder: any Decoder) throws {
+            let container = try decoder.container(keyedBy: CodingKeys.self)
+            customerName = try container.decodeIfPresent(String.self, forKey: .customerName)
+            customerPhone = try container.decodeNullable(String.self, forKey: .customerPhone)
+            shippingAddress = try container.decodeIfPresent(String.self, forKey: .shippingAddress)
+            notes = try container.decodeNullable(String.self, forKey: .notes)
+        }
+    }
+
+    @Sendable func updateDetails(_ request: Request, context: AppRequestContext) async throws -> OrderResponse {
+        let identity = try context.requireIdentity()
+        let id = try Self.id(context)
+        let body = try await request.decodeJSON(DetailsRequest.self, context: context)
+        var validator = Validator()
+        validator.length(body.customerName, "customer_name", 1...100)
+        validator.length(body.customerPhone ?? nil, "customer_phone", 0...32)
+        validator.length(body.shippingAddress, "shipping_address", 1...500)
+        validator.length(body.notes ?? nil, "notes", 0...2000)
+        try validator.validate()
+        let details = OrderDetails(customerName: body.customerName, customerPhone: body.customerPhone, shippingAddress: body.shippingAddress, notes: body.notes)
+        let order = try await mapped {
+            try await orders.updateDetails(id: id, details, owner: identity.role.isStaff ? nil : identity.userID, logger: context.logger)
+        }
+        return OrderResponse(order: order, time: time)
     }
 
     // MARK: Transitions
@@ -266,7 +393,7 @@ struct OrdersController: Sendable {
             case .cancelWindowClosed:
                 throw APIError(.conflict, "The cancel window of this order has closed; contact the shop.")
             case .illegalTransition:
-                throw APIError(.conflict, "The order is \(error.currentStatus?.rawValue ?? "in another state") and cannot move that way.")
+                throw APIError(.conflict, "The order is \(error.currentStatus?.rawValue ?? "in another state"); that change is not allowed now.")
             default:
                 throw APIError(.notFound, "No such order.")
             }

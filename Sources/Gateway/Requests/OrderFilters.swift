@@ -31,6 +31,12 @@ enum OrderFilters {
             }
             query.sort = sort
         }
+        if let raw = parameters["cursor"] {
+            guard let cursor = OrderCursor(token: String(raw)), cursor.sort == query.sort.rawValue else {
+                throw APIError(.badRequest, "Query parameter cursor is not a cursor this list gave out (with the same sort).")
+            }
+            query.cursor = cursor
+        }
         return query
     }
 

@@ -21,20 +21,28 @@ struct Pagination: Sendable {
     }
 }
 
-/// One page of a list, as every list endpoint returns it.
+/// One page of a list, as every list endpoint returns it. Keyset pages (`cursor=`) leave out
+/// `total` and `pages`; `next_cursor` is there when another page may follow.
 struct Paginated<Item: Encodable & Sendable>: ResponseEncodable, Sendable {
     var items: [Item]
-    var total: Int
+    var total: Int?
     var page: Int
     var size: Int
-    var pages: Int
+    var pages: Int?
+    var nextCursor: String?
 
-    init(items: [Item], total: Int, pagination: Pagination) {
+    enum CodingKeys: String, CodingKey {
+        case items, total, page, size, pages
+        case nextCursor = "next_cursor"
+    }
+
+    init(items: [Item], total: Int?, pagination: Pagination, nextCursor: String? = nil) {
         self.items = items
         self.total = total
         self.page = pagination.page
         self.size = pagination.size
-        self.pages = (total + pagination.size - 1) / pagination.size
+        self.pages = total.map { ($0 + pagination.size - 1) / pagination.size }
+        self.nextCursor = nextCursor
     }
 }
 

@@ -18,6 +18,8 @@ public struct OrderQuery: Sendable, Equatable {
     public var sort: Sort
     public var page: Int
     public var size: Int
+    /// Keyset paging: the page after this cursor (then `page` is ignored and no total is counted).
+    public var cursor: OrderCursor?
 
     public init(
         userID: UUID? = nil, statuses: [OrderStatus] = [], createdFrom: Date? = nil, createdTo: Date? = nil,

@@ -7,9 +7,16 @@ public protocol OrderRepository: Sendable {
     /// With an idempotency key, a repeat of the same request returns the first order (`replayed`).
     func create(_ order: NewOrder, rules: OrderRules, logger: Logger) async throws -> (order: Order, replayed: Bool)
     func find(id: UUID, logger: Logger) async throws -> Order?
-    func list(_ query: OrderQuery, logger: Logger) async throws -> Page<Order>
+    func list(_ query: OrderQuery, logger: Logger) async throws -> OrderList
     /// Applies `transition` as one conditional update plus its event (and the stock return of a
     /// cancel), so two conflicting transitions never both succeed.
     func apply(_ transition: Transition, to id: UUID, logger: Logger) async throws -> Order
     func events(orderID: UUID, logger: Logger) async throws -> [OrderEvent]
+    /// Counts by status, revenue, and orders per day in `timeZone` (an IANA name).
+    func stats(_ query: OrderQuery, timeZone: String, logger: Logger) async throws -> OrderStats
+    /// Streams every matching order, newest first, to `row` without holding them all in memory.
+    func export(_ query: OrderQuery, logger: Logger, row: (OrderExportRow) async throws -> Void) async throws
+    /// Changes the delivery details: the owner while the order is pending (`owner` set), staff
+    /// until it is delivered or cancelled (`owner` nil).
+    func updateDetails(id: UUID, _ details: OrderDetails, owner: UUID?, logger: Logger) async throws -> Order
 }

@@ -200,48 +200,122 @@ public struct PostgresOrderRepository: OrderRepository {
         try await orders(client.query("SELECT \(unescaped: Self.columns) FROM orders o WHERE o.id = \(id)", logger: logger), logger: logger).first
     }
 
-    public func list(_ query: OrderQuery, logger: Logger) async throws -> Page<Order> {
-        let statuses = query.statuses.isEmpty ? nil : query.statuses.map(\.rawValue)
-        let search = query.search?.lowercased()
-        let pattern = search.map { "%" + PostgresUserRepository.escapeLike($0) + "%" }
-        let prefix = search.map { PostgresUserRepository.escapeLike($0) + "%" }
+    public func list(_ query: OrderQuery, logger: Logger) async throws -> OrderList {
+        let counting = query.cursor == nil
         let order: String = switch query.sort {
         case .newest: "o.created_at DESC, o.id DESC"
         case .oldest: "o.created_at ASC, o.id ASC"
         case .largest: "o.total_amount DESC, o.id DESC"
         case .smallest: "o.total_amount ASC, o.id ASC"
         }
-        let rows = try await client.query(
-            """
-            SELECT \(unescaped: Self.columns), count(*) OVER () FROM orders o
-            WHERE (\(query.userID)::uuid IS NULL OR o.user_id = \(query.userID))
-              AND (\(statuses)::text[] IS NULL OR o.status = ANY(\(statuses)))
-              AND (\(query.createdFrom)::timestamptz IS NULL OR o.created_at >= \(query.createdFrom))
-              AND (\(query.createdTo)::timestamptz IS NULL OR o.created_at <= \(query.createdTo))
-              AND (\(query.minTotal)::numeric IS NULL OR o.total_amount >= \(query.minTotal))
-              AND (\(query.maxTotal)::numeric IS NULL OR o.total_amount <= \(query.maxTotal))
-              AND (\(search)::text IS NULL
-                   OR lower(o.customer_name) LIKE \(pattern) OR lower(o.customer_email) LIKE \(pattern)
-                   OR o.id::text LIKE \(prefix)
-                   OR EXISTS (SELECT 1 FROM order_items i WHERE i.order_id = o.id AND lower(i.product_sku) = \(search)))
-            ORDER BY \(unescaped: order)
-            LIMIT \(query.size) OFFSET \((query.page - 1) * query.size)
-            """,
-            logger: logger
-        )
+        let sql = try Self.filtered(
+            "SELECT \(Self.columns), (extract(epoch FROM o.created_at) * 1000000)::int8" + (counting ? ", count(*) OVER ()" : "") + " FROM orders o",
+            query
+        ) { sql in
+            if let cursor = query.cursor {
+                // Row comparison on the sort key and id: an index range scan, fast at any depth.
+                switch query.sort {
+                case .newest, .oldest:
+                    sql.appendLiteral(" AND (o.created_at, o.id) \(query.sort == .newest ? "<" : ">") (timestamptz 'epoch' + ")
+                    sql.appendInterpolation(Int64(cursor.value) ?? 0)
+                    sql.appendLiteral(" * interval '1 microsecond', ")
+                case .largest, .smallest:
+                    sql.appendLiteral(" AND (o.total_amount, o.id) \(query.sort == .largest ? "<" : ">") (")
+                    try sql.appendInterpolation(Decimal(string: cursor.value) ?? 0)
+                    sql.appendLiteral("::numeric, ")
+                }
+                sql.appendInterpolation(cursor.id)
+                sql.appendLiteral(")")
+            }
+            sql.appendLiteral(" ORDER BY \(order) LIMIT ")
+            sql.appendInterpolation(query.size)
+            if counting {
+                sql.appendLiteral(" OFFSET ")
+                sql.appendInterpolation((query.page - 1) * query.size)
+            }
+        }
         var total = 0
         var headers: [Order] = []
-        for try await row in rows {
-            total = try row.makeRandomAccess()[15].decode(Int.self, context: .default)
+        var lastMicros: Int64 = 0
+        for try await row in try await client.query(sql, logger: logger) {
+            let columns = row.makeRandomAccess()
+            lastMicros = try columns[15].decode(Int64.self, context: .default)
+            if counting { total = try columns[16].decode(Int.self, context: .default) }
             headers.append(try Self.order(row))
         }
-        if headers.isEmpty, query.page > 1 {
-            var first = query
-            first.page = 1
-            first.size = 1
-            total = try await list(first, logger: logger).total
+        if counting, headers.isEmpty, query.page > 1 {
+            total = try await count(query, logger: logger)
         }
-        return Page(items: try await withItems(headers, logger: logger), total: total)
+        var next: OrderCursor?
+        if headers.count == query.size, let last = headers.last {
+            let value = query.sort == .newest || query.sort == .oldest ? String(lastMicros) : "\(last.totalAmount)"
+            next = OrderCursor(sort: query.sort, value: value, id: last.id)
+        }
+        return OrderList(orders: try await withItems(headers, logger: logger), total: counting ? total : nil, nextCursor: next)
+    }
+
+    /// How many orders match the filters of `query`.
+    func count(_ query: OrderQuery, logger: Logger) async throws -> Int {
+        let rows = try await client.query(try Self.filtered("SELECT count(*) FROM orders o", query) { _ in }, logger: logger)
+        for try await value in rows.decode(Int.self) { return value }
+        return 0
+    }
+
+    /// `head` followed by a WHERE clause holding only the filters `query` sets (so each list
+    /// gets the plan its filters deserve), then whatever `tail` appends. Values are always bound.
+    static func filtered(
+        _ head: String, _ query: OrderQuery, tail: (inout PostgresQuery.StringInterpolation) throws -> Void
+    ) throws -> PostgresQuery {
+        try filtered({ $0.appendLiteral(head) }, query, tail: tail)
+    }
+
+    /// ``filtered(_:_:tail:)`` with a head that binds values of its own.
+    static func filtered(
+        _ head: (inout PostgresQuery.StringInterpolation) throws -> Void, _ query: OrderQuery,
+        tail: (inout PostgresQuery.StringInterpolation) throws -> Void
+    ) throws -> PostgresQuery {
+        var sql = PostgresQuery.StringInterpolation(literalCapacity: 1024, interpolationCount: 12)
+        try head(&sql)
+        sql.appendLiteral(" WHERE true")
+        if let userID = query.userID {
+            sql.appendLiteral(" AND o.user_id = ")
+            sql.appendInterpolation(userID)
+        }
+        if !query.statuses.isEmpty {
+            sql.appendLiteral(" AND o.status = ANY(")
+            sql.appendInterpolation(query.statuses.map(\.rawValue))
+            sql.appendLiteral(")")
+        }
+        if let from = query.createdFrom {
+            sql.appendLiteral(" AND o.created_at >= ")
+            sql.appendInterpolation(from)
+        }
+        if let to = query.createdTo {
+            sql.appendLiteral(" AND o.created_at <= ")
+            sql.appendInterpolation(to)
+        }
+        if let minimum = query.minTotal {
+            sql.appendLiteral(" AND o.total_amount >= ")
+            try sql.appendInterpolation(minimum)
+        }
+        if let maximum = query.maxTotal {
+            sql.appendLiteral(" AND o.total_amount <= ")
+            try sql.appendInterpolation(maximum)
+        }
+        if let search = query.search?.lowercased() {
+            let pattern = "%" + PostgresUserRepository.escapeLike(search) + "%"
+            sql.appendLiteral(" AND (lower(o.customer_name) LIKE ")
+            sql.appendInterpolation(pattern)
+            sql.appendLiteral(" OR lower(o.customer_email) LIKE ")
+            sql.appendInterpolation(pattern)
+            sql.appendLiteral(" OR o.id::text LIKE ")
+            sql.appendInterpolation(PostgresUserRepository.escapeLike(search) + "%")
+            sql.appendLiteral(" OR EXISTS (SELECT 1 FROM order_items i WHERE i.order_id = o.id AND lower(i.product_sku) = ")
+            sql.appendInterpolation(search)
+            sql.appendLiteral("))")
+        }
+        try tail(&sql)
+        return PostgresQuery(stringInterpolation: sql)
     }
 
     public func events(orderID: UUID, logger: Logger) async throws -> [OrderEvent] {
@@ -257,6 +331,97 @@ public struct PostgresOrderRepository: OrderRepository {
             ))
         }
         return events
+    }
+
+    public func stats(_ query: OrderQuery, timeZone: String, logger: Logger) async throws -> OrderStats {
+        var counts: [OrderStatus: Int] = [:]
+        var delivered = Decimal(0)
+        var open = Decimal(0)
+        let byStatus = try await client.query(
+            try Self.filtered("SELECT o.status, count(*), coalesce(sum(o.total_amount), 0) FROM orders o", query) { sql in
+                sql.appendLiteral(" GROUP BY o.status")
+            },
+            logger: logger
+        )
+        for try await (raw, count, amount) in byStatus.decode((String, Int, Decimal).self) {
+            guard let status = OrderStatus(rawValue: raw) else { continue }
+            counts[status] = count
+            switch status {
+            case .delivered: delivered += amount
+            case .pending, .processing, .shipped: open += amount
+            case .cancelled: break
+            }
+        }
+        let byDay = try await client.query(
+            try Self.filtered(
+                { sql in
+                    sql.appendLiteral("SELECT to_char(o.created_at AT TIME ZONE ")
+                    sql.appendInterpolation(timeZone)
+                    sql.appendLiteral("""
+                        , 'YYYY-MM-DD') AS day, count(*),
+                               coalesce(sum(o.total_amount) FILTER (WHERE o.status <> 'cancelled'), 0)
+                        FROM orders o
+                        """)
+                },
+                query
+            ) { sql in sql.appendLiteral(" GROUP BY day ORDER BY day") },
+            logger: logger
+        )
+        var days: [OrderStats.Day] = []
+        for try await (day, count, revenue) in byDay.decode((String, Int, Decimal).self) {
+            days.append(.init(date: day, orders: count, revenue: revenue))
+        }
+        return OrderStats(counts: counts, deliveredRevenue: delivered, openRevenue: open, perDay: days)
+    }
+
+    public func export(_ query: OrderQuery, logger: Logger, row: (OrderExportRow) async throws -> Void) async throws {
+        let rows = try await client.query(
+            try Self.filtered(
+                """
+                SELECT \(Self.columns),
+                       (SELECT coalesce(sum(i.quantity), 0) FROM order_items i WHERE i.order_id = o.id)::int8,
+                       (SELECT coalesce(string_agg(i.product_sku || ' x' || i.quantity, '; ' ORDER BY i.product_sku), '')
+                          FROM order_items i WHERE i.order_id = o.id)
+                FROM orders o
+                """,
+                query
+            ) { sql in sql.appendLiteral(" ORDER BY o.created_at DESC, o.id DESC") },
+            logger: logger
+        )
+        // Rows arrive as they are consumed (postgres-nio applies back-pressure), so memory stays flat.
+        for try await record in rows {
+            let columns = record.makeRandomAccess()
+            try await row(OrderExportRow(
+                order: try Self.order(record),
+                itemsCount: try columns[15].decode(Int.self, context: .default),
+                items: try columns[16].decode(String.self, context: .default)
+            ))
+        }
+    }
+
+    public func updateDetails(id: UUID, _ details: OrderDetails, owner: UUID?, logger: Logger) async throws -> Order {
+        let rows = try await client.query(
+            """
+            UPDATE orders SET
+                customer_name = coalesce(\(details.customerName), customer_name),
+                customer_phone = CASE WHEN \(details.customerPhone != nil) THEN \(details.customerPhone ?? nil) ELSE customer_phone END,
+                shipping_address = coalesce(\(details.shippingAddress), shipping_address),
+                notes = CASE WHEN \(details.notes != nil) THEN \(details.notes ?? nil) ELSE notes END,
+                updated_at = now()
+            WHERE id = \(id)
+              AND CASE WHEN \(owner)::uuid IS NULL THEN status NOT IN ('delivered', 'cancelled')
+                       ELSE user_id = \(owner) AND status = 'pending' END
+            RETURNING id
+            """,
+            logger: logger
+        )
+        var updated = false
+        for try await _ in rows { updated = true }
+        guard let order = try await find(id: id, logger: logger), owner == nil || order.userID == owner else {
+            throw OrderError(.notFound)
+        }
+        guard updated else { throw OrderError(.illegalTransition, currentStatus: order.status) }
+        return order
     }
 
     // MARK: Rows
