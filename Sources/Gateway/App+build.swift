@@ -83,6 +83,12 @@ func buildRouter(
         orders: PostgresOrderRepository(client: postgres), schedule: TransitionSchedule(redis: redis),
         rules: configuration.platform.orderRules, time: time, timeZone: configuration.platform.timeZone
     ).addRoutes(to: routes)
+    let queue = JobQueue(redis: redis)
+    BackgroundController(
+        queue: queue,
+        reconciler: Reconciler(transitions: OrderTransitions(client: postgres), queue: queue, redis: redis),
+        registry: WorkerRegistry(redis: redis), time: time
+    ).addRoutes(to: routes)
     routes.addMethodNotAllowedResponders()
     return router
 }

@@ -21,10 +21,17 @@ func buildApplication(
         health: StoreHealth(postgres: postgres, redis: redis),
         metrics: metrics
     )
+    let worker = JobWorker(
+        options: .init(
+            concurrency: configuration.concurrency, lease: .seconds(configuration.leaseSeconds),
+            maxAttempts: configuration.maxAttempts, reconcileInterval: .seconds(configuration.platform.reconcileIntervalSeconds)
+        ),
+        redis: redis, transitions: OrderTransitions(client: postgres), logger: logger
+    )
     var app = Application(
         router: router,
         configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "order-platform-worker"),
-        services: [postgres, redis],
+        services: [postgres, redis, worker],
         logger: logger
     )
     app.beforeServerStarts {

@@ -1,0 +1,188 @@
+import Foundation
+import Logging
+
+/// The delayed-transition queue in Redis: enqueue, claim with a lease and a fencing token, ack,
+/// retry, release, reap expired leases, and the dead set. Each operation is one Lua script.
+public struct JobQueue: Sendable {
+    public static let scheduledKey = "jobs:{orders}:scheduled"
+    public static let inflightKey = "jobs:{orders}:inflight"
+    public static let deadKey = "jobs:{orders}:dead"
+    public static let wakeKey = "jobs:{orders}:wake"
+    static let fenceKey = "jobs:{orders}:fence"
+    static let jobPrefix = "jobs:{orders}:job:"
+
+    let redis: RedisClient
+
+    public init(redis: RedisClient) {
+        self.redis = redis
+    }
+
+    public static func member(orderID: UUID) -> String { "\(orderID.uuidString.lowercased()):processing" }
+    static func jobKey(_ member: String) -> String { jobPrefix + member }
+
+    /// Schedules `member` at `dueAt` unless it is already scheduled, running or dead.
+    @discardableResult
+    public func enqueue(_ member: String, dueAt: Date, logger: Logger) async throws -> Bool {
+        let reply = try await redis.run(
+            JobScripts.enqueue, keys: [Self.scheduledKey, Self.inflightKey, Self.deadKey, Self.wakeKey, Self.jobKey(member)],
+            arguments: [member, Self.milliseconds(dueAt)], logger: logger
+        )
+        return reply.int == 1
+    }
+
+    /// The script calls that enqueue many jobs in one round trip (the reconciler's re-enqueue).
+    public func enqueueCall(_ member: String, dueAt: Date) -> ScriptCall {
+        ScriptCall(
+            JobScripts.enqueue, keys: [Self.scheduledKey, Self.inflightKey, Self.deadKey, Self.wakeKey, Self.jobKey(member)],
+            arguments: [member, Self.milliseconds(dueAt)]
+        )
+    }
+
+    /// Drops a scheduled job (its order was cancelled).
+    public func remove(_ member: String, logger: Logger) async throws {
+        _ = try await redis.pipeline([RedisCommand("ZREM", Self.scheduledKey, member), RedisCommand("DEL", Self.jobKey(member))], logger: logger)
+    }
+
+    public func dueTime(_ member: String, logger: Logger) async throws -> Date? {
+        let score = try await redis.send(RedisCommand("ZSCORE", Self.scheduledKey, member), logger: logger)
+        return score.string.flatMap(Double.init).map { Date(timeIntervalSince1970: $0 / 1000) }
+    }
+
+    /// What a claim returned: the jobs, Redis's clock, and the next due time after them.
+    public struct Claim: Sendable {
+        public var jobs: [ClaimedJob]
+        public var serverNow: Date
+        public var nextDue: Date?
+    }
+
+    /// Takes up to `limit` due jobs for `worker`, each leased for `lease`.
+    public func claim(worker: String, limit: Int, lease: Duration, logger: Logger) async throws -> Claim {
+        let reply = try await redis.run(
+            JobScripts.claim, keys: [Self.scheduledKey, Self.inflightKey, Self.fenceKey],
+            arguments: [worker, limit, Self.milliseconds(lease), Self.jobPrefix], logger: logger
+        )
+        let values = reply.array ?? []
+        guard values.count >= 2, let now = values[0].int, let next = values[1].int else {
+            throw RedisError(.protocolError, "unexpected claim reply")
+        }
+        var jobs: [ClaimedJob] = []
+        var index = 2
+        while index + 3 < values.count {
+            guard let member = values[index].string, let token = values[index + 1].string,
+                let attempts = values[index + 2].int, let due = values[index + 3].string.flatMap(Double.init)
+            else { throw RedisError(.protocolError, "unexpected claim entry") }
+            jobs.append(ClaimedJob(member: member, token: token, attempts: attempts, dueAt: Date(timeIntervalSince1970: due / 1000)))
+            index += 4
+        }
+        return Claim(
+            jobs: jobs, serverNow: Date(timeIntervalSince1970: Double(now) / 1000),
+            nextDue: next < 0 ? nil : Date(timeIntervalSince1970: Double(next) / 1000)
+        )
+    }
+
+    /// Finishes jobs; returns for each whether the token was still current.
+    public func ack(_ jobs: [ClaimedJob], logger: Logger) async throws -> [Bool] {
+        guard !jobs.isEmpty else { return [] }
+        let replies = try await redis.run(
+            jobs.map { ScriptCall(JobScripts.ack, keys: [Self.inflightKey, Self.jobKey($0.member)], arguments: [$0.member, $0.token]) },
+            logger: logger
+        )
+        return replies.map { $0.int == 1 }
+    }
+
+    /// Extends the leases of jobs still owned (a heartbeat while they run).
+    public func extend(_ jobs: [ClaimedJob], lease: Duration, logger: Logger) async throws {
+        guard !jobs.isEmpty else { return }
+        _ = try await redis.run(
+            jobs.map {
+                ScriptCall(JobScripts.extend, keys: [Self.inflightKey, Self.jobKey($0.member)], arguments: [$0.member, $0.token, Self.milliseconds(lease)])
+            },
+            logger: logger
+        )
+    }
+
+    /// Outcome of ``retry(_:after:error:maxAttempts:logger:)``.
+    public enum RetryOutcome: Sendable, Equatable { case retried, dead, stale }
+
+    public func retry(_ job: ClaimedJob, after delay: Duration, error: String, maxAttempts: Int, logger: Logger) async throws -> RetryOutcome {
+        let reply = try await redis.run(
+            JobScripts.retry, keys: [Self.scheduledKey, Self.inflightKey, Self.deadKey, Self.jobKey(job.member), Self.wakeKey],
+            arguments: [job.member, job.token, Self.milliseconds(delay), String(error.prefix(500)), maxAttempts], logger: logger
+        )
+        switch reply.int {
+        case 1: return .retried
+        case 2: return .dead
+        default: return .stale
+        }
+    }
+
+    /// Hands jobs back at once, due as before (graceful shutdown).
+    public func release(_ jobs: [ClaimedJob], logger: Logger) async throws {
+        guard !jobs.isEmpty else { return }
+        _ = try await redis.run(
+            jobs.map {
+                ScriptCall(JobScripts.release, keys: [Self.scheduledKey, Self.inflightKey, Self.wakeKey], arguments: [$0.member, $0.token, Self.jobPrefix])
+            },
+            logger: logger
+        )
+    }
+
+    /// Returns expired leases to the schedule; returns (recovered, dead).
+    public func reap(maxAttempts: Int, limit: Int = 500, logger: Logger) async throws -> (recovered: Int, dead: Int) {
+        let reply = try await redis.run(
+            JobScripts.reap, keys: [Self.scheduledKey, Self.inflightKey, Self.deadKey, Self.wakeKey],
+            arguments: [Self.jobPrefix, maxAttempts, limit], logger: logger
+        )
+        let values = reply.array?.compactMap(\.int) ?? []
+        return (values.first ?? 0, values.dropFirst().first ?? 0)
+    }
+
+    /// Puts a dead job back on the schedule, due now; false when it is not dead.
+    public func resurrect(_ member: String, logger: Logger) async throws -> Bool {
+        let reply = try await redis.run(
+            JobScripts.resurrect, keys: [Self.scheduledKey, Self.deadKey, Self.wakeKey, Self.jobKey(member)], arguments: [member], logger: logger
+        )
+        return reply.int == 1
+    }
+
+    public func dead(limit: Int = 100, logger: Logger) async throws -> [DeadJob] {
+        let entries = try await redis.send(RedisCommand("ZRANGE", Self.deadKey, 0, limit - 1, "WITHSCORES"), logger: logger).array ?? []
+        var members: [(String, Double)] = []
+        for index in stride(from: 0, to: entries.count - 1, by: 2) {
+            if let member = entries[index].string, let score = entries[index + 1].string.flatMap(Double.init) { members.append((member, score)) }
+        }
+        guard !members.isEmpty else { return [] }
+        let details = try await redis.pipeline(members.map { RedisCommand("HMGET", Self.jobKey($0.0), "attempts", "error") }, logger: logger)
+        return zip(members, details).map { entry, detail in
+            let fields = detail.array ?? []
+            return DeadJob(
+                member: entry.0, attempts: fields.first?.int ?? 0, lastError: fields.dropFirst().first?.string,
+                diedAt: Date(timeIntervalSince1970: entry.1 / 1000)
+            )
+        }
+    }
+
+    /// Queue sizes, and the lag of the oldest due job, on Redis's clock.
+    public func depth(logger: Logger) async throws -> QueueDepth {
+        let replies = try await redis.pipeline([
+            RedisCommand("TIME"),
+            RedisCommand("ZCARD", Self.scheduledKey),
+            RedisCommand("ZCARD", Self.inflightKey),
+            RedisCommand("ZCARD", Self.deadKey),
+            RedisCommand("ZRANGE", Self.scheduledKey, 0, 0, "WITHSCORES"),
+        ], logger: logger)
+        let time = replies[0].array?.compactMap(\.int) ?? [0, 0]
+        let now = time[0] * 1000 + (time.count > 1 ? time[1] / 1000 : 0)
+        let due = try await redis.send(RedisCommand("ZCOUNT", Self.scheduledKey, "-inf", now), logger: logger).int ?? 0
+        let oldest = replies[4].array?.dropFirst().first?.string.flatMap(Double.init).map(Int.init) ?? now
+        return QueueDepth(
+            scheduled: replies[1].int ?? 0, due: due, inFlight: replies[2].int ?? 0, dead: replies[3].int ?? 0,
+            oldestDueLagMilliseconds: max(0, now - oldest)
+        )
+    }
+
+    static func milliseconds(_ date: Date) -> Int { Int((date.timeIntervalSince1970 * 1000).rounded(.up)) }
+    static func milliseconds(_ duration: Duration) -> Int {
+        Int(duration.components.seconds * 1000 + duration.components.attoseconds / 1_000_000_000_000_000)
+    }
+}

@@ -1,0 +1,52 @@
+import Foundation
+import Logging
+
+/// Makes Redis agree with Postgres: applies every pending order already past its time and
+/// re-enqueues upcoming ones missing from the schedule (a lost `ZADD`, or a Redis that lost its
+/// data). At most one runs at a time cluster-wide, under a lease lock in Redis.
+public struct Reconciler: Sendable {
+    static let lockKey = "jobs:{orders}:reconciler"
+    let transitions: OrderTransitions
+    let queue: JobQueue
+    let redis: RedisClient
+    /// How many upcoming orders one pass re-checks.
+    let horizon: Int
+
+    public init(transitions: OrderTransitions, queue: JobQueue, redis: RedisClient, horizon: Int = 10_000) {
+        self.transitions = transitions
+        self.queue = queue
+        self.redis = redis
+        self.horizon = horizon
+    }
+
+    /// What one pass did.
+    public struct Report: Sendable, Equatable {
+        public var updated: Int
+        public var enqueued: Int
+    }
+
+    /// One pass, whoever holds the lock (the admin's trigger runs it at once).
+    public func runOnce(logger: Logger) async throws -> Report {
+        let updated = try await transitions.sweepOverdue(reason: "auto-processed (reconciler)", logger: logger)
+        var enqueued = 0
+        let upcoming = try await transitions.upcoming(limit: horizon, logger: logger)
+        for chunk in stride(from: 0, to: upcoming.count, by: 500) {
+            let calls = upcoming[chunk..<min(chunk + 500, upcoming.count)].map {
+                queue.enqueueCall(JobQueue.member(orderID: $0.id), dueAt: $0.dueAt)
+            }
+            enqueued += try await redis.run(Array(calls), logger: logger).filter { $0.int == 1 }.count
+        }
+        if updated > 0 || enqueued > 0 {
+            logger.notice("reconciled", metadata: ["reconcile.updated": "\(updated)", "reconcile.enqueued": "\(enqueued)"])
+        }
+        return Report(updated: updated, enqueued: enqueued)
+    }
+
+    /// Takes (or keeps) the cluster-wide lease for `interval`; true when `owner` holds it.
+    public func lead(owner: String, interval: Duration, logger: Logger) async throws -> Bool {
+        let milliseconds = JobQueue.milliseconds(interval)
+        let taken = try await redis.send(RedisCommand("SET", Self.lockKey, owner, "NX", "PX", milliseconds), logger: logger)
+        if !taken.isNull { return true }
+        return try await redis.send(RedisCommand("GET", Self.lockKey), logger: logger).string == owner
+    }
+}

@@ -1,0 +1,100 @@
+import Foundation
+import Logging
+import PostgresNIO
+
+/// The system's automatic move `pending → processing`, in batches: one conditional update and
+/// one multi-row event insert per transaction, so running a job twice changes nothing the
+/// second time and a cancelled order is never advanced.
+public struct OrderTransitions: Sendable {
+    let client: PostgresClient
+
+    public init(client: PostgresClient) {
+        self.client = client
+    }
+
+    /// What happened to each order of a batch.
+    public struct Outcome: Sendable, Equatable {
+        /// Moved to processing now.
+        public var moved: Set<UUID> = []
+        /// Still pending but not yet due by the database's clock: schedule again at this time.
+        public var notYetDue: [UUID: Date] = [:]
+    }
+
+    /// Moves the orders in `ids` that are pending and due; the others were cancelled or moved
+    /// already (nothing to do) or are early (reported in `notYetDue`).
+    public func processDue(_ ids: [UUID], reason: String, logger: Logger) async throws -> Outcome {
+        guard !ids.isEmpty else { return Outcome() }
+        var outcome = Outcome()
+        outcome.moved = try await client.transaction(logger: logger) { connection in
+            let rows = try await connection.query(
+                """
+                UPDATE orders SET status = 'processing', updated_at = now()
+                WHERE id = ANY(\(ids)) AND status = 'pending' AND auto_process_at <= now()
+                RETURNING id
+                """,
+                logger: logger
+            )
+            var moved: [UUID] = []
+            for try await id in rows.decode(UUID.self) { moved.append(id) }
+            try await Self.insertEvents(for: moved, reason: reason, connection: connection, logger: logger)
+            return Set(moved)
+        }
+        let rest = ids.filter { !outcome.moved.contains($0) }
+        if !rest.isEmpty {
+            let rows = try await client.query(
+                "SELECT id, auto_process_at FROM orders WHERE id = ANY(\(rest)) AND status = 'pending' AND auto_process_at > now()",
+                logger: logger
+            )
+            for try await (id, due) in rows.decode((UUID, Date).self) { outcome.notYetDue[id] = due }
+        }
+        return outcome
+    }
+
+    /// Moves every pending order already past its time, in batches (the reconciler's sweep);
+    /// concurrent sweepers skip each other's rows. Returns how many moved.
+    public func sweepOverdue(batch: Int = 1000, reason: String, logger: Logger) async throws -> Int {
+        var total = 0
+        while true {
+            let moved: Int = try await client.transaction(logger: logger) { connection in
+                let rows = try await connection.query(
+                    """
+                    UPDATE orders SET status = 'processing', updated_at = now()
+                    WHERE id IN (SELECT id FROM orders WHERE status = 'pending' AND auto_process_at <= now()
+                                 ORDER BY auto_process_at LIMIT \(batch) FOR UPDATE SKIP LOCKED)
+                    RETURNING id
+                    """,
+                    logger: logger
+                )
+                var moved: [UUID] = []
+                for try await id in rows.decode(UUID.self) { moved.append(id) }
+                try await Self.insertEvents(for: moved, reason: reason, connection: connection, logger: logger)
+                return moved.count
+            }
+            total += moved
+            if moved < batch { return total }
+        }
+    }
+
+    /// Pending orders not yet due, soonest first (for re-enqueueing after Redis lost its data).
+    public func upcoming(limit: Int, logger: Logger) async throws -> [(id: UUID, dueAt: Date)] {
+        let rows = try await client.query(
+            "SELECT id, auto_process_at FROM orders WHERE status = 'pending' AND auto_process_at > now() ORDER BY auto_process_at LIMIT \(limit)",
+            logger: logger
+        )
+        var upcoming: [(id: UUID, dueAt: Date)] = []
+        for try await (id, due) in rows.decode((UUID, Date).self) { upcoming.append((id, due)) }
+        return upcoming
+    }
+
+    static func insertEvents(for orders: [UUID], reason: String, connection: PostgresConnection, logger: Logger) async throws {
+        guard !orders.isEmpty else { return }
+        try await connection.query(
+            """
+            INSERT INTO order_events (id, order_id, from_status, to_status, reason)
+            SELECT event_id, order_id, 'pending', 'processing', \(reason)
+            FROM unnest(\(orders.map { _ in UUIDv7.make() })::uuid[], \(orders)::uuid[]) AS moved(event_id, order_id)
+            """,
+            logger: logger
+        )
+    }
+}
