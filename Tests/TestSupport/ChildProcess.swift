@@ -36,6 +36,33 @@ public enum ChildProcess {
         return Result(status: exitCode, standardError: standardError)
     }
 
+    /// Starts a program in the background with `environment`, its output appended to `logFile`;
+    /// returns its pid (stop it with `kill` and reap it with ``wait(_:)``).
+    public static func spawn(_ path: String, environment: [String: String], logFile: String) throws -> pid_t {
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+        posix_spawn_file_actions_addopen(&actions, 1, logFile, O_WRONLY | O_CREAT | O_APPEND, 0o600)
+        posix_spawn_file_actions_addopen(&actions, 2, logFile, O_WRONLY | O_CREAT | O_APPEND, 0o600)
+        let argv = [strdup(path), nil]
+        defer { argv.forEach { free($0) } }
+        let envp = environment.map { strdup("\($0.key)=\($0.value)") } + [nil]
+        defer { envp.forEach { free($0) } }
+        var pid = pid_t()
+        let spawned = posix_spawn(&pid, path, &actions, nil, argv, envp)
+        guard spawned == 0 else {
+            throw CocoaError(.executableLoad, userInfo: [NSLocalizedDescriptionKey: "cannot run \(path): error \(spawned)"])
+        }
+        return pid
+    }
+
+    /// Reaps a child started with ``spawn(_:environment:logFile:)``.
+    public static func wait(_ pid: pid_t) {
+        var status: Int32 = 0
+        while waitpid(pid, &status, 0) == -1, errno == EINTR {}
+    }
+
     /// The directory holding the built products (`gateway`, `worker`) next to the test bundle.
     public static var productsDirectory: URL {
         URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()

@@ -1,0 +1,134 @@
+import Foundation
+import Logging
+import Store
+import TestSupport
+import Testing
+
+/// The queue's Lua scripts against a Redis server of each test's own.
+@Suite("Job queue scripts")
+struct JobQueueTests {
+    let logger = TestStores.logger
+
+    // MARK: Helpers
+
+    func withQueue(_ body: (JobQueue, RedisClient) async throws -> Void) async throws {
+        let server = try PrivateRedisServer()
+        try await server.start()
+        let redis = RedisClient(configuration: try RedisConfiguration(url: server.url), logger: logger)
+        do {
+            try await body(JobQueue(redis: redis), redis)
+        } catch {
+            await redis.shutdown()
+            await server.stop()
+            throw error
+        }
+        await redis.shutdown()
+        await server.stop()
+    }
+
+    func member() -> String { JobQueue.member(orderID: UUID()) }
+
+    // MARK: Tests
+
+    @Test func claimsOnlyDueJobsUpToTheBatchLimit() async throws {
+        try await withQueue { queue, _ in
+            let due = (0..<3).map { _ in member() }
+            for job in due { #expect(try await queue.enqueue(job, dueAt: Date().addingTimeInterval(-1), logger: logger)) }
+            let later = member()
+            try await queue.enqueue(later, dueAt: Date().addingTimeInterval(60), logger: logger)
+            #expect(try await !queue.enqueue(due[0], dueAt: Date(), logger: logger), "enqueue is idempotent")
+
+            let first = try await queue.claim(worker: "a", limit: 2, lease: .seconds(5), logger: logger)
+            #expect(first.jobs.count == 2)
+            let second = try await queue.claim(worker: "a", limit: 2, lease: .seconds(5), logger: logger)
+            #expect(second.jobs.count == 1)
+            #expect(Set((first.jobs + second.jobs).map(\.member)) == Set(due))
+            let third = try await queue.claim(worker: "a", limit: 2, lease: .seconds(5), logger: logger)
+            #expect(third.jobs.isEmpty)
+            let wait = try #require(third.nextDue).timeIntervalSince(third.serverNow)
+            #expect(wait > 55 && wait <= 60)
+            #expect(try await !queue.enqueue(due[0], dueAt: Date(), logger: logger), "a job in flight is not scheduled again")
+            let depth = try await queue.depth(logger: logger)
+            #expect(depth.inFlight == 3 && depth.scheduled == 1 && depth.due == 0)
+        }
+    }
+
+    @Test func expiredLeasesAreRecoveredAndStaleTokensFenced() async throws {
+        try await withQueue { queue, _ in
+            let job = member()
+            try await queue.enqueue(job, dueAt: Date(), logger: logger)
+            let stalled = try #require(try await queue.claim(worker: "a", limit: 10, lease: .milliseconds(100), logger: logger).jobs.first)
+            #expect(try await queue.reap(maxAttempts: 5, logger: logger) == (0, 0), "a live lease is left alone")
+            try await Task.sleep(for: .milliseconds(200))
+            #expect(try await queue.reap(maxAttempts: 5, logger: logger) == (1, 0))
+
+            let fresh = try #require(try await queue.claim(worker: "b", limit: 10, lease: .seconds(5), logger: logger).jobs.first)
+            #expect(fresh.member == job)
+            #expect(fresh.attempts == 2)
+            #expect(fresh.token != stalled.token)
+            // The stalled worker wakes up late: it can neither ack nor retry the job b owns.
+            #expect(try await queue.ack([stalled], logger: logger) == [false])
+            #expect(try await queue.retry(stalled, after: .zero, error: "late", maxAttempts: 5, logger: logger) == .stale)
+            #expect(try await queue.ack([fresh], logger: logger) == [true])
+            #expect(try await queue.depth(logger: logger).inFlight == 0)
+        }
+    }
+
+    @Test func jobsGoDeadAfterMaxAttemptsAndCanBeRetried() async throws {
+        try await withQueue { queue, _ in
+            let job = member()
+            try await queue.enqueue(job, dueAt: Date(), logger: logger)
+            let first = try #require(try await queue.claim(worker: "a", limit: 1, lease: .seconds(5), logger: logger).jobs.first)
+            #expect(try await queue.retry(first, after: .zero, error: "boom", maxAttempts: 2, logger: logger) == .retried)
+            let second = try #require(try await queue.claim(worker: "a", limit: 1, lease: .seconds(5), logger: logger).jobs.first)
+            #expect(second.attempts == 2)
+            #expect(try await queue.retry(second, after: .zero, error: "boom again", maxAttempts: 2, logger: logger) == .dead)
+
+            let dead = try await queue.dead(logger: logger)
+            #expect(dead.map(\.member) == [job])
+            #expect(dead.first?.attempts == 2)
+            #expect(dead.first?.lastError == "boom again")
+            #expect(try await queue.claim(worker: "a", limit: 1, lease: .seconds(5), logger: logger).jobs.isEmpty)
+
+            #expect(try await queue.resurrect(job, logger: logger))
+            let again = try #require(try await queue.claim(worker: "a", limit: 1, lease: .seconds(5), logger: logger).jobs.first)
+            #expect(again.attempts == 1)
+            #expect(try await !queue.resurrect(job, logger: logger))
+        }
+    }
+
+    @Test func retriesWaitTheirBackoff() async throws {
+        try await withQueue { queue, _ in
+            try await queue.enqueue(member(), dueAt: Date(), logger: logger)
+            let job = try #require(try await queue.claim(worker: "a", limit: 1, lease: .seconds(5), logger: logger).jobs.first)
+            #expect(try await queue.retry(job, after: .seconds(30), error: "db down", maxAttempts: 5, logger: logger) == .retried)
+            let claim = try await queue.claim(worker: "a", limit: 1, lease: .seconds(5), logger: logger)
+            #expect(claim.jobs.isEmpty)
+            #expect(try #require(claim.nextDue).timeIntervalSince(claim.serverNow) > 29)
+        }
+    }
+
+    @Test func releasedJobsAreDueAtOnceWithoutSpendingAnAttempt() async throws {
+        try await withQueue { queue, redis in
+            try await queue.enqueue(member(), dueAt: Date(), logger: logger)
+            let job = try #require(try await queue.claim(worker: "a", limit: 1, lease: .seconds(60), logger: logger).jobs.first)
+            try await redis.send("DEL", JobQueue.wakeKey)
+            try await queue.release([job], logger: logger)
+            #expect(try await redis.send("LLEN", JobQueue.wakeKey).int == 1, "a sleeping worker is woken")
+            let again = try #require(try await queue.claim(worker: "b", limit: 1, lease: .seconds(5), logger: logger).jobs.first)
+            #expect(again.attempts == 1)
+        }
+    }
+
+    @Test func anEarlierJobWakesASleepingWorker() async throws {
+        try await withQueue { queue, redis in
+            try await queue.enqueue(member(), dueAt: Date().addingTimeInterval(60), logger: logger)
+            #expect(try await redis.send("LLEN", JobQueue.wakeKey).int == 1)
+            try await redis.send("DEL", JobQueue.wakeKey)
+            try await queue.enqueue(member(), dueAt: Date().addingTimeInterval(120), logger: logger)
+            #expect(try await redis.send("LLEN", JobQueue.wakeKey).int == 0, "a later job wakes nobody")
+            try await queue.enqueue(member(), dueAt: Date().addingTimeInterval(30), logger: logger)
+            #expect(try await redis.send("LLEN", JobQueue.wakeKey).int == 1)
+        }
+    }
+}

@@ -1,0 +1,215 @@
+import Foundation
+@testable import Jobs
+import Logging
+import PostgresNIO
+import Store
+import TestSupport
+import Testing
+
+/// Workers against real Postgres (a database of each test's own) and Redis (a server of each
+/// test's own), so they never touch other suites' orders.
+@Suite("Job workers")
+struct JobWorkerTests {
+    let logger = TestStores.logger
+
+    // MARK: Helpers
+
+    /// A migrated empty database and a private Redis for `body`.
+    func withStores(_ body: (String, PrivateRedisServer) async throws -> Void) async throws {
+        let redis = try PrivateRedisServer()
+        try await redis.start()
+        try await TestStores.withEmptyDatabase { url in
+            try await TestStores.withPostgres(url: url) { client in
+                try await Migrator(client: client, migrations: Migration.bundled(), logger: logger).migrate()
+            }
+            try await body(url, redis)
+        }
+        await redis.stop()
+    }
+
+    /// `count` pending orders of one customer due `dueIn` seconds from now (spread uniformly),
+    /// each also enqueued unless `enqueue` is false. Returns their ids.
+    @discardableResult
+    func makeOrders(_ count: Int, dueIn: ClosedRange<Double>, database: String, redis: String, enqueue: Bool = true) async throws -> [UUID] {
+        let userID = UUIDv7.make()
+        let rows: [(UUID, Date)] = try await TestStores.withPostgres(url: database) { client in
+            try await client.query(
+                "INSERT INTO users (id, username, email, password_hash) VALUES (\(userID), \("u" + userID.uuidString.prefix(8)), \(userID.uuidString + "@example.com"), 'x')",
+                logger: logger
+            )
+            let inserted = try await client.query(
+                """
+                INSERT INTO orders (id, user_id, customer_name, customer_email, shipping_address, total_amount, currency,
+                                    auto_process_at, cancellable_until)
+                SELECT gen_random_uuid(), \(userID), 'Job', 'job@example.com', 'x', 1, 'USD',
+                       now() + (\(dueIn.lowerBound) + random() * \(dueIn.upperBound - dueIn.lowerBound)) * interval '1 second', now()
+                FROM generate_series(1, \(count))
+                RETURNING id, auto_process_at
+                """,
+                logger: logger
+            )
+            var rows: [(UUID, Date)] = []
+            for try await row in inserted.decode((UUID, Date).self) { rows.append(row) }
+            return rows
+        }
+        if enqueue {
+            let client = RedisClient(configuration: try RedisConfiguration(url: redis), logger: logger)
+            let queue = JobQueue(redis: client)
+            for chunk in stride(from: 0, to: rows.count, by: 500) {
+                _ = try await client.run(rows[chunk..<min(chunk + 500, rows.count)].map { queue.enqueueCall(JobQueue.member(orderID: $0.0), dueAt: $0.1) }, logger: logger)
+            }
+            await client.shutdown()
+        }
+        return rows.map(\.0)
+    }
+
+    /// Runs `count` in-process workers until `done` holds (checked every 100 ms) or `limit` passes.
+    func runWorkers(
+        _ count: Int, database: String, redis: String, reconcileEvery: Duration = .seconds(3600),
+        limit: Duration = .seconds(30), until done: @escaping @Sendable (PostgresClient) async throws -> Bool
+    ) async throws -> Bool {
+        let postgres = PostgresClient(configuration: try .init(url: database), backgroundLogger: logger)
+        let redisClient = RedisClient(configuration: try RedisConfiguration(url: redis), logger: logger)
+        let workers = (0..<count).map { _ in
+            JobWorker(
+                options: .init(concurrency: 64, lease: .seconds(2), maxAttempts: 5, reconcileInterval: reconcileEvery),
+                redis: redisClient, transitions: OrderTransitions(client: postgres), logger: logger
+            )
+        }
+        let finished = try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { await postgres.run() }
+            for worker in workers { group.addTask { try await worker.run() } }
+            let deadline = ContinuousClock.now + limit
+            var finished = false
+            while ContinuousClock.now < deadline {
+                if try await done(postgres) {
+                    finished = true
+                    break
+                }
+                try await Task.sleep(for: .milliseconds(100))
+            }
+            group.cancelAll()
+            return finished
+        }
+        await redisClient.shutdown()
+        return finished
+    }
+
+    static func count(_ client: PostgresClient, _ query: PostgresQuery) async throws -> Int {
+        var value = 0
+        for try await row in try await client.query(query, logger: TestStores.logger).decode(Int.self) { value = row }
+        return value
+    }
+
+    static func processing(_ client: PostgresClient) async throws -> Int {
+        try await count(client, "SELECT count(*) FROM orders WHERE status = 'processing'")
+    }
+
+    /// Every moved order has exactly one processing event, and none moved before its time.
+    func expectExactlyOnceAndNoneEarly(database: String, expected: Int) async throws {
+        try await TestStores.withPostgres(url: database) { (client) async throws -> Void in
+            #expect(try await Self.processing(client) == expected)
+            #expect(try await Self.count(client, "SELECT count(*) FROM order_events WHERE to_status = 'processing'") == expected)
+            #expect(try await Self.count(client, "SELECT count(DISTINCT order_id) FROM order_events WHERE to_status = 'processing'") == expected)
+            #expect(try await Self.count(client, """
+                SELECT count(*) FROM order_events e JOIN orders o ON o.id = e.order_id
+                WHERE e.to_status = 'processing' AND e.at < o.auto_process_at
+                """) == 0, "no order moved before its time")
+        }
+    }
+
+    // MARK: Tests
+
+    @Test func twoThousandOrdersThreeWorkersEachExactlyOnce() async throws {
+        try await withStores { database, redis in
+            try await makeOrders(2000, dueIn: 1...3, database: database, redis: redis.url)
+            let finished = try await runWorkers(3, database: database, redis: redis.url) { try await Self.processing($0) == 2000 }
+            #expect(finished)
+            try await expectExactlyOnceAndNoneEarly(database: database, expected: 2000)
+        }
+    }
+
+    @Test func aKilledWorkersJobsAreAppliedByTheOthers() async throws {
+        try await withStores { database, redis in
+            let ids = try await makeOrders(100, dueIn: -1 ... -0.5, database: database, redis: redis.url)
+            let redisClient = RedisClient(configuration: try RedisConfiguration(url: redis.url), logger: logger)
+            let queue = JobQueue(redis: redisClient)
+            let log = FileManager.default.temporaryDirectory.appendingPathComponent("worker-\(UUID().uuidString).log").path
+            // Hold the orders' rows so the worker is stuck mid-batch, holding its claimed jobs.
+            let (released, release) = AsyncStream.makeStream(of: Void.self)
+            let locker = Task {
+                try await TestStores.withPostgres(url: database) { client in
+                    try await client.withTransaction(logger: logger) { connection in
+                        try await connection.query("SELECT id FROM orders WHERE id = ANY(\(ids)) FOR UPDATE", logger: logger)
+                        for await _ in released { break }
+                    }
+                }
+            }
+            try await Task.sleep(for: .milliseconds(300))
+            let pid = try ChildProcess.spawn(
+                ChildProcess.productsDirectory.appendingPathComponent("worker").path,
+                environment: [
+                    "DATABASE_URL": database, "REDIS_URL": redis.url, "ENV": "test", "WORKER_PORT": "0",
+                    "CONCURRENCY": "200", "JOB_LEASE_SECONDS": "2", "LOG_LEVEL": "warning", "RECONCILE_INTERVAL_SECONDS": "3600",
+                ],
+                logFile: log
+            )
+            var held = 0
+            for _ in 0..<100 where held < 100 {
+                try await Task.sleep(for: .milliseconds(100))
+                held = try await queue.depth(logger: logger).inFlight
+            }
+            #expect(held == 100, "the worker process claimed every job")
+            kill(pid, SIGKILL)
+            ChildProcess.wait(pid)
+            release.finish()
+            _ = try await locker.value
+
+            let finished = try await runWorkers(2, database: database, redis: redis.url) { client in
+                let depth = try await queue.depth(logger: TestStores.logger)
+                return try await Self.processing(client) == 100 && depth.inFlight == 0 && depth.scheduled == 0
+            }
+            #expect(finished)
+            try await expectExactlyOnceAndNoneEarly(database: database, expected: 100)
+            await redisClient.shutdown()
+        }
+    }
+
+    @Test func theReconcilerAppliesEverythingAfterRedisLosesItsData() async throws {
+        try await withStores { database, redis in
+            try await makeOrders(200, dueIn: 0.5...1.5, database: database, redis: redis.url)
+            let redisClient = RedisClient(configuration: try RedisConfiguration(url: redis.url), logger: logger)
+            try await redisClient.send("FLUSHALL")
+            #expect(try await JobQueue(redis: redisClient).depth(logger: logger).scheduled == 0)
+            await redisClient.shutdown()
+            let started = ContinuousClock.now
+            let finished = try await runWorkers(1, database: database, redis: redis.url, reconcileEvery: .seconds(1), limit: .seconds(10)) {
+                try await Self.processing($0) == 200
+            }
+            #expect(finished)
+            #expect(ContinuousClock.now - started < .seconds(4), "within one interval of the last due time")
+            try await expectExactlyOnceAndNoneEarly(database: database, expected: 200)
+        }
+    }
+
+    @Test func anOrderCancelledJustBeforeItsTimeIsNeverAdvanced() async throws {
+        try await withStores { database, redis in
+            let ids = try await makeOrders(20, dueIn: 1...1, database: database, redis: redis.url)
+            let cancel = Task {
+                try await Task.sleep(for: .milliseconds(700))
+                try await TestStores.withPostgres(url: database) { client in
+                    let orders = PostgresOrderRepository(client: client)
+                    for id in ids {
+                        _ = try await orders.apply(Transition(to: .cancelled, from: [.pending], actorID: nil, actorRole: nil), to: id, logger: logger)
+                    }
+                }
+            }
+            _ = try await runWorkers(2, database: database, redis: redis.url, limit: .seconds(2.5)) { _ in false }
+            try await cancel.value
+            try await TestStores.withPostgres(url: database) { (client) async throws -> Void in
+                #expect(try await Self.count(client, "SELECT count(*) FROM orders WHERE status = 'cancelled'") == 20)
+                #expect(try await Self.count(client, "SELECT count(*) FROM order_events WHERE to_status = 'processing'") == 0)
+            }
+        }
+    }
+}
