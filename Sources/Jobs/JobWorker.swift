@@ -63,6 +63,8 @@ final class JobWorker: Service, Sendable {
         while !Task.isShuttingDownGracefully && !Task.isCancelled {
             do {
                 try await redis.withDedicatedConnection { wake in
+                    // Closing the wake-up connection ends a blocking pop at once on SIGTERM.
+                    try await withGracefulShutdownHandler {
                     while !Task.isShuttingDownGracefully && !Task.isCancelled {
                         let claim = try await self.queue.claim(worker: self.id, limit: self.options.concurrency, lease: self.options.lease, logger: self.logger)
                         if !claim.jobs.isEmpty {
@@ -83,8 +85,12 @@ final class JobWorker: Service, Sendable {
                             try await Task.sleep(for: .milliseconds(Int64(max(1, untilNext * 1000))))
                         }
                     }
+                    } onGracefulShutdown: {
+                        wake.closeSoon()
+                    }
                 }
             } catch {
+                if Task.isShuttingDownGracefully || Task.isCancelled { break }
                 // Redis is away: wait a little and reconnect; Postgres keeps the truth meanwhile.
                 logger.warning("claim loop error; retrying", metadata: ["error": "\(String(reflecting: error))"])
                 try? await Task.sleep(for: .milliseconds(500))

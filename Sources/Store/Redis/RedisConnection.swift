@@ -88,6 +88,11 @@ public final class RedisConnection: Sendable {
         }
     }
 
+    /// Starts closing without waiting, e.g. to end a blocking command from a shutdown handler.
+    public func closeSoon() {
+        channel.close(promise: nil)
+    }
+
     public func close() async {
         try? await channel.close()
     }
