@@ -39,7 +39,7 @@ stores-dev:
 	@$(STORES) start dev $(DEV_PG_PORT) $(DEV_REDIS_PORT)
 
 stores-test:
-	@PG_EXTRA_OPTS="$(TEST_PG_OPTS)" $(STORES) start test $(TEST_PG_PORT) $(TEST_REDIS_PORT)
+	@PG_MAX_CONNECTIONS=1000 PG_EXTRA_OPTS="$(TEST_PG_OPTS)" $(STORES) start test $(TEST_PG_PORT) $(TEST_REDIS_PORT)
 
 packages:
 	@$(STORES) packages

@@ -7,9 +7,13 @@ import Testing
 
 @Suite("Worker monitoring endpoints")
 struct WorkerMonitoringTests {
+    // A Redis of the test's own, so this worker never claims other suites' jobs.
     @Test func servesLiveReadyAndMetrics() async throws {
         _ = try await TestStores.migrated()
-        let configuration = try WorkerConfiguration(settings: TestStores.settings())
+        let redis = try PrivateRedisServer()
+        try await redis.start()
+        defer { Task { await redis.stop() } }
+        let configuration = try WorkerConfiguration(settings: TestStores.settings(["REDIS_URL": redis.url]))
         let app = try await buildApplication(configuration)
         try await app.test(.router) { client in
             try await client.execute(uri: "/health/live", method: .get) { #expect($0.status == .ok) }
@@ -24,8 +28,11 @@ struct WorkerMonitoringTests {
     }
 
     @Test func refusesToStartAgainstAnOldSchema() async throws {
+        let redis = try PrivateRedisServer()
+        try await redis.start()
+        defer { Task { await redis.stop() } }
         try await TestStores.withEmptyDatabase { url in
-            let configuration = try WorkerConfiguration(settings: TestStores.settings(["DATABASE_URL": url]))
+            let configuration = try WorkerConfiguration(settings: TestStores.settings(["DATABASE_URL": url, "REDIS_URL": redis.url]))
             let app = try await buildApplication(configuration)
             await #expect(throws: MigrationError.self) {
                 try await app.test(.router) { _ in }

@@ -25,6 +25,8 @@ public enum TestStores {
             "LOG_LEVEL": "warning",
             "PORT": "0",
             "WORKER_PORT": "0",
+            // Many suites run at once against one server: keep each client's pool small.
+            "DATABASE_POOL_SIZE": "4",
         ]
         values.merge(overrides) { _, new in new }
         return Settings.from(values)
@@ -40,7 +42,9 @@ public enum TestStores {
 
     /// Runs `body` with a running client for `url`, shutting it down afterwards.
     public static func withPostgres<T: Sendable>(url: String, _ body: (PostgresClient) async throws -> T) async throws -> T {
-        let client = PostgresClient(configuration: try PostgresClient.Configuration(url: url), backgroundLogger: logger)
+        var configuration = try PostgresClient.Configuration(url: url)
+        configuration.options.maximumConnections = 4
+        let client = PostgresClient(configuration: configuration, backgroundLogger: logger)
         return try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask { await client.run() }
             defer { group.cancelAll() }

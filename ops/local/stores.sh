@@ -66,7 +66,7 @@ start_postgres() {
     fi
     log "starting Postgres on 127.0.0.1:$pg_port"
     as_pg "$bin/pg_ctl" -D "$pg_dir/data" -l "$pg_dir/postgres.log" -w -t 60 \
-        -o "-c listen_addresses=127.0.0.1 -p $pg_port -k $pg_dir -c max_connections=300 ${PG_EXTRA_OPTS:-}" \
+        -o "-c listen_addresses=127.0.0.1 -p $pg_port -k $pg_dir -c max_connections=${PG_MAX_CONNECTIONS:-300} ${PG_EXTRA_OPTS:-}" \
         start >/dev/null 9>&-
 }
 
