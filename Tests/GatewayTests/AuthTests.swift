@@ -7,7 +7,7 @@ import Store
 import TestSupport
 import Testing
 
-@Suite("Accounts and sessions")
+@Suite("Accounts and sessions", .timeLimit(.minutes(2)))
 struct AuthTests {
     // MARK: Register and login
 

@@ -5,7 +5,7 @@ import Store
 import TestSupport
 import Testing
 
-@Suite("Background job routes")
+@Suite("Background job routes", .timeLimit(.minutes(2)))
 struct BackgroundTests {
     @Test func rolesStatusTriggerAndDeadJobs() async throws {
         let admin = try await createAccount(role: .admin)

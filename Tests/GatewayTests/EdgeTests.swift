@@ -6,7 +6,7 @@ import ServiceHTTP
 import TestSupport
 import Testing
 
-@Suite("Errors, request ids and CORS at the edge")
+@Suite("Errors, request ids and CORS at the edge", .timeLimit(.minutes(2)))
 struct EdgeTests {
     @Test func unknownRouteIsProblemJSON() async throws {
         let app = try await makeGateway()

@@ -4,7 +4,7 @@ import HummingbirdTesting
 import TestSupport
 import Testing
 
-@Suite("Health endpoints")
+@Suite("Health endpoints", .timeLimit(.minutes(2)))
 struct HealthTests {
     @Test func reportsHealthyWhenBothStoresAnswer() async throws {
         let app = try await makeGateway()

@@ -7,7 +7,7 @@ import Store
 import TestSupport
 import Testing
 
-@Suite("Order lists, reports and details")
+@Suite("Order lists, reports and details", .timeLimit(.minutes(2)))
 struct OrderReportsTests {
     // MARK: Helpers
 

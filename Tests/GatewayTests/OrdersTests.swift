@@ -7,7 +7,7 @@ import Store
 import TestSupport
 import Testing
 
-@Suite("Orders")
+@Suite("Orders", .timeLimit(.minutes(2)))
 struct OrdersTests {
     // MARK: Helpers
 

@@ -5,7 +5,7 @@ import ServiceHTTP
 import Store
 import Testing
 
-@Suite("Problem responses")
+@Suite("Problem responses", .timeLimit(.minutes(2)))
 struct ProblemMiddlewareTests {
     struct InternalSecretError: Error {
         var sql = "SELECT password_hash FROM users"

@@ -6,7 +6,7 @@ import Store
 import TestSupport
 import Testing
 
-@Suite("Catalog")
+@Suite("Catalog", .timeLimit(.minutes(2)))
 struct ProductsTests {
     // MARK: Helpers
 

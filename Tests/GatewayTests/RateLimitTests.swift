@@ -6,7 +6,7 @@ import Store
 import TestSupport
 import Testing
 
-@Suite("Rate limits")
+@Suite("Rate limits", .timeLimit(.minutes(2)))
 struct RateLimitTests {
     @Test func sixthWrongPasswordForOneUsernameIs429() async throws {
         let victim = try await createAccount(role: .customer)

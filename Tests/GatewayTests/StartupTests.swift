@@ -2,7 +2,7 @@ import Foundation
 import TestSupport
 import Testing
 
-@Suite("Process start-up")
+@Suite("Process start-up", .timeLimit(.minutes(2)))
 struct StartupTests {
     let gateway = ChildProcess.productsDirectory.appendingPathComponent("gateway").path
 

@@ -6,7 +6,7 @@ import Store
 import TestSupport
 import Testing
 
-@Suite("Users and roles")
+@Suite("Users and roles", .timeLimit(.minutes(2)))
 struct UsersTests {
     // MARK: Role rules
 

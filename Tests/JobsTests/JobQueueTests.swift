@@ -5,7 +5,7 @@ import TestSupport
 import Testing
 
 /// The queue's Lua scripts against a Redis server of each test's own.
-@Suite("Job queue scripts")
+@Suite("Job queue scripts", .timeLimit(.minutes(2)))
 struct JobQueueTests {
     let logger = TestStores.logger
 

@@ -8,7 +8,7 @@ import Testing
 
 /// Workers against real Postgres (a database of each test's own) and Redis (a server of each
 /// test's own), so they never touch other suites' orders.
-@Suite("Job workers")
+@Suite("Job workers", .timeLimit(.minutes(2)))
 struct JobWorkerTests {
     let logger = TestStores.logger
 

@@ -5,7 +5,7 @@ import Store
 import TestSupport
 import Testing
 
-@Suite("Worker monitoring endpoints")
+@Suite("Worker monitoring endpoints", .timeLimit(.minutes(2)))
 struct WorkerMonitoringTests {
     // A Redis of the test's own, so this worker never claims other suites' jobs.
     @Test func servesLiveReadyAndMetrics() async throws {

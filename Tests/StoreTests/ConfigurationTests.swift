@@ -2,7 +2,7 @@ import PostgresNIO
 import Store
 import Testing
 
-@Suite("Configuration")
+@Suite("Configuration", .timeLimit(.minutes(2)))
 struct ConfigurationTests {
     let valid = ["DATABASE_URL": "postgres://app:s3cret@db.internal:6543/orders", "REDIS_URL": "redis://:pw@cache:6380/2"]
 

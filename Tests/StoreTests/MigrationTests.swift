@@ -4,7 +4,7 @@ import Store
 import TestSupport
 import Testing
 
-@Suite("Migrations")
+@Suite("Migrations", .timeLimit(.minutes(2)))
 struct MigrationTests {
     let logger = TestStores.logger
 

@@ -5,7 +5,7 @@ import Store
 import TestSupport
 import Testing
 
-@Suite("Redis client")
+@Suite("Redis client", .timeLimit(.minutes(2)))
 struct RedisClientTests {
     // MARK: Helpers
 

@@ -1,7 +1,7 @@
 @testable import Store
 import Testing
 
-@Suite("SQL script splitting")
+@Suite("SQL script splitting", .timeLimit(.minutes(2)))
 struct SQLScriptTests {
     @Test func splitsOnTopLevelSemicolonsOnly() {
         let sql = """

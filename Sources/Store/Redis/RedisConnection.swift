@@ -1,5 +1,4 @@
 import Logging
-import NIOConcurrencyHelpers
 import NIOCore
 import NIOPosix
 
@@ -68,22 +67,26 @@ public final class RedisConnection: Sendable {
     public func pipeline(_ commands: [RedisCommand], timeout: TimeAmount? = nil) async throws(RedisError) -> [RESPValue] {
         let eventLoop = channel.eventLoop
         let promise = eventLoop.makePromise(of: [RESPValue].self)
-        let timedOut = NIOLockedValueBox(false)
         let channel = self.channel
         // On a timeout the reply stream is out of step with our queue, so the only safe move is to
-        // drop the connection; that fails this and every other waiting request.
+        // drop the connection, which fails every other waiting request too. (A promise completed
+        // twice keeps its first result, so each path below may simply fail it.)
         let timer = eventLoop.scheduleTask(in: timeout ?? commandTimeout) {
-            timedOut.withLockedValue { $0 = true }
+            promise.fail(RedisError(.timeout, "no reply within the timeout"))
             channel.close(promise: nil)
         }
-        // Cancelled on the event loop that runs the timer, so a reply that arrived in time never races it.
         promise.futureResult.whenComplete { _ in timer.cancel() }
-        channel.writeAndFlush(RedisRequest(commands: commands, promise: promise), promise: nil)
+        // A channel that closed a moment ago has no handlers left to answer: its write fails here.
+        let written = eventLoop.makePromise(of: Void.self)
+        written.futureResult.whenFailure { error in
+            promise.fail(RedisError(.connectionClosed, String(describing: error)))
+        }
+        channel.writeAndFlush(RedisRequest(commands: commands, promise: promise), promise: written)
         do {
             return try await promise.futureResult.get()
+        } catch let error as RedisError {
+            throw error
         } catch {
-            if timedOut.withLockedValue({ $0 }) { throw RedisError(.timeout, "no reply within the timeout") }
-            if let error = error as? RedisError { throw error }
             throw RedisError(.connectionClosed, String(describing: error))
         }
     }
