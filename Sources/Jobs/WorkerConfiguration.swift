@@ -17,7 +17,7 @@ struct WorkerConfiguration: Sendable {
         platform = try PlatformConfiguration(settings: settings)
         host = settings.string("WORKER_HOST", default: "127.0.0.1")
         port = try settings.int("WORKER_PORT", default: 9100, range: 0...65_535)
-        concurrency = try settings.int("CONCURRENCY", default: 16, range: 1...1024)
+        concurrency = try settings.int("CONCURRENCY", default: 128, range: 1...1024)
         leaseSeconds = try settings.int("JOB_LEASE_SECONDS", default: 5, range: 1...600)
         maxAttempts = try settings.int("JOB_MAX_ATTEMPTS", default: 5, range: 1...100)
     }
