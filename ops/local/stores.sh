@@ -22,7 +22,7 @@ log() { printf '%s\n' "stores[$stack]: $*" >&2; }
 
 as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
 
-# Installs what is missing: redis-server, libhiredis-dev, postgresql.
+# Installs what is missing: redis-server, libhiredis-dev, postgresql, nginx (the load balancer).
 ensure_packages() {
     local missing=()
     command -v redis-server >/dev/null || missing+=(redis-server)
@@ -30,6 +30,7 @@ ensure_packages() {
     ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || missing+=(postgresql)
     command -v pkg-config >/dev/null || missing+=(pkg-config)
     command -v curl >/dev/null || missing+=(curl)
+    command -v nginx >/dev/null || [ -x /usr/sbin/nginx ] || missing+=(nginx)
     if [ ${#missing[@]} -gt 0 ]; then
         log "installing ${missing[*]}"
         as_root env DEBIAN_FRONTEND=noninteractive apt-get update -qq
