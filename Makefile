@@ -71,7 +71,7 @@ test: stores-test ## Start the test stores and run the whole test suite
 	swift build --build-tests
 	TEST_DATABASE_URL=postgres://app@127.0.0.1:$(TEST_PG_PORT)/orders \
 	TEST_REDIS_URL=redis://127.0.0.1:$(TEST_REDIS_PORT)/0 \
-	  swift test --skip-build --no-parallel
+	  swift test --skip-build
 
 stop: ## Stop the dev processes and every private store
 	@$(STACK) stop
