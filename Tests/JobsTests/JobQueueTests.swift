@@ -57,9 +57,9 @@ struct JobQueueTests {
         try await withQueue { queue, _ in
             let job = member()
             try await queue.enqueue(job, dueAt: Date(), logger: logger)
-            let stalled = try #require(try await queue.claim(worker: "a", limit: 10, lease: .milliseconds(100), logger: logger).jobs.first)
+            let stalled = try #require(try await queue.claim(worker: "a", limit: 10, lease: .seconds(1), logger: logger).jobs.first)
             #expect(try await queue.reap(maxAttempts: 5, logger: logger) == (0, 0), "a live lease is left alone")
-            try await Task.sleep(for: .milliseconds(200))
+            try await Task.sleep(for: .milliseconds(1200))
             #expect(try await queue.reap(maxAttempts: 5, logger: logger) == (1, 0))
 
             let fresh = try #require(try await queue.claim(worker: "b", limit: 10, lease: .seconds(5), logger: logger).jobs.first)
