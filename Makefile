@@ -69,9 +69,15 @@ logs: ## Follow the dev processes' logs
 
 test: stores-test ## Start the test stores and run the whole test suite
 	swift build --build-tests
-	TEST_DATABASE_URL=postgres://app@127.0.0.1:$(TEST_PG_PORT)/orders \
-	TEST_REDIS_URL=redis://127.0.0.1:$(TEST_REDIS_PORT)/0 \
-	  swift test --skip-build
+	@# Some runs wedge (every task suspended; open bug, see the session-1 note): such a run is
+	@# killed after 300 s and run again, at most three times. A failing test is never retried.
+	@for attempt in 1 2 3; do \
+	  TEST_DATABASE_URL=postgres://app@127.0.0.1:$(TEST_PG_PORT)/orders \
+	  TEST_REDIS_URL=redis://127.0.0.1:$(TEST_REDIS_PORT)/0 \
+	    timeout -s KILL 300 swift test --skip-build; status=$$?; \
+	  if [ $$status -ne 137 ]; then exit $$status; fi; \
+	  echo "make test: the test run wedged and was killed after 300 s (attempt $$attempt of 3)"; \
+	done; exit 1
 
 stop: ## Stop the dev processes and every private store
 	@$(STACK) stop
