@@ -13,11 +13,11 @@ struct OpsFilesTests {
         return (enumerator?.allObjects as? [URL] ?? []).filter { extensions.contains($0.pathExtension) }.sorted { $0.path < $1.path }
     }
 
-    @Test func everyYAMLFileParses() throws {
+    @Test func everyYAMLFileParses() async throws {
         let files = Self.files(withExtensions: ["yaml", "yml"])
         #expect(files.count >= 6)
         for file in files {
-            let result = try ChildProcess.run("/usr/bin/env", [
+            let result = try await ChildProcess.run("/usr/bin/env", [
                 "python3", "-c", "import sys, yaml; docs = [d for d in yaml.safe_load_all(open(sys.argv[1])) if d is not None]; assert docs, 'empty'",
                 file.path,
             ])
@@ -25,7 +25,7 @@ struct OpsFilesTests {
         }
     }
 
-    @Test func kubernetesManifestsHaveProbesAndBudgets() throws {
+    @Test func kubernetesManifestsHaveProbesAndBudgets() async throws {
         let gateway = try String(contentsOf: Self.ops.appendingPathComponent("k8s/gateway.yaml"), encoding: .utf8)
         for kind in ["kind: Deployment", "kind: HorizontalPodAutoscaler", "kind: PodDisruptionBudget", "readinessProbe", "livenessProbe", "/health/ready"] {
             #expect(gateway.contains(kind), "gateway.yaml lacks \(kind)")
@@ -35,7 +35,7 @@ struct OpsFilesTests {
         #expect(redis.contains("appendfsync everysec"))
     }
 
-    @Test func renderedNginxConfigPassesNginxT() throws {
+    @Test func renderedNginxConfigPassesNginxT() async throws {
         let nginx = "/usr/sbin/nginx"
         try #require(FileManager.default.isExecutableFile(atPath: nginx), "make test installs nginx")
         let prefix = FileManager.default.temporaryDirectory.appendingPathComponent("nginx-\(UUID().uuidString)")
@@ -48,11 +48,11 @@ struct OpsFilesTests {
             .replacingOccurrences(of: "__PREFIX__", with: prefix.path)
         let file = prefix.appendingPathComponent("nginx.conf")
         try config.write(to: file, atomically: true, encoding: .utf8)
-        let result = try ChildProcess.run(nginx, ["-t", "-q", "-p", prefix.path, "-c", file.path])
+        let result = try await ChildProcess.run(nginx, ["-t", "-q", "-p", prefix.path, "-c", file.path])
         #expect(result.status == 0, "\(result.standardError)")
     }
 
-    @Test func systemdUnitsVerify() throws {
+    @Test func systemdUnitsVerify() async throws {
         let analyze = "/usr/bin/systemd-analyze"
         guard FileManager.default.isExecutableFile(atPath: analyze) else { return }
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("units-\(UUID().uuidString)")
@@ -66,7 +66,7 @@ struct OpsFilesTests {
                 .replacingOccurrences(of: "EnvironmentFile=/etc/order-platform/env", with: "EnvironmentFile=-/etc/order-platform/env")
             let instance = folder.appendingPathComponent(unit.replacingOccurrences(of: "@.", with: "@9000."))
             try text.write(to: instance, atomically: true, encoding: .utf8)
-            let result = try ChildProcess.run(analyze, ["verify", "--man=no", instance.path])
+            let result = try await ChildProcess.run(analyze, ["verify", "--man=no", instance.path])
             let problems = result.standardError.split(separator: "\n").filter { !$0.contains("Failed to connect") && !$0.contains("bus") }
             #expect(result.status == 0 || problems.isEmpty, "\(unit): \(result.standardError)")
         }

@@ -87,7 +87,7 @@ struct OrderReportsTests {
                 assert row['items'] == sys.argv[4] + ' x2', row['items']
                 assert row['items_count'] == '2'
                 """
-            let result = try ChildProcess.run("/usr/bin/env", ["python3", "-c", check, file.path, id, notes, sku])
+            let result = try await ChildProcess.run("/usr/bin/env", ["python3", "-c", check, file.path, id, notes, sku])
             #expect(result.status == 0, "\(result.standardError)")
             #expect(try await client.send(.get, "/api/orders/export", token: token).status == .forbidden)
         }

@@ -9,9 +9,20 @@ public enum ChildProcess {
         public var standardError: String
     }
 
-    /// Runs `path` with `arguments`; `environment` replaces the inherited one when given.
+    /// Runs `path` with `arguments` to completion; `environment` replaces the inherited one.
+    ///
+    /// The blocking `waitpid` happens on a thread of its own: the test runner has only as many
+    /// cooperative threads as cores (2 here), and blocking them stalls every other test.
     @discardableResult
-    public static func run(_ path: String, _ arguments: [String], environment: [String: String]? = nil) throws -> Result {
+    public static func run(_ path: String, _ arguments: [String], environment: [String: String]? = nil) async throws -> Result {
+        try await withCheckedThrowingContinuation { continuation in
+            Thread.detachNewThread {
+                continuation.resume(with: Swift.Result { try runBlocking(path, arguments, environment: environment) })
+            }
+        }
+    }
+
+    static func runBlocking(_ path: String, _ arguments: [String], environment: [String: String]?) throws -> Result {
         let errorFile = FileManager.default.temporaryDirectory.appendingPathComponent("stderr-\(UUID().uuidString)").path
         defer { unlink(errorFile) }
         var actions = posix_spawn_file_actions_t()
@@ -57,10 +68,15 @@ public enum ChildProcess {
         return pid
     }
 
-    /// Reaps a child started with ``spawn(_:environment:logFile:)``.
-    public static func wait(_ pid: pid_t) {
-        var status: Int32 = 0
-        while waitpid(pid, &status, 0) == -1, errno == EINTR {}
+    /// Reaps a child started with ``spawn(_:environment:logFile:)``, off the cooperative threads.
+    public static func wait(_ pid: pid_t) async {
+        await withCheckedContinuation { continuation in
+            Thread.detachNewThread {
+                var status: Int32 = 0
+                while waitpid(pid, &status, 0) == -1, errno == EINTR {}
+                continuation.resume()
+            }
+        }
     }
 
     /// The directory holding the built products (`gateway`, `worker`) next to the test bundle.

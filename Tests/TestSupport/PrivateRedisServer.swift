@@ -14,7 +14,7 @@ public final class PrivateRedisServer: Sendable {
     }
 
     deinit {
-        try? ChildProcess.run("/usr/bin/redis-cli", ["-h", "127.0.0.1", "-p", String(port), "shutdown", "nosave"])
+        // Tests call stop(); this only tidies the folder (a deinit must not block a thread).
         try? FileManager.default.removeItem(at: directory)
     }
 
@@ -22,7 +22,7 @@ public final class PrivateRedisServer: Sendable {
 
     /// Starts the server without persistence and waits until it accepts connections.
     public func start() async throws {
-        try ChildProcess.run("/usr/bin/redis-server", [
+        try await ChildProcess.run("/usr/bin/redis-server", [
             "--bind", "127.0.0.1", "--port", String(port), "--dir", directory.path,
             "--save", "", "--appendonly", "no", "--daemonize", "yes",
             "--pidfile", directory.appendingPathComponent("redis.pid").path,
@@ -36,7 +36,7 @@ public final class PrivateRedisServer: Sendable {
 
     /// Stops the server; `SHUTDOWN` returns only once it has stopped listening.
     public func stop() async {
-        try? ChildProcess.run("/usr/bin/redis-cli", ["-h", "127.0.0.1", "-p", String(port), "shutdown", "nosave"])
+        _ = try? await ChildProcess.run("/usr/bin/redis-cli", ["-h", "127.0.0.1", "-p", String(port), "shutdown", "nosave"])
         for _ in 0..<100 where Self.accepts(port: port) {
             try? await Task.sleep(for: .milliseconds(20))
         }
