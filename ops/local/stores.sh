@@ -15,6 +15,12 @@ redis_port=${4:?redis port}
 root=$(cd "$(dirname "$0")/../.." && pwd)
 dir="$root/.data/$stack"
 pg_dir="$dir/postgres"
+# As root, Postgres runs as the `postgres` user, who may not be able to enter the checkout (a
+# 0700 temp folder, say); its data then lives in a per-checkout folder under /var/tmp.
+if [ "$(id -u)" = 0 ] && ! runuser -u postgres -- test -x "$root" 2>/dev/null; then
+    pg_dir="/var/tmp/order-platform-$(printf '%s' "$root" | sha1sum | cut -c1-12)/$stack/postgres"
+    mkdir -p "$(dirname "$pg_dir")" && chmod 755 "$(dirname "$(dirname "$pg_dir")")" "$(dirname "$pg_dir")"
+fi
 redis_dir="$dir/redis"
 db_name=${DB_NAME:-orders}
 
