@@ -19,6 +19,8 @@ final class JobWorker: Service, Sendable {
     }
 
     let id: String
+    /// The machine's name, read once: Foundation's `hostName` may resolve names on every call.
+    let host: String
     let options: Options
     let redis: RedisClient
     let queue: JobQueue
@@ -31,7 +33,8 @@ final class JobWorker: Service, Sendable {
     private let metrics = JobMetrics()
 
     init(options: Options, redis: RedisClient, transitions: OrderTransitions, logger: Logger) {
-        let host = ProcessInfo.processInfo.hostName
+        let host = Self.machineName()
+        self.host = host
         self.id = "\(host)-\(getpid())-\(UUID().uuidString.prefix(6).lowercased())"
         self.options = options
         self.redis = redis
@@ -55,6 +58,13 @@ final class JobWorker: Service, Sendable {
         }
         try? await registry.remove(id: id, logger: logger)
         logger.info("worker stopped", metadata: ["worker.jobs_done": "\(done.value)"])
+    }
+
+    /// `gethostname(2)`: the kernel's name for this machine, without a resolver round trip.
+    static func machineName() -> String {
+        var buffer = [CChar](repeating: 0, count: 256)
+        guard gethostname(&buffer, buffer.count - 1) == 0 else { return "unknown-host" }
+        return String(cString: buffer)
     }
 
     // MARK: Claiming
@@ -148,7 +158,7 @@ final class JobWorker: Service, Sendable {
 
     private func heartbeat() async throws {
         try await registry.beat(
-            .init(id: id, host: ProcessInfo.processInfo.hostName, pid: Int(getpid()), startedAt: startedAt, lastSeenAt: Date(), jobsDone: done.value),
+            .init(id: id, host: host, pid: Int(getpid()), startedAt: startedAt, lastSeenAt: Date(), jobsDone: done.value),
             ttl: .seconds(10), logger: logger
         )
         let depth = try await queue.depth(logger: logger)

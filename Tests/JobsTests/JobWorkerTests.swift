@@ -129,9 +129,8 @@ struct JobWorkerTests {
         }
     }
 
-    /// A worker killed while holding jobs leaves exactly this in Redis: jobs claimed under its
-    /// lease, never acked. (A variant that SIGKILLs a real `worker` process wedged the test
-    /// process that ran it in some runs; see the closing note of session 1.)
+    /// A worker that died while holding jobs leaves exactly this in Redis: jobs claimed under its
+    /// lease, never acked; its fencing tokens are refused afterwards.
     @Test func aDeadWorkersLeasedJobsAreAppliedByTheOthers() async throws {
         try await withStores { database, redis in
             try await makeOrders(100, dueIn: -1 ... -0.5, database: database, redis: redis.url)
@@ -146,6 +145,57 @@ struct JobWorkerTests {
             #expect(finished)
             try await expectExactlyOnceAndNoneEarly(database: database, expected: 100)
             #expect(try await queue.ack(held.jobs, logger: logger).allSatisfy { !$0 }, "the dead worker's tokens are fenced off")
+            await redisClient.shutdown()
+        }
+    }
+
+    /// A real `worker` process, stuck mid-batch on row locks while it holds 100 claimed jobs,
+    /// is killed with SIGKILL: the others apply every job once its lease has run out.
+    @Test func aWorkerProcessKilledWhileHoldingJobs() async throws {
+        try await withStores { database, redis in
+            let ids = try await makeOrders(100, dueIn: -1 ... -0.5, database: database, redis: redis.url)
+            let redisClient = RedisClient(configuration: try RedisConfiguration(url: redis.url), logger: logger)
+            let queue = JobQueue(redis: redisClient)
+            let log = FileManager.default.temporaryDirectory.appendingPathComponent("worker-\(UUID().uuidString).log").path
+            defer { unlink(log) }
+            // Holds the orders' rows, so the worker's batch update waits with its jobs claimed.
+            let (locked, lockTaken) = AsyncStream.makeStream(of: Void.self)
+            let (released, release) = AsyncStream.makeStream(of: Void.self)
+            let locker = Task {
+                try await TestStores.withPostgres(url: database) { client in
+                    try await client.withTransaction(logger: logger) { connection in
+                        try await connection.query("SELECT id FROM orders WHERE id = ANY(\(ids)) FOR UPDATE", logger: logger)
+                        lockTaken.yield()
+                        for await _ in released { break }
+                    }
+                }
+            }
+            for await _ in locked { break }
+            let pid = try ChildProcess.spawn(
+                ChildProcess.productsDirectory.appendingPathComponent("worker").path,
+                environment: [
+                    "DATABASE_URL": database, "REDIS_URL": redis.url, "ENV": "test", "WORKER_PORT": "0",
+                    "CONCURRENCY": "200", "JOB_LEASE_SECONDS": "2", "LOG_LEVEL": "warning", "RECONCILE_INTERVAL_SECONDS": "3600",
+                ],
+                logFile: log
+            )
+            var held = 0
+            for _ in 0..<100 where held < 100 {
+                try await Task.sleep(for: .milliseconds(100))
+                held = try await queue.depth(logger: logger).inFlight
+            }
+            #expect(held == 100, "the worker process claimed every job")
+            kill(pid, SIGKILL)
+            await ChildProcess.wait(pid)
+            release.finish()
+            try await locker.value
+
+            let finished = try await runWorkers(2, database: database, redis: redis.url) { client in
+                let depth = try await queue.depth(logger: TestStores.logger)
+                return try await Self.processing(client) == 100 && depth.inFlight == 0 && depth.scheduled == 0
+            }
+            #expect(finished)
+            try await expectExactlyOnceAndNoneEarly(database: database, expected: 100)
             await redisClient.shutdown()
         }
     }

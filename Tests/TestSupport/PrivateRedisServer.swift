@@ -22,16 +22,23 @@ public final class PrivateRedisServer: Sendable {
 
     /// Starts the server without persistence and waits until it accepts connections.
     public func start() async throws {
-        try await ChildProcess.run("/usr/bin/redis-server", [
+        let logFile = directory.appendingPathComponent("redis.log").path
+        let result = try await ChildProcess.run("/usr/bin/redis-server", [
             "--bind", "127.0.0.1", "--port", String(port), "--dir", directory.path,
             "--save", "", "--appendonly", "no", "--daemonize", "yes",
-            "--pidfile", directory.appendingPathComponent("redis.pid").path,
+            "--pidfile", directory.appendingPathComponent("redis.pid").path, "--logfile", logFile,
         ])
-        for _ in 0..<100 {
-            if Self.accepts(port: port) { return }
-            try await Task.sleep(for: .milliseconds(50))
+        if result.status == 0 {
+            for _ in 0..<200 {
+                if Self.accepts(port: port) { return }
+                try await Task.sleep(for: .milliseconds(50))
+            }
         }
-        throw CocoaError(.fileReadUnknown, userInfo: [NSLocalizedDescriptionKey: "redis-server did not start on port \(port)"])
+        // The server's own log says why (a port taken since freePort() checked it, say).
+        let log = (try? String(contentsOfFile: logFile, encoding: .utf8)) ?? result.standardError
+        throw CocoaError(.fileReadUnknown, userInfo: [
+            NSLocalizedDescriptionKey: "redis-server did not start on port \(port) (exit \(result.status)): \(log.suffix(500))",
+        ])
     }
 
     /// Stops the server; `SHUTDOWN` returns only once it has stopped listening.
