@@ -12,11 +12,12 @@ DEV_REDIS_PORT  ?= 56379
 TEST_PG_PORT    ?= 55433
 TEST_REDIS_PORT ?= 56380
 
-# App processes of the dev stack.
-GATEWAYS    ?= 1
-WORKERS     ?= 2
-export PORT        ?= 8000
-export WORKER_PORT ?= 9100
+# App processes of the dev stack: nginx on PORT balances the gateways on GATEWAY_PORT and up;
+# workers answer health and metrics on WORKER_PORT and up. GATEWAYS (default 1) and WORKERS
+# (default 2) are read by ops/local/stack.sh; `make scale` keeps the count it is not given.
+export PORT         ?= 8000
+export GATEWAY_PORT ?= 8001
+export WORKER_PORT  ?= 9100
 
 # Configuration for the dev processes; anything set in the environment wins and reaches
 # every gateway and worker (e.g. `AUTO_PROCESS_AFTER_SECONDS=3 make dev`).
@@ -24,13 +25,15 @@ export ENV          ?= development
 export DATABASE_URL ?= postgres://app@127.0.0.1:$(DEV_PG_PORT)/orders
 export REDIS_URL    ?= redis://127.0.0.1:$(DEV_REDIS_PORT)/0
 export LOG_FORMAT   ?= text
+# The local nginx is the only proxy: its X-Forwarded-For names the client.
+export TRUSTED_PROXIES ?= 127.0.0.1
 
 STORES := ops/local/stores.sh
 STACK  := ops/local/stack.sh
 # The test stack trades durability for speed: its data is thrown away anyway.
 TEST_PG_OPTS := -c fsync=off -c synchronous_commit=off -c full_page_writes=off
 
-.PHONY: help dev test build release migrate stop clean-data logs status stores-dev stores-test packages
+.PHONY: help dev test test-e2e build release migrate stop clean-data logs status scale restart-gateways stores-dev stores-test packages
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -53,12 +56,18 @@ release: packages ## Release build
 migrate: build stores-dev ## Apply database migrations to the dev database
 	.build/debug/gateway migrate
 
-dev: migrate ## Start stores, migrate, seed demo data, and run the gateway(s) and workers in the background
+dev: migrate ## Start stores, migrate, seed demo data, run GATEWAYS gateways behind nginx and WORKERS workers
 	@.build/debug/gateway seed-demo
-	@GATEWAYS=$(GATEWAYS) WORKERS=$(WORKERS) $(STACK) start
+	@$(STACK) start
 	@echo
-	@echo "Gateway: http://127.0.0.1:$(PORT)  (curl localhost:$(PORT)/api/health)"
-	@echo "Logs: make logs    Status: make status    Stop: make stop"
+	@echo "API (nginx): http://127.0.0.1:$(PORT)  (curl localhost:$(PORT)/api/health)"
+	@echo "Logs: make logs    Status: make status    Scale: make scale WORKERS=5    Stop: make stop"
+
+scale: ## Change a running dev stack to GATEWAYS gateways and WORKERS workers (e.g. make scale WORKERS=5)
+	@$(STACK) scale
+
+restart-gateways: build ## Restart the dev gateways one at a time behind nginx, without a failed request
+	@$(STACK) restart-gateways
 
 status: ## Show each dev process, its port and its readiness
 	@$(STACK) status
@@ -78,6 +87,12 @@ test: stores-test ## Start the test stores and run the whole test suite
 	  if [ $$status -ne 137 ]; then exit $$status; fi; \
 	  echo "make test: the test run wedged and was killed after 300 s (attempt $$attempt of 3)"; \
 	done; exit 1
+
+test-e2e: stores-test ## Whole-platform tests: nginx, gateways and workers as processes, scaled, killed, restarted
+	swift build --build-tests
+	TEST_DATABASE_URL=postgres://app@127.0.0.1:$(TEST_PG_PORT)/orders \
+	TEST_REDIS_URL=redis://127.0.0.1:$(TEST_REDIS_PORT)/0 E2E_TESTS=1 \
+	  timeout -s KILL 600 swift test --skip-build --filter EndToEndTests
 
 stop: ## Stop the dev processes and every private store
 	@$(STACK) stop

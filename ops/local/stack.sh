@@ -1,9 +1,19 @@
 #!/usr/bin/env bash
-# Runs the local app processes (gateways and workers) in the background, with pid files and
-# logs under .data/<stack>. Configuration comes from the environment (the Makefile exports it).
+# Runs the local app processes in the background: gateways behind an nginx load balancer, and
+# workers. Pid files, ports and logs live under .data/<stack>; configuration comes from the
+# environment (the Makefile exports it).
 #
-#   ops/local/stack.sh start|stop|status
-# Environment: STACK (dev), GATEWAYS (1), WORKERS (2), PORT (8000), WORKER_PORT (9100), BIN_DIR.
+#   ops/local/stack.sh start|stop|status|scale|restart-gateways
+#
+# Environment: STACK (dev), GATEWAYS (start: 1; scale: as now), WORKERS (start: 2; scale: as now), PORT (8000: nginx), GATEWAY_PORT (PORT+1:
+# the first gateway; the others follow), WORKER_PORT (9100: the first worker's monitoring port),
+# BIN_DIR (.build/debug), NGINX (/usr/sbin/nginx).
+#
+# `scale` moves a running stack to GATEWAYS and WORKERS (new processes start and become ready
+# before nginx routes to them; removed ones leave nginx before they drain on SIGTERM).
+# `restart-gateways` restarts the gateways one at a time: each leaves nginx's upstream (a
+# graceful reload), drains on SIGTERM, starts again and is ready before the next one goes, so
+# clients see no failed request.
 set -euo pipefail
 
 root=$(cd "$(dirname "$0")/../.." && pwd)
@@ -12,30 +22,33 @@ dir="$root/.data/$stack"
 run="$dir/run"
 logs="$dir/logs"
 bin=${BIN_DIR:-$root/.build/debug}
-gateways=${GATEWAYS:-1}
-workers=${WORKERS:-2}
+gateways=${GATEWAYS:-}
+workers=${WORKERS:-}
 port=${PORT:-8000}
+gateway_port=${GATEWAY_PORT:-$((port + 1))}
 worker_port=${WORKER_PORT:-9100}
+nginx_bin=${NGINX:-/usr/sbin/nginx}
+nginx_dir="$dir/nginx"
+nginx_conf="$nginx_dir/nginx.conf"
 
-mkdir -p "$run" "$logs"
+mkdir -p "$run" "$logs" "$nginx_dir"
 
-# Sends SIGTERM (the processes drain), then SIGKILL to whatever is left after 15 s.
+log() { echo "stack[$stack]: $*"; }
+
+# MARK: processes
+
+alive() { [ -e "$run/$1.pid" ] && kill -0 "$(cat "$run/$1.pid")" 2>/dev/null; }
+
+# Sends SIGTERM (the process drains), then SIGKILL to whatever is left after 15 s.
 stop_one() {
-    local pidfile=$1 pid
-    pid=$(cat "$pidfile" 2>/dev/null || true)
+    local name=$1 pid
+    pid=$(cat "$run/$name.pid" 2>/dev/null || true)
     if [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null; then
         kill -TERM "$pid" 2>/dev/null || true
         for _ in $(seq 150); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
         kill -0 "$pid" 2>/dev/null && kill -KILL "$pid" 2>/dev/null || true
     fi
-    rm -f "$pidfile" "${pidfile%.pid}.port"
-}
-
-stop() {
-    for pidfile in "$run"/*.pid; do
-        [ -e "$pidfile" ] && stop_one "$pidfile"
-    done
-    return 0
+    rm -f "$run/$name.pid" "$run/$name.port"
 }
 
 # start_one NAME BINARY PORT-VARIABLE PORT
@@ -46,16 +59,14 @@ start_one() {
     echo "$value" >"$run/$name.port"
 }
 
-ready() {
-    local port=$1
-    curl -fsS -o /dev/null --max-time 3 "http://127.0.0.1:$port/health/ready"
-}
+ready() { curl -fsS -o /dev/null --max-time 3 "http://127.0.0.1:$1/health/ready"; }
 
 wait_ready() {
-    local name=$1 port=$2
+    local name=$1 port
+    port=$(cat "$run/$name.port")
     for _ in $(seq 150); do
         if ready "$port" 2>/dev/null; then return 0; fi
-        if ! kill -0 "$(cat "$run/$name.pid")" 2>/dev/null; then
+        if ! alive "$name"; then
             echo "$name exited; last lines of $logs/$name.log:" >&2
             tail -n 5 "$logs/$name.log" >&2
             return 1
@@ -66,27 +77,162 @@ wait_ready() {
     return 1
 }
 
+start_gateway() { start_one "gateway-$1" gateway PORT $((gateway_port + $1)); }
+start_worker() { start_one "worker-$1" worker WORKER_PORT $((worker_port + $1)); }
+
+# The indices of the running processes of one kind, in order.
+indices() {
+    local kind=$1 file
+    for file in "$run/$kind"-*.pid; do
+        [ -e "$file" ] || continue
+        file=${file##*/$kind-}
+        echo "${file%.pid}"
+    done | sort -n
+}
+
+# MARK: nginx
+
+nginx_pid() { cat "$nginx_dir/nginx.pid" 2>/dev/null || true; }
+nginx_running() { local pid; pid=$(nginx_pid); [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null; }
+
+# nginx's worker processes switch to `nobody` when it starts as root; this checkout may not be
+# theirs to read, so locally they stay root (the production units run it as its own user).
+nginx_globals() { if [ "$(id -u)" = 0 ]; then echo "user root;"; fi; }
+
+# Writes the config from ops/nginx/nginx.conf.template with every running gateway but those
+# whose indices are given (they get no new requests: they are about to stop).
+render_nginx() {
+    local upstreams="" i
+    for i in $(indices gateway); do
+        [[ " $* " == *" $i "* ]] && continue
+        upstreams+="server 127.0.0.1:$((gateway_port + i)) max_fails=2 fail_timeout=5s; "
+    done
+    [ -n "$upstreams" ] || { echo "no gateway to balance" >&2; return 1; }
+    sed -e "s|__UPSTREAMS__|$upstreams|" -e "s|__PORT__|$port|" -e "s|__PREFIX__|$nginx_dir|g" \
+        "$root/ops/nginx/nginx.conf.template" >"$nginx_conf"
+    "$nginx_bin" -t -q -p "$nginx_dir" -c "$nginx_conf" -g "$(nginx_globals)"
+}
+
+# Applies the config: starts nginx, or reloads it and waits until the old worker processes
+# have finished their requests (after that no connection reaches a removed gateway).
+apply_nginx() {
+    if ! nginx_running; then
+        "$nginx_bin" -p "$nginx_dir" -c "$nginx_conf" -g "$(nginx_globals)"
+        for _ in $(seq 50); do ready "$port" 2>/dev/null && return 0; sleep 0.1; done
+        echo "nginx did not answer on port $port; see $nginx_dir/error.log" >&2
+        return 1
+    fi
+    local master before
+    master=$(nginx_pid)
+    before=$(pgrep -P "$master" -d ' ' || true)
+    kill -HUP "$master"
+    for _ in $(seq 300); do
+        local old=0 pid
+        for pid in $before; do kill -0 "$pid" 2>/dev/null && old=1; done
+        [ "$old" = 0 ] && return 0
+        sleep 0.05
+    done
+    echo "nginx's old workers did not finish within 15 s" >&2
+}
+
+stop_nginx() {
+    local pid
+    pid=$(nginx_pid)
+    if [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null; then
+        kill -QUIT "$pid" 2>/dev/null || true
+        for _ in $(seq 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+    fi
+    rm -f "$nginx_dir/nginx.pid"
+}
+
+# MARK: commands
+
+stop() {
+    stop_nginx
+    local file
+    for file in "$run"/*.pid; do
+        [ -e "$file" ] && stop_one "$(basename "$file" .pid)"
+    done
+    return 0
+}
+
 start() {
     stop
+    local i
+    gateways=${gateways:-1}
+    workers=${workers:-2}
+    for i in $(seq 0 $((gateways - 1))); do start_gateway "$i"; done
+    for i in $(seq 0 $((workers - 1))); do start_worker "$i"; done
+    for file in "$run"/*.pid; do wait_ready "$(basename "$file" .pid)"; done
+    render_nginx
+    apply_nginx
+    status
+}
+
+scale() {
+    local i added=0 extra=()
+    nginx_running || { echo "the $stack stack is not running (make dev first)" >&2; return 1; }
+    gateways=${gateways:-$(indices gateway | wc -l)}
+    workers=${workers:-$(indices worker | wc -l)}
+    [ "$gateways" -ge 1 ] || { echo "GATEWAYS must be at least 1" >&2; return 1; }
     for i in $(seq 0 $((gateways - 1))); do
-        start_one "gateway-$i" gateway PORT $((port + i))
+        alive "gateway-$i" && continue
+        start_gateway "$i"
+        wait_ready "gateway-$i"
+        added=1
     done
     for i in $(seq 0 $((workers - 1))); do
-        start_one "worker-$i" worker WORKER_PORT $((worker_port + i))
+        alive "worker-$i" && continue
+        start_worker "$i"
+        wait_ready "worker-$i"
     done
-    for pidfile in "$run"/*.pid; do
-        name=$(basename "$pidfile" .pid)
-        wait_ready "$name" "$(cat "$run/$name.port")"
+    for i in $(indices gateway); do [ "$i" -ge "$gateways" ] && extra+=("$i"); done
+    if [ "${#extra[@]}" -gt 0 ] || [ "$added" = 1 ]; then
+        # Out of the upstream first, then drained: no request is sent to a stopping gateway.
+        render_nginx "${extra[@]}"
+        apply_nginx
+        for i in "${extra[@]}"; do stop_one "gateway-$i"; done
+    fi
+    for i in $(indices worker); do [ "$i" -ge "$workers" ] && stop_one "worker-$i"; done
+    status
+}
+
+# One gateway more for the time of the restart (so one gateway alone also restarts without a
+# gap), then each in turn: out of the upstream, drained, started again, ready, back in.
+restart_gateways() {
+    nginx_running || { echo "the $stack stack is not running (make dev first)" >&2; return 1; }
+    local i list surge
+    list=$(indices gateway)
+    surge=$(( $(echo "$list" | tail -n 1) + 1 ))
+    start_gateway "$surge"
+    wait_ready "gateway-$surge"
+    for i in $list; do
+        log "restarting gateway-$i"
+        render_nginx "$i"
+        apply_nginx
+        stop_one "gateway-$i"
+        start_gateway "$i"
+        wait_ready "gateway-$i"
     done
+    render_nginx "$surge"
+    apply_nginx
+    stop_one "gateway-$surge"
+    render_nginx
     status
 }
 
 status() {
     printf '%-12s %-8s %-6s %s\n' PROCESS PID PORT READY
-    for pidfile in "$run"/*.pid; do
-        [ -e "$pidfile" ] || continue
-        name=$(basename "$pidfile" .pid)
-        pid=$(cat "$pidfile")
+    if nginx_running; then
+        local state="not ready"
+        ready "$port" 2>/dev/null && state="ready"
+        printf '%-12s %-8s %-6s %s\n' nginx "$(nginx_pid)" "$port" "$state"
+    fi
+    local file name pid p state
+    for file in "$run"/*.pid; do
+        [ -e "$file" ] || continue
+        name=$(basename "$file" .pid)
+        pid=$(cat "$file")
         p=$(cat "$run/$name.port" 2>/dev/null || echo "?")
         if ! kill -0 "$pid" 2>/dev/null; then state="exited"
         elif ready "$p" 2>/dev/null; then state="ready"
@@ -99,5 +245,7 @@ case "${1:-}" in
 start) start ;;
 stop) stop ;;
 status) status ;;
-*) echo "usage: stack.sh start|stop|status" >&2; exit 2 ;;
+scale) scale ;;
+restart-gateways) restart_gateways ;;
+*) echo "usage: stack.sh start|stop|status|scale|restart-gateways" >&2; exit 2 ;;
 esac
