@@ -18,16 +18,17 @@ func buildApplication(
     let migrator = Migrator(client: postgres, migrations: try Migration.bundled(), logger: logger)
     let accounts = await buildAccounts(configuration, postgres: postgres, redis: redis)
 
-    let router = buildRouter(
+    let routes = buildRouter(
         configuration,
         accounts: accounts,
         postgres: postgres,
         redis: redis,
         health: StoreHealth(postgres: postgres, redis: redis),
-        metrics: metrics
+        metrics: metrics,
+        document: try APIDocument.bundled()
     )
     var app = Application(
-        router: router,
+        router: routes.router,
         configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "order-platform"),
         services: [postgres, redis],
         logger: logger
@@ -58,8 +59,9 @@ func buildRouter(
     postgres: PostgresClient,
     redis: RedisClient,
     health: StoreHealth,
-    metrics: PrometheusCollectorRegistry
-) -> Router<AppRequestContext> {
+    metrics: PrometheusCollectorRegistry,
+    document: APIDocument
+) -> MethodAwareRouter<AppRequestContext> {
     let router = Router(context: AppRequestContext.self)
     let limiter = RateLimiter(redis: redis)
     let time = DisplayTime(timeZone: configuration.platform.timeZone)
@@ -76,6 +78,7 @@ func buildRouter(
     let routes = MethodAwareRouter(router)
     HealthController(health: health, timeZone: configuration.platform.timeZone, service: "gateway").addRoutes(to: routes)
     MetricsController(registry: metrics).addRoutes(to: routes)
+    DocsController(document: document).addRoutes(to: routes)
     AuthController(accounts: accounts, limiter: limiter, redis: redis, limits: configuration.rateLimits, time: time).addRoutes(to: routes)
     UsersController(accounts: accounts, time: time).addRoutes(to: routes)
     ProductsController(products: PostgresProductRepository(client: postgres), time: time).addRoutes(to: routes)
@@ -90,5 +93,5 @@ func buildRouter(
         registry: WorkerRegistry(redis: redis), time: time
     ).addRoutes(to: routes)
     routes.addMethodNotAllowedResponders()
-    return router
+    return routes
 }

@@ -27,6 +27,11 @@ public final class MethodAwareRouter<Context: RequestContext>: RouterMethods, @u
         return self
     }
 
+    /// Every registered path (as `RouterPath` describes it) with the methods it serves.
+    public var routes: [(path: String, methods: [HTTPRequest.Method])] {
+        methods.map { ($0.key, $0.value.methods) }
+    }
+
     /// Adds the 405 answers; call once, after every route is registered.
     public func addMethodNotAllowedResponders() {
         let candidates: [HTTPRequest.Method] = [.get, .post, .put, .patch, .delete]

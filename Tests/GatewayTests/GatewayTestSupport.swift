@@ -4,11 +4,12 @@ import HummingbirdTesting
 import Store
 import TestSupport
 
-/// A gateway application on the test stores, with `overrides` applied to its configuration.
+/// A gateway application on the test stores, with `overrides` applied to its configuration;
+/// every response it gives is checked against the OpenAPI document.
 func makeGateway(_ overrides: [String: String] = [:]) async throws -> some ApplicationProtocol {
     _ = try await TestStores.migrated()
     let configuration = try GatewayConfiguration(settings: TestStores.settings(overrides))
-    return try await buildApplication(configuration)
+    return ContractCheckedApplication(base: try await buildApplication(configuration))
 }
 
 extension TestResponse {

@@ -83,8 +83,8 @@ func makeGatewayWithoutSchemaCheck(_ overrides: [String: String]) async throws -
     let postgres = PostgresClient(configuration: configuration.platform.postgres, backgroundLogger: TestStores.logger)
     let redis = RedisClient(configuration: configuration.platform.redis, logger: TestStores.logger)
     let accounts = await buildAccounts(configuration, postgres: postgres, redis: redis)
-    let router = buildRouter(configuration, accounts: accounts, postgres: postgres, redis: redis, health: StoreHealth(postgres: postgres, redis: redis), metrics: .init())
-    return Application(router: router, services: [postgres, redis])
+    let router = buildRouter(configuration, accounts: accounts, postgres: postgres, redis: redis, health: StoreHealth(postgres: postgres, redis: redis), metrics: .init(), document: try APIDocument.bundled()).router
+    return ContractCheckedApplication(base: Application(router: router, services: [postgres, redis]))
 }
 
 import Hummingbird
