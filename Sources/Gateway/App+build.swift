@@ -62,7 +62,7 @@ func buildRouter(
     metrics: PrometheusCollectorRegistry,
     document: APIDocument
 ) -> MethodAwareRouter<AppRequestContext> {
-    let router = Router(context: AppRequestContext.self)
+    let router = Router(context: AppRequestContext.self, options: .autoGenerateHeadEndpoints)
     let limiter = RateLimiter(redis: redis)
     let time = DisplayTime(timeZone: configuration.platform.timeZone)
     router.addMiddleware {
@@ -70,6 +70,7 @@ func buildRouter(
         MetricsMiddleware()
         AllowedOriginsMiddleware(origins: configuration.allowedOrigins)
         ProblemMiddleware()
+        NULCharacterMiddleware()
         RequestGuardMiddleware(
             tokens: accounts.tokens, sessions: accounts.sessions, limiter: limiter, redis: redis,
             limits: configuration.rateLimits, proxies: configuration.trustedProxies

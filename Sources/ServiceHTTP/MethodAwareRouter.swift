@@ -34,9 +34,11 @@ public final class MethodAwareRouter<Context: RequestContext>: RouterMethods, @u
 
     /// Adds the 405 answers; call once, after every route is registered.
     public func addMethodNotAllowedResponders() {
-        let candidates: [HTTPRequest.Method] = [.get, .post, .put, .patch, .delete]
+        // HEAD follows GET (the router's `autoGenerateHeadEndpoints` answers it wherever GET is).
+        let candidates: [HTTPRequest.Method] = [.get, .post, .put, .patch, .delete, .options, .trace, HTTPRequest.Method("QUERY")!]
         for (_, entry) in methods {
-            let allow = entry.methods.map(\.rawValue).joined(separator: ", ")
+            let allowed = entry.methods.contains(.get) ? entry.methods + [.head] : entry.methods
+            let allow = allowed.map(\.rawValue).joined(separator: ", ")
             for method in candidates where !entry.methods.contains(method) {
                 router.on(entry.path, method: method) { _, _ -> Response in
                     throw APIError(.methodNotAllowed, "This resource allows \(allow).", headers: [.allow: allow])

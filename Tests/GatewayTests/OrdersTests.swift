@@ -188,7 +188,8 @@ struct OrdersTests {
     @Test func customerCancelsOnlyInsideTheWindowAndStockReturns() async throws {
         let customer = try await createAccount(role: .customer)
         let sku = try await makeProduct(stock: 10)
-        let app = try await makeAccountsGateway(["CANCEL_WINDOW_SECONDS": "1"])
+        // A window long enough for a loaded machine's first requests, short enough to wait out.
+        let app = try await makeAccountsGateway(["CANCEL_WINDOW_SECONDS": "3"])
         try await app.test(.router) { client in
             let token = try await client.login(customer.username).access
             let early = try #require(try await place(client, token: token, [(sku, 4)]).json?["id"] as? String)
@@ -201,7 +202,7 @@ struct OrdersTests {
             #expect(try await stock(sku) == 7)
             #expect(try await client.send(.post, "/api/orders/\(early)/cancel", token: token).status == .conflict)
 
-            try await Task.sleep(for: .milliseconds(1500))
+            try await Task.sleep(for: .milliseconds(3500))
             let tooLate = try await client.send(.delete, "/api/orders/\(late)/cancel", token: token)
             #expect(tooLate.status == .conflict)
             #expect(try await stock(sku) == 7)

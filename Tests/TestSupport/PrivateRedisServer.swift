@@ -1,14 +1,18 @@
 import Foundation
 import NIOPosix
+import Synchronization
 
 /// A `redis-server` of the test's own on a free loopback port, so a test can stop and restart it
 /// without disturbing the shared test Redis.
 public final class PrivateRedisServer: Sendable {
-    public let port: Int
+    /// Chosen at init; moved to another free port if the server finds this one taken at start.
+    private let chosenPort: Mutex<Int>
     private let directory: URL
 
+    public var port: Int { chosenPort.withLock { $0 } }
+
     public init() throws {
-        port = try Self.freePort()
+        chosenPort = Mutex(try Self.freePort())
         directory = FileManager.default.temporaryDirectory.appendingPathComponent("redis-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
     }
@@ -20,25 +24,36 @@ public final class PrivateRedisServer: Sendable {
 
     public var url: String { "redis://127.0.0.1:\(port)/0" }
 
-    /// Starts the server without persistence and waits until it accepts connections.
+    /// Starts the server without persistence and waits until it accepts connections. A port
+    /// taken between the check and the server's bind (by a process outside this one) is traded
+    /// for another, at most twice.
     public func start() async throws {
-        let logFile = directory.appendingPathComponent("redis.log").path
-        let result = try await ChildProcess.run("/usr/bin/redis-server", [
-            "--bind", "127.0.0.1", "--port", String(port), "--dir", directory.path,
-            "--save", "", "--appendonly", "no", "--daemonize", "yes",
-            "--pidfile", directory.appendingPathComponent("redis.pid").path, "--logfile", logFile,
-        ])
-        if result.status == 0 {
-            for _ in 0..<200 {
-                if Self.accepts(port: port) { return }
-                try await Task.sleep(for: .milliseconds(50))
+        for attempt in 1...3 {
+            let logFile = directory.appendingPathComponent("redis.log").path
+            unlink(logFile)
+            let result = try await ChildProcess.run("/usr/bin/redis-server", [
+                "--bind", "127.0.0.1", "--port", String(port), "--dir", directory.path,
+                "--save", "", "--appendonly", "no", "--daemonize", "yes",
+                "--pidfile", directory.appendingPathComponent("redis.pid").path, "--logfile", logFile,
+            ])
+            if result.status == 0 {
+                for _ in 0..<200 {
+                    if Self.accepts(port: port) { return }
+                    if (try? String(contentsOfFile: logFile, encoding: .utf8))?.contains("aborting") == true { break }
+                    try await Task.sleep(for: .milliseconds(50))
+                }
             }
+            // The server's own log says why.
+            let log = (try? String(contentsOfFile: logFile, encoding: .utf8)) ?? result.standardError
+            if attempt < 3, log.contains("Address already in use") {
+                let next = try Self.freePort()
+                chosenPort.withLock { $0 = next }
+                continue
+            }
+            throw CocoaError(.fileReadUnknown, userInfo: [
+                NSLocalizedDescriptionKey: "redis-server did not start on port \(port) (exit \(result.status)): \(log.suffix(500))",
+            ])
         }
-        // The server's own log says why (a port taken since freePort() checked it, say).
-        let log = (try? String(contentsOfFile: logFile, encoding: .utf8)) ?? result.standardError
-        throw CocoaError(.fileReadUnknown, userInfo: [
-            NSLocalizedDescriptionKey: "redis-server did not start on port \(port) (exit \(result.status)): \(log.suffix(500))",
-        ])
     }
 
     /// Stops the server; `SHUTDOWN` returns only once it has stopped listening.
@@ -61,11 +76,18 @@ public final class PrivateRedisServer: Sendable {
         }
     }
 
+    /// The next port to try: handed out in turn, so two servers of one test process never get
+    /// the same one (random picks did, now and then, in parallel runs).
+    private static let nextPort = Mutex(Int.random(in: 20_000...30_000))
+
     /// A free port below the kernel's ephemeral range (32768 and up), so the many outgoing
     /// connections of a parallel test run cannot take it between this check and the server's bind.
     private static func freePort() throws -> Int {
         for _ in 0..<200 {
-            let port = Int.random(in: 20_000...32_000)
+            let port = nextPort.withLock { next in
+                defer { next = next >= 32_000 ? 20_000 : next + 1 }
+                return next
+            }
             let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
             defer { close(fd) }
             var address = sockaddr_in()

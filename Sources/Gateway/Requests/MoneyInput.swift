@@ -20,19 +20,19 @@ struct MoneyInput: Decodable, Sendable {
         self.value = value
     }
 
-    /// Parses `123`, `123.4` or `123.45` (no exponent, no more than two places) exactly.
+    /// Parses `123`, `123.4`, `-123.45` (ASCII digits, no exponent, at most two places) exactly.
     static func parse(_ text: String) -> Decimal? {
         let parts = text.split(separator: ".", omittingEmptySubsequences: false)
-        guard (1...2).contains(parts.count), !parts[0].isEmpty, parts[0].count <= 10,
-            parts[0].allSatisfy(\.isASCIIDigitOrSign),
-            parts.count == 1 || (1...2).contains(parts[1].count) && parts[1].allSatisfy(\.isNumber)
+        let whole = parts[0].hasPrefix("-") ? parts[0].dropFirst() : parts[0][...]
+        guard (1...2).contains(parts.count), (1...10).contains(whole.count), whole.allSatisfy(\.isASCIIDigit),
+            parts.count == 1 || (1...2).contains(parts[1].count) && parts[1].allSatisfy(\.isASCIIDigit)
         else { return nil }
         return Decimal(string: text, locale: Locale(identifier: "en_US_POSIX"))
     }
 }
 
 extension Character {
-    fileprivate var isASCIIDigitOrSign: Bool { isASCII && (isNumber || self == "-") }
+    fileprivate var isASCIIDigit: Bool { isASCII && isNumber }
 }
 
 extension Decimal {

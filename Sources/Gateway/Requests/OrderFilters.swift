@@ -4,40 +4,42 @@ import ServiceHTTP
 import Store
 
 /// Reads the order-list filters of API.md from the query string; anything malformed is 400.
+/// An empty value (`created_from=`, as an HTML form sends it) is the same as no value.
 enum OrderFilters {
     static func query(_ request: Request, pagination: Pagination, timeZone: TimeZone) throws -> OrderQuery {
-        let parameters = request.uri.queryParameters
-        var query = OrderQuery(page: pagination.page, size: pagination.size)
-        if let raw = parameters["status"], !raw.isEmpty {
-            query.statuses = try raw.split(separator: ",").map { part in
+        let query = request.uri.queryParameters
+        let parameters = { (name: String) -> Substring? in query[Substring(name)].flatMap { $0.isEmpty ? nil : $0 } }
+        var orderQuery = OrderQuery(page: pagination.page, size: pagination.size)
+        if let raw = parameters("status") {
+            orderQuery.statuses = try raw.split(separator: ",").map { part in
                 guard let status = OrderStatus(rawValue: part.trimmingCharacters(in: .whitespaces).lowercased()) else {
                     throw APIError(.badRequest, "Query parameter status must be one or more of \(OrderStatus.allCases.map(\.rawValue).joined(separator: ", ")).")
                 }
                 return status
             }
         }
-        query.createdFrom = try parameters["created_from"].map { try instant(String($0), name: "created_from", endOfDay: false, timeZone: timeZone) }
-        query.createdTo = try parameters["created_to"].map { try instant(String($0), name: "created_to", endOfDay: true, timeZone: timeZone) }
-        if let q = parameters["q"], !q.isEmpty { query.search = String(q.prefix(100)) }
-        if let raw = parameters["user_id"] {
+        orderQuery.createdFrom = try parameters("created_from").map { try instant(String($0), name: "created_from", endOfDay: false, timeZone: timeZone) }
+        orderQuery.createdTo = try parameters("created_to").map { try instant(String($0), name: "created_to", endOfDay: true, timeZone: timeZone) }
+        if let q = parameters("q") { orderQuery.search = String(q.prefix(100)) }
+        if let raw = parameters("user_id") {
             guard let id = UUID(uuidString: String(raw)) else { throw APIError(.badRequest, "Query parameter user_id must be a UUID.") }
-            query.userID = id
+            orderQuery.userID = id
         }
-        query.minTotal = try parameters["min_total"].map { try money(String($0), name: "min_total") }
-        query.maxTotal = try parameters["max_total"].map { try money(String($0), name: "max_total") }
-        if let raw = parameters["sort"] {
+        orderQuery.minTotal = try parameters("min_total").map { try money(String($0), name: "min_total") }
+        orderQuery.maxTotal = try parameters("max_total").map { try money(String($0), name: "max_total") }
+        if let raw = parameters("sort") {
             guard let sort = OrderQuery.Sort(rawValue: String(raw)) else {
                 throw APIError(.badRequest, "Query parameter sort must be one of \(OrderQuery.Sort.allCases.map(\.rawValue).joined(separator: ", ")).")
             }
-            query.sort = sort
+            orderQuery.sort = sort
         }
-        if let raw = parameters["cursor"] {
-            guard let cursor = OrderCursor(token: String(raw)), cursor.sort == query.sort.rawValue else {
+        if let raw = parameters("cursor") {
+            guard let cursor = OrderCursor(token: String(raw)), cursor.sort == orderQuery.sort.rawValue else {
                 throw APIError(.badRequest, "Query parameter cursor is not a cursor this list gave out (with the same sort).")
             }
-            query.cursor = cursor
+            orderQuery.cursor = cursor
         }
-        return query
+        return orderQuery
     }
 
     /// A date (`2026-11-24`, a whole day in `TIMEZONE`) or a full RFC 3339 timestamp.

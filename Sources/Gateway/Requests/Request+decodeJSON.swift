@@ -3,15 +3,37 @@ import Hummingbird
 import ServiceHTTP
 
 extension Request {
-    /// Decodes a JSON body: malformed JSON is 400, a missing or mistyped field is 422 naming it.
+    /// Decodes a JSON body: malformed JSON is 400, a missing or mistyped field is 422 naming it,
+    /// and a string holding a NUL character (`\u0000`, which Postgres text cannot store) is 422.
     func decodeJSON<T: Decodable>(_ type: T.Type, context: AppRequestContext) async throws -> T {
         var request = self
         let body = try await request.collectBody(upTo: context.maxUploadSize)
+        if Self.containsNULEscape(body.readableBytesView) {
+            throw APIError(.unprocessableContent, "The request has invalid fields.", errors: [.init(field: "body", message: "must not contain NUL characters (\\u0000)")])
+        }
         do {
             return try JSONDecoder().decode(T.self, from: body)
         } catch let error as DecodingError {
             throw Self.problem(for: error)
         }
+    }
+
+    /// Whether JSON text holds the escape `\u0000` (a backslash that is not itself escaped).
+    static func containsNULEscape(_ bytes: some Collection<UInt8>) -> Bool {
+        let escape = Array("u0000".utf8)
+        var backslashes = 0
+        var index = bytes.startIndex
+        while index != bytes.endIndex {
+            let byte = bytes[index]
+            if byte == UInt8(ascii: "\\") {
+                backslashes += 1
+            } else {
+                if backslashes % 2 == 1, byte == UInt8(ascii: "u"), bytes[index...].prefix(5).elementsEqual(escape) { return true }
+                backslashes = 0
+            }
+            index = bytes.index(after: index)
+        }
+        return false
     }
 
     static func problem(for error: DecodingError) -> APIError {

@@ -57,11 +57,17 @@ public struct Migrator: Sendable {
 
     /// The highest applied version, 0 for an empty database.
     public func currentVersion() async throws -> Int {
-        let exists = try await client.query("SELECT to_regclass('schema_migrations') IS NOT NULL", logger: logger)
-        for try await tableExists in exists.decode(Bool.self) where !tableExists { return 0 }
-        let rows = try await client.query("SELECT coalesce(max(version), 0) FROM schema_migrations", logger: logger)
-        for try await version in rows.decode(Int.self) { return version }
-        return 0
+        let exists = try await client.withRows("SELECT to_regclass('schema_migrations') IS NOT NULL", logger: logger) { rows in
+            var exists = false
+            for try await tableExists in rows.decode(Bool.self) { exists = tableExists }
+            return exists
+        }
+        guard exists else { return 0 }
+        return try await client.withRows("SELECT coalesce(max(version), 0) FROM schema_migrations", logger: logger) { rows in
+            var version = 0
+            for try await value in rows.decode(Int.self) { version = value }
+            return version
+        }
     }
 
     /// Throws unless the database has every migration this build ships.

@@ -41,11 +41,14 @@ public struct OrderTransitions: Sendable {
         }
         let rest = ids.filter { !outcome.moved.contains($0) }
         if !rest.isEmpty {
-            let rows = try await client.query(
+            outcome.notYetDue = try await client.withRows(
                 "SELECT id, auto_process_at FROM orders WHERE id = ANY(\(rest)) AND status = 'pending' AND auto_process_at > now()",
                 logger: logger
-            )
-            for try await (id, due) in rows.decode((UUID, Date).self) { outcome.notYetDue[id] = due }
+            ) { rows in
+                var notYetDue: [UUID: Date] = [:]
+                for try await (id, due) in rows.decode((UUID, Date).self) { notYetDue[id] = due }
+                return notYetDue
+            }
         }
         return outcome
     }
@@ -77,13 +80,14 @@ public struct OrderTransitions: Sendable {
 
     /// Pending orders not yet due, soonest first (for re-enqueueing after Redis lost its data).
     public func upcoming(limit: Int, logger: Logger) async throws -> [(id: UUID, dueAt: Date)] {
-        let rows = try await client.query(
+        try await client.withRows(
             "SELECT id, auto_process_at FROM orders WHERE status = 'pending' AND auto_process_at > now() ORDER BY auto_process_at LIMIT \(limit)",
             logger: logger
-        )
-        var upcoming: [(id: UUID, dueAt: Date)] = []
-        for try await (id, due) in rows.decode((UUID, Date).self) { upcoming.append((id, due)) }
-        return upcoming
+        ) { rows in
+            var upcoming: [(id: UUID, dueAt: Date)] = []
+            for try await (id, due) in rows.decode((UUID, Date).self) { upcoming.append((id, due)) }
+            return upcoming
+        }
     }
 
     static func insertEvents(for orders: [UUID], reason: String, connection: PostgresConnection, logger: Logger) async throws {

@@ -197,7 +197,10 @@ public struct PostgresOrderRepository: OrderRepository {
     // MARK: Reads
 
     public func find(id: UUID, logger: Logger) async throws -> Order? {
-        try await orders(client.query("SELECT \(unescaped: Self.columns) FROM orders o WHERE o.id = \(id)", logger: logger), logger: logger).first
+        let headers = try await client.withRows("SELECT \(unescaped: Self.columns) FROM orders o WHERE o.id = \(id)", logger: logger) {
+            try await Self.headers($0)
+        }
+        return try await withItems(headers, logger: logger).first
     }
 
     public func list(_ query: OrderQuery, logger: Logger) async throws -> OrderList {
@@ -234,14 +237,17 @@ public struct PostgresOrderRepository: OrderRepository {
                 sql.appendInterpolation((query.page - 1) * query.size)
             }
         }
-        var total = 0
-        var headers: [Order] = []
-        var lastMicros: Int64 = 0
-        for try await row in try await client.query(sql, logger: logger) {
-            let columns = row.makeRandomAccess()
-            lastMicros = try columns[15].decode(Int64.self, context: .default)
-            if counting { total = try columns[16].decode(Int.self, context: .default) }
-            headers.append(try Self.order(row))
+        var (total, headers, lastMicros) = try await client.withRows(sql, logger: logger) { rows in
+            var total = 0
+            var headers: [Order] = []
+            var lastMicros: Int64 = 0
+            for try await row in rows {
+                let columns = row.makeRandomAccess()
+                lastMicros = try columns[15].decode(Int64.self, context: .default)
+                if counting { total = try columns[16].decode(Int.self, context: .default) }
+                headers.append(try Self.order(row))
+            }
+            return (total, headers, lastMicros)
         }
         if counting, headers.isEmpty, query.page > 1 {
             total = try await count(query, logger: logger)
@@ -256,9 +262,11 @@ public struct PostgresOrderRepository: OrderRepository {
 
     /// How many orders match the filters of `query`.
     func count(_ query: OrderQuery, logger: Logger) async throws -> Int {
-        let rows = try await client.query(try Self.filtered("SELECT count(*) FROM orders o", query) { _ in }, logger: logger)
-        for try await value in rows.decode(Int.self) { return value }
-        return 0
+        try await client.withRows(try Self.filtered("SELECT count(*) FROM orders o", query) { _ in }, logger: logger) { rows in
+            var count = 0
+            for try await value in rows.decode(Int.self) { count = value }
+            return count
+        }
     }
 
     /// `head` followed by a WHERE clause holding only the filters `query` sets (so each list
@@ -319,40 +327,43 @@ public struct PostgresOrderRepository: OrderRepository {
     }
 
     public func events(orderID: UUID, logger: Logger) async throws -> [OrderEvent] {
-        let rows = try await client.query(
+        try await client.withRows(
             "SELECT id, from_status, to_status, actor_id, actor_role, reason, at FROM order_events WHERE order_id = \(orderID) ORDER BY at, id",
             logger: logger
-        )
-        var events: [OrderEvent] = []
-        for try await (id, from, to, actorID, actorRole, reason, at) in rows.decode((UUID, String?, String, UUID?, String?, String?, Date).self) {
-            events.append(OrderEvent(
-                id: id, fromStatus: from.flatMap(OrderStatus.init(rawValue:)), toStatus: OrderStatus(rawValue: to) ?? .pending,
-                actorID: actorID, actorRole: actorRole.flatMap(Role.init(rawValue:)), reason: reason, at: at
-            ))
+        ) { rows in
+            var events: [OrderEvent] = []
+            for try await (id, from, to, actorID, actorRole, reason, at) in rows.decode((UUID, String?, String, UUID?, String?, String?, Date).self) {
+                events.append(OrderEvent(
+                    id: id, fromStatus: from.flatMap(OrderStatus.init(rawValue:)), toStatus: OrderStatus(rawValue: to) ?? .pending,
+                    actorID: actorID, actorRole: actorRole.flatMap(Role.init(rawValue:)), reason: reason, at: at
+                ))
+            }
+            return events
         }
-        return events
     }
 
     public func stats(_ query: OrderQuery, timeZone: String, logger: Logger) async throws -> OrderStats {
-        var counts: [OrderStatus: Int] = [:]
-        var delivered = Decimal(0)
-        var open = Decimal(0)
-        let byStatus = try await client.query(
+        let (counts, delivered, open) = try await client.withRows(
             try Self.filtered("SELECT o.status, count(*), coalesce(sum(o.total_amount), 0) FROM orders o", query) { sql in
                 sql.appendLiteral(" GROUP BY o.status")
             },
             logger: logger
-        )
-        for try await (raw, count, amount) in byStatus.decode((String, Int, Decimal).self) {
-            guard let status = OrderStatus(rawValue: raw) else { continue }
-            counts[status] = count
-            switch status {
-            case .delivered: delivered += amount
-            case .pending, .processing, .shipped: open += amount
-            case .cancelled: break
+        ) { rows in
+            var counts: [OrderStatus: Int] = [:]
+            var delivered = Decimal(0)
+            var open = Decimal(0)
+            for try await (raw, count, amount) in rows.decode((String, Int, Decimal).self) {
+                guard let status = OrderStatus(rawValue: raw) else { continue }
+                counts[status] = count
+                switch status {
+                case .delivered: delivered += amount
+                case .pending, .processing, .shipped: open += amount
+                case .cancelled: break
+                }
             }
+            return (counts, delivered, open)
         }
-        let byDay = try await client.query(
+        let days = try await client.withRows(
             try Self.filtered(
                 { sql in
                     sql.appendLiteral("SELECT to_char(o.created_at AT TIME ZONE ")
@@ -366,16 +377,18 @@ public struct PostgresOrderRepository: OrderRepository {
                 query
             ) { sql in sql.appendLiteral(" GROUP BY day ORDER BY day") },
             logger: logger
-        )
-        var days: [OrderStats.Day] = []
-        for try await (day, count, revenue) in byDay.decode((String, Int, Decimal).self) {
-            days.append(.init(date: day, orders: count, revenue: revenue))
+        ) { rows in
+            var days: [OrderStats.Day] = []
+            for try await (day, count, revenue) in rows.decode((String, Int, Decimal).self) {
+                days.append(.init(date: day, orders: count, revenue: revenue))
+            }
+            return days
         }
         return OrderStats(counts: counts, deliveredRevenue: delivered, openRevenue: open, perDay: days)
     }
 
     public func export(_ query: OrderQuery, logger: Logger, row: (OrderExportRow) async throws -> Void) async throws {
-        let rows = try await client.query(
+        try await client.withRows(
             try Self.filtered(
                 """
                 SELECT \(Self.columns),
@@ -387,20 +400,21 @@ public struct PostgresOrderRepository: OrderRepository {
                 query
             ) { sql in sql.appendLiteral(" ORDER BY o.created_at DESC, o.id DESC") },
             logger: logger
-        )
-        // Rows arrive as they are consumed (postgres-nio applies back-pressure), so memory stays flat.
-        for try await record in rows {
-            let columns = record.makeRandomAccess()
-            try await row(OrderExportRow(
-                order: try Self.order(record),
-                itemsCount: try columns[15].decode(Int.self, context: .default),
-                items: try columns[16].decode(String.self, context: .default)
-            ))
+        ) { rows in
+            // Rows arrive as they are consumed (postgres-nio applies back-pressure), so memory stays flat.
+            for try await record in rows {
+                let columns = record.makeRandomAccess()
+                try await row(OrderExportRow(
+                    order: try Self.order(record),
+                    itemsCount: try columns[15].decode(Int.self, context: .default),
+                    items: try columns[16].decode(String.self, context: .default)
+                ))
+            }
         }
     }
 
     public func updateDetails(id: UUID, _ details: OrderDetails, owner: UUID?, logger: Logger) async throws -> Order {
-        let rows = try await client.query(
+        let updated = try await client.withRows(
             """
             UPDATE orders SET
                 customer_name = coalesce(\(details.customerName), customer_name),
@@ -414,9 +428,11 @@ public struct PostgresOrderRepository: OrderRepository {
             RETURNING id
             """,
             logger: logger
-        )
-        var updated = false
-        for try await _ in rows { updated = true }
+        ) { rows in
+            var updated = false
+            for try await _ in rows { updated = true }
+            return updated
+        }
         guard let order = try await find(id: id, logger: logger), owner == nil || order.userID == owner else {
             throw OrderError(.notFound)
         }
@@ -426,30 +442,33 @@ public struct PostgresOrderRepository: OrderRepository {
 
     // MARK: Rows
 
-    private func orders(_ rows: PostgresRowSequence, logger: Logger) async throws -> [Order] {
+    /// The order rows of `rows`, without their lines.
+    static func headers(_ rows: PostgresRowSequence) async throws -> [Order] {
         var headers: [Order] = []
-        for try await row in rows { headers.append(try Self.order(row)) }
-        return try await withItems(headers, logger: logger)
+        for try await row in rows { headers.append(try order(row)) }
+        return headers
     }
 
     /// Fills in the lines of `orders` with one query.
     private func withItems(_ orders: [Order], logger: Logger) async throws -> [Order] {
         guard !orders.isEmpty else { return [] }
-        let rows = try await client.query(
+        let items = try await client.withRows(
             """
             SELECT order_id, id, product_id, product_sku, product_name, product_description, quantity, unit_price, total_price
             FROM order_items WHERE order_id = ANY(\(orders.map(\.id))) ORDER BY product_sku
             """,
             logger: logger
-        )
-        var items: [UUID: [OrderItem]] = [:]
-        for try await (orderID, id, productID, sku, name, description, quantity, unitPrice, totalPrice) in rows.decode(
-            (UUID, UUID, UUID, String, String, String?, Int, Decimal, Decimal).self
-        ) {
-            items[orderID, default: []].append(OrderItem(
-                id: id, productID: productID, productSKU: sku, productName: name, productDescription: description,
-                quantity: quantity, unitPrice: unitPrice, totalPrice: totalPrice
-            ))
+        ) { rows in
+            var items: [UUID: [OrderItem]] = [:]
+            for try await (orderID, id, productID, sku, name, description, quantity, unitPrice, totalPrice) in rows.decode(
+                (UUID, UUID, UUID, String, String, String?, Int, Decimal, Decimal).self
+            ) {
+                items[orderID, default: []].append(OrderItem(
+                    id: id, productID: productID, productSKU: sku, productName: name, productDescription: description,
+                    quantity: quantity, unitPrice: unitPrice, totalPrice: totalPrice
+                ))
+            }
+            return items
         }
         return orders.map { order in
             var order = order

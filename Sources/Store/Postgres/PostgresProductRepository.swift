@@ -14,7 +14,7 @@ public struct PostgresProductRepository: ProductRepository {
 
     public func create(_ product: Product, logger: Logger) async throws -> Product {
         do {
-            let rows = try await client.query(
+            let created = try await client.withRows(
                 """
                 INSERT INTO products (id, sku, name, description, category, price, stock, is_active, image_url)
                 VALUES (\(product.id), \(product.sku), \(product.name), \(product.description), \(product.category),
@@ -22,8 +22,8 @@ public struct PostgresProductRepository: ProductRepository {
                 RETURNING \(unescaped: Self.columns)
                 """,
                 logger: logger
-            )
-            guard let created = try await Self.products(rows).first else { throw StoreError(.notFound) }
+            ) { try await Self.products($0).first }
+            guard let created else { throw StoreError(.notFound) }
             return created
         } catch let error as PSQLError where error.serverInfo?[.sqlState] == "23505" {
             throw StoreError(.duplicate, field: "sku")
@@ -31,13 +31,14 @@ public struct PostgresProductRepository: ProductRepository {
     }
 
     public func find(sku: String, logger: Logger) async throws -> Product? {
-        let rows = try await client.query("SELECT \(unescaped: Self.columns) FROM products WHERE sku = \(sku)", logger: logger)
-        return try await Self.products(rows).first
+        try await client.withRows("SELECT \(unescaped: Self.columns) FROM products WHERE sku = \(sku)", logger: logger) {
+            try await Self.products($0).first
+        }
     }
 
     public func list(_ query: ProductQuery, logger: Logger) async throws -> Page<Product> {
         let pattern = query.search.map { "%" + PostgresUserRepository.escapeLike($0.lowercased()) + "%" }
-        let rows = try await client.query(
+        var (products, total) = try await client.withRows(
             """
             SELECT \(unescaped: Self.columns), count(*) OVER () FROM products
             WHERE is_active
@@ -49,10 +50,10 @@ public struct PostgresProductRepository: ProductRepository {
             LIMIT \(query.size) OFFSET \((query.page - 1) * query.size)
             """,
             logger: logger
-        )
-        var products: [Product] = []
-        var total = 0
-        for try await row in rows {
+        ) { rows in
+            var products: [Product] = []
+            var total = 0
+            for try await row in rows {
             let (id, sku, name, description, category, price, stock, isActive, imageURL, createdAt, updatedAt, count) =
                 try row.decode((UUID, String, String, String?, String, Decimal, Int, Bool, String?, Date, Date, Int).self)
             products.append(Product(
@@ -60,6 +61,8 @@ public struct PostgresProductRepository: ProductRepository {
                 isActive: isActive, imageURL: imageURL, createdAt: createdAt, updatedAt: updatedAt
             ))
             total = count
+            }
+            return (products, total)
         }
         if products.isEmpty, query.page > 1 {
             // Past the last page the window count is unavailable; count separately.
@@ -70,17 +73,18 @@ public struct PostgresProductRepository: ProductRepository {
     }
 
     public func categories(logger: Logger) async throws -> [(name: String, count: Int)] {
-        let rows = try await client.query(
+        try await client.withRows(
             "SELECT category, count(*) FROM products WHERE is_active GROUP BY category ORDER BY category",
             logger: logger
-        )
-        var categories: [(name: String, count: Int)] = []
-        for try await (name, count) in rows.decode((String, Int).self) { categories.append((name, count)) }
-        return categories
+        ) { rows in
+            var categories: [(name: String, count: Int)] = []
+            for try await (name, count) in rows.decode((String, Int).self) { categories.append((name, count)) }
+            return categories
+        }
     }
 
     public func update(sku: String, _ changes: ProductChanges, logger: Logger) async throws -> Product? {
-        let rows = try await client.query(
+        try await client.withRows(
             """
             UPDATE products SET
                 name = coalesce(\(changes.name), name),
@@ -95,8 +99,7 @@ public struct PostgresProductRepository: ProductRepository {
             RETURNING \(unescaped: Self.columns)
             """,
             logger: logger
-        )
-        return try await Self.products(rows).first
+        ) { try await Self.products($0).first }
     }
 
     static func products(_ rows: PostgresRowSequence) async throws -> [Product] {

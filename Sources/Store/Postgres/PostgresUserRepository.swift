@@ -14,7 +14,7 @@ public struct PostgresUserRepository: UserRepository {
 
     public func create(_ user: User, logger: Logger) async throws -> User {
         do {
-            let rows = try await client.query(
+            let created = try await client.withRows(
                 """
                 INSERT INTO users (id, username, email, password_hash, role, full_name, phone, address, is_active, is_verified)
                 VALUES (\(user.id), \(user.username), \(user.email), \(user.passwordHash), \(user.role.rawValue),
@@ -22,8 +22,8 @@ public struct PostgresUserRepository: UserRepository {
                 RETURNING \(unescaped: Self.columns)
                 """,
                 logger: logger
-            )
-            guard let created = try await Self.users(rows).first else { throw StoreError(.notFound) }
+            ) { try await Self.users($0).first }
+            guard let created else { throw StoreError(.notFound) }
             return created
         } catch let error as PSQLError where error.serverInfo?[.sqlState] == "23505" {
             let constraint = error.serverInfo?[.constraintName] ?? ""
@@ -32,12 +32,13 @@ public struct PostgresUserRepository: UserRepository {
     }
 
     public func find(id: UUID, logger: Logger) async throws -> User? {
-        let rows = try await client.query("SELECT \(unescaped: Self.columns) FROM users WHERE id = \(id)", logger: logger)
-        return try await Self.users(rows).first
+        try await client.withRows("SELECT \(unescaped: Self.columns) FROM users WHERE id = \(id)", logger: logger) {
+            try await Self.users($0).first
+        }
     }
 
     public func find(login: String, logger: Logger) async throws -> User? {
-        let rows = try await client.query(
+        try await client.withRows(
             """
             SELECT \(unescaped: Self.columns) FROM users
             WHERE lower(username) = lower(\(login)) OR lower(email) = lower(\(login))
@@ -45,14 +46,13 @@ public struct PostgresUserRepository: UserRepository {
             LIMIT 1
             """,
             logger: logger
-        )
-        return try await Self.users(rows).first
+        ) { try await Self.users($0).first }
     }
 
     public func list(_ query: UserQuery, logger: Logger) async throws -> Page<User> {
         let pattern = query.search.map { "%" + Self.escapeLike($0.lowercased()) + "%" }
         // The total comes from the same snapshot as the page, and is there even past the last page.
-        let rows = try await client.query(
+        let (total, ids) = try await client.withRows(
             """
             WITH filtered AS (
                 SELECT * FROM users
@@ -71,23 +71,25 @@ public struct PostgresUserRepository: UserRepository {
             ORDER BY page.created_at DESC, page.id DESC
             """,
             logger: logger
-        )
-        var total = 0
-        var ids: [UUID] = []
-        for try await (count, id) in rows.decode((Int, UUID?).self) {
-            total = count
-            if let id { ids.append(id) }
+        ) { rows in
+            var total = 0
+            var ids: [UUID] = []
+            for try await (count, id) in rows.decode((Int, UUID?).self) {
+                total = count
+                if let id { ids.append(id) }
+            }
+            return (total, ids)
         }
         guard !ids.isEmpty else { return Page(items: [], total: total) }
-        let users = try await Self.users(client.query(
+        let users = try await client.withRows(
             "SELECT \(unescaped: Self.columns) FROM users WHERE id = ANY(\(ids)) ORDER BY created_at DESC, id DESC",
             logger: logger
-        ))
+        ) { try await Self.users($0) }
         return Page(items: users, total: total)
     }
 
     public func update(id: UUID, _ changes: UserChanges, logger: Logger) async throws -> User? {
-        let rows = try await client.query(
+        try await client.withRows(
             """
             UPDATE users SET
                 full_name = CASE WHEN \(changes.fullName != nil) THEN \(changes.fullName ?? nil) ELSE full_name END,
@@ -101,8 +103,7 @@ public struct PostgresUserRepository: UserRepository {
             RETURNING \(unescaped: Self.columns)
             """,
             logger: logger
-        )
-        return try await Self.users(rows).first
+        ) { try await Self.users($0).first }
     }
 
     // MARK: Rows
