@@ -33,7 +33,7 @@ STACK  := ops/local/stack.sh
 # The test stack trades durability for speed: its data is thrown away anyway.
 TEST_PG_OPTS := -c fsync=off -c synchronous_commit=off -c full_page_writes=off
 
-.PHONY: help dev test test-e2e fuzz build release migrate stop clean-data logs status scale restart-gateways stores-dev stores-test packages
+.PHONY: help dev test test-e2e fuzz bench bench-quick build release migrate stop clean-data logs status scale restart-gateways stores-dev stores-test packages
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -87,6 +87,14 @@ test-e2e: stores-test ## Whole-platform tests: nginx, gateways and workers as pr
 	TEST_DATABASE_URL=postgres://app@127.0.0.1:$(TEST_PG_PORT)/orders \
 	TEST_REDIS_URL=redis://127.0.0.1:$(TEST_REDIS_PORT)/0 E2E_TESTS=1 \
 	  timeout -s KILL 600 swift test --skip-build --filter EndToEndTests
+
+bench: release ## Release build, private tuned stack, wrk + pgbench + jobs; writes bench/results/<date>.md
+	@WITH_WRK=1 $(STORES) packages
+	bench/run.sh
+
+bench-quick: release ## The benchmark in under two minutes (one connection count, 2,000 jobs, 1 worker)
+	@WITH_WRK=1 $(STORES) packages
+	QUICK=1 bench/run.sh
 
 fuzz: stores-test build ## schemathesis (private venv) against a live gateway, anonymously and as each role
 	TEST_PG_PORT=$(TEST_PG_PORT) TEST_REDIS_PORT=$(TEST_REDIS_PORT) Tests/Fuzz/schemathesis.sh

@@ -28,7 +28,8 @@ log() { printf '%s\n' "stores[$stack]: $*" >&2; }
 
 as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
 
-# Installs what is missing: redis-server, libhiredis-dev, postgresql, nginx (the load balancer).
+# Installs what is missing: redis-server, libhiredis-dev, postgresql, nginx (the load balancer),
+# and wrk when WITH_WRK is set (the benchmark's load generator).
 ensure_packages() {
     local missing=()
     command -v redis-server >/dev/null || missing+=(redis-server)
@@ -37,6 +38,7 @@ ensure_packages() {
     command -v pkg-config >/dev/null || missing+=(pkg-config)
     command -v curl >/dev/null || missing+=(curl)
     command -v nginx >/dev/null || [ -x /usr/sbin/nginx ] || missing+=(nginx)
+    [ -z "${WITH_WRK:-}" ] || command -v wrk >/dev/null || missing+=(wrk)
     if [ ${#missing[@]} -gt 0 ]; then
         log "installing ${missing[*]}"
         as_root env DEBIAN_FRONTEND=noninteractive apt-get update -qq

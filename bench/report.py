@@ -1,0 +1,52 @@
+"""Turns the rows bench/run.sh collected (one JSON object per line) into the Markdown report."""
+import json
+import os
+import subprocess
+import sys
+
+rows_path, gateways, workers, duration = sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[4]
+rows = [json.loads(line) for line in open(rows_path) if line.strip()]
+
+
+def version(command):
+    try:
+        return subprocess.run(command, capture_output=True, text=True, shell=True).stdout.strip().splitlines()[0]
+    except Exception:
+        return "?"
+
+
+print(f"# Benchmark, {subprocess.run(['date', '-u', '+%Y-%m-%d %H:%M UTC'], capture_output=True, text=True).stdout.strip()}")
+print()
+print(f"- Machine: {os.cpu_count()} cores, everything (clients, gateway, workers, Postgres, Redis) on it.")
+print(f"- {version('swift --version 2>&1')}; release build; {version('psql --version')}; {version('redis-server --version')}; {version('wrk --version 2>&1 | head -1')}")
+print(f"- Stack: {gateways} gateway(s), {workers} worker(s); {duration} s per run; Postgres durable (fsync on), Redis AOF everysec.")
+print()
+print("## HTTP scenarios (wrk) against the same SQL on Postgres alone (pgbench)")
+print()
+print("| scenario | conns | req/s | p50 ms | p99 ms | p99.9 ms | errors | gateway peak RSS MB | pgbench TPS | pgbench p99 ms | gateway / pgbench |")
+print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+pgbench = {(r["scenario"], r["connections"]): r["pgbench"] for r in rows if "pgbench" in r}
+for r in rows:
+    if "wrk" not in r:
+        continue
+    w = r["wrk"]
+    pg = pgbench.get((r["scenario"], r["connections"]))
+    ratio = f"{w['rps'] / pg['tps'] * 100:.0f} %" if pg and pg["tps"] else "–"
+    print(f"| {r['scenario']} | {r['connections']} | {w['rps']:.0f} | {w['p50']:.1f} | {w['p99']:.1f} | {w['p999']:.1f} | {w['errors']} | "
+          f"{r['rss_mb']} | {pg['tps']:.0f} | {pg['p99']:.1f} | {ratio} |" if pg else
+          f"| {r['scenario']} | {r['connections']} | {w['rps']:.0f} | {w['p50']:.1f} | {w['p99']:.1f} | {w['p999']:.1f} | {w['errors']} | "
+          f"{r['rss_mb']} | – | – | – |")
+for r in rows:
+    if "redis" in r:
+        print()
+        print(f"Redis alone: {r['redis']['rps']:.0f} session-touch + rate-limit scripts/s at 64 connections (redis-benchmark).")
+print()
+print("## Delayed transitions (due uniformly over 5 s)")
+print()
+print("| jobs | offered /s | workers | applied | applied /s | lateness p50 ms | p99 ms | max ms | early | Postgres CPU (cores) | Redis CPU (cores) |")
+print("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+for r in rows:
+    if r.get("scenario") != "jobs":
+        continue
+    print(f"| {r['jobs']} | {r['jobs'] // 5} | {r['workers']} | {r['applied']} | {r['per_second']} | {r['p50']} | {r['p99']} | {r['max']} | "
+          f"{r['early']} | {r['postgres_cpu']} | {r['redis_cpu']} |")

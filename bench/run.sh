@@ -1,0 +1,203 @@
+#!/usr/bin/env bash
+# `make bench` / `make bench-quick`: the gateway and the workers under load on a private stack,
+# next to what Postgres and Redis alone do with the same work (pgbench, redis-benchmark).
+#
+# Environment: GATEWAYS (1), WORKERS (2: the HTTP scenarios' stack), QUICK (0; 1 = short runs,
+# fewer connection counts, 2,000 jobs only), DURATION (seconds per wrk run: 15, quick 5).
+# Prints a Markdown table and writes it to bench/results/<date>.md.
+set -euo pipefail
+
+root=$(cd "$(dirname "$0")/.." && pwd)
+cd "$root"
+quick=${QUICK:-0}
+gateways=${GATEWAYS:-1}
+workers=${WORKERS:-2}
+duration=${DURATION:-$([ "$quick" = 1 ] && echo 5 || echo 15)}
+pg_port=55434
+redis_port=56381
+port=18500
+bin=.build/release
+work=.data/bench/work
+results=bench/results
+mkdir -p "$work" "$results"
+export BENCH_DIR="$root/bench"
+
+log() { echo "bench: $*" >&2; }
+
+# MARK: the stack, tuned as ops/ recommends
+
+# ops/postgres/README.md's starting points (durability on, as in production); Redis with AOF
+# everysec as ops/redis/redis.conf has it (stores.sh starts it so).
+PG_MAX_CONNECTIONS=300 PG_EXTRA_OPTS="-c shared_buffers=1GB -c effective_cache_size=3GB -c work_mem=16MB -c max_wal_size=4GB -c checkpoint_timeout=15min" \
+    ops/local/stores.sh start bench $pg_port $redis_port >&2
+admin_url="postgres://app@127.0.0.1:$pg_port/orders"
+psql "$admin_url" -qc "DROP DATABASE IF EXISTS bench WITH (FORCE)" -c "CREATE DATABASE bench" >&2
+redis-cli -p $redis_port flushall >/dev/null
+
+export ENV=production SECRET_KEY=bench-secret-key-0123456789abcdef0123456789 LOG_LEVEL=warning LOG_FORMAT=json
+export DATABASE_URL="postgres://app@127.0.0.1:$pg_port/bench" REDIS_URL="redis://127.0.0.1:$redis_port/0"
+export DATABASE_POOL_SIZE=${DATABASE_POOL_SIZE:-32} BCRYPT_COST=10 MAX_PENDING_ORDERS=100000000 AUTO_PROCESS_AFTER_SECONDS=86400
+export RATE_LIMIT_LOGIN_IP=100000000/min RATE_LIMIT_LOGIN_USER=100000000/min RATE_LIMIT_REGISTER_IP=100000000/min
+export RATE_LIMIT_ANONYMOUS=100000000/s RATE_LIMIT_USER=100000000/s RECONCILE_INTERVAL_SECONDS=3600
+export ADMIN_EMAIL=bench-admin@example.com ADMIN_PASSWORD=bench-admin-password
+$bin/gateway migrate >&2
+
+export STACK=bench PORT=$port GATEWAY_PORT=$((port + 1)) WORKER_PORT=$((port + 100)) BIN_DIR="$root/$bin"
+trap 'ops/local/stack.sh stop >/dev/null 2>&1 || true' EXIT
+GATEWAYS=$gateways WORKERS=$workers ops/local/stack.sh start >&2
+# One gateway is measured directly; several are measured through nginx.
+target="http://127.0.0.1:$([ "$gateways" = 1 ] && echo $((port + 1)) || echo $port)"
+
+# MARK: seed: 64 customers (one password hash, copied), 100 products with deep stock
+
+users=64
+products=100
+curl -fsS "$target/api/auth/register" -H 'Content-Type: application/json' \
+    -d '{"username":"bench_0","email":"bench_0@example.com","password":"bench-password"}' >/dev/null
+psql "$DATABASE_URL" -q >&2 <<SQL
+INSERT INTO users (id, username, email, password_hash, role)
+SELECT gen_random_uuid(), 'bench_' || n, 'bench_' || n || '@example.com', (SELECT password_hash FROM users WHERE username = 'bench_0'), 'customer'
+FROM generate_series(1, $users - 1) n;
+INSERT INTO products (id, sku, name, description, category, price, stock)
+SELECT gen_random_uuid(), 'BENCH-' || lpad(n::text, 3, '0'), 'Bench product ' || n, 'A product for the benchmark', 'Bench',
+       (n % 50 + 5)::numeric(12,2), 1000000000
+FROM generate_series(1, $products) n;
+CREATE TABLE bench_users AS SELECT row_number() OVER (ORDER BY id) AS n, id FROM users WHERE username LIKE 'bench\_%';
+CREATE TABLE bench_products AS SELECT row_number() OVER (ORDER BY sku) AS n, id, sku FROM products WHERE sku LIKE 'BENCH-%';
+ALTER TABLE bench_users ADD PRIMARY KEY (n);
+ALTER TABLE bench_products ADD PRIMARY KEY (n);
+SQL
+psql "$DATABASE_URL" -Atc "SELECT username FROM users WHERE username LIKE 'bench\_%' ORDER BY username" >"$work/users"
+psql "$DATABASE_URL" -Atc "SELECT sku FROM products WHERE sku LIKE 'BENCH-%'" >"$work/skus"
+: >"$work/tokens"
+while read -r name; do
+    curl -fsS "$target/api/auth/login" -H 'Content-Type: application/json' -d "{\"username\":\"$name\",\"password\":\"bench-password\"}" |
+        python3 -c 'import json, sys; print(json.load(sys.stdin)["access_token"])' >>"$work/tokens"
+done <"$work/users"
+export BENCH_TOKENS="$root/$work/tokens" BENCH_SKUS="$root/$work/skus" BENCH_USERS="$root/$work/users"
+
+# MARK: measuring
+
+rows="$work/rows"
+: >"$rows"
+gateway_pids() { cat .data/bench/run/gateway-*.pid; }
+# The highest resident size any gateway reached so far (VmHWM), in MB.
+peak_rss() { local max=0 pid kb; for pid in $(gateway_pids); do kb=$(awk '/VmHWM/ {print $2}' /proc/$pid/status); [ "$kb" -gt "$max" ] && max=$kb; done; echo $((max / 1024)); }
+
+# wrk_run NAME CONNECTIONS SCRIPT [PATH]: one wrk run, one row.
+wrk_run() {
+    local name=$1 connections=$2 script=$3 out
+    out=$(wrk -t2 -c"$connections" -d"${duration}s" --timeout 10s -s "bench/$script" "$target${4:-}" 2>&1 | grep '^BENCH ' | sed 's/^BENCH //')
+    echo "{\"scenario\": \"$name\", \"connections\": $connections, \"rss_mb\": $(peak_rss), \"wrk\": $out}" >>"$rows"
+    log "$name c=$connections: $out"
+}
+
+# pgbench_run NAME CLIENTS SCRIPT VARS...: the same SQL straight to Postgres.
+pgbench_run() {
+    local name=$1 clients=$2 script=$3
+    shift 3
+    local out tps p99
+    out=$(pgbench -n -M prepared -c "$clients" -j 2 -T "$duration" --log --log-prefix="$work/pgbench" \
+        -f "bench/pgbench/$script" "$@" "$DATABASE_URL" 2>&1)
+    tps=$(echo "$out" | awk '/^tps/ {print $3; exit}')
+    p99=$(cat "$work"/pgbench* 2>/dev/null | awk '{print $3}' | sort -n | awk '{a[NR]=$1} END {if (NR) printf "%.2f", a[int(NR*0.99)]/1000; else print "0"}')
+    rm -f "$work"/pgbench*
+    echo "{\"scenario\": \"$name\", \"connections\": $clients, \"pgbench\": {\"tps\": $tps, \"p99\": $p99}}" >>"$rows"
+    log "$name pgbench c=$clients: $tps tps, p99 $p99 ms"
+}
+
+connection_counts=$([ "$quick" = 1 ] && echo "64" || echo "16 64 256")
+for c in $connection_counts; do
+    wrk_run create_order "$c" create_order.lua
+    pgbench_run create_order "$c" create_order.sql -D users=$users -D products=$products
+done
+
+psql "$DATABASE_URL" -q -c "CREATE TABLE bench_orders AS SELECT row_number() OVER () AS n, id FROM (SELECT id FROM orders ORDER BY random() LIMIT 20000) s; ALTER TABLE bench_orders ADD PRIMARY KEY (n);" >&2
+norders=$(psql "$DATABASE_URL" -Atc "SELECT count(*) FROM bench_orders")
+# "token id" pairs of gateway-created orders (pgbench's have no login behind them, but any
+# customer's own orders do).
+psql "$DATABASE_URL" -Atc "SELECT u.username || ' ' || o.id FROM orders o JOIN users u ON u.id = o.user_id WHERE o.request_hash <> '\\x00'::bytea ORDER BY random() LIMIT 20000" |
+    python3 -c '
+import sys
+names = [l.strip() for l in open(sys.argv[1])]
+tokens = [l.strip() for l in open(sys.argv[2])]
+token = dict(zip(names, tokens))
+for line in sys.stdin:
+    name, order = line.split()
+    print(token[name], order)
+' "$work/users" "$work/tokens" >"$work/orders"
+export BENCH_ORDERS="$root/$work/orders"
+for c in $connection_counts; do
+    wrk_run get_order "$c" get_order.lua
+    pgbench_run get_order "$c" get_order.sql -D orders="$norders"
+done
+wrk_run my_orders 64 my_orders.lua
+wrk_run login 16 login.lua
+wrk_run health_live 64 health.lua
+
+# Redis alone: the commands of a request's session touch and rate-limit check, as one script.
+redis_rps=$(redis-benchmark -p $redis_port -c 64 -n $([ "$quick" = 1 ] && echo 50000 || echo 200000) -q \
+    EVAL "redis.call('HSET', KEYS[1], 'seen', ARGV[1]); redis.call('PEXPIRE', KEYS[1], 60000); local t = redis.call('GET', KEYS[2]); redis.call('SET', KEYS[2], ARGV[1], 'PX', 60000); return t" \
+    2 "sess:{__rand_int__}" "rl:{__rand_int__}" 1 2>/dev/null | awk '{for (i = 1; i <= NF; i++) if ($i == "requests") print $(i-1)}' | tail -1)
+echo "{\"scenario\": \"redis_script\", \"connections\": 64, \"redis\": {\"rps\": ${redis_rps:-0}}}" >>"$rows"
+log "redis: ${redis_rps:-0} scripts/s"
+
+# MARK: jobs: N transitions due uniformly over 5 s, applied by 1, 2 and 4 workers
+
+# CPU time (clock ticks) of the given processes so far.
+ticks() { local total=0 pid; for pid in "$@"; do total=$((total + $(awk '{print $14 + $15}' /proc/$pid/stat 2>/dev/null || echo 0))); done; echo $total; }
+postgres_pids() { local master; master=$(pgrep -f "postgres.*-p $pg_port" | head -1); echo "$master $(pgrep -P "$master" | tr '\n' ' ')"; }
+redis_pids() { pgrep -f "redis-server 127.0.0.1:$redis_port"; }
+jobs_run() {
+    local count=$1 worker_count=$2 user
+    GATEWAYS=$gateways WORKERS=$worker_count ops/local/stack.sh scale >/dev/null
+    user=$(psql "$DATABASE_URL" -Atc "SELECT id FROM users WHERE username = 'bench_0'")
+    local written
+    written=$(date +%s.%N)
+    # Orders written straight to the database, due from 8 s on (after they are enqueued), then
+    # enqueued as the gateway does it: ZADD with the due time, the job's hash, a wake-up.
+    psql "$DATABASE_URL" -Atc "
+        CREATE TEMP TABLE batch AS
+        SELECT gen_random_uuid() AS id, now() + interval '8 seconds' + random() * interval '5 seconds' AS due FROM generate_series(1, $count);
+        INSERT INTO orders (id, user_id, customer_name, customer_email, shipping_address, total_amount, currency, auto_process_at, cancellable_until, created_at)
+        SELECT id, '$user', 'Jobs', 'jobs@example.com', 'x', 1, 'USD', due, now(), now() FROM batch;
+        SELECT 'ZADD jobs:{orders}:scheduled NX ' || (extract(epoch FROM due) * 1000)::bigint || ' ' || id || ':processing' || chr(10) ||
+               'HSET jobs:{orders}:job:' || id || ':processing due ' || (extract(epoch FROM due) * 1000)::bigint FROM batch" |
+        redis-cli -p $redis_port >/dev/null
+    redis-cli -p $redis_port LPUSH 'jobs:{orders}:wake' 1 >/dev/null
+    # CPU is counted from the first due time on.
+    python3 -c "import time; time.sleep(max(0, $written + 8 - time.time()))"
+    local pg0 redis0 start
+    pg0=$(ticks $(postgres_pids)); redis0=$(ticks $(redis_pids)); start=$(date +%s.%N)
+    for _ in $(seq 600); do
+        [ "$(psql "$DATABASE_URL" -Atc "SELECT count(*) FROM orders WHERE customer_name = 'Jobs' AND status = 'pending'")" = 0 ] && break
+        sleep 0.1
+    done
+    local wall pg_cpu redis_cpu
+    wall=$(python3 -c "import time; print(time.time() - $start)")
+    pg_cpu=$(python3 -c "print(($(ticks $(postgres_pids)) - $pg0) / 100 / $wall)")
+    redis_cpu=$(python3 -c "print(($(ticks $(redis_pids)) - $redis0) / 100 / $wall)")
+    psql "$DATABASE_URL" -Atc "
+        SELECT json_build_object('scenario', 'jobs', 'jobs', $count, 'workers', $worker_count,
+          'applied', count(e.id),
+          'per_second', round((count(e.id) / greatest(extract(epoch FROM max(e.at) - min(o.auto_process_at)), 0.001))::numeric, 0),
+          'p50', round((percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM e.at - o.auto_process_at)) * 1000)::numeric, 1),
+          'p99', round((percentile_cont(0.99) WITHIN GROUP (ORDER BY extract(epoch FROM e.at - o.auto_process_at)) * 1000)::numeric, 1),
+          'max', round((max(extract(epoch FROM e.at - o.auto_process_at)) * 1000)::numeric, 1),
+          'early', count(*) FILTER (WHERE e.at < o.auto_process_at),
+          'postgres_cpu', round($pg_cpu, 2), 'redis_cpu', round($redis_cpu, 2))
+        FROM orders o JOIN order_events e ON e.order_id = o.id AND e.to_status = 'processing'
+        WHERE o.customer_name = 'Jobs'" >>"$rows"
+    log "jobs n=$count workers=$worker_count: $(tail -1 "$rows")"
+    psql "$DATABASE_URL" -qc "DELETE FROM order_events WHERE order_id IN (SELECT id FROM orders WHERE customer_name = 'Jobs'); DELETE FROM orders WHERE customer_name = 'Jobs'" >&2
+}
+for w in $([ "$quick" = 1 ] && echo "1" || echo "1 2 4"); do
+    jobs_run 2000 "$w"
+    [ "$quick" = 1 ] || jobs_run 20000 "$w"
+done
+
+# MARK: report
+
+report="$results/$(date +%Y-%m-%d-%H%M).md"
+python3 bench/report.py "$rows" "$gateways" "$workers" "$duration" | tee "$report"
+log "written to $report"
