@@ -36,7 +36,7 @@ redis-cli -p $redis_port flushall >/dev/null
 
 export ENV=production SECRET_KEY=bench-secret-key-0123456789abcdef0123456789 LOG_LEVEL=warning LOG_FORMAT=json
 export DATABASE_URL="postgres://app@127.0.0.1:$pg_port/bench" REDIS_URL="redis://127.0.0.1:$redis_port/0"
-export DATABASE_POOL_SIZE=${DATABASE_POOL_SIZE:-32} BCRYPT_COST=10 MAX_PENDING_ORDERS=100000000 AUTO_PROCESS_AFTER_SECONDS=86400
+export DATABASE_POOL_SIZE=${DATABASE_POOL_SIZE:-32} BCRYPT_COST=10 MAX_PENDING_ORDERS=100000 AUTO_PROCESS_AFTER_SECONDS=86400
 export RATE_LIMIT_LOGIN_IP=100000000/min RATE_LIMIT_LOGIN_USER=100000000/min RATE_LIMIT_REGISTER_IP=100000000/min
 export RATE_LIMIT_ANONYMOUS=100000000/s RATE_LIMIT_USER=100000000/s RECONCILE_INTERVAL_SECONDS=3600
 export ADMIN_EMAIL=bench-admin@example.com ADMIN_PASSWORD=bench-admin-password
@@ -144,8 +144,9 @@ log "redis: ${redis_rps:-0} scripts/s"
 
 # MARK: jobs: N transitions due uniformly over 5 s, applied by 1, 2 and 4 workers
 
-# CPU time (clock ticks) of the given processes so far.
-ticks() { local total=0 pid; for pid in "$@"; do total=$((total + $(awk '{print $14 + $15}' /proc/$pid/stat 2>/dev/null || echo 0))); done; echo $total; }
+# CPU time (clock ticks) of the given processes so far, with their reaped children's.
+ticks() { local total=0 pid; for pid in "$@"; do total=$((total + $(awk '{print $14 + $15 + $16 + $17}' /proc/$pid/stat 2>/dev/null || echo 0))); done; echo $total; }
+# The bench Postgres: its postmaster (whose count includes ended backends) and live backends.
 postgres_pids() { local master; master=$(pgrep -f "postgres.*-p $pg_port" | head -1); echo "$master $(pgrep -P "$master" | tr '\n' ' ')"; }
 redis_pids() { pgrep -f "redis-server 127.0.0.1:$redis_port"; }
 jobs_run() {
@@ -161,8 +162,8 @@ jobs_run() {
         SELECT gen_random_uuid() AS id, now() + interval '8 seconds' + random() * interval '5 seconds' AS due FROM generate_series(1, $count);
         INSERT INTO orders (id, user_id, customer_name, customer_email, shipping_address, total_amount, currency, auto_process_at, cancellable_until, created_at)
         SELECT id, '$user', 'Jobs', 'jobs@example.com', 'x', 1, 'USD', due, now(), now() FROM batch;
-        SELECT 'ZADD jobs:{orders}:scheduled NX ' || (extract(epoch FROM due) * 1000)::bigint || ' ' || id || ':processing' || chr(10) ||
-               'HSET jobs:{orders}:job:' || id || ':processing due ' || (extract(epoch FROM due) * 1000)::bigint FROM batch" |
+        SELECT 'ZADD jobs:{orders}:scheduled NX ' || ceil(extract(epoch FROM due) * 1000)::bigint || ' ' || id || ':processing' || chr(10) ||
+               'HSET jobs:{orders}:job:' || id || ':processing due ' || ceil(extract(epoch FROM due) * 1000)::bigint FROM batch" |
         redis-cli -p $redis_port >/dev/null
     redis-cli -p $redis_port LPUSH 'jobs:{orders}:wake' 1 >/dev/null
     # CPU is counted from the first due time on.

@@ -89,6 +89,11 @@ struct ProductsTests {
     @Test func moneyParsingIsExact() {
         #expect(MoneyInput.parse("1299.99") == Decimal(string: "1299.99"))
         #expect(MoneyInput.parse("0.1")?.moneyString == "0.10")
+        #expect(Decimal(string: "1299.99")?.moneyString == "1299.99")
+        #expect(Decimal(5).moneyString == "5.00")
+        #expect(Decimal(0).moneyString == "0.00")
+        #expect(Decimal(string: "-12.5")?.moneyString == "-12.50")
+        #expect(Decimal(string: "9999999999.995")?.moneyString == "10000000000.00")
         #expect(MoneyInput.parse("12.345") == nil)
         #expect(MoneyInput.parse("1e3") == nil)
         #expect(MoneyInput.parse("") == nil)

@@ -200,6 +200,27 @@ struct JobWorkerTests {
         }
     }
 
+    /// An order a batch does not move is reported early, never left out: its job would be acked
+    /// with the order still pending. Orders come due while batches run, every few milliseconds.
+    @Test func aBatchReportsEveryOrderItDoesNotMoveAsEarly() async throws {
+        try await withStores { database, redis in
+            let ids = try await makeOrders(300, dueIn: 0.2...0.3, database: database, redis: redis.url, enqueue: false)
+            try await TestStores.withPostgres(url: database) { client in
+                let transitions = OrderTransitions(client: client)
+                var pending = Set(ids)
+                let deadline = ContinuousClock.now + .seconds(10)
+                while !pending.isEmpty, ContinuousClock.now < deadline {
+                    let outcome = try await transitions.processDue(Array(pending), reason: "test", logger: logger)
+                    let unaccounted = pending.subtracting(outcome.moved).subtracting(outcome.notYetDue.keys)
+                    #expect(unaccounted.isEmpty, "\(unaccounted.count) orders neither moved nor reported early")
+                    pending.subtract(outcome.moved)
+                    pending.subtract(unaccounted)
+                }
+                #expect(pending.isEmpty)
+            }
+        }
+    }
+
     @Test func theReconcilerAppliesEverythingAfterRedisLosesItsData() async throws {
         try await withStores { database, redis in
             try await makeOrders(200, dueIn: 0.5...1.5, database: database, redis: redis.url)

@@ -23,8 +23,8 @@ VALUES (gen_random_uuid(), (SELECT id FROM bench_users WHERE n = :u), 'Bench', '
         'pending', 40.00, 'USD', :k::text, '\x00'::bytea, now() + interval '1 day', now() + interval '5 minutes')
 RETURNING id \gset
 INSERT INTO order_items (id, order_id, product_id, product_sku, product_name, product_description, quantity, unit_price, total_price)
-SELECT gen_random_uuid(), :'id', p.id, p.sku, p.name, p.description, 1, p.price, p.price
+SELECT gen_random_uuid(), :id::uuid, p.id, p.sku, p.name, p.description, 1, p.price, p.price
 FROM bench_products b JOIN products p ON p.id = b.id WHERE b.n IN (:p1, :p2, :p3);
 INSERT INTO order_events (id, order_id, from_status, to_status, actor_id, actor_role, reason)
-VALUES (gen_random_uuid(), :'id', NULL, 'pending', (SELECT id FROM bench_users WHERE n = :u), 'customer', NULL);
+VALUES (gen_random_uuid(), :id::uuid, NULL, 'pending', (SELECT id FROM bench_users WHERE n = :u), 'customer', NULL);
 COMMIT;

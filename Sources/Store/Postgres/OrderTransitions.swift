@@ -24,8 +24,11 @@ public struct OrderTransitions: Sendable {
     /// already (nothing to do) or are early (reported in `notYetDue`).
     public func processDue(_ ids: [UUID], reason: String, logger: Logger) async throws -> Outcome {
         guard !ids.isEmpty else { return Outcome() }
-        var outcome = Outcome()
-        outcome.moved = try await client.transaction(logger: logger) { connection in
+        // One transaction, so both statements read the same `now()`: an order the update finds
+        // early is then surely reported early (with a later clock it could look due yet unmoved,
+        // and its job would be acked with the order still pending).
+        return try await client.transaction(logger: logger) { connection in
+            var outcome = Outcome()
             let rows = try await connection.query(
                 """
                 UPDATE orders SET status = 'processing', updated_at = now()
@@ -37,20 +40,17 @@ public struct OrderTransitions: Sendable {
             var moved: [UUID] = []
             for try await id in rows.decode(UUID.self) { moved.append(id) }
             try await Self.insertEvents(for: moved, reason: reason, connection: connection, logger: logger)
-            return Set(moved)
-        }
-        let rest = ids.filter { !outcome.moved.contains($0) }
-        if !rest.isEmpty {
-            outcome.notYetDue = try await client.withRows(
-                "SELECT id, auto_process_at FROM orders WHERE id = ANY(\(rest)) AND status = 'pending' AND auto_process_at > now()",
-                logger: logger
-            ) { rows in
-                var notYetDue: [UUID: Date] = [:]
-                for try await (id, due) in rows.decode((UUID, Date).self) { notYetDue[id] = due }
-                return notYetDue
+            outcome.moved = Set(moved)
+            let rest = ids.filter { !outcome.moved.contains($0) }
+            if !rest.isEmpty {
+                let early = try await connection.query(
+                    "SELECT id, auto_process_at FROM orders WHERE id = ANY(\(rest)) AND status = 'pending' AND auto_process_at > now()",
+                    logger: logger
+                )
+                for try await (id, due) in early.decode((UUID, Date).self) { outcome.notYetDue[id] = due }
             }
+            return outcome
         }
-        return outcome
     }
 
     /// Moves every pending order already past its time, in batches (the reconciler's sweep);
