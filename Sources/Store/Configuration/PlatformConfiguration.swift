@@ -29,6 +29,14 @@ public struct PlatformConfiguration: Sendable {
         postgres = try PostgresClient.Configuration(url: settings.required("DATABASE_URL", isSecret: true))
         postgres.options.maximumConnections = try settings.int("DATABASE_POOL_SIZE", default: 10, range: 1...500)
         postgres.options.connectTimeout = .seconds(5)
+        // postgres-nio arms a keep-alive and an idle timer (`Task.sleep`) each time a connection
+        // goes back to the pool; on Linux a cancelled sleep stays in the dispatch timer heap until
+        // its deadline, so at thousands of queries per second these timers pile up (memory that
+        // grew ~1 KB per request, and CPU). Pooled connections are therefore kept open (no idle
+        // timer) and not pinged (no keep-alive timer): a dead connection fails its next query,
+        // which the pool replaces.
+        postgres.options.minimumConnections = postgres.options.maximumConnections
+        postgres.options.keepAliveBehavior = nil
         redis = try RedisConfiguration(url: settings.required("REDIS_URL", isSecret: true))
         redis.poolSize = try settings.int("REDIS_POOL_SIZE", default: 4, range: 1...256)
         let zone = settings.string("TIMEZONE", default: "Asia/Kolkata")
