@@ -28,7 +28,8 @@ log() { echo "bench: $*" >&2; }
 
 # ops/postgres/README.md's starting points (durability on, as in production); Redis with AOF
 # everysec as ops/redis/redis.conf has it (stores.sh starts it so).
-PG_MAX_CONNECTIONS=300 PG_EXTRA_OPTS="-c shared_buffers=1GB -c effective_cache_size=3GB -c work_mem=16MB -c max_wal_size=4GB -c checkpoint_timeout=15min" \
+# Pools open whole at start: gateways and workers hold DATABASE_POOL_SIZE each, and pgbench up to 256 more.
+PG_MAX_CONNECTIONS=500 PG_EXTRA_OPTS="-c shared_buffers=1GB -c effective_cache_size=3GB -c work_mem=16MB -c max_wal_size=4GB -c checkpoint_timeout=15min" \
     ops/local/stores.sh start bench $pg_port $redis_port >&2
 admin_url="postgres://app@127.0.0.1:$pg_port/orders"
 psql "$admin_url" -qc "DROP DATABASE IF EXISTS bench WITH (FORCE)" -c "CREATE DATABASE bench" >&2
