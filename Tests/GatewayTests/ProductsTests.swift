@@ -54,7 +54,11 @@ struct ProductsTests {
             #expect(try await client.send(.delete, "/api/products/\(skuC)", token: vendorToken).status == .forbidden)
             #expect(try await client.send(.delete, "/api/products/\(skuC)", token: adminToken).status == .noContent)
             #expect(try await client.send(.get, "/api/products/\(skuC)").status == .notFound)
-            #expect(try await client.send(.get, "/api/products/\(skuC)", token: vendorToken).status == .ok)
+            #expect(try await client.send(.get, "/api/products/\(skuC)", token: vendorToken).status == .notFound)
+            let hidden = try await client.send(.get, "/api/products/\(skuC)?include_inactive=true", token: vendorToken)
+            #expect(hidden.status == .ok)
+            #expect(hidden.json?["is_active"] as? Bool == false)
+            #expect(try await client.send(.get, "/api/products/\(skuC)?include_inactive=true").status == .notFound, "staff only")
             #expect(try await client.send(.get, "/api/products?category=\(category)").json?["total"] as? Int == 2)
 
             let categories = try await client.send(.get, "/api/products/categories")

@@ -99,7 +99,10 @@ struct ProductsController: Sendable {
 
     @Sendable func get(_ request: Request, context: AppRequestContext) async throws -> ProductResponse {
         let product = try await find(context)
-        guard product.isActive || context.identity?.role.isStaff == true else { throw APIError(.notFound, "No such product.") }
+        // A deleted (inactive) product is gone for everyone, as after any DELETE; staff see it
+        // again with `include_inactive=true` (to bring it back with PUT).
+        let includeInactive = try context.identity?.role.isStaff == true && (request.queryBool("include_inactive") ?? false)
+        guard product.isActive || includeInactive else { throw APIError(.notFound, "No such product.") }
         return ProductResponse(product, time: time)
     }
 
