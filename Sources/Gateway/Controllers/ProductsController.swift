@@ -101,7 +101,8 @@ struct ProductsController: Sendable {
         let product = try await find(context)
         // A deleted (inactive) product is gone for everyone, as after any DELETE; staff see it
         // again with `include_inactive=true` (to bring it back with PUT).
-        let includeInactive = try context.identity?.role.isStaff == true && (request.queryBool("include_inactive") ?? false)
+        let wantsInactive = try request.queryBool("include_inactive") ?? false
+        let includeInactive = wantsInactive && context.identity?.role.isStaff == true
         guard product.isActive || includeInactive else { throw APIError(.notFound, "No such product.") }
         return ProductResponse(product, time: time)
     }
