@@ -3,7 +3,8 @@
 # next to what Postgres and Redis alone do with the same work (pgbench, redis-benchmark).
 #
 # Environment: GATEWAYS (1), WORKERS (2: the HTTP scenarios' stack), QUICK (0; 1 = short runs,
-# fewer connection counts, 2,000 jobs only), DURATION (seconds per wrk run: 15, quick 5).
+# fewer connection counts, 2,000 jobs only), DURATION (seconds per wrk run: 15, quick 5),
+# ONLY (empty; `jobs` runs the job scenarios alone).
 # Prints a Markdown table and writes it to bench/results/<date>.md.
 set -euo pipefail
 
@@ -108,6 +109,7 @@ pgbench_run() {
 }
 
 connection_counts=$([ "$quick" = 1 ] && echo "64" || echo "16 64 256")
+if [ "${ONLY:-}" != jobs ]; then
 for c in $connection_counts; do
     wrk_run create_order "$c" create_order.lua
     pgbench_run create_order "$c" create_order.sql -D users=$users -D products=$products
@@ -142,8 +144,10 @@ redis_rps=$(redis-benchmark -p $redis_port -c 64 -n $([ "$quick" = 1 ] && echo 5
     2 "sess:{__rand_int__}" "rl:{__rand_int__}" 1 2>/dev/null | awk '{for (i = 1; i <= NF; i++) if ($i == "requests") print $(i-1)}' | tail -1)
 echo "{\"scenario\": \"redis_script\", \"connections\": 64, \"redis\": {\"rps\": ${redis_rps:-0}}}" >>"$rows"
 log "redis: ${redis_rps:-0} scripts/s"
+fi
 
-# MARK: jobs: N transitions due uniformly over 5 s, applied by 1, 2 and 4 workers
+# MARK: jobs: N transitions due uniformly over a window (5 s; 0.1 s for a burst that measures the
+# ceiling), applied by 1, 2 and 4 workers
 
 # CPU time (clock ticks) of the given processes so far, with their reaped children's.
 ticks() { local total=0 pid; for pid in "$@"; do total=$((total + $(awk '{print $14 + $15 + $16 + $17}' /proc/$pid/stat 2>/dev/null || echo 0))); done; echo $total; }
@@ -151,7 +155,7 @@ ticks() { local total=0 pid; for pid in "$@"; do total=$((total + $(awk '{print 
 postgres_pids() { local master; master=$(pgrep -f "postgres.*-p $pg_port" | head -1); echo "$master $(pgrep -P "$master" | tr '\n' ' ')"; }
 redis_pids() { pgrep -f "redis-server 127.0.0.1:$redis_port"; }
 jobs_run() {
-    local count=$1 worker_count=$2 user
+    local count=$1 worker_count=$2 window=${3:-5} user
     GATEWAYS=$gateways WORKERS=$worker_count ops/local/stack.sh scale >/dev/null
     user=$(psql "$DATABASE_URL" -Atc "SELECT id FROM users WHERE username = 'bench_0'")
     local written
@@ -160,7 +164,7 @@ jobs_run() {
     # enqueued as the gateway does it: ZADD with the due time, the job's hash, a wake-up.
     psql "$DATABASE_URL" -Atc "
         CREATE TEMP TABLE batch AS
-        SELECT gen_random_uuid() AS id, now() + interval '8 seconds' + random() * interval '5 seconds' AS due FROM generate_series(1, $count);
+        SELECT gen_random_uuid() AS id, now() + interval '8 seconds' + random() * interval '$window seconds' AS due FROM generate_series(1, $count);
         INSERT INTO orders (id, user_id, customer_name, customer_email, shipping_address, total_amount, currency, auto_process_at, cancellable_until, created_at)
         SELECT id, '$user', 'Jobs', 'jobs@example.com', 'x', 1, 'USD', due, now(), now() FROM batch;
         SELECT 'ZADD jobs:{orders}:scheduled NX ' || ceil(extract(epoch FROM due) * 1000)::bigint || ' ' || id || ':processing' || chr(10) ||
@@ -180,7 +184,7 @@ jobs_run() {
     pg_cpu=$(python3 -c "print(($(ticks $(postgres_pids)) - $pg0) / 100 / $wall)")
     redis_cpu=$(python3 -c "print(($(ticks $(redis_pids)) - $redis0) / 100 / $wall)")
     psql "$DATABASE_URL" -Atc "
-        SELECT json_build_object('scenario', 'jobs', 'jobs', $count, 'workers', $worker_count,
+        SELECT json_build_object('scenario', 'jobs', 'jobs', $count, 'window', $window, 'workers', $worker_count,
           'applied', count(e.id),
           'per_second', round((count(e.id) / greatest(extract(epoch FROM max(e.at) - min(o.auto_process_at)), 0.001))::numeric, 0),
           'p50', round((percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM e.at - o.auto_process_at)) * 1000)::numeric, 1),
@@ -196,6 +200,7 @@ jobs_run() {
 for w in $([ "$quick" = 1 ] && echo "1" || echo "1 2 4"); do
     jobs_run 2000 "$w"
     [ "$quick" = 1 ] || jobs_run 20000 "$w"
+    [ "$quick" = 1 ] || jobs_run 20000 "$w" 0.1
 done
 
 # MARK: report
