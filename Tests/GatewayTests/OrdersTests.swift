@@ -66,6 +66,29 @@ struct OrdersTests {
         }
     }
 
+    /// The create answers from what its inserts returned and a read from one joined query: both
+    /// must show the same order, lines in SKU order, and a replay must show it again.
+    @Test func theCreatedOrderIsWhatAReadAndAReplayShow() async throws {
+        let customer = try await createAccount(role: .customer)
+        let first = try await makeProduct(stock: 10, price: "1.25")
+        let second = try await makeProduct(stock: 10, price: "3.50")
+        let app = try await makeAccountsGateway()
+        try await app.test(.router) { client in
+            let token = try await client.login(customer.username).access
+            let created = try await place(client, token: token, [(second, 2), (first, 1)], key: "same-order")
+            #expect(created.status == .created)
+            let body = try #require(created.json)
+            let skus = (body["items"] as? [[String: Any]])?.compactMap { $0["product_sku"] as? String }
+            #expect(skus == [first, second].sorted())
+            let read = try await client.send(.get, "/api/orders/\(try #require(body["id"] as? String))", token: token)
+            #expect(read.status == .ok)
+            #expect(NSDictionary(dictionary: try #require(read.json)) == NSDictionary(dictionary: body))
+            let replay = try await place(client, token: token, [(second, 2), (first, 1)], key: "same-order")
+            #expect(replay.headers[OrdersController.replayed] == "true")
+            #expect(NSDictionary(dictionary: try #require(replay.json)) == NSDictionary(dictionary: body))
+        }
+    }
+
     @Test func fiftyConcurrentOrdersForTenInStock() async throws {
         let sku = try await makeProduct(stock: 10)
         var created: [User] = []

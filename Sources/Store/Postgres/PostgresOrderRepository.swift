@@ -16,12 +16,18 @@ public struct PostgresOrderRepository: OrderRepository {
         o.total_amount, o.currency, o.tracking_number, o.created_at, o.updated_at, o.auto_process_at, o.cancellable_until
         """
 
+    /// An order line's columns, in the order ``item(_:from:)`` reads them.
+    static let itemColumns = """
+        i.id, i.product_id, i.product_sku, i.product_name, i.product_description, i.quantity, i.unit_price, i.total_price
+        """
+
     // MARK: Create
 
     public func create(_ order: NewOrder, rules: OrderRules, logger: Logger) async throws -> (order: Order, replayed: Bool) {
-        let outcome: (id: UUID, replayed: Bool) = try await client.transaction(logger: logger) { connection in
+        try await client.transaction(logger: logger) { connection in
             if let key = order.idempotencyKey, let replay = try await Self.claimIdempotencyKey(key, for: order, connection: connection, logger: logger) {
-                return (replay, true)
+                guard let replayed = try await Self.find(id: replay, on: connection, logger: logger) else { throw OrderError(.notFound) }
+                return (replayed, true)
             }
             // One create at a time per customer, so the pending cap holds under concurrency.
             try await connection.query("SELECT 1 FROM users WHERE id = \(order.userID) FOR UPDATE", logger: logger)
@@ -34,34 +40,44 @@ public struct PostgresOrderRepository: OrderRepository {
             let reserved = try await Self.reserveStock(order.lines, connection: connection, logger: logger)
             let id = UUIDv7.make()
             let total = reserved.reduce(Decimal(0)) { $0 + $1.unitPrice * Decimal($1.quantity) }
-            try await connection.query(
+            // Both inserts return what they wrote, so the response needs no read after the commit.
+            let orderRows = try await connection.query(
                 """
-                INSERT INTO orders (id, user_id, customer_name, customer_email, customer_phone, shipping_address, notes,
-                                    status, total_amount, currency, idempotency_key, request_hash, auto_process_at, cancellable_until)
+                INSERT INTO orders AS o (id, user_id, customer_name, customer_email, customer_phone, shipping_address, notes,
+                                         status, total_amount, currency, idempotency_key, request_hash, auto_process_at, cancellable_until)
                 VALUES (\(id), \(order.userID), \(order.customerName), \(order.customerEmail), \(order.customerPhone),
                         \(order.shippingAddress), \(order.notes), 'pending', \(total), \(rules.currency), \(order.idempotencyKey),
                         \(order.requestHash.map { ByteBuffer(bytes: $0) }),
                         now() + \(Double(rules.autoProcessAfterSeconds)) * interval '1 second',
                         now() + \(Double(rules.cancelWindowSeconds)) * interval '1 second')
+                RETURNING \(unescaped: Self.columns)
                 """,
                 logger: logger
             )
+            var created: Order?
+            for try await row in orderRows { created = try Self.order(row) }
+            guard var created else { throw OrderError(.notFound) }
             let itemIDs = reserved.map { _ in UUIDv7.make() }
-            try await connection.query(
+            let itemRows = try await connection.query(
                 """
-                INSERT INTO order_items (id, order_id, product_id, product_sku, product_name, product_description, quantity, unit_price, total_price)
-                SELECT line.item_id, \(id), p.id, p.sku, p.name, p.description, line.quantity, p.price, p.price * line.quantity
-                FROM unnest(\(itemIDs)::uuid[], \(reserved.map(\.productID))::uuid[], \(reserved.map(\.quantity))::int[])
-                     AS line(item_id, product_id, quantity)
-                JOIN products p ON p.id = line.product_id
+                WITH i AS (
+                    INSERT INTO order_items (id, order_id, product_id, product_sku, product_name, product_description, quantity, unit_price, total_price)
+                    SELECT line.item_id, \(id), p.id, p.sku, p.name, p.description, line.quantity, p.price, p.price * line.quantity
+                    FROM unnest(\(itemIDs)::uuid[], \(reserved.map(\.productID))::uuid[], \(reserved.map(\.quantity))::int[])
+                         AS line(item_id, product_id, quantity)
+                    JOIN products p ON p.id = line.product_id
+                    RETURNING *
+                )
+                SELECT \(unescaped: Self.itemColumns) FROM i ORDER BY i.product_sku
                 """,
                 logger: logger
             )
+            for try await row in itemRows {
+                if let item = try Self.item(row, from: 0) { created.items.append(item) }
+            }
             try await Self.insertEvent(orderID: id, from: nil, to: .pending, actorID: order.userID, actorRole: order.actorRole, reason: nil, connection: connection, logger: logger)
-            return (id, false)
+            return (created, false)
         }
-        guard let created = try await find(id: outcome.id, logger: logger) else { throw OrderError(.notFound) }
-        return (created, outcome.replayed)
     }
 
     /// Takes the key for this transaction. Returns the order to replay when the key was already
@@ -137,7 +153,16 @@ public struct PostgresOrderRepository: OrderRepository {
     // MARK: Transitions
 
     public func apply(_ transition: Transition, to id: UUID, logger: Logger) async throws -> Order {
-        try await client.transaction(logger: logger) { connection in
+        try await client.withConnection { connection in
+            try await Self.apply(transition, to: id, on: connection, logger: logger)
+            guard let order = try await Self.find(id: id, on: connection, logger: logger) else { throw OrderError(.notFound) }
+            return order
+        }
+    }
+
+    /// Moves the order in one transaction on `connection`: status, stock back on cancel, event.
+    static func apply(_ transition: Transition, to id: UUID, on connection: PostgresConnection, logger: Logger) async throws {
+        try await connection.transaction(logger: logger) { connection in
             let rows = try await connection.query(
                 "SELECT status, user_id, cancellable_until >= now() FROM orders WHERE id = \(id) FOR UPDATE",
                 logger: logger
@@ -177,8 +202,6 @@ public struct PostgresOrderRepository: OrderRepository {
                 reason: transition.reason, connection: connection, logger: logger
             )
         }
-        guard let order = try await find(id: id, logger: logger) else { throw OrderError(.notFound) }
-        return order
     }
 
     static func insertEvent(
@@ -197,10 +220,25 @@ public struct PostgresOrderRepository: OrderRepository {
     // MARK: Reads
 
     public func find(id: UUID, logger: Logger) async throws -> Order? {
-        let headers = try await client.withRows("SELECT \(unescaped: Self.columns) FROM orders o WHERE o.id = \(id)", logger: logger) {
-            try await Self.headers($0)
+        try await client.withConnection { try await Self.find(id: id, on: $0, logger: logger) }
+    }
+
+    /// The order and its lines in one statement (one row per line, the order's columns repeated).
+    static func find(id: UUID, on connection: PostgresConnection, logger: Logger) async throws -> Order? {
+        let rows = try await connection.query(
+            """
+            SELECT \(unescaped: columns), \(unescaped: itemColumns)
+            FROM orders o LEFT JOIN order_items i ON i.order_id = o.id
+            WHERE o.id = \(id) ORDER BY i.product_sku
+            """,
+            logger: logger
+        )
+        var found: Order?
+        for try await row in rows {
+            if found == nil { found = try order(row) }
+            if let item = try item(row, from: 15) { found?.items.append(item) }
         }
-        return try await withItems(headers, logger: logger).first
+        return found
     }
 
     public func list(_ query: OrderQuery, logger: Logger) async throws -> OrderList {
@@ -414,7 +452,14 @@ public struct PostgresOrderRepository: OrderRepository {
     }
 
     public func updateDetails(id: UUID, _ details: OrderDetails, owner: UUID?, logger: Logger) async throws -> Order {
-        let updated = try await client.withRows(
+        try await client.withConnection { connection in
+            try await Self.updateDetails(id: id, details, owner: owner, on: connection, logger: logger)
+        }
+    }
+
+    /// The update, then the order read back on the same connection (to answer, or to say why not).
+    static func updateDetails(id: UUID, _ details: OrderDetails, owner: UUID?, on connection: PostgresConnection, logger: Logger) async throws -> Order {
+        let rows = try await connection.query(
             """
             UPDATE orders SET
                 customer_name = coalesce(\(details.customerName), customer_name),
@@ -428,12 +473,10 @@ public struct PostgresOrderRepository: OrderRepository {
             RETURNING id
             """,
             logger: logger
-        ) { rows in
-            var updated = false
-            for try await _ in rows { updated = true }
-            return updated
-        }
-        guard let order = try await find(id: id, logger: logger), owner == nil || order.userID == owner else {
+        )
+        var updated = false
+        for try await _ in rows { updated = true }
+        guard let order = try await find(id: id, on: connection, logger: logger), owner == nil || order.userID == owner else {
             throw OrderError(.notFound)
         }
         guard updated else { throw OrderError(.illegalTransition, currentStatus: order.status) }
@@ -442,31 +485,20 @@ public struct PostgresOrderRepository: OrderRepository {
 
     // MARK: Rows
 
-    /// The order rows of `rows`, without their lines.
-    static func headers(_ rows: PostgresRowSequence) async throws -> [Order] {
-        var headers: [Order] = []
-        for try await row in rows { headers.append(try order(row)) }
-        return headers
-    }
-
     /// Fills in the lines of `orders` with one query.
     private func withItems(_ orders: [Order], logger: Logger) async throws -> [Order] {
         guard !orders.isEmpty else { return [] }
         let items = try await client.withRows(
             """
-            SELECT order_id, id, product_id, product_sku, product_name, product_description, quantity, unit_price, total_price
-            FROM order_items WHERE order_id = ANY(\(orders.map(\.id))) ORDER BY product_sku
+            SELECT i.order_id, \(unescaped: Self.itemColumns)
+            FROM order_items i WHERE i.order_id = ANY(\(orders.map(\.id))) ORDER BY i.product_sku
             """,
             logger: logger
         ) { rows in
             var items: [UUID: [OrderItem]] = [:]
-            for try await (orderID, id, productID, sku, name, description, quantity, unitPrice, totalPrice) in rows.decode(
-                (UUID, UUID, UUID, String, String, String?, Int, Decimal, Decimal).self
-            ) {
-                items[orderID, default: []].append(OrderItem(
-                    id: id, productID: productID, productSKU: sku, productName: name, productDescription: description,
-                    quantity: quantity, unitPrice: unitPrice, totalPrice: totalPrice
-                ))
+            for try await row in rows {
+                let orderID = try row.makeRandomAccess()[0].decode(UUID.self, context: .default)
+                if let item = try Self.item(row, from: 1) { items[orderID, default: []].append(item) }
             }
             return items
         }
@@ -475,6 +507,19 @@ public struct PostgresOrderRepository: OrderRepository {
             order.items = items[order.id] ?? []
             return order
         }
+    }
+
+    /// The ``itemColumns`` of a row, starting at column `first`; nil when they are NULL (an order
+    /// without lines in an outer join).
+    static func item(_ row: PostgresRow, from first: Int) throws -> OrderItem? {
+        let columns = row.makeRandomAccess()
+        func value<T: PostgresDecodable>(_ index: Int, _ type: T.Type) throws -> T { try columns[first + index].decode(T.self, context: .default) }
+        guard let id = try value(0, UUID?.self) else { return nil }
+        return OrderItem(
+            id: id, productID: try value(1, UUID.self), productSKU: try value(2, String.self), productName: try value(3, String.self),
+            productDescription: try value(4, String?.self), quantity: try value(5, Int.self), unitPrice: try value(6, Decimal.self),
+            totalPrice: try value(7, Decimal.self)
+        )
     }
 
     /// The order columns of a row (any extra columns after them are ignored).
