@@ -1,6 +1,7 @@
 import Foundation
 @testable import Gateway
 import HTTPTypes
+import Hummingbird
 import HummingbirdTesting
 import NIOCore
 import Store
@@ -142,6 +143,18 @@ struct AuthTests {
             }
             #expect(try await client.send(.get, "/api/users", token: editedToken).status == .unauthorized)
         }
+    }
+
+    @Test(arguments: [
+        ("Bearer abc.def", "abc.def"), ("bearer abc", "abc"), ("BEARER  abc \t", "abc"), ("BeArEr\tabc", nil),
+        ("Bearer ", nil), ("Bearer    ", nil), ("Basic abc", nil), ("Bearerabc", nil), ("Bearer a b", "a b"),
+    ] as [(String, String?)])
+    func bearerTokenIsReadFromTheAuthorizationHeader(header: String, token: String?) {
+        let request = Request(
+            head: .init(method: .get, scheme: "http", authority: "localhost", path: "/", headerFields: [.authorization: header]),
+            body: .init(buffer: ByteBuffer())
+        )
+        #expect(RequestGuardMiddleware.bearerToken(request) == token)
     }
 
     @Test func refreshRotatesAndReuseRevokesTheSession() async throws {

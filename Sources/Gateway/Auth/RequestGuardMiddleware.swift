@@ -67,10 +67,16 @@ struct RequestGuardMiddleware: RouterMiddleware {
         return response
     }
 
+    /// The token of an `Authorization: Bearer …` header (scheme case-insensitive), spaces trimmed.
+    /// Works on the UTF-8 bytes: this runs on every request, and Foundation's trimming costs more
+    /// than the rest of the header handling together.
     static func bearerToken(_ request: Request) -> String? {
-        guard let header = request.headers[.authorization], header.count > 7,
-            header.prefix(7).lowercased() == "bearer "
-        else { return nil }
-        return String(header.dropFirst(7)).trimmingCharacters(in: .whitespaces)
+        guard let header = request.headers[.authorization] else { return nil }
+        let bytes = header.utf8
+        guard bytes.count > 7, bytes.prefix(7).elementsEqual("bearer ".utf8, by: { $0 | 0x20 == $1 }) else { return nil }
+        let token = bytes.dropFirst(7).drop { $0 == UInt8(ascii: " ") || $0 == UInt8(ascii: "\t") }
+        let end = token.lastIndex { $0 != UInt8(ascii: " ") && $0 != UInt8(ascii: "\t") }
+        guard let end else { return nil }
+        return String(Substring(token[...end]))
     }
 }

@@ -225,14 +225,7 @@ public struct PostgresOrderRepository: OrderRepository {
 
     /// The order and its lines in one statement (one row per line, the order's columns repeated).
     static func find(id: UUID, on connection: PostgresConnection, logger: Logger) async throws -> Order? {
-        let rows = try await connection.query(
-            """
-            SELECT \(unescaped: columns), \(unescaped: itemColumns)
-            FROM orders o LEFT JOIN order_items i ON i.order_id = o.id
-            WHERE o.id = \(id) ORDER BY i.product_sku
-            """,
-            logger: logger
-        )
+        let rows = try await connection.execute(OrderByIDStatement(id: id), logger: logger)
         var found: Order?
         for try await row in rows {
             if found == nil { found = try order(row) }
