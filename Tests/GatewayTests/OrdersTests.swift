@@ -163,6 +163,28 @@ struct OrdersTests {
         #expect(try await stock(sku) == 98)
     }
 
+    @Test func aKeyOlderThanADayMayBeUsedAgain() async throws {
+        let customer = try await createAccount(role: .customer)
+        let sku = try await makeProduct(stock: 100)
+        let app = try await makeAccountsGateway()
+        try await app.test(.router) { client in
+            let token = try await client.login(customer.username).access
+            let first = try #require(try await place(client, token: token, [(sku, 1)], key: "monthly").json?["id"] as? String)
+            try await TestStores.withPostgres(url: TestStores.databaseURL) { postgres in
+                try await postgres.query("UPDATE orders SET created_at = now() - interval '25 hours' WHERE id = \(UUID(uuidString: first)!)", logger: TestStores.logger)
+            }
+            let again = try await place(client, token: token, [(sku, 2)], key: "monthly")
+            #expect(again.status == .created)
+            #expect(again.headers[OrdersController.replayed] == nil)
+            #expect(again.json?["id"] as? String != first)
+            let replay = try await place(client, token: token, [(sku, 2)], key: "monthly")
+            #expect(replay.headers[OrdersController.replayed] == "true")
+            #expect(replay.json?["id"] as? String == again.json?["id"] as? String)
+        }
+        #expect(try await scalar("SELECT count(*) FROM orders WHERE user_id = \(customer.id) AND idempotency_key = 'monthly'") == 1)
+        #expect(try await stock(sku) == 97)
+    }
+
     @Test func pendingOrdersAreCapped() async throws {
         let customer = try await createAccount(role: .customer)
         let sku = try await makeProduct(stock: 100)

@@ -23,131 +23,76 @@ public struct PostgresOrderRepository: OrderRepository {
 
     // MARK: Create
 
+    /// Five statements in one transaction (``PlaceOrderStatements``): the idempotency key's lock,
+    /// the customer's lock, their pending count and the key's earlier order, the products locked,
+    /// then stock, order, lines and event written together. Product locks are held for the last
+    /// statement and the commit only.
     public func create(_ order: NewOrder, rules: OrderRules, logger: Logger) async throws -> (order: Order, replayed: Bool) {
         try await client.transaction(logger: logger) { connection in
-            if let key = order.idempotencyKey, let replay = try await Self.claimIdempotencyKey(key, for: order, connection: connection, logger: logger) {
-                guard let replayed = try await Self.find(id: replay, on: connection, logger: logger) else { throw OrderError(.notFound) }
-                return (replayed, true)
+            if let key = order.idempotencyKey {
+                for try await acquired in try await connection.execute(PlaceOrderStatements.KeyLock(userID: order.userID, key: key), logger: logger)
+                where !acquired {
+                    throw OrderError(.idempotencyInProgress)
+                }
             }
-            // One create at a time per customer, so the pending cap holds under concurrency.
-            try await connection.query("SELECT 1 FROM users WHERE id = \(order.userID) FOR UPDATE", logger: logger)
-            let pendingRows = try await connection.query(
-                "SELECT count(*) FROM orders WHERE user_id = \(order.userID) AND status = 'pending'", logger: logger
-            )
-            for try await pending in pendingRows.decode(Int.self) where pending >= rules.maxPendingOrders {
-                throw OrderError(.tooManyPending)
+            for try await _ in try await connection.execute(PlaceOrderStatements.CustomerLock(userID: order.userID), logger: logger) {}
+            var found: PlaceOrderStatements.PendingAndKey.Row?
+            for try await row in try await connection.execute(
+                PlaceOrderStatements.PendingAndKey(userID: order.userID, key: order.idempotencyKey), logger: logger
+            ) {
+                found = row
             }
-            let reserved = try await Self.reserveStock(order.lines, connection: connection, logger: logger)
-            let id = UUIDv7.make()
+            if let found, let earlier = found.orderID {
+                if found.fresh == true {
+                    guard let hash = found.requestHash, Array(buffer: hash) == order.requestHash else { throw OrderError(.idempotencyMismatch) }
+                    guard let replayed = try await Self.find(id: earlier, on: connection, logger: logger) else { throw OrderError(.notFound) }
+                    return (replayed, true)
+                }
+                // An expired key may be used again: release it from the old order.
+                try await connection.query("UPDATE orders SET idempotency_key = NULL WHERE id = \(earlier)", logger: logger)
+            }
+            if let pending = found?.pending, pending >= rules.maxPendingOrders { throw OrderError(.tooManyPending) }
+
+            let reserved = try await Self.lockStock(order.lines, connection: connection, logger: logger)
             let total = reserved.reduce(Decimal(0)) { $0 + $1.unitPrice * Decimal($1.quantity) }
-            // Both inserts return what they wrote, so the response needs no read after the commit.
-            let orderRows = try await connection.query(
-                """
-                INSERT INTO orders AS o (id, user_id, customer_name, customer_email, customer_phone, shipping_address, notes,
-                                         status, total_amount, currency, idempotency_key, request_hash, auto_process_at, cancellable_until)
-                VALUES (\(id), \(order.userID), \(order.customerName), \(order.customerEmail), \(order.customerPhone),
-                        \(order.shippingAddress), \(order.notes), 'pending', \(total), \(rules.currency), \(order.idempotencyKey),
-                        \(order.requestHash.map { ByteBuffer(bytes: $0) }),
-                        now() + \(Double(rules.autoProcessAfterSeconds)) * interval '1 second',
-                        now() + \(Double(rules.cancelWindowSeconds)) * interval '1 second')
-                RETURNING \(unescaped: Self.columns)
-                """,
-                logger: logger
+            let place = PlaceOrderStatements.Place(
+                order: order, orderID: UUIDv7.make(), lines: reserved.map { ($0.productID, $0.quantity) }, total: total, rules: rules
             )
             var created: Order?
-            for try await row in orderRows { created = try Self.order(row) }
-            guard var created else { throw OrderError(.notFound) }
-            let itemIDs = reserved.map { _ in UUIDv7.make() }
-            let itemRows = try await connection.query(
-                """
-                WITH i AS (
-                    INSERT INTO order_items (id, order_id, product_id, product_sku, product_name, product_description, quantity, unit_price, total_price)
-                    SELECT line.item_id, \(id), p.id, p.sku, p.name, p.description, line.quantity, p.price, p.price * line.quantity
-                    FROM unnest(\(itemIDs)::uuid[], \(reserved.map(\.productID))::uuid[], \(reserved.map(\.quantity))::int[])
-                         AS line(item_id, product_id, quantity)
-                    JOIN products p ON p.id = line.product_id
-                    RETURNING *
-                )
-                SELECT \(unescaped: Self.itemColumns) FROM i ORDER BY i.product_sku
-                """,
-                logger: logger
-            )
-            for try await row in itemRows {
-                if let item = try Self.item(row, from: 0) { created.items.append(item) }
+            for try await row in try await connection.execute(place, logger: logger) {
+                if created == nil { created = try Self.order(row) }
+                if let item = try Self.item(row, from: 15) { created?.items.append(item) }
             }
-            try await Self.insertEvent(orderID: id, from: nil, to: .pending, actorID: order.userID, actorRole: order.actorRole, reason: nil, connection: connection, logger: logger)
+            guard let created else { throw OrderError(.notFound) }
             return (created, false)
         }
     }
 
-    /// Takes the key for this transaction. Returns the order to replay when the key was already
-    /// used with the same body in the last 24 h; throws when it is in use or was used otherwise.
-    static func claimIdempotencyKey(_ key: String, for order: NewOrder, connection: PostgresConnection, logger: Logger) async throws -> UUID? {
-        let lockName = "\(order.userID.uuidString):\(key)"
-        let locked = try await connection.query("SELECT pg_try_advisory_xact_lock(hashtextextended(\(lockName), 0))", logger: logger)
-        for try await acquired in locked.decode(Bool.self) where !acquired {
-            throw OrderError(.idempotencyInProgress)
-        }
-        let rows = try await connection.query(
-            """
-            SELECT id, request_hash, created_at > now() - interval '24 hours'
-            FROM orders WHERE user_id = \(order.userID) AND idempotency_key = \(key)
-            """,
-            logger: logger
-        )
-        for try await (id, hash, fresh) in rows.decode((UUID, ByteBuffer?, Bool).self) {
-            if !fresh {
-                // An expired key may be used again: release it from the old order.
-                try await connection.query("UPDATE orders SET idempotency_key = NULL WHERE id = \(id)", logger: logger)
-                return nil
-            }
-            guard let hash, Array(buffer: hash) == order.requestHash else { throw OrderError(.idempotencyMismatch) }
-            return id
-        }
-        return nil
-    }
-
-    /// A catalog line locked and decremented for an order.
+    /// A catalog line locked for an order.
     struct ReservedLine {
         var productID: UUID
         var unitPrice: Decimal
         var quantity: Int
     }
 
-    /// Locks the products (in id order, so concurrent orders cannot deadlock), checks every line,
-    /// and takes the stock; refuses the whole order naming each SKU that cannot be served.
-    static func reserveStock(_ lines: [(sku: String, quantity: Int)], connection: PostgresConnection, logger: Logger) async throws -> [ReservedLine] {
-        let rows = try await connection.query(
-            """
-            SELECT id, sku, name, description, price, stock, is_active FROM products
-            WHERE sku = ANY(\(lines.map(\.sku))) ORDER BY id FOR UPDATE
-            """,
-            logger: logger
-        )
-        var found: [String: (UUID, String, String?, Decimal, Int, Bool)] = [:]
-        for try await (id, sku, name, description, price, stock, active) in rows.decode((UUID, String, String, String?, Decimal, Int, Bool).self) {
-            found[sku] = (id, name, description, price, stock, active)
+    /// Locks the products (in id order, so concurrent orders cannot deadlock) and checks every
+    /// line; refuses the whole order naming each SKU that cannot be served.
+    static func lockStock(_ lines: [(sku: String, quantity: Int)], connection: PostgresConnection, logger: Logger) async throws -> [ReservedLine] {
+        var found: [String: PlaceOrderStatements.LockProducts.Row] = [:]
+        for try await row in try await connection.execute(PlaceOrderStatements.LockProducts(skus: lines.map(\.sku)), logger: logger) {
+            found[row.sku] = row
         }
-        let unknown = lines.filter { found[$0.sku]?.5 != true }.map(\.sku)
+        let unknown = lines.filter { found[$0.sku]?.active != true }.map(\.sku)
         if !unknown.isEmpty { throw OrderError(.unknownProducts, unknownSKUs: unknown) }
         let shortages = lines.compactMap { line -> OrderError.Shortage? in
-            let stock = found[line.sku]!.4
+            let stock = found[line.sku]!.stock
             return stock < line.quantity ? .init(sku: line.sku, requested: line.quantity, available: stock) : nil
         }
         if !shortages.isEmpty { throw OrderError(.outOfStock, shortages: shortages) }
-        let reserved = lines.map { line in
+        return lines.map { line in
             let product = found[line.sku]!
-            return ReservedLine(productID: product.0, unitPrice: product.3, quantity: line.quantity)
+            return ReservedLine(productID: product.id, unitPrice: product.price, quantity: line.quantity)
         }
-        try await connection.query(
-            """
-            UPDATE products SET stock = stock - line.quantity, updated_at = now()
-            FROM unnest(\(reserved.map(\.productID))::uuid[], \(reserved.map(\.quantity))::int[]) AS line(id, quantity)
-            WHERE products.id = line.id
-            """,
-            logger: logger
-        )
-        return reserved
     }
 
     // MARK: Transitions
