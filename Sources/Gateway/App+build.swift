@@ -27,13 +27,15 @@ func buildApplication(
         metrics: metrics,
         document: try APIDocument.bundled()
     )
+    let stores = OrderedServices([postgres, redis], logger: logger)
     var app = Application(
         router: routes.router,
         configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "order-platform"),
-        services: [postgres, redis],
+        services: [stores],
         logger: logger
     )
     app.beforeServerStarts { [logger] in
+        await stores.waitUntilStarted()
         try await migrator.requireCurrentSchema()
         if let admin = configuration.bootstrapAdmin {
             try await accounts.bootstrapAdmin(email: admin.email, password: admin.password, logger: logger)

@@ -28,13 +28,16 @@ func buildApplication(
         ),
         redis: redis, transitions: OrderTransitions(client: postgres), logger: logger
     )
+    // The worker after the clients it uses: on any shutdown it drains its batch before they close.
+    let stores = OrderedServices([postgres, redis, worker], logger: logger)
     var app = Application(
         router: router,
         configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "order-platform-worker"),
-        services: [postgres, redis, worker],
+        services: [stores],
         logger: logger
     )
     app.beforeServerStarts {
+        await stores.waitUntilStarted()
         try await migrator.requireCurrentSchema()
     }
     return app

@@ -79,6 +79,22 @@ public enum ChildProcess {
         }
     }
 
+    /// The exit status of a child started with ``spawn(_:environment:logFile:)`` once it ends, or
+    /// nil when it still runs after `limit` (it is then killed and reaped).
+    public static func status(of pid: pid_t, within limit: Duration) async -> Int32? {
+        let deadline = ContinuousClock.now + limit
+        var status: Int32 = 0
+        while ContinuousClock.now < deadline {
+            if waitpid(pid, &status, WNOHANG) == pid {
+                return (status & 0x7F) == 0 ? (status >> 8) & 0xFF : 128 + (status & 0x7F)
+            }
+            try? await Task.sleep(for: .milliseconds(20))
+        }
+        kill(pid, SIGKILL)
+        await wait(pid)
+        return nil
+    }
+
     /// The directory holding the built products (`gateway`, `worker`) next to the test bundle.
     public static var productsDirectory: URL {
         URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()

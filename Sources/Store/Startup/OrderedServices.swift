@@ -1,0 +1,70 @@
+import Logging
+import ServiceLifecycle
+import Synchronization
+
+/// Runs services listed in dependency order (stores first, their users after) and stops them in
+/// reverse order, gracefully, also when this service is cancelled.
+///
+/// Hummingbird cancels its whole service group when the server fails (a port already taken, a
+/// start-up check such as the schema check throwing). Cancelling a `PostgresClient` while a
+/// query runs on it can leave that query waiting forever (seen with postgres-nio 1.33.2: a
+/// worker cancelled mid-batch never exited). Here cancellation becomes a graceful shutdown:
+/// the worker drains its batch while the clients it uses still run, then the clients close.
+public struct OrderedServices: Service {
+    let group: ServiceGroup
+    let started = StartSignal()
+
+    public init(_ services: [any Service], logger: Logger) {
+        let configurations = (services + [started]).map {
+            ServiceGroupConfiguration.ServiceConfiguration(
+                service: $0, successTerminationBehavior: .gracefullyShutdownGroup, failureTerminationBehavior: .gracefullyShutdownGroup
+            )
+        }
+        self.group = ServiceGroup(configuration: .init(services: configurations, logger: logger))
+    }
+
+    /// Returns once every service has been started, e.g. before start-up checks use a client
+    /// (postgres-nio warns about a lease asked for before its client runs).
+    public func waitUntilStarted() async {
+        await started.wait()
+    }
+
+    public func run() async throws {
+        // An unstructured task: the group must not inherit this task's cancellation.
+        let running = Task { [group] in try await group.run() }
+        try await withTaskCancellationHandler {
+            try await withGracefulShutdownHandler {
+                try await running.value
+            } onGracefulShutdown: { [group] in
+                Task { await group.triggerGracefulShutdown() }
+            }
+        } onCancel: { [group] in
+            Task { await group.triggerGracefulShutdown() }
+        }
+    }
+
+    /// The last service of an ``OrderedServices`` group: its start means the others have started.
+    final class StartSignal: Service, Sendable {
+        private let state = Mutex<(started: Bool, waiting: [CheckedContinuation<Void, Never>])>((false, []))
+
+        func run() async throws {
+            let waiting = state.withLock { state in
+                state.started = true
+                defer { state.waiting = [] }
+                return state.waiting
+            }
+            for continuation in waiting { continuation.resume() }
+            try? await gracefulShutdown()
+        }
+
+        func wait() async {
+            await withCheckedContinuation { continuation in
+                let ready = state.withLock { state in
+                    if !state.started { state.waiting.append(continuation) }
+                    return state.started
+                }
+                if ready { continuation.resume() }
+            }
+        }
+    }
+}
