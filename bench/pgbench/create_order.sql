@@ -14,7 +14,7 @@ SELECT 1 FROM users WHERE id = (SELECT id FROM bench_users WHERE n = :u) FOR NO 
 SELECT (SELECT count(*) FROM orders WHERE user_id = (SELECT id FROM bench_users WHERE n = :u) AND status = 'pending'),
        o.id, o.request_hash, o.created_at > now() - interval '24 hours'
 FROM (SELECT 1) AS one LEFT JOIN orders o ON o.user_id = (SELECT id FROM bench_users WHERE n = :u) AND o.idempotency_key = :k::text;
-SELECT id, sku, name, description, price, stock, is_active FROM products
+SELECT id, sku, price, stock, is_active FROM products
 WHERE sku = ANY(ARRAY(SELECT sku FROM bench_products WHERE n IN (:p1, :p2, :p3))) ORDER BY id FOR NO KEY UPDATE;
 WITH line AS (
     SELECT gen_random_uuid() AS item_id, b.id AS product_id, 1::int8 AS quantity FROM bench_products b WHERE b.n IN (:p1, :p2, :p3)

@@ -75,7 +75,7 @@ enum PlaceOrderStatements {
     /// can still reference these products meanwhile.
     struct LockProducts: PostgresPreparedStatement {
         static let sql = """
-            SELECT id, sku, name, description, price, stock, is_active FROM products
+            SELECT id, sku, price, stock, is_active FROM products
             WHERE sku = ANY($1) ORDER BY id FOR NO KEY UPDATE
             """
         static let bindingDataTypes: [PostgresDataType] = [.textArray]
@@ -90,7 +90,7 @@ enum PlaceOrderStatements {
         }
 
         func decodeRow(_ row: PostgresRow) throws -> Row {
-            let (id, sku, _, _, price, stock, active) = try row.decode((UUID, String, String, String?, Decimal, Int, Bool).self)
+            let (id, sku, price, stock, active) = try row.decode((UUID, String, Decimal, Int, Bool).self)
             return (id, sku, price, stock, active)
         }
     }

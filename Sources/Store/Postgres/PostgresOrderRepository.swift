@@ -25,8 +25,8 @@ public struct PostgresOrderRepository: OrderRepository {
 
     /// Five statements in one transaction (``PlaceOrderStatements``): the idempotency key's lock,
     /// the customer's lock, their pending count and the key's earlier order, the products locked,
-    /// then stock, order, lines and event written together. Product locks are held for the last
-    /// statement and the commit only.
+    /// then stock, order, lines and event written together. Product locks, the contended ones,
+    /// are held through that last statement and the commit only.
     public func create(_ order: NewOrder, rules: OrderRules, logger: Logger) async throws -> (order: Order, replayed: Bool) {
         try await client.transaction(logger: logger) { connection in
             if let key = order.idempotencyKey {
@@ -133,7 +133,15 @@ public struct PostgresOrderRepository: OrderRepository {
                 logger: logger
             )
             if transition.to == .cancelled {
-                // The reserved stock goes back to the shelf in the same transaction.
+                // The reserved stock goes back to the shelf in the same transaction. Its products
+                // are locked in id order first, as a create locks them, so the two cannot deadlock.
+                try await connection.query(
+                    """
+                    SELECT 1 FROM products WHERE id IN (SELECT product_id FROM order_items WHERE order_id = \(id))
+                    ORDER BY id FOR NO KEY UPDATE
+                    """,
+                    logger: logger
+                )
                 try await connection.query(
                     """
                     UPDATE products SET stock = products.stock + item.quantity, updated_at = now()
