@@ -157,6 +157,38 @@ struct AuthTests {
         #expect(RequestGuardMiddleware.bearerToken(request) == token)
     }
 
+    @Test func aVerifiedTokenIsRememberedUntilItExpiresAndTheCacheStaysBounded() {
+        let cache = VerifiedTokenCache(capacity: 3)
+        let now = Date()
+        let ann = Identity(userID: UUID(), role: .customer, sessionID: "s1")
+        cache.remember("token-a", as: ann, until: now + 60, now: now)
+        #expect(cache.identity(for: "token-a", now: now + 59) == ann)
+        #expect(cache.identity(for: "token-a", now: now + 60) == nil)
+        #expect(cache.identity(for: "token-a", now: now) == nil, "an expired entry is dropped")
+        #expect(cache.identity(for: "token-b", now: now) == nil)
+
+        cache.remember("old", as: ann, until: now + 1, now: now)
+        cache.remember("b", as: ann, until: now + 60, now: now)
+        cache.remember("c", as: ann, until: now + 60, now: now)
+        cache.remember("d", as: ann, until: now + 60, now: now + 2)
+        #expect(cache.count == 3, "the expired entry made room")
+        #expect(cache.identity(for: "b", now: now + 2) == ann)
+        cache.remember("e", as: ann, until: now + 60, now: now + 2)
+        #expect(cache.count == 1, "full of live entries: emptied, then the new one")
+        #expect(cache.identity(for: "e", now: now + 2) == ann)
+    }
+
+    @Test func theTokenIssuerRemembersOnlyTokensThatVerified() async throws {
+        let issuer = await TokenIssuer(secret: String(repeating: "s", count: 40), lifetime: .seconds(60))
+        let userID = UUID()
+        let token = try await issuer.sign(userID: userID, role: .vendor, sessionID: "sid")
+        #expect(await issuer.verify(token) == Identity(userID: userID, role: .vendor, sessionID: "sid"))
+        #expect(issuer.verified.identity(for: token)?.userID == userID)
+        let forged = String(token.dropLast(2)) + (token.hasSuffix("AA") ? "BB" : "AA")
+        #expect(await issuer.verify(forged) == nil)
+        #expect(issuer.verified.count == 1)
+    }
+
     @Test func refreshRotatesAndReuseRevokesTheSession() async throws {
         let user = try await createAccount(role: .customer)
         let app = try await makeAccountsGateway()
