@@ -30,6 +30,8 @@ public struct OrderedServices: Service {
     }
 
     public func run() async throws {
+        // Whatever ends the group, nobody waits for a start that will not come.
+        defer { started.release() }
         // An unstructured task: the group must not inherit this task's cancellation.
         let running = Task { [group] in try await group.run() }
         try await withTaskCancellationHandler {
@@ -48,13 +50,18 @@ public struct OrderedServices: Service {
         private let state = Mutex<(started: Bool, waiting: [CheckedContinuation<Void, Never>])>((false, []))
 
         func run() async throws {
+            release()
+            try? await gracefulShutdown()
+        }
+
+        /// Marks the group started and lets every waiter go.
+        func release() {
             let waiting = state.withLock { state in
                 state.started = true
                 defer { state.waiting = [] }
                 return state.waiting
             }
             for continuation in waiting { continuation.resume() }
-            try? await gracefulShutdown()
         }
 
         func wait() async {
