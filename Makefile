@@ -47,11 +47,13 @@ stores-test:
 packages:
 	@$(STORES) packages
 
-build: packages ## Debug build of the gateway and worker
+build: packages ## Debug build of the gateway and worker (and the API viewer's files, from PyPI)
 	swift build
+	@ops/local/swagger-ui.sh .build/debug/swagger-ui
 
 release: packages ## Release build
 	swift build -c release
+	@ops/local/swagger-ui.sh .build/release/swagger-ui
 
 migrate: build stores-dev ## Apply database migrations to the dev database
 	.build/debug/gateway migrate

@@ -86,6 +86,7 @@ let package = Package(
             name: "TestSupport",
             dependencies: [
                 "Store",
+                .product(name: "Logging", package: "swift-log"),
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Hummingbird", package: "hummingbird"),

@@ -31,9 +31,12 @@ func buildApplication(
     var app = Application(
         router: routes.router,
         configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "order-platform"),
-        services: [stores],
+        services: [stores, buildMonitoringServer(configuration, metrics: metrics, logger: logger)],
         logger: logger
     )
+    if configuration.secretKeyIsEphemeral {
+        logger.warning("SECRET_KEY is not set: access tokens are signed with a key made up at start and verify on this process only")
+    }
     app.beforeServerStarts { [logger] in
         await stores.waitUntilStarted()
         try await migrator.requireCurrentSchema()
@@ -44,11 +47,33 @@ func buildApplication(
     return app
 }
 
+/// The monitoring server on `METRICS_PORT`: Prometheus metrics, for scrapers on
+/// the private network only (never on the API port, never through the load balancer).
+func buildMonitoringServer(
+    _ configuration: GatewayConfiguration, metrics: PrometheusCollectorRegistry, logger: Logger
+) -> some ApplicationProtocol & Service {
+    let router = Router()
+    router.addMiddleware {
+        RequestIDMiddleware()
+        ProblemMiddleware()
+    }
+    MetricsController(registry: metrics).addRoutes(to: router)
+    return Application(
+        router: router,
+        configuration: .init(
+            address: .hostname(configuration.metricsHost, port: configuration.metricsPort), serverName: "order-platform-metrics"
+        ),
+        logger: logger
+    )
+}
+
 /// The account rules over the stores: users in Postgres, sessions in Redis.
 func buildAccounts(_ configuration: GatewayConfiguration, postgres: PostgresClient, redis: RedisClient) async -> AccountService {
     AccountService(
         users: PostgresUserRepository(client: postgres),
-        sessions: SessionStore(redis: redis, ttl: .seconds(configuration.refreshTokenDays * 86_400)),
+        sessions: SessionStore(
+            redis: redis, ttl: .seconds(configuration.refreshTokenDays * 86_400), maxSessions: configuration.maxSessionsPerUser
+        ),
         hasher: PasswordHasher(cost: configuration.bcryptCost),
         tokens: await TokenIssuer(secret: configuration.secretKey, lifetime: .seconds(configuration.accessTokenMinutes * 60))
     )
@@ -69,10 +94,12 @@ func buildRouter(
     let time = DisplayTime(timeZone: configuration.platform.timeZone)
     router.addMiddleware {
         RequestIDMiddleware()
+        ResponseHeadersMiddleware()
         MetricsMiddleware()
         AllowedOriginsMiddleware(origins: configuration.allowedOrigins)
         ProblemMiddleware()
         NULCharacterMiddleware()
+        JSONBodyMiddleware()
         RequestGuardMiddleware(
             tokens: accounts.tokens, sessions: accounts.sessions, limiter: limiter, redis: redis,
             limits: configuration.rateLimits, proxies: configuration.trustedProxies
@@ -80,10 +107,9 @@ func buildRouter(
     }
     let routes = MethodAwareRouter(router)
     HealthController(health: health, timeZone: configuration.platform.timeZone, service: "gateway").addRoutes(to: routes)
-    MetricsController(registry: metrics).addRoutes(to: routes)
-    DocsController(document: document).addRoutes(to: routes)
-    AuthController(accounts: accounts, limiter: limiter, redis: redis, limits: configuration.rateLimits, time: time).addRoutes(to: routes)
-    UsersController(accounts: accounts, time: time).addRoutes(to: routes)
+    DocsController(document: document, assets: SwaggerUIAssets(directory: configuration.swaggerUIDirectory)).addRoutes(to: routes)
+    AuthController(accounts: accounts, limiter: limiter, limits: configuration.rateLimits, time: time).addRoutes(to: routes)
+    UsersController(accounts: accounts, limiter: limiter, limits: configuration.rateLimits, time: time).addRoutes(to: routes)
     ProductsController(products: PostgresProductRepository(client: postgres), time: time).addRoutes(to: routes)
     OrdersController(
         orders: PostgresOrderRepository(client: postgres), schedule: TransitionSchedule(redis: redis),

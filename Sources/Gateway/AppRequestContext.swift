@@ -13,8 +13,8 @@ struct AppRequestContext: RequestContext {
     let peerAddress: String?
     /// Set by ``RequestGuardMiddleware`` when the request carries a live session's access token.
     var identity: Identity?
-    /// The address rate limits and sessions see.
-    var clientIP: String = "unknown"
+    /// The client's address as rate limits and sessions see it.
+    var client = ClientAddress.unknown
 
     init(source: ApplicationRequestContextSource) {
         self.coreContext = .init(source: source)

@@ -1,3 +1,4 @@
+import Foundation
 import Store
 
 /// The gateway's own settings, on top of what it shares with the workers.
@@ -5,6 +6,11 @@ struct GatewayConfiguration: Sendable {
     var platform: PlatformConfiguration
     var host: String
     var port: Int
+    /// Where `/metrics` is served: a port of its own, for the monitoring network.
+    var metricsHost: String
+    var metricsPort: Int
+    /// Where `/docs` finds Swagger UI's files (else it uses the pinned CDN copy).
+    var swaggerUIDirectory: String
     /// HS256 key for access tokens; at least 32 bytes outside development.
     var secretKey: String
     var accessTokenMinutes: Int
@@ -15,6 +21,8 @@ struct GatewayConfiguration: Sendable {
     /// bcrypt work factor; at least 10 outside tests.
     var bcryptCost: Int
     var rateLimits: RateLimits
+    /// Open sessions per user; a new one beyond this ends the oldest.
+    var maxSessionsPerUser: Int
     /// The admin created at start when both are set (idempotent across concurrent starts).
     var bootstrapAdmin: (email: String, password: String)?
 
@@ -25,6 +33,8 @@ struct GatewayConfiguration: Sendable {
         var registerPerIP: RateLimitPolicy
         var anonymousPerIP: RateLimitPolicy
         var authenticatedPerUser: RateLimitPolicy
+        /// Wrong `current_password` guesses (each also costs a bcrypt).
+        var passwordPerUser: RateLimitPolicy
 
         init(settings: Settings) throws(ConfigurationError) {
             func policy(_ name: String, _ fallback: String) throws(ConfigurationError) -> RateLimitPolicy {
@@ -35,23 +45,32 @@ struct GatewayConfiguration: Sendable {
             registerPerIP = try policy("register_ip", "10/h")
             anonymousPerIP = try policy("anonymous", "20/s:50")
             authenticatedPerUser = try policy("user", "50/s:100")
+            passwordPerUser = try policy("password_user", "5/min")
         }
     }
 
-    /// A fixed key for development only, so several dev gateways accept each other's tokens.
-    static let developmentSecretKey = "development-only-secret-key-change-me-0123456789"
+    /// True when no `SECRET_KEY` was given outside production and the key was made up at start:
+    /// tokens then verify on this process only (`make dev` gives every gateway one key of its own
+    /// stack, generated on the first run into the git-ignored data folder).
+    var secretKeyIsEphemeral = false
 
     init(settings: Settings) throws(ConfigurationError) {
         platform = try PlatformConfiguration(settings: settings)
         host = settings.string("HOST", default: "127.0.0.1")
         port = try settings.int("PORT", default: 8000, range: 0...65_535)
+        metricsHost = settings.string("METRICS_HOST", default: host)
+        metricsPort = try settings.int("METRICS_PORT", default: 9464, range: 0...65_535)
+        swaggerUIDirectory = settings.string("SWAGGER_UI_DIR", default: SwaggerUIAssets.defaultDirectory)
         if let key = settings.string("SECRET_KEY", isSecret: true) {
             guard key.utf8.count >= 32 || platform.environment != .production else {
                 throw ConfigurationError(key: "SECRET_KEY", reason: "must be at least 32 bytes long")
             }
             secretKey = key
         } else if platform.environment != .production {
-            secretKey = Self.developmentSecretKey
+            // Never a key published in the source: anyone could sign tokens for a dev stack.
+            var generator = SystemRandomNumberGenerator()
+            secretKey = (0..<32).map { _ in String(format: "%02x", UInt8.random(in: .min ... .max, using: &generator)) }.joined()
+            secretKeyIsEphemeral = true
         } else {
             throw ConfigurationError(key: "SECRET_KEY", reason: "is required (at least 32 bytes) unless ENV=development")
         }
@@ -62,9 +81,10 @@ struct GatewayConfiguration: Sendable {
         let minimumCost = platform.environment == .test ? 4 : 10
         bcryptCost = try settings.int("BCRYPT_COST", default: platform.environment == .test ? 4 : 12, range: minimumCost...16)
         rateLimits = try RateLimits(settings: settings)
+        maxSessionsPerUser = try settings.int("MAX_SESSIONS_PER_USER", default: 10, range: 1...1000)
         switch (settings.string("ADMIN_EMAIL"), settings.string("ADMIN_PASSWORD", isSecret: true)) {
         case (let email?, let password?):
-            guard (8...128).contains(password.count) else {
+            guard (8...128).contains(password.unicodeScalars.count) else {
                 throw ConfigurationError(key: "ADMIN_PASSWORD", reason: "must be 8 to 128 characters")
             }
             bootstrapAdmin = (email, password)

@@ -102,7 +102,7 @@ final class JobWorker: Service, Sendable {
             } catch {
                 if Task.isShuttingDownGracefully || Task.isCancelled { break }
                 // Redis is away: wait a little and reconnect; Postgres keeps the truth meanwhile.
-                logger.warning("claim loop error; retrying", metadata: ["error": "\(String(reflecting: error))"])
+                logger.warning("claim loop error; retrying", metadata: Logger.Metadata.describing(error))
                 try? await Task.sleep(for: .milliseconds(500))
             }
         }
@@ -137,7 +137,7 @@ final class JobWorker: Service, Sendable {
             }
             done.add(jobs.count)
         } catch {
-            logger.error("applying a batch failed; retrying its jobs", metadata: ["error": "\(String(reflecting: error))", "job.count": "\(jobs.count)"])
+            logger.error("applying a batch failed; retrying its jobs", metadata: Logger.Metadata.describing(error, ["job.count": "\(jobs.count)"]))
             for job in jobs {
                 let outcome = try? await queue.retry(job, after: Self.backoff(attempt: job.attempts), error: "apply failed", maxAttempts: options.maxAttempts, logger: logger)
                 if outcome == .dead { metrics.dead.increment() } else { metrics.retried.increment() }
@@ -186,7 +186,7 @@ final class JobWorker: Service, Sendable {
                 do {
                     try await body()
                 } catch {
-                    self.logger.warning("background task failed", metadata: ["error": "\(String(reflecting: error))"])
+                    self.logger.warning("background task failed", metadata: Logger.Metadata.describing(error))
                 }
                 try? await Task.sleep(for: interval)
             }

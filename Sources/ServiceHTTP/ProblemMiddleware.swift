@@ -6,7 +6,8 @@ import Store
 
 /// Turns every error that reaches the edge into an RFC 9457 response with no internal text.
 ///
-/// Store failures become 503 (a store is down) and are logged in full here, never returned.
+/// Store failures are classified by ``StoreFailure``: a store that cannot answer now is 503, a
+/// refused statement is a bug (500). Either is logged here, never returned.
 public struct ProblemMiddleware<Context: RequestContext>: RouterMiddleware {
     public init() {}
 
@@ -27,24 +28,26 @@ public struct ProblemMiddleware<Context: RequestContext>: RouterMiddleware {
                 ProblemDetails(title: error.status.reasonPhrase, status: error.status.code, detail: error.status.code < 500 ? detail : nil),
                 status: error.status
             )
-        } catch let error as RedisError {
-            return storeUnavailable(error, context: context)
-        } catch let error as PSQLError {
-            return storeUnavailable(error, context: context)
-        } catch let error as PostgresError {
-            return storeUnavailable(error, context: context)
         } catch {
-            context.logger.error("unhandled error", metadata: ["error": "\(String(reflecting: error))"])
-            return APIError(.internalServerError, "The server could not complete the request.").response(from: request, context: context)
+            return Self.unexpected(error, request: request, context: context)
         }
     }
 
-    private func storeUnavailable(_ error: any Error, context: Context) -> Response {
-        context.logger.error("store error", metadata: ["error": "\(String(reflecting: error))"])
-        return APIError.render(
-            ProblemDetails(type: "about:blank", title: "Service Unavailable", status: 503, detail: "A data store is unavailable; try again shortly."),
-            status: .serviceUnavailable, headers: [.retryAfter: "1"]
-        )
+    /// A store that is unreachable, restarting or slow is 503 with `Retry-After` (the client
+    /// may retry); anything else is a bug: 500, logged with what the log may carry (never row
+    /// values or SQL), under the request's id like every line of the request.
+    static func unexpected(_ error: any Error, request: Request, context: Context) -> Response {
+        var metadata = Logger.Metadata.describing(error)
+        metadata["http.path"] = "\(request.uri.path)"
+        if let failure = StoreFailure(error), failure.kind == .transient {
+            context.logger.warning("store unavailable", metadata: metadata)
+            return APIError.render(
+                ProblemDetails(type: "about:blank", title: "Service Unavailable", status: 503, detail: "A data store is unavailable; try again shortly."),
+                status: .serviceUnavailable, headers: [.retryAfter: "1"]
+            )
+        }
+        context.logger.error("unhandled error", metadata: metadata)
+        return APIError(.internalServerError, "The server could not complete the request.").response(from: request, context: context)
     }
 
     /// Client-facing text for Hummingbird's own errors; 5xx never say more than their title.

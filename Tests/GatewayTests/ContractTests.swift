@@ -113,7 +113,9 @@ struct ContractTests {
             #expect(String(buffer: yaml.body).hasPrefix("openapi: 3.1.0"))
             let page = try await client.execute(uri: "/docs", method: .get)
             #expect(page.status == .ok)
-            #expect(String(buffer: page.body).contains(#"url: "/openapi.json""#))
+            #expect(String(buffer: page.body).contains(#"<script src="/docs/assets/init.js"></script>"#))
+            let start = try await client.execute(uri: "/docs/assets/init.js", method: .get)
+            #expect(String(buffer: start.body).contains(#"url: "/openapi.json""#))
         }
     }
 }

@@ -64,17 +64,6 @@ struct HealthTests {
             }
         }
     }
-
-    @Test func servesPrometheusMetrics() async throws {
-        let app = try await makeGateway()
-        try await app.test(.router) { client in
-            try await client.execute(uri: "/health/live", method: .get) { _ in }
-            try await client.execute(uri: "/metrics", method: .get) { response in
-                #expect(response.status == .ok)
-                #expect(response.headers[.contentType]?.hasPrefix("text/plain") == true)
-            }
-        }
-    }
 }
 
 /// The router alone on a configuration whose database may be unreachable (no start-up schema check).

@@ -46,6 +46,7 @@ struct OpsFilesTests {
             .replacingOccurrences(of: "__UPSTREAMS__", with: "server 127.0.0.1:8001 max_fails=2 fail_timeout=5s;\n        server 127.0.0.1:8002 max_fails=2 fail_timeout=5s;")
             .replacingOccurrences(of: "__PORT__", with: "18000")
             .replacingOccurrences(of: "__PREFIX__", with: prefix.path)
+            .replacingOccurrences(of: "__OPS__", with: Self.ops.path)
         let file = prefix.appendingPathComponent("nginx.conf")
         try config.write(to: file, atomically: true, encoding: .utf8)
         let result = try await ChildProcess.run(nginx, ["-t", "-q", "-p", prefix.path, "-c", file.path])

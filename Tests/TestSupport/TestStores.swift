@@ -16,6 +16,9 @@ public enum TestStores {
         return logger
     }()
 
+    /// A random signing key of this test process.
+    public static let secretKey = (0..<4).map { _ in UUID().uuidString }.joined()
+
     /// Settings for an app under test: the test stores plus `overrides`.
     public static func settings(_ overrides: [String: String] = [:]) -> Settings {
         var values = [
@@ -27,6 +30,9 @@ public enum TestStores {
             "WORKER_PORT": "0",
             // Many suites run at once against one server: keep each client's pool small.
             "DATABASE_POOL_SIZE": "4",
+            "METRICS_PORT": "0",
+            // One key for every gateway of the test process, so a token outlives its app.
+            "SECRET_KEY": secretKey,
         ]
         values.merge(overrides) { _, new in new }
         return Settings.from(values)

@@ -7,6 +7,7 @@
 #
 # Environment: STACK (dev), GATEWAYS (start: 1; scale: as now), WORKERS (start: 2; scale: as now), PORT (8000: nginx), GATEWAY_PORT (PORT+1:
 # the first gateway; the others follow), WORKER_PORT (9100: the first worker's monitoring port),
+# GATEWAY_METRICS_PORT (WORKER_PORT+200: the first gateway's monitoring port, the others follow),
 # BIN_DIR (.build/debug), NGINX (/usr/sbin/nginx).
 #
 # `scale` moves a running stack to GATEWAYS and WORKERS (new processes start and become ready
@@ -27,11 +28,23 @@ workers=${WORKERS:-}
 port=${PORT:-8000}
 gateway_port=${GATEWAY_PORT:-$((port + 1))}
 worker_port=${WORKER_PORT:-9100}
+gateway_metrics_port=${GATEWAY_METRICS_PORT:-$((worker_port + 200))}
 nginx_bin=${NGINX:-/usr/sbin/nginx}
 nginx_dir="$dir/nginx"
 nginx_conf="$nginx_dir/nginx.conf"
 
 mkdir -p "$run" "$logs" "$nginx_dir"
+
+# Every gateway of a stack signs tokens with one key, made up on the stack's first start and
+# kept in its git-ignored data folder (never a key from the source); SECRET_KEY in the
+# environment wins.
+if [ -z "${SECRET_KEY:-}" ]; then
+    if [ ! -s "$dir/secret_key" ]; then
+        (umask 077 && head -c 48 /dev/urandom | base64 -w0 >"$dir/secret_key.new" && mv "$dir/secret_key.new" "$dir/secret_key")
+    fi
+    SECRET_KEY=$(cat "$dir/secret_key")
+    export SECRET_KEY
+fi
 
 log() { echo "stack[$stack]: $*"; }
 
@@ -77,7 +90,7 @@ wait_ready() {
     return 1
 }
 
-start_gateway() { start_one "gateway-$1" gateway PORT $((gateway_port + $1)); }
+start_gateway() { METRICS_PORT=$((gateway_metrics_port + $1)) start_one "gateway-$1" gateway PORT $((gateway_port + $1)); }
 start_worker() { start_one "worker-$1" worker WORKER_PORT $((worker_port + $1)); }
 
 # The indices of the running processes of one kind, in order.
@@ -108,7 +121,7 @@ render_nginx() {
         upstreams+="server 127.0.0.1:$((gateway_port + i)) max_fails=2 fail_timeout=5s; "
     done
     [ -n "$upstreams" ] || { echo "no gateway to balance" >&2; return 1; }
-    sed -e "s|__UPSTREAMS__|$upstreams|" -e "s|__PORT__|$port|" -e "s|__PREFIX__|$nginx_dir|g" \
+    sed -e "s|__UPSTREAMS__|$upstreams|" -e "s|__PORT__|$port|" -e "s|__PREFIX__|$nginx_dir|g" -e "s|__OPS__|$root/ops|g" \
         "$root/ops/nginx/nginx.conf.template" >"$nginx_conf"
     "$nginx_bin" -t -q -p "$nginx_dir" -c "$nginx_conf" -g "$(nginx_globals)"
 }

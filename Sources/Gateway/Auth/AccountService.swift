@@ -56,7 +56,13 @@ struct AccountService: Sendable {
         let revokesAll = changes.role.map { $0 != before.role } == true || changes.isActive.map { $0 != before.isActive } == true
             || (changes.passwordHash != nil && current == nil)
         if revokesAll { try await sessions.revokeAll(userID: id, logger: logger) }
-        guard let after = try await users.update(id: id, changes, logger: logger) else { return nil }
+        let updated: User?
+        do {
+            updated = try await users.update(id: id, changes, logger: logger)
+        } catch let error as StoreError where error.code == .lastAdmin {
+            throw APIError(.conflict, "That would leave the shop without an active admin; make another admin first.")
+        }
+        guard let after = updated else { return nil }
         if revokesAll {
             try await sessions.revokeAll(userID: id, logger: logger)
         } else if changes.passwordHash != nil, let current {
@@ -70,7 +76,14 @@ struct AccountService: Sendable {
     /// Creates the configured admin unless an account with that email exists; safe when several
     /// gateways start at once (the loser of the race sees the duplicate and moves on).
     func bootstrapAdmin(email: String, password: String, logger: Logger) async throws {
-        if try await users.find(login: email, logger: logger) != nil { return }
+        if let existing = try await users.find(login: email, logger: logger) {
+            // The operator expects ADMIN_PASSWORD to work; say plainly why it will not.
+            logger.warning(
+                "ADMIN_EMAIL names an existing account, so it was left as it is: ADMIN_PASSWORD was not applied; sign in with that account's own password or reset it with an admin",
+                metadata: ["user.id": "\(existing.id)", "user.role": "\(existing.role.rawValue)", "user.is_active": "\(existing.isActive)"]
+            )
+            return
+        }
         let username = String(email.split(separator: "@").first ?? "admin").filter { $0.isLetter || $0.isNumber || "_.-".contains($0) }
         do {
             _ = try await create(

@@ -25,11 +25,11 @@ struct RequestGuardMiddleware: RouterMiddleware {
     static let forwardedFor = HTTPField.Name("X-Forwarded-For")!
 
     /// Monitoring must keep answering while the API is flooded.
-    static let exempt: Set<String> = ["/health/live", "/health/ready", "/api/health", "/metrics"]
+    static let exempt: Set<String> = ["/health/live", "/health/ready", "/api/health"]
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         var context = context
-        context.clientIP = proxies.clientAddress(peer: context.peerAddress, forwardedFor: request.headers[Self.forwardedFor])
+        context.client = ClientAddress(proxies.clientAddress(peer: context.peerAddress, forwardedFor: request.headers[Self.forwardedFor]))
         let exempt = Self.exempt.contains(request.uri.path)
 
         var claimed: Identity?
@@ -40,7 +40,7 @@ struct RequestGuardMiddleware: RouterMiddleware {
         if let claimed { calls.append(sessions.touchCall(userID: claimed.userID, sessionID: claimed.sessionID)) }
         let policy = claimed == nil ? limits.anonymousPerIP : limits.authenticatedPerUser
         if !exempt {
-            calls.append(limiter.call(policy, subject: claimed.map { $0.userID.uuidString } ?? context.clientIP))
+            calls.append(limiter.call(policy, subject: claimed.map { $0.userID.uuidString } ?? context.client.rateLimitKey))
         }
 
         var decision: RateLimitDecision?
@@ -55,7 +55,7 @@ struct RequestGuardMiddleware: RouterMiddleware {
             // The session cannot be checked: an authenticated request cannot be served safely.
             if claimed != nil { throw error }
             failOpen.increment()
-            context.logger.warning("rate limit unavailable; failing open", metadata: ["error": "\(String(reflecting: error))"])
+            context.logger.warning("rate limit unavailable; failing open", metadata: Logger.Metadata.describing(error))
         }
 
         if let decision, !decision.allowed {

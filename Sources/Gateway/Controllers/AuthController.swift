@@ -7,7 +7,6 @@ import Store
 struct AuthController: Sendable {
     let accounts: AccountService
     let limiter: RateLimiter
-    let redis: RedisClient
     let limits: GatewayConfiguration.RateLimits
     let time: DisplayTime
 
@@ -25,7 +24,7 @@ struct AuthController: Sendable {
     // MARK: Register
 
     @Sendable func register(_ request: Request, context: AppRequestContext) async throws -> EditedResponse<UserResponse> {
-        try await enforce([limits.registerPerIP], subjects: [context.clientIP], context: context)
+        try await limiter.enforce([(limits.registerPerIP, context.client.rateLimitKey)], logger: context.logger)
         let body = try await request.decodeJSON(NewUserRequest.self, context: context)
         if let role = body.role, role != Role.customer.rawValue {
             throw APIError(.forbidden, "Self-registration creates customers only; an admin creates other roles.")
@@ -44,19 +43,21 @@ struct AuthController: Sendable {
 
     @Sendable func login(_ request: Request, context: AppRequestContext) async throws -> TokenResponse {
         let body = try await request.decodeJSON(LoginRequest.self, context: context)
-        try await enforce(
-            [limits.loginPerIP, limits.loginPerUser],
-            subjects: [context.clientIP, context.clientIP + "|" + body.username.lowercased().prefix(254)],
-            context: context
+        // The account is looked up first so its limit counts the account, however it is named
+        // (username or email, any case); the limits are still checked before the password.
+        let user = body.username.unicodeScalars.count <= 254 ? try await accounts.users.find(login: body.username, logger: context.logger) : nil
+        let account = user.map { "user:" + $0.id.uuidString.lowercased() } ?? "login:" + Self.normalised(login: body.username)
+        try await limiter.enforce(
+            [(limits.loginPerIP, context.client.rateLimitKey), (limits.loginPerUser, context.client.rateLimitKey + "|" + account)],
+            logger: context.logger
         )
-        // Look up and verify before deciding, so a missing account costs the same as a wrong password.
-        let user = body.username.count <= 254 ? try await accounts.users.find(login: body.username, logger: context.logger) : nil
+        // Verify before deciding, so a missing account costs the same as a wrong password.
         let matches = try await accounts.hasher.verify(String(body.password.prefix(1024)), against: user?.passwordHash)
         guard matches, let user, user.isActive else {
             throw APIError(.unauthorized, "Incorrect username or password.", headers: [.wwwAuthenticate: "Bearer"])
         }
         return try await accounts.startSession(
-            for: user, userAgent: request.headers[.userAgent], ip: context.clientIP, time: time, logger: context.logger
+            for: user, userAgent: request.headers[.userAgent], ip: context.client.text, time: time, logger: context.logger
         )
     }
 
@@ -147,12 +148,9 @@ struct AuthController: Sendable {
 
     // MARK: Limits
 
-    /// Applies the auth-specific limits; these fail closed (503) when Redis cannot answer.
-    private func enforce(_ policies: [RateLimitPolicy], subjects: [String], context: AppRequestContext) async throws {
-        let replies = try await redis.run(zip(policies, subjects).map { limiter.call($0, subject: $1) }, logger: context.logger)
-        for (policy, reply) in zip(policies, replies) {
-            let decision = try RateLimiter.decision(from: reply)
-            if !decision.allowed { throw RateLimitHeaders.tooManyRequests(policy: policy, decision: decision) }
-        }
+    /// How an identifier that names no account is counted: one spelling per case and Unicode
+    /// normalisation form, at most 254 code points.
+    static func normalised(login: String) -> String {
+        String(String.UnicodeScalarView(login.lowercased().precomposedStringWithCanonicalMapping.unicodeScalars.prefix(254)))
     }
 }

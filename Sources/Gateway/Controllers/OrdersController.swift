@@ -65,7 +65,7 @@ struct OrdersController: Sendable {
     @Sendable func create(_ request: Request, context: AppRequestContext) async throws -> Response {
         let identity = try context.requireIdentity()
         let key = request.headers[Self.idempotencyKey]
-        if let key, !(1...255).contains(key.count) {
+        if let key, !(1...255).contains(key.unicodeScalars.count) {
             throw APIError(.unprocessableContent, "The Idempotency-Key header must be 1 to 255 characters.", errors: [.init(field: "Idempotency-Key", message: "must be 1 to 255 characters")])
         }
         let body = try await request.decodeJSON(CreateRequest.self, context: context)
@@ -80,9 +80,14 @@ struct OrdersController: Sendable {
             validator.length(line.productSKU, "items[\(index)].product_sku", 1...64)
             validator.check((1...1000).contains(line.quantity), "items[\(index)].quantity", "must be between 1 and 1000")
         }
-        // Duplicate SKUs are merged into one line.
+        // Every quantity is known to be in range before any arithmetic on them.
+        try validator.validate()
+        // Duplicate SKUs are merged into one line (at most 100 × 1000, but checked all the same).
         var merged: [String: Int] = [:]
-        for line in body.items { merged[line.productSKU, default: 0] += line.quantity }
+        for line in body.items {
+            let (sum, overflow) = merged[line.productSKU, default: 0].addingReportingOverflow(line.quantity)
+            merged[line.productSKU] = overflow ? .max : sum
+        }
         for (sku, quantity) in merged where quantity > 1000 {
             validator.check(false, "items", "\(sku) adds up to \(quantity); at most 1000 per product")
         }
@@ -388,6 +393,11 @@ struct OrdersController: Sendable {
                 throw APIError(.conflict, "You already have \(rules.maxPendingOrders) pending orders; wait for them to be processed or cancel one.")
             case .idempotencyInProgress:
                 throw APIError(.conflict, "A request with this Idempotency-Key is still being processed; retry shortly.")
+            case .totalTooLarge:
+                throw APIError(
+                    .unprocessableContent, "The order's total would exceed \(Money.maximum.moneyString), the most an order may cost.",
+                    errors: [.init(field: "items", message: "the total would exceed \(Money.maximum.moneyString)")]
+                )
             case .idempotencyMismatch:
                 throw APIError(.unprocessableContent, "This Idempotency-Key was already used with a different request body.")
             case .cancelWindowClosed:

@@ -174,9 +174,13 @@ struct ProductsController: Sendable {
     }
 
     @Sendable func update(_ request: Request, context: AppRequestContext) async throws -> ProductResponse {
-        _ = try context.require(.vendor, .admin)
+        let identity = try context.require(.vendor, .admin)
         let sku = try context.parameters.require("sku")
         let body = try await request.decodeJSON(UpdateRequest.self, context: context)
+        // Deleting and restoring a product is an admin's act, whichever route carries it.
+        if body.isActive != nil, identity.role != .admin {
+            throw APIError(.forbidden, "Only admins may change is_active (delete or restore a product).")
+        }
         var validator = Validator()
         Self.validate(name: body.name, description: body.description ?? nil, category: body.category, price: body.price?.value,
                       stock: body.stock, imageURL: body.imageURL ?? nil, into: &validator)

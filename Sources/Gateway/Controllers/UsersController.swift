@@ -6,6 +6,8 @@ import Store
 /// `/api/users`: the caller's own profile, and user management for admins.
 struct UsersController: Sendable {
     let accounts: AccountService
+    let limiter: RateLimiter
+    let limits: GatewayConfiguration.RateLimits
     let time: DisplayTime
 
     func addRoutes(to router: some RouterMethods<AppRequestContext>) {
@@ -64,6 +66,8 @@ struct UsersController: Sendable {
 
         var changes = UserChanges(fullName: body.fullName, phone: body.phone, address: body.address)
         if let newPassword = body.newPassword, let currentPassword = body.currentPassword {
+            // Each guess costs a bcrypt on the shared pool: limited like a login.
+            try await limiter.enforce([(limits.passwordPerUser, identity.userID.uuidString.lowercased())], logger: context.logger)
             let current = try await user(identity.userID, context: context)
             guard try await accounts.hasher.verify(currentPassword, against: current.passwordHash) else {
                 throw APIError(.unprocessableContent, "The current password is incorrect.", errors: [.init(field: "current_password", message: "is incorrect")])

@@ -8,13 +8,15 @@ struct Validator {
         if !condition { errors.append(.init(field: field, message: message)) }
     }
 
-    /// A string's length in characters within `range` (nil passes unless `required`).
+    /// A string's length within `range` (nil passes unless `required`), counted in Unicode code
+    /// points as Postgres's `char_length` counts them: one unit for every limit, the one the
+    /// database enforces (`e` + a combining accent is one grapheme but two code points).
     mutating func length(_ value: String?, _ field: String, _ range: ClosedRange<Int>, required: Bool = false) {
         guard let value else {
             if required { errors.append(.init(field: field, message: "is required")) }
             return
         }
-        check(range.contains(value.count), field, "must be \(range.lowerBound) to \(range.upperBound) characters")
+        check(range.contains(value.unicodeScalars.count), field, "must be \(range.lowerBound) to \(range.upperBound) characters")
     }
 
     mutating func username(_ value: String, _ field: String = "username") {
@@ -25,7 +27,10 @@ struct Validator {
 
     mutating func email(_ value: String, _ field: String = "email") {
         let parts = value.split(separator: "@", omittingEmptySubsequences: false)
-        let valid = value.count <= 254 && parts.count == 2 && !parts[0].isEmpty && parts[0].count <= 64
+        // Accounts store the address lower-cased, which can lengthen it ("İ" becomes "i" plus a dot).
+        let length = max(value.unicodeScalars.count, value.lowercased().unicodeScalars.count)
+        let valid = (3...254).contains(length) && parts.count == 2 && !parts[0].isEmpty
+            && parts[0].unicodeScalars.count <= 64
             && parts[1].contains(".") && !parts[1].hasPrefix(".") && !parts[1].hasSuffix(".")
             && !value.contains(where: { $0.isWhitespace || $0.isNewline })
         check(valid, field, "must be a valid email address")

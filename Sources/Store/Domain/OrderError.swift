@@ -12,6 +12,8 @@ public struct OrderError: Error, Sendable, Equatable, CustomStringConvertible {
         public static let illegalTransition = Code(base: "illegalTransition")
         public static let cancelWindowClosed = Code(base: "cancelWindowClosed")
         public static let notFound = Code(base: "notFound")
+        /// A line's total or the order's total would be more than ``Money/maximum``.
+        public static let totalTooLarge = Code(base: "totalTooLarge")
         public var description: String { base }
     }
 

@@ -6,8 +6,8 @@ public struct StoreError: Error, Sendable, Equatable, CustomStringConvertible {
         /// A unique value is taken (`field` says which).
         public static let duplicate = Code(base: "duplicate")
         public static let notFound = Code(base: "notFound")
-        /// The row is not in a state that allows the change.
-        public static let conflict = Code(base: "conflict")
+        /// The change would leave no active admin.
+        public static let lastAdmin = Code(base: "lastAdmin")
         public var description: String { base }
     }
 

@@ -45,7 +45,7 @@ public struct StoreHealth: Sendable {
                     try await probe()
                     race.finish(true)
                 } catch {
-                    logger.warning("store health check failed", metadata: ["store": "\(store)", "error": "\(String(reflecting: error))"])
+                    logger.warning("store health check failed", metadata: Logger.Metadata.describing(error, ["store": "\(store)"]))
                     race.finish(false)
                 }
             }

@@ -17,7 +17,7 @@ public struct TransitionSchedule: Sendable {
         do {
             try await queue.enqueue(JobQueue.member(orderID: orderID), dueAt: dueAt, logger: logger)
         } catch {
-            logger.warning("could not enqueue the order's transition; the reconciler will", metadata: ["order.id": "\(orderID)", "error": "\(String(reflecting: error))"])
+            logger.warning("could not enqueue the order's transition; the reconciler will", metadata: Logger.Metadata.describing(error, ["order.id": "\(orderID)"]))
         }
     }
 
@@ -27,7 +27,7 @@ public struct TransitionSchedule: Sendable {
         do {
             try await queue.remove(JobQueue.member(orderID: orderID), logger: logger)
         } catch {
-            logger.warning("could not remove the order's scheduled transition", metadata: ["order.id": "\(orderID)", "error": "\(String(reflecting: error))"])
+            logger.warning("could not remove the order's scheduled transition", metadata: Logger.Metadata.describing(error, ["order.id": "\(orderID)"]))
         }
     }
 

@@ -54,7 +54,7 @@ public struct PostgresOrderRepository: OrderRepository {
             if let pending = found?.pending, pending >= rules.maxPendingOrders { throw OrderError(.tooManyPending) }
 
             let reserved = try await Self.lockStock(order.lines, connection: connection, logger: logger)
-            let total = reserved.reduce(Decimal(0)) { $0 + $1.unitPrice * Decimal($1.quantity) }
+            let total = try Self.total(of: reserved)
             let place = PlaceOrderStatements.Place(
                 order: order, orderID: UUIDv7.make(), lines: reserved.map { ($0.productID, $0.quantity) }, total: total, rules: rules
             )
@@ -73,6 +73,17 @@ public struct PostgresOrderRepository: OrderRepository {
         var productID: UUID
         var unitPrice: Decimal
         var quantity: Int
+    }
+
+    /// The order's total; refused when it or a line's total would not fit a money column.
+    static func total(of lines: [ReservedLine]) throws(OrderError) -> Decimal {
+        var total = Decimal(0)
+        for line in lines {
+            let lineTotal = line.unitPrice * Decimal(line.quantity)
+            total += lineTotal
+            if lineTotal > Money.maximum || total > Money.maximum { throw OrderError(.totalTooLarge) }
+        }
+        return total
     }
 
     /// Locks the products (in id order, so concurrent orders cannot deadlock) and checks every

@@ -89,7 +89,30 @@ public struct PostgresUserRepository: UserRepository {
     }
 
     public func update(id: UUID, _ changes: UserChanges, logger: Logger) async throws -> User? {
-        try await client.withRows(
+        let mayRemoveAnAdmin = changes.role.map { $0 != .admin } == true || changes.isActive == false
+        guard mayRemoveAnAdmin else {
+            return try await client.withConnection { try await Self.update(id: id, changes, on: $0, logger: logger) }
+        }
+        // Changes that may leave the shop without an admin are serialised (one lock for all of
+        // them) and refused when no active admin would remain: two admins demoting each other at
+        // once cannot both succeed, whatever the timing.
+        return try await client.transaction(logger: logger) { connection in
+            try await connection.query("SELECT pg_advisory_xact_lock(hashtextextended('users:admins', 0))", logger: logger)
+            let updated = try await Self.update(id: id, changes, on: connection, logger: logger)
+            var admins = 0
+            for try await count in try await connection.query(
+                "SELECT count(*) FROM users WHERE role = 'admin' AND is_active", logger: logger
+            ).decode(Int.self) {
+                admins = count
+            }
+            if admins == 0 { throw StoreError(.lastAdmin) }
+            return updated
+        }
+    }
+
+    static func update(id: UUID, _ changes: UserChanges, on connection: PostgresConnection, logger: Logger) async throws -> User? {
+        try await users(
+            try await connection.query(
             """
             UPDATE users SET
                 full_name = CASE WHEN \(changes.fullName != nil) THEN \(changes.fullName ?? nil) ELSE full_name END,
@@ -102,8 +125,9 @@ public struct PostgresUserRepository: UserRepository {
             WHERE id = \(id)
             RETURNING \(unescaped: Self.columns)
             """,
-            logger: logger
-        ) { try await Self.users($0).first }
+                logger: logger
+            )
+        ).first
     }
 
     // MARK: Rows

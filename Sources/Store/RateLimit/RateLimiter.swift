@@ -34,8 +34,11 @@ public struct RateLimiter: Sendable {
         )
     }
 
-    public func check(_ policy: RateLimitPolicy, subject: String, logger: Logger) async throws -> RateLimitDecision {
-        try Self.decision(from: try await redis.run([call(policy, subject: subject)], logger: logger)[0])
+    /// Counts one request against each (policy, subject) in one round trip and returns the
+    /// decisions in order. A Redis failure is thrown: callers that must fail closed do so.
+    public func check(_ limits: [(policy: RateLimitPolicy, subject: String)], logger: Logger) async throws -> [RateLimitDecision] {
+        let replies = try await redis.run(limits.map { call($0.policy, subject: $0.subject) }, logger: logger)
+        return try replies.map { reply throws(RedisError) in try Self.decision(from: reply) }
     }
 
     /// Interprets the reply of ``call(_:subject:)``.

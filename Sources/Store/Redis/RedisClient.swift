@@ -55,7 +55,7 @@ public final class RedisClient: Service, Sendable {
         } catch {
             (logger ?? self.logger).debug(
                 "redis command failed",
-                metadata: ["redis.command": "\(command.name)", "redis.error": "\(String(reflecting: error))"]
+                metadata: Logger.Metadata.describing(error, ["redis.command": "\(command.name)"])
             )
             throw error
         }

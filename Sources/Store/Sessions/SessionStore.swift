@@ -8,10 +8,13 @@ public struct SessionStore: Sendable {
     let redis: RedisClient
     /// Lifetime of a session without a refresh.
     let ttl: Duration
+    /// Open sessions a user may have; starting one more ends the oldest.
+    let maxSessions: Int
 
-    public init(redis: RedisClient, ttl: Duration) {
+    public init(redis: RedisClient, ttl: Duration, maxSessions: Int = 10) {
         self.redis = redis
         self.ttl = ttl
+        self.maxSessions = maxSessions
     }
 
     var ttlMilliseconds: Int { Int(ttl.components.seconds * 1000) }
@@ -31,7 +34,7 @@ public struct SessionStore: Sendable {
             keys: [Self.sessionKey(userID, sessionID), Self.indexKey(userID)],
             arguments: [
                 userID.uuidString.lowercased(), role.rawValue, Self.hash(secret), ttlMilliseconds,
-                String((userAgent ?? "").prefix(256)), ip ?? "", sessionID,
+                String((userAgent ?? "").prefix(256)), ip ?? "", sessionID, maxSessions, Self.sessionPrefix(userID),
             ],
             logger: logger
         )
@@ -43,12 +46,6 @@ public struct SessionStore: Sendable {
     /// The script call that authenticates a request, for batching with other per-request calls.
     public func touchCall(userID: UUID, sessionID: String) -> ScriptCall {
         ScriptCall(SessionScripts.touch, keys: [Self.sessionKey(userID, sessionID)])
-    }
-
-    /// The session's role while it exists; nil once it is revoked or expired.
-    public func authenticate(userID: UUID, sessionID: String, logger: Logger) async throws -> Role? {
-        let reply = try await redis.run([touchCall(userID: userID, sessionID: sessionID)], logger: logger)[0]
-        return try Self.role(fromTouch: reply)
     }
 
     /// Interprets the reply of ``touchCall(userID:sessionID:)``.

@@ -20,7 +20,9 @@ public func exitOnStartupFailure(_ body: () async throws -> Void) async {
     } catch let error as MigrationError {
         failStartup("startup failed: \(error.message)", status: 1)
     } catch {
-        failStartup("startup failed: \(String(reflecting: error))", status: 1)
+        // The same safe description a log line gets: a store error's codes, never its query.
+        let fields = Logger.Metadata.describing(error).sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }
+        failStartup("startup failed: " + fields.joined(separator: " "), status: 1)
     }
 }
 

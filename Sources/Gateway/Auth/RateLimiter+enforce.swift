@@ -1,0 +1,12 @@
+import Logging
+import Store
+
+extension RateLimiter {
+    /// Applies the limits in one round trip and throws 429 (with `Retry-After`) for the first
+    /// that refuses. Fails closed: when Redis cannot answer, its error reaches the edge as 503.
+    func enforce(_ limits: [(policy: RateLimitPolicy, subject: String)], logger: Logger) async throws {
+        for (limit, decision) in zip(limits, try await check(limits, logger: logger)) where !decision.allowed {
+            throw RateLimitHeaders.tooManyRequests(policy: limit.policy, decision: decision)
+        }
+    }
+}
