@@ -7,7 +7,9 @@
 # response the document does not describe, a request the schema forbids that is accepted, or a
 # crash fails the run.
 #
-# All checks run but `positive_data_acceptance` (a request the schema allows must get a 2xx): the
+# Both data modes run (`--mode all`): positive cases the schema allows, and the negative phase of
+# cases it forbids (wrong types, values out of range, missing fields), which must be refused
+# with a 4xx (`negative_data_rejection`). All checks run but `positive_data_acceptance` (a request the schema allows must get a 2xx): the
 # schema cannot know which SKUs are in the catalog, which cursors this server gave out, or which
 # dates exist, and those requests rightly get 400 or 422. `--generation-codec utf-8`: the API
 # reads UTF-8 JSON (RFC 8259), which lone UTF-16 surrogates are not. One worker: with two,
@@ -66,7 +68,7 @@ run() {
     local name=$1
     shift
     echo "fuzz: $name"
-    "$venv/bin/schemathesis" run "$gateway/openapi.json" --checks all --exclude-checks positive_data_acceptance --max-examples "$examples" --seed 1 \
+    "$venv/bin/schemathesis" run "$gateway/openapi.json" --mode all --checks all --exclude-checks positive_data_acceptance --max-examples "$examples" --seed 1 \
         --workers 1 --no-color --suppress-health-check all --generation-database none --generation-codec utf-8 \
         --report junit --report-junit-path "$reports/$name.xml" "$@" || status=1
 }

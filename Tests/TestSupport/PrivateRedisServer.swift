@@ -12,7 +12,7 @@ public final class PrivateRedisServer: Sendable {
     public var port: Int { chosenPort.withLock { $0 } }
 
     public init() throws {
-        chosenPort = Mutex(try Self.freePort())
+        chosenPort = Mutex(try LoopbackPorts.free())
         directory = FileManager.default.temporaryDirectory.appendingPathComponent("redis-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
     }
@@ -38,7 +38,7 @@ public final class PrivateRedisServer: Sendable {
             ])
             if result.status == 0 {
                 for _ in 0..<200 {
-                    if Self.accepts(port: port) { return }
+                    if LoopbackPorts.accepts(port) { return }
                     if (try? String(contentsOfFile: logFile, encoding: .utf8))?.contains("aborting") == true { break }
                     try await Task.sleep(for: .milliseconds(50))
                 }
@@ -46,7 +46,7 @@ public final class PrivateRedisServer: Sendable {
             // The server's own log says why.
             let log = (try? String(contentsOfFile: logFile, encoding: .utf8)) ?? result.standardError
             if attempt < 3, log.contains("Address already in use") {
-                let next = try Self.freePort()
+                let next = try LoopbackPorts.free()
                 chosenPort.withLock { $0 = next }
                 continue
             }
@@ -59,43 +59,8 @@ public final class PrivateRedisServer: Sendable {
     /// Stops the server; `SHUTDOWN` returns only once it has stopped listening.
     public func stop() async {
         _ = try? await ChildProcess.run("/usr/bin/redis-cli", ["-h", "127.0.0.1", "-p", String(port), "shutdown", "nosave"])
-        for _ in 0..<100 where Self.accepts(port: port) {
+        for _ in 0..<100 where LoopbackPorts.accepts(port) {
             try? await Task.sleep(for: .milliseconds(20))
         }
-    }
-
-    private static func accepts(port: Int) -> Bool {
-        withLoopbackSocket(port: port) { fd, address, length in connect(fd, address, length) == 0 }
-    }
-
-    /// Runs `body` with a new TCP socket and the address 127.0.0.1:`port`; closes the socket after.
-    private static func withLoopbackSocket<T>(port: Int, _ body: (Int32, UnsafePointer<sockaddr>, socklen_t) -> T) -> T {
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        defer { close(fd) }
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_port = in_port_t(UInt16(port).bigEndian)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        return withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { body(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
-        }
-    }
-
-    /// The next port to try: handed out in turn, so two servers of one test process never get
-    /// the same one (random picks did, now and then, in parallel runs).
-    private static let nextPort = Mutex(Int.random(in: 20_000...30_000))
-
-    /// A free port below the kernel's ephemeral range (32768 and up), so the many outgoing
-    /// connections of a parallel test run cannot take it between this check and the server's bind.
-    private static func freePort() throws -> Int {
-        for _ in 0..<200 {
-            let port = nextPort.withLock { next in
-                defer { next = next >= 32_000 ? 20_000 : next + 1 }
-                return next
-            }
-            let bound = withLoopbackSocket(port: port) { fd, address, length in bind(fd, address, length) }
-            if bound == 0 { return port }
-        }
-        throw CocoaError(.fileWriteUnknown, userInfo: [NSLocalizedDescriptionKey: "no free port for a private redis-server"])
     }
 }

@@ -21,6 +21,11 @@ public enum TestStores {
 
     /// Settings for an app under test: the test stores plus `overrides`.
     public static func settings(_ overrides: [String: String] = [:]) -> Settings {
+        Settings.from(environment(overrides))
+    }
+
+    /// The same settings as environment variables, for a process a test starts.
+    public static func environment(_ overrides: [String: String] = [:]) -> [String: String] {
         var values = [
             "ENV": "test",
             "DATABASE_URL": databaseURL,
@@ -35,7 +40,7 @@ public enum TestStores {
             "SECRET_KEY": secretKey,
         ]
         values.merge(overrides) { _, new in new }
-        return Settings.from(values)
+        return values
     }
 
     /// The test database, migrated once per test process (the migrator serialises concurrent callers).

@@ -1,4 +1,5 @@
 import Foundation
+import Store
 
 /// A money amount from a request: a JSON number or a decimal string, exact, at most two places.
 struct MoneyInput: Decodable, Sendable {
@@ -20,19 +21,8 @@ struct MoneyInput: Decodable, Sendable {
         self.value = value
     }
 
-    /// Parses `123`, `123.4`, `-123.45` (ASCII digits, no exponent, at most two places) exactly.
-    static func parse(_ text: String) -> Decimal? {
-        let parts = text.split(separator: ".", omittingEmptySubsequences: false)
-        let whole = parts[0].hasPrefix("-") ? parts[0].dropFirst() : parts[0][...]
-        guard (1...2).contains(parts.count), (1...10).contains(whole.count), whole.allSatisfy(\.isASCIIDigit),
-            parts.count == 1 || (1...2).contains(parts[1].count) && parts[1].allSatisfy(\.isASCIIDigit)
-        else { return nil }
-        return Decimal(string: text, locale: Locale(identifier: "en_US_POSIX"))
-    }
-}
-
-extension Character {
-    fileprivate var isASCIIDigit: Bool { isASCII && isNumber }
+    /// ``Money/parse(_:)``: exact, ASCII digits, at most two places.
+    static func parse(_ text: String) -> Decimal? { Money.parse(text) }
 }
 
 extension Decimal {

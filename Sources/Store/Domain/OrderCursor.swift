@@ -20,6 +20,9 @@ public struct OrderCursor: Sendable, Equatable, Codable {
             .replacingOccurrences(of: "=", with: "")
     }
 
+    /// Microseconds from 1970 to the end of year 9999.
+    static let microsecondRange: ClosedRange<Int64> = 0...253_402_300_799_999_999
+
     /// Reads a token; nil when it is not one of ours.
     public init?(token: String) {
         var text = token.replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/")
@@ -29,9 +32,14 @@ public struct OrderCursor: Sendable, Equatable, Codable {
             OrderQuery.Sort(rawValue: cursor.sort) != nil
         else { return nil }
         switch OrderQuery.Sort(rawValue: cursor.sort)! {
-        case .newest, .oldest: guard Int64(cursor.value) != nil else { return nil }
-        case .largest, .smallest: guard Decimal(string: cursor.value) != nil, cursor.value.allSatisfy({ $0.isNumber || $0 == "." || $0 == "-" }) else { return nil }
+        // Bounded to what the columns can hold, so a forged cursor is refused here rather than
+        // overflowing Postgres's timestamp or numeric arithmetic.
+        case .newest, .oldest:
+            guard let micros = Int64(cursor.value), Self.microsecondRange.contains(micros) else { return nil }
+        case .largest, .smallest:
+            guard Money.parse(cursor.value) != nil else { return nil }
         }
         self = cursor
     }
 }
+

@@ -18,7 +18,7 @@ public struct RateLimitPolicy: Sendable, Equatable {
     public init(name: String, parsing text: String) throws(ConfigurationError) {
         let key = "RATE_LIMIT_" + name.uppercased()
         let parts = text.split(separator: ":")
-        let rate = parts[0].split(separator: "/")
+        let rate = parts.first?.split(separator: "/") ?? []
         let units = ["s": 1, "sec": 1, "second": 1, "m": 60, "min": 60, "minute": 60, "h": 3600, "hour": 3600]
         guard parts.count <= 2, rate.count == 2, let limit = Int(rate[0]), limit > 0,
             let period = units[String(rate[1])]

@@ -1,0 +1,68 @@
+import Foundation
+import HTTPTypes
+import HummingbirdTesting
+import NIOCore
+import TestSupport
+import Testing
+
+/// What the load balancer itself answers, and the gateway's monitoring port, on real processes.
+extension ScaleTests {
+    static let requestID = HTTPField.Name("X-Request-ID")!
+
+    /// nginx's own errors are problem+json with the request's id (never its HTML pages, never
+    /// its version), the id reaches the gateway unchanged, and metrics are on the monitoring
+    /// port, not through nginx.
+    @Test func theLoadBalancersOwnErrorsAreProblemJSONWithTheRequestID() async throws {
+        try await withStores(products: 1) { database, redis in
+            let stack = LocalStack(name: "e2e-edge", port: 18_500, workerPort: 19_500, settings: Self.settings(database: database, redis: redis))
+            try await stack.with(gateways: 1, workers: 0) {
+                var connection = APIConnection(port: stack.port)
+                let id = "e2e-\(UUID().uuidString.prefix(8))"
+
+                // A body over nginx's 1 MiB limit never reaches a gateway.
+                var headers: HTTPFields = [Self.requestID: id, .contentType: "application/json"]
+                let big = try await connection.send(.post, "/api/auth/register", json: String(repeating: "x", count: 2 << 20), headers: headers)
+                #expect(big.status == .contentTooLarge)
+                try Self.expectProblem(big, status: 413, id: id)
+                await connection.close()
+
+                // The id a client sends is the one the gateway echoes (nginx passes it on).
+                headers = [Self.requestID: id]
+                let health = try await connection.send(.get, "/api/health", headers: headers)
+                #expect(health.status == .ok)
+                #expect(health.headers[Self.requestID] == id)
+                #expect(health.headers[.server].map { !$0.contains("/") } ?? true, "no nginx version: \(health.headers[.server] ?? "")")
+
+                // Metrics: on the gateway's monitoring port, and not through the load balancer.
+                let metricsPort = 19_500 + 200
+                let monitoring = TestClient(host: "127.0.0.1", port: metricsPort, configuration: .init(timeout: .seconds(5)))
+                monitoring.connect()
+                let metrics = try await monitoring.execute(.init("/metrics", method: .get, authority: "127.0.0.1:\(metricsPort)"))
+                #expect(metrics.status == .ok)
+                #expect(metrics.body.map { String(buffer: $0) }?.contains("hb_requests") == true)
+                try? await monitoring.shutdown()
+                #expect(try await connection.send(.get, "/metrics").status == .notFound)
+
+                // With the only gateway gone, nginx answers 502 itself.
+                kill(try stack.pid(of: "gateway-0"), SIGKILL)
+                try await Task.sleep(for: .milliseconds(300))
+                await connection.close()
+                let down = try await connection.send(.get, "/api/products", headers: headers)
+                #expect(down.status == .badGateway)
+                try Self.expectProblem(down, status: 502, id: id)
+                #expect(down.headers[.retryAfter] != nil)
+                await connection.close()
+            }
+        }
+    }
+
+    /// A problem+json body with `status` and the request id, in the body and the header.
+    static func expectProblem(_ response: TestClient.Response, status: Int, id: String) throws {
+        #expect(response.headers[.contentType] == "application/problem+json")
+        #expect(response.headers[Self.requestID] == id)
+        let body = try #require(response.json, "not JSON: \(response.body.map { String(buffer: $0) } ?? "")")
+        #expect(body["status"] as? Int == status)
+        #expect(body["title"] is String)
+        #expect(body["request_id"] as? String == id)
+    }
+}
