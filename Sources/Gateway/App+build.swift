@@ -17,6 +17,7 @@ func buildApplication(
     let redis = RedisClient(configuration: configuration.platform.redis, logger: logger)
     let migrator = Migrator(client: postgres, migrations: try Migration.bundled(), logger: logger)
     let accounts = await buildAccounts(configuration, postgres: postgres, redis: redis)
+    let scheduleRetries = ScheduleRetries(redis: redis, logger: logger)
 
     let routes = buildRouter(
         configuration,
@@ -25,13 +26,15 @@ func buildApplication(
         redis: redis,
         health: StoreHealth(postgres: postgres, redis: redis),
         metrics: metrics,
-        document: try APIDocument.bundled()
+        document: try APIDocument.bundled(),
+        scheduleRetries: scheduleRetries
     )
-    let stores = OrderedServices([postgres, redis], logger: logger)
+    let stores = OrderedServices([postgres, redis, scheduleRetries], logger: logger)
     var app = Application(
-        router: routes.router,
+        responder: DeadlineResponder(base: routes.router.buildResponder(), timeout: .seconds(configuration.requestTimeoutSeconds)),
         configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "order-platform"),
         services: [stores, buildMonitoringServer(configuration, metrics: metrics, logger: logger)],
+        onServerRunning: { _ in InheritedDescriptors.closeOnExec() },
         logger: logger
     )
     if configuration.secretKeyIsEphemeral {
@@ -63,6 +66,7 @@ func buildMonitoringServer(
         configuration: .init(
             address: .hostname(configuration.metricsHost, port: configuration.metricsPort), serverName: "order-platform-metrics"
         ),
+        onServerRunning: { _ in InheritedDescriptors.closeOnExec() },
         logger: logger
     )
 }
@@ -87,7 +91,8 @@ func buildRouter(
     redis: RedisClient,
     health: StoreHealth,
     metrics: PrometheusCollectorRegistry,
-    document: APIDocument
+    document: APIDocument,
+    scheduleRetries: ScheduleRetries? = nil
 ) -> MethodAwareRouter<AppRequestContext> {
     let router = Router(context: AppRequestContext.self, options: .autoGenerateHeadEndpoints)
     let limiter = RateLimiter(redis: redis)
@@ -112,7 +117,7 @@ func buildRouter(
     UsersController(accounts: accounts, limiter: limiter, limits: configuration.rateLimits, time: time).addRoutes(to: routes)
     ProductsController(products: PostgresProductRepository(client: postgres), time: time).addRoutes(to: routes)
     OrdersController(
-        orders: PostgresOrderRepository(client: postgres), schedule: TransitionSchedule(redis: redis),
+        orders: PostgresOrderRepository(client: postgres), schedule: TransitionSchedule(redis: redis, retries: scheduleRetries),
         rules: configuration.platform.orderRules, time: time, timeZone: configuration.platform.timeZone
     ).addRoutes(to: routes)
     let queue = JobQueue(redis: redis)

@@ -11,6 +11,8 @@ struct GatewayConfiguration: Sendable {
     var metricsPort: Int
     /// Where `/docs` finds Swagger UI's files (else it uses the pinned CDN copy).
     var swaggerUIDirectory: String
+    /// Every request is answered within this many seconds (503 past it).
+    var requestTimeoutSeconds: Int
     /// HS256 key for access tokens; at least 32 bytes outside development.
     var secretKey: String
     var accessTokenMinutes: Int
@@ -61,6 +63,7 @@ struct GatewayConfiguration: Sendable {
         metricsHost = settings.string("METRICS_HOST", default: host)
         metricsPort = try settings.int("METRICS_PORT", default: 9464, range: 0...65_535)
         swaggerUIDirectory = settings.string("SWAGGER_UI_DIR", default: SwaggerUIAssets.defaultDirectory)
+        requestTimeoutSeconds = try settings.int("REQUEST_TIMEOUT_SECONDS", default: 10, range: 1...300)
         if let key = settings.string("SECRET_KEY", isSecret: true) {
             guard key.utf8.count >= 32 || platform.environment != .production else {
                 throw ConfigurationError(key: "SECRET_KEY", reason: "must be at least 32 bytes long")

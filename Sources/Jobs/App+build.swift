@@ -24,7 +24,8 @@ func buildApplication(
     let worker = JobWorker(
         options: .init(
             concurrency: configuration.concurrency, lease: .seconds(configuration.leaseSeconds),
-            maxAttempts: configuration.maxAttempts, reconcileInterval: .seconds(configuration.platform.reconcileIntervalSeconds)
+            maxAttempts: configuration.maxAttempts, reconcileInterval: .seconds(configuration.platform.reconcileIntervalSeconds),
+            instance: configuration.port == 0 ? nil : "\(JobWorker.machineName()):\(configuration.port)"
         ),
         redis: redis, transitions: OrderTransitions(client: postgres), logger: logger
     )
@@ -34,6 +35,10 @@ func buildApplication(
         router: router,
         configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "order-platform-worker"),
         services: [stores],
+        onServerRunning: { [worker] _ in
+            InheritedDescriptors.closeOnExec()
+            worker.listening.withLock { $0 = true }
+        },
         logger: logger
     )
     app.beforeServerStarts {

@@ -11,6 +11,8 @@ struct JobMetrics: Sendable {
     let dead = Counter(label: "jobs_dead_total")
     /// Jobs returned to the schedule after their owner's lease expired.
     let recovered = Counter(label: "jobs_recovered_total")
+    /// Jobs handed back unapplied because the database did not answer (attempts not counted).
+    let released = Counter(label: "jobs_released_total")
     /// Applied time minus due time.
     let lateness = Timer(label: "jobs_lateness_seconds", preferredDisplayUnit: .seconds)
     let scheduled = Gauge(label: "jobs_queue_depth", dimensions: [("queue", "scheduled")])

@@ -3,6 +3,7 @@ import Logging
 import Metrics
 import ServiceLifecycle
 import Store
+import Synchronization
 
 /// Claims due transition jobs and applies them to Postgres in batches, until graceful shutdown.
 ///
@@ -15,7 +16,13 @@ final class JobWorker: Service, Sendable {
         var lease: Duration
         var maxAttempts: Int
         var reconcileInterval: Duration
-        var maxSleep: Duration = .seconds(1)
+        /// The longest a claim loop blocks between checks (of the schedule's epoch, of shutdown).
+        var maxSleep: Duration = .milliseconds(500)
+        /// `host:port` of this worker instance, when its port is fixed: a process that finds its
+        /// predecessor's jobs still leased hands them back at once (see ``releaseAbandoned()``).
+        var instance: String?
+        /// A batch that has not finished by then is handed back (its store is not answering).
+        var batchTimeout: Duration = .seconds(10)
     }
 
     let id: String
@@ -29,13 +36,15 @@ final class JobWorker: Service, Sendable {
     let registry: WorkerRegistry
     let logger: Logger
     let startedAt = Date()
+    /// Set once this process's HTTP server listens on its port.
+    let listening = Mutex(false)
     private let done = JobCounter()
     private let metrics = JobMetrics()
 
     init(options: Options, redis: RedisClient, transitions: OrderTransitions, logger: Logger) {
         let host = Self.machineName()
         self.host = host
-        self.id = "\(host)-\(getpid())-\(UUID().uuidString.prefix(6).lowercased())"
+        self.id = "\(options.instance ?? host)/\(getpid())-\(UUID().uuidString.prefix(6).lowercased())"
         self.options = options
         self.redis = redis
         self.queue = JobQueue(redis: redis)
@@ -53,6 +62,7 @@ final class JobWorker: Service, Sendable {
             group.addTask { await self.every(.seconds(2)) { try await self.heartbeat() } }
             group.addTask { await self.every(.seconds(1)) { try await self.reap() } }
             group.addTask { await self.every(self.options.reconcileInterval) { try await self.reconcile() } }
+            group.addTask { await self.releaseAbandoned() }
             await self.claimLoop()
             group.cancelAll()
         }
@@ -69,6 +79,9 @@ final class JobWorker: Service, Sendable {
 
     // MARK: Claiming
 
+    /// Whether Redis failed since the last claim that worked (so the next one means it is back).
+    private let redisWasAway = Mutex(false)
+
     private func claimLoop() async {
         while !Task.isShuttingDownGracefully && !Task.isCancelled {
             do {
@@ -77,22 +90,32 @@ final class JobWorker: Service, Sendable {
                     try await withGracefulShutdownHandler {
                     while !Task.isShuttingDownGracefully && !Task.isCancelled {
                         let claim = try await self.queue.claim(worker: self.id, limit: self.options.concurrency, lease: self.options.lease, logger: self.logger)
+                        // Redis is back after an outage, or lost the schedule: the orders that
+                        // fell due meanwhile move now, not at the reconciler's next interval.
+                        let cameBack = self.redisWasAway.withLock { away in defer { away = false }; return away }
+                        if cameBack || !claim.scheduleIsWhole {
+                            await self.reconcileNow(reason: cameBack ? "redis came back" : "schedule lost")
+                        }
                         if !claim.jobs.isEmpty {
-                            await self.process(claim.jobs)
+                            if await !self.process(claim.jobs) {
+                                // The database is not answering: give it a moment, not a hot loop.
+                                try await Task.sleep(for: .milliseconds(200))
+                            }
                             continue
                         }
                         // Nothing due: sleep until the next due time, or until woken by an earlier job.
                         // Redis times blocking pops to its `hz` tick (100 ms by default), so the
                         // last stretch before a due time is slept locally, to the millisecond.
-                        let untilNext = claim.nextDue.map { $0.timeIntervalSince(claim.serverNow) } ?? .infinity
-                        let block = min(untilNext - Self.preciseWindow, Double(self.options.maxSleep.components.seconds))
+                        let maxSleep = Self.seconds(self.options.maxSleep)
+                        let untilNext = claim.nextDue.map { $0.timeIntervalSince(claim.serverNow) } ?? maxSleep + Self.preciseWindow
+                        let block = min(untilNext - Self.preciseWindow, maxSleep)
                         if block > 0.01 {
                             _ = try await wake.send(
                                 RedisCommand("BLPOP", JobQueue.wakeKey, String(format: "%.3f", block)),
                                 timeout: .milliseconds(Int64(block * 1000) + 2000)
                             )
                         } else {
-                            try await Task.sleep(for: .milliseconds(Int64(max(1, untilNext * 1000))))
+                            try await Task.sleep(for: .milliseconds(Int64(min(max(1, untilNext * 1000), 1000))))
                         }
                     }
                     } onGracefulShutdown: {
@@ -102,14 +125,30 @@ final class JobWorker: Service, Sendable {
             } catch {
                 if Task.isShuttingDownGracefully || Task.isCancelled { break }
                 // Redis is away: wait a little and reconnect; Postgres keeps the truth meanwhile.
+                redisWasAway.withLock { $0 = true }
                 logger.warning("claim loop error; retrying", metadata: Logger.Metadata.describing(error))
-                try? await Task.sleep(for: .milliseconds(500))
+                try? await Task.sleep(for: .milliseconds(200))
             }
         }
     }
 
-    /// Applies a batch, extending its leases while the database works, then acks it.
-    private func process(_ jobs: [ClaimedJob]) async {
+    /// An urgent reconciler pass (one at a time cluster-wide); a failure is logged, and the next
+    /// claim that finds the schedule still incomplete tries again.
+    private func reconcileNow(reason: String) async {
+        do {
+            if let report = try await reconciler.runUrgently(owner: id, logger: logger) {
+                logger.notice("reconciled at once", metadata: [
+                    "reconcile.reason": "\(reason)", "reconcile.updated": "\(report.updated)", "reconcile.enqueued": "\(report.enqueued)",
+                ])
+            }
+        } catch {
+            logger.warning("urgent reconcile failed", metadata: Logger.Metadata.describing(error, ["reconcile.reason": "\(reason)"]))
+        }
+    }
+
+    /// Applies a batch, extending its leases while the database works, then acks it. Returns
+    /// false when the database could not be reached (the jobs were handed back as they were).
+    private func process(_ jobs: [ClaimedJob]) async -> Bool {
         metrics.claimed.increment(by: jobs.count)
         let extender = Task {
             while !Task.isCancelled {
@@ -120,7 +159,9 @@ final class JobWorker: Service, Sendable {
         defer { extender.cancel() }
         let ids = jobs.compactMap(\.orderID)
         do {
-            let outcome = try await transitions.processDue(ids, reason: "auto-processed", logger: logger)
+            let outcome = try await Deadline.race(options.batchTimeout) { [transitions, logger] in
+                try await transitions.processDue(ids, reason: "auto-processed", logger: logger)
+            }
             let appliedAt = Date()
             for job in jobs {
                 guard let orderID = job.orderID else { continue }
@@ -136,13 +177,26 @@ final class JobWorker: Service, Sendable {
                 try await queue.enqueue(JobQueue.member(orderID: orderID), dueAt: due, logger: logger)
             }
             done.add(jobs.count)
+            return true
+        } catch where StoreFailure(error)?.kind == .transient {
+            // An outage is not the jobs' fault: they go back due as they were, attempts not
+            // counted, and apply the moment the database answers again (not after a backoff).
+            logger.warning("database unavailable; handing the batch back", metadata: Logger.Metadata.describing(error, ["job.count": "\(jobs.count)"]))
+            try? await queue.release(jobs, logger: logger)
+            metrics.released.increment(by: jobs.count)
+            return false
         } catch {
             logger.error("applying a batch failed; retrying its jobs", metadata: Logger.Metadata.describing(error, ["job.count": "\(jobs.count)"]))
             for job in jobs {
                 let outcome = try? await queue.retry(job, after: Self.backoff(attempt: job.attempts), error: "apply failed", maxAttempts: options.maxAttempts, logger: logger)
                 if outcome == .dead { metrics.dead.increment() } else { metrics.retried.increment() }
             }
+            return true
         }
+    }
+
+    static func seconds(_ duration: Duration) -> Double {
+        Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
     }
 
     /// How long before a due time a worker stops blocking in Redis and sleeps locally instead.
@@ -155,6 +209,23 @@ final class JobWorker: Service, Sendable {
     }
 
     // MARK: Alongside
+
+    /// Once this process listens on its instance's port (so no earlier process of the instance
+    /// still runs on this host), hands back the jobs an earlier one left leased when it died.
+    private func releaseAbandoned() async {
+        guard let instance = options.instance else { return }
+        // Polled (at start only), so a worker whose server never starts still stops at once.
+        while !listening.withLock({ $0 }) {
+            guard !Task.isCancelled, !Task.isShuttingDownGracefully else { return }
+            try? await Task.sleep(for: .milliseconds(50))
+        }
+        do {
+            let released = try await queue.releaseAbandoned(ownerPrefix: instance + "/", currentOwner: id, logger: logger)
+            if released > 0 { logger.notice("handed back jobs an earlier process of this worker left leased", metadata: ["job.count": "\(released)"]) }
+        } catch {
+            logger.warning("could not hand back an earlier process's jobs; their leases will run out", metadata: Logger.Metadata.describing(error))
+        }
+    }
 
     private func heartbeat() async throws {
         try await registry.beat(

@@ -35,6 +35,11 @@ nginx_conf="$nginx_dir/nginx.conf"
 
 mkdir -p "$run" "$logs" "$nginx_dir"
 
+# A crash prints a backtrace quickly and never waits for a debugger, so a supervisor (this
+# script's, systemd, Kubernetes) can start the process again within seconds: full symbolication
+# of a debug build took minutes, with the dead process's port held all along.
+export SWIFT_BACKTRACE=${SWIFT_BACKTRACE:-enable=yes,interactive=no,symbolicate=fast}
+
 # Every gateway of a stack signs tokens with one key, made up on the stack's first start and
 # kept in its git-ignored data folder (never a key from the source); SECRET_KEY in the
 # environment wins.
@@ -50,26 +55,41 @@ log() { echo "stack[$stack]: $*"; }
 
 # MARK: processes
 
-alive() { [ -e "$run/$1.pid" ] && kill -0 "$(cat "$run/$1.pid")" 2>/dev/null; }
+# A process runs when its pid exists and is not a zombie (`kill -0` alone counts a zombie).
+running() { [ -n "$1" ] && kill -0 "$1" 2>/dev/null && [ "$(awk '{print $3}' "/proc/$1/stat" 2>/dev/null)" != Z ]; }
 
-# Sends SIGTERM (the process drains), then SIGKILL to whatever is left after 15 s.
+alive() { [ -e "$run/$1.pid" ] && running "$(cat "$run/$1.pid")"; }
+
+# Stops the supervisor from restarting, sends SIGTERM (the process drains), then SIGKILL to
+# whatever is left after 15 s.
 stop_one() {
-    local name=$1 pid
+    local name=$1 pid supervisor
+    touch "$run/$name.stopping"
     pid=$(cat "$run/$name.pid" 2>/dev/null || true)
-    if [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null; then
+    supervisor=$(cat "$run/$name.supervisor" 2>/dev/null || true)
+    if running "$pid"; then
         kill -TERM "$pid" 2>/dev/null || true
-        for _ in $(seq 150); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
-        kill -0 "$pid" 2>/dev/null && kill -KILL "$pid" 2>/dev/null || true
+        for _ in $(seq 150); do running "$pid" || break; sleep 0.1; done
+        running "$pid" && kill -KILL "$pid" 2>/dev/null || true
     fi
-    rm -f "$run/$name.pid" "$run/$name.port"
+    if running "$supervisor"; then
+        for _ in $(seq 20); do running "$supervisor" || break; sleep 0.1; done
+        kill -KILL "$supervisor" 2>/dev/null || true
+    fi
+    rm -f "$run/$name.pid" "$run/$name.port" "$run/$name.supervisor" "$run/$name.stopping"
 }
 
-# start_one NAME BINARY PORT-VARIABLE PORT
+# start_one NAME BINARY PORT-VARIABLE PORT: the process under ops/local/supervise.sh, which
+# starts it again after a crash; returns once its pid is known.
 start_one() {
     local name=$1 binary=$2 var=$3 value=$4
-    env "$var=$value" nohup "$bin/$binary" >>"$logs/$name.log" 2>&1 </dev/null &
-    echo $! >"$run/$name.pid"
+    rm -f "$run/$name.stopping" "$run/$name.restarts" "$run/$name.pid"
     echo "$value" >"$run/$name.port"
+    env "$var=$value" setsid "$root/ops/local/supervise.sh" "$run" "$name" "$bin/$binary" >>"$logs/$name.log" 2>&1 </dev/null &
+    echo $! >"$run/$name.supervisor"
+    for _ in $(seq 100); do [ -s "$run/$name.pid" ] && return 0; sleep 0.02; done
+    echo "$name did not start; see $logs/$name.log" >&2
+    return 1
 }
 
 ready() { curl -fsS -o /dev/null --max-time 3 "http://127.0.0.1:$1/health/ready"; }
@@ -163,8 +183,10 @@ stop_nginx() {
 stop() {
     stop_nginx
     local file
-    for file in "$run"/*.pid; do
-        [ -e "$file" ] && stop_one "$(basename "$file" .pid)"
+    for file in "$run"/*.pid "$run"/*.supervisor; do
+        [ -e "$file" ] || continue
+        name=$(basename "$file"); name=${name%.pid}; name=${name%.supervisor}
+        stop_one "$name"
     done
     return 0
 }
@@ -247,7 +269,8 @@ status() {
         name=$(basename "$file" .pid)
         pid=$(cat "$file")
         p=$(cat "$run/$name.port" 2>/dev/null || echo "?")
-        if ! kill -0 "$pid" 2>/dev/null; then state="exited"
+        if ! running "$pid"; then
+            running "$(cat "$run/$name.supervisor" 2>/dev/null)" && state="restarting" || state="exited"
         elif ready "$p" 2>/dev/null; then state="ready"
         else state="not ready"; fi
         printf '%-12s %-8s %-6s %s\n' "$name" "$pid" "$p" "$state"

@@ -28,15 +28,22 @@ public struct PlatformConfiguration: Sendable {
         environment = try settings.choice("ENV", default: Environment.production)
         postgres = try PostgresClient.Configuration(url: settings.required("DATABASE_URL", isSecret: true))
         postgres.options.maximumConnections = try settings.int("DATABASE_POOL_SIZE", default: 10, range: 1...500)
-        postgres.options.connectTimeout = .seconds(5)
-        // postgres-nio arms a keep-alive and an idle timer (`Task.sleep`) each time a connection
-        // goes back to the pool; on Linux a cancelled sleep stays in the dispatch timer heap until
-        // its deadline, so at thousands of queries per second these timers pile up (memory that
-        // grew ~1 KB per request, and CPU). Pooled connections are therefore kept open (no idle
-        // timer) and not pinged (no keep-alive timer): a dead connection fails its next query,
-        // which the pool replaces.
-        postgres.options.minimumConnections = postgres.options.maximumConnections
+        postgres.options.connectTimeout = .seconds(3)
+        // No keep-alive pings: a dead connection fails its next query, which the pool replaces
+        // (and which answers 503), rather than arming a timer per release.
         postgres.options.keepAliveBehavior = nil
+        // A minimum of 0: postgres-nio 1.33.2's pool traps (`precondition(minimumConcurrentConnections
+        // <= stats.active)`) when, after failed connection attempts such as a database restart, it
+        // needs a new connection while holding fewer than its minimum, which it never refills; with
+        // the minimum equal to the maximum every gateway died on a `pg_ctl restart -m fast`
+        // (docs/postgres-nio-pool-restart.md). Connections above the minimum get an idle timer per
+        // release, and Linux keeps a cancelled `Task.sleep` until its deadline, so the timeout is
+        // short: the memory those timers hold stays bounded (measured in BENCHMARKS.md).
+        let maximumMinimum = environment == .test ? postgres.options.maximumConnections : 1
+        postgres.options.minimumConnections = try settings.int("DATABASE_POOL_MIN", default: 0, range: 0...maximumMinimum)
+        postgres.options.connectionIdleTimeout = .seconds(10)
+        // A statement (lock waits included) never runs longer than a request may take.
+        postgres.options.additionalStartupParameters = [("statement_timeout", "8s"), ("lock_timeout", "5s")]
         redis = try RedisConfiguration(url: settings.required("REDIS_URL", isSecret: true))
         redis.poolSize = try settings.int("REDIS_POOL_SIZE", default: 4, range: 1...256)
         let zone = settings.string("TIMEZONE", default: "Asia/Kolkata")

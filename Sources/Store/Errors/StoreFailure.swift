@@ -39,8 +39,8 @@ public struct StoreFailure: Error, Sendable, CustomStringConvertible {
             self.init(kind: Self.isTransient(sqlState: code) ? .transient : .bug, logMetadata: ["error.type": "PostgresError", "error.sql_state": "\(code)"])
         case let error as RedisError:
             self.init(kind: error.isTransient ? .transient : .bug, logMetadata: error.logMetadata)
-        case let error as StoreTimeout:
-            self.init(kind: .transient, logMetadata: ["error.type": "StoreTimeout", "error.store": "\(error.store)"])
+        case let error as DeadlineExceeded:
+            self.init(kind: .transient, logMetadata: ["error.type": "DeadlineExceeded", "error.after": "\(error.after)"])
         default:
             return nil
         }

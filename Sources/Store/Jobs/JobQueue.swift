@@ -8,6 +8,8 @@ public struct JobQueue: Sendable {
     public static let inflightKey = "jobs:{orders}:inflight"
     public static let deadKey = "jobs:{orders}:dead"
     public static let wakeKey = "jobs:{orders}:wake"
+    /// Set by the reconciler once the schedule matches Postgres; gone when Redis lost its data.
+    public static let epochKey = "jobs:{orders}:epoch"
     static let fenceKey = "jobs:{orders}:fence"
     static let jobPrefix = "jobs:{orders}:job:"
 
@@ -43,30 +45,27 @@ public struct JobQueue: Sendable {
         _ = try await redis.pipeline([RedisCommand("ZREM", Self.scheduledKey, member), RedisCommand("DEL", Self.jobKey(member))], logger: logger)
     }
 
-    public func dueTime(_ member: String, logger: Logger) async throws -> Date? {
-        let score = try await redis.send(RedisCommand("ZSCORE", Self.scheduledKey, member), logger: logger)
-        return score.string.flatMap(Double.init).map { Date(timeIntervalSince1970: $0 / 1000) }
-    }
-
-    /// What a claim returned: the jobs, Redis's clock, and the next due time after them.
+    /// What a claim returned: the jobs, Redis's clock, the next due time after them, and whether
+    /// the schedule is known to be whole (false once Redis lost its data).
     public struct Claim: Sendable {
         public var jobs: [ClaimedJob]
         public var serverNow: Date
         public var nextDue: Date?
+        public var scheduleIsWhole: Bool
     }
 
     /// Takes up to `limit` due jobs for `worker`, each leased for `lease`.
     public func claim(worker: String, limit: Int, lease: Duration, logger: Logger) async throws -> Claim {
         let reply = try await redis.run(
-            JobScripts.claim, keys: [Self.scheduledKey, Self.inflightKey, Self.fenceKey],
+            JobScripts.claim, keys: [Self.scheduledKey, Self.inflightKey, Self.fenceKey, Self.epochKey],
             arguments: [worker, limit, Self.milliseconds(lease), Self.jobPrefix], logger: logger
         )
         let values = reply.array ?? []
-        guard values.count >= 2, let now = values[0].int, let next = values[1].int else {
+        guard values.count >= 3, let now = values[0].int, let next = values[1].int, let epoch = values[2].int else {
             throw RedisError(.protocolError, "unexpected claim reply")
         }
         var jobs: [ClaimedJob] = []
-        var index = 2
+        var index = 3
         while index + 3 < values.count {
             guard let member = values[index].string, let token = values[index + 1].string,
                 let attempts = values[index + 2].int, let due = values[index + 3].string.flatMap(Double.init)
@@ -76,7 +75,7 @@ public struct JobQueue: Sendable {
         }
         return Claim(
             jobs: jobs, serverNow: Date(timeIntervalSince1970: Double(now) / 1000),
-            nextDue: next < 0 ? nil : Date(timeIntervalSince1970: Double(next) / 1000)
+            nextDue: next < 0 ? nil : Date(timeIntervalSince1970: Double(next) / 1000), scheduleIsWhole: epoch == 1
         )
     }
 
@@ -125,6 +124,16 @@ public struct JobQueue: Sendable {
             },
             logger: logger
         )
+    }
+
+    /// Hands back the jobs an earlier process of this worker instance left leased (see
+    /// ``JobScripts/releaseAbandoned``); returns how many.
+    public func releaseAbandoned(ownerPrefix: String, currentOwner: String, logger: Logger) async throws -> Int {
+        let reply = try await redis.run(
+            JobScripts.releaseAbandoned, keys: [Self.scheduledKey, Self.inflightKey, Self.wakeKey],
+            arguments: [Self.jobPrefix, ownerPrefix, currentOwner], logger: logger
+        )
+        return reply.int ?? 0
     }
 
     /// Returns expired leases to the schedule; returns (recovered, dead).

@@ -27,12 +27,13 @@ enum JobScripts {
         return added
         """)
 
-    /// KEYS: scheduled, inflight, fence. ARGV: worker id, batch size, lease ms, job key prefix.
-    /// Moves up to `batch size` due jobs in flight. Returns {now, next due or -1, member, token,
-    /// attempts, due, member, token, ...}.
+    /// KEYS: scheduled, inflight, fence, epoch. ARGV: worker id, batch size, lease ms, job key prefix.
+    /// Moves up to `batch size` due jobs in flight. Returns {now, next due or -1, epoch present
+    /// (1/0), member, token, attempts, due, member, token, ...}; a missing epoch means Redis lost
+    /// the schedule (a flush, a restart without its data) and the reconciler must refill it now.
     static let claim = RedisScript(now + """
         local due = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', now, 'WITHSCORES', 'LIMIT', 0, tonumber(ARGV[2]))
-        local out = {now, -1}
+        local out = {now, -1, redis.call('EXISTS', KEYS[4])}
         for i = 1, #due, 2 do
             local member, score = due[i], due[i + 1]
             local job = ARGV[4] .. member
@@ -93,6 +94,30 @@ enum JobScripts {
         redis.call('LPUSH', KEYS[3], '1')
         redis.call('LTRIM', KEYS[3], 0, 63)
         return 1
+        """)
+
+    /// KEYS: scheduled, inflight, wake. ARGV: job key prefix, owner prefix, current owner.
+    /// Hands back, due as before, every job leased by an earlier process of the same worker
+    /// instance (the owner prefix names host and port: that process is gone, since the port is
+    /// ours now), so its jobs need not wait for their leases to run out. Returns how many.
+    static let releaseAbandoned = RedisScript("""
+        local released = 0
+        for _, member in ipairs(redis.call('ZRANGE', KEYS[2], 0, -1)) do
+            local job = ARGV[1] .. member
+            local owner = redis.call('HGET', job, 'owner')
+            if owner and owner ~= ARGV[3] and string.sub(owner, 1, #ARGV[2]) == ARGV[2] then
+                redis.call('ZREM', KEYS[2], member)
+                redis.call('HINCRBY', job, 'attempts', -1)
+                redis.call('HSET', job, 'token', '')
+                redis.call('ZADD', KEYS[1], redis.call('HGET', job, 'due') or 0, member)
+                released = released + 1
+            end
+        end
+        if released > 0 then
+            redis.call('LPUSH', KEYS[3], '1')
+            redis.call('LTRIM', KEYS[3], 0, 63)
+        end
+        return released
         """)
 
     /// KEYS: scheduled, inflight, dead, wake. ARGV: job key prefix, max attempts, limit.

@@ -6,6 +6,8 @@ import Logging
 /// data). At most one runs at a time cluster-wide, under a lease lock in Redis.
 public struct Reconciler: Sendable {
     static let lockKey = "jobs:{orders}:reconciler"
+    /// Held while a pass runs because a process saw Redis come back or lose its data.
+    static let urgentLockKey = "jobs:{orders}:reconciler:urgent"
     let transitions: OrderTransitions
     let queue: JobQueue
     let redis: RedisClient
@@ -36,10 +38,23 @@ public struct Reconciler: Sendable {
             }
             enqueued += try await redis.run(Array(calls), logger: logger).filter { $0.int == 1 }.count
         }
+        // The schedule now matches Postgres: claims find the epoch until Redis loses it again.
+        try await redis.send(RedisCommand("SET", JobQueue.epochKey, String(Int(Date().timeIntervalSince1970))), logger: logger)
         if updated > 0 || enqueued > 0 {
             logger.notice("reconciled", metadata: ["reconcile.updated": "\(updated)", "reconcile.enqueued": "\(enqueued)"])
         }
         return Report(updated: updated, enqueued: enqueued)
+    }
+
+    /// A pass now, whoever holds the periodic lease, when a process sees Redis come back or
+    /// finds its schedule gone: orders due meanwhile move at once, not at the next interval.
+    /// One such pass at a time cluster-wide (a short lock); nil when another is running.
+    public func runUrgently(owner: String, logger: Logger) async throws -> Report? {
+        let taken = try await redis.send(RedisCommand("SET", Self.urgentLockKey, owner, "NX", "PX", 10_000), logger: logger)
+        guard !taken.isNull else { return nil }
+        let report = try await runOnce(logger: logger)
+        try await redis.send(RedisCommand("DEL", Self.urgentLockKey), logger: logger)
+        return report
     }
 
     /// Takes (or keeps) the cluster-wide lease for `interval`; true when `owner` holds it.

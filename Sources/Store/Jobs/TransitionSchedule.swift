@@ -4,12 +4,16 @@ import Logging
 /// The one store function order code calls to schedule or drop an order's automatic move.
 ///
 /// Postgres stays the truth (`status`, `auto_process_at`): a failed enqueue is logged, not
-/// thrown, because the reconciler re-enqueues whatever is missing from Redis.
+/// thrown; it is tried again by ``ScheduleRetries``, and the reconciler re-enqueues whatever is
+/// still missing from Redis.
 public struct TransitionSchedule: Sendable {
     let queue: JobQueue
+    /// Where a failed enqueue waits to be tried again (nil: left to the reconciler alone).
+    let retries: ScheduleRetries?
 
-    public init(redis: RedisClient) {
+    public init(redis: RedisClient, retries: ScheduleRetries? = nil) {
         self.queue = JobQueue(redis: redis)
+        self.retries = retries
     }
 
     /// Schedules the move; scheduling the same order again keeps its first due time.
@@ -17,7 +21,11 @@ public struct TransitionSchedule: Sendable {
         do {
             try await queue.enqueue(JobQueue.member(orderID: orderID), dueAt: dueAt, logger: logger)
         } catch {
-            logger.warning("could not enqueue the order's transition; the reconciler will", metadata: Logger.Metadata.describing(error, ["order.id": "\(orderID)"]))
+            let kept = retries?.add(orderID: orderID, dueAt: dueAt) ?? false
+            logger.warning(
+                kept ? "could not enqueue the order's transition; trying again until Redis answers" : "could not enqueue the order's transition; the reconciler will",
+                metadata: Logger.Metadata.describing(error, ["order.id": "\(orderID)"])
+            )
         }
     }
 
@@ -31,8 +39,4 @@ public struct TransitionSchedule: Sendable {
         }
     }
 
-    /// When the order's move is scheduled, or nil when it is not.
-    public func dueTime(orderID: UUID, logger: Logger) async throws -> Date? {
-        try await queue.dueTime(JobQueue.member(orderID: orderID), logger: logger)
-    }
 }

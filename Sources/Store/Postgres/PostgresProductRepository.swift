@@ -25,7 +25,7 @@ public struct PostgresProductRepository: ProductRepository {
             ) { try await Self.products($0).first }
             guard let created else { throw StoreError(.notFound) }
             return created
-        } catch let error as PSQLError where error.serverInfo?[.sqlState] == "23505" {
+        } catch let error as PSQLError where error.serverInfo?[.sqlState] == PostgresError.Code.uniqueViolation.raw {
             throw StoreError(.duplicate, field: "sku")
         }
     }

@@ -25,7 +25,7 @@ public struct PostgresUserRepository: UserRepository {
             ) { try await Self.users($0).first }
             guard let created else { throw StoreError(.notFound) }
             return created
-        } catch let error as PSQLError where error.serverInfo?[.sqlState] == "23505" {
+        } catch let error as PSQLError where error.serverInfo?[.sqlState] == PostgresError.Code.uniqueViolation.raw {
             let constraint = error.serverInfo?[.constraintName] ?? ""
             throw StoreError(.duplicate, field: constraint.contains("email") ? "email" : "username")
         }

@@ -1,6 +1,5 @@
 import Logging
 import ServiceLifecycle
-import Synchronization
 
 /// Runs services listed in dependency order (stores first, their users after) and stops them in
 /// reverse order, gracefully, also when this service is cancelled.
@@ -47,31 +46,15 @@ public struct OrderedServices: Service {
 
     /// The last service of an ``OrderedServices`` group: its start means the others have started.
     final class StartSignal: Service, Sendable {
-        private let state = Mutex<(started: Bool, waiting: [CheckedContinuation<Void, Never>])>((false, []))
+        private let signal = OneTimeSignal()
 
         func run() async throws {
             release()
             try? await gracefulShutdown()
         }
 
-        /// Marks the group started and lets every waiter go.
-        func release() {
-            let waiting = state.withLock { state in
-                state.started = true
-                defer { state.waiting = [] }
-                return state.waiting
-            }
-            for continuation in waiting { continuation.resume() }
-        }
+        func release() { signal.release() }
 
-        func wait() async {
-            await withCheckedContinuation { continuation in
-                let ready = state.withLock { state in
-                    if !state.started { state.waiting.append(continuation) }
-                    return state.started
-                }
-                if ready { continuation.resume() }
-            }
-        }
+        func wait() async { await signal.wait() }
     }
 }
