@@ -11,6 +11,8 @@ DEV_PG_PORT     ?= 55432
 DEV_REDIS_PORT  ?= 56379
 TEST_PG_PORT    ?= 55433
 TEST_REDIS_PORT ?= 56380
+CHAOS_PG_PORT   ?= 55434
+CHAOS_REDIS_PORT ?= 56381
 
 # App processes of the dev stack: nginx on PORT balances the gateways on GATEWAY_PORT and up;
 # workers answer health and metrics on WORKER_PORT and up. GATEWAYS (default 1) and WORKERS
@@ -33,7 +35,7 @@ STACK  := ops/local/stack.sh
 # The test stack trades durability for speed: its data is thrown away anyway.
 TEST_PG_OPTS := -c fsync=off -c synchronous_commit=off -c full_page_writes=off
 
-.PHONY: help dev test test-e2e fuzz bench bench-quick build release migrate stop clean-data logs status scale restart-gateways stores-dev stores-test packages
+.PHONY: help dev test test-e2e test-chaos stores-chaos fuzz bench bench-quick build release migrate stop clean-data logs status scale restart-gateways stores-dev stores-test packages
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -98,6 +100,17 @@ bench-quick: release ## The benchmark in under two minutes (one connection count
 	@WITH_WRK=1 $(STORES) packages
 	QUICK=1 bench/run.sh
 
+stores-chaos:
+	@$(STORES) start chaos $(CHAOS_PG_PORT) $(CHAOS_REDIS_PORT)
+
+test-chaos: stores-chaos ## Faults one at a time on a live stack under order traffic: workers, gateways, Redis and Postgres killed or restarted
+	swift build --build-tests
+	@ops/local/swagger-ui.sh .build/debug/swagger-ui
+	CHAOS_TESTS=1 CHAOS_PG_PORT=$(CHAOS_PG_PORT) CHAOS_REDIS_PORT=$(CHAOS_REDIS_PORT) \
+	TEST_DATABASE_URL=postgres://app@127.0.0.1:$(CHAOS_PG_PORT)/orders \
+	TEST_REDIS_URL=redis://127.0.0.1:$(CHAOS_REDIS_PORT)/0 \
+	  timeout -s KILL 900 swift test --skip-build --filter ChaosTests
+
 fuzz: stores-test build ## schemathesis (private venv) against a live gateway, anonymously and as each role
 	TEST_PG_PORT=$(TEST_PG_PORT) TEST_REDIS_PORT=$(TEST_REDIS_PORT) Tests/Fuzz/schemathesis.sh
 
@@ -105,6 +118,7 @@ stop: ## Stop the dev processes and every private store
 	@$(STACK) stop
 	@$(STORES) stop dev $(DEV_PG_PORT) $(DEV_REDIS_PORT)
 	@$(STORES) stop test $(TEST_PG_PORT) $(TEST_REDIS_PORT)
+	@$(STORES) stop chaos $(CHAOS_PG_PORT) $(CHAOS_REDIS_PORT)
 
 clean-data: stop ## Stop everything and delete all local data
 	rm -rf .data

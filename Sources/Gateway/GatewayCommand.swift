@@ -25,9 +25,24 @@ struct GatewayCommand: AsyncParsableCommand {
             configuration.platform.bootstrapLogging()
             let registry = PrometheusCollectorRegistry()
             MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: registry))
+            if configuration.platform.environment == .test, let file = ProcessInfo.processInfo.environment["TEST_TRAP_WHEN_FILE_EXISTS"] {
+                GatewayCommand.trap(whenExists: file)
+            }
             await exitOnStartupFailure {
                 let app = try await buildApplication(configuration, metrics: registry)
                 try await app.runService()
+            }
+        }
+    }
+
+    /// For the chaos tests only (`ENV=test`): traps, as a failed precondition does, once `file`
+    /// exists (deleting it first, so the restarted process runs), to show what a real crash
+    /// does to the port and to the supervisor.
+    static func trap(whenExists file: String) {
+        Task.detached {
+            while true {
+                try? await Task.sleep(for: .milliseconds(100))
+                if unlink(file) == 0 { preconditionFailure("trapping on purpose: \(file) exists (TEST_TRAP_WHEN_FILE_EXISTS)") }
             }
         }
     }

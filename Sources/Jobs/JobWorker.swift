@@ -22,7 +22,7 @@ final class JobWorker: Service, Sendable {
         /// predecessor's jobs still leased hands them back at once (see ``releaseAbandoned()``).
         var instance: String?
         /// A batch that has not finished by then is handed back (its store is not answering).
-        var batchTimeout: Duration = .seconds(10)
+        var batchTimeout: Duration = .seconds(3)
     }
 
     let id: String
@@ -94,7 +94,7 @@ final class JobWorker: Service, Sendable {
                         // fell due meanwhile move now, not at the reconciler's next interval.
                         let cameBack = self.redisWasAway.withLock { away in defer { away = false }; return away }
                         if cameBack || !claim.scheduleIsWhole {
-                            await self.reconcileNow(reason: cameBack ? "redis came back" : "schedule lost")
+                            self.reconcileSoon(reason: cameBack ? "redis came back" : "schedule lost")
                         }
                         if !claim.jobs.isEmpty {
                             if await !self.process(claim.jobs) {
@@ -129,6 +129,23 @@ final class JobWorker: Service, Sendable {
                 logger.warning("claim loop error; retrying", metadata: Logger.Metadata.describing(error))
                 try? await Task.sleep(for: .milliseconds(200))
             }
+        }
+    }
+
+    /// Whether this process runs an urgent pass right now.
+    private let reconciling = Mutex(false)
+
+    /// Starts an urgent reconciler pass beside the claim loop (whose claimed jobs must not wait
+    /// for it), unless this process runs one already.
+    private func reconcileSoon(reason: String) {
+        let start = reconciling.withLock { running in
+            defer { running = true }
+            return !running
+        }
+        guard start else { return }
+        Task {
+            await reconcileNow(reason: reason)
+            reconciling.withLock { $0 = false }
         }
     }
 
@@ -175,6 +192,12 @@ final class JobWorker: Service, Sendable {
             _ = try await queue.ack(jobs, logger: logger)
             for (orderID, due) in outcome.notYetDue {
                 try await queue.enqueue(JobQueue.member(orderID: orderID), dueAt: due, logger: logger)
+            }
+            // A job is enqueued just before its order's commit: an order not there yet is looked
+            // for again shortly, for a while; after that it never committed, and its job is done.
+            for job in jobs {
+                guard let orderID = job.orderID, outcome.missing.contains(orderID), appliedAt.timeIntervalSince(job.dueAt) < 10 else { continue }
+                try await queue.enqueue(job.member, dueAt: appliedAt.addingTimeInterval(0.2), logger: logger)
             }
             done.add(jobs.count)
             return true

@@ -134,6 +134,21 @@ struct HardeningTests {
         #expect(!(logs.all.map(\.text).joined().contains("operator-password")))
     }
 
+    /// The admin an earlier start created is no news: a restart logs no warning.
+    @Test func theBootstrapAdminOfAnEarlierStartIsNoWarning() async throws {
+        let email = "\(uniqueName("boot"))@example.com"
+        let configuration = try GatewayConfiguration(settings: TestStores.settings())
+        let logs = LogCapture()
+        try await TestStores.withPostgres(url: try await TestStores.migrated()) { postgres in
+            let redis = RedisClient(configuration: configuration.platform.redis, logger: TestStores.logger)
+            let accounts = await buildAccounts(configuration, postgres: postgres, redis: redis)
+            try await accounts.bootstrapAdmin(email: email, password: "operator-password", logger: TestStores.logger)
+            try await accounts.bootstrapAdmin(email: email, password: "operator-password", logger: logs.logger())
+            #expect(try await accounts.users.find(login: email, logger: TestStores.logger)?.role == .admin)
+        }
+        #expect(logs.all.filter { $0.level >= .warning }.isEmpty, "\(logs.all.map(\.text))")
+    }
+
     // MARK: CSV export
 
     @Test func exportedCellsThatASpreadsheetWouldRunAreNeutralised() async throws {

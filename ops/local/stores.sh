@@ -4,6 +4,11 @@
 #
 #   ops/local/stores.sh packages                      (install what is missing, nothing else)
 #   ops/local/stores.sh start|stop|status <stack> <postgres-port> <redis-port>
+#   ops/local/stores.sh restart-postgres <stack> <postgres-port> <redis-port> fast|immediate
+#   ops/local/stores.sh kill-redis <stack> <postgres-port> <redis-port>   (SIGKILL; `start` brings it back)
+#
+# The last two are the faults `make test-chaos` injects: what a minor-version upgrade, a crash
+# of Postgres, or Redis dying do to a running stack.
 set -euo pipefail
 
 cmd=${1:?usage: stores.sh packages | start|stop|status STACK PG_PORT REDIS_PORT}
@@ -135,6 +140,15 @@ start)
     start_redis
     ;;
 stop) stop_all ;;
+restart-postgres)
+    mode=${5:-fast}
+    as_pg "$(pg_bin)/pg_ctl" -D "$pg_dir/data" -l "$pg_dir/postgres.log" -m "$mode" -w -t 60 restart >/dev/null 9>&-
+    ;;
+kill-redis)
+    if [ -s "$redis_dir/redis.pid" ]; then kill -KILL "$(cat "$redis_dir/redis.pid")" 2>/dev/null || true; fi
+    for _ in $(seq 50); do redis-cli -h 127.0.0.1 -p "$redis_port" ping >/dev/null 2>&1 || break; sleep 0.1; done
+    rm -f "$redis_dir/redis.pid"
+    ;;
 status)
     if psql -h 127.0.0.1 -p "$pg_port" -U app -d postgres -Atc 'SELECT 1' >/dev/null 2>&1; then
         echo "postgres 127.0.0.1:$pg_port up"; else echo "postgres 127.0.0.1:$pg_port down"; fi

@@ -77,7 +77,13 @@ struct AccountService: Sendable {
     /// gateways start at once (the loser of the race sees the duplicate and moves on).
     func bootstrapAdmin(email: String, password: String, logger: Logger) async throws {
         if let existing = try await users.find(login: email, logger: logger) {
-            // The operator expects ADMIN_PASSWORD to work; say plainly why it will not.
+            // The admin an earlier start created: nothing to say. Anything else (the demo admin,
+            // a customer with that email, another password) the operator must hear about, since
+            // ADMIN_PASSWORD will not sign them in.
+            if existing.role == .admin, existing.isActive, try await hasher.verify(password, against: existing.passwordHash) {
+                logger.info("bootstrap admin already exists")
+                return
+            }
             logger.warning(
                 "ADMIN_EMAIL names an existing account, so it was left as it is: ADMIN_PASSWORD was not applied; sign in with that account's own password or reset it with an admin",
                 metadata: ["user.id": "\(existing.id)", "user.role": "\(existing.role.rawValue)", "user.is_active": "\(existing.isActive)"]

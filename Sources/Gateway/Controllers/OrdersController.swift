@@ -99,8 +99,15 @@ struct OrdersController: Sendable {
             customerEmail: body.customerEmail, customerPhone: body.customerPhone, shippingAddress: body.shippingAddress,
             notes: body.notes, lines: lines, idempotencyKey: key, requestHash: key.map { _ in Self.hash(body, lines: lines) }
         )
-        let (order, replayed) = try await mapped { try await orders.create(newOrder, rules: rules, logger: context.logger) }
-        if !replayed { await schedule.schedule(orderID: order.id, dueAt: order.autoProcessAt, logger: context.logger) }
+        // The move is scheduled before the commit (so a crash right after it cannot leave the
+        // order unscheduled) and again after it: Redis may have lost its data in between, and a
+        // reconciler pass at that moment could not see the order yet. Enqueueing is idempotent.
+        let (order, replayed) = try await mapped { [schedule, logger = context.logger] in
+            try await orders.create(newOrder, rules: rules, logger: logger) { created in
+                await schedule.schedule(orderID: created.id, dueAt: created.autoProcessAt, timeout: .milliseconds(500), logger: logger)
+            }
+        }
+        if !replayed { await schedule.schedule(orderID: order.id, dueAt: order.autoProcessAt, timeout: .milliseconds(500), logger: context.logger) }
         context.logger.info("order created", metadata: ["order.id": "\(order.id)", "order.replayed": "\(replayed)"])
         var response = try OrderResponse(order: order, time: time).response(from: request, context: context)
         response.status = .created

@@ -32,15 +32,18 @@ public struct PlatformConfiguration: Sendable {
         // No keep-alive pings: a dead connection fails its next query, which the pool replaces
         // (and which answers 503), rather than arming a timer per release.
         postgres.options.keepAliveBehavior = nil
-        // A minimum of 0: postgres-nio 1.33.2's pool traps (`precondition(minimumConcurrentConnections
+        // A minimum of 1. postgres-nio 1.33.2's pool traps (`precondition(minimumConcurrentConnections
         // <= stats.active)`) when, after failed connection attempts such as a database restart, it
-        // needs a new connection while holding fewer than its minimum, which it never refills; with
-        // the minimum equal to the maximum every gateway died on a `pg_ctl restart -m fast`
-        // (docs/postgres-nio-pool-restart.md). Connections above the minimum get an idle timer per
+        // needs a new connection while holding fewer than its minimum, which it never refills (with
+        // the minimum equal to the maximum every gateway died on a `pg_ctl restart -m fast`); it
+        // keeps at least the one connection it retries, so a minimum of 1 always holds. With a
+        // minimum of 0 instead, a lease waiting while the last connection fails is never served
+        // (postgres-nio #657): a worker's batch waited out its deadline after every restart. See
+        // docs/postgres-nio-pool-restart.md. Connections above the minimum get an idle timer per
         // release, and Linux keeps a cancelled `Task.sleep` until its deadline, so the timeout is
         // short: the memory those timers hold stays bounded (measured in BENCHMARKS.md).
         let maximumMinimum = environment == .test ? postgres.options.maximumConnections : 1
-        postgres.options.minimumConnections = try settings.int("DATABASE_POOL_MIN", default: 0, range: 0...maximumMinimum)
+        postgres.options.minimumConnections = try settings.int("DATABASE_POOL_MIN", default: 1, range: 0...maximumMinimum)
         postgres.options.connectionIdleTimeout = .seconds(10)
         // A statement (lock waits included) never runs longer than a request may take.
         postgres.options.additionalStartupParameters = [("statement_timeout", "8s"), ("lock_timeout", "5s")]

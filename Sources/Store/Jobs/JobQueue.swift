@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import NIOCore
 
 /// The delayed-transition queue in Redis: enqueue, claim with a lease and a fencing token, ack,
 /// retry, release, reap expired leases, and the dead set. Each operation is one Lua script.
@@ -24,11 +25,9 @@ public struct JobQueue: Sendable {
 
     /// Schedules `member` at `dueAt` unless it is already scheduled, running or dead.
     @discardableResult
-    public func enqueue(_ member: String, dueAt: Date, logger: Logger) async throws -> Bool {
-        let reply = try await redis.run(
-            JobScripts.enqueue, keys: [Self.scheduledKey, Self.inflightKey, Self.deadKey, Self.wakeKey, Self.jobKey(member)],
-            arguments: [member, Self.milliseconds(dueAt)], logger: logger
-        )
+    public func enqueue(_ member: String, dueAt: Date, timeout: TimeAmount? = nil, logger: Logger) async throws -> Bool {
+        let reply = try await redis.run([enqueueCall(member, dueAt: dueAt)], timeout: timeout, logger: logger)[0]
+        if case .error(let message) = reply { throw RedisError(.server, message) }
         return reply.int == 1
     }
 

@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import NIOCore
 
 /// The one store function order code calls to schedule or drop an order's automatic move.
 ///
@@ -17,9 +18,14 @@ public struct TransitionSchedule: Sendable {
     }
 
     /// Schedules the move; scheduling the same order again keeps its first due time.
-    public func schedule(orderID: UUID, dueAt: Date, logger: Logger) async {
+    ///
+    /// Order creation calls this inside its transaction, before the commit: a gateway that dies
+    /// right after the commit has scheduled the move already, and one that dies before it leaves
+    /// a job for an order that does not exist, which a worker acks as a no-op. `timeout` bounds
+    /// the wait so that a stalled Redis delays the commit by at most that much.
+    public func schedule(orderID: UUID, dueAt: Date, timeout: TimeAmount? = nil, logger: Logger) async {
         do {
-            try await queue.enqueue(JobQueue.member(orderID: orderID), dueAt: dueAt, logger: logger)
+            try await queue.enqueue(JobQueue.member(orderID: orderID), dueAt: dueAt, timeout: timeout, logger: logger)
         } catch {
             let kept = retries?.add(orderID: orderID, dueAt: dueAt) ?? false
             logger.warning(

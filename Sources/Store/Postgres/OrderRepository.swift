@@ -5,7 +5,11 @@ import Logging
 public protocol OrderRepository: Sendable {
     /// Reserves stock and writes the order, its lines and its `created` event in one transaction.
     /// With an idempotency key, a repeat of the same request returns the first order (`replayed`).
-    func create(_ order: NewOrder, rules: OrderRules, logger: Logger) async throws -> (order: Order, replayed: Bool)
+    /// `beforeCommit` runs with a new order (not a replay) inside the transaction, just before
+    /// its commit: where its delayed move is scheduled, so no crash can leave it unscheduled.
+    func create(
+        _ order: NewOrder, rules: OrderRules, logger: Logger, beforeCommit: @Sendable (Order) async -> Void
+    ) async throws -> (order: Order, replayed: Bool)
     func find(id: UUID, logger: Logger) async throws -> Order?
     func list(_ query: OrderQuery, logger: Logger) async throws -> OrderList
     /// Applies `transition` as one conditional update plus its event (and the stock return of a

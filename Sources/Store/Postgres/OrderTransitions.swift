@@ -18,6 +18,9 @@ public struct OrderTransitions: Sendable {
         public var moved: Set<UUID> = []
         /// Still pending but not yet due by the database's clock: schedule again at this time.
         public var notYetDue: [UUID: Date] = [:]
+        /// No such order: one whose creating transaction has not committed yet (its job is
+        /// enqueued just before the commit) or never did.
+        public var missing: Set<UUID> = []
     }
 
     /// Moves the orders in `ids` that are pending and due; the others were cancelled or moved
@@ -43,11 +46,16 @@ public struct OrderTransitions: Sendable {
             outcome.moved = Set(moved)
             let rest = ids.filter { !outcome.moved.contains($0) }
             if !rest.isEmpty {
-                let early = try await connection.query(
-                    "SELECT id, auto_process_at FROM orders WHERE id = ANY(\(rest)) AND status = 'pending' AND auto_process_at > now()",
+                let others = try await connection.query(
+                    "SELECT id, status = 'pending' AND auto_process_at > now(), auto_process_at FROM orders WHERE id = ANY(\(rest))",
                     logger: logger
                 )
-                for try await (id, due) in early.decode((UUID, Date).self) { outcome.notYetDue[id] = due }
+                var found = Set<UUID>()
+                for try await (id, early, due) in others.decode((UUID, Bool, Date).self) {
+                    found.insert(id)
+                    if early { outcome.notYetDue[id] = due }
+                }
+                outcome.missing = Set(rest).subtracting(found)
             }
             return outcome
         }
@@ -78,10 +86,12 @@ public struct OrderTransitions: Sendable {
         }
     }
 
-    /// Pending orders not yet due, soonest first (for re-enqueueing after Redis lost its data).
+    /// Pending orders, soonest first (for re-enqueueing after Redis lost its data). Those come
+    /// due since the sweep before this are included: the two statements read different clocks,
+    /// and an order due in between must not fall through both.
     public func upcoming(limit: Int, logger: Logger) async throws -> [(id: UUID, dueAt: Date)] {
         try await client.withRows(
-            "SELECT id, auto_process_at FROM orders WHERE status = 'pending' AND auto_process_at > now() ORDER BY auto_process_at LIMIT \(limit)",
+            "SELECT id, auto_process_at FROM orders WHERE status = 'pending' ORDER BY auto_process_at LIMIT \(limit)",
             logger: logger
         ) { rows in
             var upcoming: [(id: UUID, dueAt: Date)] = []

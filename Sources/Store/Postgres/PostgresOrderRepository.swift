@@ -27,7 +27,9 @@ public struct PostgresOrderRepository: OrderRepository {
     /// the customer's lock, their pending count and the key's earlier order, the products locked,
     /// then stock, order, lines and event written together. Product locks, the contended ones,
     /// are held through that last statement and the commit only.
-    public func create(_ order: NewOrder, rules: OrderRules, logger: Logger) async throws -> (order: Order, replayed: Bool) {
+    public func create(
+        _ order: NewOrder, rules: OrderRules, logger: Logger, beforeCommit: @Sendable (Order) async -> Void
+    ) async throws -> (order: Order, replayed: Bool) {
         try await client.transaction(logger: logger) { connection in
             if let key = order.idempotencyKey {
                 for try await acquired in try await connection.execute(PlaceOrderStatements.KeyLock(userID: order.userID, key: key), logger: logger)
@@ -64,6 +66,7 @@ public struct PostgresOrderRepository: OrderRepository {
                 if let item = try Self.item(row, from: 15) { created?.items.append(item) }
             }
             guard let created else { throw OrderError(.notFound) }
+            await beforeCommit(created)
             return (created, false)
         }
     }

@@ -1,4 +1,5 @@
 import Logging
+import NIOCore
 
 /// One script call in a ``RedisClient/run(_:logger:)`` batch.
 public struct ScriptCall: Sendable {
@@ -21,14 +22,14 @@ public struct ScriptCall: Sendable {
 extension RedisClient {
     /// Runs several scripts in one round trip; any the server has lost (`NOSCRIPT`) are re-sent
     /// with their source. Error replies stay in place as `.error` values.
-    public func run(_ calls: [ScriptCall], logger: Logger? = nil) async throws(RedisError) -> [RESPValue] {
-        var replies = try await pipeline(calls.map { $0.command(loading: false) }, logger: logger)
+    public func run(_ calls: [ScriptCall], timeout: TimeAmount? = nil, logger: Logger? = nil) async throws(RedisError) -> [RESPValue] {
+        var replies = try await pipeline(calls.map { $0.command(loading: false) }, timeout: timeout, logger: logger)
         let missing = replies.indices.filter { index in
             if case .error(let message) = replies[index] { return message.hasPrefix("NOSCRIPT") }
             return false
         }
         if !missing.isEmpty {
-            let reloaded = try await pipeline(missing.map { calls[$0].command(loading: true) }, logger: logger)
+            let reloaded = try await pipeline(missing.map { calls[$0].command(loading: true) }, timeout: timeout, logger: logger)
             for (index, reply) in zip(missing, reloaded) { replies[index] = reply }
         }
         return replies

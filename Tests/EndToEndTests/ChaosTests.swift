@@ -1,0 +1,261 @@
+import Foundation
+import HTTPTypes
+import HummingbirdTesting
+import PostgresNIO
+import Store
+import TestSupport
+import Testing
+
+/// An operator's bad day on a real stack (nginx, 2 gateways, 3 workers, Postgres, Redis, all
+/// processes under the local supervisor) while 8 clients place orders as careful clients do
+/// (retrying with the same `Idempotency-Key`): faults one at a time, each followed by steady
+/// traffic. Run by `make test-chaos`, on stores of its own that it may kill and restart.
+@Suite(
+    "Chaos", .serialized, .timeLimit(.minutes(10)),
+    .enabled(if: ProcessInfo.processInfo.environment["CHAOS_TESTS"] == "1", "run by make test-chaos")
+)
+struct ChaosTests {
+    static let environment = ProcessInfo.processInfo.environment
+    static let pgPort = Int(environment["CHAOS_PG_PORT"] ?? "") ?? 55434
+    static let redisPort = Int(environment["CHAOS_REDIS_PORT"] ?? "") ?? 56381
+    static let products = 20
+    static let stockEach = 10_000_000
+    /// The stack's `REQUEST_TIMEOUT_SECONDS`: no request may take longer (plus a little slack).
+    static let requestTimeout = 5.0
+    static let trapFile = FileManager.default.temporaryDirectory.appendingPathComponent("chaos-trap-\(UUID().uuidString)").path
+
+    // MARK: The faults
+
+    /// One fault: how to inject it, and when it is over (the store answers again, the killed
+    /// process is serving again under its supervisor).
+    struct Fault: Sendable {
+        var name: String
+        /// The app process that dies (its supervisor must restart it within 10 s), if any.
+        var victim: String?
+        var inject: @Sendable (LocalStack) async throws -> Void
+    }
+
+    static let faults: [Fault] = [
+        Fault(name: "worker SIGKILL", victim: "worker-1") { stack in kill(try stack.pid(of: "worker-1"), SIGKILL) },
+        Fault(name: "Redis SIGKILL + restart") { _ in
+            try await stores("kill-redis")
+            try await Task.sleep(for: .seconds(1))
+            try await stores("start")
+        },
+        Fault(name: "Redis FLUSHALL") { _ in
+            try await ChildProcess.run("/usr/bin/redis-cli", ["-p", String(redisPort), "flushall"])
+        },
+        Fault(name: "Postgres restart (fast)") { _ in try await stores("restart-postgres", "fast") },
+        Fault(name: "Postgres restart (immediate)") { _ in try await stores("restart-postgres", "immediate") },
+        Fault(name: "gateway SIGKILL", victim: "gateway-0") { stack in kill(try stack.pid(of: "gateway-0"), SIGKILL) },
+        Fault(name: "gateway trap (crash + backtrace)", victim: "gateway-?") { _ in
+            FileManager.default.createFile(atPath: trapFile, contents: nil)
+        },
+    ]
+
+    /// What happened to one fault: when it started and ended, and how long its victim was down.
+    struct Window: Sendable {
+        var fault: Fault
+        var start: Double
+        var end: Double
+        var victimDown: Double?
+    }
+
+    // MARK: The run
+
+    @Test func theStackRidesOutEveryFault() async throws {
+        try await Self.stores("start")
+        try await ChildProcess.run("/usr/bin/redis-cli", ["-p", String(Self.redisPort), "flushall"])
+        try await TestStores.withEmptyDatabase { database in
+            try await TestStores.withPostgres(url: database) { client in
+                try await Migrator(client: client, migrations: Migration.bundled(), logger: TestStores.logger).migrate()
+                try await client.query(
+                    """
+                    INSERT INTO products (id, sku, name, category, price, stock)
+                    SELECT gen_random_uuid(), 'CHAOS-' || n, 'Product ' || n, 'Test', 4.99, \(Self.stockEach)
+                    FROM generate_series(1, \(Self.products)) n
+                    """,
+                    logger: TestStores.logger
+                )
+            }
+            var settings = ScaleTests.settings(database: database, redis: "redis://127.0.0.1:\(Self.redisPort)/0")
+            settings.merge([
+                "REQUEST_TIMEOUT_SECONDS": String(Int(Self.requestTimeout)), "TEST_TRAP_WHEN_FILE_EXISTS": Self.trapFile,
+                "JOB_LEASE_SECONDS": "2", "AUTO_PROCESS_AFTER_SECONDS": "2", "RECONCILE_INTERVAL_SECONDS": "300", "LOG_LEVEL": "notice",
+            ]) { _, new in new }
+            let stack = LocalStack(name: "chaos", port: 18_700, workerPort: 19_700, settings: settings)
+            try await stack.with(gateways: 2, workers: 3) {
+                try await Self.run(stack, database: database)
+            }
+        }
+    }
+
+    static func run(_ stack: LocalStack, database: String) async throws {
+        let traffic = Traffic(port: stack.port, products: products)
+        let stop = Shared(false)
+        let windows = try await withThrowingTaskGroup(of: [Window].self) { group in
+            for client in 0..<8 { group.addTask { await traffic.client(client, until: stop); return [] } }
+            group.addTask {
+                defer { stop.update { $0 = true } }
+                try await Task.sleep(for: .seconds(4))
+                var windows: [Window] = []
+                for fault in faults {
+                    windows.append(try await inject(fault, into: stack))
+                    try await Task.sleep(for: .seconds(6))
+                }
+                return windows
+            }
+            var all: [Window] = []
+            for try await result in group { all += result }
+            return all
+        }
+        let attempts = traffic.attempts.value
+        let orders = traffic.orders.value
+
+        try await TestStores.withPostgres(url: database) { client in
+            // Every order placed must move: wait past the last one's due time.
+            let moved = try await ScaleTests.eventually(within: .seconds(20)) {
+                try await ScaleTests.count(client, "SELECT count(*) FROM orders WHERE status = 'pending'") == 0
+            }
+            #expect(moved, "every order moved to processing")
+            let facts = try await Facts.read(client)
+            report(windows, attempts: attempts, facts: facts)
+
+            // No order lost or doubled: one order per key that got its 201, and nothing else.
+            #expect(Set(orders.map(\.id)).count == orders.count, "one distinct order per key")
+            #expect(facts.orders.count == orders.count, "\(facts.orders.count) orders in the database, \(orders.count) acknowledged")
+            #expect(Set(facts.orders.keys) == Set(orders.map(\.id)), "the acknowledged orders are the stored ones")
+            // Every transition exactly once, none early.
+            #expect(facts.processingEvents == facts.orders.count, "one processing event per order")
+            #expect(facts.early == 0, "no order moved before its time")
+            // Every order moved within 1 s of its due time, or of the end of the fault it fell due in.
+            let late = facts.orders.values.compactMap { order -> String? in
+                let lateness = lateness(of: order, in: windows)
+                let window = windows.last { $0.start <= order.due }.map { String(format: "%@ +%.2f s", $0.fault.name, order.due - $0.start) }
+                    ?? String(format: "%.2f s before the first fault", (windows.first?.start ?? 0) - order.due)
+                return lateness > 1.0 ? String(format: "%@ (after %@) due %.3f moved %.3f: %.3f s late", order.id, window, order.due, order.moved ?? -1, lateness) : nil
+            }
+            #expect(late.isEmpty, "\(late.count) orders moved late: \(late.prefix(5))")
+            // Stock adds up: what every order took, and nothing else.
+            #expect(facts.stockTaken == facts.quantityOrdered, "stock taken \(facts.stockTaken), quantity ordered \(facts.quantityOrdered)")
+        }
+
+        // Every answer a client saw: 2xx, a retryable 409/429, 401 after the sessions were
+        // flushed, or a 502/503 problem+json; none took longer than the deadline.
+        let wrong = attempts.filter { $0.status >= 500 && !([502, 503].contains($0.status) && $0.problem) }
+        #expect(wrong.isEmpty, "5xx that are not 502/503 problem+json: \(wrong.prefix(5))")
+        let unexpected = attempts.filter { $0.status > 0 && $0.status < 500 && ![200, 201, 401, 409, 429].contains($0.status) }
+        #expect(unexpected.isEmpty, "unexpected answers: \(unexpected.prefix(5))")
+        let slow = attempts.filter { $0.end - $0.start > requestTimeout + 1.5 }
+        #expect(slow.isEmpty, "requests longer than the deadline: \(slow.prefix(5))")
+        // No process died but the ones killed; every killed one served again within 10 s.
+        for window in windows where window.fault.victim != nil {
+            #expect((window.victimDown ?? .infinity) <= 10, "\(window.fault.name): victim down \(window.victimDown ?? -1) s")
+        }
+        let restarts = try restartCounts(stack)
+        let expected = ["worker-1": 1, "gateway-0": 1]
+        let trapped = restarts.filter { expected[$0.key] == nil || $0.value > expected[$0.key]! }
+        #expect(restarts.values.reduce(0, +) == 3, "three processes were killed: \(restarts)")
+        #expect(trapped.filter { $0.key.hasPrefix("worker") }.isEmpty, "a worker that was not killed restarted: \(restarts)")
+    }
+
+    // MARK: Injecting
+
+    static func inject(_ fault: Fault, into stack: LocalStack) async throws -> Window {
+        let before = try (0..<2).map { try stack.pid(of: "gateway-\($0)") } + (0..<3).map { try stack.pid(of: "worker-\($0)") }
+        let start = Date().timeIntervalSince1970
+        try await fault.inject(stack)
+        var end = Date().timeIntervalSince1970
+        var down: Double?
+        if fault.victim != nil {
+            // The victim is whichever process's pid changed; it is back when it answers ready.
+            let names = (0..<2).map { "gateway-\($0)" } + (0..<3).map { "worker-\($0)" }
+            let back = try await ScaleTests.eventually(within: .seconds(15)) {
+                for (name, pid) in zip(names, before) where (try? stack.pid(of: name)) != pid {
+                    if await stack.isReady(name) { return true }
+                }
+                return false
+            }
+            end = Date().timeIntervalSince1970
+            down = back ? end - start : nil
+        }
+        return Window(fault: fault, start: start, end: end, victimDown: down)
+    }
+
+    /// Runs `ops/local/stores.sh COMMAND chaos PG REDIS [ARGUMENTS]`.
+    static func stores(_ command: String, _ arguments: String...) async throws {
+        let script = LocalStack.root.appendingPathComponent("ops/local/stores.sh").path
+        let result = try await ChildProcess.run("/bin/bash", [script, command, "chaos", String(pgPort), String(redisPort)] + arguments)
+        guard result.status == 0 else { throw StackError(description: "stores.sh \(command): \(result.standardError.suffix(500))") }
+    }
+
+    /// How many times each supervised process was restarted (`*.restarts` lines).
+    static func restartCounts(_ stack: LocalStack) throws -> [String: Int] {
+        let folder = LocalStack.root.appendingPathComponent(".data/\(stack.name)/run")
+        var counts: [String: Int] = [:]
+        for file in try FileManager.default.contentsOfDirectory(atPath: folder.path) where file.hasSuffix(".restarts") {
+            let text = try String(contentsOf: folder.appendingPathComponent(file), encoding: .utf8)
+            counts[String(file.dropLast(".restarts".count))] = text.split(separator: "\n").count
+        }
+        return counts
+    }
+
+    // MARK: Judging
+
+    /// Seconds between an order's move and its due time, or the end of the fault it fell due in.
+    static func lateness(of order: Facts.Order, in windows: [Window]) -> Double {
+        guard let moved = order.moved else { return .infinity }
+        let during = windows.first { $0.start <= order.due && order.due <= $0.end }
+        return moved - max(order.due, during?.end ?? order.due)
+    }
+
+    static func report(_ windows: [Window], attempts: [Traffic.Attempt], facts: Facts) {
+        var lines = [
+            "| fault | requests | 502 | 503 | 504 | other 5xx | transport | errors stopped after | victim serving again | worst lateness |",
+            "|---|---|---|---|---|---|---|---|---|---|",
+        ]
+        for (index, window) in windows.enumerated() {
+            let until = index + 1 < windows.count ? windows[index + 1].start : .infinity
+            // A request belongs to the fault it ended under (one sent just before a fault and
+            // caught by it is that fault's).
+            let inWindow = attempts.filter { $0.end >= window.start && $0.end < until }
+            let failed = inWindow.filter { $0.status == 0 || $0.status >= 500 }
+            let stopped = failed.map(\.end).max().map { max(0, $0 - window.end) } ?? 0
+            let due = facts.orders.values.filter { $0.due >= window.start && $0.due < until }
+            let worst = due.map { lateness(of: $0, in: windows) }.max() ?? 0
+            func count(_ status: Int) -> Int { inWindow.filter { $0.status == status }.count }
+            lines.append(
+                "| \(window.fault.name) | \(inWindow.count) | \(count(502)) | \(count(503)) | \(count(504)) | "
+                    + "\(inWindow.filter { $0.status >= 500 && ![502, 503, 504].contains($0.status) }.count) | \(count(0)) | "
+                    + String(format: "%.2f s | %@ | %.3f s |", stopped, window.victimDown.map { String(format: "%.2f s", $0) } ?? "–", worst)
+            )
+        }
+        lines.append("")
+        lines.append("Failed requests, by fault (seconds from the fault's start):")
+        for (index, window) in windows.enumerated() {
+            let until = index + 1 < windows.count ? windows[index + 1].start : .infinity
+            let failed = attempts.filter { $0.end >= window.start && $0.end < until && ($0.status == 0 || $0.status >= 500) }
+            guard !failed.isEmpty else { continue }
+            let shown = failed.prefix(12).map { String(format: "%@ %d %.2f–%.2f", $0.kind, $0.status, $0.start - window.start, $0.end - window.start) }
+            lines.append("- \(window.fault.name) (ended at \(String(format: "%.2f", window.end - window.start))): " + shown.joined(separator: ", "))
+        }
+        let text = lines.joined(separator: "\n")
+        print("\nChaos report (\(attempts.count) requests, \(facts.orders.count) orders):\n" + text + "\n")
+        let folder = LocalStack.root.appendingPathComponent(".data/chaos")
+        try? FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        try? (text + "\n").write(to: folder.appendingPathComponent("report.md"), atomically: true, encoding: .utf8)
+    }
+}
+
+extension LocalStack {
+    /// Whether a process of the stack answers `/health/ready` on its port.
+    func isReady(_ process: String) async -> Bool {
+        guard let text = try? String(contentsOf: Self.root.appendingPathComponent(".data/\(name)/run/\(process).port"), encoding: .utf8),
+            let port = Int(text.trimmingCharacters(in: .whitespacesAndNewlines))
+        else { return false }
+        let client = TestClient(host: "127.0.0.1", port: port, configuration: .init(timeout: .seconds(2)))
+        client.connect()
+        defer { Task { try? await client.shutdown() } }
+        return (try? await client.execute(.init("/health/ready", method: .get, authority: "127.0.0.1:\(port)")).status) == .ok
+    }
+}
