@@ -1,7 +1,9 @@
 import Hummingbird
 import Logging
 import PostgresNIO
+import ProcessSupport
 import Prometheus
+import Redis
 import ServiceHTTP
 import ServiceLifecycle
 import Store
@@ -11,11 +13,9 @@ func buildApplication(
     _ configuration: GatewayConfiguration,
     metrics: PrometheusCollectorRegistry = PrometheusCollectorRegistry()
 ) async throws -> some ApplicationProtocol {
-    var logger = Logger(label: "gateway")
-    logger.logLevel = configuration.platform.logLevel
-    let postgres = PostgresClient(configuration: configuration.platform.postgres, backgroundLogger: logger)
-    let redis = RedisClient(configuration: configuration.platform.redis, logger: logger)
-    let migrator = Migrator(client: postgres, migrations: try Migration.bundled(), logger: logger)
+    let clients = StoreClients(configuration.platform, label: "gateway")
+    let (logger, postgres, redis) = (clients.logger, clients.postgres, clients.redis)
+    let migrator = try clients.migrator()
     let accounts = await buildAccounts(configuration, postgres: postgres, redis: redis)
     let scheduleRetries = ScheduleRetries(redis: redis, logger: logger)
 
@@ -102,7 +102,7 @@ func buildRouter(
         ResponseHeadersMiddleware()
         MetricsMiddleware()
         AllowedOriginsMiddleware(origins: configuration.allowedOrigins)
-        ProblemMiddleware()
+        ProblemMiddleware(domain: DomainProblems(rules: configuration.platform.orderRules).apiError(for:))
         NULCharacterMiddleware()
         JSONBodyMiddleware()
         RequestGuardMiddleware(
@@ -116,10 +116,11 @@ func buildRouter(
     AuthController(accounts: accounts, limiter: limiter, limits: configuration.rateLimits, time: time).addRoutes(to: routes)
     UsersController(accounts: accounts, limiter: limiter, limits: configuration.rateLimits, time: time).addRoutes(to: routes)
     ProductsController(products: PostgresProductRepository(client: postgres), time: time).addRoutes(to: routes)
-    OrdersController(
+    let orders = OrderOperations(
         orders: PostgresOrderRepository(client: postgres), schedule: TransitionSchedule(redis: redis, retries: scheduleRetries),
-        rules: configuration.platform.orderRules, time: time, timeZone: configuration.platform.timeZone
-    ).addRoutes(to: routes)
+        rules: configuration.platform.orderRules
+    )
+    OrdersController(operations: orders, time: time, timeZone: configuration.platform.timeZone).addRoutes(to: routes)
     let queue = JobQueue(redis: redis)
     BackgroundController(
         queue: queue,

@@ -2,6 +2,7 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 import ServiceHTTP
+import Store
 
 /// The gateway's request context: who is calling and from where.
 struct AppRequestContext: RequestContext {
@@ -47,5 +48,3 @@ struct AppRequestContext: RequestContext {
         return identity
     }
 }
-
-import Store

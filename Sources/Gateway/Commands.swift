@@ -1,6 +1,9 @@
 import ArgumentParser
+import Foundation
 import Logging
 import PostgresNIO
+import ProcessSupport
+import Redis
 import Store
 
 extension GatewayCommand {
@@ -21,11 +24,11 @@ extension GatewayCommand {
             guard let password = password ?? ProcessInfo.processInfo.environment["USER_PASSWORD"] else {
                 throw ValidationError("give --password or USER_PASSWORD")
             }
-            var validator = Validator()
+            var validator = InputValidator()
             validator.username(username)
             validator.email(email)
             validator.password(password)
-            if let problem = validator.errors.first { throw ValidationError("\(problem.field) \(problem.message)") }
+            if let problem = validator.problems.first { throw ValidationError("\(problem.field) \(problem.message)") }
             await exitOnStartupFailure {
                 try await withAccounts(configuration) { accounts, logger in
                     let user = try await accounts.create(
@@ -85,20 +88,13 @@ extension GatewayCommand {
 
 /// Runs `body` with account rules over a short-lived Postgres client (Redis is not touched).
 private func withAccounts(_ configuration: GatewayConfiguration, _ body: (AccountTools, Logger) async throws -> Void) async throws {
-    var logger = Logger(label: "gateway")
-    logger.logLevel = configuration.platform.logLevel
-    let postgres = PostgresClient(configuration: configuration.platform.postgres, backgroundLogger: logger)
-    let redis = RedisClient(configuration: configuration.platform.redis, logger: logger)
-    let accounts = await buildAccounts(configuration, postgres: postgres, redis: redis)
-    try await withThrowingDiscardingTaskGroup { group in
-        group.addTask { await postgres.run() }
-        try await Migrator(client: postgres, migrations: Migration.bundled(), logger: logger).requireCurrentSchema()
-        try await body(AccountTools(accounts: accounts, postgres: postgres), logger)
-        group.cancelAll()
+    let clients = StoreClients(configuration.platform, label: "gateway")
+    let accounts = await buildAccounts(configuration, postgres: clients.postgres, redis: clients.redis)
+    try await clients.withPostgres {
+        try await clients.migrator().requireCurrentSchema()
+        try await body(AccountTools(accounts: accounts, postgres: clients.postgres), clients.logger)
     }
 }
-
-import Foundation
 
 /// What the CLI commands work with: the account rules and the database client under them.
 private struct AccountTools {

@@ -3,6 +3,7 @@ import Foundation
 import Hummingbird
 import Logging
 import Metrics
+import ProcessSupport
 import Prometheus
 import Store
 
@@ -54,7 +55,11 @@ struct GatewayCommand: AsyncParsableCommand {
             let configuration = await loadConfiguration(PlatformConfiguration.init)
             configuration.bootstrapLogging()
             await exitOnStartupFailure {
-                try await runMigrations(configuration)
+                let clients = StoreClients(configuration, label: "migrate")
+                try await clients.withPostgres {
+                    let applied = try await clients.migrator().migrate()
+                    clients.logger.info("migrations done", metadata: ["migration.applied": "\(applied.count)"])
+                }
             }
         }
     }

@@ -1,4 +1,5 @@
 import Foundation
+import ProcessSupport
 import Store
 
 /// The gateway's own settings, on top of what it shares with the workers.

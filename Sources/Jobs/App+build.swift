@@ -1,7 +1,9 @@
 import Hummingbird
 import Logging
 import PostgresNIO
+import ProcessSupport
 import Prometheus
+import Redis
 import ServiceHTTP
 import Store
 
@@ -10,11 +12,9 @@ func buildApplication(
     _ configuration: WorkerConfiguration,
     metrics: PrometheusCollectorRegistry = PrometheusCollectorRegistry()
 ) async throws -> some ApplicationProtocol {
-    var logger = Logger(label: "worker")
-    logger.logLevel = configuration.platform.logLevel
-    let postgres = PostgresClient(configuration: configuration.platform.postgres, backgroundLogger: logger)
-    let redis = RedisClient(configuration: configuration.platform.redis, logger: logger)
-    let migrator = Migrator(client: postgres, migrations: try Migration.bundled(), logger: logger)
+    let clients = StoreClients(configuration.platform, label: "worker")
+    let (logger, postgres, redis) = (clients.logger, clients.postgres, clients.redis)
+    let migrator = try clients.migrator()
 
     let router = buildRouter(
         configuration,

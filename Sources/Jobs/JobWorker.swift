@@ -1,6 +1,8 @@
 import Foundation
 import Logging
 import Metrics
+import ProcessSupport
+import Redis
 import ServiceLifecycle
 import Store
 import Synchronization

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Hummingbird
 import Metrics
+import ProcessSupport
 import Prometheus
 import Store
 

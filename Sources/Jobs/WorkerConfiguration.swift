@@ -1,3 +1,4 @@
+import ProcessSupport
 import Store
 
 /// The worker's own settings, on top of what it shares with the gateway.

@@ -1,6 +1,6 @@
 import Foundation
-import Hummingbird
 import HTTPTypes
+import Hummingbird
 
 /// An error a handler throws on purpose; rendered as `application/problem+json`.
 ///

@@ -1,7 +1,7 @@
 import HTTPTypes
 import Hummingbird
 import Logging
-import Store
+import ProcessSupport
 
 /// Answers every request within `timeout`: when the router has not produced a response by then
 /// (a store that neither answers nor fails, a pool waiting for a connection that never comes),

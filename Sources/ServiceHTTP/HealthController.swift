@@ -1,6 +1,6 @@
 import Foundation
 import Hummingbird
-import Store
+import ProcessSupport
 
 /// Liveness, readiness and the detailed `/api/health` report.
 public struct HealthController<Context: RequestContext>: Sendable {

@@ -1,21 +1,26 @@
-import Hummingbird
 import HTTPTypes
+import Hummingbird
 import Logging
-import PostgresNIO
-import Store
+import ProcessSupport
 
 /// Turns every error that reaches the edge into an RFC 9457 response with no internal text.
 ///
 /// Store failures are classified by ``StoreFailure``: a store that cannot answer now is 503, a
 /// refused statement is a bug (500). Either is logged here, never returned.
 public struct ProblemMiddleware<Context: RequestContext>: RouterMiddleware {
-    public init() {}
+    /// The application's own errors as API errors (nil: not one of them).
+    let domain: @Sendable (any Error) -> APIError?
+
+    public init(domain: @escaping @Sendable (any Error) -> APIError? = { _ in nil }) {
+        self.domain = domain
+    }
 
     public func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         do {
             return try await next(request, context)
         } catch let error as APIError {
             return error.response(from: request, context: context)
+
         } catch let error as HTTPError {
             return APIError.render(
                 ProblemDetails(type: "about:blank", title: error.status.reasonPhrase, status: error.status.code, detail: Self.detail(for: error, request: request, context: context)),
@@ -29,6 +34,7 @@ public struct ProblemMiddleware<Context: RequestContext>: RouterMiddleware {
                 status: error.status
             )
         } catch {
+            if let refusal = domain(error) { return refusal.response(from: request, context: context) }
             return Self.unexpected(error, request: request, context: context)
         }
     }

@@ -3,8 +3,8 @@ import HTTPTypes
 import HummingbirdTesting
 import PostgresNIO
 import Store
-import TestSupport
 import Testing
+import TestSupport
 
 /// An operator's bad day on a real stack (nginx, 2 gateways, 3 workers, Postgres, Redis, all
 /// processes under the local supervisor) while 8 clients place orders as careful clients do

@@ -2,8 +2,8 @@ import Foundation
 import HTTPTypes
 import HummingbirdTesting
 import NIOCore
-import TestSupport
 import Testing
+import TestSupport
 
 /// What the load balancer itself answers, and the gateway's monitoring port, on real processes.
 extension ScaleTests {

@@ -4,8 +4,8 @@ import HummingbirdTesting
 import Logging
 import PostgresNIO
 import Store
-import TestSupport
 import Testing
+import TestSupport
 
 /// The whole platform as real processes: nginx, gateways and workers from `ops/local/stack.sh`,
 /// driven over HTTP through nginx. They start real servers and take a while, so they run under

@@ -1,13 +1,15 @@
 import Foundation
-@testable import Gateway
 import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
 import NIOCore
+import NIOFoundationCompat
 import PostgresNIO
+import Redis
 import Store
-import TestSupport
 import Testing
+import TestSupport
+@testable import Gateway
 
 /// Limits high enough that parallel tests sharing one Redis never trip them by accident.
 let generousLimits = [
@@ -84,5 +86,3 @@ func jwtPayload(_ token: String) throws -> [String: Any] {
 func base64URL(_ data: Data) -> String {
     data.base64EncodedString().replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_").replacingOccurrences(of: "=", with: "")
 }
-
-import NIOFoundationCompat

@@ -1,12 +1,13 @@
 import Foundation
-@testable import Gateway
 import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
 import NIOCore
+import Redis
 import Store
-import TestSupport
 import Testing
+import TestSupport
+@testable import Gateway
 
 @Suite("Accounts and sessions", .timeLimit(.minutes(2)))
 struct AuthTests {

@@ -1,9 +1,10 @@
 import Foundation
-@testable import Gateway
 import HummingbirdTesting
+import NIOFoundationCompat
 import Store
-import TestSupport
 import Testing
+import TestSupport
+@testable import Gateway
 
 @Suite("Background job routes", .timeLimit(.minutes(2)))
 struct BackgroundTests {
@@ -38,5 +39,3 @@ struct BackgroundTests {
         }
     }
 }
-
-import NIOFoundationCompat

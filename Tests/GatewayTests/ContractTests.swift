@@ -1,12 +1,16 @@
 import Foundation
-@testable import Gateway
 import Hummingbird
 import HummingbirdTesting
 import NIOCore
+import NIOFoundationCompat
+import PostgresNIO
+import ProcessSupport
+import Redis
 import ServiceHTTP
 import Store
-import TestSupport
 import Testing
+import TestSupport
+@testable import Gateway
 
 /// The OpenAPI document against the code: the same routes, references that resolve, a checker
 /// that catches what it must, and the document served.
@@ -119,6 +123,3 @@ struct ContractTests {
         }
     }
 }
-
-import NIOFoundationCompat
-import PostgresNIO

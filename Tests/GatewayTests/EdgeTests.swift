@@ -1,10 +1,10 @@
 import Foundation
-@testable import Gateway
 import HTTPTypes
 import HummingbirdTesting
 import ServiceHTTP
-import TestSupport
 import Testing
+import TestSupport
+@testable import Gateway
 
 @Suite("Errors, request ids and CORS at the edge", .timeLimit(.minutes(2)))
 struct EdgeTests {

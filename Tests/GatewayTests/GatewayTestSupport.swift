@@ -1,8 +1,10 @@
-@testable import Gateway
+import Foundation
 import Hummingbird
 import HummingbirdTesting
+import NIOFoundationCompat
 import Store
 import TestSupport
+@testable import Gateway
 
 /// A gateway application on the test stores, with `overrides` applied to its configuration;
 /// every response it gives is checked against the OpenAPI document.
@@ -18,6 +20,3 @@ extension TestResponse {
         (try? JSONSerialization.jsonObject(with: Data(buffer: body))) as? [String: Any]
     }
 }
-
-import Foundation
-import NIOFoundationCompat

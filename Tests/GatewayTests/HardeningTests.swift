@@ -1,12 +1,14 @@
 import Foundation
-@testable import Gateway
 import HTTPTypes
 import HummingbirdTesting
 import Logging
 import PostgresNIO
+import ProcessSupport
+import Redis
 import Store
-import TestSupport
 import Testing
+import TestSupport
+@testable import Gateway
 
 /// Issue #13's defects, each with the request or the race that found it.
 @Suite("Hardening", .timeLimit(.minutes(2)))

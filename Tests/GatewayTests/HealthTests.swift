@@ -1,8 +1,13 @@
 import Foundation
-@testable import Gateway
+import Hummingbird
 import HummingbirdTesting
-import TestSupport
+import PostgresNIO
+import ProcessSupport
+import Redis
+import Store
 import Testing
+import TestSupport
+@testable import Gateway
 
 @Suite("Health endpoints", .timeLimit(.minutes(2)))
 struct HealthTests {
@@ -75,7 +80,3 @@ func makeGatewayWithoutSchemaCheck(_ overrides: [String: String]) async throws -
     let router = buildRouter(configuration, accounts: accounts, postgres: postgres, redis: redis, health: StoreHealth(postgres: postgres, redis: redis), metrics: .init(), document: try APIDocument.bundled()).router
     return ContractCheckedApplication(base: Application(router: router, services: [postgres, redis]))
 }
-
-import Hummingbird
-import PostgresNIO
-import Store

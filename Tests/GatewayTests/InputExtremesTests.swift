@@ -1,11 +1,11 @@
 import Foundation
-@testable import Gateway
 import HTTPTypes
 import HummingbirdTesting
 import NIOCore
 import Store
-import TestSupport
 import Testing
+import TestSupport
+@testable import Gateway
 
 /// Every numeric and string field of every request body, query and header parameter the API
 /// document names, one at a time at its extremes (0, −1, ±2⁶³, past them, 1e309, NUL, RTL marks,

@@ -1,6 +1,6 @@
 import Foundation
-import TestSupport
 import Testing
+import TestSupport
 
 /// The deployment files in `ops/` are checked, not just written.
 @Suite("Ops files", .timeLimit(.minutes(2)))

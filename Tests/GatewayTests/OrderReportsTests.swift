@@ -1,11 +1,13 @@
 import Foundation
-@testable import Gateway
 import HTTPTypes
 import HummingbirdTesting
+import NIOCore
+import NIOFoundationCompat
 import PostgresNIO
 import Store
-import TestSupport
 import Testing
+import TestSupport
+@testable import Gateway
 
 @Suite("Order lists, reports and details", .timeLimit(.minutes(2)))
 struct OrderReportsTests {
@@ -143,6 +145,3 @@ struct OrderReportsTests {
         }
     }
 }
-
-import NIOCore
-import NIOFoundationCompat

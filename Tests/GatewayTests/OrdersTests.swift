@@ -1,11 +1,13 @@
 import Foundation
-@testable import Gateway
 import HTTPTypes
 import HummingbirdTesting
+import NIOCore
+import NIOFoundationCompat
 import PostgresNIO
 import Store
-import TestSupport
 import Testing
+import TestSupport
+@testable import Gateway
 
 @Suite("Orders", .timeLimit(.minutes(2)))
 struct OrdersTests {
@@ -306,6 +308,3 @@ struct OrdersTests {
         }
     }
 }
-
-import NIOCore
-import NIOFoundationCompat

@@ -1,6 +1,8 @@
 import Foundation
 import Hummingbird
 import HummingbirdTesting
+import NIOFoundationCompat
+import Redis
 import ServiceHTTP
 import Store
 import Testing
@@ -45,5 +47,3 @@ struct ProblemMiddlewareTests {
         }
     }
 }
-
-import NIOFoundationCompat

@@ -1,13 +1,14 @@
 import Foundation
-@testable import Gateway
 import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
+import ProcessSupport
 import Prometheus
 import ServiceHTTP
 import Store
-import TestSupport
 import Testing
+import TestSupport
+@testable import Gateway
 
 /// What every response says about itself (caching, sniffing), which bodies the API reads, where
 /// metrics and the API viewer are served, and the signing key of a development gateway.

@@ -1,6 +1,6 @@
 import Foundation
-import TestSupport
 import Testing
+import TestSupport
 
 @Suite("Process start-up", .timeLimit(.minutes(2)))
 struct StartupTests {

@@ -1,10 +1,10 @@
 import Foundation
-@testable import Gateway
 import HTTPTypes
 import HummingbirdTesting
 import Store
-import TestSupport
 import Testing
+import TestSupport
+@testable import Gateway
 
 @Suite("Users and roles", .timeLimit(.minutes(2)))
 struct UsersTests {

@@ -1,8 +1,9 @@
 import Foundation
 import Logging
+import Redis
 import Store
-import TestSupport
 import Testing
+import TestSupport
 
 /// The queue's Lua scripts against a Redis server of each test's own.
 @Suite("Job queue scripts", .timeLimit(.minutes(2)))

@@ -1,10 +1,11 @@
 import Foundation
-@testable import Jobs
 import Logging
 import PostgresNIO
+import Redis
 import Store
-import TestSupport
 import Testing
+import TestSupport
+@testable import Jobs
 
 /// Workers against real Postgres (a database of each test's own) and Redis (a server of each
 /// test's own), so they never touch other suites' orders.

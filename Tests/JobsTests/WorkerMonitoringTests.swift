@@ -1,9 +1,10 @@
 import Foundation
 import HummingbirdTesting
-@testable import Jobs
+import NIOFoundationCompat
 import Store
-import TestSupport
 import Testing
+import TestSupport
+@testable import Jobs
 
 @Suite("Worker monitoring endpoints", .timeLimit(.minutes(2)))
 struct WorkerMonitoringTests {
@@ -39,5 +40,3 @@ struct WorkerMonitoringTests {
         }
     }
 }
-
-import NIOFoundationCompat

@@ -1,4 +1,6 @@
 import PostgresNIO
+import ProcessSupport
+import Redis
 import Store
 import Testing
 

@@ -1,8 +1,8 @@
 import Logging
 import PostgresNIO
 import Store
-import TestSupport
 import Testing
+import TestSupport
 
 @Suite("Migrations", .timeLimit(.minutes(2)))
 struct MigrationTests {

@@ -1,9 +1,10 @@
 import Foundation
 import Logging
 import NIOCore
+import Redis
 import Store
-import TestSupport
 import Testing
+import TestSupport
 
 @Suite("Redis client", .timeLimit(.minutes(2)))
 struct RedisClientTests {

@@ -1,5 +1,5 @@
-@testable import Store
 import Testing
+@testable import Store
 
 @Suite("SQL script splitting", .timeLimit(.minutes(2)))
 struct SQLScriptTests {

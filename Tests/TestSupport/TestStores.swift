@@ -1,6 +1,7 @@
 import Foundation
 import Logging
 import PostgresNIO
+import ProcessSupport
 import Store
 
 /// Where the test stores started by `make test` listen (overridable for other setups).

@@ -1,5 +1,7 @@
 import Foundation
+import Hummingbird
 import Logging
+import ProcessSupport
 import ServiceHTTP
 import Store
 
@@ -120,5 +122,4 @@ struct TokenResponse: Codable, Sendable {
     }
 }
 
-import Hummingbird
 extension TokenResponse: ResponseEncodable {}

@@ -7,3 +7,8 @@ struct Identity: Sendable, Equatable {
     var role: Role
     var sessionID: String
 }
+
+extension Identity {
+    /// The caller as the business operations know them.
+    var actor: Actor { Actor(id: userID, role: role) }
+}

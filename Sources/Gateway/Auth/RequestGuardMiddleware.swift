@@ -2,6 +2,8 @@ import HTTPTypes
 import Hummingbird
 import Logging
 import Metrics
+import ProcessSupport
+import Redis
 import ServiceHTTP
 import Store
 

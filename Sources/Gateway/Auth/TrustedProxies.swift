@@ -1,4 +1,5 @@
 import Foundation
+import ProcessSupport
 import Store
 
 /// The proxies whose `X-Forwarded-For` is believed (`TRUSTED_PROXIES`: IPs or CIDRs, v4 or v6).

@@ -1,5 +1,6 @@
 import Foundation
 import Hummingbird
+import ProcessSupport
 import ServiceHTTP
 import Store
 

@@ -1,5 +1,6 @@
 import Foundation
 import Hummingbird
+import ProcessSupport
 import ServiceHTTP
 import Store
 
@@ -129,7 +130,7 @@ struct ProductsController: Sendable {
     @Sendable func create(_ request: Request, context: AppRequestContext) async throws -> EditedResponse<ProductResponse> {
         _ = try context.require(.vendor, .admin)
         let body = try await request.decodeJSON(CreateRequest.self, context: context)
-        var validator = Validator()
+        var validator = InputValidator()
         validator.length(body.sku, "sku", 1...64)
         validator.check(body.sku.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || "-_.".contains($0)) }, "sku", "may contain only letters, digits, '-', '_' and '.'")
         Self.validate(name: body.name, description: body.description, category: body.category, price: body.price.value,
@@ -181,7 +182,7 @@ struct ProductsController: Sendable {
         if body.isActive != nil, identity.role != .admin {
             throw APIError(.forbidden, "Only admins may change is_active (delete or restore a product).")
         }
-        var validator = Validator()
+        var validator = InputValidator()
         Self.validate(name: body.name, description: body.description ?? nil, category: body.category, price: body.price?.value,
                       stock: body.stock, imageURL: body.imageURL ?? nil, into: &validator)
         try validator.validate()
@@ -215,7 +216,7 @@ struct ProductsController: Sendable {
 
     static func validate(
         name: String?, description: String?, category: String?, price: Decimal?, stock: Int?, imageURL: String?,
-        into validator: inout Validator
+        into validator: inout InputValidator
     ) {
         validator.length(name, "name", 1...200)
         validator.length(description, "description", 0...2000)

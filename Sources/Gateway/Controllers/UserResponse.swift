@@ -1,3 +1,5 @@
+import Hummingbird
+import ProcessSupport
 import Store
 
 /// A user as the API shows it (never the password hash).
@@ -54,5 +56,4 @@ struct UserResponse: Codable, Sendable {
     }
 }
 
-import Hummingbird
 extension UserResponse: ResponseEncodable {}

@@ -1,5 +1,6 @@
 import Foundation
 import Hummingbird
+import ProcessSupport
 import ServiceHTTP
 import Store
 
@@ -56,7 +57,7 @@ struct UsersController: Sendable {
     @Sendable func updateMe(_ request: Request, context: AppRequestContext) async throws -> UserResponse {
         let identity = try context.requireIdentity()
         let body = try await request.decodeJSON(UpdateMeRequest.self, context: context)
-        var validator = Validator()
+        var validator = InputValidator()
         Self.validateProfile(fullName: body.fullName, phone: body.phone, address: body.address, into: &validator)
         if let newPassword = body.newPassword {
             validator.password(newPassword, "new_password")
@@ -141,7 +142,7 @@ struct UsersController: Sendable {
         let admin = try context.require(.admin)
         let id = try Self.id(context)
         let body = try await request.decodeJSON(AdminUpdateRequest.self, context: context)
-        var validator = Validator()
+        var validator = InputValidator()
         Self.validateProfile(fullName: body.fullName, phone: body.phone, address: body.address, into: &validator)
         try validator.validate()
         if id == admin.userID, body.role.map({ $0 != .admin }) == true || body.isActive == false {
@@ -176,7 +177,7 @@ struct UsersController: Sendable {
         return id
     }
 
-    static func validateProfile(fullName: String??, phone: String??, address: String??, into validator: inout Validator) {
+    static func validateProfile(fullName: String??, phone: String??, address: String??, into validator: inout InputValidator) {
         validator.length(fullName ?? nil, "full_name", 0...100)
         validator.length(phone ?? nil, "phone", 0...32)
         validator.length(address ?? nil, "address", 0...500)

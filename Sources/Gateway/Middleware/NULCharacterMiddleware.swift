@@ -1,3 +1,4 @@
+import Foundation
 import Hummingbird
 import ServiceHTTP
 
@@ -11,5 +12,3 @@ struct NULCharacterMiddleware<Context: RequestContext>: RouterMiddleware {
         return try await next(request, context)
     }
 }
-
-import Foundation

@@ -18,7 +18,7 @@ struct NewUserRequest: Decodable, Sendable {
 
     /// Checks every field, then returns the account to create with `role`.
     func account(role: Role) throws -> AccountService.NewAccount {
-        var validator = Validator()
+        var validator = InputValidator()
         validator.username(username)
         validator.email(email)
         validator.password(password)

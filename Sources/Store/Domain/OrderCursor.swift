@@ -42,4 +42,3 @@ public struct OrderCursor: Sendable, Equatable, Codable {
         self = cursor
     }
 }
-

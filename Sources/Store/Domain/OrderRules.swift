@@ -1,3 +1,5 @@
+import ProcessSupport
+
 /// The configured order rules the store enforces.
 public struct OrderRules: Sendable {
     public var autoProcessAfterSeconds: Int

@@ -1,6 +1,7 @@
 import Foundation
 import Logging
 import NIOCore
+import Redis
 
 /// The delayed-transition queue in Redis: enqueue, claim with a lease and a fencing token, ack,
 /// retry, release, reap expired leases, and the dead set. Each operation is one Lua script.

@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import Redis
 
 /// Makes Redis agree with Postgres: applies every pending order already past its time and
 /// re-enqueues upcoming ones missing from the schedule (a lost `ZADD`, or a Redis that lost its

@@ -1,5 +1,7 @@
 import Foundation
 import Logging
+import ProcessSupport
+import Redis
 import ServiceLifecycle
 import Synchronization
 

@@ -1,6 +1,8 @@
 import Foundation
 import Logging
 import NIOCore
+import ProcessSupport
+import Redis
 
 /// The one store function order code calls to schedule or drop an order's automatic move.
 ///

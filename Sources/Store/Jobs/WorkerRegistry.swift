@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import Redis
 
 /// Worker heartbeats in Redis: each live worker refreshes a hash with a short TTL, so a dead
 /// worker disappears from `/api/background/status` on its own.

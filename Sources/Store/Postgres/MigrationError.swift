@@ -1,5 +1,7 @@
+import ProcessSupport
+
 /// Why migrating, or checking the schema, failed.
-public struct MigrationError: Error, Sendable, CustomStringConvertible {
+public struct MigrationError: StartupFailure, Sendable, CustomStringConvertible {
     public struct Code: Sendable, Hashable, CustomStringConvertible {
         let base: String
         public static let missingFiles = Code(base: "missingFiles")

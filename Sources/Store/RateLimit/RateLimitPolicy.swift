@@ -1,3 +1,5 @@
+import ProcessSupport
+
 /// "At most `limit` requests per `period`, with bursts of up to `burst`", as configured, e.g.
 /// `10/min`, `20/s:50` (burst 50) or `10/h`.
 public struct RateLimitPolicy: Sendable, Equatable {

@@ -1,4 +1,5 @@
 import Logging
+import Redis
 
 /// GCRA rate limiting in Redis: one atomic script per check, timed by the Redis server's clock,
 /// so every gateway instance shares the same counters.
@@ -10,20 +11,7 @@ public struct RateLimiter: Sendable {
     }
 
     /// KEYS: counter. ARGV: emission interval µs, burst. Returns {allowed, remaining, retry µs, reset µs}.
-    static let gcra = RedisScript("""
-        local t = redis.call('TIME')
-        local now = tonumber(t[1]) * 1000000 + tonumber(t[2])
-        local interval = tonumber(ARGV[1])
-        local tolerance = interval * tonumber(ARGV[2])
-        local tat = tonumber(redis.call('GET', KEYS[1]) or now)
-        if tat < now then tat = now end
-        local new_tat = tat + interval
-        if new_tat - tolerance > now then
-            return {0, 0, new_tat - tolerance - now, tat - now}
-        end
-        redis.call('SET', KEYS[1], new_tat, 'PX', math.ceil((new_tat - now) / 1000) + 1)
-        return {1, math.floor((tolerance - (new_tat - now)) / interval), 0, new_tat - now}
-        """)
+    static let gcra = BundledScripts.load("rate-limit-gcra")
 
     /// The script call for `policy` and `subject`, for batching with other per-request calls.
     public func call(_ policy: RateLimitPolicy, subject: String) -> ScriptCall {

@@ -1,6 +1,7 @@
 import Crypto
 import Foundation
 import Logging
+import Redis
 
 /// Login sessions in Redis. A session lives as long as its refresh token (sliding on refresh);
 /// deleting it ends every access token bound to it at once.

@@ -1,8 +1,8 @@
 import Foundation
-@testable import Gateway
 import HTTPTypes
 import NIOCore
 import NIOFoundationCompat
+@testable import Gateway
 
 /// The gateway's OpenAPI document as a checker of responses: the status must be declared for the
 /// operation, the content type must be one it declares, and a JSON body must match its schema.

@@ -1,3 +1,4 @@
+import HTTPTypes
 import Hummingbird
 import HummingbirdCore
 import Logging
@@ -60,5 +61,3 @@ final class BodyCollector: ResponseBodyWriter, @unchecked Sendable {
 
     func finish(_ trailingHeaders: HTTPFields?) async throws {}
 }
-
-import HTTPTypes

@@ -55,7 +55,7 @@ public final class RedisClient: Service, Sendable {
         } catch {
             (logger ?? self.logger).debug(
                 "redis command failed",
-                metadata: Logger.Metadata.describing(error, ["redis.command": "\(command.name)"])
+                metadata: error.logMetadata.merging(["redis.command": "\(command.name)"]) { _, own in own }
             )
             throw error
         }

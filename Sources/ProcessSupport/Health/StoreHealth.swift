@@ -1,5 +1,6 @@
 import Logging
 import PostgresNIO
+import Redis
 
 /// Answers "can this process reach its stores right now?" for the health endpoints.
 public struct StoreHealth: Sendable {

@@ -29,17 +29,23 @@ public struct RedisConfiguration: Sendable, Equatable {
         self.commandTimeout = commandTimeout
     }
 
+    /// Why a `redis://` URL was refused; never echoes a password.
+    public struct URLError: Error, Sendable, Equatable, CustomStringConvertible {
+        public var reason: String
+        public var description: String { reason }
+    }
+
     /// Parses a `redis://` URL; the error says what is wrong without echoing a password.
-    public init(url: String) throws(ConfigurationError) {
+    public init(url: String) throws(URLError) {
         guard let components = URLComponents(string: url), components.scheme == "redis",
             let host = components.host, !host.isEmpty
         else {
-            throw ConfigurationError(key: "REDIS_URL", reason: "must look like redis://host:port/db")
+            throw URLError(reason: "must look like redis://host:port/db")
         }
         self.init(host: host, port: components.port ?? 6379)
         if !components.path.isEmpty, components.path != "/" {
             guard let database = Int(components.path.dropFirst()), database >= 0 else {
-                throw ConfigurationError(key: "REDIS_URL", reason: "the database after / must be a number")
+                throw URLError(reason: "the database after / must be a number")
             }
             self.database = database
         }

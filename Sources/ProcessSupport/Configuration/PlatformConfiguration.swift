@@ -1,6 +1,7 @@
 import Foundation
 import Logging
 import PostgresNIO
+import Redis
 
 /// What the gateway and the workers share: where the stores are, how to log, and the order rules.
 public struct PlatformConfiguration: Sendable {
@@ -47,7 +48,12 @@ public struct PlatformConfiguration: Sendable {
         postgres.options.connectionIdleTimeout = .seconds(10)
         // A statement (lock waits included) never runs longer than a request may take.
         postgres.options.additionalStartupParameters = [("statement_timeout", "8s"), ("lock_timeout", "5s")]
-        redis = try RedisConfiguration(url: settings.required("REDIS_URL", isSecret: true))
+        let redisURL = try settings.required("REDIS_URL", isSecret: true)
+        do throws(RedisConfiguration.URLError) {
+            redis = try RedisConfiguration(url: redisURL)
+        } catch {
+            throw ConfigurationError(key: "REDIS_URL", reason: error.reason)
+        }
         redis.poolSize = try settings.int("REDIS_POOL_SIZE", default: 4, range: 1...256)
         let zone = settings.string("TIMEZONE", default: "Asia/Kolkata")
         guard let timeZone = TimeZone(identifier: zone) else {

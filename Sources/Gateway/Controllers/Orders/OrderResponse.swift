@@ -1,5 +1,6 @@
 import Foundation
 import Hummingbird
+import ProcessSupport
 import Store
 
 /// An order as the API shows it: money as two-place strings, times in `TIMEZONE`.

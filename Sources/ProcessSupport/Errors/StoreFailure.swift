@@ -1,5 +1,6 @@
 import Logging
 import PostgresNIO
+import Redis
 
 /// A failure of Postgres or Redis, classified for the edge and described for logs.
 ///

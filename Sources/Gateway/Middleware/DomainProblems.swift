@@ -1,0 +1,71 @@
+import Hummingbird
+import ServiceHTTP
+import Store
+
+/// The one mapping from the domain's refusals to the API's answers (the problem middleware asks
+/// it about every error a handler throws); the web console shows the same refusals its own way.
+struct DomainProblems: Sendable {
+    let rules: OrderRules
+
+    func apiError(for error: any Error) -> APIError? {
+        switch error {
+        case let error as InvalidInput:
+            APIError(
+                .unprocessableContent, "The request has invalid fields.",
+                errors: error.fields.map { .init(field: $0.field, message: $0.message) }
+            )
+        case let error as Forbidden:
+            APIError(.forbidden, error.reason)
+        case let error as OrderError:
+            answer(to: error)
+        case let error as StoreError:
+            answer(to: error)
+        default:
+            nil
+        }
+    }
+
+    func answer(to error: OrderError) -> APIError {
+        switch error.code {
+        case .outOfStock:
+            APIError(
+                .conflict, "Not enough stock for " + error.shortages.map(\.sku).joined(separator: ", ") + ".", type: "/problems/out-of-stock",
+                errors: error.shortages.map { .init(field: $0.sku, message: "requested \($0.requested), available \($0.available)") }
+            )
+        case .unknownProducts:
+            APIError(
+                .unprocessableContent, "Unknown or unavailable products: " + error.unknownSKUs.joined(separator: ", ") + ".",
+                errors: error.unknownSKUs.map { .init(field: "items", message: "\($0) is not in the catalog") }
+            )
+        case .totalTooLarge:
+            APIError(
+                .unprocessableContent, "The order's total would exceed \(Money.maximum.moneyString), the most an order may cost.",
+                errors: [.init(field: "items", message: "the total would exceed \(Money.maximum.moneyString)")]
+            )
+        case .tooManyPending:
+            APIError(.conflict, "You already have \(rules.maxPendingOrders) pending orders; wait for them to be processed or cancel one.")
+        case .idempotencyInProgress:
+            APIError(.conflict, "A request with this Idempotency-Key is still being processed; retry shortly.")
+        case .idempotencyMismatch:
+            APIError(.unprocessableContent, "This Idempotency-Key was already used with a different request body.")
+        case .cancelWindowClosed:
+            APIError(.conflict, "The cancel window of this order has closed; contact the shop.")
+        case .illegalTransition:
+            APIError(.conflict, "The order is \(error.currentStatus?.rawValue ?? "in another state"); that change is not allowed now.")
+        default:
+            APIError(.notFound, "No such order.")
+        }
+    }
+
+    func answer(to error: StoreError) -> APIError {
+        switch error.code {
+        case .duplicate:
+            let field = error.field ?? "username"
+            return APIError(.conflict, "That \(field) is already taken.", errors: [.init(field: field, message: "is already taken")])
+        case .lastAdmin:
+            return APIError(.conflict, "That would leave the shop without an active admin; make another admin first.")
+        default:
+            return APIError(.notFound, "Not found.")
+        }
+    }
+}

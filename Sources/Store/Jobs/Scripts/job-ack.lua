@@ -1,0 +1,5 @@
+-- KEYS: inflight, job. ARGV: member, token. Finishes a job; refused (0) for a stale token.
+if redis.call('HGET', KEYS[2], 'token') ~= ARGV[2] then return 0 end
+redis.call('ZREM', KEYS[1], ARGV[1])
+redis.call('DEL', KEYS[2])
+return 1

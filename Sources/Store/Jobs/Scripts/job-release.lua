@@ -1,0 +1,11 @@
+-- KEYS: scheduled, inflight, wake. ARGV: member, token, job key prefix.
+-- Hands a claimed job back at once (graceful shutdown), not counting the attempt.
+local job = ARGV[3] .. ARGV[1]
+if redis.call('HGET', job, 'token') ~= ARGV[2] then return 0 end
+redis.call('ZREM', KEYS[2], ARGV[1])
+redis.call('HINCRBY', job, 'attempts', -1)
+redis.call('HSET', job, 'token', '')
+redis.call('ZADD', KEYS[1], redis.call('HGET', job, 'due') or 0, ARGV[1])
+redis.call('LPUSH', KEYS[3], '1')
+redis.call('LTRIM', KEYS[3], 0, 63)
+return 1

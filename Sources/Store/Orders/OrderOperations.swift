@@ -1,0 +1,138 @@
+import Foundation
+import Logging
+import NIOCore
+
+/// What can be done with orders, below HTTP: the JSON API and the web console call these, so
+/// every rule, limit, audit event and scheduled move is the same whichever front end acts.
+///
+/// Each operation returns domain values and throws domain errors (``OrderError``,
+/// ``InvalidInput``, ``Forbidden``); mapping them to answers is the front end's job.
+public struct OrderOperations: Sendable {
+    let orders: any OrderRepository
+    let schedule: TransitionSchedule
+    public let rules: OrderRules
+
+    public init(orders: any OrderRepository, schedule: TransitionSchedule, rules: OrderRules) {
+        self.orders = orders
+        self.schedule = schedule
+        self.rules = rules
+    }
+
+    /// How long the scheduling of a move may hold up an order's commit when Redis stalls.
+    static let scheduleTimeout = TimeAmount.milliseconds(500)
+
+    // MARK: Placing
+
+    /// Places an order (stock reserved, lines priced from the catalog, its `created` event), or
+    /// with a known idempotency key returns the order placed the first time (`replayed`).
+    ///
+    /// The automatic move is scheduled before the commit, so a crash right after the commit
+    /// cannot leave the order unscheduled, and again after it, because Redis may have lost its
+    /// data in between while a reconciler pass could not see the order yet (enqueueing is
+    /// idempotent). Whatever fails there is retried, and the reconciler is the last safety net.
+    public func place(_ input: OrderInput, by actor: Actor, idempotencyKey: String?, logger: Logger) async throws -> (order: Order, replayed: Bool) {
+        let newOrder = try input.newOrder(for: actor, idempotencyKey: idempotencyKey)
+        let (order, replayed) = try await orders.create(newOrder, rules: rules, logger: logger) { [schedule] created in
+            await schedule.schedule(orderID: created.id, dueAt: created.autoProcessAt, timeout: Self.scheduleTimeout, logger: logger)
+        }
+        if !replayed {
+            await schedule.schedule(orderID: order.id, dueAt: order.autoProcessAt, timeout: Self.scheduleTimeout, logger: logger)
+        }
+        logger.info("order placed", metadata: ["order.id": "\(order.id)", "order.replayed": "\(replayed)"])
+        return (order, replayed)
+    }
+
+    // MARK: Reading
+
+    /// The order when `actor` may see it: their own, or any for staff. Someone else's order is
+    /// ``OrderError/Code/notFound``, as if it did not exist.
+    public func order(_ id: UUID, visibleTo actor: Actor, logger: Logger) async throws -> Order {
+        guard let order = try await orders.find(id: id, logger: logger), actor.isStaff || order.userID == actor.id else {
+            throw OrderError(.notFound)
+        }
+        return order
+    }
+
+    /// An order's audit trail, oldest first, when `actor` may see the order.
+    public func events(of id: UUID, visibleTo actor: Actor, logger: Logger) async throws -> [OrderEvent] {
+        let order = try await order(id, visibleTo: actor, logger: logger)
+        return try await orders.events(orderID: order.id, logger: logger)
+    }
+
+    /// `actor`'s own orders matching `query` (whatever user the query names).
+    public func mine(_ query: OrderQuery, by actor: Actor, logger: Logger) async throws -> OrderList {
+        var query = query
+        query.userID = actor.id
+        return try await orders.list(query, logger: logger)
+    }
+
+    /// Every order matching `query`: staff only.
+    public func all(_ query: OrderQuery, by actor: Actor, logger: Logger) async throws -> OrderList {
+        try Forbidden.unless(actor, is: .vendor, .admin)
+        return try await orders.list(query, logger: logger)
+    }
+
+    /// Counts, revenue and orders per day of `query`'s orders, days in `timeZone`: staff only.
+    public func stats(_ query: OrderQuery, timeZone: TimeZone, by actor: Actor, logger: Logger) async throws -> OrderStats {
+        try Forbidden.unless(actor, is: .vendor, .admin)
+        return try await orders.stats(query, timeZone: timeZone.identifier, logger: logger)
+    }
+
+    /// Streams `query`'s orders, newest first, to `row`: staff only. Check ``exportAllowed(for:)``
+    /// first when the stream starts after the response does.
+    public func export(_ query: OrderQuery, by actor: Actor, logger: Logger, row: (OrderExportRow) async throws -> Void) async throws {
+        try exportAllowed(for: actor)
+        try await orders.export(query, logger: logger, row: row)
+    }
+
+    public func exportAllowed(for actor: Actor) throws(Forbidden) {
+        try Forbidden.unless(actor, is: .vendor, .admin)
+    }
+
+    // MARK: Changing
+
+    /// Changes the delivery details: the owner while the order is pending, staff until it is
+    /// delivered or cancelled.
+    public func updateDetails(of id: UUID, _ details: OrderDetails, by actor: Actor, logger: Logger) async throws -> Order {
+        var validator = InputValidator()
+        validator.length(details.customerName, "customer_name", 1...100)
+        validator.length(details.customerPhone ?? nil, "customer_phone", 0...32)
+        validator.length(details.shippingAddress, "shipping_address", 1...500)
+        validator.length(details.notes ?? nil, "notes", 0...2000)
+        try validator.validate()
+        return try await orders.updateDetails(id: id, details, owner: actor.isStaff ? nil : actor.id, logger: logger)
+    }
+
+    /// Cancels the order and returns its stock: its owner while it is pending and within the
+    /// cancel window, staff while it is pending or processing. Its scheduled move is dropped.
+    public func cancel(_ id: UUID, reason: String?, by actor: Actor, logger: Logger) async throws -> Order {
+        var validator = InputValidator()
+        validator.length(reason, "reason", 0...500)
+        try validator.validate()
+        let transition = actor.isStaff
+            ? Transition(to: .cancelled, from: [.pending, .processing], actorID: actor.id, actorRole: actor.role, reason: reason)
+            : Transition(to: .cancelled, from: [.pending], actorID: actor.id, actorRole: actor.role, reason: reason, ownerWithinCancelWindow: actor.id)
+        let order = try await orders.apply(transition, to: id, logger: logger)
+        await schedule.unschedule(orderID: id, logger: logger)
+        return order
+    }
+
+    /// Moves the order to `status` (staff only): any legal next state; `shipped` needs a tracking
+    /// number. `notes` are stored on the event.
+    public func changeStatus(
+        of id: UUID, to status: OrderStatus, notes: String?, trackingNumber: String?, by actor: Actor, logger: Logger
+    ) async throws -> Order {
+        try Forbidden.unless(actor, is: .vendor, .admin)
+        var validator = InputValidator()
+        validator.length(notes, "notes", 0...500)
+        validator.length(trackingNumber, "tracking_number", 1...100)
+        if status == .shipped { validator.check(trackingNumber != nil, "tracking_number", "is required to ship an order") }
+        try validator.validate()
+        let transition = Transition(
+            to: status, from: Set(OrderStatus.allCases), actorID: actor.id, actorRole: actor.role, reason: notes, trackingNumber: trackingNumber
+        )
+        let order = try await orders.apply(transition, to: id, logger: logger)
+        if status == .cancelled { await schedule.unschedule(orderID: id, logger: logger) }
+        return order
+    }
+}
