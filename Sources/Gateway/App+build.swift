@@ -106,7 +106,7 @@ func buildRouter(
         NULCharacterMiddleware()
         JSONBodyMiddleware()
         RequestGuardMiddleware(
-            tokens: accounts.tokens, sessions: accounts.sessions, limiter: limiter, redis: redis,
+            tokens: accounts.tokens, admission: RequestAdmission(sessions: accounts.sessions, limiter: limiter),
             limits: configuration.rateLimits, proxies: configuration.trustedProxies
         )
     }

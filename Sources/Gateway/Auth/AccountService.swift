@@ -23,29 +23,32 @@ struct AccountService: Sendable {
         var address: String?
     }
 
-    /// Creates the account; a taken username or email is 409 naming the field.
+    /// Creates the account; a taken username or email is ``StoreError/Code/duplicate`` naming
+    /// the field.
     func create(_ account: NewAccount, logger: Logger) async throws -> User {
         let hash = try await hasher.hash(account.password)
         let user = User(
             id: UUIDv7.make(), username: account.username, email: account.email.lowercased(), passwordHash: hash,
             role: account.role, fullName: account.fullName, phone: account.phone, address: account.address
         )
-        do {
-            return try await users.create(user, logger: logger)
-        } catch let error as StoreError where error.code == .duplicate {
-            let field = error.field ?? "username"
-            throw APIError(.conflict, "That \(field) is already taken.", errors: [.init(field: field, message: "is already taken")])
-        }
+        return try await users.create(user, logger: logger)
     }
 
-    /// Starts a session for `user` and returns the login response.
-    func startSession(for user: User, userAgent: String?, ip: String, time: DisplayTime, logger: Logger) async throws -> TokenResponse {
+    /// A session just started: its tokens, and whose it is.
+    struct SignedIn: Sendable {
+        var user: User
+        var session: SessionRecord
+        var accessToken: String
+        var refreshToken: String
+        /// Seconds the access token lives.
+        var expiresIn: Int
+    }
+
+    /// Starts a session for `user` (the API's and the console's alike).
+    func startSession(for user: User, userAgent: String?, ip: String, logger: Logger) async throws -> SignedIn {
         let (session, refreshToken) = try await sessions.create(userID: user.id, role: user.role, userAgent: userAgent, ip: ip, logger: logger)
         let access = try await tokens.sign(userID: user.id, role: user.role, sessionID: session.id)
-        return TokenResponse(
-            accessToken: access, expiresIn: Int(tokens.lifetime.components.seconds),
-            refreshToken: refreshToken, user: UserResponse(user, time: time)
-        )
+        return SignedIn(user: user, session: session, accessToken: access, refreshToken: refreshToken, expiresIn: Int(tokens.lifetime.components.seconds))
     }
 
     /// Applies `changes`; a change of role, active flag or password ends the user's sessions at once.
@@ -58,13 +61,7 @@ struct AccountService: Sendable {
         let revokesAll = changes.role.map { $0 != before.role } == true || changes.isActive.map { $0 != before.isActive } == true
             || (changes.passwordHash != nil && current == nil)
         if revokesAll { try await sessions.revokeAll(userID: id, logger: logger) }
-        let updated: User?
-        do {
-            updated = try await users.update(id: id, changes, logger: logger)
-        } catch let error as StoreError where error.code == .lastAdmin {
-            throw APIError(.conflict, "That would leave the shop without an active admin; make another admin first.")
-        }
-        guard let after = updated else { return nil }
+        guard let after = try await users.update(id: id, changes, logger: logger) else { return nil }
         if revokesAll {
             try await sessions.revokeAll(userID: id, logger: logger)
         } else if changes.passwordHash != nil, let current {
@@ -99,27 +96,8 @@ struct AccountService: Sendable {
                 logger: logger
             )
             logger.notice("created the bootstrap admin", metadata: ["user.email": "\(email)"])
-        } catch let error as APIError where error.status == .conflict {
+        } catch let error as StoreError where error.code == .duplicate {
             logger.info("bootstrap admin already exists")
         }
     }
 }
-
-/// The body of a successful login or refresh.
-struct TokenResponse: Codable, Sendable {
-    var accessToken: String
-    var tokenType = "bearer"
-    var expiresIn: Int
-    var refreshToken: String
-    var user: UserResponse
-
-    enum CodingKeys: String, CodingKey {
-        case user
-        case accessToken = "access_token"
-        case tokenType = "token_type"
-        case expiresIn = "expires_in"
-        case refreshToken = "refresh_token"
-    }
-}
-
-extension TokenResponse: ResponseEncodable {}

@@ -16,9 +16,7 @@ struct RequestGuardMiddleware: RouterMiddleware {
     typealias Context = AppRequestContext
 
     let tokens: TokenIssuer
-    let sessions: SessionStore
-    let limiter: RateLimiter
-    let redis: RedisClient
+    let admission: RequestAdmission
     let limits: GatewayConfiguration.RateLimits
     let proxies: TrustedProxies
     let failOpen = Counter(label: "ratelimit_fail_open_total")
@@ -38,21 +36,19 @@ struct RequestGuardMiddleware: RouterMiddleware {
         if let token = Self.bearerToken(request) { claimed = await tokens.verify(token) }
         if exempt, claimed == nil { return try await next(request, context) }
 
-        var calls: [ScriptCall] = []
-        if let claimed { calls.append(sessions.touchCall(userID: claimed.userID, sessionID: claimed.sessionID)) }
         let policy = claimed == nil ? limits.anonymousPerIP : limits.authenticatedPerUser
-        if !exempt {
-            calls.append(limiter.call(policy, subject: claimed.map { $0.userID.uuidString } ?? context.client.rateLimitKey))
-        }
-
         var decision: RateLimitDecision?
         do {
-            let replies = try await redis.run(calls, logger: context.logger)
-            if let claimed, let role = try SessionStore.role(fromTouch: replies[0]) {
+            let outcome = try await admission.check(
+                session: claimed.map { ($0.userID, $0.sessionID) },
+                limit: exempt ? nil : (policy, claimed.map { $0.userID.uuidString } ?? context.client.rateLimitKey),
+                logger: context.logger
+            )
+            if let claimed, let role = outcome.role {
                 context.identity = Identity(userID: claimed.userID, role: role, sessionID: claimed.sessionID)
                 context.logger[metadataKey: "user.id"] = "\(claimed.userID)"
             }
-            if !exempt { decision = try RateLimiter.decision(from: replies[replies.count - 1]) }
+            decision = outcome.decision
         } catch {
             // The session cannot be checked: an authenticated request cannot be served safely.
             if claimed != nil { throw error }

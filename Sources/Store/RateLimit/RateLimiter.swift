@@ -14,7 +14,7 @@ public struct RateLimiter: Sendable {
     static let gcra = BundledScripts.load("rate-limit-gcra")
 
     /// The script call for `policy` and `subject`, for batching with other per-request calls.
-    public func call(_ policy: RateLimitPolicy, subject: String) -> ScriptCall {
+    func call(_ policy: RateLimitPolicy, subject: String) -> ScriptCall {
         ScriptCall(
             Self.gcra,
             keys: ["ratelimit:{\(policy.name):\(subject)}"],
@@ -30,7 +30,7 @@ public struct RateLimiter: Sendable {
     }
 
     /// Interprets the reply of ``call(_:subject:)``.
-    public static func decision(from reply: RESPValue) throws(RedisError) -> RateLimitDecision {
+    static func decision(from reply: RESPValue) throws(RedisError) -> RateLimitDecision {
         if case .error(let message) = reply { throw RedisError(.server, message) }
         guard let values = reply.array?.compactMap(\.int), values.count == 4 else {
             throw RedisError(.protocolError, "unexpected rate-limit reply")

@@ -45,12 +45,12 @@ public struct SessionStore: Sendable {
     }
 
     /// The script call that authenticates a request, for batching with other per-request calls.
-    public func touchCall(userID: UUID, sessionID: String) -> ScriptCall {
+    func touchCall(userID: UUID, sessionID: String) -> ScriptCall {
         ScriptCall(SessionScripts.touch, keys: [Self.sessionKey(userID, sessionID)])
     }
 
     /// Interprets the reply of ``touchCall(userID:sessionID:)``.
-    public static func role(fromTouch reply: RESPValue) throws(RedisError) -> Role? {
+    static func role(fromTouch reply: RESPValue) throws(RedisError) -> Role? {
         if case .error(let message) = reply { throw RedisError(.server, message) }
         return reply.string.flatMap(Role.init(rawValue:))
     }

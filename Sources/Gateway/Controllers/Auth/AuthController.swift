@@ -57,8 +57,10 @@ struct AuthController: Sendable {
         guard matches, let user, user.isActive else {
             throw APIError(.unauthorized, "Incorrect username or password.", headers: [.wwwAuthenticate: "Bearer"])
         }
-        return try await accounts.startSession(
-            for: user, userAgent: request.headers[.userAgent], ip: context.client.text, time: time, logger: context.logger
+        let signedIn = try await accounts.startSession(for: user, userAgent: request.headers[.userAgent], ip: context.client.text, logger: context.logger)
+        return TokenResponse(
+            accessToken: signedIn.accessToken, expiresIn: signedIn.expiresIn, refreshToken: signedIn.refreshToken,
+            user: UserResponse(signedIn.user, time: time)
         )
     }
 
@@ -99,32 +101,6 @@ struct AuthController: Sendable {
             throw APIError(.unauthorized, "The account no longer exists.", headers: [.wwwAuthenticate: "Bearer"])
         }
         return UserResponse(user, time: time)
-    }
-
-    struct SessionResponse: Codable, Sendable {
-        var id: String
-        var createdAt: String
-        var lastSeenAt: String
-        var userAgent: String?
-        var ip: String?
-        var current: Bool
-
-        enum CodingKeys: String, CodingKey {
-            case id, ip, current
-            case createdAt = "created_at"
-            case lastSeenAt = "last_seen_at"
-            case userAgent = "user_agent"
-        }
-
-        func encode(to encoder: any Encoder) throws {
-            var container = encoder.container(keyedBy: CodingKeys.self)
-            try container.encode(id, forKey: .id)
-            try container.encode(createdAt, forKey: .createdAt)
-            try container.encode(lastSeenAt, forKey: .lastSeenAt)
-            try container.encode(userAgent, forKey: .userAgent)
-            try container.encode(ip, forKey: .ip)
-            try container.encode(current, forKey: .current)
-        }
     }
 
     @Sendable func listSessions(_ request: Request, context: AppRequestContext) async throws -> Response {
