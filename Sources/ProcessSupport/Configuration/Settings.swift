@@ -50,23 +50,6 @@ public struct Settings: Sendable {
         return value
     }
 
-    public func double(_ key: String, default defaultValue: Double, range: ClosedRange<Double>) throws(ConfigurationError) -> Double {
-        guard let text = string(key) else { return defaultValue }
-        guard let value = Double(text), range.contains(value) else {
-            throw ConfigurationError(key: key, reason: "must be a number from \(range.lowerBound) to \(range.upperBound) (got \"\(text)\")")
-        }
-        return value
-    }
-
-    public func bool(_ key: String, default defaultValue: Bool) throws(ConfigurationError) -> Bool {
-        guard let text = string(key)?.lowercased() else { return defaultValue }
-        switch text {
-        case "1", "true", "yes", "on": return true
-        case "0", "false", "no", "off": return false
-        default: throw ConfigurationError(key: key, reason: "must be true or false (got \"\(text)\")")
-        }
-    }
-
     /// A list given as JSON (`["a","b"]`) or comma-separated (`a,b`).
     public func list(_ key: String) throws(ConfigurationError) -> [String] {
         guard let text = string(key) else { return [] }

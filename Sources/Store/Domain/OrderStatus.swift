@@ -12,6 +12,4 @@ public enum OrderStatus: String, Codable, Sendable, CaseIterable {
         case .delivered, .cancelled: []
         }
     }
-
-    public var isTerminal: Bool { next.isEmpty }
 }

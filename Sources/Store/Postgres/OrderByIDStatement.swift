@@ -5,12 +5,12 @@ import PostgresNIO
 /// connection (Postgres parses and plans it once instead of on every request).
 struct OrderByIDStatement: PostgresPreparedStatement {
     static let sql = """
-        SELECT \(PostgresOrderRepository.columns), \(PostgresOrderRepository.itemColumns)
+        SELECT \(OrderRow.orderColumns), \(OrderRow.itemColumns)
         FROM orders o LEFT JOIN order_items i ON i.order_id = o.id
         WHERE o.id = $1 ORDER BY i.product_sku
         """
 
-    /// Decoded by ``PostgresOrderRepository/order(_:)`` and ``PostgresOrderRepository/item(_:from:)``.
+    /// Decoded by ``OrderRow/orders(_:)``.
     typealias Row = PostgresRow
 
     var id: UUID

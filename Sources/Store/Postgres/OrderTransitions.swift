@@ -42,7 +42,7 @@ public struct OrderTransitions: Sendable {
             )
             var moved: [UUID] = []
             for try await id in rows.decode(UUID.self) { moved.append(id) }
-            try await Self.insertEvents(for: moved, reason: reason, connection: connection, logger: logger)
+            try await RecordOrderEvents(orders: moved, from: .pending, to: .processing, reason: reason).run(on: connection, logger: logger)
             outcome.moved = Set(moved)
             let rest = ids.filter { !outcome.moved.contains($0) }
             if !rest.isEmpty {
@@ -78,7 +78,7 @@ public struct OrderTransitions: Sendable {
                 )
                 var moved: [UUID] = []
                 for try await id in rows.decode(UUID.self) { moved.append(id) }
-                try await Self.insertEvents(for: moved, reason: reason, connection: connection, logger: logger)
+                try await RecordOrderEvents(orders: moved, from: .pending, to: .processing, reason: reason).run(on: connection, logger: logger)
                 return moved.count
             }
             total += moved
@@ -98,17 +98,5 @@ public struct OrderTransitions: Sendable {
             for try await (id, due) in rows.decode((UUID, Date).self) { upcoming.append((id, due)) }
             return upcoming
         }
-    }
-
-    static func insertEvents(for orders: [UUID], reason: String, connection: PostgresConnection, logger: Logger) async throws {
-        guard !orders.isEmpty else { return }
-        try await connection.query(
-            """
-            INSERT INTO order_events (id, order_id, from_status, to_status, reason)
-            SELECT event_id, order_id, 'pending', 'processing', \(reason)
-            FROM unnest(\(orders.map { _ in UUIDv7.make() })::uuid[], \(orders)::uuid[]) AS moved(event_id, order_id)
-            """,
-            logger: logger
-        )
     }
 }

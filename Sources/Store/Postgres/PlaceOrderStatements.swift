@@ -117,17 +117,17 @@ enum PlaceOrderStatements {
                 FROM line JOIN products p ON p.id = line.product_id
                 RETURNING *
             ), event AS (
-                INSERT INTO order_events (id, order_id, from_status, to_status, actor_id, actor_role, reason)
+                INSERT INTO order_events (\(RecordOrderEvents.columns))
                 VALUES ($17, $4, NULL, 'pending', $5, $18, NULL)
             )
-            SELECT \(PostgresOrderRepository.columns), \(PostgresOrderRepository.itemColumns)
+            SELECT \(OrderRow.orderColumns), \(OrderRow.itemColumns)
             FROM o LEFT JOIN i ON true ORDER BY i.product_sku
             """
         static let bindingDataTypes: [PostgresDataType] = [
             .uuidArray, .uuidArray, .int8Array, .uuid, .uuid, .text, .text, .text, .text, .text, .numeric, .text, .text,
             .bytea, .float8, .float8, .uuid, .text,
         ]
-        /// Decoded by ``PostgresOrderRepository/order(_:)`` and ``PostgresOrderRepository/item(_:from:)``.
+        /// Decoded by ``OrderRow/orders(_:)``.
         typealias Row = PostgresRow
 
         var order: NewOrder
