@@ -42,7 +42,8 @@ extension GatewayCommand {
 
     /// `gateway seed-demo`: the development accounts the README lists. Refused in production.
     struct SeedDemo: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(commandName: "seed-demo", abstract: "Add demo accounts (development only; idempotent).")
+        static let configuration = CommandConfiguration(
+            commandName: "seed-demo", abstract: "Add demo accounts (development only; idempotent).")
 
         /// Documented development credentials; never created when ENV=production.
         static let accounts: [(String, String, Role)] = [
@@ -62,8 +63,9 @@ extension GatewayCommand {
                     for (username, password, role) in Self.accounts {
                         if try await accounts.users.find(login: username, logger: logger) != nil { continue }
                         _ = try await accounts.create(
-                            .init(username: username, email: "\(username)@example.com", password: password, role: role,
-                                  fullName: "Demo \(role.rawValue.capitalized)"),
+                            .init(
+                                username: username, email: "\(username)@example.com", password: password, role: role,
+                                fullName: "Demo \(role.rawValue.capitalized)"),
                             logger: logger
                         )
                         print("created demo \(role.rawValue) \(username) / \(password)")
@@ -73,8 +75,9 @@ extension GatewayCommand {
                     for (sku, name, category, price, stock) in DemoCatalog.products
                     where try await catalog.find(sku: sku, logger: logger) == nil {
                         _ = try await catalog.create(
-                            Product(id: UUIDv7.make(), sku: sku, name: name, description: "Demo product: \(name).",
-                                    category: category, price: Decimal(string: price)!, stock: stock),
+                            Product(
+                                id: UUIDv7.make(), sku: sku, name: name, description: "Demo product: \(name).",
+                                category: category, price: Decimal(string: price)!, stock: stock),
                             logger: logger
                         )
                         added += 1

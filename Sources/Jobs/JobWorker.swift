@@ -90,36 +90,40 @@ final class JobWorker: Service, Sendable {
                 try await redis.withDedicatedConnection { wake in
                     // Closing the wake-up connection ends a blocking pop at once on SIGTERM.
                     try await withGracefulShutdownHandler {
-                    while !Task.isShuttingDownGracefully && !Task.isCancelled {
-                        let claim = try await self.queue.claim(worker: self.id, limit: self.options.concurrency, lease: self.options.lease, logger: self.logger)
-                        // Redis is back after an outage, or lost the schedule: the orders that
-                        // fell due meanwhile move now, not at the reconciler's next interval.
-                        let cameBack = self.redisWasAway.withLock { away in defer { away = false }; return away }
-                        if cameBack || !claim.scheduleIsWhole {
-                            self.reconcileSoon(reason: cameBack ? "redis came back" : "schedule lost")
-                        }
-                        if !claim.jobs.isEmpty {
-                            if await !self.process(claim.jobs) {
-                                // The database is not answering: give it a moment, not a hot loop.
-                                try await Task.sleep(for: .milliseconds(200))
+                        while !Task.isShuttingDownGracefully && !Task.isCancelled {
+                            let claim = try await self.queue.claim(
+                                worker: self.id, limit: self.options.concurrency, lease: self.options.lease, logger: self.logger)
+                            // Redis is back after an outage, or lost the schedule: the orders that
+                            // fell due meanwhile move now, not at the reconciler's next interval.
+                            let cameBack = self.redisWasAway.withLock { away in
+                                defer { away = false }
+                                return away
                             }
-                            continue
+                            if cameBack || !claim.scheduleIsWhole {
+                                self.reconcileSoon(reason: cameBack ? "redis came back" : "schedule lost")
+                            }
+                            if !claim.jobs.isEmpty {
+                                if await !self.process(claim.jobs) {
+                                    // The database is not answering: give it a moment, not a hot loop.
+                                    try await Task.sleep(for: .milliseconds(200))
+                                }
+                                continue
+                            }
+                            // Nothing due: sleep until the next due time, or until woken by an earlier job.
+                            // Redis times blocking pops to its `hz` tick (100 ms by default), so the
+                            // last stretch before a due time is slept locally, to the millisecond.
+                            let maxSleep = Self.seconds(self.options.maxSleep)
+                            let untilNext = claim.nextDue.map { $0.timeIntervalSince(claim.serverNow) } ?? maxSleep + Self.preciseWindow
+                            let block = min(untilNext - Self.preciseWindow, maxSleep)
+                            if block > 0.01 {
+                                _ = try await wake.send(
+                                    RedisCommand("BLPOP", JobQueue.wakeKey, String(format: "%.3f", block)),
+                                    timeout: .milliseconds(Int64(block * 1000) + 2000)
+                                )
+                            } else {
+                                try await Task.sleep(for: .milliseconds(Int64(min(max(1, untilNext * 1000), 1000))))
+                            }
                         }
-                        // Nothing due: sleep until the next due time, or until woken by an earlier job.
-                        // Redis times blocking pops to its `hz` tick (100 ms by default), so the
-                        // last stretch before a due time is slept locally, to the millisecond.
-                        let maxSleep = Self.seconds(self.options.maxSleep)
-                        let untilNext = claim.nextDue.map { $0.timeIntervalSince(claim.serverNow) } ?? maxSleep + Self.preciseWindow
-                        let block = min(untilNext - Self.preciseWindow, maxSleep)
-                        if block > 0.01 {
-                            _ = try await wake.send(
-                                RedisCommand("BLPOP", JobQueue.wakeKey, String(format: "%.3f", block)),
-                                timeout: .milliseconds(Int64(block * 1000) + 2000)
-                            )
-                        } else {
-                            try await Task.sleep(for: .milliseconds(Int64(min(max(1, untilNext * 1000), 1000))))
-                        }
-                    }
                     } onGracefulShutdown: {
                         wake.closeSoon()
                     }
@@ -156,9 +160,12 @@ final class JobWorker: Service, Sendable {
     private func reconcileNow(reason: String) async {
         do {
             if let report = try await reconciler.runUrgently(owner: id, logger: logger) {
-                logger.notice("reconciled at once", metadata: [
-                    "reconcile.reason": "\(reason)", "reconcile.updated": "\(report.updated)", "reconcile.enqueued": "\(report.enqueued)",
-                ])
+                logger.notice(
+                    "reconciled at once",
+                    metadata: [
+                        "reconcile.reason": "\(reason)", "reconcile.updated": "\(report.updated)",
+                        "reconcile.enqueued": "\(report.enqueued)",
+                    ])
             }
         } catch {
             logger.warning("urgent reconcile failed", metadata: Logger.Metadata.describing(error, ["reconcile.reason": "\(reason)"]))
@@ -198,22 +205,28 @@ final class JobWorker: Service, Sendable {
             // A job is enqueued just before its order's commit: an order not there yet is looked
             // for again shortly, for a while; after that it never committed, and its job is done.
             for job in jobs {
-                guard let orderID = job.orderID, outcome.missing.contains(orderID), appliedAt.timeIntervalSince(job.dueAt) < 10 else { continue }
+                guard let orderID = job.orderID, outcome.missing.contains(orderID), appliedAt.timeIntervalSince(job.dueAt) < 10 else {
+                    continue
+                }
                 try await queue.enqueue(job.member, dueAt: appliedAt.addingTimeInterval(0.2), logger: logger)
             }
             done.add(jobs.count)
             return true
-        } catch where StoreFailure(error)?.kind == .transient {
+        } catch  where StoreFailure(error)?.kind == .transient {
             // An outage is not the jobs' fault: they go back due as they were, attempts not
             // counted, and apply the moment the database answers again (not after a backoff).
-            logger.warning("database unavailable; handing the batch back", metadata: Logger.Metadata.describing(error, ["job.count": "\(jobs.count)"]))
+            logger.warning(
+                "database unavailable; handing the batch back", metadata: Logger.Metadata.describing(error, ["job.count": "\(jobs.count)"]))
             try? await queue.release(jobs, logger: logger)
             metrics.released.increment(by: jobs.count)
             return false
         } catch {
-            logger.error("applying a batch failed; retrying its jobs", metadata: Logger.Metadata.describing(error, ["job.count": "\(jobs.count)"]))
+            logger.error(
+                "applying a batch failed; retrying its jobs", metadata: Logger.Metadata.describing(error, ["job.count": "\(jobs.count)"]))
             for job in jobs {
-                let outcome = try? await queue.retry(job, after: Self.backoff(attempt: job.attempts), error: "apply failed", maxAttempts: options.maxAttempts, logger: logger)
+                let outcome = try? await queue.retry(
+                    job, after: Self.backoff(attempt: job.attempts), error: "apply failed", maxAttempts: options.maxAttempts, logger: logger
+                )
                 if outcome == .dead { metrics.dead.increment() } else { metrics.retried.increment() }
             }
             return true
@@ -246,9 +259,12 @@ final class JobWorker: Service, Sendable {
         }
         do {
             let released = try await queue.releaseAbandoned(ownerPrefix: instance + "/", currentOwner: id, logger: logger)
-            if released > 0 { logger.notice("handed back jobs an earlier process of this worker left leased", metadata: ["job.count": "\(released)"]) }
+            if released > 0 {
+                logger.notice("handed back jobs an earlier process of this worker left leased", metadata: ["job.count": "\(released)"])
+            }
         } catch {
-            logger.warning("could not hand back an earlier process's jobs; their leases will run out", metadata: Logger.Metadata.describing(error))
+            logger.warning(
+                "could not hand back an earlier process's jobs; their leases will run out", metadata: Logger.Metadata.describing(error))
         }
     }
 

@@ -3,7 +3,9 @@ import Logging
 extension RedisError {
     /// Server replies that mean "not now": loading a data set, busy with a script, out of
     /// memory, a replica during a failover, a cluster that is reshaping.
-    static let transientReplies: Set<Substring> = ["LOADING", "BUSY", "OOM", "READONLY", "MASTERDOWN", "TRYAGAIN", "CLUSTERDOWN", "NOREPLICAS"]
+    static let transientReplies: Set<Substring> = [
+        "LOADING", "BUSY", "OOM", "READONLY", "MASTERDOWN", "TRYAGAIN", "CLUSTERDOWN", "NOREPLICAS",
+    ]
 
     /// Whether the same command may succeed shortly: Redis could not be reached or did not
     /// answer, or answered with one of ``transientReplies``.

@@ -32,7 +32,8 @@ public struct DeadlineResponder<Base: HTTPResponder>: HTTPResponder where Base.C
                 metadata: ["hb.request.id": "\(id)", "http.path": "\(request.uri.path)", "error.after": "\(error.after)"]
             )
             var response = APIError.render(
-                ProblemDetails(title: "Service Unavailable", status: 503, detail: "The request did not complete in time; try again shortly."),
+                ProblemDetails(
+                    title: "Service Unavailable", status: 503, detail: "The request did not complete in time; try again shortly."),
                 status: .serviceUnavailable, headers: [.retryAfter: "1", .cacheControl: "no-store"]
             )
             response.headers[.requestID] = id

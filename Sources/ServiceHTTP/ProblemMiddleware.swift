@@ -23,7 +23,9 @@ public struct ProblemMiddleware<Context: RequestContext>: RouterMiddleware {
 
         } catch let error as HTTPError {
             return APIError.render(
-                ProblemDetails(type: "about:blank", title: error.status.reasonPhrase, status: error.status.code, detail: Self.detail(for: error, request: request, context: context)),
+                ProblemDetails(
+                    type: "about:blank", title: error.status.reasonPhrase, status: error.status.code,
+                    detail: Self.detail(for: error, request: request, context: context)),
                 status: error.status, headers: error.headers.filter { $0.name != .contentType }
             )
         } catch let error as any HTTPResponseError {
@@ -48,7 +50,9 @@ public struct ProblemMiddleware<Context: RequestContext>: RouterMiddleware {
         if let failure = StoreFailure(error), failure.kind == .transient {
             context.logger.warning("store unavailable", metadata: metadata)
             return APIError.render(
-                ProblemDetails(type: "about:blank", title: "Service Unavailable", status: 503, detail: "A data store is unavailable; try again shortly."),
+                ProblemDetails(
+                    type: "about:blank", title: "Service Unavailable", status: 503,
+                    detail: "A data store is unavailable; try again shortly."),
                 status: .serviceUnavailable, headers: [.retryAfter: "1"]
             )
         }

@@ -25,11 +25,12 @@ struct APIConnection {
         var headers = headers
         if let token { headers[.authorization] = "Bearer \(token)" }
         if json != nil { headers[.contentType] = "application/json" }
-        let request = TestClient.Request(path, method: method, authority: "127.0.0.1:\(port)", headers: headers, body: json.map { ByteBuffer(string: $0) })
+        let request = TestClient.Request(
+            path, method: method, authority: "127.0.0.1:\(port)", headers: headers, body: json.map { ByteBuffer(string: $0) })
         let reused = answered > 0
         do {
             return try await execute(request)
-        } catch where reused {
+        } catch  where reused {
             return try await execute(request)
         }
     }

@@ -3,8 +3,8 @@ import HTTPTypes
 import HummingbirdTesting
 import PostgresNIO
 import Store
-import Testing
 import TestSupport
+import Testing
 
 /// An operator's bad day on a real stack (nginx, 2 gateways, 3 workers, Postgres, Redis, all
 /// processes under the local supervisor) while 8 clients place orders as careful clients do
@@ -81,7 +81,8 @@ struct ChaosTests {
             var settings = ScaleTests.settings(database: database, redis: "redis://127.0.0.1:\(Self.redisPort)/0")
             settings.merge([
                 "REQUEST_TIMEOUT_SECONDS": String(Int(Self.requestTimeout)), "TEST_TRAP_WHEN_FILE_EXISTS": Self.trapFile,
-                "JOB_LEASE_SECONDS": "2", "AUTO_PROCESS_AFTER_SECONDS": "2", "RECONCILE_INTERVAL_SECONDS": "300", "LOG_LEVEL": "notice", "DATABASE_POOL_MIN": ProcessInfo.processInfo.environment["CHAOS_POOL_MIN"] ?? "1",
+                "JOB_LEASE_SECONDS": "2", "AUTO_PROCESS_AFTER_SECONDS": "2", "RECONCILE_INTERVAL_SECONDS": "300", "LOG_LEVEL": "notice",
+                "DATABASE_POOL_MIN": ProcessInfo.processInfo.environment["CHAOS_POOL_MIN"] ?? "1",
             ]) { _, new in new }
             let stack = LocalStack(name: "chaos", port: 18_700, workerPort: 19_700, settings: settings)
             // Logs of earlier runs would be counted as this run's crashes.
@@ -96,7 +97,12 @@ struct ChaosTests {
         let traffic = Traffic(port: stack.port, products: products)
         let stop = Shared(false)
         let windows = try await withThrowingTaskGroup(of: [Window].self) { group in
-            for client in 0..<8 { group.addTask { await traffic.client(client, until: stop); return [] } }
+            for client in 0..<8 {
+                group.addTask {
+                    await traffic.client(client, until: stop)
+                    return []
+                }
+            }
             group.addTask {
                 defer { stop.update { $0 = true } }
                 try await Task.sleep(for: .seconds(4))
@@ -133,9 +139,13 @@ struct ChaosTests {
             // Every order moved within 1 s of its due time, or of the end of the fault it fell due in.
             let late = facts.orders.values.compactMap { order -> String? in
                 let lateness = lateness(of: order, in: windows)
-                let window = windows.last { $0.start <= order.due }.map { String(format: "%@ +%.2f s", $0.fault.name, order.due - $0.start) }
+                let window =
+                    windows.last { $0.start <= order.due }.map { String(format: "%@ +%.2f s", $0.fault.name, order.due - $0.start) }
                     ?? String(format: "%.2f s before the first fault", (windows.first?.start ?? 0) - order.due)
-                return lateness > 1.0 ? String(format: "%@ (after %@) due %.3f moved %.3f: %.3f s late", order.id, window, order.due, order.moved ?? -1, lateness) : nil
+                return lateness > 1.0
+                    ? String(
+                        format: "%@ (after %@) due %.3f moved %.3f: %.3f s late", order.id, window, order.due, order.moved ?? -1, lateness)
+                    : nil
             }
             #expect(late.isEmpty, "\(late.count) orders moved late: \(late.prefix(5))")
             // Stock adds up: what every order took, and nothing else.
@@ -252,7 +262,8 @@ struct ChaosTests {
             lines.append(
                 "| \(window.fault.name) | \(inWindow.count) | \(count(502)) | \(count(503)) | \(count(504)) | "
                     + "\(inWindow.filter { $0.status >= 500 && ![502, 503, 504].contains($0.status) }.count) | \(count(0)) | "
-                    + String(format: "%.2f s | %@ | %.3f s |", stopped, window.victimDown.map { String(format: "%.2f s", $0) } ?? "–", worst)
+                    + String(
+                        format: "%.2f s | %@ | %.3f s |", stopped, window.victimDown.map { String(format: "%.2f s", $0) } ?? "–", worst)
             )
         }
         lines.append("")
@@ -265,8 +276,11 @@ struct ChaosTests {
             let until = index + 1 < windows.count ? windows[index + 1].start : .infinity
             let failed = attempts.filter { $0.end >= window.start && $0.end < until && ($0.status == 0 || $0.status >= 500) }
             guard !failed.isEmpty else { continue }
-            let shown = failed.prefix(12).map { String(format: "%@ %d %.2f–%.2f", $0.kind, $0.status, $0.start - window.start, $0.end - window.start) }
-            lines.append("- \(window.fault.name) (ended at \(String(format: "%.2f", window.end - window.start))): " + shown.joined(separator: ", "))
+            let shown = failed.prefix(12).map {
+                String(format: "%@ %d %.2f–%.2f", $0.kind, $0.status, $0.start - window.start, $0.end - window.start)
+            }
+            lines.append(
+                "- \(window.fault.name) (ended at \(String(format: "%.2f", window.end - window.start))): " + shown.joined(separator: ", "))
         }
         let text = lines.joined(separator: "\n")
         print("\nChaos report (\(attempts.count) requests, \(facts.orders.count) orders):\n" + text + "\n")

@@ -37,7 +37,9 @@ struct Facts: Sendable {
         return Facts(
             orders: orders,
             processingEvents: try await ScaleTests.count(client, "SELECT count(*) FROM order_events WHERE to_status = 'processing'"),
-            early: try await ScaleTests.count(client, """
+            early: try await ScaleTests.count(
+                client,
+                """
                 SELECT count(*) FROM order_events e JOIN orders o ON o.id = e.order_id
                 WHERE e.to_status = 'processing' AND e.at < o.auto_process_at
                 """),

@@ -2,8 +2,8 @@ import Foundation
 import HTTPTypes
 import HummingbirdTesting
 import NIOCore
-import Testing
 import TestSupport
+import Testing
 
 /// What the load balancer itself answers, and the gateway's monitoring port, on real processes.
 extension ScaleTests {
@@ -14,14 +14,16 @@ extension ScaleTests {
     /// port, not through nginx.
     @Test func theLoadBalancersOwnErrorsAreProblemJSONWithTheRequestID() async throws {
         try await withStores(products: 1) { database, redis in
-            let stack = LocalStack(name: "e2e-edge", port: 18_500, workerPort: 19_500, settings: Self.settings(database: database, redis: redis))
+            let stack = LocalStack(
+                name: "e2e-edge", port: 18_500, workerPort: 19_500, settings: Self.settings(database: database, redis: redis))
             try await stack.with(gateways: 1, workers: 0) {
                 var connection = APIConnection(port: stack.port)
                 let id = "e2e-\(UUID().uuidString.prefix(8))"
 
                 // A body over nginx's 1 MiB limit never reaches a gateway.
                 var headers: HTTPFields = [Self.requestID: id, .contentType: "application/json"]
-                let big = try await connection.send(.post, "/api/auth/register", json: String(repeating: "x", count: 2 << 20), headers: headers)
+                let big = try await connection.send(
+                    .post, "/api/auth/register", json: String(repeating: "x", count: 2 << 20), headers: headers)
                 #expect(big.status == .contentTooLarge)
                 try Self.expectProblem(big, status: 413, id: id)
                 await connection.close()

@@ -4,8 +4,8 @@ import HummingbirdTesting
 import Logging
 import PostgresNIO
 import Store
-import Testing
 import TestSupport
+import Testing
 
 /// The whole platform as real processes: nginx, gateways and workers from `ops/local/stack.sh`,
 /// driven over HTTP through nginx. They start real servers and take a while, so they run under
@@ -70,7 +70,8 @@ struct ScaleTests {
     /// A three-line order of random products.
     static func orderBody(products: Int) -> String {
         let lines = (1...3).map { _ in #"{"product_sku":"E2E-\#(Int.random(in: 1...products))","quantity":\#(Int.random(in: 1...3))}"# }
-        return #"{"customer_name":"E2E","customer_email":"e2e@example.com","shipping_address":"1 Loop Road","items":[\#(lines.joined(separator: ","))]}"#
+        return
+            #"{"customer_name":"E2E","customer_email":"e2e@example.com","shipping_address":"1 Loop Road","items":[\#(lines.joined(separator: ","))]}"#
     }
 
     /// Creates one order, retrying with the same `Idempotency-Key` after a transport error, a
@@ -122,9 +123,12 @@ struct ScaleTests {
     /// their transitions; mid-run one worker is SIGKILLed (its supervisor starts it again) and
     /// one gateway gets SIGTERM (it drains and stays down).
     @Test func aThousandOrdersSurviveAKilledWorkerAndAStoppedGateway() async throws {
-        let products = 20, clients = 8, perClient = 125
+        let products = 20
+        let clients = 8
+        let perClient = 125
         try await withStores(products: products) { database, redis in
-            let stack = LocalStack(name: "e2e-scale", port: 18_000, workerPort: 19_100, settings: Self.settings(database: database, redis: redis))
+            let stack = LocalStack(
+                name: "e2e-scale", port: 18_000, workerPort: 19_100, settings: Self.settings(database: database, redis: redis))
             try await stack.with(gateways: 2, workers: 3) {
                 let created = Shared(0)
                 let killed = Shared<pid_t>(0)
@@ -167,12 +171,19 @@ struct ScaleTests {
                         try await Self.count(client, "SELECT count(*) FROM orders WHERE status = 'processing'") == clients * perClient
                     }
                     #expect(processed, "every order moved to processing")
-                    #expect(try await Self.count(client, "SELECT count(*) FROM order_events WHERE to_status = 'processing'") == clients * perClient)
-                    #expect(try await Self.count(client, "SELECT count(DISTINCT order_id) FROM order_events WHERE to_status = 'processing'") == clients * perClient)
-                    #expect(try await Self.count(client, """
-                        SELECT count(*) FROM order_events e JOIN orders o ON o.id = e.order_id
-                        WHERE e.to_status = 'processing' AND e.at < o.auto_process_at
-                        """) == 0, "none moved early")
+                    #expect(
+                        try await Self.count(client, "SELECT count(*) FROM order_events WHERE to_status = 'processing'") == clients
+                            * perClient)
+                    #expect(
+                        try await Self.count(client, "SELECT count(DISTINCT order_id) FROM order_events WHERE to_status = 'processing'")
+                            == clients * perClient)
+                    #expect(
+                        try await Self.count(
+                            client,
+                            """
+                            SELECT count(*) FROM order_events e JOIN orders o ON o.id = e.order_id
+                            WHERE e.to_status = 'processing' AND e.at < o.auto_process_at
+                            """) == 0, "none moved early")
                 }
 
                 // The killed worker's heartbeat runs out; its successor and the two others are listed.
@@ -198,7 +209,8 @@ struct ScaleTests {
     @Test func aRollingGatewayRestartFailsNoRequest() async throws {
         let products = 10
         try await withStores(products: products) { database, redis in
-            let stack = LocalStack(name: "e2e-rolling", port: 18_100, workerPort: 19_200, settings: Self.settings(database: database, redis: redis))
+            let stack = LocalStack(
+                name: "e2e-rolling", port: 18_100, workerPort: 19_200, settings: Self.settings(database: database, redis: redis))
             try await stack.with(gateways: 2, workers: 1) {
                 let restarting = Shared(true)
                 let outcomes = try await withThrowingTaskGroup(of: (requests: Int, failures: [String]).self) { group in
@@ -217,8 +229,11 @@ struct ScaleTests {
                                 ] {
                                     requests += 1
                                     do {
-                                        let response = try await connection.send(method, path, token: token, json: body, headers: method == .post ? headers : [:])
-                                        if !(200..<300).contains(response.status.code) { failures.append("\(method) \(path): \(response.status.code)") }
+                                        let response = try await connection.send(
+                                            method, path, token: token, json: body, headers: method == .post ? headers : [:])
+                                        if !(200..<300).contains(response.status.code) {
+                                            failures.append("\(method) \(path): \(response.status.code)")
+                                        }
                                     } catch {
                                         failures.append("\(method) \(path): \(error)")
                                     }
@@ -242,7 +257,8 @@ struct ScaleTests {
                     return total
                 }
                 #expect(outcomes.requests > 100, "the clients kept sending during the restart")
-                #expect(outcomes.failures.isEmpty, "\(outcomes.failures.count) of \(outcomes.requests) failed: \(outcomes.failures.prefix(5))")
+                #expect(
+                    outcomes.failures.isEmpty, "\(outcomes.failures.count) of \(outcomes.requests) failed: \(outcomes.failures.prefix(5))")
             }
         }
     }

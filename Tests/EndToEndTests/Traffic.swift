@@ -16,7 +16,9 @@ final class Traffic: Sendable {
         var status: Int
         var problem: Bool
 
-        var description: String { String(format: "%@ %d (problem %@) at %.3f for %.3f s", kind, status, problem ? "yes" : "no", start, end - start) }
+        var description: String {
+            String(format: "%@ %d (problem %@) at %.3f for %.3f s", kind, status, problem ? "yes" : "no", start, end - start)
+        }
     }
 
     /// An order a client was told was placed.
@@ -49,10 +51,13 @@ final class Traffic: Sendable {
         var token = await login(&connection, name)
         while !stop.value {
             let key = UUID().uuidString
-            let lines = (1...3).map { _ in #"{"product_sku":"CHAOS-\#(Int.random(in: 1...products))","quantity":\#(Int.random(in: 1...3))}"# }
-            let body = #"{"customer_name":"Chaos","customer_email":"chaos@example.com","shipping_address":"1 Fault Line","items":[\#(lines.joined(separator: ","))]}"#
+            let lines = (1...3).map { _ in #"{"product_sku":"CHAOS-\#(Int.random(in: 1...products))","quantity":\#(Int.random(in: 1...3))}"#
+            }
+            let body =
+                #"{"customer_name":"Chaos","customer_email":"chaos@example.com","shipping_address":"1 Fault Line","items":[\#(lines.joined(separator: ","))]}"#
             for _ in 0..<600 {
-                let response = await send(&connection, "create", .post, "/api/orders", token: token, json: body, headers: [Self.idempotencyKey: key])
+                let response = await send(
+                    &connection, "create", .post, "/api/orders", token: token, json: body, headers: [Self.idempotencyKey: key])
                 if response?.status == .created, let id = response?.json?["id"] as? String {
                     orders.update { $0.append(Placed(key: key, id: id)) }
                     break
@@ -70,7 +75,8 @@ final class Traffic: Sendable {
     /// Signs in, again and again while the stores are away; returns the access token.
     func login(_ connection: inout APIConnection, _ name: String) async -> String {
         for _ in 0..<600 {
-            let response = await send(&connection, "login", .post, "/api/auth/login", json: #"{"username":"\#(name)","password":"correct-horse"}"#)
+            let response = await send(
+                &connection, "login", .post, "/api/auth/login", json: #"{"username":"\#(name)","password":"correct-horse"}"#)
             if response?.status == .ok, let token = response?.json?["access_token"] as? String { return token }
             try? await Task.sleep(for: .milliseconds(100))
         }
@@ -86,10 +92,11 @@ final class Traffic: Sendable {
         do {
             let response = try await connection.send(method, path, token: token, json: json, headers: headers)
             attempts.update {
-                $0.append(Attempt(
-                    kind: kind, start: start, end: Date().timeIntervalSince1970, status: Int(response.status.code),
-                    problem: response.headers[.contentType] == "application/problem+json"
-                ))
+                $0.append(
+                    Attempt(
+                        kind: kind, start: start, end: Date().timeIntervalSince1970, status: Int(response.status.code),
+                        problem: response.headers[.contentType] == "application/problem+json"
+                    ))
             }
             return response
         } catch {

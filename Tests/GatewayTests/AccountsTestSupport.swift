@@ -7,8 +7,9 @@ import NIOFoundationCompat
 import PostgresNIO
 import Redis
 import Store
-import Testing
 import TestSupport
+import Testing
+
 @testable import Gateway
 
 /// Limits high enough that parallel tests sharing one Redis never trip them by accident.
@@ -44,7 +45,9 @@ func createAccount(role: Role, username: String = uniqueName(), password: String
 func userCount(username: String) async throws -> Int {
     try await TestStores.withPostgres(url: TestStores.databaseURL) { postgres in
         var count = 0
-        for try await value in try await postgres.query("SELECT count(*) FROM users WHERE lower(username) = lower(\(username))", logger: TestStores.logger).decode(Int.self) {
+        for try await value in try await postgres.query(
+            "SELECT count(*) FROM users WHERE lower(username) = lower(\(username))", logger: TestStores.logger
+        ).decode(Int.self) {
             count = value
         }
         return count
@@ -67,7 +70,9 @@ extension TestClientProtocol {
     }
 
     /// Logs in and returns (access token, refresh token); fails the test on anything but 200.
-    func login(_ username: String, _ password: String = "correct-horse", headers: HTTPFields = [:]) async throws -> (access: String, refresh: String) {
+    func login(_ username: String, _ password: String = "correct-horse", headers: HTTPFields = [:]) async throws -> (
+        access: String, refresh: String
+    ) {
         let response = try await post("/api/auth/login", json: #"{"username":"\#(username)","password":"\#(password)"}"#, headers: headers)
         #expect(response.status == .ok, "login of \(username) gave \(response.status)")
         let body = try #require(response.json)
@@ -84,5 +89,6 @@ func jwtPayload(_ token: String) throws -> [String: Any] {
 }
 
 func base64URL(_ data: Data) -> String {
-    data.base64EncodedString().replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_").replacingOccurrences(of: "=", with: "")
+    data.base64EncodedString().replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_").replacingOccurrences(
+        of: "=", with: "")
 }

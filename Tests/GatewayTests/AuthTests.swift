@@ -5,8 +5,9 @@ import HummingbirdTesting
 import NIOCore
 import Redis
 import Store
-import Testing
 import TestSupport
+import Testing
+
 @testable import Gateway
 
 @Suite("Accounts and sessions", .timeLimit(.minutes(2)))
@@ -17,7 +18,9 @@ struct AuthTests {
         let app = try await makeAccountsGateway()
         let name = uniqueName()
         try await app.test(.router) { client in
-            let created = try await client.post("/api/auth/register", json: #"{"username":"\#(name)","email":"\#(name)@Example.com","password":"correct-horse","full_name":"Ann"}"#)
+            let created = try await client.post(
+                "/api/auth/register",
+                json: #"{"username":"\#(name)","email":"\#(name)@Example.com","password":"correct-horse","full_name":"Ann"}"#)
             #expect(created.status == .created)
             let user = try #require(created.json)
             #expect(user["role"] as? String == "customer")
@@ -43,7 +46,9 @@ struct AuthTests {
         let app = try await makeAccountsGateway()
         let name = uniqueName()
         try await app.test(.router) { client in
-            let response = try await client.post("/api/auth/register", json: #"{"username":"\#(name)","email":"\#(name)@example.com","password":"correct-horse","role":"admin"}"#)
+            let response = try await client.post(
+                "/api/auth/register",
+                json: #"{"username":"\#(name)","email":"\#(name)@example.com","password":"correct-horse","role":"admin"}"#)
             #expect(response.status == .forbidden)
         }
         #expect(try await userCount(username: name) == 0)
@@ -53,9 +58,12 @@ struct AuthTests {
         let existing = try await createAccount(role: .customer)
         let app = try await makeAccountsGateway()
         try await app.test(.router) { client in
-            let sameName = try await client.post("/api/auth/register", json: #"{"username":"\#(existing.username.uppercased())","email":"other-\#(existing.email)","password":"correct-horse"}"#)
+            let sameName = try await client.post(
+                "/api/auth/register",
+                json: #"{"username":"\#(existing.username.uppercased())","email":"other-\#(existing.email)","password":"correct-horse"}"#)
             #expect(sameName.status == .conflict)
-            let sameEmail = try await client.post("/api/auth/register", json: #"{"username":"\#(uniqueName())","email":"\#(existing.email)","password":"correct-horse"}"#)
+            let sameEmail = try await client.post(
+                "/api/auth/register", json: #"{"username":"\#(uniqueName())","email":"\#(existing.email)","password":"correct-horse"}"#)
             #expect(sameEmail.status == .conflict)
             #expect((sameEmail.json?["errors"] as? [[String: Any]])?.first?["field"] as? String == "email")
         }
@@ -82,7 +90,10 @@ struct AuthTests {
         (#"{"username":"ab","email":"a@example.com","password":"correct-horse"}"#, 422, "username"),
         (#"{"username":"bad name!","email":"a@example.com","password":"correct-horse"}"#, 422, "username"),
         (#"{"username":"abc","email":"a@example.com","password":"short"}"#, 422, "password"),
-        (#"{"username":"abc","email":"a@example.com","password":"correct-horse","address":"\#(String(repeating: "x", count: 501))"}"#, 422, "address"),
+        (
+            #"{"username":"abc","email":"a@example.com","password":"correct-horse","address":"\#(String(repeating: "x", count: 501))"}"#,
+            422, "address"
+        ),
         (#"{"username":"abc","email":"a@example.com","password":"\#(String(repeating: "p", count: 129))"}"#, 422, "password"),
         (#"{"username": "abc", "#, 400, ""),
         (#"["not", "an", "object"]"#, 400, ""),
@@ -104,7 +115,9 @@ struct AuthTests {
     @Test func tenMegabyteBodyIs413() async throws {
         let app = try await makeAccountsGateway()
         try await app.test(.router) { client in
-            let huge = #"{"username":"abc","email":"a@example.com","password":"correct-horse","address":""# + String(repeating: "x", count: 10 << 20) + #""}"#
+            let huge =
+                #"{"username":"abc","email":"a@example.com","password":"correct-horse","address":""#
+                + String(repeating: "x", count: 10 << 20) + #""}"#
             let response = try await client.post("/api/auth/register", json: huge)
             #expect(response.status == .contentTooLarge)
             #expect(response.headers[.contentType] == "application/problem+json")
@@ -130,7 +143,8 @@ struct AuthTests {
 
             let otherKey = await TokenIssuer(secret: String(repeating: "k", count: 40), lifetime: .seconds(60))
             let forged = try await otherKey.sign(userID: user.id, role: .customer, sessionID: sid)
-            let expired = try await TokenIssuer(secret: configuration.secretKey, lifetime: .seconds(-120)).sign(userID: user.id, role: .customer, sessionID: sid)
+            let expired = try await TokenIssuer(secret: configuration.secretKey, lifetime: .seconds(-120)).sign(
+                userID: user.id, role: .customer, sessionID: sid)
 
             let parts = tokens.access.split(separator: ".").map(String.init)
             var edited = claims
@@ -146,10 +160,11 @@ struct AuthTests {
         }
     }
 
-    @Test(arguments: [
-        ("Bearer abc.def", "abc.def"), ("bearer abc", "abc"), ("BEARER  abc \t", "abc"), ("BeArEr\tabc", nil),
-        ("Bearer ", nil), ("Bearer    ", nil), ("Basic abc", nil), ("Bearerabc", nil), ("Bearer a b", "a b"),
-    ] as [(String, String?)])
+    @Test(
+        arguments: [
+            ("Bearer abc.def", "abc.def"), ("bearer abc", "abc"), ("BEARER  abc \t", "abc"), ("BeArEr\tabc", nil),
+            ("Bearer ", nil), ("Bearer    ", nil), ("Basic abc", nil), ("Bearerabc", nil), ("Bearer a b", "a b"),
+        ] as [(String, String?)])
     func bearerTokenIsReadFromTheAuthorizationHeader(header: String, token: String?) {
         let request = Request(
             head: .init(method: .get, scheme: "http", authority: "localhost", path: "/", headerFields: [.authorization: header]),
@@ -269,7 +284,9 @@ struct AuthTests {
                 try await group.waitForAll()
             }
             var count = 0
-            for try await value in try await postgres.query("SELECT count(*) FROM users WHERE email = \(email) AND role = 'admin'", logger: TestStores.logger).decode(Int.self) {
+            for try await value in try await postgres.query(
+                "SELECT count(*) FROM users WHERE email = \(email) AND role = 'admin'", logger: TestStores.logger
+            ).decode(Int.self) {
                 count = value
             }
             #expect(count == 1)

@@ -2,8 +2,9 @@ import Foundation
 import HummingbirdTesting
 import NIOFoundationCompat
 import Store
-import Testing
 import TestSupport
+import Testing
+
 @testable import Gateway
 
 @Suite("Background job routes", .timeLimit(.minutes(2)))
@@ -35,7 +36,9 @@ struct BackgroundTests {
 
             #expect(try await client.send(.get, "/api/background/dead", token: vendorToken).status == .forbidden)
             #expect(try await client.send(.get, "/api/background/dead", token: adminToken).status == .ok)
-            #expect(try await client.send(.post, "/api/background/dead/\(UUID().uuidString.lowercased()):processing/retry", token: adminToken).status == .notFound)
+            #expect(
+                try await client.send(.post, "/api/background/dead/\(UUID().uuidString.lowercased()):processing/retry", token: adminToken)
+                    .status == .notFound)
         }
     }
 }

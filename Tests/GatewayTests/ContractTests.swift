@@ -8,8 +8,9 @@ import ProcessSupport
 import Redis
 import ServiceHTTP
 import Store
-import Testing
 import TestSupport
+import Testing
+
 @testable import Gateway
 
 /// The OpenAPI document against the code: the same routes, references that resolve, a checker
@@ -91,7 +92,8 @@ struct ContractTests {
         #expect(check(product) == [])
         #expect(check(product.replacingOccurrences(of: #""12.50""#, with: "12.5")).count == 1, "money must be a string")
         #expect(check(product.replacingOccurrences(of: #""stock":3,"#, with: "")).count == 1, "a required field missing")
-        #expect(check(product.replacingOccurrences(of: #""stock":3,"#, with: #""stock":3,"secret":1,"#)).count == 1, "an undocumented field")
+        #expect(
+            check(product.replacingOccurrences(of: #""stock":3,"#, with: #""stock":3,"secret":1,"#)).count == 1, "an undocumented field")
         #expect(check(product.replacingOccurrences(of: "+05:30", with: "")).count == 2, "timestamps need an offset")
         #expect(check(product, status: 418).count == 1, "an undeclared status")
         #expect(check(product, type: "text/plain").count == 1, "an undeclared content type")

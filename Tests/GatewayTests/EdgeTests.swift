@@ -2,8 +2,9 @@ import Foundation
 import HTTPTypes
 import HummingbirdTesting
 import ServiceHTTP
-import Testing
 import TestSupport
+import Testing
+
 @testable import Gateway
 
 @Suite("Errors, request ids and CORS at the edge", .timeLimit(.minutes(2)))

@@ -4,6 +4,7 @@ import HummingbirdTesting
 import NIOFoundationCompat
 import Store
 import TestSupport
+
 @testable import Gateway
 
 /// A gateway application on the test stores, with `overrides` applied to its configuration;

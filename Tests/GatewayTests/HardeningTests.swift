@@ -6,8 +6,9 @@ import PostgresNIO
 import ProcessSupport
 import Redis
 import Store
-import Testing
 import TestSupport
+import Testing
+
 @testable import Gateway
 
 /// Issue #13's defects, each with the request or the race that found it.
@@ -25,7 +26,8 @@ struct HardeningTests {
         let app = try await makeAccountsGateway()
         try await app.test(.router) { client in
             let token = try await client.login(customer.username).access
-            let body = #"{"customer_name":"Ann","customer_email":"ann@example.com","shipping_address":"1 Main St","items":[{"product_sku":"\#(sku)","quantity":9223372036854775807},{"product_sku":"\#(sku)","quantity":1}]}"#
+            let body =
+                #"{"customer_name":"Ann","customer_email":"ann@example.com","shipping_address":"1 Main St","items":[{"product_sku":"\#(sku)","quantity":9223372036854775807},{"product_sku":"\#(sku)","quantity":1}]}"#
             let response = try await client.send(.post, "/api/orders", token: token, json: body)
             #expect(response.status == .unprocessableContent)
             let fields = (response.json?["errors"] as? [[String: Any]])?.compactMap { $0["field"] as? String } ?? []
@@ -82,7 +84,8 @@ struct HardeningTests {
             #expect(try await orders.stock(sku) == 10)
 
             // 60 decomposed letters are 120 code points: over customer_name's 100.
-            let long = orders.orderJSON([(sku, 1)]).replacingOccurrences(of: #""Ann""#, with: "\"" + String(repeating: Self.decomposed, count: 60) + "\"")
+            let long = orders.orderJSON([(sku, 1)]).replacingOccurrences(
+                of: #""Ann""#, with: "\"" + String(repeating: Self.decomposed, count: 60) + "\"")
             #expect(try await client.send(.post, "/api/orders", token: token, json: long).status == .unprocessableContent)
         }
     }
@@ -183,13 +186,15 @@ struct HardeningTests {
         let app = try await makeAccountsGateway()
         try await app.test(.router) { client in
             let vendorToken = try await client.login(vendor.username).access
-            #expect(try await client.send(.put, "/api/products/\(sku)", token: vendorToken, json: #"{"is_active":false}"#).status == .forbidden)
+            #expect(
+                try await client.send(.put, "/api/products/\(sku)", token: vendorToken, json: #"{"is_active":false}"#).status == .forbidden)
             #expect(try await client.send(.get, "/api/products/\(sku)").status == .ok, "still on sale")
             // Vendors still edit everything else.
             #expect(try await client.send(.put, "/api/products/\(sku)", token: vendorToken, json: #"{"stock":7}"#).status == .ok)
             let adminToken = try await client.login(admin.username).access
             #expect(try await client.send(.put, "/api/products/\(sku)", token: adminToken, json: #"{"is_active":false}"#).status == .ok)
-            #expect(try await client.send(.put, "/api/products/\(sku)", token: vendorToken, json: #"{"is_active":true}"#).status == .forbidden)
+            #expect(
+                try await client.send(.put, "/api/products/\(sku)", token: vendorToken, json: #"{"is_active":true}"#).status == .forbidden)
             #expect(try await client.send(.get, "/api/products/\(sku)").status == .notFound, "a vendor cannot restore it")
         }
     }
@@ -228,9 +233,11 @@ struct HardeningTests {
             var made: [User] = []
             for _ in 0..<2 {
                 let name = uniqueName("admin\(round)")
-                made.append(try await accounts.create(
-                    .init(username: name, email: "\(name)@example.com", password: "correct-horse", role: .admin), logger: TestStores.logger
-                ))
+                made.append(
+                    try await accounts.create(
+                        .init(username: name, email: "\(name)@example.com", password: "correct-horse", role: .admin),
+                        logger: TestStores.logger
+                    ))
             }
             return (made[0], made[1])
         }

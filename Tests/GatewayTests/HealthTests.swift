@@ -5,8 +5,9 @@ import PostgresNIO
 import ProcessSupport
 import Redis
 import Store
-import Testing
 import TestSupport
+import Testing
+
 @testable import Gateway
 
 @Suite("Health endpoints", .timeLimit(.minutes(2)))
@@ -77,6 +78,9 @@ func makeGatewayWithoutSchemaCheck(_ overrides: [String: String]) async throws -
     let postgres = PostgresClient(configuration: configuration.platform.postgres, backgroundLogger: TestStores.logger)
     let redis = RedisClient(configuration: configuration.platform.redis, logger: TestStores.logger)
     let accounts = await buildAccounts(configuration, postgres: postgres, redis: redis)
-    let router = buildRouter(configuration, accounts: accounts, postgres: postgres, redis: redis, health: StoreHealth(postgres: postgres, redis: redis), metrics: .init(), document: try APIDocument.bundled()).router
+    let router = buildRouter(
+        configuration, accounts: accounts, postgres: postgres, redis: redis, health: StoreHealth(postgres: postgres, redis: redis),
+        metrics: .init(), document: try APIDocument.bundled()
+    ).router
     return ContractCheckedApplication(base: Application(router: router, services: [postgres, redis]))
 }

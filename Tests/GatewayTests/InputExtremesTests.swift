@@ -3,8 +3,9 @@ import HTTPTypes
 import HummingbirdTesting
 import NIOCore
 import Store
-import Testing
 import TestSupport
+import Testing
+
 @testable import Gateway
 
 /// Every numeric and string field of every request body, query and header parameter the API
@@ -17,9 +18,10 @@ struct InputExtremesTests {
         _ = try await TestStores.migrated()
         let admin = try await createAccount(role: .admin)
         let sku = try await OrdersTests().makeProduct(stock: 1_000_000_000, price: "1.00")
-        let environment = TestStores.environment(generousLimits.merging([
-            "MAX_PENDING_ORDERS": "100000", "RATE_LIMIT_PASSWORD_USER": "100000/s", "LOG_LEVEL": "error", "LOG_FORMAT": "json",
-        ]) { _, new in new })
+        let environment = TestStores.environment(
+            generousLimits.merging([
+                "MAX_PENDING_ORDERS": "100000", "RATE_LIMIT_PASSWORD_USER": "100000/s", "LOG_LEVEL": "error", "LOG_FORMAT": "json",
+            ]) { _, new in new })
         let gateway = try await ServerProcess("gateway", environment: environment)
         defer { Task { await gateway.stop() } }
 
@@ -72,10 +74,11 @@ struct InputExtremesTests {
     }
 
     static func login(_ client: TestClient, _ username: String, port: Int) async throws -> String {
-        let response = try await client.execute(TestClient.Request(
-            "/api/auth/login", method: .post, authority: "127.0.0.1:\(port)", headers: [.contentType: "application/json"],
-            body: ByteBuffer(string: #"{"username":"\#(username)","password":"correct-horse"}"#)
-        ))
+        let response = try await client.execute(
+            TestClient.Request(
+                "/api/auth/login", method: .post, authority: "127.0.0.1:\(port)", headers: [.contentType: "application/json"],
+                body: ByteBuffer(string: #"{"username":"\#(username)","password":"correct-horse"}"#)
+            ))
         let body = try #require(response.body.flatMap { try JSONSerialization.jsonObject(with: Data(buffer: $0)) as? [String: Any] })
         return try #require(body["access_token"] as? String)
     }

@@ -2,8 +2,9 @@ import Foundation
 import HTTPTypes
 import HummingbirdTesting
 import Store
-import Testing
 import TestSupport
+import Testing
+
 @testable import Gateway
 
 /// Who a limit counts: one address however it is spelled, one IPv6 subscriber (/64) whatever
@@ -37,12 +38,14 @@ struct LimitIdentityTests {
         try await app.test(.live) { client in
             var statuses: [Int] = []
             for address in ["\(network):0::1", "\(network):0:0:0:0:1", "\(network):0::abcd", "\(network):0:1:2:3:4"] {
-                let response = try await client.execute(uri: "/api/products", method: .get, headers: [HTTPField.Name("X-Forwarded-For")!: address])
+                let response = try await client.execute(
+                    uri: "/api/products", method: .get, headers: [HTTPField.Name("X-Forwarded-For")!: address])
                 statuses.append(response.status.code)
             }
             #expect(statuses == [200, 200, 200, 429])
             // Another /64 is another subscriber.
-            let other = try await client.execute(uri: "/api/products", method: .get, headers: [HTTPField.Name("X-Forwarded-For")!: "\(network):1::1"])
+            let other = try await client.execute(
+                uri: "/api/products", method: .get, headers: [HTTPField.Name("X-Forwarded-For")!: "\(network):1::1"])
             #expect(other.status == .ok)
         }
     }
@@ -60,12 +63,14 @@ struct LimitIdentityTests {
                 let response = try await client.post("/api/auth/login", json: #"{"username":"\#(name)","password":"wrong-guess"}"#)
                 #expect(response.status == .unauthorized, "\(name)")
             }
-            let fourth = try await client.post("/api/auth/login", json: #"{"username":"\#(victim.email.uppercased())","password":"correct-horse"}"#)
+            let fourth = try await client.post(
+                "/api/auth/login", json: #"{"username":"\#(victim.email.uppercased())","password":"correct-horse"}"#)
             #expect(fourth.status == .tooManyRequests)
             // An identifier that names no account is counted by its normalised spelling.
             let ghost = uniqueName("ghost")
             for spelling in [ghost, ghost.uppercased(), ghost] {
-                #expect(try await client.post("/api/auth/login", json: #"{"username":"\#(spelling)","password":"x"}"#).status == .unauthorized)
+                #expect(
+                    try await client.post("/api/auth/login", json: #"{"username":"\#(spelling)","password":"x"}"#).status == .unauthorized)
             }
             #expect(try await client.post("/api/auth/login", json: #"{"username":"\#(ghost)","password":"x"}"#).status == .tooManyRequests)
         }
@@ -80,7 +85,8 @@ struct LimitIdentityTests {
             let guess = #"{"current_password":"wrong-guess","new_password":"another-horse"}"#
             #expect(try await client.send(.put, "/api/users/me", token: token, json: guess).status == .unprocessableContent)
             #expect(try await client.send(.put, "/api/users/me", token: token, json: guess).status == .unprocessableContent)
-            let third = try await client.send(.put, "/api/users/me", token: token, json: #"{"current_password":"correct-horse","new_password":"another-horse"}"#)
+            let third = try await client.send(
+                .put, "/api/users/me", token: token, json: #"{"current_password":"correct-horse","new_password":"another-horse"}"#)
             #expect(third.status == .tooManyRequests)
             #expect(third.headers[.retryAfter] != nil)
             // A profile change without a password is not a guess.

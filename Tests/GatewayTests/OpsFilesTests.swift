@@ -1,6 +1,6 @@
 import Foundation
-import Testing
 import TestSupport
+import Testing
 
 /// The deployment files in `ops/` are checked, not just written.
 @Suite("Ops files", .timeLimit(.minutes(2)))
@@ -17,17 +17,23 @@ struct OpsFilesTests {
         let files = Self.files(withExtensions: ["yaml", "yml"])
         #expect(files.count >= 6)
         for file in files {
-            let result = try await ChildProcess.run("/usr/bin/env", [
-                "python3", "-c", "import sys, yaml; docs = [d for d in yaml.safe_load_all(open(sys.argv[1])) if d is not None]; assert docs, 'empty'",
-                file.path,
-            ])
+            let result = try await ChildProcess.run(
+                "/usr/bin/env",
+                [
+                    "python3", "-c",
+                    "import sys, yaml; docs = [d for d in yaml.safe_load_all(open(sys.argv[1])) if d is not None]; assert docs, 'empty'",
+                    file.path,
+                ])
             #expect(result.status == 0, "\(file.lastPathComponent): \(result.standardError)")
         }
     }
 
     @Test func kubernetesManifestsHaveProbesAndBudgets() async throws {
         let gateway = try String(contentsOf: Self.ops.appendingPathComponent("k8s/gateway.yaml"), encoding: .utf8)
-        for kind in ["kind: Deployment", "kind: HorizontalPodAutoscaler", "kind: PodDisruptionBudget", "readinessProbe", "livenessProbe", "/health/ready"] {
+        for kind in [
+            "kind: Deployment", "kind: HorizontalPodAutoscaler", "kind: PodDisruptionBudget", "readinessProbe", "livenessProbe",
+            "/health/ready",
+        ] {
             #expect(gateway.contains(kind), "gateway.yaml lacks \(kind)")
         }
         let redis = try String(contentsOf: Self.ops.appendingPathComponent("redis/redis.conf"), encoding: .utf8)
@@ -42,8 +48,12 @@ struct OpsFilesTests {
         try FileManager.default.createDirectory(at: prefix, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: prefix) }
         let template = try String(contentsOf: Self.ops.appendingPathComponent("nginx/nginx.conf.template"), encoding: .utf8)
-        let config = template
-            .replacingOccurrences(of: "__UPSTREAMS__", with: "server 127.0.0.1:8001 max_fails=2 fail_timeout=5s;\n        server 127.0.0.1:8002 max_fails=2 fail_timeout=5s;")
+        let config =
+            template
+            .replacingOccurrences(
+                of: "__UPSTREAMS__",
+                with: "server 127.0.0.1:8001 max_fails=2 fail_timeout=5s;\n        server 127.0.0.1:8002 max_fails=2 fail_timeout=5s;"
+            )
             .replacingOccurrences(of: "__PORT__", with: "18000")
             .replacingOccurrences(of: "__PREFIX__", with: prefix.path)
             .replacingOccurrences(of: "__OPS__", with: Self.ops.path)
@@ -62,7 +72,9 @@ struct OpsFilesTests {
         for (unit, binary) in [("order-gateway@.service", "gateway"), ("order-worker@.service", "worker")] {
             // The unit names the installed path; point it at this build so verify can check it.
             let text = try String(contentsOf: Self.ops.appendingPathComponent("systemd/\(unit)"), encoding: .utf8)
-                .replacingOccurrences(of: "/usr/local/bin/\(binary)", with: ChildProcess.productsDirectory.appendingPathComponent(binary).path)
+                .replacingOccurrences(
+                    of: "/usr/local/bin/\(binary)", with: ChildProcess.productsDirectory.appendingPathComponent(binary).path
+                )
                 .replacingOccurrences(of: "User=orders", with: "User=root")
                 .replacingOccurrences(of: "EnvironmentFile=/etc/order-platform/env", with: "EnvironmentFile=-/etc/order-platform/env")
             let instance = folder.appendingPathComponent(unit.replacingOccurrences(of: "@.", with: "@9000."))

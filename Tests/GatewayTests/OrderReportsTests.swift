@@ -5,8 +5,9 @@ import NIOCore
 import NIOFoundationCompat
 import PostgresNIO
 import Store
-import Testing
 import TestSupport
+import Testing
+
 @testable import Gateway
 
 @Suite("Order lists, reports and details", .timeLimit(.minutes(2)))
@@ -67,7 +68,8 @@ struct OrderReportsTests {
         let app = try await makeAccountsGateway()
         try await app.test(.router) { client in
             let token = try await client.login(customer.username).access
-            let body = #"{"customer_name":"Ann, \"The\" Buyer","customer_email":"ann@example.com","shipping_address":"1 Main St","notes":"Ring twice, then \"knock\"\nBack door, gate code 1,2,3","items":[{"product_sku":"\#(sku)","quantity":2}]}"#
+            let body =
+                #"{"customer_name":"Ann, \"The\" Buyer","customer_email":"ann@example.com","shipping_address":"1 Main St","notes":"Ring twice, then \"knock\"\nBack door, gate code 1,2,3","items":[{"product_sku":"\#(sku)","quantity":2}]}"#
             let id = try #require(try await client.send(.post, "/api/orders", token: token, json: body).json?["id"] as? String)
 
             let vendorToken = try await client.login(vendor.username).access
@@ -131,7 +133,8 @@ struct OrderReportsTests {
         try await app.test(.router) { client in
             let token = try await client.login(customer.username).access
             let id = try #require(try await OrdersTests().place(client, token: token, [(sku, 1)]).json?["id"] as? String)
-            let edited = try await client.send(.put, "/api/orders/\(id)", token: token, json: #"{"shipping_address":"2 New Rd","notes":null}"#)
+            let edited = try await client.send(
+                .put, "/api/orders/\(id)", token: token, json: #"{"shipping_address":"2 New Rd","notes":null}"#)
             #expect(edited.status == .ok)
             #expect(edited.json?["shipping_address"] as? String == "2 New Rd")
             #expect(edited.json?["notes"] is NSNull)
@@ -139,7 +142,9 @@ struct OrderReportsTests {
             #expect(try await client.send(.put, "/api/orders/\(id)", token: otherToken, json: #"{"notes":"mine now"}"#).status == .notFound)
 
             let vendorToken = try await client.login(vendor.username).access
-            #expect(try await client.send(.put, "/api/orders/\(id)/status", token: vendorToken, json: #"{"status":"processing"}"#).status == .ok)
+            #expect(
+                try await client.send(.put, "/api/orders/\(id)/status", token: vendorToken, json: #"{"status":"processing"}"#).status == .ok
+            )
             #expect(try await client.send(.put, "/api/orders/\(id)", token: token, json: #"{"notes":"too late"}"#).status == .conflict)
             #expect(try await client.send(.put, "/api/orders/\(id)", token: vendorToken, json: #"{"notes":"staff note"}"#).status == .ok)
         }

@@ -5,8 +5,9 @@ import NIOCore
 import NIOFoundationCompat
 import PostgresNIO
 import Store
-import Testing
 import TestSupport
+import Testing
+
 @testable import Gateway
 
 @Suite("Orders", .timeLimit(.minutes(2)))
@@ -39,10 +40,12 @@ struct OrdersTests {
 
     func orderJSON(_ lines: [(String, Int)], notes: String = "leave at the door") -> String {
         let items = lines.map { #"{"product_sku":"\#($0.0)","quantity":\#($0.1)}"# }.joined(separator: ",")
-        return #"{"customer_name":"Ann","customer_email":"ann@example.com","shipping_address":"1 Main St","notes":"\#(notes)","items":[\#(items)]}"#
+        return
+            #"{"customer_name":"Ann","customer_email":"ann@example.com","shipping_address":"1 Main St","notes":"\#(notes)","items":[\#(items)]}"#
     }
 
-    func place(_ client: some TestClientProtocol, token: String, _ lines: [(String, Int)], key: String? = nil) async throws -> TestResponse {
+    func place(_ client: some TestClientProtocol, token: String, _ lines: [(String, Int)], key: String? = nil) async throws -> TestResponse
+    {
         var headers: HTTPFields = [.authorization: "Bearer \(token)", .contentType: "application/json"]
         if let key { headers[OrdersController.idempotencyKey] = key }
         return try await client.execute(uri: "/api/orders", method: .post, headers: headers, body: .init(string: orderJSON(lines)))
@@ -57,7 +60,11 @@ struct OrdersTests {
         let app = try await makeAccountsGateway()
         try await app.test(.router) { client in
             let token = try await client.login(customer.username).access
-            let response = try await client.send(.post, "/api/orders", token: token, json: #"{"customer_name":"Ann","customer_email":"ann@example.com","shipping_address":"1 Main St","items":[{"product_sku":"\#(sku)","quantity":2,"unit_price":"0.01"},{"product_sku":"\#(other)","quantity":3},{"product_sku":"\#(sku)","quantity":1}]}"#)
+            let response = try await client.send(
+                .post, "/api/orders", token: token,
+                json:
+                    #"{"customer_name":"Ann","customer_email":"ann@example.com","shipping_address":"1 Main St","items":[{"product_sku":"\#(sku)","quantity":2,"unit_price":"0.01"},{"product_sku":"\#(other)","quantity":3},{"product_sku":"\#(sku)","quantity":1}]}"#
+            )
             #expect(response.status == .created)
             let order = try #require(response.json)
             #expect(order["total_amount"] as? String == "60.27")
@@ -114,7 +121,10 @@ struct OrdersTests {
         #expect(try await scalar("SELECT coalesce(sum(quantity), 0)::int8 FROM order_items WHERE product_sku = \(sku)") == 10)
         let ids = customers.map(\.id)
         #expect(try await scalar("SELECT count(*) FROM orders WHERE user_id = ANY(\(ids))") == 10)
-        #expect(try await scalar("SELECT count(*) FROM orders o WHERE user_id = ANY(\(ids)) AND NOT EXISTS (SELECT 1 FROM order_items i WHERE i.order_id = o.id)") == 0)
+        #expect(
+            try await scalar(
+                "SELECT count(*) FROM orders o WHERE user_id = ANY(\(ids)) AND NOT EXISTS (SELECT 1 FROM order_items i WHERE i.order_id = o.id)"
+            ) == 0)
     }
 
     @Test func outOfStockNamesEverySKUAndWritesNothing() async throws {
@@ -173,7 +183,9 @@ struct OrdersTests {
             let token = try await client.login(customer.username).access
             let first = try #require(try await place(client, token: token, [(sku, 1)], key: "monthly").json?["id"] as? String)
             try await TestStores.withPostgres(url: TestStores.databaseURL) { postgres in
-                try await postgres.query("UPDATE orders SET created_at = now() - interval '25 hours' WHERE id = \(UUID(uuidString: first)!)", logger: TestStores.logger)
+                try await postgres.query(
+                    "UPDATE orders SET created_at = now() - interval '25 hours' WHERE id = \(UUID(uuidString: first)!)",
+                    logger: TestStores.logger)
             }
             let again = try await place(client, token: token, [(sku, 2)], key: "monthly")
             #expect(again.status == .created)
@@ -243,7 +255,8 @@ struct OrdersTests {
             let late = try #require(try await place(client, token: token, [(sku, 3)]).json?["id"] as? String)
             #expect(try await stock(sku) == 3)
 
-            let cancelled = try await client.send(.post, "/api/orders/\(early)/cancel", token: token, json: #"{"reason":"changed my mind"}"#)
+            let cancelled = try await client.send(
+                .post, "/api/orders/\(early)/cancel", token: token, json: #"{"reason":"changed my mind"}"#)
             #expect(cancelled.status == .ok)
             #expect(cancelled.json?["status"] as? String == "cancelled")
             #expect(try await stock(sku) == 7)
@@ -271,15 +284,26 @@ struct OrdersTests {
             let token = try await client.login(vendor.username).access
             let id = try #require(try await place(client, token: customerToken, [(sku, 1)]).json?["id"] as? String)
 
-            #expect(try await client.send(.put, "/api/orders/\(id)/status", token: customerToken, json: #"{"status":"processing"}"#).status == .forbidden)
-            #expect(try await client.send(.put, "/api/orders/\(id)/status", token: token, json: #"{"status":"shipped","tracking_number":"T1"}"#).status == .conflict)
-            #expect(try await client.send(.patch, "/api/orders/\(id)/status", token: token, json: #"{"status":"processing"}"#).status == .ok)
-            #expect(try await client.send(.put, "/api/orders/\(id)/status", token: token, json: #"{"status":"shipped"}"#).status == .unprocessableContent)
-            let shipped = try await client.send(.put, "/api/orders/\(id)/status", token: token, json: #"{"status":"shipped","tracking_number":"TRACK-1"}"#)
+            #expect(
+                try await client.send(.put, "/api/orders/\(id)/status", token: customerToken, json: #"{"status":"processing"}"#).status
+                    == .forbidden)
+            #expect(
+                try await client.send(.put, "/api/orders/\(id)/status", token: token, json: #"{"status":"shipped","tracking_number":"T1"}"#)
+                    .status == .conflict)
+            #expect(
+                try await client.send(.patch, "/api/orders/\(id)/status", token: token, json: #"{"status":"processing"}"#).status == .ok)
+            #expect(
+                try await client.send(.put, "/api/orders/\(id)/status", token: token, json: #"{"status":"shipped"}"#).status
+                    == .unprocessableContent)
+            let shipped = try await client.send(
+                .put, "/api/orders/\(id)/status", token: token, json: #"{"status":"shipped","tracking_number":"TRACK-1"}"#)
             #expect(shipped.json?["tracking_number"] as? String == "TRACK-1")
-            #expect(try await client.send(.post, "/api/orders/\(id)/cancel", token: token).status == .conflict, "shipped orders cannot be cancelled")
+            #expect(
+                try await client.send(.post, "/api/orders/\(id)/cancel", token: token).status == .conflict,
+                "shipped orders cannot be cancelled")
             #expect(try await client.send(.put, "/api/orders/\(id)/status", token: token, json: #"{"status":"delivered"}"#).status == .ok)
-            #expect(try await client.send(.put, "/api/orders/\(id)/status", token: token, json: #"{"status":"pending"}"#).status == .conflict)
+            #expect(
+                try await client.send(.put, "/api/orders/\(id)/status", token: token, json: #"{"status":"pending"}"#).status == .conflict)
 
             let events = try await client.send(.get, "/api/orders/\(id)/events", token: customerToken)
             let list = try #require(try JSONSerialization.jsonObject(with: Data(buffer: events.body)) as? [[String: Any]])
@@ -302,7 +326,8 @@ struct OrdersTests {
                 async let move = client.send(.put, "/api/orders/\(id)/status", token: vendorToken, json: #"{"status":"processing"}"#)
                 let codes = try await [cancel.status.code, move.status.code].sorted()
                 #expect(codes == [200, 409])
-                let transitions = try await scalar("SELECT count(*) FROM order_events WHERE order_id = \(UUID(uuidString: id)!) AND from_status IS NOT NULL")
+                let transitions = try await scalar(
+                    "SELECT count(*) FROM order_events WHERE order_id = \(UUID(uuidString: id)!) AND from_status IS NOT NULL")
                 #expect(transitions == 1)
             }
         }

@@ -2,8 +2,9 @@ import Foundation
 import HTTPTypes
 import HummingbirdTesting
 import Store
-import Testing
 import TestSupport
+import Testing
+
 @testable import Gateway
 
 @Suite("Catalog", .timeLimit(.minutes(2)))
@@ -30,15 +31,25 @@ struct ProductsTests {
             let skuB = uniqueName("B").uppercased()
             let skuC = uniqueName("C").uppercased()
 
-            #expect(try await client.send(.post, "/api/products", token: customerToken, json: productJSON(sku: skuA, category: category)).status == .forbidden)
+            #expect(
+                try await client.send(.post, "/api/products", token: customerToken, json: productJSON(sku: skuA, category: category)).status
+                    == .forbidden)
             #expect(try await client.send(.post, "/api/products", json: productJSON(sku: skuA, category: category)).status == .unauthorized)
 
-            let created = try await client.send(.post, "/api/products", token: vendorToken, json: productJSON(sku: skuA, category: category, price: "1299.99"))
+            let created = try await client.send(
+                .post, "/api/products", token: vendorToken, json: productJSON(sku: skuA, category: category, price: "1299.99"))
             #expect(created.status == .created)
             #expect(created.json?["price"] as? String == "1299.99", "a JSON number becomes an exact two-place string")
-            #expect(try await client.send(.post, "/api/products", token: vendorToken, json: productJSON(sku: skuB, category: category, price: #""5""#, stock: 0)).status == .created)
-            #expect(try await client.send(.post, "/api/products", token: vendorToken, json: productJSON(sku: skuC, category: category)).status == .created)
-            #expect(try await client.send(.post, "/api/products", token: vendorToken, json: productJSON(sku: skuA, category: category)).status == .conflict)
+            #expect(
+                try await client.send(
+                    .post, "/api/products", token: vendorToken, json: productJSON(sku: skuB, category: category, price: #""5""#, stock: 0)
+                ).status == .created)
+            #expect(
+                try await client.send(.post, "/api/products", token: vendorToken, json: productJSON(sku: skuC, category: category)).status
+                    == .created)
+            #expect(
+                try await client.send(.post, "/api/products", token: vendorToken, json: productJSON(sku: skuA, category: category)).status
+                    == .conflict)
 
             let all = try await client.send(.get, "/api/products?category=\(category)")
             #expect(all.json?["total"] as? Int == 3)
@@ -73,7 +84,9 @@ struct ProductsTests {
         let sku = uniqueName("P").uppercased()
         try await app.test(.router) { client in
             let token = try await client.login(vendor.username).access
-            #expect(try await client.send(.post, "/api/products", token: token, json: productJSON(sku: sku, category: uniqueName("cat"))).status == .created)
+            #expect(
+                try await client.send(.post, "/api/products", token: token, json: productJSON(sku: sku, category: uniqueName("cat"))).status
+                    == .created)
 
             let updated = try await client.send(.put, "/api/products/\(sku)", token: token, json: #"{"stock":42,"price":"0.10"}"#)
             #expect(updated.status == .ok)

@@ -2,8 +2,9 @@ import Foundation
 import HTTPTypes
 import HummingbirdTesting
 import Store
-import Testing
 import TestSupport
+import Testing
+
 @testable import Gateway
 
 @Suite("Rate limits", .timeLimit(.minutes(2)))
@@ -15,7 +16,8 @@ struct RateLimitTests {
         let app = try await makeAccountsGateway(["RATE_LIMIT_LOGIN_USER": "5/min"])
         try await app.test(.router) { client in
             for attempt in 1...5 {
-                let response = try await client.post("/api/auth/login", json: #"{"username":"\#(victim.username)","password":"guess-\#(attempt)"}"#)
+                let response = try await client.post(
+                    "/api/auth/login", json: #"{"username":"\#(victim.username)","password":"guess-\#(attempt)"}"#)
                 #expect(response.status == .unauthorized, "attempt \(attempt)")
             }
             let sixth = try await client.post("/api/auth/login", json: #"{"username":"\#(victim.username)","password":"correct-horse"}"#)
@@ -36,10 +38,16 @@ struct RateLimitTests {
             try await second.test(.router) { (two) async throws -> Void in
                 for attempt in 1...5 {
                     let client: any TestClientProtocol = attempt.isMultiple(of: 2) ? one : two
-                    #expect(try await client.post("/api/auth/login", json: #"{"username":"\#(victim.username)","password":"guess"}"#).status == .unauthorized)
+                    #expect(
+                        try await client.post("/api/auth/login", json: #"{"username":"\#(victim.username)","password":"guess"}"#).status
+                            == .unauthorized)
                 }
-                #expect(try await one.post("/api/auth/login", json: #"{"username":"\#(victim.username)","password":"guess"}"#).status == .tooManyRequests)
-                #expect(try await two.post("/api/auth/login", json: #"{"username":"\#(victim.username)","password":"guess"}"#).status == .tooManyRequests)
+                #expect(
+                    try await one.post("/api/auth/login", json: #"{"username":"\#(victim.username)","password":"guess"}"#).status
+                        == .tooManyRequests)
+                #expect(
+                    try await two.post("/api/auth/login", json: #"{"username":"\#(victim.username)","password":"guess"}"#).status
+                        == .tooManyRequests)
             }
         }
     }
@@ -68,7 +76,8 @@ struct RateLimitTests {
             await redis.stop()
             let login = try await client.post("/api/auth/login", json: #"{"username":"\#(user.username)","password":"correct-horse"}"#)
             #expect(login.status == .serviceUnavailable)
-            let register = try await client.post("/api/auth/register", json: #"{"username":"\#(uniqueName())","email":"x@example.com","password":"correct-horse"}"#)
+            let register = try await client.post(
+                "/api/auth/register", json: #"{"username":"\#(uniqueName())","email":"x@example.com","password":"correct-horse"}"#)
             #expect(register.status == .serviceUnavailable)
             // An anonymous request is not refused for want of a rate-limit counter.
             #expect(try await client.send(.get, "/api/no-such-route").status == .notFound)

@@ -6,8 +6,9 @@ import ProcessSupport
 import Prometheus
 import ServiceHTTP
 import Store
-import Testing
 import TestSupport
+import Testing
+
 @testable import Gateway
 
 /// What every response says about itself (caching, sniffing), which bodies the API reads, where
@@ -60,7 +61,8 @@ struct ResponsePolicyTests {
         try await app.test(.router) { client in
             let body = #"{"username":"\#(name)","email":"\#(name)@example.com","password":"correct-horse"}"#
             let response = try await client.execute(
-                uri: "/api/auth/register", method: .post, headers: [.contentType: "Application/JSON; charset=utf-8"], body: .init(string: body)
+                uri: "/api/auth/register", method: .post, headers: [.contentType: "Application/JSON; charset=utf-8"],
+                body: .init(string: body)
             )
             #expect(response.status == .created)
         }
@@ -72,7 +74,8 @@ struct ResponsePolicyTests {
         let app = try await makeAccountsGateway()
         try await app.test(.router) { client in
             let token = try await client.login(user.username).access
-            let response = try await client.execute(uri: "/api/auth/me", method: .get, headers: [.cookie: "session=\(token); token=\(token)"])
+            let response = try await client.execute(
+                uri: "/api/auth/me", method: .get, headers: [.cookie: "session=\(token); token=\(token)"])
             #expect(response.status == .unauthorized)
         }
     }
@@ -103,7 +106,8 @@ struct ResponsePolicyTests {
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("swagger-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: folder) }
-        try "window.SwaggerUIBundle = function () {};".write(to: folder.appendingPathComponent("swagger-ui-bundle.js"), atomically: true, encoding: .utf8)
+        try "window.SwaggerUIBundle = function () {};".write(
+            to: folder.appendingPathComponent("swagger-ui-bundle.js"), atomically: true, encoding: .utf8)
         try ".swagger-ui {}".write(to: folder.appendingPathComponent("swagger-ui.css"), atomically: true, encoding: .utf8)
         let app = try await makeGateway(["SWAGGER_UI_DIR": folder.path])
         try await app.test(.router) { client in

@@ -1,6 +1,6 @@
 import Foundation
-import Testing
 import TestSupport
+import Testing
 
 @Suite("Process start-up", .timeLimit(.minutes(2)))
 struct StartupTests {
@@ -15,9 +15,11 @@ struct StartupTests {
     }
 
     @Test func productionRefusesAShortSecretKey() async throws {
-        let result = try await ChildProcess.run(gateway, [], environment: [
-            "DATABASE_URL": TestStores.databaseURL, "REDIS_URL": TestStores.redisURL, "SECRET_KEY": "too-short",
-        ])
+        let result = try await ChildProcess.run(
+            gateway, [],
+            environment: [
+                "DATABASE_URL": TestStores.databaseURL, "REDIS_URL": TestStores.redisURL, "SECRET_KEY": "too-short",
+            ])
         #expect(result.status != 0)
         #expect(result.standardError.split(separator: "\n").count == 1)
         #expect(result.standardError.contains("SECRET_KEY"))

@@ -2,8 +2,9 @@ import Foundation
 import HTTPTypes
 import HummingbirdTesting
 import Store
-import Testing
 import TestSupport
+import Testing
+
 @testable import Gateway
 
 @Suite("Users and roles", .timeLimit(.minutes(2)))
@@ -41,7 +42,9 @@ struct UsersTests {
         let name = uniqueName("staff")
         try await app.test(.router) { client in
             let token = try await client.login(admin.username).access
-            let created = try await client.send(.post, "/api/users", token: token, json: #"{"username":"\#(name)","email":"\#(name)@example.com","password":"vendor-password","role":"vendor"}"#)
+            let created = try await client.send(
+                .post, "/api/users", token: token,
+                json: #"{"username":"\#(name)","email":"\#(name)@example.com","password":"vendor-password","role":"vendor"}"#)
             #expect(created.status == .created)
             #expect(created.json?["role"] as? String == "vendor")
             _ = try await client.login(name, "vendor-password")
@@ -59,7 +62,9 @@ struct UsersTests {
             let customerToken = try await client.login(customer.username).access
             #expect(try await client.send(.delete, "/api/users/\(customer.id)", token: adminToken).status == .noContent)
             #expect(try await client.send(.get, "/api/auth/me", token: customerToken).status == .unauthorized)
-            #expect(try await client.post("/api/auth/login", json: #"{"username":"\#(customer.username)","password":"correct-horse"}"#).status == .unauthorized)
+            #expect(
+                try await client.post("/api/auth/login", json: #"{"username":"\#(customer.username)","password":"correct-horse"}"#).status
+                    == .unauthorized)
             let fetched = try await client.send(.get, "/api/users/\(customer.id)", token: adminToken)
             #expect(fetched.json?["is_active"] as? Bool == false)
             #expect(try await client.send(.delete, "/api/users/\(admin.id)", token: adminToken).status == .conflict)
@@ -73,7 +78,8 @@ struct UsersTests {
         try await app.test(.router) { client in
             let adminToken = try await client.login(admin.username).access
             let customerToken = try await client.login(customer.username).access
-            let updated = try await client.send(.put, "/api/users/\(customer.id)", token: adminToken, json: #"{"role":"vendor","full_name":"Now Staff"}"#)
+            let updated = try await client.send(
+                .put, "/api/users/\(customer.id)", token: adminToken, json: #"{"role":"vendor","full_name":"Now Staff"}"#)
             #expect(updated.status == .ok)
             #expect(updated.json?["role"] as? String == "vendor")
             #expect(try await client.send(.get, "/api/auth/me", token: customerToken).status == .unauthorized)
@@ -86,12 +92,15 @@ struct UsersTests {
         try await app.test(.router) { client in
             let other = try await client.login(user.username)
             let current = try await client.login(user.username)
-            let wrong = try await client.send(.put, "/api/users/me", token: current.access, json: #"{"current_password":"nope-nope","new_password":"brand-new-pass"}"#)
+            let wrong = try await client.send(
+                .put, "/api/users/me", token: current.access, json: #"{"current_password":"nope-nope","new_password":"brand-new-pass"}"#)
             #expect(wrong.status == .unprocessableContent)
             let missing = try await client.send(.put, "/api/users/me", token: current.access, json: #"{"new_password":"brand-new-pass"}"#)
             #expect(missing.status == .unprocessableContent)
 
-            let changed = try await client.send(.put, "/api/users/me", token: current.access, json: #"{"current_password":"correct-horse","new_password":"brand-new-pass","phone":"+91 98765"}"#)
+            let changed = try await client.send(
+                .put, "/api/users/me", token: current.access,
+                json: #"{"current_password":"correct-horse","new_password":"brand-new-pass","phone":"+91 98765"}"#)
             #expect(changed.status == .ok)
             #expect(changed.json?["phone"] as? String == "+91 98765")
             #expect(try await client.send(.get, "/api/users/me", token: current.access).status == .ok)

@@ -2,8 +2,8 @@ import Foundation
 import Logging
 import Redis
 import Store
-import Testing
 import TestSupport
+import Testing
 
 /// The queue's Lua scripts against a Redis server of each test's own.
 @Suite("Job queue scripts", .timeLimit(.minutes(2)))

@@ -3,8 +3,9 @@ import Logging
 import PostgresNIO
 import Redis
 import Store
-import Testing
 import TestSupport
+import Testing
+
 @testable import Jobs
 
 /// Workers against real Postgres (a database of each test's own) and Redis (a server of each
@@ -31,7 +32,8 @@ struct JobWorkerTests {
     /// `count` pending orders of one customer due `dueIn` seconds from now (spread uniformly),
     /// each also enqueued unless `enqueue` is false. Returns their ids.
     @discardableResult
-    func makeOrders(_ count: Int, dueIn: ClosedRange<Double>, database: String, redis: String, enqueue: Bool = true) async throws -> [UUID] {
+    func makeOrders(_ count: Int, dueIn: ClosedRange<Double>, database: String, redis: String, enqueue: Bool = true) async throws -> [UUID]
+    {
         let userID = UUIDv7.make()
         let rows: [(UUID, Date)] = try await TestStores.withPostgres(url: database) { client in
             try await client.query(
@@ -57,7 +59,9 @@ struct JobWorkerTests {
             let client = RedisClient(configuration: try RedisConfiguration(url: redis), logger: logger)
             let queue = JobQueue(redis: client)
             for chunk in stride(from: 0, to: rows.count, by: 500) {
-                _ = try await client.run(rows[chunk..<min(chunk + 500, rows.count)].map { queue.enqueueCall(JobQueue.member(orderID: $0.0), dueAt: $0.1) }, logger: logger)
+                _ = try await client.run(
+                    rows[chunk..<min(chunk + 500, rows.count)].map { queue.enqueueCall(JobQueue.member(orderID: $0.0), dueAt: $0.1) },
+                    logger: logger)
             }
             await client.shutdown()
         }
@@ -112,11 +116,16 @@ struct JobWorkerTests {
         try await TestStores.withPostgres(url: database) { (client) async throws -> Void in
             #expect(try await Self.processing(client) == expected)
             #expect(try await Self.count(client, "SELECT count(*) FROM order_events WHERE to_status = 'processing'") == expected)
-            #expect(try await Self.count(client, "SELECT count(DISTINCT order_id) FROM order_events WHERE to_status = 'processing'") == expected)
-            #expect(try await Self.count(client, """
-                SELECT count(*) FROM order_events e JOIN orders o ON o.id = e.order_id
-                WHERE e.to_status = 'processing' AND e.at < o.auto_process_at
-                """) == 0, "no order moved before its time")
+            #expect(
+                try await Self.count(client, "SELECT count(DISTINCT order_id) FROM order_events WHERE to_status = 'processing'") == expected
+            )
+            #expect(
+                try await Self.count(
+                    client,
+                    """
+                    SELECT count(*) FROM order_events e JOIN orders o ON o.id = e.order_id
+                    WHERE e.to_status = 'processing' AND e.at < o.auto_process_at
+                    """) == 0, "no order moved before its time")
         }
     }
 
@@ -275,7 +284,8 @@ struct JobWorkerTests {
             try await TestStores.withPostgres(url: database) { client in
                 let orders = PostgresOrderRepository(client: client)
                 for id in ids {
-                    _ = try await orders.apply(Transition(to: .cancelled, from: [.pending], actorID: nil, actorRole: nil), to: id, logger: logger)
+                    _ = try await orders.apply(
+                        Transition(to: .cancelled, from: [.pending], actorID: nil, actorRole: nil), to: id, logger: logger)
                 }
             }
             let queue = JobQueue(redis: RedisClient(configuration: try RedisConfiguration(url: redis.url), logger: logger))

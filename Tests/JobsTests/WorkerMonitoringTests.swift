@@ -2,8 +2,9 @@ import Foundation
 import HummingbirdTesting
 import NIOFoundationCompat
 import Store
-import Testing
 import TestSupport
+import Testing
+
 @testable import Jobs
 
 @Suite("Worker monitoring endpoints", .timeLimit(.minutes(2)))

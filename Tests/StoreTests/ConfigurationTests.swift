@@ -52,7 +52,10 @@ struct ConfigurationTests {
     }
 
     @Test func readsListsAsJSONOrCommas() throws {
-        #expect(try Settings.from(["X": #"["https://a.example", "https://b.example"]"#]).list("X") == ["https://a.example", "https://b.example"])
+        #expect(
+            try Settings.from(["X": #"["https://a.example", "https://b.example"]"#]).list("X") == [
+                "https://a.example", "https://b.example",
+            ])
         #expect(try Settings.from(["X": "a, b,,c"]).list("X") == ["a", "b", "c"])
         #expect(throws: ConfigurationError.self) { try Settings.from(["X": "[not json"]).list("X") }
     }

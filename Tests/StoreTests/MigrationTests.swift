@@ -1,8 +1,8 @@
 import Logging
 import PostgresNIO
 import Store
-import Testing
 import TestSupport
+import Testing
 
 @Suite("Migrations", .timeLimit(.minutes(2)))
 struct MigrationTests {
@@ -41,7 +41,10 @@ struct MigrationTests {
 
                 let first = try await migrator.migrate()
                 #expect(first == (try Migration.bundled().map(\.version)))
-                #expect(try await tables(client).isSuperset(of: ["users", "products", "orders", "order_items", "order_events", "schema_migrations"]))
+                #expect(
+                    try await tables(client).isSuperset(of: [
+                        "users", "products", "orders", "order_items", "order_events", "schema_migrations",
+                    ]))
                 try await migrator.requireCurrentSchema()
 
                 let second = try await migrator.migrate()

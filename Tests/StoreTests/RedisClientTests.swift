@@ -3,8 +3,8 @@ import Logging
 import NIOCore
 import Redis
 import Store
-import Testing
 import TestSupport
+import Testing
 
 @Suite("Redis client", .timeLimit(.minutes(2)))
 struct RedisClientTests {
@@ -36,7 +36,9 @@ struct RedisClientTests {
             #expect(try await redis.send("INCR", prefix + "n") == .integer(42))
             #expect(try await redis.send("GET", prefix + "missing").isNull)
             try await redis.send("RPUSH", prefix + "l", "a", "b", "c")
-            #expect(try await redis.send("LRANGE", prefix + "l", 0, -1) == .array([.bulkString(Array("a".utf8)), .bulkString(Array("b".utf8)), .bulkString(Array("c".utf8))]))
+            #expect(
+                try await redis.send("LRANGE", prefix + "l", 0, -1)
+                    == .array([.bulkString(Array("a".utf8)), .bulkString(Array("b".utf8)), .bulkString(Array("c".utf8))]))
             #expect(try await redis.send("PING") == .simpleString("PONG"))
             try await redis.send("DEL", prefix + "s", prefix + "n", prefix + "l")
         }

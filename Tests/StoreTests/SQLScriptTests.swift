@@ -1,4 +1,5 @@
 import Testing
+
 @testable import Store
 
 @Suite("SQL script splitting", .timeLimit(.minutes(2)))

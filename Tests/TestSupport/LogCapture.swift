@@ -10,7 +10,9 @@ public final class LogCapture: Sendable {
         public var metadata: [String: String]
 
         /// The whole record as one string, to search for text that must not be logged.
-        public var text: String { "\(level) \(message) " + metadata.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " ") }
+        public var text: String {
+            "\(level) \(message) " + metadata.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " ")
+        }
     }
 
     private let records = Mutex<[Record]>([])

@@ -31,11 +31,13 @@ public final class PrivateRedisServer: Sendable {
         for attempt in 1...3 {
             let logFile = directory.appendingPathComponent("redis.log").path
             unlink(logFile)
-            let result = try await ChildProcess.run("/usr/bin/redis-server", [
-                "--bind", "127.0.0.1", "--port", String(port), "--dir", directory.path,
-                "--save", "", "--appendonly", "no", "--daemonize", "yes",
-                "--pidfile", directory.appendingPathComponent("redis.pid").path, "--logfile", logFile,
-            ])
+            let result = try await ChildProcess.run(
+                "/usr/bin/redis-server",
+                [
+                    "--bind", "127.0.0.1", "--port", String(port), "--dir", directory.path,
+                    "--save", "", "--appendonly", "no", "--daemonize", "yes",
+                    "--pidfile", directory.appendingPathComponent("redis.pid").path, "--logfile", logFile,
+                ])
             if result.status == 0 {
                 for _ in 0..<200 {
                     if LoopbackPorts.accepts(port) { return }
@@ -50,9 +52,11 @@ public final class PrivateRedisServer: Sendable {
                 chosenPort.withLock { $0 = next }
                 continue
             }
-            throw CocoaError(.fileReadUnknown, userInfo: [
-                NSLocalizedDescriptionKey: "redis-server did not start on port \(port) (exit \(result.status)): \(log.suffix(500))",
-            ])
+            throw CocoaError(
+                .fileReadUnknown,
+                userInfo: [
+                    NSLocalizedDescriptionKey: "redis-server did not start on port \(port) (exit \(result.status)): \(log.suffix(500))"
+                ])
         }
     }
 

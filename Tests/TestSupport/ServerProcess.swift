@@ -18,7 +18,8 @@ public final class ServerProcess: Sendable {
         var environment = environment
         environment[portVariable] = String(port)
         environment["PATH"] = ProcessInfo.processInfo.environment["PATH"]
-        pid = try ChildProcess.spawn(ChildProcess.productsDirectory.appendingPathComponent(binary).path, environment: environment, logFile: logFile)
+        pid = try ChildProcess.spawn(
+            ChildProcess.productsDirectory.appendingPathComponent(binary).path, environment: environment, logFile: logFile)
         for _ in 0..<300 {
             if LoopbackPorts.accepts(port) { return }
             guard isRunning else { break }

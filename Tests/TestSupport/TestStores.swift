@@ -6,9 +6,11 @@ import Store
 
 /// Where the test stores started by `make test` listen (overridable for other setups).
 public enum TestStores {
-    public static let databaseURL = ProcessInfo.processInfo.environment["TEST_DATABASE_URL"]
+    public static let databaseURL =
+        ProcessInfo.processInfo.environment["TEST_DATABASE_URL"]
         ?? "postgres://app@127.0.0.1:55433/orders"
-    public static let redisURL = ProcessInfo.processInfo.environment["TEST_REDIS_URL"]
+    public static let redisURL =
+        ProcessInfo.processInfo.environment["TEST_REDIS_URL"]
         ?? "redis://127.0.0.1:56380/0"
 
     public static let logger: Logger = {

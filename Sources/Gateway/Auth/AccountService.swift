@@ -46,9 +46,12 @@ struct AccountService: Sendable {
 
     /// Starts a session for `user` (the API's and the console's alike).
     func startSession(for user: User, userAgent: String?, ip: String, logger: Logger) async throws -> SignedIn {
-        let (session, refreshToken) = try await sessions.create(userID: user.id, role: user.role, userAgent: userAgent, ip: ip, logger: logger)
+        let (session, refreshToken) = try await sessions.create(
+            userID: user.id, role: user.role, userAgent: userAgent, ip: ip, logger: logger)
         let access = try await tokens.sign(userID: user.id, role: user.role, sessionID: session.id)
-        return SignedIn(user: user, session: session, accessToken: access, refreshToken: refreshToken, expiresIn: Int(tokens.lifetime.components.seconds))
+        return SignedIn(
+            user: user, session: session, accessToken: access, refreshToken: refreshToken,
+            expiresIn: Int(tokens.lifetime.components.seconds))
     }
 
     /// Applies `changes`; a change of role, active flag or password ends the user's sessions at once.
@@ -58,7 +61,8 @@ struct AccountService: Sendable {
     /// in that instant can outlive the change.
     func update(_ id: UUID, _ changes: UserChanges, keepingSession current: String? = nil, logger: Logger) async throws -> User? {
         guard let before = try await users.find(id: id, logger: logger) else { return nil }
-        let revokesAll = changes.role.map { $0 != before.role } == true || changes.isActive.map { $0 != before.isActive } == true
+        let revokesAll =
+            changes.role.map { $0 != before.role } == true || changes.isActive.map { $0 != before.isActive } == true
             || (changes.passwordHash != nil && current == nil)
         if revokesAll { try await sessions.revokeAll(userID: id, logger: logger) }
         guard let after = try await users.update(id: id, changes, logger: logger) else { return nil }

@@ -37,7 +37,8 @@ struct DocsController<Context: RequestContext> {
             case "swagger-ui.css" where assets != nil: (body, type) = (assets!.styles, "text/css; charset=utf-8")
             default: throw APIError(.notFound, "No such file.")
             }
-            return Response(status: .ok, headers: [.contentType: type, .cacheControl: "public, max-age=3600"], body: .init(byteBuffer: body))
+            return Response(
+                status: .ok, headers: [.contentType: type, .cacheControl: "public, max-age=3600"], body: .init(byteBuffer: body))
         }
     }
 
@@ -51,10 +52,12 @@ struct DocsController<Context: RequestContext> {
 
     static func page(local: Bool) -> String {
         let cdn = "https://cdn.jsdelivr.net/npm/swagger-ui-dist@\(SwaggerUIAssets.version)"
-        let styles = local
+        let styles =
+            local
             ? #"<link rel="stylesheet" href="/docs/assets/swagger-ui.css">"#
             : #"<link rel="stylesheet" href="\#(cdn)/swagger-ui.css" integrity="\#(SwaggerUIAssets.stylesIntegrity)" crossorigin="anonymous">"#
-        let bundle = local
+        let bundle =
+            local
             ? #"<script src="/docs/assets/swagger-ui-bundle.js"></script>"#
             : #"<script src="\#(cdn)/swagger-ui-bundle.js" integrity="\#(SwaggerUIAssets.bundleIntegrity)" crossorigin="anonymous"></script>"#
         return """

@@ -29,7 +29,8 @@ struct DomainProblems: Sendable {
         switch error.code {
         case .outOfStock:
             APIError(
-                .conflict, "Not enough stock for " + error.shortages.map(\.sku).joined(separator: ", ") + ".", type: "/problems/out-of-stock",
+                .conflict, "Not enough stock for " + error.shortages.map(\.sku).joined(separator: ", ") + ".",
+                type: "/problems/out-of-stock",
                 errors: error.shortages.map { .init(field: $0.sku, message: "requested \($0.requested), available \($0.available)") }
             )
         case .unknownProducts:

@@ -13,7 +13,8 @@ struct MoneyInput: Decodable, Sendable {
         } else if let number = try? container.decode(Decimal.self) {
             text = "\(number)"
         } else {
-            throw DecodingError.typeMismatch(Decimal.self, .init(codingPath: decoder.codingPath, debugDescription: "a number or a decimal string"))
+            throw DecodingError.typeMismatch(
+                Decimal.self, .init(codingPath: decoder.codingPath, debugDescription: "a number or a decimal string"))
         }
         guard let value = Self.parse(text) else {
             throw DecodingError.dataCorrupted(.init(codingPath: decoder.codingPath, debugDescription: "not a money amount"))

@@ -13,13 +13,19 @@ enum OrderFilters {
         if let raw = parameters("status") {
             orderQuery.statuses = try raw.split(separator: ",").map { part in
                 guard let status = OrderStatus(rawValue: part.trimmingCharacters(in: .whitespaces).lowercased()) else {
-                    throw APIError(.badRequest, "Query parameter status must be one or more of \(OrderStatus.allCases.map(\.rawValue).joined(separator: ", ")).")
+                    throw APIError(
+                        .badRequest,
+                        "Query parameter status must be one or more of \(OrderStatus.allCases.map(\.rawValue).joined(separator: ", ")).")
                 }
                 return status
             }
         }
-        orderQuery.createdFrom = try parameters("created_from").map { try instant(String($0), name: "created_from", endOfDay: false, timeZone: timeZone) }
-        orderQuery.createdTo = try parameters("created_to").map { try instant(String($0), name: "created_to", endOfDay: true, timeZone: timeZone) }
+        orderQuery.createdFrom = try parameters("created_from").map {
+            try instant(String($0), name: "created_from", endOfDay: false, timeZone: timeZone)
+        }
+        orderQuery.createdTo = try parameters("created_to").map {
+            try instant(String($0), name: "created_to", endOfDay: true, timeZone: timeZone)
+        }
         if let q = parameters("q") { orderQuery.search = String(q.prefix(100)) }
         if let raw = parameters("user_id") {
             guard let id = UUID(uuidString: String(raw)) else { throw APIError(.badRequest, "Query parameter user_id must be a UUID.") }
@@ -29,7 +35,8 @@ enum OrderFilters {
         orderQuery.maxTotal = try parameters("max_total").map { try money(String($0), name: "max_total") }
         if let raw = parameters("sort") {
             guard let sort = OrderQuery.Sort(rawValue: String(raw)) else {
-                throw APIError(.badRequest, "Query parameter sort must be one of \(OrderQuery.Sort.allCases.map(\.rawValue).joined(separator: ", ")).")
+                throw APIError(
+                    .badRequest, "Query parameter sort must be one of \(OrderQuery.Sort.allCases.map(\.rawValue).joined(separator: ", ")).")
             }
             orderQuery.sort = sort
         }
@@ -59,7 +66,9 @@ enum OrderFilters {
     }
 
     static func money(_ text: String, name: String) throws -> Decimal {
-        guard let value = MoneyInput.parse(text) else { throw APIError(.badRequest, "Query parameter \(name) must be an amount like 12.50.") }
+        guard let value = MoneyInput.parse(text) else {
+            throw APIError(.badRequest, "Query parameter \(name) must be an amount like 12.50.")
+        }
         return value
     }
 }

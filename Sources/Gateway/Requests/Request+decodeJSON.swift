@@ -9,7 +9,9 @@ extension Request {
         var request = self
         let body = try await request.collectBody(upTo: context.maxUploadSize)
         if Self.containsNULEscape(body.readableBytesView) {
-            throw APIError(.unprocessableContent, "The request has invalid fields.", errors: [.init(field: "body", message: "must not contain NUL characters (\\u0000)")])
+            throw APIError(
+                .unprocessableContent, "The request has invalid fields.",
+                errors: [.init(field: "body", message: "must not contain NUL characters (\\u0000)")])
         }
         do {
             return try JSONDecoder().decode(T.self, from: body)

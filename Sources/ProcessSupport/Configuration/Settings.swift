@@ -25,8 +25,9 @@ public struct Settings: Sendable {
     }
 
     public func string(_ key: String, isSecret: Bool = false) -> String? {
-        guard let value = reader.string(forKey: ConfigKey([key]), isSecret: isSecret)?
-            .trimmingCharacters(in: .whitespaces), !value.isEmpty
+        guard
+            let value = reader.string(forKey: ConfigKey([key]), isSecret: isSecret)?
+                .trimmingCharacters(in: .whitespaces), !value.isEmpty
         else { return nil }
         return value
     }
@@ -45,7 +46,8 @@ public struct Settings: Sendable {
     public func int(_ key: String, default defaultValue: Int, range: ClosedRange<Int>) throws(ConfigurationError) -> Int {
         guard let text = string(key) else { return defaultValue }
         guard let value = Int(text), range.contains(value) else {
-            throw ConfigurationError(key: key, reason: "must be a whole number from \(range.lowerBound) to \(range.upperBound) (got \"\(text)\")")
+            throw ConfigurationError(
+                key: key, reason: "must be a whole number from \(range.lowerBound) to \(range.upperBound) (got \"\(text)\")")
         }
         return value
     }

@@ -37,7 +37,9 @@ public struct StoreFailure: Error, Sendable, CustomStringConvertible {
             self.init(postgres: error)
         case let error as PostgresError:
             let code = error.code.raw
-            self.init(kind: Self.isTransient(sqlState: code) ? .transient : .bug, logMetadata: ["error.type": "PostgresError", "error.sql_state": "\(code)"])
+            self.init(
+                kind: Self.isTransient(sqlState: code) ? .transient : .bug,
+                logMetadata: ["error.type": "PostgresError", "error.sql_state": "\(code)"])
         case let error as RedisError:
             self.init(kind: error.isTransient ? .transient : .bug, logMetadata: error.logMetadata)
         case let error as DeadlineExceeded:

@@ -11,10 +11,12 @@ final class RaceOnce<T: Sendable>: Sendable {
     /// Resumes with `value` if nobody did yet; returns whether this call won.
     @discardableResult
     func finish(_ value: T) -> Bool {
-        guard let continuation = continuation.withLockedValue({ box -> CheckedContinuation<T, Never>? in
-            defer { box = nil }
-            return box
-        }) else { return false }
+        guard
+            let continuation = continuation.withLockedValue({ box -> CheckedContinuation<T, Never>? in
+                defer { box = nil }
+                return box
+            })
+        else { return false }
         continuation.resume(returning: value)
         return true
     }

@@ -24,8 +24,10 @@ public struct JSONLogHandler: LogHandler {
         if let provided = metadataProvider?.get() { fields.merge(provided) { _, new in new } }
         if let extra = event.metadata { fields.merge(extra) { _, new in new } }
         var line = "{\"ts\":"
-        line += Self.quoted(Date().formatted(.iso8601.year().month().day().time(includingFractionalSeconds: true).timeZone(separator: .omitted)))
-        line += ",\"level\":\(Self.quoted(event.level.rawValue)),\"logger\":\(Self.quoted(label)),\"msg\":\(Self.quoted(event.message.description))"
+        line += Self.quoted(
+            Date().formatted(.iso8601.year().month().day().time(includingFractionalSeconds: true).timeZone(separator: .omitted)))
+        line +=
+            ",\"level\":\(Self.quoted(event.level.rawValue)),\"logger\":\(Self.quoted(label)),\"msg\":\(Self.quoted(event.message.description))"
         for key in fields.keys.sorted() {
             line += ",\(Self.quoted(key)):\(Self.quoted(fields[key]!.description))"
         }

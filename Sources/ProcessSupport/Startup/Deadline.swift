@@ -22,7 +22,9 @@ public enum Deadline {
             }
         }
         // A promise completed twice keeps its first result: whichever of the two comes first wins.
-        let timer = eventLoop.scheduleTask(in: .nanoseconds(Int64(timeout.components.seconds) * 1_000_000_000 + timeout.components.attoseconds / 1_000_000_000)) {
+        let timer = eventLoop.scheduleTask(
+            in: .nanoseconds(Int64(timeout.components.seconds) * 1_000_000_000 + timeout.components.attoseconds / 1_000_000_000)
+        ) {
             promise.fail(DeadlineExceeded(after: timeout))
             task.cancel()
         }

@@ -3,7 +3,10 @@ import Foundation
 /// Filters, sort and paging of order lists.
 public struct OrderQuery: Sendable, Equatable {
     public enum Sort: String, Sendable, CaseIterable {
-        case newest = "-created_at", oldest = "created_at", largest = "-total_amount", smallest = "total_amount"
+        case newest = "-created_at"
+        case oldest = "created_at"
+        case largest = "-total_amount"
+        case smallest = "total_amount"
     }
 
     /// Only this user's orders (always set for a customer).

@@ -42,7 +42,8 @@ public struct JobQueue: Sendable {
 
     /// Drops a scheduled job (its order was cancelled).
     public func remove(_ member: String, logger: Logger) async throws {
-        _ = try await redis.pipeline([RedisCommand("ZREM", Self.scheduledKey, member), RedisCommand("DEL", Self.jobKey(member))], logger: logger)
+        _ = try await redis.pipeline(
+            [RedisCommand("ZREM", Self.scheduledKey, member), RedisCommand("DEL", Self.jobKey(member))], logger: logger)
     }
 
     /// What a claim returned: the jobs, Redis's clock, the next due time after them, and whether
@@ -94,7 +95,9 @@ public struct JobQueue: Sendable {
         guard !jobs.isEmpty else { return }
         _ = try await redis.run(
             jobs.map {
-                ScriptCall(JobScripts.extend, keys: [Self.inflightKey, Self.jobKey($0.member)], arguments: [$0.member, $0.token, Self.milliseconds(lease)])
+                ScriptCall(
+                    JobScripts.extend, keys: [Self.inflightKey, Self.jobKey($0.member)],
+                    arguments: [$0.member, $0.token, Self.milliseconds(lease)])
             },
             logger: logger
         )
@@ -103,7 +106,9 @@ public struct JobQueue: Sendable {
     /// Outcome of ``retry(_:after:error:maxAttempts:logger:)``.
     public enum RetryOutcome: Sendable, Equatable { case retried, dead, stale }
 
-    public func retry(_ job: ClaimedJob, after delay: Duration, error: String, maxAttempts: Int, logger: Logger) async throws -> RetryOutcome {
+    public func retry(_ job: ClaimedJob, after delay: Duration, error: String, maxAttempts: Int, logger: Logger) async throws
+        -> RetryOutcome
+    {
         let reply = try await redis.run(
             JobScripts.retry, keys: [Self.scheduledKey, Self.inflightKey, Self.deadKey, Self.jobKey(job.member), Self.wakeKey],
             arguments: [job.member, job.token, Self.milliseconds(delay), String(error.prefix(500)), maxAttempts], logger: logger
@@ -120,7 +125,9 @@ public struct JobQueue: Sendable {
         guard !jobs.isEmpty else { return }
         _ = try await redis.run(
             jobs.map {
-                ScriptCall(JobScripts.release, keys: [Self.scheduledKey, Self.inflightKey, Self.wakeKey], arguments: [$0.member, $0.token, Self.jobPrefix])
+                ScriptCall(
+                    JobScripts.release, keys: [Self.scheduledKey, Self.inflightKey, Self.wakeKey],
+                    arguments: [$0.member, $0.token, Self.jobPrefix])
             },
             logger: logger
         )
@@ -149,7 +156,8 @@ public struct JobQueue: Sendable {
     /// Puts a dead job back on the schedule, due now; false when it is not dead.
     public func resurrect(_ member: String, logger: Logger) async throws -> Bool {
         let reply = try await redis.run(
-            JobScripts.resurrect, keys: [Self.scheduledKey, Self.deadKey, Self.wakeKey, Self.jobKey(member)], arguments: [member], logger: logger
+            JobScripts.resurrect, keys: [Self.scheduledKey, Self.deadKey, Self.wakeKey, Self.jobKey(member)], arguments: [member],
+            logger: logger
         )
         return reply.int == 1
     }
@@ -158,10 +166,13 @@ public struct JobQueue: Sendable {
         let entries = try await redis.send(RedisCommand("ZRANGE", Self.deadKey, 0, limit - 1, "WITHSCORES"), logger: logger).array ?? []
         var members: [(String, Double)] = []
         for index in stride(from: 0, to: entries.count - 1, by: 2) {
-            if let member = entries[index].string, let score = entries[index + 1].string.flatMap(Double.init) { members.append((member, score)) }
+            if let member = entries[index].string, let score = entries[index + 1].string.flatMap(Double.init) {
+                members.append((member, score))
+            }
         }
         guard !members.isEmpty else { return [] }
-        let details = try await redis.pipeline(members.map { RedisCommand("HMGET", Self.jobKey($0.0), "attempts", "error") }, logger: logger)
+        let details = try await redis.pipeline(
+            members.map { RedisCommand("HMGET", Self.jobKey($0.0), "attempts", "error") }, logger: logger)
         return zip(members, details).map { entry, detail in
             let fields = detail.array ?? []
             return DeadJob(
@@ -173,13 +184,14 @@ public struct JobQueue: Sendable {
 
     /// Queue sizes, and the lag of the oldest due job, on Redis's clock.
     public func depth(logger: Logger) async throws -> QueueDepth {
-        let replies = try await redis.pipeline([
-            RedisCommand("TIME"),
-            RedisCommand("ZCARD", Self.scheduledKey),
-            RedisCommand("ZCARD", Self.inflightKey),
-            RedisCommand("ZCARD", Self.deadKey),
-            RedisCommand("ZRANGE", Self.scheduledKey, 0, 0, "WITHSCORES"),
-        ], logger: logger)
+        let replies = try await redis.pipeline(
+            [
+                RedisCommand("TIME"),
+                RedisCommand("ZCARD", Self.scheduledKey),
+                RedisCommand("ZCARD", Self.inflightKey),
+                RedisCommand("ZCARD", Self.deadKey),
+                RedisCommand("ZRANGE", Self.scheduledKey, 0, 0, "WITHSCORES"),
+            ], logger: logger)
         let time = replies[0].array?.compactMap(\.int) ?? [0, 0]
         let now = time[0] * 1000 + (time.count > 1 ? time[1] / 1000 : 0)
         let due = try await redis.send(RedisCommand("ZCOUNT", Self.scheduledKey, "-inf", now), logger: logger).int ?? 0

@@ -31,7 +31,9 @@ public struct TransitionSchedule: Sendable {
         } catch {
             let kept = retries?.add(orderID: orderID, dueAt: dueAt) ?? false
             logger.warning(
-                kept ? "could not enqueue the order's transition; trying again until Redis answers" : "could not enqueue the order's transition; the reconciler will",
+                kept
+                    ? "could not enqueue the order's transition; trying again until Redis answers"
+                    : "could not enqueue the order's transition; the reconciler will",
                 metadata: Logger.Metadata.describing(error, ["order.id": "\(orderID)"])
             )
         }
@@ -43,7 +45,9 @@ public struct TransitionSchedule: Sendable {
         do {
             try await queue.remove(JobQueue.member(orderID: orderID), logger: logger)
         } catch {
-            logger.warning("could not remove the order's scheduled transition", metadata: Logger.Metadata.describing(error, ["order.id": "\(orderID)"]))
+            logger.warning(
+                "could not remove the order's scheduled transition", metadata: Logger.Metadata.describing(error, ["order.id": "\(orderID)"])
+            )
         }
     }
 

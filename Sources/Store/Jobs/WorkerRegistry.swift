@@ -33,13 +33,15 @@ public struct WorkerRegistry: Sendable {
     }
 
     public func beat(_ worker: Worker, ttl: Duration, logger: Logger) async throws {
-        _ = try await redis.pipeline([
-            RedisCommand("HSET", Self.key(worker.id), "host", worker.host, "pid", worker.pid,
-                         "started", worker.startedAt.timeIntervalSince1970, "seen", worker.lastSeenAt.timeIntervalSince1970,
-                         "done", worker.jobsDone),
-            RedisCommand("PEXPIRE", Self.key(worker.id), JobQueue.milliseconds(ttl)),
-            RedisCommand("SADD", Self.indexKey, worker.id),
-        ], logger: logger)
+        _ = try await redis.pipeline(
+            [
+                RedisCommand(
+                    "HSET", Self.key(worker.id), "host", worker.host, "pid", worker.pid,
+                    "started", worker.startedAt.timeIntervalSince1970, "seen", worker.lastSeenAt.timeIntervalSince1970,
+                    "done", worker.jobsDone),
+                RedisCommand("PEXPIRE", Self.key(worker.id), JobQueue.milliseconds(ttl)),
+                RedisCommand("SADD", Self.indexKey, worker.id),
+            ], logger: logger)
     }
 
     public func remove(id: String, logger: Logger) async throws {
@@ -50,7 +52,8 @@ public struct WorkerRegistry: Sendable {
     public func list(logger: Logger) async throws -> [Worker] {
         let ids = try await redis.send(RedisCommand("SMEMBERS", Self.indexKey), logger: logger).array?.compactMap(\.string) ?? []
         guard !ids.isEmpty else { return [] }
-        let replies = try await redis.pipeline(ids.map { RedisCommand("HMGET", Self.key($0), "host", "pid", "started", "seen", "done") }, logger: logger)
+        let replies = try await redis.pipeline(
+            ids.map { RedisCommand("HMGET", Self.key($0), "host", "pid", "started", "seen", "done") }, logger: logger)
         var workers: [Worker] = []
         var gone: [String] = []
         for (id, reply) in zip(ids, replies) {
@@ -59,12 +62,13 @@ public struct WorkerRegistry: Sendable {
                 gone.append(id)
                 continue
             }
-            workers.append(Worker(
-                id: id, host: host, pid: fields[1].int ?? 0,
-                startedAt: Date(timeIntervalSince1970: fields[2].string.flatMap(Double.init) ?? 0),
-                lastSeenAt: Date(timeIntervalSince1970: fields[3].string.flatMap(Double.init) ?? 0),
-                jobsDone: fields[4].int ?? 0
-            ))
+            workers.append(
+                Worker(
+                    id: id, host: host, pid: fields[1].int ?? 0,
+                    startedAt: Date(timeIntervalSince1970: fields[2].string.flatMap(Double.init) ?? 0),
+                    lastSeenAt: Date(timeIntervalSince1970: fields[3].string.flatMap(Double.init) ?? 0),
+                    jobsDone: fields[4].int ?? 0
+                ))
         }
         if !gone.isEmpty { try await redis.send(RedisCommand("SREM", [Self.indexKey] + gone), logger: logger) }
         return workers.sorted { $0.startedAt < $1.startedAt }

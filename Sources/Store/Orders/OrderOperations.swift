@@ -30,7 +30,9 @@ public struct OrderOperations: Sendable {
     /// cannot leave the order unscheduled, and again after it, because Redis may have lost its
     /// data in between while a reconciler pass could not see the order yet (enqueueing is
     /// idempotent). Whatever fails there is retried, and the reconciler is the last safety net.
-    public func place(_ input: OrderInput, by actor: Actor, idempotencyKey: String?, logger: Logger) async throws -> (order: Order, replayed: Bool) {
+    public func place(_ input: OrderInput, by actor: Actor, idempotencyKey: String?, logger: Logger) async throws -> (
+        order: Order, replayed: Bool
+    ) {
         let newOrder = try input.newOrder(for: actor, idempotencyKey: idempotencyKey)
         let (order, replayed) = try await orders.create(newOrder, rules: rules, logger: logger) { [schedule] created in
             await schedule.schedule(orderID: created.id, dueAt: created.autoProcessAt, timeout: Self.scheduleTimeout, logger: logger)
@@ -109,9 +111,12 @@ public struct OrderOperations: Sendable {
         var validator = InputValidator()
         validator.length(reason, "reason", 0...500)
         try validator.validate()
-        let transition = actor.isStaff
+        let transition =
+            actor.isStaff
             ? Transition(to: .cancelled, from: [.pending, .processing], actorID: actor.id, actorRole: actor.role, reason: reason)
-            : Transition(to: .cancelled, from: [.pending], actorID: actor.id, actorRole: actor.role, reason: reason, ownerWithinCancelWindow: actor.id)
+            : Transition(
+                to: .cancelled, from: [.pending], actorID: actor.id, actorRole: actor.role, reason: reason,
+                ownerWithinCancelWindow: actor.id)
         let order = try await orders.apply(transition, to: id, logger: logger)
         await schedule.unschedule(orderID: id, logger: logger)
         return order
@@ -129,7 +134,8 @@ public struct OrderOperations: Sendable {
         if status == .shipped { validator.check(trackingNumber != nil, "tracking_number", "is required to ship an order") }
         try validator.validate()
         let transition = Transition(
-            to: status, from: Set(OrderStatus.allCases), actorID: actor.id, actorRole: actor.role, reason: notes, trackingNumber: trackingNumber
+            to: status, from: Set(OrderStatus.allCases), actorID: actor.id, actorRole: actor.role, reason: notes,
+            trackingNumber: trackingNumber
         )
         let order = try await orders.apply(transition, to: id, logger: logger)
         if status == .cancelled { await schedule.unschedule(orderID: id, logger: logger) }

@@ -23,7 +23,8 @@ public struct Migration: Sendable, Equatable {
             guard let underscore = stem.firstIndex(of: "_"), let version = Int(stem[..<underscore]) else {
                 throw MigrationError(.missingFiles, "\(url.lastPathComponent) is not named NNNN_description.sql")
             }
-            return Migration(version: version, name: String(stem[stem.index(after: underscore)...]), sql: try String(contentsOf: url, encoding: .utf8))
+            return Migration(
+                version: version, name: String(stem[stem.index(after: underscore)...]), sql: try String(contentsOf: url, encoding: .utf8))
         }.sorted { $0.version < $1.version }
     }
 }

@@ -33,7 +33,9 @@ enum OrderRow {
 
     /// The line of a row; nil when its columns are NULL (an order without lines in an outer join).
     static func item(_ row: PostgresRandomAccessRow) throws -> OrderItem? {
-        func value<T: PostgresDecodable>(_ name: String, _ type: T.Type) throws -> T { try row["item_" + name].decode(T.self, context: .default) }
+        func value<T: PostgresDecodable>(_ name: String, _ type: T.Type) throws -> T {
+            try row["item_" + name].decode(T.self, context: .default)
+        }
         guard let id = try value("id", UUID?.self) else { return nil }
         return OrderItem(
             id: id, productID: try value("product_id", UUID.self), productSKU: try value("product_sku", String.self),

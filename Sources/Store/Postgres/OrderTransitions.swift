@@ -78,7 +78,8 @@ public struct OrderTransitions: Sendable {
                 )
                 var moved: [UUID] = []
                 for try await id in rows.decode(UUID.self) { moved.append(id) }
-                try await RecordOrderEvents(orders: moved, from: .pending, to: .processing, reason: reason).run(on: connection, logger: logger)
+                try await RecordOrderEvents(orders: moved, from: .pending, to: .processing, reason: reason).run(
+                    on: connection, logger: logger)
                 return moved.count
             }
             total += moved

@@ -14,12 +14,13 @@ extension PostgresOrderRepository {
 
     public func list(_ query: OrderQuery, logger: Logger) async throws -> OrderList {
         let counting = query.cursor == nil
-        let order: String = switch query.sort {
-        case .newest: "o.created_at DESC, o.id DESC"
-        case .oldest: "o.created_at ASC, o.id ASC"
-        case .largest: "o.total_amount DESC, o.id DESC"
-        case .smallest: "o.total_amount ASC, o.id ASC"
-        }
+        let order: String =
+            switch query.sort {
+            case .newest: "o.created_at DESC, o.id DESC"
+            case .oldest: "o.created_at ASC, o.id ASC"
+            case .largest: "o.total_amount DESC, o.id DESC"
+            case .smallest: "o.total_amount ASC, o.id ASC"
+            }
         let sql = try Self.filtered(
             "SELECT \(OrderRow.orderColumns), (extract(epoch FROM o.created_at) * 1000000)::int8 AS cursor_micros"
                 + (counting ? ", count(*) OVER () AS total_count" : "") + " FROM orders o",
@@ -85,11 +86,14 @@ extension PostgresOrderRepository {
             logger: logger
         ) { rows in
             var events: [OrderEvent] = []
-            for try await (id, from, to, actorID, actorRole, reason, at) in rows.decode((UUID, String?, String, UUID?, String?, String?, Date).self) {
-                events.append(OrderEvent(
-                    id: id, fromStatus: from.flatMap(OrderStatus.init(rawValue:)), toStatus: OrderStatus(rawValue: to) ?? .pending,
-                    actorID: actorID, actorRole: actorRole.flatMap(Role.init(rawValue:)), reason: reason, at: at
-                ))
+            for try await (id, from, to, actorID, actorRole, reason, at) in rows.decode(
+                (UUID, String?, String, UUID?, String?, String?, Date).self)
+            {
+                events.append(
+                    OrderEvent(
+                        id: id, fromStatus: from.flatMap(OrderStatus.init(rawValue:)), toStatus: OrderStatus(rawValue: to) ?? .pending,
+                        actorID: actorID, actorRole: actorRole.flatMap(Role.init(rawValue:)), reason: reason, at: at
+                    ))
             }
             return events
         }
@@ -121,7 +125,8 @@ extension PostgresOrderRepository {
                 { sql in
                     sql.appendLiteral("SELECT to_char(o.created_at AT TIME ZONE ")
                     sql.appendInterpolation(timeZone)
-                    sql.appendLiteral("""
+                    sql.appendLiteral(
+                        """
                         , 'YYYY-MM-DD') AS day, count(*),
                                coalesce(sum(o.total_amount) FILTER (WHERE o.status <> 'cancelled'), 0)
                         FROM orders o
@@ -157,15 +162,15 @@ extension PostgresOrderRepository {
             // Rows arrive as they are consumed (postgres-nio applies back-pressure), so memory stays flat.
             for try await record in rows {
                 let columns = record.makeRandomAccess()
-                try await row(OrderExportRow(
-                    order: try OrderRow.order(columns),
-                    itemsCount: try columns["items_count"].decode(Int.self, context: .default),
-                    items: try columns["items_text"].decode(String.self, context: .default)
-                ))
+                try await row(
+                    OrderExportRow(
+                        order: try OrderRow.order(columns),
+                        itemsCount: try columns["items_count"].decode(Int.self, context: .default),
+                        items: try columns["items_text"].decode(String.self, context: .default)
+                    ))
             }
         }
     }
-
 
     // MARK: Rows
 

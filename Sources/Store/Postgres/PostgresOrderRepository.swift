@@ -22,7 +22,8 @@ public struct PostgresOrderRepository: OrderRepository {
     ) async throws -> (order: Order, replayed: Bool) {
         try await client.transaction(logger: logger) { connection in
             if let key = order.idempotencyKey {
-                for try await acquired in try await connection.execute(PlaceOrderStatements.KeyLock(userID: order.userID, key: key), logger: logger)
+                for try await acquired in try await connection.execute(
+                    PlaceOrderStatements.KeyLock(userID: order.userID, key: key), logger: logger)
                 where !acquired {
                     throw OrderError(.idempotencyInProgress)
                 }
@@ -36,8 +37,12 @@ public struct PostgresOrderRepository: OrderRepository {
             }
             if let found, let earlier = found.orderID {
                 if found.fresh == true {
-                    guard let hash = found.requestHash, Array(buffer: hash) == order.requestHash else { throw OrderError(.idempotencyMismatch) }
-                    guard let replayed = try await Self.find(id: earlier, on: connection, logger: logger) else { throw OrderError(.notFound) }
+                    guard let hash = found.requestHash, Array(buffer: hash) == order.requestHash else {
+                        throw OrderError(.idempotencyMismatch)
+                    }
+                    guard let replayed = try await Self.find(id: earlier, on: connection, logger: logger) else {
+                        throw OrderError(.notFound)
+                    }
                     return (replayed, true)
                 }
                 // An expired key may be used again: release it from the old order.
@@ -78,7 +83,9 @@ public struct PostgresOrderRepository: OrderRepository {
 
     /// Locks the products (in id order, so concurrent orders cannot deadlock) and checks every
     /// line; refuses the whole order naming each SKU that cannot be served.
-    static func lockStock(_ lines: [(sku: String, quantity: Int)], connection: PostgresConnection, logger: Logger) async throws -> [ReservedLine] {
+    static func lockStock(_ lines: [(sku: String, quantity: Int)], connection: PostgresConnection, logger: Logger) async throws
+        -> [ReservedLine]
+    {
         var found: [String: PlaceOrderStatements.LockProducts.Row] = [:]
         for try await row in try await connection.execute(PlaceOrderStatements.LockProducts(skus: lines.map(\.sku)), logger: logger) {
             found[row.sku] = row
@@ -165,7 +172,9 @@ public struct PostgresOrderRepository: OrderRepository {
     }
 
     /// The update, then the order read back on the same connection (to answer, or to say why not).
-    static func updateDetails(id: UUID, _ details: OrderDetails, owner: UUID?, on connection: PostgresConnection, logger: Logger) async throws -> Order {
+    static func updateDetails(id: UUID, _ details: OrderDetails, owner: UUID?, on connection: PostgresConnection, logger: Logger)
+        async throws -> Order
+    {
         let rows = try await connection.query(
             """
             UPDATE orders SET

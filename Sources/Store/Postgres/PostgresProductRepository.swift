@@ -54,19 +54,22 @@ public struct PostgresProductRepository: ProductRepository {
             var products: [Product] = []
             var total = 0
             for try await row in rows {
-            let (id, sku, name, description, category, price, stock, isActive, imageURL, createdAt, updatedAt, count) =
-                try row.decode((UUID, String, String, String?, String, Decimal, Int, Bool, String?, Date, Date, Int).self)
-            products.append(Product(
-                id: id, sku: sku, name: name, description: description, category: category, price: price, stock: stock,
-                isActive: isActive, imageURL: imageURL, createdAt: createdAt, updatedAt: updatedAt
-            ))
-            total = count
+                let (id, sku, name, description, category, price, stock, isActive, imageURL, createdAt, updatedAt, count) =
+                    try row.decode((UUID, String, String, String?, String, Decimal, Int, Bool, String?, Date, Date, Int).self)
+                products.append(
+                    Product(
+                        id: id, sku: sku, name: name, description: description, category: category, price: price, stock: stock,
+                        isActive: isActive, imageURL: imageURL, createdAt: createdAt, updatedAt: updatedAt
+                    ))
+                total = count
             }
             return (products, total)
         }
         if products.isEmpty, query.page > 1 {
             // Past the last page the window count is unavailable; count separately.
-            let counted = try await list(ProductQuery(category: query.category, search: query.search, inStockOnly: query.inStockOnly, page: 1, size: 1), logger: logger)
+            let counted = try await list(
+                ProductQuery(category: query.category, search: query.search, inStockOnly: query.inStockOnly, page: 1, size: 1),
+                logger: logger)
             total = counted.total
         }
         return Page(items: products, total: total)
@@ -107,10 +110,11 @@ public struct PostgresProductRepository: ProductRepository {
         for try await (id, sku, name, description, category, price, stock, isActive, imageURL, createdAt, updatedAt) in rows.decode(
             (UUID, String, String, String?, String, Decimal, Int, Bool, String?, Date, Date).self
         ) {
-            products.append(Product(
-                id: id, sku: sku, name: name, description: description, category: category, price: price, stock: stock,
-                isActive: isActive, imageURL: imageURL, createdAt: createdAt, updatedAt: updatedAt
-            ))
+            products.append(
+                Product(
+                    id: id, sku: sku, name: name, description: description, category: category, price: price, stock: stock,
+                    isActive: isActive, imageURL: imageURL, createdAt: createdAt, updatedAt: updatedAt
+                ))
         }
         return products
     }

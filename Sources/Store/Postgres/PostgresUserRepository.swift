@@ -10,7 +10,8 @@ public struct PostgresUserRepository: UserRepository {
         self.client = client
     }
 
-    static let columns = "id, username, email, password_hash, role, full_name, phone, address, is_active, is_verified, created_at, updated_at"
+    static let columns =
+        "id, username, email, password_hash, role, full_name, phone, address, is_active, is_verified, created_at, updated_at"
 
     public func create(_ user: User, logger: Logger) async throws -> User {
         do {
@@ -113,18 +114,18 @@ public struct PostgresUserRepository: UserRepository {
     static func update(id: UUID, _ changes: UserChanges, on connection: PostgresConnection, logger: Logger) async throws -> User? {
         try await users(
             try await connection.query(
-            """
-            UPDATE users SET
-                full_name = CASE WHEN \(changes.fullName != nil) THEN \(changes.fullName ?? nil) ELSE full_name END,
-                phone = CASE WHEN \(changes.phone != nil) THEN \(changes.phone ?? nil) ELSE phone END,
-                address = CASE WHEN \(changes.address != nil) THEN \(changes.address ?? nil) ELSE address END,
-                role = coalesce(\(changes.role?.rawValue), role),
-                is_active = coalesce(\(changes.isActive), is_active),
-                password_hash = coalesce(\(changes.passwordHash), password_hash),
-                updated_at = now()
-            WHERE id = \(id)
-            RETURNING \(unescaped: Self.columns)
-            """,
+                """
+                UPDATE users SET
+                    full_name = CASE WHEN \(changes.fullName != nil) THEN \(changes.fullName ?? nil) ELSE full_name END,
+                    phone = CASE WHEN \(changes.phone != nil) THEN \(changes.phone ?? nil) ELSE phone END,
+                    address = CASE WHEN \(changes.address != nil) THEN \(changes.address ?? nil) ELSE address END,
+                    role = coalesce(\(changes.role?.rawValue), role),
+                    is_active = coalesce(\(changes.isActive), is_active),
+                    password_hash = coalesce(\(changes.passwordHash), password_hash),
+                    updated_at = now()
+                WHERE id = \(id)
+                RETURNING \(unescaped: Self.columns)
+                """,
                 logger: logger
             )
         ).first
@@ -150,6 +151,7 @@ public struct PostgresUserRepository: UserRepository {
 
     /// Escapes `%`, `_` and `\` so a search term matches literally inside LIKE.
     static func escapeLike(_ text: String) -> String {
-        text.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "%", with: "\\%").replacingOccurrences(of: "_", with: "\\_")
+        text.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "%", with: "\\%").replacingOccurrences(
+            of: "_", with: "\\_")
     }
 }

@@ -40,7 +40,8 @@ public struct SessionStore: Sendable {
             logger: logger
         )
         let now = Date(timeIntervalSince1970: Double(created.int ?? 0) / 1000)
-        let session = SessionRecord(id: sessionID, userID: userID, role: role, createdAt: now, lastSeenAt: now, userAgent: userAgent, ip: ip)
+        let session = SessionRecord(
+            id: sessionID, userID: userID, role: role, createdAt: now, lastSeenAt: now, userAgent: userAgent, ip: ip)
         return (session, Self.refreshToken(userID: userID, sessionID: sessionID, secret: secret))
     }
 
@@ -69,7 +70,9 @@ public struct SessionStore: Sendable {
         switch values.first?.int {
         case 1:
             guard let role = values.dropFirst().first?.string.flatMap(Role.init(rawValue:)) else { return .invalid }
-            return .rotated(userID: userID, sessionID: sessionID, role: role, refreshToken: Self.refreshToken(userID: userID, sessionID: sessionID, secret: newSecret))
+            return .rotated(
+                userID: userID, sessionID: sessionID, role: role,
+                refreshToken: Self.refreshToken(userID: userID, sessionID: sessionID, secret: newSecret))
         case -1:
             logger.warning("refresh token reused; session revoked", metadata: ["user.id": "\(userID)", "session.id": "\(sessionID)"])
             return .reused
@@ -81,16 +84,18 @@ public struct SessionStore: Sendable {
     /// Ends one session; false when it did not exist.
     @discardableResult
     public func revoke(userID: UUID, sessionID: String, logger: Logger) async throws -> Bool {
-        let replies = try await redis.pipeline([
-            RedisCommand("DEL", Self.sessionKey(userID, sessionID)),
-            RedisCommand("SREM", Self.indexKey(userID), sessionID),
-        ], logger: logger)
+        let replies = try await redis.pipeline(
+            [
+                RedisCommand("DEL", Self.sessionKey(userID, sessionID)),
+                RedisCommand("SREM", Self.indexKey(userID), sessionID),
+            ], logger: logger)
         return replies.first?.int == 1
     }
 
     /// Ends every session of a user (logout everywhere, deactivation, role or password change).
     public func revokeAll(userID: UUID, logger: Logger) async throws {
-        try await redis.run(SessionScripts.revokeAll, keys: [Self.indexKey(userID)], arguments: [Self.sessionPrefix(userID)], logger: logger)
+        try await redis.run(
+            SessionScripts.revokeAll, keys: [Self.indexKey(userID)], arguments: [Self.sessionPrefix(userID)], logger: logger)
     }
 
     /// The user's live sessions, newest first; ids of expired ones are pruned from the index.
@@ -108,13 +113,14 @@ public struct SessionStore: Sendable {
             }
             var map: [String: String] = [:]
             for pair in stride(from: 0, to: fields.count - 1, by: 2) { map[fields[pair]] = fields[pair + 1] }
-            sessions.append(SessionRecord(
-                id: id, userID: userID, role: map["role"].flatMap(Role.init(rawValue:)) ?? .customer,
-                createdAt: Date(timeIntervalSince1970: (Double(map["ca"] ?? "") ?? 0) / 1000),
-                lastSeenAt: Date(timeIntervalSince1970: (Double(map["ls"] ?? "") ?? 0) / 1000),
-                userAgent: map["ua"].flatMap { $0.isEmpty ? nil : $0 },
-                ip: map["ip"].flatMap { $0.isEmpty ? nil : $0 }
-            ))
+            sessions.append(
+                SessionRecord(
+                    id: id, userID: userID, role: map["role"].flatMap(Role.init(rawValue:)) ?? .customer,
+                    createdAt: Date(timeIntervalSince1970: (Double(map["ca"] ?? "") ?? 0) / 1000),
+                    lastSeenAt: Date(timeIntervalSince1970: (Double(map["ls"] ?? "") ?? 0) / 1000),
+                    userAgent: map["ua"].flatMap { $0.isEmpty ? nil : $0 },
+                    ip: map["ip"].flatMap { $0.isEmpty ? nil : $0 }
+                ))
         }
         if !expired.isEmpty {
             try await redis.send(RedisCommand("SREM", [Self.indexKey(userID)] + expired), logger: logger)

@@ -24,7 +24,9 @@ public struct InputValidator: Sendable {
     public mutating func username(_ value: String, _ field: String = "username") {
         length(value, field, 3...50)
         check(
-            value.unicodeScalars.allSatisfy { $0.isASCII && (CharacterSet.alphanumerics.contains($0) || "_.-".unicodeScalars.contains($0)) },
+            value.unicodeScalars.allSatisfy {
+                $0.isASCII && (CharacterSet.alphanumerics.contains($0) || "_.-".unicodeScalars.contains($0))
+            },
             field, "may contain only letters, digits, '_', '.' and '-'"
         )
     }
@@ -33,7 +35,8 @@ public struct InputValidator: Sendable {
         let parts = value.split(separator: "@", omittingEmptySubsequences: false)
         // Accounts store the address lower-cased, which can lengthen it ("İ" becomes "i" plus a dot).
         let length = max(value.unicodeScalars.count, value.lowercased().unicodeScalars.count)
-        let valid = (3...254).contains(length) && parts.count == 2 && !parts[0].isEmpty
+        let valid =
+            (3...254).contains(length) && parts.count == 2 && !parts[0].isEmpty
             && parts[0].unicodeScalars.count <= 64
             && parts[1].contains(".") && !parts[1].hasPrefix(".") && !parts[1].hasSuffix(".")
             && !value.contains(where: { $0.isWhitespace || $0.isNewline })

@@ -2,6 +2,7 @@ import Foundation
 import HTTPTypes
 import NIOCore
 import NIOFoundationCompat
+
 @testable import Gateway
 
 /// The gateway's OpenAPI document as a checker of responses: the status must be declared for the
@@ -73,6 +74,8 @@ struct APIContract: Sendable {
     private func problemViolations(route: String, mediaType: String?, body: ByteBuffer) -> [String] {
         guard mediaType == "application/problem+json" else { return ["\(route): not a problem+json answer"] }
         guard let value = try? JSONValue.parse(Data(buffer: body)) else { return ["\(route): the body is not JSON"] }
-        return validator.violations(of: value, against: .object(["$ref": .string("#/components/schemas/Problem")])).map { "\(route): \($0)" }
+        return validator.violations(of: value, against: .object(["$ref": .string("#/components/schemas/Problem")])).map {
+            "\(route): \($0)"
+        }
     }
 }

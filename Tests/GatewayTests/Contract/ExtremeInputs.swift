@@ -48,7 +48,9 @@ struct ExtremeInputs {
 
     /// The same texts for a query string or header, plus numbers written as text.
     static func texts(maxLength: Int?) -> [String] {
-        strings(maxLength: maxLength) + ["0", "-1", "9223372036854775807", "-9223372036854775808", "99999999999999999999999", "1e309", "NaN", "true"]
+        strings(maxLength: maxLength) + [
+            "0", "-1", "9223372036854775807", "-9223372036854775808", "99999999999999999999999", "1e309", "NaN", "true",
+        ]
     }
 
     // MARK: Cases
@@ -71,9 +73,15 @@ struct ExtremeInputs {
                     // Longer URLs and headers never reach a gateway: nginx stops them (414, 400).
                     for value in Self.texts(maxLength: maxLength) where Self.percentEncoded(value).utf8.count < 6_000 {
                         if place == "query" {
-                            cases.append(Case(method: verb, path: path, query: "\(name)=\(Self.percentEncoded(value))", headers: [:], body: baseBody, label: "\(name)=" + Self.sample(value)))
+                            cases.append(
+                                Case(
+                                    method: verb, path: path, query: "\(name)=\(Self.percentEncoded(value))", headers: [:], body: baseBody,
+                                    label: "\(name)=" + Self.sample(value)))
                         } else if place == "header", !value.contains("\u{0}") {
-                            cases.append(Case(method: verb, path: path, query: "", headers: [name: value], body: baseBody, label: "\(name): " + Self.sample(value)))
+                            cases.append(
+                                Case(
+                                    method: verb, path: path, query: "", headers: [name: value], body: baseBody,
+                                    label: "\(name): " + Self.sample(value)))
                         }
                     }
                 }
@@ -84,13 +92,17 @@ struct ExtremeInputs {
                     case "integer", "number": values = Self.numbers
                     case "boolean": values = ["0", "\"true\"", "null"]
                     default:
-                        values = Self.strings(maxLength: fieldSchema["maxLength"]?.number.map(Int.init)).map(Self.jsonString) + ["9223372036854775808", "1e309"]
+                        values =
+                            Self.strings(maxLength: fieldSchema["maxLength"]?.number.map(Int.init)).map(Self.jsonString) + [
+                                "9223372036854775808", "1e309",
+                            ]
                     }
                     for value in values {
-                        cases.append(Case(
-                            method: verb, path: path, query: "", headers: [:], body: Self.text(replacing: field, in: base, with: value),
-                            label: field.map(\.description).joined(separator: ".") + "=" + Self.sample(value)
-                        ))
+                        cases.append(
+                            Case(
+                                method: verb, path: path, query: "", headers: [:], body: Self.text(replacing: field, in: base, with: value),
+                                label: field.map(\.description).joined(separator: ".") + "=" + Self.sample(value)
+                            ))
                     }
                 }
             }
@@ -161,11 +173,12 @@ struct ExtremeInputs {
         var path = template
         for parameter in parameters where parameter["in"]?.string == "path" {
             guard let name = parameter["name"]?.string else { continue }
-            let value: String = switch name {
-            case "sku": sku
-            case "file": "init.js"
-            default: "0190b8a0-0000-7000-8000-000000000000"
-            }
+            let value: String =
+                switch name {
+                case "sku": sku
+                case "file": "init.js"
+                default: "0190b8a0-0000-7000-8000-000000000000"
+                }
             path = path.replacingOccurrences(of: "{\(name)}", with: value)
         }
         return path
@@ -181,7 +194,8 @@ struct ExtremeInputs {
         case .number(let number): String(number)
         case .string(let string): jsonString(string)
         case .array(let items): "[" + items.map(text).joined(separator: ",") + "]"
-        case .object(let object): "{" + object.sorted { $0.key < $1.key }.map { jsonString($0.key) + ":" + text($0.value) }.joined(separator: ",") + "}"
+        case .object(let object):
+            "{" + object.sorted { $0.key < $1.key }.map { jsonString($0.key) + ":" + text($0.value) }.joined(separator: ",") + "}"
         }
     }
 
@@ -190,11 +204,17 @@ struct ExtremeInputs {
         guard let step = path.first else { return replacement }
         switch (step, base) {
         case (.key(let key), .object(let object)):
-            return "{" + object.sorted { $0.key < $1.key }.map { entry in
-                jsonString(entry.key) + ":" + (entry.key == key ? text(replacing: Array(path.dropFirst()), in: entry.value, with: replacement) : text(entry.value))
-            }.joined(separator: ",") + "}"
+            return "{"
+                + object.sorted { $0.key < $1.key }.map { entry in
+                    jsonString(entry.key) + ":"
+                        + (entry.key == key
+                            ? text(replacing: Array(path.dropFirst()), in: entry.value, with: replacement) : text(entry.value))
+                }.joined(separator: ",") + "}"
         case (.index, .array(let items)):
-            return "[" + items.enumerated().map { $0.offset == 0 ? text(replacing: Array(path.dropFirst()), in: $0.element, with: replacement) : text($0.element) }.joined(separator: ",") + "]"
+            return "["
+                + items.enumerated().map {
+                    $0.offset == 0 ? text(replacing: Array(path.dropFirst()), in: $0.element, with: replacement) : text($0.element)
+                }.joined(separator: ",") + "]"
         default:
             return text(base)
         }
@@ -215,7 +235,9 @@ struct ExtremeInputs {
 
     /// A short, printable name for a value in a failure message.
     static func sample(_ value: String) -> String {
-        let head = value.unicodeScalars.prefix(12).map { $0.value < 0x20 || $0.value > 0x7E ? String(format: "\\u%04x", $0.value) : String($0) }.joined()
+        let head = value.unicodeScalars.prefix(12).map {
+            $0.value < 0x20 || $0.value > 0x7E ? String(format: "\\u%04x", $0.value) : String($0)
+        }.joined()
         return value.unicodeScalars.count > 12 ? "\(head)… (\(value.unicodeScalars.count) code points)" : head
     }
 

@@ -36,7 +36,8 @@ struct JSONSchemaValidator: Sendable {
             switch key {
             case "allOf": found += results.flatMap { $0 }
             case "anyOf" where passing == 0: found.append("\(path): matches none of anyOf (\(results.flatMap { $0 }.prefix(3)))")
-            case "oneOf" where passing != 1: found.append("\(path): matches \(passing) of oneOf, not exactly one (\(results.flatMap { $0 }.prefix(3)))")
+            case "oneOf" where passing != 1:
+                found.append("\(path): matches \(passing) of oneOf, not exactly one (\(results.flatMap { $0 }.prefix(3)))")
             default: break
             }
         }
@@ -72,8 +73,12 @@ struct JSONSchemaValidator: Sendable {
 
     private func arrayViolations(_ items: [JSONValue], _ keywords: [String: JSONValue], _ path: String) -> [String] {
         var found: [String] = []
-        if let minimum = keywords["minItems"]?.number, Double(items.count) < minimum { found.append("\(path): fewer than \(Int(minimum)) items") }
-        if let maximum = keywords["maxItems"]?.number, Double(items.count) > maximum { found.append("\(path): more than \(Int(maximum)) items") }
+        if let minimum = keywords["minItems"]?.number, Double(items.count) < minimum {
+            found.append("\(path): fewer than \(Int(minimum)) items")
+        }
+        if let maximum = keywords["maxItems"]?.number, Double(items.count) > maximum {
+            found.append("\(path): more than \(Int(maximum)) items")
+        }
         if let schema = keywords["items"] {
             for (index, item) in items.enumerated() { found += violations(of: item, against: schema, at: "\(path)[\(index)]") }
         }
@@ -82,12 +87,18 @@ struct JSONSchemaValidator: Sendable {
 
     private func stringViolations(_ text: String, _ keywords: [String: JSONValue], _ path: String) -> [String] {
         var found: [String] = []
-        if let minimum = keywords["minLength"]?.number, Double(text.count) < minimum { found.append("\(path): shorter than \(Int(minimum))") }
-        if let maximum = keywords["maxLength"]?.number, Double(text.count) > maximum { found.append("\(path): longer than \(Int(maximum))") }
+        if let minimum = keywords["minLength"]?.number, Double(text.count) < minimum {
+            found.append("\(path): shorter than \(Int(minimum))")
+        }
+        if let maximum = keywords["maxLength"]?.number, Double(text.count) > maximum {
+            found.append("\(path): longer than \(Int(maximum))")
+        }
         if let pattern = keywords["pattern"]?.string, text.range(of: pattern, options: .regularExpression) == nil {
             found.append("\(path): \"\(text.prefix(60))\" does not match \(pattern)")
         }
-        if let format = keywords["format"]?.string, let check = Self.formats[format], text.range(of: check, options: .regularExpression) == nil {
+        if let format = keywords["format"]?.string, let check = Self.formats[format],
+            text.range(of: check, options: .regularExpression) == nil
+        {
             found.append("\(path): \"\(text.prefix(60))\" is not a \(format)")
         }
         return found

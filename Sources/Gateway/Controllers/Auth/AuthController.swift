@@ -46,7 +46,8 @@ struct AuthController: Sendable {
         let body = try await request.decodeJSON(LoginRequest.self, context: context)
         // The account is looked up first so its limit counts the account, however it is named
         // (username or email, any case); the limits are still checked before the password.
-        let user = body.username.unicodeScalars.count <= 254 ? try await accounts.users.find(login: body.username, logger: context.logger) : nil
+        let user =
+            body.username.unicodeScalars.count <= 254 ? try await accounts.users.find(login: body.username, logger: context.logger) : nil
         let account = user.map { "user:" + $0.id.uuidString.lowercased() } ?? "login:" + Self.normalised(login: body.username)
         try await limiter.enforce(
             [(limits.loginPerIP, context.client.rateLimitKey), (limits.loginPerUser, context.client.rateLimitKey + "|" + account)],
@@ -57,7 +58,8 @@ struct AuthController: Sendable {
         guard matches, let user, user.isActive else {
             throw APIError(.unauthorized, "Incorrect username or password.", headers: [.wwwAuthenticate: "Bearer"])
         }
-        let signedIn = try await accounts.startSession(for: user, userAgent: request.headers[.userAgent], ip: context.client.text, logger: context.logger)
+        let signedIn = try await accounts.startSession(
+            for: user, userAgent: request.headers[.userAgent], ip: context.client.text, logger: context.logger)
         return TokenResponse(
             accessToken: signedIn.accessToken, expiresIn: signedIn.expiresIn, refreshToken: signedIn.refreshToken,
             user: UserResponse(signedIn.user, time: time)
@@ -73,8 +75,9 @@ struct AuthController: Sendable {
     @Sendable func refresh(_ request: Request, context: AppRequestContext) async throws -> TokenResponse {
         let body = try await request.decodeJSON(RefreshRequest.self, context: context)
         let invalid = APIError(.unauthorized, "The refresh token is invalid, expired or revoked.", headers: [.wwwAuthenticate: "Bearer"])
-        guard case .rotated(let userID, let sessionID, let role, let refreshToken) =
-            try await accounts.sessions.refresh(token: body.refreshToken, logger: context.logger)
+        guard
+            case .rotated(let userID, let sessionID, let role, let refreshToken) =
+                try await accounts.sessions.refresh(token: body.refreshToken, logger: context.logger)
         else { throw invalid }
         guard let user = try await accounts.users.find(id: userID, logger: context.logger), user.isActive else {
             try await accounts.sessions.revoke(userID: userID, sessionID: sessionID, logger: context.logger)

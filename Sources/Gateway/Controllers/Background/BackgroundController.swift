@@ -79,7 +79,9 @@ struct BackgroundController: Sendable {
         let (list, queueDepth) = try await (workers, depth)
         return StatusResponse(
             workers: list.map {
-                .init(id: $0.id, host: $0.host, pid: $0.pid, startedAt: time.string(from: $0.startedAt), lastSeenAt: time.string(from: $0.lastSeenAt), jobsDone: $0.jobsDone)
+                .init(
+                    id: $0.id, host: $0.host, pid: $0.pid, startedAt: time.string(from: $0.startedAt),
+                    lastSeenAt: time.string(from: $0.lastSeenAt), jobsDone: $0.jobsDone)
             },
             queue: .init(
                 scheduled: queueDepth.scheduled, due: queueDepth.due, inFlight: queueDepth.inFlight, dead: queueDepth.dead,

@@ -80,16 +80,20 @@ struct ProductsController: Sendable {
         let body = try await request.decodeJSON(CreateRequest.self, context: context)
         var validator = InputValidator()
         validator.length(body.sku, "sku", 1...64)
-        validator.check(body.sku.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || "-_.".contains($0)) }, "sku", "may contain only letters, digits, '-', '_' and '.'")
-        Self.validate(name: body.name, description: body.description, category: body.category, price: body.price.value,
-                      stock: body.stock, imageURL: body.imageURL, into: &validator)
+        validator.check(
+            body.sku.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || "-_.".contains($0)) }, "sku",
+            "may contain only letters, digits, '-', '_' and '.'")
+        Self.validate(
+            name: body.name, description: body.description, category: body.category, price: body.price.value,
+            stock: body.stock, imageURL: body.imageURL, into: &validator)
         try validator.validate()
         let product = Product(
             id: UUIDv7.make(), sku: body.sku, name: body.name, description: body.description, category: body.category,
             price: body.price.value, stock: body.stock ?? 0, isActive: body.isActive ?? true, imageURL: body.imageURL
         )
         do {
-            return EditedResponse(status: .created, response: ProductResponse(try await products.create(product, logger: context.logger), time: time))
+            return EditedResponse(
+                status: .created, response: ProductResponse(try await products.create(product, logger: context.logger), time: time))
         } catch let error as StoreError where error.code == .duplicate {
             throw APIError(.conflict, "SKU \(body.sku) already exists.", errors: [.init(field: "sku", message: "is already taken")])
         }
@@ -131,8 +135,9 @@ struct ProductsController: Sendable {
             throw APIError(.forbidden, "Only admins may change is_active (delete or restore a product).")
         }
         var validator = InputValidator()
-        Self.validate(name: body.name, description: body.description ?? nil, category: body.category, price: body.price?.value,
-                      stock: body.stock, imageURL: body.imageURL ?? nil, into: &validator)
+        Self.validate(
+            name: body.name, description: body.description ?? nil, category: body.category, price: body.price?.value,
+            stock: body.stock, imageURL: body.imageURL ?? nil, into: &validator)
         try validator.validate()
         let changes = ProductChanges(
             name: body.name, description: body.description, category: body.category, price: body.price?.value,

@@ -71,11 +71,14 @@ struct UsersController: Sendable {
             try await limiter.enforce([(limits.passwordPerUser, identity.userID.uuidString.lowercased())], logger: context.logger)
             let current = try await user(identity.userID, context: context)
             guard try await accounts.hasher.verify(currentPassword, against: current.passwordHash) else {
-                throw APIError(.unprocessableContent, "The current password is incorrect.", errors: [.init(field: "current_password", message: "is incorrect")])
+                throw APIError(
+                    .unprocessableContent, "The current password is incorrect.",
+                    errors: [.init(field: "current_password", message: "is incorrect")])
             }
             changes.passwordHash = try await accounts.hasher.hash(newPassword)
         }
-        guard let updated = try await accounts.update(identity.userID, changes, keepingSession: identity.sessionID, logger: context.logger) else {
+        guard let updated = try await accounts.update(identity.userID, changes, keepingSession: identity.sessionID, logger: context.logger)
+        else {
             throw APIError(.notFound, "No such user.")
         }
         return UserResponse(updated, time: time)
@@ -89,12 +92,15 @@ struct UsersController: Sendable {
         let query = request.uri.queryParameters
         var role: Role?
         if let raw = query["role"] {
-            guard let parsed = Role(rawValue: String(raw)) else { throw APIError(.badRequest, "Query parameter role must be customer, vendor or admin.") }
+            guard let parsed = Role(rawValue: String(raw)) else {
+                throw APIError(.badRequest, "Query parameter role must be customer, vendor or admin.")
+            }
             role = parsed
         }
         let search = query["q"].map(String.init).flatMap { $0.isEmpty ? nil : String($0.prefix(100)) }
         let page = try await accounts.users.list(
-            UserQuery(role: role, search: search, isActive: try request.queryBool("is_active"), page: pagination.page, size: pagination.size),
+            UserQuery(
+                role: role, search: search, isActive: try request.queryBool("is_active"), page: pagination.page, size: pagination.size),
             logger: context.logger
         )
         return Paginated(items: page.items.map { UserResponse($0, time: time) }, total: page.total, pagination: pagination)
@@ -104,7 +110,9 @@ struct UsersController: Sendable {
         _ = try context.require(.admin)
         let body = try await request.decodeJSON(NewUserRequest.self, context: context)
         guard let role = Role(rawValue: body.role ?? Role.customer.rawValue) else {
-            throw APIError(.unprocessableContent, "The request has invalid fields.", errors: [.init(field: "role", message: "must be customer, vendor or admin")])
+            throw APIError(
+                .unprocessableContent, "The request has invalid fields.",
+                errors: [.init(field: "role", message: "must be customer, vendor or admin")])
         }
         let user = try await accounts.create(try body.account(role: role), logger: context.logger)
         return EditedResponse(status: .created, response: UserResponse(user, time: time))
@@ -148,7 +156,8 @@ struct UsersController: Sendable {
         if id == admin.userID, body.role.map({ $0 != .admin }) == true || body.isActive == false {
             throw APIError(.conflict, "Admins cannot demote or deactivate themselves; ask another admin.")
         }
-        let changes = UserChanges(fullName: body.fullName, phone: body.phone, address: body.address, role: body.role, isActive: body.isActive)
+        let changes = UserChanges(
+            fullName: body.fullName, phone: body.phone, address: body.address, role: body.role, isActive: body.isActive)
         guard let updated = try await accounts.update(id, changes, logger: context.logger) else {
             throw APIError(.notFound, "No such user.")
         }
