@@ -35,10 +35,17 @@ STACK  := ops/local/stack.sh
 # The test stack trades durability for speed: its data is thrown away anyway.
 TEST_PG_OPTS := -c fsync=off -c synchronous_commit=off -c full_page_writes=off
 
-.PHONY: help dev test test-e2e test-chaos stores-chaos fuzz bench bench-quick build release migrate stop clean-data logs status scale restart-gateways stores-dev stores-test packages
+.PHONY: help dev test test-e2e test-chaos stores-chaos fuzz format lint bench bench-quick build release migrate stop clean-data logs status scale restart-gateways stores-dev stores-test packages
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
+
+format: ## Format every Swift file in place (swift format, .swift-format)
+	swift format format -i -r Sources Tests Package.swift
+
+lint: packages ## Fail on a formatting difference or a target importing a module it does not declare
+	swift format lint --strict -r Sources Tests Package.swift
+	swift build --build-tests --explicit-target-dependency-import-check error
 
 stores-dev:
 	@$(STORES) start dev $(DEV_PG_PORT) $(DEV_REDIS_PORT)
