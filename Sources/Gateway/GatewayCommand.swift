@@ -2,9 +2,8 @@ import ArgumentParser
 import Foundation
 import Hummingbird
 import Logging
-import Metrics
 import ProcessSupport
-import Prometheus
+import ServiceHTTP
 import Store
 
 /// `gateway` serves the HTTP API; `gateway migrate` brings the database schema up to date;
@@ -23,16 +22,10 @@ struct GatewayCommand: AsyncParsableCommand {
 
         func run() async throws {
             let configuration = await loadConfiguration(GatewayConfiguration.init)
-            configuration.platform.bootstrapLogging()
-            let registry = PrometheusCollectorRegistry()
-            MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: registry))
             if configuration.platform.environment == .test, let file = ProcessInfo.processInfo.environment["TEST_TRAP_WHEN_FILE_EXISTS"] {
                 GatewayCommand.trap(whenExists: file)
             }
-            await exitOnStartupFailure {
-                let app = try await buildApplication(configuration, metrics: registry)
-                try await app.runService()
-            }
+            await ServiceProcess.run(configuration.platform) { try await buildApplication(configuration, metrics: $0) }
         }
     }
 

@@ -1,8 +1,7 @@
 import ArgumentParser
 import Hummingbird
-import Metrics
 import ProcessSupport
-import Prometheus
+import ServiceHTTP
 import Store
 
 /// `worker` applies due order transitions and serves its health and metrics on `WORKER_PORT`.
@@ -15,12 +14,6 @@ struct WorkerCommand: AsyncParsableCommand {
 
     func run() async throws {
         let configuration = await loadConfiguration(WorkerConfiguration.init)
-        configuration.platform.bootstrapLogging()
-        let registry = PrometheusCollectorRegistry()
-        MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: registry))
-        await exitOnStartupFailure {
-            let app = try await buildApplication(configuration, metrics: registry)
-            try await app.runService()
-        }
+        await ServiceProcess.run(configuration.platform) { try await buildApplication(configuration, metrics: $0) }
     }
 }

@@ -7,11 +7,7 @@ extension PostgresClient {
     func transaction<Result: Sendable>(
         logger: Logger, _ body: nonisolated(nonsending) (PostgresConnection) async throws -> sending Result
     ) async throws -> Result {
-        do {
-            return try await withTransaction(logger: logger, body)
-        } catch let error as PostgresTransactionError {
-            throw error.surfaced
-        }
+        try await PostgresTransactionError.surfacingDomainErrors { try await withTransaction(logger: logger, body) }
     }
 }
 
@@ -21,15 +17,23 @@ extension PostgresConnection {
     func transaction<Result: Sendable>(
         logger: Logger, _ body: nonisolated(nonsending) (PostgresConnection) async throws -> sending Result
     ) async throws -> Result {
-        do {
-            return try await withTransaction(logger: logger, body)
-        } catch let error as PostgresTransactionError {
-            throw error.surfaced
-        }
+        try await PostgresTransactionError.surfacingDomainErrors { try await withTransaction(logger: logger, body) }
     }
 }
 
 extension PostgresTransactionError {
+    /// Runs a transaction, rethrowing the domain error its body threw (after a clean rollback)
+    /// as itself.
+    static func surfacingDomainErrors<Result: Sendable>(
+        _ transaction: nonisolated(nonsending) () async throws -> sending Result
+    ) async throws -> Result {
+        do {
+            return try await transaction()
+        } catch let error as PostgresTransactionError {
+            throw error.surfaced
+        }
+    }
+
     /// The domain error the transaction's body threw when it was rolled back cleanly; else self.
     var surfaced: any Error {
         if rollbackError == nil, let domain = closureError as? OrderError { return domain }
