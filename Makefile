@@ -11,8 +11,8 @@ DEV_PG_PORT     ?= 55432
 DEV_REDIS_PORT  ?= 56379
 TEST_PG_PORT    ?= 55433
 TEST_REDIS_PORT ?= 56380
-CHAOS_PG_PORT   ?= 55434
-CHAOS_REDIS_PORT ?= 56381
+CHAOS_PG_PORT   ?= 55435
+CHAOS_REDIS_PORT ?= 56382
 
 # App processes of the dev stack: nginx on PORT balances the gateways on GATEWAY_PORT and up;
 # workers answer health and metrics on WORKER_PORT and up. GATEWAYS (default 1) and WORKERS
