@@ -115,7 +115,7 @@ func buildRouter(
     DocsController(document: document, assets: SwaggerUIAssets(directory: configuration.swaggerUIDirectory)).addRoutes(to: routes)
     AuthController(accounts: accounts, limiter: limiter, limits: configuration.rateLimits, time: time).addRoutes(to: routes)
     UsersController(accounts: accounts, limiter: limiter, limits: configuration.rateLimits, time: time).addRoutes(to: routes)
-    ProductsController(products: PostgresProductRepository(client: postgres), time: time).addRoutes(to: routes)
+    ProductsController(catalog: CatalogOperations(products: PostgresProductRepository(client: postgres)), time: time).addRoutes(to: routes)
     let orders = OrderOperations(
         orders: PostgresOrderRepository(client: postgres), schedule: TransitionSchedule(redis: redis, retries: scheduleRetries),
         rules: configuration.platform.orderRules

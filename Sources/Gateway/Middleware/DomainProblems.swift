@@ -66,7 +66,7 @@ struct DomainProblems: Sendable {
         case .lastAdmin:
             return APIError(.conflict, "That would leave the shop without an active admin; make another admin first.")
         default:
-            return APIError(.notFound, "Not found.")
+            return APIError(.notFound, "No such \(error.field ?? "resource").")
         }
     }
 }
