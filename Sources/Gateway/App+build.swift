@@ -27,6 +27,7 @@ func buildApplication(
         health: StoreHealth(postgres: postgres, redis: redis),
         metrics: metrics,
         document: try APIDocument.bundled(),
+        renderer: try await ConsoleRenderer.bundled(),
         scheduleRetries: scheduleRetries
     )
     let stores = OrderedServices([postgres, redis, scheduleRetries], logger: logger)
@@ -92,41 +93,59 @@ func buildRouter(
     health: StoreHealth,
     metrics: PrometheusCollectorRegistry,
     document: APIDocument,
+    renderer: ConsoleRenderer,
     scheduleRetries: ScheduleRetries? = nil
 ) -> MethodAwareRouter<AppRequestContext> {
     let router = Router(context: AppRequestContext.self, options: .autoGenerateHeadEndpoints)
     let limiter = RateLimiter(redis: redis)
     let time = DisplayTime(timeZone: configuration.platform.timeZone)
+    let domain = DomainProblems(rules: configuration.platform.orderRules)
+    let admission = RequestAdmission(sessions: accounts.sessions, limiter: limiter)
+    let cookies = ConsoleCookies(
+        secret: configuration.secretKey, secure: configuration.platform.environment != .development,
+        maxAge: configuration.refreshTokenDays * 86_400
+    )
+    let pages = ConsolePages(renderer: renderer, cookies: cookies, problems: domain)
     router.addMiddleware {
         RequestIDMiddleware()
         ResponseHeadersMiddleware()
         MetricsMiddleware()
         AllowedOriginsMiddleware(origins: configuration.allowedOrigins)
-        ProblemMiddleware(domain: DomainProblems(rules: configuration.platform.orderRules).apiError(for:))
+        ProblemMiddleware(domain: domain.apiError(for:))
         NULCharacterMiddleware()
         JSONBodyMiddleware()
         RequestGuardMiddleware(
-            tokens: accounts.tokens, admission: RequestAdmission(sessions: accounts.sessions, limiter: limiter),
-            limits: configuration.rateLimits, proxies: configuration.trustedProxies
+            tokens: accounts.tokens, admission: admission, limits: configuration.rateLimits, proxies: configuration.trustedProxies
         )
+        ConsoleMiddleware(cookies: cookies, admission: admission, users: accounts.users, limits: configuration.rateLimits, pages: pages)
     }
     let routes = MethodAwareRouter(router)
     HealthController(health: health, timeZone: configuration.platform.timeZone, service: "gateway").addRoutes(to: routes)
     DocsController(document: document, assets: SwaggerUIAssets(directory: configuration.swaggerUIDirectory)).addRoutes(to: routes)
     AuthController(accounts: accounts, limiter: limiter, limits: configuration.rateLimits, time: time).addRoutes(to: routes)
     UsersController(accounts: accounts, limiter: limiter, limits: configuration.rateLimits, time: time).addRoutes(to: routes)
-    ProductsController(catalog: CatalogOperations(products: PostgresProductRepository(client: postgres)), time: time).addRoutes(to: routes)
+    let catalog = CatalogOperations(products: PostgresProductRepository(client: postgres))
+    ProductsController(catalog: catalog, time: time).addRoutes(to: routes)
     let orders = OrderOperations(
         orders: PostgresOrderRepository(client: postgres), schedule: TransitionSchedule(redis: redis, retries: scheduleRetries),
         rules: configuration.platform.orderRules
     )
     OrdersController(operations: orders, time: time, timeZone: configuration.platform.timeZone).addRoutes(to: routes)
     let queue = JobQueue(redis: redis)
-    BackgroundController(
-        queue: queue,
-        reconciler: Reconciler(transitions: OrderTransitions(client: postgres), queue: queue, redis: redis),
-        registry: WorkerRegistry(redis: redis), time: time
-    ).addRoutes(to: routes)
+    let reconciler = Reconciler(transitions: OrderTransitions(client: postgres), queue: queue, redis: redis)
+    let registry = WorkerRegistry(redis: redis)
+    BackgroundController(queue: queue, reconciler: reconciler, registry: registry, time: time).addRoutes(to: routes)
     routes.addMethodNotAllowedResponders()
+    // The console's routes go on the plain router: its pages answer a wrong method or a missing
+    // path with its own 404 page, not with the API's problem documents.
+    ConsoleController(
+        accounts: accounts, orders: orders, catalog: catalog,
+        carts: CartStore(redis: redis, ttl: .seconds(configuration.refreshTokenDays * 86_400)), limiter: limiter,
+        limits: configuration.rateLimits,
+        operations: ConsoleOperationsSources(queue: queue, registry: registry, reconciler: reconciler, health: health), pages: pages,
+        cookies: cookies,
+        format: ConsoleFormat(timeZone: configuration.platform.timeZone, currency: configuration.platform.orderRules.currency),
+        timeZone: configuration.platform.timeZone
+    ).addRoutes(to: routes.router)
     return routes
 }

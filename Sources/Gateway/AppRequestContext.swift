@@ -14,6 +14,8 @@ struct AppRequestContext: RequestContext {
     let peerAddress: String?
     /// Set by ``RequestGuardMiddleware`` when the request carries a live session's access token.
     var identity: Identity?
+    /// Set by ``ConsoleMiddleware`` when a console page's cookie names a live session.
+    var console: ConsoleUser?
     /// The client's address as rate limits and sessions see it.
     var client = ClientAddress.unknown
 

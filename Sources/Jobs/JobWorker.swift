@@ -275,6 +275,7 @@ final class JobWorker: Service, Sendable {
         )
         let depth = try await queue.depth(logger: logger)
         metrics.record(depth)
+        try await queue.recordHistory(lagMilliseconds: depth.oldestDueLagMilliseconds, logger: logger)
     }
 
     private func reap() async throws {

@@ -29,7 +29,8 @@ struct ContractTests {
         let accounts = await buildAccounts(configuration, postgres: postgres, redis: redis)
         let routes = buildRouter(
             configuration, accounts: accounts, postgres: postgres, redis: redis,
-            health: StoreHealth(postgres: postgres, redis: redis), metrics: .init(), document: try APIDocument.bundled()
+            health: StoreHealth(postgres: postgres, redis: redis), metrics: .init(), document: try APIDocument.bundled(),
+            renderer: try await ConsoleRenderer.bundled()
         )
         var operations = Set<String>()
         for (path, methods) in routes.routes {

@@ -80,7 +80,7 @@ func makeGatewayWithoutSchemaCheck(_ overrides: [String: String]) async throws -
     let accounts = await buildAccounts(configuration, postgres: postgres, redis: redis)
     let router = buildRouter(
         configuration, accounts: accounts, postgres: postgres, redis: redis, health: StoreHealth(postgres: postgres, redis: redis),
-        metrics: .init(), document: try APIDocument.bundled()
+        metrics: .init(), document: try APIDocument.bundled(), renderer: try await ConsoleRenderer.bundled()
     ).router
     return ContractCheckedApplication(base: Application(router: router, services: [postgres, redis]))
 }

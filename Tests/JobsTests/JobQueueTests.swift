@@ -132,4 +132,23 @@ struct JobQueueTests {
             #expect(try await redis.send("LLEN", JobQueue.wakeKey).int == 1)
         }
     }
+
+    /// The operations page's chart: one sample per 10-second bucket (the first heartbeat in it
+    /// wins), each with the jobs acknowledged since the sample before.
+    @Test func historyKeepsOneSamplePerBucketWithTheJobsDoneBetween() async throws {
+        try await withQueue { queue, redis in
+            // Two buckets recorded by hand around the current one, as heartbeats 10 s apart would.
+            let bucket = Int(Date().timeIntervalSince1970 / 10)
+            try await redis.send("HSET", JobQueue.historyKey, bucket - 2, "5,0", bucket - 1, "7,2")
+            for _ in 0..<3 { try await queue.enqueue(member(), dueAt: Date(), logger: logger) }
+            let claimed = try await queue.claim(worker: "a", limit: 3, lease: .seconds(5), logger: logger)
+            #expect(try await queue.ack(claimed.jobs, logger: logger) == [true, true, true])
+            try await queue.recordHistory(lagMilliseconds: 42, logger: logger)
+            try await queue.recordHistory(lagMilliseconds: 99, logger: logger)
+            let samples = try await queue.history(logger: logger)
+            #expect(samples.map(\.lagMilliseconds) == [7, 42], "the second heartbeat of a bucket records nothing")
+            #expect(samples.map(\.done) == [2, 1], "each sample counts the jobs done since the one before")
+            #expect(samples.last.map { abs($0.at.timeIntervalSinceNow) < 11 } == true)
+        }
+    }
 }

@@ -34,6 +34,31 @@ struct AccountService: Sendable {
         return try await users.create(user, logger: logger)
     }
 
+    /// The active account `login` (a username or an email) names, when `password` is its own;
+    /// else ``SignInRefused``, one refusal for every case. Both sign-in limits (per client, and per
+    /// client and account however the account is named) are checked before the password, and a
+    /// missing account costs the same bcrypt as a wrong password. The API and the console both
+    /// sign in through here.
+    func authenticate(
+        login: String, password: String, client: ClientAddress, limiter: RateLimiter, limits: GatewayConfiguration.RateLimits,
+        logger: Logger
+    ) async throws -> User {
+        let user = login.unicodeScalars.count <= 254 ? try await users.find(login: login, logger: logger) : nil
+        let account = user.map { "user:" + $0.id.uuidString.lowercased() } ?? "login:" + Self.normalised(login: login)
+        try await limiter.enforce(
+            [(limits.loginPerIP, client.rateLimitKey), (limits.loginPerUser, client.rateLimitKey + "|" + account)], logger: logger
+        )
+        let matches = try await hasher.verify(String(password.prefix(1024)), against: user?.passwordHash)
+        guard matches, let user, user.isActive else { throw SignInRefused() }
+        return user
+    }
+
+    /// How an identifier that names no account is counted: one spelling per case and Unicode
+    /// normalisation form, at most 254 code points.
+    static func normalised(login: String) -> String {
+        String(String.UnicodeScalarView(login.lowercased().precomposedStringWithCanonicalMapping.unicodeScalars.prefix(254)))
+    }
+
     /// A session just started: its tokens, and whose it is.
     struct SignedIn: Sendable {
         var user: User

@@ -30,6 +30,8 @@ struct RequestGuardMiddleware: RouterMiddleware {
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         var context = context
         context.client = ClientAddress(proxies.clientAddress(peer: context.peerAddress, forwardedFor: request.headers[Self.forwardedFor]))
+        // Console pages are signed in by cookie, and admitted by the console's own middleware.
+        if ConsolePaths.owns(request.uri.path) { return try await next(request, context) }
         let exempt = Self.exempt.contains(request.uri.path)
 
         var claimed: Identity?

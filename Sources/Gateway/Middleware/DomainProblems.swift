@@ -16,6 +16,24 @@ struct DomainProblems: Sendable {
             )
         case let error as Forbidden:
             APIError(.forbidden, error.reason)
+        case let error as AccountError:
+            switch error.code {
+            case .notFound: APIError(.notFound, "No such user.")
+            case .wrongPassword:
+                APIError(
+                    .unprocessableContent, "The current password is incorrect.",
+                    errors: [.init(field: "current_password", message: "is incorrect")]
+                )
+            case .selfDemotion: APIError(.conflict, "Admins cannot demote or deactivate themselves; ask another admin.")
+            }
+        case is SignInRefused:
+            APIError(.unauthorized, "Incorrect username or password.", headers: [.wwwAuthenticate: "Bearer"])
+        case let error as CartError:
+            APIError(
+                .unprocessableContent,
+                error.code == .full ? "The cart holds 100 products, the most an order may." : "Quantities are 1 to 1000.",
+                errors: [.init(field: "quantity", message: error.code == .full ? "the cart is full" : "must be between 1 and 1000")]
+            )
         case let error as OrderError:
             answer(to: error)
         case let error as StoreError:

@@ -6,6 +6,11 @@ struct Pagination: Sendable {
     var page: Int
     var size: Int
 
+    init(page: Int, size: Int) {
+        self.page = page
+        self.size = size
+    }
+
     init(_ request: Request) throws {
         let query = request.uri.queryParameters
         page = try Self.number(query["page"], name: "page", default: 1, range: 1...1_000_000)

@@ -16,6 +16,11 @@ public struct RequestAdmission: Sendable {
 
     /// What the checks found.
     public struct Outcome: Sendable {
+        public init(role: Role? = nil, decision: RateLimitDecision? = nil) {
+            self.role = role
+            self.decision = decision
+        }
+
         /// The session's role; nil when no session was asked about or it is gone.
         public var role: Role?
         /// The rate limit's decision; nil when no limit was asked for.

@@ -14,7 +14,17 @@ public struct CatalogOperations: Sendable {
 
     /// Active products matching `query` (category, search, in stock), in catalog order.
     public func list(_ query: ProductQuery, logger: Logger) async throws -> Page<Product> {
-        try await products.list(query, logger: logger)
+        var query = query
+        query.includeInactive = false
+        return try await products.list(query, logger: logger)
+    }
+
+    /// Every product matching `query`, deleted ones too (staff keeping the catalog).
+    public func manage(_ query: ProductQuery, by actor: Actor, logger: Logger) async throws -> Page<Product> {
+        try Forbidden.unless(actor, is: .vendor, .admin)
+        var query = query
+        query.includeInactive = true
+        return try await products.list(query, logger: logger)
     }
 
     /// The categories of active products with their counts.

@@ -1,9 +1,11 @@
-/// Filters and paging for the public catalog (inactive products are never listed).
+/// Filters and paging for the catalog (inactive products only for staff keeping it).
 public struct ProductQuery: Sendable, Equatable {
     public var category: String?
     /// Matched against SKU, name and description, case-insensitively.
     public var search: String?
     public var inStockOnly: Bool
+    /// Lists deleted (inactive) products too: only ``CatalogOperations/manage(_:by:logger:)`` sets it.
+    public var includeInactive = false
     public var page: Int
     public var size: Int
 

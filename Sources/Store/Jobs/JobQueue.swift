@@ -12,6 +12,10 @@ public struct JobQueue: Sendable {
     public static let wakeKey = "jobs:{orders}:wake"
     /// Set by the reconciler once the schedule matches Postgres; gone when Redis lost its data.
     public static let epochKey = "jobs:{orders}:epoch"
+    /// Jobs finished since the counter began (charted by the operations page).
+    static let doneKey = "jobs:{orders}:done"
+    /// Samples of the queue over the last minutes: bucket → "lag ms,done counter".
+    public static let historyKey = "jobs:{orders}:history"
     static let fenceKey = "jobs:{orders}:fence"
     static let jobPrefix = "jobs:{orders}:job:"
 
@@ -84,7 +88,10 @@ public struct JobQueue: Sendable {
     public func ack(_ jobs: [ClaimedJob], logger: Logger) async throws -> [Bool] {
         guard !jobs.isEmpty else { return [] }
         let replies = try await redis.run(
-            jobs.map { ScriptCall(JobScripts.ack, keys: [Self.inflightKey, Self.jobKey($0.member)], arguments: [$0.member, $0.token]) },
+            jobs.map {
+                ScriptCall(
+                    JobScripts.ack, keys: [Self.inflightKey, Self.jobKey($0.member), Self.doneKey], arguments: [$0.member, $0.token])
+            },
             logger: logger
         )
         return replies.map { $0.int == 1 }
@@ -178,6 +185,45 @@ public struct JobQueue: Sendable {
             return DeadJob(
                 member: entry.0, attempts: fields.first?.int ?? 0, lastError: fields.dropFirst().first?.string,
                 diedAt: Date(timeIntervalSince1970: entry.1 / 1000)
+            )
+        }
+    }
+
+    /// One point of the queue's recent history.
+    public struct HistorySample: Sendable, Equatable {
+        public var at: Date
+        /// How long the oldest due job had waited.
+        public var lagMilliseconds: Int
+        /// Jobs finished since the previous sample.
+        public var done: Int
+    }
+
+    /// How wide a history bucket is, and how many are kept (10 minutes).
+    static let historyBucket = Duration.seconds(10)
+    static let historyBuckets = 60
+
+    /// Records the queue's lag in the current bucket, unless another worker did already.
+    public func recordHistory(lagMilliseconds: Int, logger: Logger) async throws {
+        try await redis.run(
+            JobScripts.history, keys: [Self.historyKey, Self.doneKey],
+            arguments: [lagMilliseconds, Self.milliseconds(Self.historyBucket), Self.historyBuckets], logger: logger
+        )
+    }
+
+    /// The recorded samples, oldest first, each with the jobs done since the one before.
+    public func history(logger: Logger) async throws -> [HistorySample] {
+        let fields = try await redis.send(RedisCommand("HGETALL", Self.historyKey), logger: logger).array?.compactMap(\.string) ?? []
+        var points: [(bucket: Int, lag: Int, done: Int)] = []
+        for index in stride(from: 0, to: fields.count - 1, by: 2) {
+            let values = fields[index + 1].split(separator: ",").compactMap { Int($0) }
+            if let bucket = Int(fields[index]), values.count == 2 { points.append((bucket, values[0], values[1])) }
+        }
+        points.sort { $0.bucket < $1.bucket }
+        let width = Double(Self.milliseconds(Self.historyBucket))
+        return zip(points.dropFirst(), points).map { point, previous in
+            HistorySample(
+                at: Date(timeIntervalSince1970: Double(point.bucket) * width / 1000), lagMilliseconds: point.lag,
+                done: max(0, point.done - previous.done)
             )
         }
     }

@@ -18,8 +18,12 @@ enum JobScripts {
     /// the schedule (a flush, a restart without its data) and the reconciler must refill it now.
     static let claim = BundledScripts.load("job-claim")
 
-    /// KEYS: inflight, job. ARGV: member, token. Finishes a job; refused (0) for a stale token.
+    /// KEYS: inflight, job, done counter. ARGV: member, token. Finishes a job; refused (0) for a
+    /// stale token.
     static let ack = BundledScripts.load("job-ack")
+
+    /// KEYS: history, done counter. ARGV: lag ms, bucket ms, buckets kept. One sample per bucket.
+    static let history = BundledScripts.load("job-history")
 
     /// KEYS: inflight, job. ARGV: member, token, lease ms. Extends the lease of a job still owned.
     static let extend = BundledScripts.load("job-extend")

@@ -44,6 +44,12 @@ public struct OrderOperations: Sendable {
         return (order, replayed)
     }
 
+    /// The order `actor` placed with `idempotencyKey` in the last 24 hours, if any: a form sent
+    /// twice finds the first one's order after its cart is gone.
+    public func placed(withKey idempotencyKey: String, by actor: Actor, logger: Logger) async throws -> UUID? {
+        try await orders.find(idempotencyKey: idempotencyKey, userID: actor.id, logger: logger)
+    }
+
     // MARK: Reading
 
     /// The order when `actor` may see it: their own, or any for staff. Someone else's order is
@@ -78,6 +84,11 @@ public struct OrderOperations: Sendable {
     public func stats(_ query: OrderQuery, timeZone: TimeZone, by actor: Actor, logger: Logger) async throws -> OrderStats {
         try Forbidden.unless(actor, is: .vendor, .admin)
         return try await orders.stats(query, timeZone: timeZone.identifier, logger: logger)
+    }
+
+    /// Counts and revenue of `actor`'s own orders (the customer's dashboard), days in `timeZone`.
+    public func myStats(by actor: Actor, timeZone: TimeZone, logger: Logger) async throws -> OrderStats {
+        try await orders.stats(OrderQuery(userID: actor.id), timeZone: timeZone.identifier, logger: logger)
     }
 
     /// Streams `query`'s orders, newest first, to `row`: staff only. Check ``exportAllowed(for:)``

@@ -11,6 +11,8 @@ public protocol OrderRepository: Sendable {
         _ order: NewOrder, rules: OrderRules, logger: Logger, beforeCommit: @Sendable (Order) async -> Void
     ) async throws -> (order: Order, replayed: Bool)
     func find(id: UUID, logger: Logger) async throws -> Order?
+    /// The order `userID` placed in the last 24 hours with `idempotencyKey`, if any.
+    func find(idempotencyKey: String, userID: UUID, logger: Logger) async throws -> UUID?
     func list(_ query: OrderQuery, logger: Logger) async throws -> OrderList
     /// Applies `transition` as one conditional update plus its event (and the stock return of a
     /// cancel), so two conflicting transitions never both succeed.

@@ -7,6 +7,19 @@ extension PostgresOrderRepository {
         try await client.withConnection { try await Self.find(id: id, on: $0, logger: logger) }
     }
 
+    public func find(idempotencyKey: String, userID: UUID, logger: Logger) async throws -> UUID? {
+        try await client.withRows(
+            """
+            SELECT id FROM orders
+            WHERE user_id = \(userID) AND idempotency_key = \(idempotencyKey) AND created_at > now() - interval '24 hours'
+            """,
+            logger: logger
+        ) { rows in
+            for try await id in rows.decode(UUID.self) { return id }
+            return nil
+        }
+    }
+
     /// The order and its lines in one statement (one row per line, the order's columns repeated).
     static func find(id: UUID, on connection: PostgresConnection, logger: Logger) async throws -> Order? {
         try await OrderRow.orders(try await connection.execute(OrderByIDStatement(id: id), logger: logger)).first

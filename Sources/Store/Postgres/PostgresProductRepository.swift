@@ -41,7 +41,7 @@ public struct PostgresProductRepository: ProductRepository {
         var (products, total) = try await client.withRows(
             """
             SELECT \(unescaped: Self.columns), count(*) OVER () FROM products
-            WHERE is_active
+            WHERE (is_active OR \(query.includeInactive))
               AND (\(query.category)::text IS NULL OR category = \(query.category))
               AND (NOT \(query.inStockOnly) OR stock > 0)
               AND (\(pattern)::text IS NULL OR lower(sku) LIKE \(pattern) OR lower(name) LIKE \(pattern)
@@ -67,9 +67,9 @@ public struct PostgresProductRepository: ProductRepository {
         }
         if products.isEmpty, query.page > 1 {
             // Past the last page the window count is unavailable; count separately.
-            let counted = try await list(
-                ProductQuery(category: query.category, search: query.search, inStockOnly: query.inStockOnly, page: 1, size: 1),
-                logger: logger)
+            var first = query
+            (first.page, first.size) = (1, 1)
+            let counted = try await list(first, logger: logger)
             total = counted.total
         }
         return Page(items: products, total: total)

@@ -44,20 +44,9 @@ struct AuthController: Sendable {
 
     @Sendable func login(_ request: Request, context: AppRequestContext) async throws -> TokenResponse {
         let body = try await request.decodeJSON(LoginRequest.self, context: context)
-        // The account is looked up first so its limit counts the account, however it is named
-        // (username or email, any case); the limits are still checked before the password.
-        let user =
-            body.username.unicodeScalars.count <= 254 ? try await accounts.users.find(login: body.username, logger: context.logger) : nil
-        let account = user.map { "user:" + $0.id.uuidString.lowercased() } ?? "login:" + Self.normalised(login: body.username)
-        try await limiter.enforce(
-            [(limits.loginPerIP, context.client.rateLimitKey), (limits.loginPerUser, context.client.rateLimitKey + "|" + account)],
-            logger: context.logger
+        let user = try await accounts.authenticate(
+            login: body.username, password: body.password, client: context.client, limiter: limiter, limits: limits, logger: context.logger
         )
-        // Verify before deciding, so a missing account costs the same as a wrong password.
-        let matches = try await accounts.hasher.verify(String(body.password.prefix(1024)), against: user?.passwordHash)
-        guard matches, let user, user.isActive else {
-            throw APIError(.unauthorized, "Incorrect username or password.", headers: [.wwwAuthenticate: "Bearer"])
-        }
         let signedIn = try await accounts.startSession(
             for: user, userAgent: request.headers[.userAgent], ip: context.client.text, logger: context.logger)
         return TokenResponse(
@@ -127,10 +116,4 @@ struct AuthController: Sendable {
     }
 
     // MARK: Limits
-
-    /// How an identifier that names no account is counted: one spelling per case and Unicode
-    /// normalisation form, at most 254 code points.
-    static func normalised(login: String) -> String {
-        String(String.UnicodeScalarView(login.lowercased().precomposedStringWithCanonicalMapping.unicodeScalars.prefix(254)))
-    }
 }

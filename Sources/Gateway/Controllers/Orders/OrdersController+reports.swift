@@ -1,4 +1,6 @@
 import Hummingbird
+import Logging
+import ProcessSupport
 import Store
 
 extension OrdersController {
@@ -18,10 +20,16 @@ extension OrdersController {
     /// Streams CSV straight from the database cursor: constant memory for any number of orders.
     @Sendable func export(_ request: Request, context: AppRequestContext) async throws -> Response {
         let actor = try context.requireIdentity().actor
-        // Checked before the answer starts: the stream below cannot turn into a 403 any more.
-        try operations.exportAllowed(for: actor)
         let query = try OrderFilters.query(request, pagination: try Pagination(request), timeZone: timeZone)
-        let (operations, time, logger) = (self.operations, self.time, context.logger)
+        return try Self.csv(query, by: actor, operations: operations, time: time, logger: context.logger)
+    }
+
+    /// The CSV of `query`'s orders as a streamed answer (the API's export and the console's).
+    /// Whether `actor` may export is checked before the answer starts: the stream cannot turn
+    /// into a 403 any more.
+    static func csv(_ query: OrderQuery, by actor: Actor, operations: OrderOperations, time: DisplayTime, logger: Logger) throws -> Response
+    {
+        try operations.exportAllowed(for: actor)
         return Response(
             status: .ok,
             headers: [.contentType: "text/csv; charset=utf-8", .contentDisposition: "attachment; filename=\"orders.csv\""],

@@ -22,7 +22,7 @@ struct NewUserRequest: Decodable, Sendable {
         validator.username(username)
         validator.email(email)
         validator.password(password)
-        UsersController.validateProfile(fullName: fullName, phone: phone, address: address, into: &validator)
+        AccountService.validateProfile(fullName: fullName, phone: phone, address: address, into: &validator)
         try validator.validate()
         return .init(username: username, email: email, password: password, role: role, fullName: fullName, phone: phone, address: address)
     }

@@ -57,30 +57,13 @@ struct UsersController: Sendable {
     @Sendable func updateMe(_ request: Request, context: AppRequestContext) async throws -> UserResponse {
         let identity = try context.requireIdentity()
         let body = try await request.decodeJSON(UpdateMeRequest.self, context: context)
-        var validator = InputValidator()
-        Self.validateProfile(fullName: body.fullName, phone: body.phone, address: body.address, into: &validator)
-        if let newPassword = body.newPassword {
-            validator.password(newPassword, "new_password")
-            validator.check(body.currentPassword != nil, "current_password", "is required to change the password")
-        }
-        try validator.validate()
-
-        var changes = UserChanges(fullName: body.fullName, phone: body.phone, address: body.address)
-        if let newPassword = body.newPassword, let currentPassword = body.currentPassword {
-            // Each guess costs a bcrypt on the shared pool: limited like a login.
-            try await limiter.enforce([(limits.passwordPerUser, identity.userID.uuidString.lowercased())], logger: context.logger)
-            let current = try await user(identity.userID, context: context)
-            guard try await accounts.hasher.verify(currentPassword, against: current.passwordHash) else {
-                throw APIError(
-                    .unprocessableContent, "The current password is incorrect.",
-                    errors: [.init(field: "current_password", message: "is incorrect")])
-            }
-            changes.passwordHash = try await accounts.hasher.hash(newPassword)
-        }
-        guard let updated = try await accounts.update(identity.userID, changes, keepingSession: identity.sessionID, logger: context.logger)
-        else {
-            throw APIError(.notFound, "No such user.")
-        }
+        let changes = AccountService.OwnChanges(
+            fullName: body.fullName, phone: body.phone, address: body.address, currentPassword: body.currentPassword,
+            newPassword: body.newPassword
+        )
+        let updated = try await accounts.changeOwn(
+            identity.userID, sessionID: identity.sessionID, changes, limiter: limiter, limits: limits, logger: context.logger
+        )
         return UserResponse(updated, time: time)
     }
 
@@ -150,27 +133,14 @@ struct UsersController: Sendable {
         let admin = try context.require(.admin)
         let id = try Self.id(context)
         let body = try await request.decodeJSON(AdminUpdateRequest.self, context: context)
-        var validator = InputValidator()
-        Self.validateProfile(fullName: body.fullName, phone: body.phone, address: body.address, into: &validator)
-        try validator.validate()
-        if id == admin.userID, body.role.map({ $0 != .admin }) == true || body.isActive == false {
-            throw APIError(.conflict, "Admins cannot demote or deactivate themselves; ask another admin.")
-        }
         let changes = UserChanges(
             fullName: body.fullName, phone: body.phone, address: body.address, role: body.role, isActive: body.isActive)
-        guard let updated = try await accounts.update(id, changes, logger: context.logger) else {
-            throw APIError(.notFound, "No such user.")
-        }
-        return UserResponse(updated, time: time)
+        return UserResponse(try await accounts.administer(id, changes, by: admin.actor, logger: context.logger), time: time)
     }
 
     @Sendable func deactivate(_ request: Request, context: AppRequestContext) async throws -> Response {
         let admin = try context.require(.admin)
-        let id = try Self.id(context)
-        if id == admin.userID { throw APIError(.conflict, "Admins cannot deactivate themselves; ask another admin.") }
-        guard try await accounts.update(id, UserChanges(isActive: false), logger: context.logger) != nil else {
-            throw APIError(.notFound, "No such user.")
-        }
+        _ = try await accounts.administer(try Self.id(context), UserChanges(isActive: false), by: admin.actor, logger: context.logger)
         return Response(status: .noContent)
     }
 
@@ -184,12 +154,6 @@ struct UsersController: Sendable {
     static func id(_ context: AppRequestContext) throws -> UUID {
         guard let id = UUID(uuidString: try context.parameters.require("id")) else { throw APIError(.notFound, "No such user.") }
         return id
-    }
-
-    static func validateProfile(fullName: String??, phone: String??, address: String??, into validator: inout InputValidator) {
-        validator.length(fullName ?? nil, "full_name", 0...100)
-        validator.length(phone ?? nil, "phone", 0...32)
-        validator.length(address ?? nil, "address", 0...500)
     }
 }
 

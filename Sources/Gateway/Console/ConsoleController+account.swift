@@ -1,0 +1,157 @@
+import Foundation
+import Hummingbird
+import ServiceHTTP
+import Store
+
+extension ConsoleController {
+    struct SessionRow: Sendable {
+        var id: String
+        var device: String
+        var ip: String
+        var started: String
+        var lastSeen: String
+        var current: Bool
+    }
+
+    struct AccountPage: Sendable {
+        var username: String
+        var email: String
+        var role: String
+        var fullName: String
+        var phone: String
+        var address: String
+        var sessions: [SessionRow]
+        var profileError: String?
+        var passwordError: String?
+        var problems: [String: String] = [:]
+    }
+
+    @Sendable func accountPage(_ request: Request, context: AppRequestContext) async throws -> Response {
+        guard let user = context.console else { return signInFirst(request) }
+        return try await showAccount(user.user, user: user, request: request, context: context)
+    }
+
+    func showAccount(
+        _ account: User, user: ConsoleUser, profileError: String? = nil, passwordError: String? = nil, problems: [String: String] = [:],
+        status: HTTPResponse.Status = .ok, request: Request, context: AppRequestContext
+    ) async throws -> Response {
+        let sessions = try await accounts.sessions.list(userID: user.user.id, logger: context.logger).sorted {
+            $0.lastSeenAt > $1.lastSeenAt
+        }
+        let view = AccountPage(
+            username: account.username, email: account.email, role: user.role.rawValue.capitalized, fullName: account.fullName ?? "",
+            phone: account.phone ?? "", address: account.address ?? "",
+            sessions: sessions.map {
+                SessionRow(
+                    id: $0.id, device: Self.device($0.userAgent), ip: $0.ip ?? "", started: format.time($0.createdAt),
+                    lastSeen: format.time($0.lastSeenAt),
+                    current: $0.id == user.sessionID
+                )
+            },
+            profileError: profileError, passwordError: passwordError, problems: problems
+        )
+        return pages.render(
+            "account", title: "Your account", section: "account", page: view, context: context, request: request, status: status,
+            cartCount: await cartCount(user, context: context)
+        )
+    }
+
+    /// A readable name for a session's client ("Chrome on Linux", "curl").
+    static func device(_ userAgent: String?) -> String {
+        guard let agent = userAgent, !agent.isEmpty else { return "Unknown client" }
+        let browser =
+            agent.contains("Edg/")
+            ? "Edge"
+            : agent.contains("Chrome/")
+                ? "Chrome"
+                : agent.contains("Firefox/")
+                    ? "Firefox"
+                    : agent.contains("Safari/") ? "Safari" : String(agent.split(separator: "/").first ?? "Client").prefix(40).description
+        let system =
+            agent.contains("Android")
+            ? "Android"
+            : agent.contains("iPhone") || agent.contains("iPad")
+                ? "iOS"
+                : agent.contains("Mac OS")
+                    ? "macOS"
+                    : agent.contains("Windows") ? "Windows" : agent.contains("Linux") ? "Linux" : nil
+        return system.map { "\(browser) on \($0)" } ?? browser
+    }
+
+    struct ProfileForm: Decodable {
+        var fullName: String?
+        var phone: String?
+        var address: String?
+
+        enum CodingKeys: String, CodingKey {
+            case phone, address
+            case fullName = "full_name"
+        }
+    }
+
+    @Sendable func updateProfile(_ request: Request, context: AppRequestContext) async throws -> Response {
+        guard let user = context.console else { return signInFirst(request) }
+        let form = try await Self.form(ProfileForm.self, request, context: context)
+        let changes = AccountService.OwnChanges(
+            fullName: .some(Self.optional(form.fullName)), phone: .some(Self.optional(form.phone)),
+            address: .some(Self.optional(form.address))
+        )
+        do {
+            _ = try await accounts.changeOwn(
+                user.user.id, sessionID: user.sessionID, changes, limiter: limiter, limits: limits, logger: context.logger)
+            return pages.redirect("/account", notice: "saved")
+        } catch let error as InvalidInput {
+            var typed = user.user
+            (typed.fullName, typed.phone, typed.address) = (form.fullName, form.phone, form.address)
+            return try await showAccount(
+                typed, user: user, profileError: "Please correct the fields below.", problems: Self.problems(error),
+                status: .unprocessableContent,
+                request: request, context: context
+            )
+        }
+    }
+
+    struct PasswordForm: Decodable {
+        var currentPassword: String
+        var newPassword: String
+
+        enum CodingKeys: String, CodingKey {
+            case currentPassword = "current_password"
+            case newPassword = "new_password"
+        }
+    }
+
+    /// Changes the password with the current one; the user's other sessions end, this one stays.
+    @Sendable func changePassword(_ request: Request, context: AppRequestContext) async throws -> Response {
+        guard let user = context.console else { return signInFirst(request) }
+        let form = try await Self.form(PasswordForm.self, request, context: context)
+        let changes = AccountService.OwnChanges(currentPassword: form.currentPassword, newPassword: form.newPassword)
+        do {
+            _ = try await accounts.changeOwn(
+                user.user.id, sessionID: user.sessionID, changes, limiter: limiter, limits: limits, logger: context.logger)
+            return pages.redirect("/account", notice: "password")
+        } catch let error as InvalidInput {
+            return try await showAccount(
+                user.user, user: user, passwordError: "Please correct the fields below.", problems: Self.problems(error),
+                status: .unprocessableContent,
+                request: request, context: context
+            )
+        } catch let error as AccountError where error.code == .wrongPassword {
+            return try await showAccount(
+                user.user, user: user, passwordError: "The current password is incorrect.", problems: ["current_password": "is incorrect"],
+                status: .unprocessableContent, request: request, context: context
+            )
+        }
+    }
+
+    /// Ends one of the user's own sessions (ending this one signs out).
+    @Sendable func revokeSession(_ request: Request, context: AppRequestContext) async throws -> Response {
+        guard let user = context.console else { return signInFirst(request) }
+        let id = try context.parameters.require("id")
+        guard id.count <= 100, try await accounts.sessions.revoke(userID: user.user.id, sessionID: id, logger: context.logger) else {
+            throw APIError(.notFound, "No such session.")
+        }
+        if id == user.sessionID { return pages.redirect("/login", notice: "signed-out", headers: [.setCookie: cookies.clearedSession]) }
+        return pages.redirect("/account", notice: "revoked")
+    }
+}

@@ -1,0 +1,102 @@
+import Foundation
+import Hummingbird
+import Store
+
+extension ConsoleController {
+    /// The sign-in and registration forms, shown again with what was typed and what was wrong.
+    struct AuthPage: Sendable {
+        var username = ""
+        var email = ""
+        var fullName = ""
+        var next = ""
+        var error: String?
+        var problems: [String: String] = [:]
+    }
+
+    struct LoginForm: Decodable {
+        var username: String
+        var password: String
+        var next: String?
+    }
+
+    struct RegisterForm: Decodable {
+        var username: String
+        var email: String
+        var password: String
+        var fullName: String?
+
+        enum CodingKeys: String, CodingKey {
+            case username, email, password
+            case fullName = "full_name"
+        }
+    }
+
+    @Sendable func loginPage(_ request: Request, context: AppRequestContext) async throws -> Response {
+        if context.console != nil { return pages.redirect("/dashboard") }
+        let next = request.uri.queryParameters["next"].map(String.init) ?? ""
+        return pages.render("login", title: "Sign in", section: "", page: AuthPage(next: next), context: context, request: request)
+    }
+
+    /// Signs in with a username or an email; the console's session is an ordinary session (it is
+    /// listed and revocable with the API's), carried in an HttpOnly cookie.
+    @Sendable func login(_ request: Request, context: AppRequestContext) async throws -> Response {
+        let form = try await Self.form(LoginForm.self, request, context: context)
+        do {
+            let user = try await accounts.authenticate(
+                login: form.username, password: form.password, client: context.client, limiter: limiter, limits: limits,
+                logger: context.logger
+            )
+            let signedIn = try await accounts.startSession(
+                for: user, userAgent: request.headers[.userAgent], ip: context.client.text, logger: context.logger)
+            return pages.redirect(
+                Self.safeReturn(form.next), notice: "signed-in",
+                headers: [.setCookie: cookies.sessionCookie(userID: user.id, sessionID: signedIn.session.id)]
+            )
+        } catch is SignInRefused {
+            let page = AuthPage(username: form.username, next: form.next ?? "", error: "Incorrect username or password.")
+            return pages.render(
+                "login", title: "Sign in", section: "", page: page, context: context, request: request, status: .unauthorized)
+        }
+    }
+
+    @Sendable func registerPage(_ request: Request, context: AppRequestContext) async throws -> Response {
+        if context.console != nil { return pages.redirect("/dashboard") }
+        return pages.render("register", title: "Create an account", section: "", page: AuthPage(), context: context, request: request)
+    }
+
+    /// Registration always makes a customer, under the API's limit per client address.
+    @Sendable func register(_ request: Request, context: AppRequestContext) async throws -> Response {
+        let form = try await Self.form(RegisterForm.self, request, context: context)
+        var page = AuthPage(username: form.username, email: form.email, fullName: form.fullName ?? "")
+        do {
+            try await limiter.enforce([(limits.registerPerIP, context.client.rateLimitKey)], logger: context.logger)
+            let fullName = form.fullName.flatMap { $0.isEmpty ? nil : $0 }
+            let input = NewUserRequest(username: form.username, email: form.email, password: form.password, fullName: fullName)
+            let user = try await accounts.create(try input.account(role: .customer), logger: context.logger)
+            let signedIn = try await accounts.startSession(
+                for: user, userAgent: request.headers[.userAgent], ip: context.client.text, logger: context.logger)
+            return pages.redirect(
+                "/dashboard", notice: "registered",
+                headers: [.setCookie: cookies.sessionCookie(userID: user.id, sessionID: signedIn.session.id)]
+            )
+        } catch let error as InvalidInput {
+            page.problems = Self.problems(error)
+            page.error = "Please correct the fields below."
+        } catch let error as StoreError where error.code == .duplicate {
+            page.problems = [error.field ?? "username": "is already taken"]
+            page.error = "That \(error.field ?? "username") is already taken."
+        }
+        return pages.render(
+            "register", title: "Create an account", section: "", page: page, context: context, request: request,
+            status: .unprocessableContent)
+    }
+
+    /// Ends this session everywhere it counts: in Redis (the API's tokens of it stop too) and in
+    /// the browser.
+    @Sendable func logout(_ request: Request, context: AppRequestContext) async throws -> Response {
+        if let user = context.console {
+            try await accounts.sessions.revoke(userID: user.user.id, sessionID: user.sessionID, logger: context.logger)
+        }
+        return pages.redirect("/login", notice: "signed-out", headers: [.setCookie: cookies.clearedSession])
+    }
+}

@@ -1,0 +1,333 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import NIOCore
+import Store
+
+extension ConsoleController {
+    // MARK: Catalog
+
+    /// A product card of the shop.
+    struct ProductCard: Sendable {
+        var sku: String
+        var name: String
+        var description: String
+        var category: String
+        var price: String
+        var stockLabel: String
+        var inStock: Bool
+        var lowStock: Bool
+        var image: String
+        var hasImage: Bool
+    }
+
+    struct Chip: Sendable {
+        var label: String
+        var href: String
+        var current: Bool
+    }
+
+    struct ShopPage: Sendable {
+        var search: String
+        var inStockOnly: Bool
+        var category: String
+        var categories: [Chip]
+        var products: [ProductCard]
+        var paging: ConsolePaging
+        var canBuy: Bool
+        var signedOut: Bool
+        /// Where adding to the cart comes back to (this page, its filters kept).
+        var back: String
+    }
+
+    /// The catalog for anyone: categories with counts, search, the in-stock filter, paging.
+    @Sendable func shop(_ request: Request, context: AppRequestContext) async throws -> Response {
+        let parameters = request.uri.queryParameters
+        let category = parameters["category"].map(String.init) ?? ""
+        let search = String((parameters["q"].map(String.init) ?? "").prefix(100))
+        let inStock = parameters["in_stock"] == "1" || parameters["in_stock"] == "true"
+        let page = max(1, min(1_000_000, Int(parameters["page"] ?? "") ?? 1))
+        let size = 12
+        let list = try await catalog.list(
+            ProductQuery(
+                category: category.isEmpty ? nil : category, search: search.isEmpty ? nil : search, inStockOnly: inStock, page: page,
+                size: size),
+            logger: context.logger
+        )
+        let categories = try await catalog.categories(logger: context.logger)
+        let total = categories.reduce(0) { $0 + $1.count }
+        func chipLink(_ name: String) -> String {
+            var pairs: [(String, String)] = []
+            if !name.isEmpty { pairs.append(("category", name)) }
+            if !search.isEmpty { pairs.append(("q", search)) }
+            if inStock { pairs.append(("in_stock", "1")) }
+            return "/"
+                + (pairs.isEmpty
+                    ? ""
+                    : "?"
+                        + pairs.map { $0.0 + "=" + ($0.1.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? "") }.joined(
+                            separator: "&"))
+        }
+        let chips =
+            [Chip(label: "All (\(total))", href: chipLink(""), current: category.isEmpty)]
+            + categories.map { Chip(label: "\($0.name) (\($0.count))", href: chipLink($0.name), current: $0.name == category) }
+        let view = ShopPage(
+            search: search, inStockOnly: inStock, category: category, categories: chips, products: list.items.map(card),
+            paging: ConsolePaging(
+                page: page, size: size, total: list.total, path: "/",
+                query: [("category", category), ("q", search), ("in_stock", inStock ? "1" : "")]),
+            canBuy: context.console?.role == .customer, signedOut: context.console == nil, back: request.uri.description
+        )
+        return pages.render(
+            "shop", title: "Shop", section: "shop", page: view, context: context, request: request,
+            cartCount: await cartCount(context.console, context: context)
+        )
+    }
+
+    func card(_ product: Product) -> ProductCard {
+        let image = product.imageURL.flatMap { $0.hasPrefix("https://") ? $0 : nil }
+        return ProductCard(
+            sku: product.sku, name: product.name, description: product.description ?? "", category: product.category,
+            price: format.money(product.price),
+            stockLabel: product.stock == 0 ? "Out of stock" : product.stock < 10 ? "Only \(product.stock) left" : "In stock",
+            inStock: product.stock > 0, lowStock: product.stock > 0 && product.stock < 10,
+            image: image ?? "/assets/placeholder/"
+                + (product.category.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? "product") + ".svg",
+            hasImage: image != nil
+        )
+    }
+
+    // MARK: Cart
+
+    struct CartLine: Sendable {
+        var sku: String
+        var name: String
+        var quantity: Int
+        var unitPrice: String
+        var lineTotal: String
+        var available: Bool
+        var note: String?
+    }
+
+    struct CartPage: Sendable {
+        var lines: [CartLine]
+        var empty: Bool
+        var total: String
+        var canCheckOut: Bool
+    }
+
+    struct AddForm: Decodable {
+        var sku: String
+        var quantity: Int?
+        var back: String?
+    }
+
+    struct UpdateForm: Decodable {
+        var sku: String
+        var quantity: Int
+    }
+
+    /// The cart's lines priced from the catalog as it is now (the order takes them from there too).
+    func cartLines(_ user: ConsoleUser, context: AppRequestContext) async throws -> (lines: [CartLine], total: Decimal, valid: Bool) {
+        var lines: [CartLine] = []
+        var total = Decimal(0)
+        var valid = true
+        for (sku, quantity) in try await carts.lines(userID: user.user.id, sessionID: user.sessionID, logger: context.logger) {
+            guard let product = try? await catalog.product(sku, for: user.actor, logger: context.logger) else {
+                lines.append(
+                    CartLine(
+                        sku: sku, name: sku, quantity: quantity, unitPrice: "–", lineTotal: "–", available: false, note: "no longer sold"))
+                valid = false
+                continue
+            }
+            let lineTotal = product.price * Decimal(quantity)
+            total += lineTotal
+            let enough = product.stock >= quantity
+            if !enough { valid = false }
+            lines.append(
+                CartLine(
+                    sku: sku, name: product.name, quantity: quantity, unitPrice: format.money(product.price),
+                    lineTotal: format.money(lineTotal),
+                    available: enough, note: enough ? nil : "only \(product.stock) in stock"
+                ))
+        }
+        return (lines, total, valid && !lines.isEmpty)
+    }
+
+    @Sendable func cart(_ request: Request, context: AppRequestContext) async throws -> Response {
+        guard let user = context.console else { return signInFirst(request) }
+        _ = try Self.require(user, .customer)
+        let (lines, total, valid) = try await cartLines(user, context: context)
+        let view = CartPage(lines: lines, empty: lines.isEmpty, total: format.money(total), canCheckOut: valid)
+        return pages.render(
+            "cart", title: "Your cart", section: "cart", page: view, context: context, request: request,
+            cartCount: lines.reduce(0) { $0 + $1.quantity }
+        )
+    }
+
+    @Sendable func addToCart(_ request: Request, context: AppRequestContext) async throws -> Response {
+        guard let user = context.console else { return pages.redirect("/login?next=%2F") }
+        _ = try Self.require(user, .customer)
+        let form = try await Self.form(AddForm.self, request, context: context)
+        _ = try await catalog.product(form.sku, for: user.actor, logger: context.logger)
+        try await carts.add(
+            sku: form.sku, quantity: form.quantity ?? 1, userID: user.user.id, sessionID: user.sessionID, logger: context.logger)
+        return pages.redirect(Self.safeReturn(form.back ?? "/"), notice: "added")
+    }
+
+    /// Sets a line's quantity (0, or the remove button, takes it out).
+    @Sendable func updateCart(_ request: Request, context: AppRequestContext) async throws -> Response {
+        guard let user = context.console else { return signInFirst(request) }
+        _ = try Self.require(user, .customer)
+        let form = try await Self.form(UpdateForm.self, request, context: context)
+        try await carts.set(sku: form.sku, quantity: form.quantity, userID: user.user.id, sessionID: user.sessionID, logger: context.logger)
+        return pages.redirect("/cart", notice: "cart-updated")
+    }
+
+    // MARK: Checkout
+
+    struct CheckoutPage: Sendable {
+        var lines: [CartLine]
+        var total: String
+        var customerName: String
+        var customerEmail: String
+        var customerPhone: String
+        var shippingAddress: String
+        var notes: String
+        /// The order's `Idempotency-Key`: a second submit of this page places nothing new.
+        var key: String
+        var error: String?
+        var problems: [String: String] = [:]
+    }
+
+    struct CheckoutForm: Decodable {
+        var key: String
+        var customerName: String
+        var customerEmail: String
+        var customerPhone: String?
+        var shippingAddress: String
+        var notes: String?
+
+        enum CodingKeys: String, CodingKey {
+            case key, notes
+            case customerName = "customer_name"
+            case customerEmail = "customer_email"
+            case customerPhone = "customer_phone"
+            case shippingAddress = "shipping_address"
+        }
+    }
+
+    @Sendable func checkoutPage(_ request: Request, context: AppRequestContext) async throws -> Response {
+        guard let user = context.console else { return signInFirst(request) }
+        _ = try Self.require(user, .customer)
+        let (lines, total, valid) = try await cartLines(user, context: context)
+        guard valid else { return pages.redirect("/cart") }
+        let view = CheckoutPage(
+            lines: lines, total: format.money(total), customerName: user.user.fullName ?? user.user.username,
+            customerEmail: user.user.email,
+            customerPhone: user.user.phone ?? "", shippingAddress: user.user.address ?? "", notes: "", key: UUID().uuidString.lowercased()
+        )
+        return pages.render(
+            "checkout", title: "Checkout", section: "cart", page: view, context: context, request: request,
+            cartCount: lines.reduce(0) { $0 + $1.quantity }
+        )
+    }
+
+    /// Places the cart as an order through the same operation as `POST /api/orders`, with the
+    /// page's key as the `Idempotency-Key`: a double click or a resubmitted form gives one order.
+    @Sendable func checkout(_ request: Request, context: AppRequestContext) async throws -> Response {
+        guard let user = context.console else { return signInFirst(request) }
+        _ = try Self.require(user, .customer)
+        let form = try await Self.form(CheckoutForm.self, request, context: context)
+        let key = "console:" + String(form.key.prefix(64))
+        if let earlier = try await orders.placed(withKey: key, by: user.actor, logger: context.logger) {
+            return pages.redirect("/orders/\(earlier.uuidString.lowercased())", notice: "placed")
+        }
+        let lines = try await carts.lines(userID: user.user.id, sessionID: user.sessionID, logger: context.logger)
+        let input = OrderInput(
+            customerName: form.customerName, customerEmail: form.customerEmail,
+            customerPhone: form.customerPhone.flatMap { $0.isEmpty ? nil : $0 }, shippingAddress: form.shippingAddress,
+            notes: form.notes.flatMap { $0.isEmpty ? nil : $0 }, lines: lines
+        )
+        do {
+            // A replay (the same key while the first is still in the cart) gives the same order.
+            let (order, _) = try await orders.place(input, by: user.actor, idempotencyKey: key, logger: context.logger)
+            try? await carts.clear(userID: user.user.id, sessionID: user.sessionID, logger: context.logger)
+            return pages.redirect("/orders/\(order.id.uuidString.lowercased())", notice: "placed")
+        } catch let error as OrderError where error.code == .idempotencyInProgress {
+            // The first submit is still placing the order: wait for it, then show it.
+            for _ in 0..<20 {
+                try await Task.sleep(for: .milliseconds(100))
+                if let earlier = try await orders.placed(withKey: key, by: user.actor, logger: context.logger) {
+                    return pages.redirect("/orders/\(earlier.uuidString.lowercased())", notice: "placed")
+                }
+            }
+            throw error
+        } catch let error as InvalidInput {
+            let problems = Self.problems(error)
+            let message =
+                problems.first { $0.key.hasPrefix("items") }.map { "Your cart: \($0.value)." } ?? "Please correct the fields below."
+            return try await checkoutAgain(form, user: user, error: message, problems: problems, request: request, context: context)
+        } catch let error as OrderError where error.code != .notFound {
+            let message = pages.problems.answer(to: error).detail ?? "The order could not be placed."
+            return try await checkoutAgain(form, user: user, error: message, problems: [:], request: request, context: context)
+        }
+    }
+
+    private func checkoutAgain(
+        _ form: CheckoutForm, user: ConsoleUser, error: String, problems: [String: String], request: Request, context: AppRequestContext
+    ) async throws -> Response {
+        let (lines, total, _) = try await cartLines(user, context: context)
+        let view = CheckoutPage(
+            lines: lines, total: format.money(total), customerName: form.customerName, customerEmail: form.customerEmail,
+            customerPhone: form.customerPhone ?? "", shippingAddress: form.shippingAddress, notes: form.notes ?? "",
+            key: UUID().uuidString.lowercased(), error: error, problems: problems
+        )
+        return pages.render(
+            "checkout", title: "Checkout", section: "cart", page: view, context: context, request: request, status: .unprocessableContent,
+            cartCount: lines.reduce(0) { $0 + $1.quantity }
+        )
+    }
+
+    // MARK: Assets
+
+    /// The hashed stylesheet and script: cached for a year.
+    @Sendable func asset(_ request: Request, context: AppRequestContext) async throws -> Response {
+        guard let asset = pages.renderer.assets.asset(at: request.uri.path) else { throw HTTPError(.notFound) }
+        return Response(
+            status: .ok, headers: [.contentType: asset.contentType, .cacheControl: "public, max-age=31536000, immutable"],
+            body: .init(byteBuffer: asset.body)
+        )
+    }
+
+    /// A tasteful picture for a product without one: its category's initials on a gradient of a
+    /// hue of its own.
+    @Sendable func placeholder(_ request: Request, context: AppRequestContext) async throws -> Response {
+        let raw = try context.parameters.require("name")
+        let name = (raw.hasSuffix(".svg") ? String(raw.dropLast(4)) : raw).removingPercentEncoding ?? raw
+        let hue = name.unicodeScalars.reduce(UInt32(7)) { ($0 &* 31 &+ $1.value) % 360 }
+        let initials = name.split(whereSeparator: { !$0.isLetter }).prefix(2).compactMap(\.first).map(String.init).joined().uppercased()
+        let label = String(initials.prefix(2)).addingXMLEscapes
+        let svg = """
+            <svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 400 300" role="img" aria-label="\(name.addingXMLEscapes)">\
+            <defs><linearGradient id="g" x1="0" y1="0" x2="1" y2="1">\
+            <stop offset="0" stop-color="hsl(\(hue),55%,62%)"/><stop offset="1" stop-color="hsl(\((hue + 40) % 360),60%,42%)"/>\
+            </linearGradient></defs><rect width="400" height="300" fill="url(#g)"/>\
+            <circle cx="330" cy="60" r="90" fill="#fff" opacity=".08"/><circle cx="60" cy="270" r="120" fill="#fff" opacity=".06"/>\
+            <text x="200" y="172" text-anchor="middle" font-family="system-ui,sans-serif" font-size="84" font-weight="700" \
+            fill="#fff" opacity=".92">\(label)</text></svg>
+            """
+        return Response(
+            status: .ok, headers: [.contentType: "image/svg+xml", .cacheControl: "public, max-age=86400"],
+            body: .init(byteBuffer: ByteBuffer(string: svg))
+        )
+    }
+}
+
+extension String {
+    /// The text with `&`, `<`, `>` and `"` escaped for XML.
+    var addingXMLEscapes: String {
+        replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;").replacingOccurrences(of: ">", with: "&gt;")
+            .replacingOccurrences(of: "\"", with: "&quot;")
+    }
+}

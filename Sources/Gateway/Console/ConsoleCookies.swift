@@ -1,0 +1,99 @@
+import Crypto
+import Foundation
+import HTTPTypes
+
+/// The console's cookies: the session cookie names a Redis session (`<user id>.<session id>`)
+/// under an HMAC of `SECRET_KEY`, so it cannot be forged and dies with its session; the CSRF
+/// token every form carries is an HMAC of the session (or, before sign-in, of a random value in
+/// a cookie of its own).
+struct ConsoleCookies: Sendable {
+    let key: SymmetricKey
+    /// `Secure` outside development (browsers keep Secure cookies on http://localhost too).
+    let secure: Bool
+    /// How long the session cookie lives (the session's own lifetime).
+    let maxAge: Int
+
+    static let sessionName = "op_session"
+    static let formName = "op_form"
+
+    init(secret: String, secure: Bool, maxAge: Int) {
+        self.key = SymmetricKey(data: SHA256.hash(data: Array(("console:" + secret).utf8)))
+        self.secure = secure
+        self.maxAge = maxAge
+    }
+
+    // MARK: Session
+
+    /// The `Set-Cookie` value for a session.
+    func sessionCookie(userID: UUID, sessionID: String) -> String {
+        let value = userID.uuidString.lowercased() + "." + sessionID
+        return attributes(Self.sessionName + "=" + value + "." + mac(value), maxAge: maxAge)
+    }
+
+    /// Ends the session cookie in the browser.
+    var clearedSession: String { attributes(Self.sessionName + "=", maxAge: 0) }
+
+    /// The session a request's cookie names, when its signature holds.
+    func session(in request: HTTPFields) -> (userID: UUID, sessionID: String)? {
+        guard let value = Self.cookie(Self.sessionName, in: request) else { return nil }
+        let parts = value.split(separator: ".", omittingEmptySubsequences: false)
+        guard parts.count == 3, let userID = UUID(uuidString: String(parts[0])), !parts[1].isEmpty else { return nil }
+        let signed = parts[0] + "." + parts[1]
+        guard Self.same(mac(String(signed)), String(parts[2])) else { return nil }
+        return (userID, String(parts[1]))
+    }
+
+    // MARK: Forms
+
+    /// The token forms of this session carry.
+    func csrfToken(sessionID: String) -> String { mac("csrf:session:" + sessionID) }
+
+    /// The token forms carry before sign-in, bound to the browser's `op_form` cookie.
+    func csrfToken(formSeed: String) -> String { mac("csrf:form:" + formSeed) }
+
+    /// A new random seed for the `op_form` cookie, and its `Set-Cookie` value.
+    func newFormSeed() -> (seed: String, cookie: String) {
+        let seed = Self.random()
+        return (seed, attributes(Self.formName + "=" + seed, maxAge: 86_400))
+    }
+
+    /// The `op_form` seed of a request.
+    func formSeed(in request: HTTPFields) -> String? { Self.cookie(Self.formName, in: request) }
+
+    // MARK: Helpers
+
+    func mac(_ text: String) -> String {
+        Self.base64URL(Data(HMAC<SHA256>.authenticationCode(for: Array(text.utf8), using: key)))
+    }
+
+    private func attributes(_ pair: String, maxAge: Int) -> String {
+        pair + "; Path=/; HttpOnly; SameSite=Lax; Max-Age=\(maxAge)" + (secure ? "; Secure" : "")
+    }
+
+    static func cookie(_ name: String, in fields: HTTPFields) -> String? {
+        for header in fields[values: .cookie] {
+            for pair in header.split(separator: ";") {
+                let trimmed = pair.trimmingCharacters(in: .whitespaces)
+                if trimmed.hasPrefix(name + "=") { return String(trimmed.dropFirst(name.count + 1)) }
+            }
+        }
+        return nil
+    }
+
+    /// Compares two tokens in time that does not depend on where they differ.
+    static func same(_ a: String, _ b: String) -> Bool {
+        let (x, y) = (Array(a.utf8), Array(b.utf8))
+        guard x.count == y.count else { return false }
+        return zip(x, y).reduce(UInt8(0)) { $0 | ($1.0 ^ $1.1) } == 0
+    }
+
+    static func random() -> String {
+        var generator = SystemRandomNumberGenerator()
+        return base64URL(Data((0..<24).map { _ in UInt8.random(in: .min ... .max, using: &generator) }))
+    }
+
+    static func base64URL(_ data: Data) -> String {
+        data.base64EncodedString().replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_")
+            .replacingOccurrences(of: "=", with: "")
+    }
+}

@@ -1,0 +1,496 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import HummingbirdTesting
+import Store
+import TestSupport
+import Testing
+
+@testable import Gateway
+
+/// The web console's routes without a browser: statuses, content types, the page headers and
+/// cookie attributes, CSRF and role refusals, and that its actions are the API's operations.
+/// `make test-browser` drives the same pages in Chromium.
+@Suite("Console", .timeLimit(.minutes(3)))
+struct ConsoleTests {
+    let orders = OrdersTests()
+
+    // MARK: Helpers
+
+    func expectPage(
+        _ response: TestResponse, _ status: HTTPResponse.Status = .ok, _ comment: String = "",
+        sourceLocation: SourceLocation = #_sourceLocation
+    ) {
+        #expect(response.status == status, "\(comment) status \(response.status)", sourceLocation: sourceLocation)
+        #expect(response.headers[.contentType] == "text/html; charset=utf-8", "\(comment) content type", sourceLocation: sourceLocation)
+        let policy = response.headers[HTTPField.Name("Content-Security-Policy")!] ?? ""
+        #expect(policy.contains("script-src 'self'") && policy.contains("style-src 'self'"), sourceLocation: sourceLocation)
+        #expect(policy.contains("frame-ancestors 'none'") && !policy.contains("unsafe-inline"), sourceLocation: sourceLocation)
+        #expect(response.headers[HTTPField.Name("Referrer-Policy")!] == "same-origin", sourceLocation: sourceLocation)
+        #expect(response.headers[HTTPField.Name("X-Content-Type-Options")!] == "nosniff", sourceLocation: sourceLocation)
+        #expect(response.headers[.cacheControl] == "no-store", sourceLocation: sourceLocation)
+        #expect(response.text.hasPrefix("<!doctype html>"), "\(comment) is a whole page", sourceLocation: sourceLocation)
+    }
+
+    func session(_ response: TestResponse) -> String? {
+        response.headers[values: .setCookie].first { $0.hasPrefix(ConsoleCookies.sessionName + "=") }
+    }
+
+    /// A customer with a placed order (through the API), signed in to the console.
+    func customerWithOrder(_ browser: ConsoleBrowser, stock: Int = 10) async throws -> (user: User, order: String, sku: String) {
+        let user = try await createAccount(role: .customer)
+        let sku = try await orders.makeProduct(stock: stock)
+        let token = try await browser.client.login(user.username).access
+        let placed = try await orders.place(browser.client, token: token, [(sku, 1)])
+        #expect(placed.status == .created)
+        try await browser.signIn(user.username)
+        return (user, try #require(placed.json?["id"] as? String), sku)
+    }
+
+    // MARK: Pages and headers
+
+    @Test func theShopAnswersAnyoneWithAPageAndAFormCookie() async throws {
+        try await makeAccountsGateway().test(.router) { client in
+            let browser = ConsoleBrowser(client)
+            let response = try await browser.get("/")
+            expectPage(response)
+            let cookie = try #require(response.headers[values: .setCookie].first { $0.hasPrefix("op_form=") })
+            #expect(
+                cookie.contains("HttpOnly") && cookie.contains("SameSite=Lax") && cookie.contains("Secure") && cookie.contains("Path=/"))
+            #expect(response.text.contains("Sign in"))
+            try await browser.get("/login")
+            #expect(!browser.csrf.isEmpty, "forms before sign-in carry a token bound to the form cookie")
+            // No token or secret in a page; the script and stylesheet come from this origin only.
+            #expect(!response.text.contains("access_token") && !response.text.contains("localStorage"))
+            #expect(response.text.contains(#"<script src="/assets/console-"#))
+        }
+    }
+
+    @Test func everyPageOfEveryRoleAnswers() async throws {
+        let customer = try await createAccount(role: .customer)
+        let vendor = try await createAccount(role: .vendor)
+        let admin = try await createAccount(role: .admin)
+        let sku = try await orders.makeProduct(stock: 5)
+        try await makeAccountsGateway().test(.router) { client in
+            let token = try await client.login(customer.username).access
+            let order = try #require(try await orders.place(client, token: token, [(sku, 1)]).json?["id"] as? String)
+            let anyone = ["/", "/?category=Test&in_stock=1&q=item", "/login", "/register"]
+            let signedIn = ["/dashboard", "/orders", "/orders/\(order)", "/account"]
+            let pages: [(User, [String])] = [
+                (customer, signedIn + ["/cart"]),
+                (
+                    vendor,
+                    signedIn + [
+                        "/orders?status=pending&sort=-total_amount&min_total=1", "/manage/products", "/manage/products/new",
+                        "/manage/products/\(sku)",
+                    ]
+                ),
+                (admin, signedIn + ["/manage/products", "/admin/users", "/admin/users?role=vendor&active=yes", "/admin/operations"]),
+            ]
+            let browser = ConsoleBrowser(client)
+            for path in anyone { expectPage(try await browser.get(path), .ok, path) }
+            for (user, paths) in pages {
+                browser.forget()
+                try await browser.signIn(user.username)
+                for path in paths {
+                    let response = try await browser.get(path)
+                    expectPage(response, .ok, "\(user.role) \(path)")
+                    #expect(response.text.contains(user.username), "\(path) shows who is signed in")
+                }
+            }
+        }
+    }
+
+    @Test func assetsCarryTheirHashAndAreCachedForAYear() async throws {
+        try await makeAccountsGateway().test(.router) { client in
+            let page = try await client.execute(uri: "/login", method: .get)
+            let html = String(buffer: page.body)
+            for pattern in [#"/assets/console-[0-9a-f]{12}\.css"#, #"/assets/console-[0-9a-f]{12}\.js"#] {
+                let range = try #require(html.range(of: pattern, options: .regularExpression))
+                let asset = try await client.execute(uri: String(html[range]), method: .get)
+                #expect(asset.status == .ok)
+                #expect(asset.headers[.cacheControl] == "public, max-age=31536000, immutable")
+            }
+            #expect(try await client.execute(uri: "/assets/console-000000000000.css", method: .get).status == .notFound)
+        }
+    }
+
+    /// The issue's budget: script and stylesheet together at most 60 KB.
+    @Test func theScriptAndStylesheetStayWithinTheirBudget() throws {
+        let assets = try ConsoleAssets.bundled()
+        #expect(assets.script.body.readableBytes + assets.stylesheet.body.readableBytes <= 60 * 1024)
+    }
+
+    @Test func aPathNoRouteServesIsTheConsoles404ButTheAPIsStaysAProblem() async throws {
+        try await makeAccountsGateway().test(.router) { client in
+            let page = try await client.execute(uri: "/no/such/page", method: .get)
+            expectPage(page, .notFound)
+            #expect(String(buffer: page.body).contains("Request id"))
+            let api = try await client.execute(uri: "/api/no-such-thing", method: .get)
+            #expect(api.status == .notFound)
+            #expect(api.headers[.contentType] == "application/problem+json")
+        }
+    }
+
+    // MARK: Sign-in
+
+    @Test func signingInSetsASessionCookieAndSigningOutEndsTheSession() async throws {
+        let user = try await createAccount(role: .customer)
+        try await makeAccountsGateway().test(.router) { client in
+            let browser = ConsoleBrowser(client)
+            try await browser.get("/login")
+            let response = try await browser.post("/login", [("username", user.email.uppercased()), ("password", "correct-horse")])
+            #expect(response.status == .seeOther)
+            let cookie = try #require(session(response))
+            #expect(
+                cookie.contains("HttpOnly") && cookie.contains("SameSite=Lax") && cookie.contains("Secure") && cookie.contains("Max-Age="))
+            let old = try #require(browser.cookies[ConsoleCookies.sessionName])
+            expectPage(try await browser.get("/dashboard"))
+
+            // The console's session is an ordinary session: the API lists it.
+            let token = try await client.login(user.username).access
+            let listed = try await client.send(.get, "/api/auth/sessions", token: token)
+            #expect(String(buffer: listed.body).contains(String(old.split(separator: ".")[1])))
+
+            let out = try await browser.post("/logout")
+            #expect(out.status == .seeOther && out.headers[.location]?.hasPrefix("/login") == true)
+            // The old cookie no longer signs anyone in.
+            browser.setCookie(ConsoleCookies.sessionName, old)
+            let after = try await browser.get("/dashboard")
+            #expect(after.status == .seeOther && after.headers[.location]?.hasPrefix("/login") == true)
+        }
+    }
+
+    @Test func aWrongPasswordIsTheAPIsRefusalWithTheUsernameKept() async throws {
+        let user = try await createAccount(role: .customer)
+        try await makeAccountsGateway().test(.router) { client in
+            let browser = ConsoleBrowser(client)
+            try await browser.get("/login")
+            let response = try await browser.post("/login", [("username", user.username), ("password", "wrong-horse")])
+            expectPage(response, .unauthorized)
+            #expect(response.text.contains("Incorrect username or password."))
+            #expect(response.text.contains(#"value="\#(user.username)""#))
+            #expect(session(response) == nil)
+        }
+    }
+
+    @Test func theLoginLimitIsTheAPIs() async throws {
+        let user = try await createAccount(role: .customer)
+        try await makeAccountsGateway(["RATE_LIMIT_LOGIN_USER": "2/min"]).test(.router) { client in
+            let browser = ConsoleBrowser(client)
+            try await browser.get("/login")
+            for _ in 0..<2 { _ = try await browser.post("/login", [("username", user.username), ("password", "wrong")]) }
+            let limited = try await browser.post("/login", [("username", user.username), ("password", "correct-horse")])
+            expectPage(limited, .tooManyRequests)
+            #expect(limited.headers[.retryAfter] != nil)
+        }
+    }
+
+    @Test func registeringMakesACustomerAndAProblemKeepsWhatWasTyped() async throws {
+        try await makeAccountsGateway().test(.router) { client in
+            let browser = ConsoleBrowser(client)
+            try await browser.get("/register")
+            let name = uniqueName("reg")
+            let bad = try await browser.post("/register", [("username", name), ("email", "not-an-email"), ("password", "long-enough-1")])
+            expectPage(bad, .unprocessableContent)
+            #expect(bad.text.contains("Email must be a valid email address"))
+            #expect(bad.text.contains(#"value="\#(name)""#))
+            #expect(try await userCount(username: name) == 0)
+
+            let good = try await browser.post(
+                "/register", [("username", name), ("email", "\(name)@example.com"), ("password", "long-enough-1"), ("role", "admin")]
+            )
+            #expect(good.status == .seeOther)
+            let page = try await browser.get("/dashboard")
+            expectPage(page)
+            #expect(page.text.contains("Customer"))
+        }
+    }
+
+    // MARK: Refusals
+
+    @Test func aFormWithoutItsTokenIsRefused() async throws {
+        try await makeAccountsGateway().test(.router) { client in
+            let browser = ConsoleBrowser(client)
+            let (user, _, sku) = try await customerWithOrder(browser)
+            let refused = try await browser.post("/cart/add", [("sku", sku), ("quantity", "1")], csrf: false)
+            expectPage(refused, .forbidden)
+            #expect(refused.text.contains("did not come from this site"))
+            let forged = try await browser.post("/cart/add", [("sku", sku), ("quantity", "1"), ("_csrf", "forged")], csrf: false)
+            #expect(forged.status == .forbidden)
+            expectPage(try await browser.get("/cart"))
+            #expect(!(try await browser.get("/cart")).text.contains(sku))
+            // Before sign-in too: a login form without the token is refused.
+            browser.forget()
+            expectPage(
+                try await browser.post("/login", [("username", user.username), ("password", "correct-horse")], csrf: false), .forbidden)
+        }
+    }
+
+    @Test func eachRoleIsRefusedThePagesOfOthers() async throws {
+        let customer = try await createAccount(role: .customer)
+        let vendor = try await createAccount(role: .vendor)
+        try await makeAccountsGateway().test(.router) { client in
+            let browser = ConsoleBrowser(client)
+            try await browser.signIn(customer.username)
+            for path in ["/admin/users", "/admin/operations", "/manage/products", "/manage/products/new"] {
+                expectPage(try await browser.get(path), .forbidden, path)
+            }
+            expectPage(try await browser.post("/orders/bulk", [("action", "process"), ("ids[]", UUID().uuidString)]), .forbidden)
+            browser.forget()
+            try await browser.signIn(vendor.username)
+            for path in ["/admin/users", "/admin/operations", "/cart"] { expectPage(try await browser.get(path), .forbidden, path) }
+            expectPage(try await browser.post("/admin/operations/reconcile"), .forbidden)
+        }
+    }
+
+    @Test func signedOutPagesSendTheBrowserToSignInAndBack() async throws {
+        try await makeAccountsGateway().test(.router) { client in
+            let response = try await client.execute(uri: "/orders?status=pending", method: .get)
+            #expect(response.status == .seeOther)
+            #expect(response.headers[.location] == "/login?next=%2Forders%3Fstatus%3Dpending")
+        }
+    }
+
+    @Test func anotherCustomersOrderIsTheNotFoundPage() async throws {
+        try await makeAccountsGateway().test(.router) { client in
+            let owner = ConsoleBrowser(client)
+            let (_, order, _) = try await customerWithOrder(owner)
+            let other = ConsoleBrowser(client)
+            try await other.signIn(try await createAccount(role: .customer).username)
+            let response = try await other.get("/orders/\(order)")
+            expectPage(response, .notFound)
+            #expect(!response.text.contains(order))
+            expectPage(try await other.post("/orders/\(order)/cancel", [("reason", "not mine")]), .notFound)
+            #expect(try await owner.get("/orders/\(order)").text.contains("Pending"))
+        }
+    }
+
+    // MARK: Shopping
+
+    @Test func theCartBecomesOneOrderHoweverOftenTheCheckoutIsSent() async throws {
+        try await makeAccountsGateway().test(.router) { client in
+            let browser = ConsoleBrowser(client)
+            let customer = try await createAccount(role: .customer)
+            let sku = try await orders.makeProduct(stock: 10)
+            try await browser.signIn(customer.username)
+            try await browser.get("/")
+            #expect(try await browser.post("/cart/add", [("sku", sku), ("quantity", "2"), ("back", "/")]).status == .seeOther)
+            let cart = try await browser.get("/cart")
+            #expect(cart.text.contains(sku) && cart.text.contains("$20.00"))
+            let checkout = try await browser.get("/checkout")
+            expectPage(checkout)
+            let key = try #require(checkout.text.range(of: #"name="key" value="[0-9a-f-]{36}""#, options: .regularExpression))
+            let fields = [
+                ("key", String(checkout.text[key].dropFirst(18).dropLast())), ("customer_name", "Ann Example"),
+                ("customer_email", "ann@example.com"), ("shipping_address", "1 Main St"), ("customer_phone", ""), ("notes", ""),
+            ]
+            let first = try await browser.post("/checkout", fields)
+            let second = try await browser.post("/checkout", fields)
+            #expect(first.status == .seeOther && second.status == .seeOther)
+            #expect(first.headers[.location] == second.headers[.location])
+            #expect(try await orders.stock(sku) == 8)
+            let orderPage = try await browser.get(try #require(first.headers[.location]))
+            expectPage(orderPage)
+            #expect(orderPage.text.contains("data-countdown=") && orderPage.text.contains("Cancel order"))
+            #expect(!(try await browser.get("/cart")).text.contains(sku), "the cart is empty after the order")
+        }
+    }
+
+    @Test func aCheckoutProblemIsShownNextToItsFieldWithWhatWasTyped() async throws {
+        try await makeAccountsGateway().test(.router) { client in
+            let browser = ConsoleBrowser(client)
+            let customer = try await createAccount(role: .customer)
+            let sku = try await orders.makeProduct(stock: 10)
+            try await browser.signIn(customer.username)
+            try await browser.get("/")
+            try await browser.post("/cart/add", [("sku", sku), ("quantity", "1")])
+            try await browser.get("/checkout")
+            let response = try await browser.post(
+                "/checkout",
+                [
+                    ("key", UUID().uuidString), ("customer_name", "Ann"), ("customer_email", "ann@example.com"),
+                    ("shipping_address", String(repeating: "x", count: 501)),
+                ]
+            )
+            expectPage(response, .unprocessableContent)
+            #expect(response.text.contains(#"id="co-address-error""#) && response.text.contains("must be 1 to 500 characters"))
+            #expect(response.text.contains(#"value="Ann""#))
+            #expect(try await orders.stock(sku) == 10)
+        }
+    }
+
+    @Test func aCustomerCancelsWithinTheWindowThroughTheAPIsRules() async throws {
+        try await makeAccountsGateway().test(.router) { client in
+            let browser = ConsoleBrowser(client)
+            let (_, order, sku) = try await customerWithOrder(browser)
+            try await browser.get("/orders/\(order)")
+            let response = try await browser.post("/orders/\(order)/cancel", [("reason", "changed my mind")])
+            #expect(response.status == .seeOther)
+            let page = try await browser.get("/orders/\(order)")
+            #expect(page.text.contains("Cancelled") && page.text.contains("changed my mind"))
+            #expect(try await orders.stock(sku) == 10)
+            // Cancelling again is the API's conflict, shown on the order's page.
+            let again = try await browser.post("/orders/\(order)/cancel", [("reason", "")])
+            expectPage(again, .conflict)
+        }
+    }
+
+    // MARK: Staff
+
+    @Test func aVendorShipsWithARequiredTrackingNumber() async throws {
+        let vendor = try await createAccount(role: .vendor)
+        try await makeAccountsGateway().test(.router) { client in
+            let customer = ConsoleBrowser(client)
+            let (_, order, _) = try await customerWithOrder(customer)
+            let staff = ConsoleBrowser(client)
+            try await staff.signIn(vendor.username)
+            try await staff.get("/orders/\(order)")
+            #expect(try await staff.post("/orders/\(order)/status", [("status", "processing")]).status == .seeOther)
+            let missing = try await staff.post("/orders/\(order)/status", [("status", "shipped"), ("tracking_number", " ")])
+            expectPage(missing, .unprocessableContent)
+            #expect(missing.text.contains("is required to ship an order"))
+            #expect(
+                try await staff.post("/orders/\(order)/status", [("status", "shipped"), ("tracking_number", "TRACK-1")]).status == .seeOther
+            )
+            let seen = try await customer.get("/orders/\(order)")
+            #expect(seen.text.contains("Shipped") && seen.text.contains("TRACK-1"))
+        }
+    }
+
+    @Test func aBulkActionAppliesEachOrderAndReportsTheOneItCouldNot() async throws {
+        let vendor = try await createAccount(role: .vendor)
+        try await makeAccountsGateway().test(.router) { client in
+            let customer = ConsoleBrowser(client)
+            let (_, first, _) = try await customerWithOrder(customer)
+            let (_, second, _) = try await customerWithOrder(ConsoleBrowser(client))
+            let staff = ConsoleBrowser(client)
+            try await staff.signIn(vendor.username)
+            try await staff.get("/orders/\(second)")
+            try await staff.post("/orders/\(second)/status", [("status", "cancelled")])
+            try await staff.get("/orders")
+            let response = try await staff.post("/orders/bulk", [("action", "process"), ("ids[]", first), ("ids[]", second)])
+            expectPage(response)
+            #expect(response.text.contains("1 applied, 1 refused"))
+            #expect(response.text.components(separatedBy: "bulk-refused").count == 2)
+            #expect(try await customer.get("/orders/\(first)").text.contains("Processing"))
+        }
+    }
+
+    @Test func theCSVExportIsTheAPIsForStaffOnly() async throws {
+        let vendor = try await createAccount(role: .vendor)
+        try await makeAccountsGateway().test(.router) { client in
+            let customer = ConsoleBrowser(client)
+            let (user, order, _) = try await customerWithOrder(customer)
+            expectPage(try await customer.get("/orders/export.csv"), .forbidden)
+            let staff = ConsoleBrowser(client)
+            try await staff.signIn(vendor.username)
+            let csv = try await staff.get("/orders/export.csv?user_id=\(user.id.uuidString.lowercased())")
+            #expect(csv.status == .ok && csv.headers[.contentType] == "text/csv; charset=utf-8")
+            #expect(csv.text.hasPrefix("id,created_at,status") && csv.text.contains(order))
+        }
+    }
+
+    @Test func aVendorKeepsTheCatalogAndOnlyAnAdminDeletes() async throws {
+        let vendor = try await createAccount(role: .vendor)
+        let admin = try await createAccount(role: .admin)
+        try await makeAccountsGateway().test(.router) { client in
+            let browser = ConsoleBrowser(client)
+            try await browser.signIn(vendor.username)
+            try await browser.get("/manage/products/new")
+            let sku = uniqueName("NEW").uppercased()
+            let bad = try await browser.post(
+                "/manage/products", [("sku", sku), ("name", "Lamp"), ("category", "Home"), ("price", "twelve")])
+            expectPage(bad, .unprocessableContent)
+            #expect(bad.text.contains("Price must be an amount like 12.50") && bad.text.contains(#"value="Lamp""#))
+            let made = try await browser.post(
+                "/manage/products", [("sku", sku), ("name", "Lamp"), ("category", "Home"), ("price", "12.50"), ("stock", "3")])
+            #expect(made.status == .seeOther)
+            try await browser.get("/manage/products/\(sku)")
+            // A vendor's form has no active flag; sending one changes nothing.
+            try await browser.post("/manage/products/\(sku)", [("name", "Lamp"), ("category", "Home"), ("price", "14.00"), ("stock", "3")])
+            #expect(try await orders.scalar("SELECT CASE WHEN is_active THEN 1 ELSE 0 END FROM products WHERE sku = \(sku)") == 1)
+            browser.forget()
+            try await browser.signIn(admin.username)
+            try await browser.get("/manage/products/\(sku)")
+            try await browser.post("/manage/products/\(sku)", [("name", "Lamp"), ("category", "Home"), ("price", "14.00"), ("stock", "3")])
+            #expect(try await orders.scalar("SELECT CASE WHEN is_active THEN 1 ELSE 0 END FROM products WHERE sku = \(sku)") == 0)
+            #expect((try await browser.get("/manage/products?q=\(sku)")).text.contains("Deleted"))
+            #expect(!(try await browser.get("/?q=\(sku)")).text.contains(#"class="sku mono">\#(sku)<"#))
+        }
+    }
+
+    // MARK: Admin
+
+    @Test func deactivatingACustomerEndsTheirConsoleSessionAtOnce() async throws {
+        let admin = try await createAccount(role: .admin)
+        try await makeAccountsGateway().test(.router) { client in
+            let customer = ConsoleBrowser(client)
+            let (user, _, _) = try await customerWithOrder(customer)
+            let staff = ConsoleBrowser(client)
+            try await staff.signIn(admin.username)
+            try await staff.get("/admin/users")
+            let response = try await staff.post("/admin/users/\(user.id.uuidString.lowercased())", [("action", "deactivate")])
+            #expect(response.status == .seeOther)
+            let after = try await customer.get("/orders")
+            #expect(after.status == .seeOther && after.headers[.location]?.hasPrefix("/login") == true)
+            #expect(session(after)?.contains("Max-Age=0") == true, "the dead cookie is cleared")
+        }
+    }
+
+    @Test func anAdminMakesAVendorAndCannotDemoteThemself() async throws {
+        let admin = try await createAccount(role: .admin)
+        try await makeAccountsGateway().test(.router) { client in
+            let browser = ConsoleBrowser(client)
+            try await browser.signIn(admin.username)
+            try await browser.get("/admin/users")
+            let name = uniqueName("staff")
+            let made = try await browser.post(
+                "/admin/users", [("username", name), ("email", "\(name)@example.com"), ("password", "long-enough-1"), ("role", "vendor")]
+            )
+            #expect(made.status == .seeOther)
+            let other = ConsoleBrowser(client)
+            try await other.signIn(name, "long-enough-1")
+            #expect((try await other.get("/dashboard")).text.contains("Vendor"))
+            let own = try await browser.post(
+                "/admin/users/\(admin.id.uuidString.lowercased())", [("action", "role"), ("role", "customer")])
+            expectPage(own, .conflict)
+            #expect(own.text.contains("Admins cannot demote or deactivate themselves"))
+        }
+    }
+
+    @Test func theOperationsPageShowsTheQueueAndRunsTheReconciler() async throws {
+        let admin = try await createAccount(role: .admin)
+        try await makeAccountsGateway().test(.router) { client in
+            let browser = ConsoleBrowser(client)
+            try await browser.signIn(admin.username)
+            let page = try await browser.get("/admin/operations")
+            expectPage(page)
+            #expect(page.text.contains("Postgres: answering") && page.text.contains("Redis: answering"))
+            let ran = try await browser.post("/admin/operations/reconcile")
+            expectPage(ran)
+            #expect(ran.text.contains("The reconciler ran"))
+            expectPage(try await browser.post("/admin/operations/dead/no-such-job/retry"), .notFound)
+        }
+    }
+
+    // MARK: Account
+
+    @Test func aPasswordChangeNeedsTheCurrentOneAndEndsOtherSessions() async throws {
+        let user = try await createAccount(role: .customer)
+        try await makeAccountsGateway().test(.router) { client in
+            let browser = ConsoleBrowser(client)
+            try await browser.signIn(user.username)
+            let elsewhere = try await client.login(user.username).access
+            try await browser.get("/account")
+            let wrong = try await browser.post("/account/password", [("current_password", "nope"), ("new_password", "another-horse")])
+            expectPage(wrong, .unprocessableContent)
+            #expect(wrong.text.contains("The current password is incorrect."))
+            let changed = try await browser.post(
+                "/account/password", [("current_password", "correct-horse"), ("new_password", "another-horse")])
+            #expect(changed.status == .seeOther)
+            expectPage(try await browser.get("/account"), .ok, "this session stays")
+            #expect(try await client.send(.get, "/api/users/me", token: elsewhere).status == .unauthorized)
+        }
+    }
+}
