@@ -35,7 +35,7 @@ STACK  := ops/local/stack.sh
 # The test stack trades durability for speed: its data is thrown away anyway.
 TEST_PG_OPTS := -c fsync=off -c synchronous_commit=off -c full_page_writes=off
 
-.PHONY: help dev test test-e2e test-chaos stores-chaos fuzz format lint bench bench-quick build release migrate stop clean-data logs status scale restart-gateways stores-dev stores-test packages
+.PHONY: help dev test test-e2e test-browser test-chaos stores-chaos fuzz format lint bench bench-quick build release migrate stop clean-data logs status scale restart-gateways stores-dev stores-test packages
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -117,6 +117,9 @@ test-chaos: stores-chaos ## Faults one at a time on a live stack under order tra
 	TEST_DATABASE_URL=postgres://app@127.0.0.1:$(CHAOS_PG_PORT)/orders \
 	TEST_REDIS_URL=redis://127.0.0.1:$(CHAOS_REDIS_PORT)/0 \
 	  timeout -s KILL 900 swift test --skip-build --filter ChaosTests
+
+test-browser: stores-test build ## The web console in real headless Chromium (Selenium, axe-core): every role's flows, screenshots
+	TEST_PG_PORT=$(TEST_PG_PORT) TEST_REDIS_PORT=$(TEST_REDIS_PORT) Tests/Browser/console.sh
 
 fuzz: stores-test build ## schemathesis (private venv) against a live gateway, anonymously and as each role
 	TEST_PG_PORT=$(TEST_PG_PORT) TEST_REDIS_PORT=$(TEST_REDIS_PORT) Tests/Fuzz/schemathesis.sh

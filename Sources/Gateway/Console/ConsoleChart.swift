@@ -29,7 +29,7 @@ struct ConsoleChart: Sendable {
         let step = plotWidth / Double(max(1, points.count))
         var out =
             "<svg class=\"chart\" viewBox=\"0 0 \(Int(width)) \(Int(height))\" role=\"img\" aria-label=\"\(summary.addingXMLEscapes)\" "
-            + "preserveAspectRatio=\"none\" xmlns=\"http://www.w3.org/2000/svg\">"
+            + "xmlns=\"http://www.w3.org/2000/svg\">"
         for fraction in [0.0, 0.5, 1.0] {
             let y = top + plotHeight * (1 - fraction)
             out += "<line class=\"grid\" x1=\"\(f(left))\" y1=\"\(f(y))\" x2=\"\(f(width - right))\" y2=\"\(f(y))\"/>"

@@ -17,6 +17,8 @@ extension ConsoleController {
         var customer: String
         var email: String
         var items: Int
+        /// "1 item", "3 items".
+        var itemsLabel: String
         var total: String
         var status: String
         var statusLabel: String
@@ -27,7 +29,8 @@ extension ConsoleController {
         return OrderRow(
             id: id, reference: ConsoleFormat.reference(order.id), href: "/orders/" + id, created: format.time(order.createdAt),
             createdMachine: format.machine(order.createdAt), customer: order.customerName, email: order.customerEmail,
-            items: order.itemsCount, total: format.money(order.totalAmount), status: order.status.rawValue,
+            items: order.itemsCount, itemsLabel: order.itemsCount == 1 ? "1 item" : "\(order.itemsCount) items",
+            total: format.money(order.totalAmount), status: order.status.rawValue,
             statusLabel: ConsoleFormat.label(order.status)
         )
     }

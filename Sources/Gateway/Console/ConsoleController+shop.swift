@@ -30,7 +30,8 @@ extension ConsoleController {
     struct ShopPage: Sendable {
         var search: String
         var inStockOnly: Bool
-        var category: String
+        /// nil for every category (an empty string would still open a template section).
+        var category: String?
         var categories: [Chip]
         var products: [ProductCard]
         var paging: ConsolePaging
@@ -72,7 +73,8 @@ extension ConsoleController {
             [Chip(label: "All (\(total))", href: chipLink(""), current: category.isEmpty)]
             + categories.map { Chip(label: "\($0.name) (\($0.count))", href: chipLink($0.name), current: $0.name == category) }
         let view = ShopPage(
-            search: search, inStockOnly: inStock, category: category, categories: chips, products: list.items.map(card),
+            search: search, inStockOnly: inStock, category: category.isEmpty ? nil : category, categories: chips,
+            products: list.items.map(card),
             paging: ConsolePaging(
                 page: page, size: size, total: list.total, path: "/",
                 query: [("category", category), ("q", search), ("in_stock", inStock ? "1" : "")]),
@@ -300,13 +302,15 @@ extension ConsoleController {
         )
     }
 
-    /// A tasteful picture for a product without one: its category's initials on a gradient of a
-    /// hue of its own.
+    /// A tasteful picture for a product without one: the initials of its name (`?name=`) on a
+    /// gradient of its category's own hue.
     @Sendable func placeholder(_ request: Request, context: AppRequestContext) async throws -> Response {
         let raw = try context.parameters.require("name")
         let name = (raw.hasSuffix(".svg") ? String(raw.dropLast(4)) : raw).removingPercentEncoding ?? raw
         let hue = name.unicodeScalars.reduce(UInt32(7)) { ($0 &* 31 &+ $1.value) % 360 }
-        let initials = name.split(whereSeparator: { !$0.isLetter }).prefix(2).compactMap(\.first).map(String.init).joined().uppercased()
+        let title = request.uri.queryParameters["name"].map { String($0.prefix(100)) } ?? name
+        let initials = title.split(whereSeparator: { !$0.isLetter && !$0.isNumber }).prefix(2).compactMap(\.first).map(String.init).joined()
+            .uppercased()
         let label = String(initials.prefix(2)).addingXMLEscapes
         let svg = """
             <svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 400 300" role="img" aria-label="\(name.addingXMLEscapes)">\

@@ -134,7 +134,8 @@
     }
     var all = root.querySelectorAll("[data-select-all]");
     for (var k = 0; k < all.length; k++) {
-      all[k].hidden = false;
+      var holder = all[k].closest("label") || all[k];
+      holder.hidden = false;
       all[k].addEventListener("change", onSelectAll);
     }
   }
