@@ -140,6 +140,17 @@ for c in $connection_counts; do
     pgbench_run get_order "$c" get_order.sql -D orders="$norders"
 done
 wrk_run my_orders 64 my_orders.lua
+
+# The console as a vendor (a copy of bench_0's password): signed in through the login form.
+psql "$DATABASE_URL" -qc "INSERT INTO users (id, username, email, password_hash, role) SELECT gen_random_uuid(), 'bench_vendor', 'bench_vendor@example.com', password_hash, 'vendor' FROM users WHERE username = 'bench_0'" >&2
+page=$(curl -fsS -D "$work/login-headers" "$target/login")
+form_cookie=$(grep -i '^set-cookie: op_form=' "$work/login-headers" | sed 's/^[^:]*: //; s/;.*//' | tr -d '\r')
+csrf=$(echo "$page" | sed -n 's/.*name="_csrf" value="\([^"]*\)".*/\1/p' | head -1)
+curl -fsS -o /dev/null -D "$work/session-headers" "$target/login" -H "Cookie: $form_cookie" \
+    --data-urlencode username=bench_vendor --data-urlencode password=bench-password --data-urlencode "_csrf=$csrf"
+export BENCH_CONSOLE_COOKIE=$(grep -i '^set-cookie: op_session=' "$work/session-headers" | sed 's/^[^:]*: //; s/;.*//' | tr -d '\r')
+[ -n "$BENCH_CONSOLE_COOKIE" ] || { log "console sign-in failed"; exit 1; }
+wrk_run console 16 console.lua
 wrk_run login 16 login.lua
 wrk_run health_live 64 health.lua
 

@@ -93,8 +93,7 @@ extension ConsoleController {
             price: format.money(product.price),
             stockLabel: product.stock == 0 ? "Out of stock" : product.stock < 10 ? "Only \(product.stock) left" : "In stock",
             inStock: product.stock > 0, lowStock: product.stock > 0 && product.stock < 10,
-            image: image ?? "/assets/placeholder/"
-                + (product.category.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? "product") + ".svg",
+            image: image ?? ProductPlaceholder.dataURI(name: product.name, category: product.category),
             hasImage: image != nil
         )
     }
@@ -299,31 +298,6 @@ extension ConsoleController {
         return Response(
             status: .ok, headers: [.contentType: asset.contentType, .cacheControl: "public, max-age=31536000, immutable"],
             body: .init(byteBuffer: asset.body)
-        )
-    }
-
-    /// A tasteful picture for a product without one: the initials of its name (`?name=`) on a
-    /// gradient of its category's own hue.
-    @Sendable func placeholder(_ request: Request, context: AppRequestContext) async throws -> Response {
-        let raw = try context.parameters.require("name")
-        let name = (raw.hasSuffix(".svg") ? String(raw.dropLast(4)) : raw).removingPercentEncoding ?? raw
-        let hue = name.unicodeScalars.reduce(UInt32(7)) { ($0 &* 31 &+ $1.value) % 360 }
-        let title = request.uri.queryParameters["name"].map { String($0.prefix(100)) } ?? name
-        let initials = title.split(whereSeparator: { !$0.isLetter && !$0.isNumber }).prefix(2).compactMap(\.first).map(String.init).joined()
-            .uppercased()
-        let label = String(initials.prefix(2)).addingXMLEscapes
-        let svg = """
-            <svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 400 300" role="img" aria-label="\(name.addingXMLEscapes)">\
-            <defs><linearGradient id="g" x1="0" y1="0" x2="1" y2="1">\
-            <stop offset="0" stop-color="hsl(\(hue),55%,62%)"/><stop offset="1" stop-color="hsl(\((hue + 40) % 360),60%,42%)"/>\
-            </linearGradient></defs><rect width="400" height="300" fill="url(#g)"/>\
-            <circle cx="330" cy="60" r="90" fill="#fff" opacity=".08"/><circle cx="60" cy="270" r="120" fill="#fff" opacity=".06"/>\
-            <text x="200" y="172" text-anchor="middle" font-family="system-ui,sans-serif" font-size="84" font-weight="700" \
-            fill="#fff" opacity=".92">\(label)</text></svg>
-            """
-        return Response(
-            status: .ok, headers: [.contentType: "image/svg+xml", .cacheControl: "public, max-age=86400"],
-            body: .init(byteBuffer: ByteBuffer(string: svg))
         )
     }
 }

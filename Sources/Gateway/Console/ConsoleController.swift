@@ -58,7 +58,6 @@ struct ConsoleController: Sendable {
         router.post("/account/profile", use: updateProfile)
         router.post("/account/password", use: changePassword)
         router.post("/account/sessions/{id}/revoke", use: revokeSession)
-        router.get("/assets/placeholder/{name}", use: placeholder)
         router.get("/assets/{file}", use: asset)
     }
 
