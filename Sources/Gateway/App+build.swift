@@ -117,7 +117,7 @@ func buildRouter(
         RequestGuardMiddleware(
             tokens: accounts.tokens, admission: admission, limits: configuration.rateLimits, proxies: configuration.trustedProxies
         )
-        ConsoleMiddleware(cookies: cookies, admission: admission, users: accounts.users, limits: configuration.rateLimits, pages: pages)
+        ConsoleMiddleware(cookies: cookies, admission: admission, limits: configuration.rateLimits, pages: pages)
     }
     let routes = MethodAwareRouter(router)
     HealthController(health: health, timeZone: configuration.platform.timeZone, service: "gateway").addRoutes(to: routes)

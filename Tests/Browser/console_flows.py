@@ -56,8 +56,10 @@ def sql(query):
     return result.stdout.strip()
 
 
-def browser():
+def browser(javascript=True):
     options = webdriver.ChromeOptions()
+    if not javascript:
+        options.add_experimental_option("prefs", {"profile.managed_default_content_settings.javascript": 2})
     options.binary_location = "/usr/bin/chromium"
     for argument in ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--window-size=1280,800", "--lang=en-GB"]:
         options.add_argument(argument)
@@ -360,6 +362,25 @@ def flows(customer, staff, admin):
         check("did not come from this site" in text(other), "a form posted without its CSRF token is refused")
     finally:
         other.quit()
+
+    print("without JavaScript: sign in, add to the cart, place an order, see it")
+    plain = browser(javascript=False)
+    try:
+        sign_in(plain, "customer", "customer-password")
+        check("/dashboard" in plain.current_url, "signing in works with JavaScript off")
+        go(plain, "/?q=FB-CHOC-01")
+        plain.find_element(By.CSS_SELECTOR, "form[action='/cart/add'] button").click()
+        wait(plain, lambda d: "notice=added" in d.current_url)
+        go(plain, "/checkout")
+        plain.find_element(By.NAME, "shipping_address").send_keys("1 Plain Road")
+        plain.find_element(By.ID, "place-order").click()
+        wait(plain, lambda d: re.search(r"/orders/[0-9a-f-]{36}", d.current_url))
+        placed = re.search(r"/orders/[0-9a-f-]{36}", plain.current_url)
+        check(placed is not None, "an order is placed with JavaScript off")
+        body = plain.find_element(By.TAG_NAME, "body").text
+        check("Dark Chocolate 70%" in body and "Pending" in body, "its page is complete without JavaScript (first paint needs no script)")
+    finally:
+        plain.quit()
 
     print("admin: a dead job is retried and applied")
     add_to_cart(customer, "FB-HONEY-01", 1)

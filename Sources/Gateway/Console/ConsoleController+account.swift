@@ -28,14 +28,15 @@ extension ConsoleController {
 
     @Sendable func accountPage(_ request: Request, context: AppRequestContext) async throws -> Response {
         guard let user = context.console else { return signInFirst(request) }
-        return try await showAccount(user.user, user: user, request: request, context: context)
+        return try await showAccount(
+            try await user.account(from: accounts.users, logger: context.logger), user: user, request: request, context: context)
     }
 
     func showAccount(
         _ account: User, user: ConsoleUser, profileError: String? = nil, passwordError: String? = nil, problems: [String: String] = [:],
         status: HTTPResponse.Status = .ok, request: Request, context: AppRequestContext
     ) async throws -> Response {
-        let sessions = try await accounts.sessions.list(userID: user.user.id, logger: context.logger).sorted {
+        let sessions = try await accounts.sessions.list(userID: user.id, logger: context.logger).sorted {
             $0.lastSeenAt > $1.lastSeenAt
         }
         let view = AccountPage(
@@ -98,10 +99,10 @@ extension ConsoleController {
         )
         do {
             _ = try await accounts.changeOwn(
-                user.user.id, sessionID: user.sessionID, changes, limiter: limiter, limits: limits, logger: context.logger)
+                user.id, sessionID: user.sessionID, changes, limiter: limiter, limits: limits, logger: context.logger)
             return pages.redirect("/account", notice: "saved")
         } catch let error as InvalidInput {
-            var typed = user.user
+            var typed = try await user.account(from: accounts.users, logger: context.logger)
             (typed.fullName, typed.phone, typed.address) = (form.fullName, form.phone, form.address)
             return try await showAccount(
                 typed, user: user, profileError: "Please correct the fields below.", problems: Self.problems(error),
@@ -128,17 +129,19 @@ extension ConsoleController {
         let changes = AccountService.OwnChanges(currentPassword: form.currentPassword, newPassword: form.newPassword)
         do {
             _ = try await accounts.changeOwn(
-                user.user.id, sessionID: user.sessionID, changes, limiter: limiter, limits: limits, logger: context.logger)
+                user.id, sessionID: user.sessionID, changes, limiter: limiter, limits: limits, logger: context.logger)
             return pages.redirect("/account", notice: "password")
         } catch let error as InvalidInput {
             return try await showAccount(
-                user.user, user: user, passwordError: "Please correct the fields below.", problems: Self.problems(error),
+                try await user.account(from: accounts.users, logger: context.logger), user: user,
+                passwordError: "Please correct the fields below.", problems: Self.problems(error),
                 status: .unprocessableContent,
                 request: request, context: context
             )
         } catch let error as AccountError where error.code == .wrongPassword {
             return try await showAccount(
-                user.user, user: user, passwordError: "The current password is incorrect.", problems: ["current_password": "is incorrect"],
+                try await user.account(from: accounts.users, logger: context.logger), user: user,
+                passwordError: "The current password is incorrect.", problems: ["current_password": "is incorrect"],
                 status: .unprocessableContent, request: request, context: context
             )
         }
@@ -148,7 +151,7 @@ extension ConsoleController {
     @Sendable func revokeSession(_ request: Request, context: AppRequestContext) async throws -> Response {
         guard let user = context.console else { return signInFirst(request) }
         let id = try context.parameters.require("id")
-        guard id.count <= 100, try await accounts.sessions.revoke(userID: user.user.id, sessionID: id, logger: context.logger) else {
+        guard id.count <= 100, try await accounts.sessions.revoke(userID: user.id, sessionID: id, logger: context.logger) else {
             throw APIError(.notFound, "No such session.")
         }
         if id == user.sessionID { return pages.redirect("/login", notice: "signed-out", headers: [.setCookie: cookies.clearedSession]) }

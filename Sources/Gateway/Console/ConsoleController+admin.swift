@@ -70,7 +70,7 @@ extension ConsoleController {
                     id: $0.id.uuidString.lowercased(), username: $0.username, email: $0.email, fullName: $0.fullName ?? "",
                     role: $0.role.rawValue,
                     roles: Self.roleOptions(selected: $0.role), active: $0.isActive, created: format.day($0.createdAt),
-                    isSelf: $0.id == user.user.id,
+                    isSelf: $0.id == user.id,
                     ordersHref: "/orders?user_id=" + $0.id.uuidString.lowercased()
                 )
             },

@@ -50,7 +50,7 @@ extension ConsoleController {
                 for: user, userAgent: request.headers[.userAgent], ip: context.client.text, logger: context.logger)
             return pages.redirect(
                 Self.safeReturn(form.next), notice: "signed-in",
-                headers: [.setCookie: cookies.sessionCookie(userID: user.id, sessionID: signedIn.session.id)]
+                headers: [.setCookie: cookies.sessionCookie(userID: user.id, sessionID: signedIn.session.id, username: user.username)]
             )
         } catch is SignInRefused {
             let page = AuthPage(username: form.username, next: form.next ?? "", error: "Incorrect username or password.")
@@ -77,7 +77,7 @@ extension ConsoleController {
                 for: user, userAgent: request.headers[.userAgent], ip: context.client.text, logger: context.logger)
             return pages.redirect(
                 "/dashboard", notice: "registered",
-                headers: [.setCookie: cookies.sessionCookie(userID: user.id, sessionID: signedIn.session.id)]
+                headers: [.setCookie: cookies.sessionCookie(userID: user.id, sessionID: signedIn.session.id, username: user.username)]
             )
         } catch let error as InvalidInput {
             page.problems = Self.problems(error)
@@ -95,7 +95,7 @@ extension ConsoleController {
     /// the browser.
     @Sendable func logout(_ request: Request, context: AppRequestContext) async throws -> Response {
         if let user = context.console {
-            try await accounts.sessions.revoke(userID: user.user.id, sessionID: user.sessionID, logger: context.logger)
+            try await accounts.sessions.revoke(userID: user.id, sessionID: user.sessionID, logger: context.logger)
         }
         return pages.redirect("/login", notice: "signed-out", headers: [.setCookie: cookies.clearedSession])
     }

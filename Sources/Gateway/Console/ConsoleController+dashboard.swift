@@ -32,7 +32,8 @@ extension ConsoleController {
     /// orders; staff see the shop's counts, revenue, orders per day and orders waiting to ship.
     @Sendable func dashboard(_ request: Request, context: AppRequestContext) async throws -> Response {
         guard let user = context.console else { return signInFirst(request) }
-        let name = user.user.fullName.flatMap { $0.isEmpty ? nil : $0 } ?? user.user.username
+        let account = try await user.account(from: accounts.users, logger: context.logger)
+        let name = account.fullName.flatMap { $0.isEmpty ? nil : $0 } ?? user.username
         var view: DashboardPage
         if user.isStaff {
             var calendar = Calendar(identifier: .gregorian)

@@ -91,6 +91,9 @@ extension ConsoleController {
             problem = error.detail
             query = OrderQuery(page: 1, size: 20)
         }
+        // Staff lists page by keyset and show no total: counting every order of a shop costs
+        // more than the page.
+        query.countsTotal = !user.isStaff
         let list =
             user.isStaff
             ? try await orders.all(query, by: user.actor, logger: context.logger)
@@ -109,7 +112,10 @@ extension ConsoleController {
             view.summary = paging.summary
             if !user.isStaff { view.paging = paging }
         } else {
-            view.summary = list.orders.isEmpty ? "Nothing here" : "\(list.orders.count) orders on this page"
+            view.summary =
+                list.orders.isEmpty
+                ? "Nothing here"
+                : list.nextCursor == nil && query.cursor == nil ? "\(list.orders.count) orders" : "\(list.orders.count) orders on this page"
         }
         return pages.render(
             "orders", title: user.isStaff ? "Orders" : "My orders", section: "orders", page: view, context: context, request: request,
@@ -285,15 +291,14 @@ extension ConsoleController {
     /// An order its viewer may see (someone else's is the 404 page, as in the API).
     @Sendable func orderPage(_ request: Request, context: AppRequestContext) async throws -> Response {
         guard let user = context.console else { return signInFirst(request) }
-        let order = try await orders.order(try Self.orderID(context), visibleTo: user.actor, logger: context.logger)
-        return try await showOrder(order, user: user, request: request, context: context)
+        return try await showOrder(try Self.orderID(context), user: user, request: request, context: context)
     }
 
     func showOrder(
-        _ order: Order, user: ConsoleUser, error: String? = nil, problems: [String: String] = [:], status: HTTPResponse.Status = .ok,
+        _ id: UUID, user: ConsoleUser, error: String? = nil, problems: [String: String] = [:], status: HTTPResponse.Status = .ok,
         request: Request, context: AppRequestContext
     ) async throws -> Response {
-        let events = try await orders.events(of: order.id, visibleTo: user.actor, logger: context.logger)
+        let (order, events) = try await orders.orderWithEvents(id, visibleTo: user.actor, logger: context.logger)
         let now = Date()
         let staff = user.isStaff
         let moves = staff ? Self.moves(from: order.status) : []
@@ -337,7 +342,7 @@ extension ConsoleController {
         let label =
             event.fromStatus == nil ? "Placed" : event.fromStatus == event.toStatus ? "Updated" : ConsoleFormat.label(event.toStatus)
         let actor: String =
-            if event.actorID == viewer.user.id { "you" } else if let role = event.actorRole {
+            if event.actorID == viewer.id { "you" } else if let role = event.actorRole {
                 role == .customer ? "the customer" : "\(role.rawValue) \(event.actorID.map { ConsoleFormat.reference($0) } ?? "")"
             } else { "the shop's workers" }
         return EventView(
@@ -452,9 +457,8 @@ extension ConsoleController {
     private func orderAgain(
         _ id: UUID, user: ConsoleUser, error: String?, problems: [String: String] = [:], request: Request, context: AppRequestContext
     ) async throws -> Response {
-        let order = try await orders.order(id, visibleTo: user.actor, logger: context.logger)
         return try await showOrder(
-            order, user: user, error: error, problems: problems, status: problems.isEmpty ? .conflict : .unprocessableContent,
+            id, user: user, error: error, problems: problems, status: problems.isEmpty ? .conflict : .unprocessableContent,
             request: request,
             context: context
         )

@@ -133,7 +133,7 @@ extension ConsoleController {
         var lines: [CartLine] = []
         var total = Decimal(0)
         var valid = true
-        for (sku, quantity) in try await carts.lines(userID: user.user.id, sessionID: user.sessionID, logger: context.logger) {
+        for (sku, quantity) in try await carts.lines(userID: user.id, sessionID: user.sessionID, logger: context.logger) {
             guard let product = try? await catalog.product(sku, for: user.actor, logger: context.logger) else {
                 lines.append(
                     CartLine(
@@ -172,7 +172,7 @@ extension ConsoleController {
         let form = try await Self.form(AddForm.self, request, context: context)
         _ = try await catalog.product(form.sku, for: user.actor, logger: context.logger)
         try await carts.add(
-            sku: form.sku, quantity: form.quantity ?? 1, userID: user.user.id, sessionID: user.sessionID, logger: context.logger)
+            sku: form.sku, quantity: form.quantity ?? 1, userID: user.id, sessionID: user.sessionID, logger: context.logger)
         return pages.redirect(Self.safeReturn(form.back ?? "/"), notice: "added")
     }
 
@@ -181,7 +181,7 @@ extension ConsoleController {
         guard let user = context.console else { return signInFirst(request) }
         _ = try Self.require(user, .customer)
         let form = try await Self.form(UpdateForm.self, request, context: context)
-        try await carts.set(sku: form.sku, quantity: form.quantity, userID: user.user.id, sessionID: user.sessionID, logger: context.logger)
+        try await carts.set(sku: form.sku, quantity: form.quantity, userID: user.id, sessionID: user.sessionID, logger: context.logger)
         return pages.redirect("/cart", notice: "cart-updated")
     }
 
@@ -223,10 +223,11 @@ extension ConsoleController {
         _ = try Self.require(user, .customer)
         let (lines, total, valid) = try await cartLines(user, context: context)
         guard valid else { return pages.redirect("/cart") }
+        let account = try await user.account(from: accounts.users, logger: context.logger)
         let view = CheckoutPage(
-            lines: lines, total: format.money(total), customerName: user.user.fullName ?? user.user.username,
-            customerEmail: user.user.email,
-            customerPhone: user.user.phone ?? "", shippingAddress: user.user.address ?? "", notes: "", key: UUID().uuidString.lowercased()
+            lines: lines, total: format.money(total), customerName: account.fullName ?? user.username,
+            customerEmail: account.email,
+            customerPhone: account.phone ?? "", shippingAddress: account.address ?? "", notes: "", key: UUID().uuidString.lowercased()
         )
         return pages.render(
             "checkout", title: "Checkout", section: "cart", page: view, context: context, request: request,
@@ -244,7 +245,7 @@ extension ConsoleController {
         if let earlier = try await orders.placed(withKey: key, by: user.actor, logger: context.logger) {
             return pages.redirect("/orders/\(earlier.uuidString.lowercased())", notice: "placed")
         }
-        let lines = try await carts.lines(userID: user.user.id, sessionID: user.sessionID, logger: context.logger)
+        let lines = try await carts.lines(userID: user.id, sessionID: user.sessionID, logger: context.logger)
         let input = OrderInput(
             customerName: form.customerName, customerEmail: form.customerEmail,
             customerPhone: form.customerPhone.flatMap { $0.isEmpty ? nil : $0 }, shippingAddress: form.shippingAddress,
@@ -253,7 +254,7 @@ extension ConsoleController {
         do {
             // A replay (the same key while the first is still in the cart) gives the same order.
             let (order, _) = try await orders.place(input, by: user.actor, idempotencyKey: key, logger: context.logger)
-            try? await carts.clear(userID: user.user.id, sessionID: user.sessionID, logger: context.logger)
+            try? await carts.clear(userID: user.id, sessionID: user.sessionID, logger: context.logger)
             return pages.redirect("/orders/\(order.id.uuidString.lowercased())", notice: "placed")
         } catch let error as OrderError where error.code == .idempotencyInProgress {
             // The first submit is still placing the order: wait for it, then show it.

@@ -78,7 +78,7 @@ struct ConsoleController: Sendable {
     /// The cart's size for the navigation (0 for staff or when Redis does not answer).
     func cartCount(_ user: ConsoleUser?, context: AppRequestContext) async -> Int {
         guard let user, user.role == .customer else { return 0 }
-        let lines = try? await carts.lines(userID: user.user.id, sessionID: user.sessionID, logger: context.logger)
+        let lines = try? await carts.lines(userID: user.id, sessionID: user.sessionID, logger: context.logger)
         return lines?.reduce(0) { $0 + $1.quantity } ?? 0
     }
 

@@ -2,8 +2,9 @@ import Crypto
 import Foundation
 import HTTPTypes
 
-/// The console's cookies: the session cookie names a Redis session (`<user id>.<session id>`)
-/// under an HMAC of `SECRET_KEY`, so it cannot be forged and dies with its session; the CSRF
+/// The console's cookies: the session cookie names a Redis session and its user
+/// (`<user id>.<session id>.<username, base64url>`) under an HMAC of `SECRET_KEY`, so it cannot
+/// be forged and dies with its session; the CSRF
 /// token every form carries is an HMAC of the session (or, before sign-in, of a random value in
 /// a cookie of its own).
 struct ConsoleCookies: Sendable {
@@ -25,8 +26,8 @@ struct ConsoleCookies: Sendable {
     // MARK: Session
 
     /// The `Set-Cookie` value for a session.
-    func sessionCookie(userID: UUID, sessionID: String) -> String {
-        let value = userID.uuidString.lowercased() + "." + sessionID
+    func sessionCookie(userID: UUID, sessionID: String, username: String) -> String {
+        let value = userID.uuidString.lowercased() + "." + sessionID + "." + Self.base64URL(Data(username.utf8))
         return attributes(Self.sessionName + "=" + value + "." + mac(value), maxAge: maxAge)
     }
 
@@ -34,13 +35,13 @@ struct ConsoleCookies: Sendable {
     var clearedSession: String { attributes(Self.sessionName + "=", maxAge: 0) }
 
     /// The session a request's cookie names, when its signature holds.
-    func session(in request: HTTPFields) -> (userID: UUID, sessionID: String)? {
+    func session(in request: HTTPFields) -> (userID: UUID, sessionID: String, username: String)? {
         guard let value = Self.cookie(Self.sessionName, in: request) else { return nil }
         let parts = value.split(separator: ".", omittingEmptySubsequences: false)
-        guard parts.count == 3, let userID = UUID(uuidString: String(parts[0])), !parts[1].isEmpty else { return nil }
-        let signed = parts[0] + "." + parts[1]
-        guard Self.same(mac(String(signed)), String(parts[2])) else { return nil }
-        return (userID, String(parts[1]))
+        guard parts.count == 4, let userID = UUID(uuidString: String(parts[0])), !parts[1].isEmpty else { return nil }
+        let signed = parts[0] + "." + parts[1] + "." + parts[2]
+        guard Self.same(mac(String(signed)), String(parts[3])), let name = Self.fromBase64URL(String(parts[2])) else { return nil }
+        return (userID, String(parts[1]), name)
     }
 
     // MARK: Forms
@@ -90,6 +91,12 @@ struct ConsoleCookies: Sendable {
     static func random() -> String {
         var generator = SystemRandomNumberGenerator()
         return base64URL(Data((0..<24).map { _ in UInt8.random(in: .min ... .max, using: &generator) }))
+    }
+
+    static func fromBase64URL(_ text: String) -> String? {
+        var base64 = text.replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/")
+        while base64.count % 4 != 0 { base64 += "=" }
+        return Data(base64Encoded: base64).flatMap { String(data: $0, encoding: .utf8) }
     }
 
     static func base64URL(_ data: Data) -> String {

@@ -16,7 +16,6 @@ struct ConsoleMiddleware: RouterMiddleware {
 
     let cookies: ConsoleCookies
     let admission: RequestAdmission
-    let users: any UserRepository
     let limits: GatewayConfiguration.RateLimits
     let pages: ConsolePages
 
@@ -30,7 +29,8 @@ struct ConsoleMiddleware: RouterMiddleware {
             var outcome = RequestAdmission.Outcome(role: nil, decision: nil)
             do {
                 outcome = try await admission.check(
-                    session: claimed, limit: (policy, claimed.map { $0.userID.uuidString } ?? context.client.rateLimitKey),
+                    session: claimed.map { ($0.userID, $0.sessionID) },
+                    limit: (policy, claimed.map { $0.userID.uuidString } ?? context.client.rateLimitKey),
                     logger: context.logger
                 )
             } catch let error where claimed == nil && StoreFailure(error)?.kind == .transient {
@@ -40,11 +40,11 @@ struct ConsoleMiddleware: RouterMiddleware {
             if let decision = outcome.decision, !decision.allowed {
                 throw RateLimitHeaders.tooManyRequests(policy: policy, decision: decision)
             }
-            if let claimed, let role = outcome.role, let user = try await users.find(id: claimed.userID, logger: context.logger),
-                user.isActive
-            {
-                context.console = ConsoleUser(user: user, role: role, sessionID: claimed.sessionID)
-                context.logger[metadataKey: "user.id"] = "\(user.id)"
+            // A deactivation, a role change or a password change ends the user's sessions, so a
+            // live session is all a page needs to know (as for the API's bearer tokens).
+            if let claimed, let role = outcome.role {
+                context.console = ConsoleUser(id: claimed.userID, username: claimed.username, role: role, sessionID: claimed.sessionID)
+                context.logger[metadataKey: "user.id"] = "\(claimed.userID)"
             }
             if request.method == .post { request = try await checkedForm(request, context: context) }
             var response = try await next(request, context)

@@ -33,8 +33,8 @@ struct ConsolePages: Sendable {
         var headers: HTTPFields = [:]
         if let user = context.console {
             frame.signedIn = true
-            frame.username = user.user.username
-            frame.initial = user.user.username.first.map { String($0).uppercased() } ?? "?"
+            frame.username = user.username
+            frame.initial = user.username.first.map { String($0).uppercased() } ?? "?"
             frame.roleLabel = user.role.rawValue.capitalized
             frame.isCustomer = user.role == .customer
             frame.isStaff = user.isStaff

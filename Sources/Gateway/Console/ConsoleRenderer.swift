@@ -30,6 +30,29 @@ struct ConsoleRenderer: Sendable {
         .cacheControl: "no-store",
     ]
 
+    /// A page's values as dictionaries and arrays, read by one reflection of each value: the
+    /// templates then find every name with a hash lookup, where Mustache would reflect the whole
+    /// struct again for each name it looks up (most of a page's rendering time). nil values
+    /// are left out, so their sections do not open.
+    static func tree(_ value: Any) -> Any? {
+        switch value {
+        case is String, is Bool, is Int, is Double, is [String: String]: return value
+        case let array as [Any]: return array.compactMap(tree)
+        default:
+            let mirror = Mirror(reflecting: value)
+            switch mirror.displayStyle {
+            case .optional: return mirror.children.first.flatMap { tree($0.value) }
+            case .struct, .class:
+                var fields: [String: Any] = [:]
+                for child in mirror.children {
+                    if let label = child.label, let field = tree(child.value) { fields[label] = field }
+                }
+                return fields
+            default: return value
+            }
+        }
+    }
+
     /// The page `template` with `page`'s values, as a response with `status`.
     func render(_ template: String, page: Any, frame: ConsoleFrame, status: HTTPResponse.Status = .ok, headers: HTTPFields = [:])
         -> Response
@@ -37,7 +60,8 @@ struct ConsoleRenderer: Sendable {
         var frame = frame
         frame.stylesheet = assets.stylesheet.path
         frame.script = assets.script.path
-        let html = library.render(["frame": frame, "page": page], withTemplate: template) ?? "<!doctype html><title>Error</title>"
+        let values: [String: Any] = ["frame": Self.tree(frame) ?? [:], "page": Self.tree(page) ?? [:]]
+        let html = library.render(values, withTemplate: template) ?? "<!doctype html><title>Error</title>"
         var all = Self.pageHeaders
         for field in headers { all.append(field) }
         return Response(status: status, headers: all, body: .init(byteBuffer: ByteBuffer(string: html)))

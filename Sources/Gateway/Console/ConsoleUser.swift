@@ -1,14 +1,24 @@
 import Foundation
+import Logging
 import Store
 
-/// Who is signed in to the console for this request: their account, the role their session
-/// carries, and the session (to revoke on sign-out, to bind the CSRF token to).
+/// Who is signed in to the console for this request, as the session cookie and the Redis session
+/// say: the account's id and username (which never changes), the role the session carries, and
+/// the session (to revoke on sign-out, to bind the CSRF token to). Pages that show more of the
+/// account read it with ``account(from:logger:)``.
 struct ConsoleUser: Sendable {
-    var user: User
+    var id: UUID
+    var username: String
     var role: Role
     var sessionID: String
 
-    var actor: Actor { Actor(id: user.id, role: role) }
+    var actor: Actor { Actor(id: id, role: role) }
     var isStaff: Bool { role.isStaff }
     var isAdmin: Bool { role == .admin }
+
+    /// The whole account; a user gone since the session was checked is the API's 404.
+    func account(from users: any UserRepository, logger: Logger) async throws -> User {
+        guard let user = try await users.find(id: id, logger: logger) else { throw AccountError(.notFound) }
+        return user
+    }
 }

@@ -23,6 +23,9 @@ public struct OrderQuery: Sendable, Equatable {
     public var size: Int
     /// Keyset paging: the page after this cursor (then `page` is ignored and no total is counted).
     public var cursor: OrderCursor?
+    /// Whether a first page (no cursor) counts every match: a keyset list that shows no total
+    /// (the console's staff list) skips the count, the costliest part of a page of a large shop.
+    public var countsTotal = true
 
     public init(
         userID: UUID? = nil, statuses: [OrderStatus] = [], createdFrom: Date? = nil, createdTo: Date? = nil,

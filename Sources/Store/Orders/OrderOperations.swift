@@ -67,6 +67,13 @@ public struct OrderOperations: Sendable {
         return try await orders.events(orderID: order.id, logger: logger)
     }
 
+    /// The order and its audit trail, read at once, when `actor` may see it.
+    public func orderWithEvents(_ id: UUID, visibleTo actor: Actor, logger: Logger) async throws -> (order: Order, events: [OrderEvent]) {
+        async let events = orders.events(orderID: id, logger: logger)
+        let order = try await order(id, visibleTo: actor, logger: logger)
+        return (order, try await events)
+    }
+
     /// `actor`'s own orders matching `query` (whatever user the query names).
     public func mine(_ query: OrderQuery, by actor: Actor, logger: Logger) async throws -> OrderList {
         var query = query

@@ -26,7 +26,7 @@ extension PostgresOrderRepository {
     }
 
     public func list(_ query: OrderQuery, logger: Logger) async throws -> OrderList {
-        let counting = query.cursor == nil
+        let counting = query.cursor == nil && query.countsTotal
         let order: String =
             switch query.sort {
             case .newest: "o.created_at DESC, o.id DESC"
@@ -56,7 +56,7 @@ extension PostgresOrderRepository {
             }
             sql.appendLiteral(" ORDER BY \(order) LIMIT ")
             sql.appendInterpolation(query.size)
-            if counting {
+            if query.cursor == nil {
                 sql.appendLiteral(" OFFSET ")
                 sql.appendInterpolation((query.page - 1) * query.size)
             }

@@ -161,6 +161,24 @@ struct ConsoleTests {
         }
     }
 
+    @Test func aSessionCookieCannotBeAlteredOrForged() throws {
+        let cookies = ConsoleCookies(secret: TestStores.secretKey, secure: true, maxAge: 60)
+        let id = UUID()
+        let header = cookies.sessionCookie(userID: id, sessionID: "s1", username: "ann")
+        let value = try #require(header.split(separator: ";").first.map { String($0.dropFirst("op_session=".count)) })
+        let read = cookies.session(in: [.cookie: "theme=dark; op_session=\(value)"])
+        #expect(read?.userID == id && read?.sessionID == "s1" && read?.username == "ann")
+        var parts = value.split(separator: ".").map(String.init)
+        parts[2] = ConsoleCookies.base64URL(Data("admin".utf8))
+        #expect(
+            cookies.session(in: [.cookie: "op_session=" + parts.joined(separator: ".")]) == nil, "another username breaks the signature")
+        let other = ConsoleCookies(secret: TestStores.secretKey + "x", secure: true, maxAge: 60)
+        #expect(other.session(in: [.cookie: "op_session=\(value)"]) == nil, "another key's cookie is refused")
+        #expect(cookies.session(in: [.cookie: "op_session=garbage"]) == nil)
+        #expect(
+            header.contains("HttpOnly") && header.contains("SameSite=Lax") && header.contains("Secure") && header.contains("Max-Age=60"))
+    }
+
     @Test func aWrongPasswordIsTheAPIsRefusalWithTheUsernameKept() async throws {
         let user = try await createAccount(role: .customer)
         try await makeAccountsGateway().test(.router) { client in
