@@ -1,4 +1,4 @@
--- The web console as a vendor: the order list (newest first, 20 rows) and an order's page,
+-- The web console as a vendor, as fast as 16 connections can ask: the order list (newest first, 20 rows) and an order's page,
 -- in turn, with the session cookie of one console sign-in (BENCH_CONSOLE_COOKIE).
 package.path = os.getenv("BENCH_DIR") .. "/?.lua;" .. package.path
 local report = require("wrk-report")

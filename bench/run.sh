@@ -151,6 +151,7 @@ curl -fsS -o /dev/null -D "$work/session-headers" "$target/login" -H "Cookie: $f
 export BENCH_CONSOLE_COOKIE=$(grep -i '^set-cookie: op_session=' "$work/session-headers" | sed 's/^[^:]*: //; s/;.*//' | tr -d '\r')
 [ -n "$BENCH_CONSOLE_COOKIE" ] || { log "console sign-in failed"; exit 1; }
 wrk_run console 16 console.lua
+wrk_run console_users 16 console_users.lua
 wrk_run login 16 login.lua
 wrk_run health_live 64 health.lua
 

@@ -2,7 +2,7 @@ import Foundation
 import Store
 
 /// How the console writes money, times and statuses for people: `$1,299.99`, `1 Dec 2026,
-/// 18:56 IST`, "Processing".
+/// 18:56 GMT+5:30`, "Processing".
 struct ConsoleFormat: Sendable {
     let timeZone: TimeZone
     let currency: String
@@ -25,18 +25,49 @@ struct ConsoleFormat: Sendable {
         return (negative ? "−" : "") + symbol + whole + grouped + "." + (parts.count > 1 ? parts[1] : "00")
     }
 
-    /// Day, month, year and time in the display zone, with the zone shown.
+    /// Day, month, year and time in the display zone, with the zone shown: "1 Dec 2026, 18:56
+    /// GMT+5:30". Written by hand from the zone's offset: Foundation's date styles and zone
+    /// names go through ICU each time, which was a fifth of an order list's rendering.
     func time(_ date: Date) -> String {
-        var style = Date.FormatStyle(date: .abbreviated, time: .shortened, timeZone: timeZone)
-        style.locale = Locale(identifier: "en_GB")
-        return date.formatted(style) + " " + (timeZone.abbreviation(for: date) ?? timeZone.identifier)
+        let offset = timeZone.secondsFromGMT(for: date)
+        let (year, month, day, minutes) = Self.civil(date, offset: offset)
+        return "\(day) \(Self.months[month - 1]) \(year), " + Self.twoDigits(minutes / 60) + ":" + Self.twoDigits(minutes % 60) + " "
+            + Self.zoneLabel(offset)
     }
 
-    /// The date alone, in the display zone.
+    /// The date alone, in the display zone: "1 Dec 2026".
     func day(_ date: Date) -> String {
-        var style = Date.FormatStyle(date: .abbreviated, time: .omitted, timeZone: timeZone)
-        style.locale = Locale(identifier: "en_GB")
-        return date.formatted(style)
+        let (year, month, day, _) = Self.civil(date, offset: timeZone.secondsFromGMT(for: date))
+        return "\(day) \(Self.months[month - 1]) \(year)"
+    }
+
+    static let months = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
+
+    static func twoDigits(_ value: Int) -> String { value < 10 ? "0\(value)" : "\(value)" }
+
+    /// "GMT", "GMT+5:30", "GMT-3".
+    static func zoneLabel(_ offset: Int) -> String {
+        if offset == 0 { return "GMT" }
+        let hours = abs(offset) / 3600
+        let minutes = abs(offset) % 3600 / 60
+        return "GMT" + (offset < 0 ? "-" : "+") + "\(hours)" + (minutes == 0 ? "" : ":" + twoDigits(minutes))
+    }
+
+    /// Year, month (1–12), day and minute of the day of `date` shifted by `offset` seconds
+    /// (days from the civil calendar's algorithm: proleptic Gregorian, as ISO 8601 counts).
+    static func civil(_ date: Date, offset: Int) -> (year: Int, month: Int, day: Int, minutes: Int) {
+        let seconds = Int(date.timeIntervalSince1970.rounded(.down)) + offset
+        let days = seconds >= 0 ? seconds / 86_400 : (seconds - 86_399) / 86_400
+        let minutes = (seconds - days * 86_400) / 60
+        let z = days + 719_468
+        let era = (z >= 0 ? z : z - 146_096) / 146_097
+        let dayOfEra = z - era * 146_097
+        let yearOfEra = (dayOfEra - dayOfEra / 1460 + dayOfEra / 36_524 - dayOfEra / 146_096) / 365
+        let dayOfYear = dayOfEra - (365 * yearOfEra + yearOfEra / 4 - yearOfEra / 100)
+        let monthIndex = (5 * dayOfYear + 2) / 153
+        let day = dayOfYear - (153 * monthIndex + 2) / 5 + 1
+        let month = monthIndex < 10 ? monthIndex + 3 : monthIndex - 9
+        return (yearOfEra + era * 400 + (month <= 2 ? 1 : 0), month, day, minutes)
     }
 
     /// "1 Dec", for a chart's axis.
