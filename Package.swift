@@ -69,13 +69,14 @@ let package = Package(
                 "Redis",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             resources: [
                 .copy("Migrations"), .process("Scripts"), .process("Jobs/Scripts"), .process("Sessions/Scripts"),
-                .process("RateLimit/Scripts"),
+                .process("RateLimit/Scripts"), .process("Events/Scripts"),
             ]
         ),
         // HTTP pieces both executables serve: health, metrics, request ids, problem responses.
@@ -138,6 +139,7 @@ let package = Package(
                 "Store",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),

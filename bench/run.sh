@@ -42,6 +42,8 @@ export DATABASE_POOL_SIZE=${DATABASE_POOL_SIZE:-32} BCRYPT_COST=10 MAX_PENDING_O
 export RATE_LIMIT_LOGIN_IP=100000000/min RATE_LIMIT_LOGIN_USER=100000000/min RATE_LIMIT_REGISTER_IP=100000000/min
 export RATE_LIMIT_ANONYMOUS=100000000/s RATE_LIMIT_USER=100000000/s RECONCILE_INTERVAL_SECONDS=3600
 export ADMIN_EMAIL=bench-admin@example.com ADMIN_PASSWORD=bench-admin-password
+# The live-events scenario holds about 15 streams per customer.
+export EVENTS_STREAMS_PER_USER=1000
 $bin/gateway migrate >&2
 
 export STACK=bench PORT=$port GATEWAY_PORT=$((port + 1)) WORKER_PORT=$((port + 100)) BIN_DIR="$root/$bin"
@@ -154,6 +156,62 @@ wrk_run console 16 console.lua
 wrk_run console_users 16 console_users.lua
 wrk_run login 16 login.lua
 wrk_run health_live 64 health.lua
+
+# MARK: live events: 1,000 open streams (990 of the 64 customers, 10 staff) while orders are placed
+# at about 200 a second (one event each); then get_order beside them.
+stream_count=${EVENT_STREAMS:-1000}
+staff_streams=10
+curl -fsS "$target/api/auth/login" -H 'Content-Type: application/json' -d '{"username":"bench_vendor","password":"bench-password"}' |
+    python3 -c 'import json, sys; print(json.load(sys.stdin)["access_token"])' >"$work/staff-tokens"
+rm -f "$work/events-ready" "$work/events-ready.phase" "$work/events-stop" "$work/events.json"
+rss_before=$(awk '/VmRSS/ {print $2}' /proc/$(gateway_pids | head -1)/status)
+python3 bench/events.py 127.0.0.1 "${target##*:}" "$work/tokens" "$work/staff-tokens" "$stream_count" "$staff_streams" \
+    "$work/events-ready" "$work/events-stop" "$work/events.json" &
+events_pid=$!
+for _ in $(seq 600); do [ -e "$work/events-ready" ] && break; sleep 0.1; done
+[ -e "$work/events-ready" ] || { log "the event streams did not open"; exit 1; }
+sleep 1
+rss_streams=$(awk '/VmRSS/ {print $2}' /proc/$(gateway_pids | head -1)/status)
+first_position=$(psql "$DATABASE_URL" -Atc "SELECT coalesce(max(position), 0) FROM order_events")
+echo load >"$work/events-ready.phase"
+events_out=$(BENCH_EVENTS_DELAY_MS=15 wrk -t1 -c4 -d"${duration}s" --timeout 10s -s bench/events_load.lua "$target" 2>&1 | grep '^BENCH ' | sed 's/^BENCH //')
+echo with_get_order >"$work/events-ready.phase"
+BENCH_EVENTS_DELAY_MS=15 wrk -t1 -c4 -d"${duration}s" --timeout 10s -s bench/events_load.lua "$target" >/dev/null 2>&1 &
+load_pid=$!
+wrk_run get_order_with_streams 64 get_order.lua
+wait $load_pid
+sleep 2
+last_position=$(psql "$DATABASE_URL" -Atc "SELECT coalesce(max(position), 0) FROM order_events")
+touch "$work/events-stop"
+wait $events_pid
+# Lost: an event after the streams opened that a stream was allowed to see and never got.
+psql "$DATABASE_URL" -Atc "SELECT e.position, u.username FROM order_events e JOIN orders o ON o.id = e.order_id JOIN users u ON u.id = o.user_id WHERE e.position > $first_position AND e.position <= $last_position" >"$work/events-expected"
+python3 - "$work/events.json" "$work/events-expected" "$work/users" "$rss_before" "$rss_streams" "$events_out" "$duration" >>"$rows" <<'PY'
+import json, sys
+result = json.load(open(sys.argv[1]))
+expected = [line.split("|") for line in open(sys.argv[2]) if line.strip()]
+users = [l.strip() for l in open(sys.argv[3])]
+lost = duplicates = delivered = 0
+for stream in result["per_stream"].values():
+    ids = stream["ids"]
+    duplicates += len(ids) - len(set(ids))
+    seen = set(ids)
+    owner = None if stream["who"] == "staff" else users[stream["customer"]]
+    for position, username in expected:
+        if owner is None or username == owner:
+            delivered += 1
+            if int(position) not in seen:
+                lost += 1
+load = json.loads(sys.argv[6]) if sys.argv[6] else {}
+rss_before, rss_streams = int(sys.argv[4]), int(sys.argv[5])
+print(json.dumps({
+    "scenario": "events", "streams": result["streams"], "staff_streams": result["staff_streams"],
+    "events_per_s": load.get("rps", 0),
+    "latency_ms": result["latency_ms"], "expected_deliveries": delivered, "lost": lost, "duplicates": duplicates,
+    "rss_per_stream_kb": round((rss_streams - rss_before) / result["streams"], 1),
+}))
+PY
+log "events: $(tail -1 "$rows")"
 
 # Redis alone: the commands of a request's session touch and rate-limit check, as one script.
 redis_rps=$(redis-benchmark -p $redis_port -c 64 -n $([ "$quick" = 1 ] && echo 50000 || echo 200000) -q \

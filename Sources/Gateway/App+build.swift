@@ -1,3 +1,4 @@
+import Foundation
 import Hummingbird
 import Logging
 import PostgresNIO
@@ -18,6 +19,7 @@ func buildApplication(
     let migrator = try clients.migrator()
     let accounts = await buildAccounts(configuration, postgres: postgres, redis: redis)
     let scheduleRetries = ScheduleRetries(redis: redis, logger: logger)
+    let (relay, fanout) = buildEvents(configuration, accounts: accounts, postgres: postgres, redis: redis, logger: logger)
 
     let routes = buildRouter(
         configuration,
@@ -28,9 +30,10 @@ func buildApplication(
         metrics: metrics,
         document: try APIDocument.bundled(),
         renderer: try await ConsoleRenderer.bundled(),
-        scheduleRetries: scheduleRetries
+        scheduleRetries: scheduleRetries,
+        events: fanout
     )
-    let stores = OrderedServices([postgres, redis, scheduleRetries], logger: logger)
+    let stores = OrderedServices([postgres, redis, scheduleRetries, relay, fanout], logger: logger)
     var app = Application(
         responder: DeadlineResponder(base: routes.router.buildResponder(), timeout: .seconds(configuration.requestTimeoutSeconds)),
         configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "order-platform"),
@@ -84,6 +87,25 @@ func buildAccounts(_ configuration: GatewayConfiguration, postgres: PostgresClie
     )
 }
 
+/// The live stream's two halves on a gateway: the relay (Postgres to the Redis Stream, working
+/// while it holds the lease) and the fan-out (the Redis Stream to this gateway's clients).
+func buildEvents(
+    _ configuration: GatewayConfiguration, accounts: AccountService, postgres: PostgresClient, redis: RedisClient, logger: Logger
+) -> (EventRelay, EventFanout) {
+    let settings = configuration.events
+    let log = OrderEventLog(client: postgres)
+    let stream = OrderEventStream(redis: redis, maxLength: settings.streamLength)
+    let owner = "\(ProcessInfo.processInfo.hostName):\(ProcessInfo.processInfo.processIdentifier):\(UUID().uuidString.prefix(8))"
+    let relay = EventRelay(log: log, stream: stream, postgres: postgres, owner: owner, logger: logger)
+    let heartbeat = Duration.seconds(settings.heartbeatSeconds)
+    let fanout = EventFanout(
+        log: log, stream: stream, admission: RequestAdmission(sessions: accounts.sessions, limiter: RateLimiter(redis: redis)),
+        slots: EventStreamSlots(redis: redis, cap: settings.streamsPerUser, ttl: heartbeat * 3), heartbeat: heartbeat,
+        bufferLimit: settings.clientBuffer, time: DisplayTime(timeZone: configuration.platform.timeZone), logger: logger
+    )
+    return (relay, fanout)
+}
+
 /// The routes and the middleware every request passes, outermost first.
 func buildRouter(
     _ configuration: GatewayConfiguration,
@@ -94,7 +116,8 @@ func buildRouter(
     metrics: PrometheusCollectorRegistry,
     document: APIDocument,
     renderer: ConsoleRenderer,
-    scheduleRetries: ScheduleRetries? = nil
+    scheduleRetries: ScheduleRetries? = nil,
+    events: EventFanout? = nil
 ) -> MethodAwareRouter<AppRequestContext> {
     let router = Router(context: AppRequestContext.self, options: .autoGenerateHeadEndpoints)
     let limiter = RateLimiter(redis: redis)
@@ -135,6 +158,10 @@ func buildRouter(
     let reconciler = Reconciler(transitions: OrderTransitions(client: postgres), queue: queue, redis: redis)
     let registry = WorkerRegistry(redis: redis)
     BackgroundController(queue: queue, reconciler: reconciler, registry: registry, time: time).addRoutes(to: routes)
+    // Without a fan-out that runs (a router built for a test), the stream answers 503.
+    let fanout =
+        events ?? buildEvents(configuration, accounts: accounts, postgres: postgres, redis: redis, logger: Logger(label: "events")).1
+    EventsController(fanout: fanout, orders: orders).addRoutes(api: routes, console: routes.router)
     routes.addMethodNotAllowedResponders()
     // The console's routes go on the plain router: its pages answer a wrong method or a missing
     // path with its own 404 page, not with the API's problem documents.

@@ -1,6 +1,7 @@
 import Foundation
 import HTTPTypes
 import Hummingbird
+import NIOCore
 import ServiceHTTP
 import Store
 
@@ -12,6 +13,9 @@ struct AppRequestContext: RequestContext {
     var coreContext: CoreRequestContextStorage
     /// The TCP peer; the client address comes from it, or from `X-Forwarded-For` behind a trusted proxy.
     let peerAddress: String?
+    /// The connection, for a long-lived response that must be able to drop it (an event stream
+    /// whose client stopped reading).
+    let channel: any Channel
     /// Set by ``RequestGuardMiddleware`` when the request carries a live session's access token.
     var identity: Identity?
     /// Set by ``ConsoleMiddleware`` when a console page's cookie names a live session.
@@ -22,6 +26,7 @@ struct AppRequestContext: RequestContext {
     init(source: ApplicationRequestContextSource) {
         self.coreContext = .init(source: source)
         self.peerAddress = source.channel.remoteAddress?.ipAddress
+        self.channel = source.channel
     }
 
     var maxUploadSize: Int { Self.maxBodyBytes }

@@ -28,6 +28,27 @@ struct GatewayConfiguration: Sendable {
     var maxSessionsPerUser: Int
     /// The admin created at start when both are set (idempotent across concurrent starts).
     var bootstrapAdmin: (email: String, password: String)?
+    /// The live event stream's settings.
+    var events: EventSettings
+
+    /// How the live event stream behaves (`EVENTS_*`).
+    struct EventSettings: Sendable {
+        /// Seconds between keep-alive comments, which are also when sessions are re-checked.
+        var heartbeatSeconds: Int
+        /// Events a stream may have waiting before it is ended as too slow.
+        var clientBuffer: Int
+        /// Open streams per user, across gateways.
+        var streamsPerUser: Int
+        /// Roughly how many recent events the Redis Stream keeps (`XADD MAXLEN ~`).
+        var streamLength: Int
+
+        init(settings: Settings) throws(ConfigurationError) {
+            heartbeatSeconds = try settings.int("EVENTS_HEARTBEAT_SECONDS", default: 15, range: 1...300)
+            clientBuffer = try settings.int("EVENTS_CLIENT_BUFFER", default: 1_000, range: 1...100_000)
+            streamsPerUser = try settings.int("EVENTS_STREAMS_PER_USER", default: 5, range: 1...1_000)
+            streamLength = try settings.int("EVENTS_STREAM_LENGTH", default: 10_000, range: 100...10_000_000)
+        }
+    }
 
     /// The configured rate-limit policies (API.md's defaults).
     struct RateLimits: Sendable {
@@ -86,6 +107,7 @@ struct GatewayConfiguration: Sendable {
         bcryptCost = try settings.int("BCRYPT_COST", default: platform.environment == .test ? 4 : 12, range: minimumCost...16)
         rateLimits = try RateLimits(settings: settings)
         maxSessionsPerUser = try settings.int("MAX_SESSIONS_PER_USER", default: 10, range: 1...1000)
+        events = try EventSettings(settings: settings)
         switch (settings.string("ADMIN_EMAIL"), settings.string("ADMIN_PASSWORD", isSecret: true)) {
         case (let email?, let password?):
             guard (8...128).contains(password.unicodeScalars.count) else {

@@ -62,7 +62,9 @@ token() {
 
 mkdir -p "$reports"
 status=0
-# Operations that end the fuzzer's own session (or could) run last, on a throwaway token.
+# Operations that end the fuzzer's own session (or could) run last, on a throwaway token. The
+# live event stream is left out: an accepted stream never ends, which the fuzzer would call a
+# hang (EventStreamTests check its refusals against the real stores).
 session_enders=(--exclude-operation-id logout --exclude-operation-id revokeSession --exclude-operation-id updateMe)
 run() {
     local name=$1
@@ -70,7 +72,7 @@ run() {
     echo "fuzz: $name"
     "$venv/bin/schemathesis" run "$gateway/openapi.json" --mode all --checks all --exclude-checks positive_data_acceptance --max-examples "$examples" --seed 1 \
         --workers 1 --no-color --suppress-health-check all --generation-database none --generation-codec utf-8 \
-        --report junit --report-junit-path "$reports/$name.xml" "$@" || status=1
+        --exclude-operation-id streamEvents --report junit --report-junit-path "$reports/$name.xml" "$@" || status=1
 }
 run anonymous
 for role in customer vendor admin; do

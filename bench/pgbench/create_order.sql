@@ -33,8 +33,12 @@ WITH line AS (
     FROM line JOIN products p ON p.id = line.product_id
     RETURNING *
 ), event AS (
-    INSERT INTO order_events (id, order_id, from_status, to_status, actor_id, actor_role, reason)
-    SELECT gen_random_uuid(), o.id, NULL, 'pending', o.user_id, 'customer', NULL FROM o
+    INSERT INTO order_events (id, order_id, from_status, to_status, actor_id, actor_role, reason, order_state)
+    SELECT gen_random_uuid(), o.id, NULL, 'pending', o.user_id, 'customer', NULL,
+           jsonb_build_object('status', o.status, 'tracking_number', o.tracking_number, 'customer_name', o.customer_name,
+                              'customer_phone', o.customer_phone, 'shipping_address', o.shipping_address, 'notes', o.notes,
+                              'updated_at', extract(epoch FROM o.updated_at))
+    FROM o
 )
 SELECT o.id, o.user_id, o.customer_name, o.customer_email, o.customer_phone, o.shipping_address, o.notes, o.status,
        o.total_amount, o.currency, o.tracking_number, o.created_at, o.updated_at, o.auto_process_at, o.cancellable_until,

@@ -42,4 +42,13 @@ public struct RequestAdmission: Sendable {
         if limit != nil, let last = replies.last { outcome.decision = try RateLimiter.decision(from: last) }
         return outcome
     }
+
+    /// The role each of `sessions` still has (nil: revoked or expired), in one round trip, for
+    /// the checks an open event stream repeats at every heartbeat.
+    public func roles(of sessions: [(userID: UUID, sessionID: String)], logger: Logger) async throws -> [Role?] {
+        guard !sessions.isEmpty else { return [] }
+        let replies = try await self.sessions.redis.run(
+            sessions.map { self.sessions.touchCall(userID: $0.userID, sessionID: $0.sessionID) }, logger: logger)
+        return try replies.map { reply throws(RedisError) in try SessionStore.role(fromTouch: reply) }
+    }
 }

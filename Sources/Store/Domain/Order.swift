@@ -1,7 +1,7 @@
 import Foundation
 
 /// An order with its lines. Amounts are exact; `autoProcessAt` is when a pending order moves on.
-public struct Order: Sendable, Equatable {
+public struct Order: Sendable, Equatable, Codable {
     public var id: UUID
     public var userID: UUID
     public var customerName: String

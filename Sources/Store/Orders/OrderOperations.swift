@@ -120,7 +120,7 @@ public struct OrderOperations: Sendable {
         validator.length(details.shippingAddress, "shipping_address", 1...500)
         validator.length(details.notes ?? nil, "notes", 0...2000)
         try validator.validate()
-        return try await orders.updateDetails(id: id, details, owner: actor.isStaff ? nil : actor.id, logger: logger)
+        return try await orders.updateDetails(id: id, details, by: actor, logger: logger)
     }
 
     /// Cancels the order and returns its stock: its owner while it is pending and within the

@@ -22,7 +22,7 @@ public protocol OrderRepository: Sendable {
     func stats(_ query: OrderQuery, timeZone: String, logger: Logger) async throws -> OrderStats
     /// Streams every matching order, newest first, to `row` without holding them all in memory.
     func export(_ query: OrderQuery, logger: Logger, row: (OrderExportRow) async throws -> Void) async throws
-    /// Changes the delivery details: the owner while the order is pending (`owner` set), staff
-    /// until it is delivered or cancelled (`owner` nil).
-    func updateDetails(id: UUID, _ details: OrderDetails, owner: UUID?, logger: Logger) async throws -> Order
+    /// Changes the delivery details and records an `updated` event: a customer their own order
+    /// while it is pending, staff until it is delivered or cancelled.
+    func updateDetails(id: UUID, _ details: OrderDetails, by actor: Actor, logger: Logger) async throws -> Order
 }

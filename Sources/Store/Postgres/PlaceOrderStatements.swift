@@ -117,8 +117,8 @@ enum PlaceOrderStatements {
                 FROM line JOIN products p ON p.id = line.product_id
                 RETURNING *
             ), event AS (
-                INSERT INTO order_events (\(RecordOrderEvents.columns))
-                VALUES ($17, $4, NULL, 'pending', $5, $18, NULL)
+                INSERT INTO order_events (\(RecordOrderEvents.columns), order_state)
+                SELECT $17, $4, NULL, 'pending', $5, $18, NULL, \(OrderEventState.sql("o")) FROM o
             )
             SELECT \(OrderRow.orderColumns), \(OrderRow.itemColumns)
             FROM o LEFT JOIN i ON true ORDER BY i.product_sku

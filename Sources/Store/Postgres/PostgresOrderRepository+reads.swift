@@ -95,7 +95,7 @@ extension PostgresOrderRepository {
 
     public func events(orderID: UUID, logger: Logger) async throws -> [OrderEvent] {
         try await client.withRows(
-            "SELECT id, from_status, to_status, actor_id, actor_role, reason, at FROM order_events WHERE order_id = \(orderID) ORDER BY at, id",
+            "SELECT id, from_status, to_status, actor_id, actor_role, reason, at FROM order_events WHERE order_id = \(orderID) AND kind = 'transition' ORDER BY position NULLS LAST, seq",
             logger: logger
         ) { rows in
             var events: [OrderEvent] = []

@@ -165,18 +165,21 @@ public struct PostgresOrderRepository: OrderRepository {
         }
     }
 
-    public func updateDetails(id: UUID, _ details: OrderDetails, owner: UUID?, logger: Logger) async throws -> Order {
+    public func updateDetails(id: UUID, _ details: OrderDetails, by actor: Actor, logger: Logger) async throws -> Order {
         try await client.withConnection { connection in
-            try await Self.updateDetails(id: id, details, owner: owner, on: connection, logger: logger)
+            try await Self.updateDetails(id: id, details, by: actor, on: connection, logger: logger)
         }
     }
 
-    /// The update, then the order read back on the same connection (to answer, or to say why not).
-    static func updateDetails(id: UUID, _ details: OrderDetails, owner: UUID?, on connection: PostgresConnection, logger: Logger)
+    /// The update with its `updated` event in one statement, then the order read back on the same
+    /// connection (to answer, or to say why not). A customer may edit only their own pending order.
+    static func updateDetails(id: UUID, _ details: OrderDetails, by actor: Actor, on connection: PostgresConnection, logger: Logger)
         async throws -> Order
     {
+        let owner: UUID? = actor.isStaff ? nil : actor.id
         let rows = try await connection.query(
             """
+            WITH updated AS (
             UPDATE orders SET
                 customer_name = coalesce(\(details.customerName), customer_name),
                 customer_phone = CASE WHEN \(details.customerPhone != nil) THEN \(details.customerPhone ?? nil) ELSE customer_phone END,
@@ -186,7 +189,14 @@ public struct PostgresOrderRepository: OrderRepository {
             WHERE id = \(id)
               AND CASE WHEN \(owner)::uuid IS NULL THEN status NOT IN ('delivered', 'cancelled')
                        ELSE user_id = \(owner) AND status = 'pending' END
-            RETURNING id
+            RETURNING *
+            ), event AS (
+                INSERT INTO order_events (\(unescaped: RecordOrderEvents.columns), kind, order_state)
+                SELECT \(UUIDv7.make()), id, status, status, \(actor.id), \(actor.role.rawValue), NULL, 'updated',
+                       \(unescaped: OrderEventState.sql("updated"))
+                FROM updated
+            )
+            SELECT id FROM updated
             """,
             logger: logger
         )

@@ -5,14 +5,16 @@ import PostgresNIO
 /// customer transition, the workers' and the reconciler's automatic moves): one row per order of
 /// a batch, all with the same change. A new order's `created` row is written by
 /// ``PlaceOrderStatements/Place`` in the statement that inserts the order, into the same
-/// ``columns``.
+/// ``columns``. Each row records its order's state after the change (``OrderEventState``), for
+/// the live stream.
 struct RecordOrderEvents: PostgresPreparedStatement {
     /// The columns every event row fills, in this order.
     static let columns = "id, order_id, from_status, to_status, actor_id, actor_role, reason"
 
     static let sql = """
-        INSERT INTO order_events (\(columns))
-        SELECT event_id, order_id, $3, $4, $5, $6, $7 FROM unnest($1::uuid[], $2::uuid[]) AS e(event_id, order_id)
+        INSERT INTO order_events (\(columns), order_state)
+        SELECT e.event_id, e.order_id, $3, $4, $5, $6, $7, \(OrderEventState.sql("o"))
+        FROM unnest($1::uuid[], $2::uuid[]) AS e(event_id, order_id) JOIN orders o ON o.id = e.order_id
         """
     static let bindingDataTypes: [PostgresDataType] = [.uuidArray, .uuidArray, .text, .text, .uuid, .text, .text]
     /// It returns no rows.

@@ -35,6 +35,16 @@ struct ContractCheckingResponder<Base: HTTPResponder>: HTTPResponder {
 
     func respond(to request: Request, context: Context) async throws -> Response {
         var response = try await base.respond(to: request, context: context)
+        // An event stream never ends by itself: its status is checked, its body left to flow.
+        if response.headers[.contentType]?.hasPrefix("text/event-stream") == true {
+            for violation in APIContract.shared.violations(
+                method: request.method, path: request.uri.path, status: response.status.code,
+                contentType: response.headers[.contentType], body: ByteBuffer()
+            ) {
+                Issue.record("Contract: \(violation)")
+            }
+            return response
+        }
         let collector = BodyCollector()
         try await response.body.write(collector)
         let body = collector.buffer

@@ -58,8 +58,9 @@
   }
 
   // MARK: Live regions
-  // Until the event stream exists, a light poll of the same page: each region marked
-  // data-live is replaced when the server's copy differs, unless the person is using it.
+  // Each region marked data-live is replaced by the server's fresh copy when the event stream
+  // says something changed (unless the person is using it). The operations page also polls:
+  // workers' health is not an order event.
 
   function busy(region) {
     if (region.contains(document.activeElement) && document.activeElement !== document.body) return true;
@@ -113,12 +114,31 @@
         wire(document);
         tick();
       })
-      .catch(function () { /* the next poll tries again */ })
+      .catch(function () { /* the next event or visit tries again */ })
       .then(function () { refreshing = false; });
   }
+  var pending = null;
+  function refreshAfterEvent() {
+    if (pending) return;
+    pending = window.setTimeout(function () { pending = null; refresh(); }, 100);
+  }
+  function listen() {
+    var match = /^\/orders\/([0-9a-f-]{36})$/.exec(window.location.pathname);
+    var source = new EventSource("/events/stream" + (match ? "?order_id=" + match[1] : ""));
+    var types = ["order.created", "order.updated", "order.status_changed", "order.cancelled"];
+    for (var i = 0; i < types.length; i++) source.addEventListener(types[i], refreshAfterEvent);
+    source.addEventListener("stream.end", function (event) {
+      var end = {};
+      try { end = JSON.parse(event.data); } catch (e) { /* a malformed end still ends */ }
+      // A revoked session: the page itself will show the sign-in form.
+      if (end.resume === false) { source.close(); window.location.reload(); }
+    });
+  }
   if (document.querySelector("[data-live]")) {
-    var every = Number(body.getAttribute("data-poll-ms")) || 4000;
-    window.setInterval(refresh, every);
+    if (window.EventSource) listen();
+    if (!window.EventSource || document.querySelector('[data-live="operations"]')) {
+      window.setInterval(refresh, Number(body.getAttribute("data-poll-ms")) || 4000);
+    }
     document.addEventListener("visibilitychange", function () { if (!document.hidden) refresh(); });
   }
 

@@ -1,0 +1,9 @@
+import NIOCore
+
+/// What a stream's writer gets from the fan-out, in order.
+enum EventDelivery: Sendable {
+    /// An event's SSE frame (`id:`, `event:`, `data:`), encoded once for every client.
+    case event(position: Int64, frame: ByteBuffer)
+    /// Time for the `: keep-alive` comment.
+    case heartbeat
+}

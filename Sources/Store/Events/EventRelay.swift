@@ -1,0 +1,141 @@
+import Foundation
+import Logging
+import Metrics
+import PostgresNIO
+import Redis
+import ServiceLifecycle
+
+/// Moves committed order events from Postgres into the Redis Stream: gives them positions (in
+/// Postgres, under an advisory lock) and appends them. Every gateway runs one; the one holding
+/// the lease in Redis does the work, woken by Postgres `NOTIFY` at each commit and every
+/// `interval` regardless (a lost notification, a dead leaseholder's unfinished batch). Each
+/// pass also compares the stream with Postgres and publishes what the stream lacks: after a
+/// crash between a commit and its append, or after Redis lost its data.
+public struct EventRelay: Service {
+    static let leaseKey = "events:relay"
+    static let leaseScript = BundledScripts.load("events-lease")
+    /// The `NOTIFY` channel of `order_events`' trigger.
+    static let channel = "order_events"
+    let log: OrderEventLog
+    let stream: OrderEventStream
+    let postgres: PostgresClient
+    let owner: String
+    let interval: Duration
+    let lease: Duration
+    /// How many of the newest events a refill after Redis lost its data puts back.
+    let refill: Int
+    let logger: Logger
+    let metrics = EventRelayMetrics()
+
+    public init(
+        log: OrderEventLog, stream: OrderEventStream, postgres: PostgresClient, owner: String, interval: Duration = .seconds(1),
+        lease: Duration = .seconds(5), refill: Int = 1_000, logger: Logger
+    ) {
+        self.log = log
+        self.stream = stream
+        self.postgres = postgres
+        self.owner = owner
+        self.interval = interval
+        self.lease = lease
+        self.refill = refill
+        self.logger = logger
+    }
+
+    public func run() async throws {
+        let (wakes, wake) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
+        // A pass is never cancelled (a postgres-nio query cancelled mid-flight can wait forever):
+        // shutdown ends the wake-ups, the pass under way finishes, then the loop ends.
+        await withGracefulShutdownHandler {
+            await withTaskGroup(of: Void.self) { group in
+                group.addTask { await listen(wake) }
+                group.addTask {
+                    while !Task.isCancelled {
+                        wake.yield()
+                        try? await Task.sleep(for: interval)
+                    }
+                }
+                for await _ in wakes {
+                    await pass()
+                }
+                group.cancelAll()
+            }
+        } onGracefulShutdown: {
+            wake.finish()
+        }
+        // Another gateway's relay takes over at its next wake-up, not when the lease runs out.
+        _ = try? await stream.redis.run(Self.leaseScript, keys: [Self.leaseKey], arguments: [owner, "0"], logger: logger)
+    }
+
+    /// One pass when this process holds the lease: everything unpositioned, then the check
+    /// against the stream. Failures wait for the next wake-up (Postgres keeps the events).
+    func pass() async {
+        do {
+            let held = try await stream.redis.run(
+                Self.leaseScript, keys: [Self.leaseKey], arguments: [owner, Int(lease.components.seconds * 1000)], logger: logger)
+            guard held.int == 1 else { return }
+            try await drain()
+            try await catchUp()
+        } catch {
+            logger.debug("event relay pass failed", metadata: Logger.Metadata.describing(error))
+        }
+    }
+
+    /// Positions and appends until no committed event waits.
+    func drain() async throws {
+        while true {
+            guard let batch = try await log.positionNext(limit: 500, logger: logger), !batch.isEmpty else { return }
+            _ = try await stream.publish(batch, logger: logger)
+            let now = Date()
+            for event in batch { metrics.lag.recordNanoseconds(Int64(max(0, now.timeIntervalSince(event.at)) * 1e9)) }
+            metrics.published.increment(by: batch.count)
+            if batch.count < 500 { return }
+        }
+    }
+
+    /// Appends from Postgres what the stream lacks (at most the newest `refill` events).
+    func catchUp() async throws {
+        var streamLast = try await stream.lastPosition(logger: logger)
+        let last = try await log.lastPosition(logger: logger)
+        if streamLast > last {
+            // Postgres went back in time (restored from a backup): the stream holds another
+            // history, whose ids would refuse every new event. Postgres wins.
+            logger.error(
+                "event stream is ahead of Postgres (was the database restored?); dropping the stream",
+                metadata: ["events.stream_last": "\(streamLast)", "events.last": "\(last)"]
+            )
+            try await stream.redis.send(RedisCommand("DEL", OrderEventStream.key), logger: logger)
+            streamLast = 0
+        }
+        guard streamLast < last else { return }
+        var after = max(streamLast, last - Int64(refill))
+        metrics.catchUps.increment()
+        logger.notice(
+            "event stream behind Postgres; publishing from Postgres",
+            metadata: ["events.stream_last": "\(streamLast)", "events.last": "\(last)", "events.from": "\(after + 1)"]
+        )
+        while after < last {
+            let page = try await log.events(after: after, through: last, customer: nil, order: nil, limit: 500, logger: logger)
+            guard let end = page.last?.position else { return }
+            _ = try await stream.publish(page, logger: logger)
+            after = end
+        }
+    }
+
+    /// Wakes the relay at each commit that wrote events, on a connection kept for `LISTEN`;
+    /// reconnects after a failure (the periodic wake-up covers the gap).
+    func listen(_ wake: AsyncStream<Void>.Continuation) async {
+        while !Task.isCancelled {
+            do {
+                try await postgres.withConnection { connection in
+                    try await connection.listen(on: Self.channel) { notifications in
+                        for try await _ in notifications { wake.yield() }
+                    }
+                }
+            } catch {
+                if Task.isCancelled { return }
+                logger.debug("event relay listen failed; retrying", metadata: Logger.Metadata.describing(error))
+            }
+            try? await Task.sleep(for: .seconds(1))
+        }
+    }
+}

@@ -1,0 +1,156 @@
+import Foundation
+import Logging
+import PostgresNIO
+
+/// The live stream's source of truth: `order_events` in Postgres. The relay gives committed
+/// rows their positions here; a client that resumes from further back than the Redis Stream
+/// holds is served from here.
+public struct OrderEventLog: Sendable {
+    let client: PostgresClient
+    /// The advisory lock under which positions are given: one giver at a time, whatever the
+    /// Redis lease says, so positions stay gapless and in order.
+    public static let positionLock: Int64 = 0x4F52_4556  // "OREV"
+
+    public init(client: PostgresClient) {
+        self.client = client
+    }
+
+    /// Gives positions to up to `limit` committed events that have none, in the order they were
+    /// written; returns them in position order. Nil when another process is giving positions at
+    /// this moment.
+    public func positionNext(limit: Int, logger: Logger) async throws -> [PublishedOrderEvent]? {
+        try await client.transaction(logger: logger) { connection -> [PublishedOrderEvent]? in
+            var locked = false
+            for try await taken in try await connection.query(
+                "SELECT pg_try_advisory_xact_lock(\(Self.positionLock))", logger: logger
+            ).decode(Bool.self) { locked = taken }
+            guard locked else { return nil }
+            let rows = try await connection.query(
+                """
+                WITH top AS (SELECT coalesce(max(position), 0) AS p FROM order_events),
+                batch AS (
+                    SELECT id, row_number() OVER (ORDER BY seq) AS n
+                    FROM (SELECT id, seq FROM order_events WHERE position IS NULL ORDER BY seq LIMIT \(limit)) AS next
+                )
+                UPDATE order_events e SET position = top.p + batch.n
+                FROM batch, top WHERE e.id = batch.id
+                RETURNING \(unescaped: Self.eventColumns)
+                """,
+                logger: logger
+            )
+            var events = try await Self.rows(rows)
+            guard !events.isEmpty else { return [] }
+            events.sort { $0.position < $1.position }
+            let orders = try await Self.orders(Set(events.map(\.orderID)), on: connection, logger: logger)
+            return try events.compactMap { row in try orders[row.orderID].map { try row.event(order: $0) } }
+        }
+    }
+
+    /// The events after `position`, up to `through`, oldest first, at most `limit`: those of
+    /// `customer`'s orders only when given, of `order` only when given.
+    public func events(
+        after position: Int64, through last: Int64, customer: UUID?, order: UUID?, limit: Int, logger: Logger
+    ) async throws -> [PublishedOrderEvent] {
+        try await client.withConnection { connection in
+            let rows = try await connection.query(
+                """
+                SELECT \(unescaped: Self.eventColumns)
+                FROM order_events e JOIN orders o ON o.id = e.order_id
+                WHERE e.position > \(position) AND e.position <= \(last)
+                  AND (\(customer)::uuid IS NULL OR o.user_id = \(customer))
+                  AND (\(order)::uuid IS NULL OR e.order_id = \(order))
+                ORDER BY e.position LIMIT \(limit)
+                """,
+                logger: logger
+            )
+            let events = try await Self.rows(rows)
+            let orders = events.isEmpty ? [:] : try await Self.orders(Set(events.map(\.orderID)), on: connection, logger: logger)
+            return try events.compactMap { row in try orders[row.orderID].map { try row.event(order: $0) } }
+        }
+    }
+
+    /// The last position given (0 before the first event).
+    public func lastPosition(logger: Logger) async throws -> Int64 {
+        try await client.withRows("SELECT coalesce(max(position), 0)::int8 FROM order_events", logger: logger) { rows in
+            for try await position in rows.decode(Int64.self) { return position }
+            return 0
+        }
+    }
+
+    /// How many committed events wait for a position.
+    public func unpositionedCount(logger: Logger) async throws -> Int {
+        try await client.withRows("SELECT count(*)::int8 FROM order_events WHERE position IS NULL", logger: logger) { rows in
+            for try await count in rows.decode(Int.self) { return count }
+            return 0
+        }
+    }
+
+    // MARK: Rows
+
+    /// What ``EventRow`` reads, for `e` (the `order_events` row) and `o`'s owner.
+    static let eventColumns = """
+        e.position, e.kind, e.order_id, (SELECT user_id FROM orders WHERE id = e.order_id) AS customer_id,
+        e.from_status, e.to_status, e.actor_id, e.actor_role, e.reason, e.at, e.order_state::text AS order_state
+        """
+
+    /// An `order_events` row before its order is attached.
+    struct EventRow {
+        var position: Int64
+        var type: OrderEventType
+        var orderID: UUID
+        var customerID: UUID
+        var from: OrderStatus?
+        var to: OrderStatus
+        var actorID: UUID?
+        var actorRole: Role?
+        var reason: String?
+        var at: Date
+        var state: String?
+
+        /// The event, with `order` (as it is now) put back to the state this row recorded; events
+        /// older than the live stream recorded none and carry the order as it is now.
+        func event(order: Order) throws -> PublishedOrderEvent {
+            let stateAtEvent = try state.map { try JSONDecoder().decode(OrderEventState.self, from: Data($0.utf8)).applied(to: order) }
+            return PublishedOrderEvent(
+                position: position, type: type, orderID: orderID, customerID: customerID, from: from, to: to, actorID: actorID,
+                actorRole: actorRole, reason: reason, at: at, order: stateAtEvent ?? order
+            )
+        }
+    }
+
+    static func rows(_ rows: PostgresRowSequence) async throws -> [EventRow] {
+        var events: [EventRow] = []
+        for try await row in rows {
+            let columns = row.makeRandomAccess()
+            func value<T: PostgresDecodable>(_ name: String, _ type: T.Type) throws -> T {
+                try columns[name].decode(T.self, context: .default)
+            }
+            let from = try value("from_status", String?.self).flatMap(OrderStatus.init(rawValue:))
+            let to = OrderStatus(rawValue: try value("to_status", String.self)) ?? .pending
+            events.append(
+                EventRow(
+                    position: try value("position", Int64.self),
+                    type: OrderEventType(kind: try value("kind", String.self), from: from, to: to),
+                    orderID: try value("order_id", UUID.self), customerID: try value("customer_id", UUID.self), from: from, to: to,
+                    actorID: try value("actor_id", UUID?.self),
+                    actorRole: try value("actor_role", String?.self).flatMap(Role.init(rawValue:)),
+                    reason: try value("reason", String?.self), at: try value("at", Date.self),
+                    state: try value("order_state", String?.self)
+                ))
+        }
+        return events
+    }
+
+    /// The orders in `ids` with their lines, by id.
+    static func orders(_ ids: Set<UUID>, on connection: PostgresConnection, logger: Logger) async throws -> [UUID: Order] {
+        let rows = try await connection.query(
+            """
+            SELECT \(unescaped: OrderRow.orderColumns), \(unescaped: OrderRow.itemColumns)
+            FROM orders o LEFT JOIN order_items i ON i.order_id = o.id
+            WHERE o.id = ANY(\(Array(ids))) ORDER BY o.id, i.product_sku
+            """,
+            logger: logger
+        )
+        return Dictionary(try await OrderRow.orders(rows).map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
+    }
+}
