@@ -45,7 +45,7 @@ struct GatewayConfiguration: Sendable {
         init(settings: Settings) throws(ConfigurationError) {
             heartbeatSeconds = try settings.int("EVENTS_HEARTBEAT_SECONDS", default: 15, range: 1...300)
             clientBuffer = try settings.int("EVENTS_CLIENT_BUFFER", default: 1_000, range: 1...100_000)
-            streamsPerUser = try settings.int("EVENTS_STREAMS_PER_USER", default: 5, range: 1...1_000)
+            streamsPerUser = try settings.int("EVENTS_STREAMS_PER_USER", default: 10, range: 1...1_000)
             streamLength = try settings.int("EVENTS_STREAM_LENGTH", default: 10_000, range: 100...10_000_000)
         }
     }

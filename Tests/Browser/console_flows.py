@@ -187,7 +187,7 @@ def audit(driver, role, name):
 
 
 def requests_after_html(driver):
-    """What the page fetched after its HTML, before any live poll (the budget is 4)."""
+    """What the page fetched after its HTML, besides its event stream and live redraws (the budget is 4)."""
     return driver.execute_script(
         "return performance.getEntriesByType('resource').filter(e => e.initiatorType !== 'fetch').map(e => e.name)"
     )
@@ -301,6 +301,14 @@ def flows(customer, staff, admin):
     said = wait(customer, lambda d: "Processing" in (d.find_element(By.ID, "live-announcer").get_attribute("textContent") or ""), seconds=3)
     announced = customer.find_element(By.ID, "live-announcer").get_attribute("textContent")
     check(said is not None, f"the change is announced to screen readers ({announced!r})")
+    # The page learns of changes from the event stream, not by asking again: with nothing
+    # happening to its order for 9 s (two polls' worth), it fetches nothing.
+    time.sleep(2)
+    fetches = "return performance.getEntriesByType('resource').filter(e => e.initiatorType === 'fetch').length"
+    before_quiet = customer.execute_script(fetches)
+    time.sleep(9)
+    after_quiet = customer.execute_script(fetches)
+    check(after_quiet == before_quiet, f"the open order page does not poll ({after_quiet - before_quiet} fetches in 9 quiet seconds)")
     visit_and_audit(customer, "customer", [("dashboard", "/dashboard"), ("orders", "/orders"), ("account", "/account"), ("order", f"/orders/{second}")])
 
     print("vendor: filters, ships with a tracking number; the customer sees shipped")

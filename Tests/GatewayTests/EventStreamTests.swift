@@ -367,7 +367,8 @@ struct EventStreamTests {
     @Test func refusalsAreProblems() async throws {
         let (ann, bob) = (try await createAccount(role: .customer), try await createAccount(role: .customer))
         let sku = try await product()
-        let app = try await makeApp(["EVENTS_STREAMS_PER_USER": "2"])
+        // A long heartbeat: a closed stream's slot must come back when its client goes, not at a beat.
+        let app = try await makeApp(["EVENTS_STREAMS_PER_USER": "2", "EVENTS_HEARTBEAT_SECONDS": "60"])
         try await app.test(.live) { client in
             let port = try #require(client.port)
             let annToken = try await client.login(ann.username).access
@@ -382,7 +383,7 @@ struct EventStreamTests {
             let three = try await open(port, token: annToken)
             #expect([one.status, two.status, three.status] == [Int]([200, 200, 429]))
             await one.client.close()
-            // A closed stream gives its slot back.
+            // A closed stream gives its slot back at once.
             var reopened = 0
             for _ in 0..<20 where reopened != 200 {
                 try await Task.sleep(for: .milliseconds(100))

@@ -6,4 +6,6 @@ enum EventStreamEnd: Sendable, Equatable {
     case revoked
     /// The gateway is shutting down: the client resumes on another one.
     case shutdown
+    /// The client closed the connection: nothing more is written.
+    case disconnected
 }

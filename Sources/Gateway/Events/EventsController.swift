@@ -48,6 +48,11 @@ struct EventsController {
             await fanout.slots.release(user: actor.id, stream: slot, logger: context.logger)
             throw APIError(.serviceUnavailable, "The event stream is starting; try again shortly.", headers: [.retryAfter: "1"])
         }
+        // A client that goes away (a closed tab, a page left) gives its slot back now, not at the
+        // next heartbeat's failed write.
+        let departure = ClientDepartureHandler { [fanout] in fanout.end(subscription.id, .disconnected) }
+        let channel = context.channel
+        try? await channel.pipeline.addHandler(departure, position: .first).get()
         let logger = context.logger
         let body = ResponseBody { [fanout, retryMilliseconds] writer in
             var sent = resume ?? subscription.position
@@ -72,9 +77,11 @@ struct EventsController {
                 } onGracefulShutdown: {
                     fanout.end(subscription.id, .shutdown)
                 }
-                if let reason = fanout.unsubscribe(subscription.id) {
+                if let reason = fanout.unsubscribe(subscription.id), reason != .disconnected {
                     try await writer.write(ServerSentEvent.end(reason, lastEventID: sent))
                 }
+                // The connection may carry other requests after this one.
+                channel.pipeline.removeHandler(departure, promise: nil)
                 try await writer.finish(nil)
             } catch {
                 _ = fanout.unsubscribe(subscription.id)

@@ -29,6 +29,7 @@ enum ServerSentEvent {
             case .tooSlow: "too_slow"
             case .revoked: "revoked"
             case .shutdown: "shutdown"
+            case .disconnected: "disconnected"
             }
         let resume = reason == .revoked ? "false" : "true"
         return frame(

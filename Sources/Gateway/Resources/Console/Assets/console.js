@@ -127,6 +127,10 @@
     var source = new EventSource("/events/stream" + (match ? "?order_id=" + match[1] : ""));
     var types = ["order.created", "order.updated", "order.status_changed", "order.cancelled"];
     for (var i = 0; i < types.length; i++) source.addEventListener(types[i], refreshAfterEvent);
+    // Refused for good (too many streams open in other tabs, say): this page polls instead.
+    source.addEventListener("error", function () {
+      if (source.readyState === EventSource.CLOSED && !polling) startPolling();
+    });
     source.addEventListener("stream.end", function (event) {
       var end = {};
       try { end = JSON.parse(event.data); } catch (e) { /* a malformed end still ends */ }
@@ -134,11 +138,14 @@
       if (end.resume === false) { source.close(); window.location.reload(); }
     });
   }
+  var polling = false;
+  function startPolling() {
+    polling = true;
+    window.setInterval(refresh, Number(body.getAttribute("data-poll-ms")) || 4000);
+  }
   if (document.querySelector("[data-live]")) {
     if (window.EventSource) listen();
-    if (!window.EventSource || document.querySelector('[data-live="operations"]')) {
-      window.setInterval(refresh, Number(body.getAttribute("data-poll-ms")) || 4000);
-    }
+    if (!window.EventSource || document.querySelector('[data-live="operations"]')) startPolling();
     document.addEventListener("visibilitychange", function () { if (!document.hidden) refresh(); });
   }
 
