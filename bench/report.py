@@ -51,3 +51,18 @@ for r in rows:
     window = float(r.get("window", 5))
     print(f"| {r['jobs']} | {window:g} | {int(r['jobs'] / window)} | {r['workers']} | {r['applied']} | {r['per_second']} | {r['p50']} | {r['p99']} | {r['max']} | "
           f"{r['early']} | {r['postgres_cpu']} | {r['redis_cpu']} |")
+for r in rows:
+    if r.get("scenario") != "events":
+        continue
+    print()
+    print("## Live events (open streams while orders are placed)")
+    print()
+    print(f"{r['streams']} streams ({r['staff_streams']} staff, the rest the bench customers'); orders placed at {r['events_per_s']:.0f}/s, one event each.")
+    print()
+    print("| phase | events received | commit → client p50 ms | p99 ms | max ms |")
+    print("|---|---:|---:|---:|---:|")
+    for phase, summary in r["latency_ms"].items():
+        print(f"| {phase} | {summary.get('events', 0)} | {summary.get('p50', '–')} | {summary.get('p99', '–')} | {summary.get('max', '–')} |")
+    print()
+    print(f"Deliveries expected: {r['expected_deliveries']}; lost: {r['lost']}; received twice: {r['duplicates']}; "
+          f"gateway RSS per open stream: {r['rss_per_stream_kb']} KB.")

@@ -174,22 +174,30 @@ sleep 1
 rss_streams=$(awk '/VmRSS/ {print $2}' /proc/$(gateway_pids | head -1)/status)
 first_position=$(psql "$DATABASE_URL" -Atc "SELECT coalesce(max(position), 0) FROM order_events")
 echo load >"$work/events-ready.phase"
-events_out=$(BENCH_EVENTS_DELAY_MS=15 wrk -t1 -c4 -d"${duration}s" --timeout 10s -s bench/events_load.lua "$target" 2>&1 | grep '^BENCH ' | sed 's/^BENCH //')
+events_out=$(BENCH_EVENTS_DELAY_MS=15 wrk -t1 -c5 -d"${duration}s" --timeout 10s -s bench/events_load.lua "$target" 2>&1 | grep '^BENCH ' | sed 's/^BENCH //')
+# get_order beside the open streams, first with nothing happening, then with the changes flowing
+# (their creates cost the machine too: compare with get_order_during_changes below).
+wrk_run get_order_streams_open 64 get_order.lua
 echo with_get_order >"$work/events-ready.phase"
-BENCH_EVENTS_DELAY_MS=15 wrk -t1 -c4 -d"${duration}s" --timeout 10s -s bench/events_load.lua "$target" >/dev/null 2>&1 &
+BENCH_EVENTS_DELAY_MS=15 wrk -t1 -c5 -d"${duration}s" --timeout 10s -s bench/events_load.lua "$target" >/dev/null 2>&1 &
 load_pid=$!
-wrk_run get_order_with_streams 64 get_order.lua
+wrk_run get_order_streams_and_changes 64 get_order.lua
 wait $load_pid
 sleep 2
 last_position=$(psql "$DATABASE_URL" -Atc "SELECT coalesce(max(position), 0) FROM order_events")
 touch "$work/events-stop"
 wait $events_pid
+# The same changes and get_order with no stream open: what the changes alone cost get_order.
+BENCH_EVENTS_DELAY_MS=15 wrk -t1 -c5 -d"${duration}s" --timeout 10s -s bench/events_load.lua "$target" >/dev/null 2>&1 &
+load_pid=$!
+wrk_run get_order_during_changes 64 get_order.lua
+wait $load_pid
 # Lost: an event after the streams opened that a stream was allowed to see and never got.
 psql "$DATABASE_URL" -Atc "SELECT e.position, u.username FROM order_events e JOIN orders o ON o.id = e.order_id JOIN users u ON u.id = o.user_id WHERE e.position > $first_position AND e.position <= $last_position" >"$work/events-expected"
 python3 - "$work/events.json" "$work/events-expected" "$work/users" "$rss_before" "$rss_streams" "$events_out" "$duration" >>"$rows" <<'PY'
 import json, sys
 result = json.load(open(sys.argv[1]))
-expected = [line.split("|") for line in open(sys.argv[2]) if line.strip()]
+expected = [line.strip().split("|") for line in open(sys.argv[2]) if line.strip()]
 users = [l.strip() for l in open(sys.argv[3])]
 lost = duplicates = delivered = 0
 for stream in result["per_stream"].values():

@@ -181,8 +181,8 @@ final class EventFanout: Service, Sendable {
                         let entries = try await OrderEventStream.read(after: last, count: 500, block: .seconds(5), on: connection)
                         guard let first = entries.first?.position else {
                             // Quiet for a while: if Postgres went back in time (a restore), follow it.
-                            let current = try await log.lastPosition(logger: logger)
-                            if current < last {
+                            if try await log.lastGiven(logger: logger) < last {
+                                let current = try await log.lastPosition(logger: logger)
                                 logger.error(
                                     "Postgres has fewer events than this gateway fanned out (was it restored?); following it",
                                     metadata: ["events.last": "\(last)", "events.postgres_last": "\(current)"])

@@ -127,7 +127,8 @@ struct EventsController {
         var from = after
         while from < last {
             var page: [PublishedOrderEvent] = []
-            // Positions have no gaps: the stream has the page when its first entry is the next one.
+            // The stream has the page when its first entry is the next position; a gap (a failed
+            // relay transaction's, or a trimmed stream) sends the page to Postgres, which knows.
             let entries = (try? await fanout.stream.entries(after: from, through: last, count: 500, logger: logger)) ?? []
             if entries.first?.position == from + 1 {
                 page = entries.compactMap { try? $0.decoded() }

@@ -76,7 +76,7 @@ public struct EventRelay: Service {
             try await drain()
             try await catchUp()
         } catch {
-            logger.debug("event relay pass failed", metadata: Logger.Metadata.describing(error))
+            logger.warning("event relay pass failed; the next wake-up tries again", metadata: Logger.Metadata.describing(error))
         }
     }
 
@@ -95,17 +95,17 @@ public struct EventRelay: Service {
     /// Appends from Postgres what the stream lacks (at most the newest `refill` events).
     func catchUp() async throws {
         var streamLast = try await stream.lastPosition(logger: logger)
-        let last = try await log.lastPosition(logger: logger)
-        if streamLast > last {
+        if try await streamLast > log.lastGiven(logger: logger) {
             // Postgres went back in time (restored from a backup): the stream holds another
             // history, whose ids would refuse every new event. Postgres wins.
             logger.error(
                 "event stream is ahead of Postgres (was the database restored?); dropping the stream",
-                metadata: ["events.stream_last": "\(streamLast)", "events.last": "\(last)"]
+                metadata: ["events.stream_last": "\(streamLast)"]
             )
             try await stream.redis.send(RedisCommand("DEL", OrderEventStream.key), logger: logger)
             streamLast = 0
         }
+        let last = try await log.lastPosition(logger: logger)
         guard streamLast < last else { return }
         var after = max(streamLast, last - Int64(refill))
         metrics.catchUps.increment()

@@ -8,7 +8,7 @@ import PostgresNIO
 public struct OrderEventLog: Sendable {
     let client: PostgresClient
     /// The advisory lock under which positions are given: one giver at a time, whatever the
-    /// Redis lease says, so positions stay gapless and in order.
+    /// Redis lease says, so positions stay in order and are never given twice.
     public static let positionLock: Int64 = 0x4F52_4556  // "OREV"
 
     public init(client: PostgresClient) {
@@ -25,21 +25,26 @@ public struct OrderEventLog: Sendable {
                 "SELECT pg_try_advisory_xact_lock(\(Self.positionLock))", logger: logger
             ).decode(Bool.self) { locked = taken }
             guard locked else { return nil }
+            // Under the lock nobody else moves the sequence: take a block of it, in `seq` order.
+            var base: Int64 = 0
+            for try await value in try await connection.query("SELECT last_value FROM order_event_positions", logger: logger)
+                .decode(Int64.self)
+            { base = value }
             let rows = try await connection.query(
                 """
-                WITH top AS (SELECT coalesce(max(position), 0) AS p FROM order_events),
-                batch AS (
+                WITH batch AS (
                     SELECT id, row_number() OVER (ORDER BY seq) AS n
                     FROM (SELECT id, seq FROM order_events WHERE position IS NULL ORDER BY seq LIMIT \(limit)) AS next
                 )
-                UPDATE order_events e SET position = top.p + batch.n
-                FROM batch, top WHERE e.id = batch.id
+                UPDATE order_events e SET position = \(base) + batch.n
+                FROM batch WHERE e.id = batch.id
                 RETURNING \(unescaped: Self.eventColumns)
                 """,
                 logger: logger
             )
             var events = try await Self.rows(rows)
-            guard !events.isEmpty else { return [] }
+            guard let last = events.map(\.position).max() else { return [] }
+            try await connection.query("SELECT setval('order_event_positions', \(last), true)", logger: logger)
             events.sort { $0.position < $1.position }
             let orders = try await Self.orders(Set(events.map(\.orderID)), on: connection, logger: logger)
             return try events.compactMap { row in try orders[row.orderID].map { try row.event(order: $0) } }
@@ -69,9 +74,18 @@ public struct OrderEventLog: Sendable {
         }
     }
 
-    /// The last position given (0 before the first event).
+    /// The last position of a committed event that still exists (0 before the first).
     public func lastPosition(logger: Logger) async throws -> Int64 {
         try await client.withRows("SELECT coalesce(max(position), 0)::int8 FROM order_events", logger: logger) { rows in
+            for try await position in rows.decode(Int64.self) { return position }
+            return 0
+        }
+    }
+
+    /// The last position ever given, committed or not, whatever was deleted since: lower than
+    /// what the stream holds only when Postgres went back in time (a restore).
+    public func lastGiven(logger: Logger) async throws -> Int64 {
+        try await client.withRows("SELECT last_value FROM order_event_positions", logger: logger) { rows in
             for try await position in rows.decode(Int64.self) { return position }
             return 0
         }

@@ -4,7 +4,7 @@ import Foundation
 /// stood when the event was positioned. The same value travels through the Redis Stream and
 /// comes back from Postgres on a resume, so a client sees the same event either way.
 public struct PublishedOrderEvent: Sendable, Equatable, Codable {
-    /// Strictly increasing across the platform, with no gaps: the SSE `id:`.
+    /// Strictly increasing across the platform, never reused: the SSE `id:`.
     public var position: Int64
     public var type: OrderEventType
     public var orderID: UUID

@@ -2,8 +2,10 @@
 --
 -- `seq` is the order rows were written in: per order it follows the row lock every change takes,
 -- so it is that order's true order. `position` is given by the relay (EventRelay) to committed
--- rows only, in `seq` order, under one advisory lock, as max + 1, 2, ...: so positions are
--- gapless and "every event after N" never misses a row that committed late.
+-- rows only, in `seq` order, under one advisory lock, from `order_event_positions`: so positions
+-- only grow, are never given twice (not even after events are deleted), have no gaps but those
+-- of a relay transaction that failed, and "every event after N" never misses a row that
+-- committed late.
 ALTER TABLE order_events ADD COLUMN seq bigserial;
 ALTER TABLE order_events ADD COLUMN position bigint UNIQUE;
 -- What the change left of the order's changeable fields (status, tracking number, contact
@@ -26,6 +28,9 @@ CREATE INDEX order_events_unpositioned_idx ON order_events (seq) WHERE position 
 UPDATE order_events e SET position = r.n
 FROM (SELECT id, row_number() OVER (ORDER BY at, seq) AS n FROM order_events) AS r
 WHERE e.id = r.id;
+
+CREATE SEQUENCE order_event_positions MINVALUE 0 START 0;
+SELECT setval('order_event_positions', coalesce((SELECT max(position) FROM order_events), 0), true);
 
 -- Wakes the relay at the commit of any transaction that wrote events (one notification per
 -- transaction: Postgres folds identical ones).
