@@ -95,6 +95,8 @@ async def main():
     await asyncio.wait(tasks, timeout=2)
     for t in tasks:
         t.cancel()
+    # Each stream records what it saw as it ends (cancelled ones too): wait for all of them.
+    await asyncio.gather(*tasks, return_exceptions=True)
     by_phase = {}
     for ids, lat in record.values():
         for phase, value in lat:
