@@ -174,12 +174,12 @@ sleep 1
 rss_streams=$(awk '/VmRSS/ {print $2}' /proc/$(gateway_pids | head -1)/status)
 first_position=$(psql "$DATABASE_URL" -Atc "SELECT coalesce(max(position), 0) FROM order_events")
 echo load >"$work/events-ready.phase"
-events_out=$(BENCH_EVENTS_DELAY_MS=15 wrk -t1 -c5 -d"${duration}s" --timeout 10s -s bench/events_load.lua "$target" 2>&1 | grep '^BENCH ' | sed 's/^BENCH //')
+events_out=$(BENCH_EVENTS_DELAY_MS=10 wrk -t1 -c7 -d"${duration}s" --timeout 10s -s bench/events_load.lua "$target" 2>&1 | grep '^BENCH ' | sed 's/^BENCH //')
 # get_order beside the open streams, first with nothing happening, then with the changes flowing
 # (their creates cost the machine too: compare with get_order_during_changes below).
 wrk_run get_order_streams_open 64 get_order.lua
 echo with_get_order >"$work/events-ready.phase"
-BENCH_EVENTS_DELAY_MS=15 wrk -t1 -c5 -d"${duration}s" --timeout 10s -s bench/events_load.lua "$target" >/dev/null 2>&1 &
+BENCH_EVENTS_DELAY_MS=10 wrk -t1 -c7 -d"${duration}s" --timeout 10s -s bench/events_load.lua "$target" >/dev/null 2>&1 &
 load_pid=$!
 wrk_run get_order_streams_and_changes 64 get_order.lua
 wait $load_pid
@@ -188,7 +188,7 @@ last_position=$(psql "$DATABASE_URL" -Atc "SELECT coalesce(max(position), 0) FRO
 touch "$work/events-stop"
 wait $events_pid
 # The same changes and get_order with no stream open: what the changes alone cost get_order.
-BENCH_EVENTS_DELAY_MS=15 wrk -t1 -c5 -d"${duration}s" --timeout 10s -s bench/events_load.lua "$target" >/dev/null 2>&1 &
+BENCH_EVENTS_DELAY_MS=10 wrk -t1 -c7 -d"${duration}s" --timeout 10s -s bench/events_load.lua "$target" >/dev/null 2>&1 &
 load_pid=$!
 wrk_run get_order_during_changes 64 get_order.lua
 wait $load_pid
