@@ -1,23 +1,25 @@
 import Foundation
 import Logging
 import Metrics
+import PostgresNIO
 import Redis
 import ServiceLifecycle
 
 /// Moves committed order events from Postgres into the Redis Stream: gives them positions (in
 /// Postgres, under an advisory lock) and appends them. Every gateway runs one; the one holding
-/// the lease in Redis does the work. It looks for unpositioned events every `poll` (one index
-/// probe; a `NOTIFY` per commit would have been faster to wake it, but Postgres serialises the
-/// commits of notifying transactions: a quarter of the insert rate, measured). Every `interval`
-/// it renews the lease and compares the stream with Postgres, publishing what the stream lacks:
-/// after a crash between a positioning and its append, or after Redis lost its data.
+/// the lease in Redis does the work, woken by Postgres `NOTIFY` at each commit and every
+/// `interval` regardless (a lost notification, a dead leaseholder's unfinished batch). Each
+/// pass also compares the stream with Postgres and publishes what the stream lacks: after a
+/// crash between a commit and its append, or after Redis lost its data.
 public struct EventRelay: Service {
     static let leaseKey = "events:relay"
     static let leaseScript = BundledScripts.load("events-lease")
+    /// The `NOTIFY` channel of `order_events`' trigger.
+    static let channel = "order_events"
     let log: OrderEventLog
     let stream: OrderEventStream
+    let postgres: PostgresClient
     let owner: String
-    let poll: Duration
     let interval: Duration
     let lease: Duration
     /// How many of the newest events a refill after Redis lost its data puts back.
@@ -26,13 +28,13 @@ public struct EventRelay: Service {
     let metrics = EventRelayMetrics()
 
     public init(
-        log: OrderEventLog, stream: OrderEventStream, owner: String, poll: Duration = .milliseconds(10),
-        interval: Duration = .seconds(1), lease: Duration = .seconds(5), refill: Int = 1_000, logger: Logger
+        log: OrderEventLog, stream: OrderEventStream, postgres: PostgresClient, owner: String, interval: Duration = .seconds(1),
+        lease: Duration = .seconds(5), refill: Int = 1_000, logger: Logger
     ) {
         self.log = log
         self.stream = stream
+        self.postgres = postgres
         self.owner = owner
-        self.poll = poll
         self.interval = interval
         self.lease = lease
         self.refill = refill
@@ -40,48 +42,42 @@ public struct EventRelay: Service {
     }
 
     public func run() async throws {
-        let (ticks, tick) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
+        let (wakes, wake) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
         // A pass is never cancelled (a postgres-nio query cancelled mid-flight can wait forever):
-        // shutdown ends the ticks, the pass under way finishes, then the loop ends.
+        // shutdown ends the wake-ups, the pass under way finishes, then the loop ends.
         await withGracefulShutdownHandler {
             await withTaskGroup(of: Void.self) { group in
+                group.addTask { await listen(wake) }
                 group.addTask {
                     while !Task.isCancelled {
-                        tick.yield()
-                        try? await Task.sleep(for: poll)
-                    }
-                }
-                var held = false
-                var checked = ContinuousClock.now - interval
-                for await _ in ticks {
-                    do {
-                        if ContinuousClock.now - checked >= interval {
-                            checked = ContinuousClock.now
-                            held =
-                                try await stream.redis.run(
-                                    Self.leaseScript, keys: [Self.leaseKey], arguments: [owner, Int(lease.components.seconds * 1000)],
-                                    logger: logger
-                                ).int == 1
-                            if held {
-                                try await drain()
-                                try await catchUp()
-                            }
-                        } else if held, try await log.hasUnpositioned(logger: logger) {
-                            try await drain()
-                        }
-                    } catch {
-                        held = false
-                        logger.warning("event relay pass failed; the next tick tries again", metadata: Logger.Metadata.describing(error))
+                        wake.yield()
                         try? await Task.sleep(for: interval)
                     }
+                }
+                for await _ in wakes {
+                    await pass()
                 }
                 group.cancelAll()
             }
         } onGracefulShutdown: {
-            tick.finish()
+            wake.finish()
         }
-        // Another gateway's relay takes over at its next check, not when the lease runs out.
+        // Another gateway's relay takes over at its next wake-up, not when the lease runs out.
         _ = try? await stream.redis.run(Self.leaseScript, keys: [Self.leaseKey], arguments: [owner, "0"], logger: logger)
+    }
+
+    /// One pass when this process holds the lease: everything unpositioned, then the check
+    /// against the stream. Failures wait for the next wake-up (Postgres keeps the events).
+    func pass() async {
+        do {
+            let held = try await stream.redis.run(
+                Self.leaseScript, keys: [Self.leaseKey], arguments: [owner, Int(lease.components.seconds * 1000)], logger: logger)
+            guard held.int == 1 else { return }
+            try await drain()
+            try await catchUp()
+        } catch {
+            logger.warning("event relay pass failed; the next wake-up tries again", metadata: Logger.Metadata.describing(error))
+        }
     }
 
     /// Positions and appends until no committed event waits.
@@ -122,6 +118,24 @@ public struct EventRelay: Service {
             guard let end = page.last?.position else { return }
             _ = try await stream.publish(page, logger: logger)
             after = end
+        }
+    }
+
+    /// Wakes the relay at each commit that wrote events, on a connection kept for `LISTEN`;
+    /// reconnects after a failure (the periodic wake-up covers the gap).
+    func listen(_ wake: AsyncStream<Void>.Continuation) async {
+        while !Task.isCancelled {
+            do {
+                try await postgres.withConnection { connection in
+                    try await connection.listen(on: Self.channel) { notifications in
+                        for try await _ in notifications { wake.yield() }
+                    }
+                }
+            } catch {
+                if Task.isCancelled { return }
+                logger.debug("event relay listen failed; retrying", metadata: Logger.Metadata.describing(error))
+            }
+            try? await Task.sleep(for: .seconds(1))
         }
     }
 }

@@ -91,16 +91,6 @@ public struct OrderEventLog: Sendable {
         }
     }
 
-    /// Whether a committed event waits for a position (one index probe: the relay asks often).
-    public func hasUnpositioned(logger: Logger) async throws -> Bool {
-        try await client.withRows(
-            "SELECT EXISTS (SELECT 1 FROM order_events WHERE position IS NULL)", logger: logger
-        ) { rows in
-            for try await waiting in rows.decode(Bool.self) { return waiting }
-            return false
-        }
-    }
-
     /// How many committed events wait for a position.
     public func unpositionedCount(logger: Logger) async throws -> Int {
         try await client.withRows("SELECT count(*)::int8 FROM order_events WHERE position IS NULL", logger: logger) { rows in
