@@ -119,9 +119,6 @@ final class EventFanout: Service, Sendable {
         }
     }
 
-    /// How many streams are open on this gateway.
-    var count: Int { state.withLock { $0.subscribers.count } }
-
     /// The SSE frame of `event`, as every client receives it.
     func frame(_ event: PublishedOrderEvent) throws -> ByteBuffer {
         let encoder = JSONEncoder()

@@ -54,8 +54,14 @@ public struct EventRelay: Service {
                         try? await Task.sleep(for: interval)
                     }
                 }
+                var held = false
+                var checked = ContinuousClock.now - interval
                 for await _ in wakes {
-                    await pass()
+                    // The lease and the comparison with the stream once an interval, not at every
+                    // commit's wake-up: a busy shop wakes the relay hundreds of times a second.
+                    let due = ContinuousClock.now - checked >= interval
+                    if due { checked = ContinuousClock.now }
+                    held = await pass(renewing: due, held: held)
                 }
                 group.cancelAll()
             }
@@ -66,17 +72,25 @@ public struct EventRelay: Service {
         _ = try? await stream.redis.run(Self.leaseScript, keys: [Self.leaseKey], arguments: [owner, "0"], logger: logger)
     }
 
-    /// One pass when this process holds the lease: everything unpositioned, then the check
-    /// against the stream. Failures wait for the next wake-up (Postgres keeps the events).
-    func pass() async {
+    /// One pass: the lease renewed first when `renewing` (then the stream checked against
+    /// Postgres too), everything unpositioned appended while this process holds it. Returns
+    /// whether it does; a failure waits for the next wake-up (Postgres keeps the events).
+    func pass(renewing: Bool, held: Bool) async -> Bool {
         do {
-            let held = try await stream.redis.run(
-                Self.leaseScript, keys: [Self.leaseKey], arguments: [owner, Int(lease.components.seconds * 1000)], logger: logger)
-            guard held.int == 1 else { return }
+            var holds = held
+            if renewing {
+                holds =
+                    try await stream.redis.run(
+                        Self.leaseScript, keys: [Self.leaseKey], arguments: [owner, Int(lease.components.seconds * 1000)], logger: logger
+                    ).int == 1
+            }
+            guard holds else { return false }
             try await drain()
-            try await catchUp()
+            if renewing { try await catchUp() }
+            return true
         } catch {
             logger.warning("event relay pass failed; the next wake-up tries again", metadata: Logger.Metadata.describing(error))
+            return false
         }
     }
 

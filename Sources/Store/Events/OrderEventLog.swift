@@ -91,14 +91,6 @@ public struct OrderEventLog: Sendable {
         }
     }
 
-    /// How many committed events wait for a position.
-    public func unpositionedCount(logger: Logger) async throws -> Int {
-        try await client.withRows("SELECT count(*)::int8 FROM order_events WHERE position IS NULL", logger: logger) { rows in
-            for try await count in rows.decode(Int.self) { return count }
-            return 0
-        }
-    }
-
     // MARK: Rows
 
     /// What ``EventRow`` reads, for `e` (the `order_events` row) and `o`'s owner.

@@ -49,12 +49,6 @@ public struct OrderEventStream: Sendable {
         return Self.entries(reply).last?.position ?? 0
     }
 
-    /// The first position the stream still holds; nil when it is empty or gone.
-    public func firstPosition(logger: Logger) async throws -> Int64? {
-        let reply = try await redis.send(RedisCommand("XRANGE", Self.key, "-", "+", "COUNT", 1), logger: logger)
-        return Self.entries(reply).first?.position
-    }
-
     /// Entries after `position` up to `last`, at most `count`.
     public func entries(after position: Int64, through last: Int64, count: Int, logger: Logger) async throws -> [Entry] {
         let reply = try await redis.send(
