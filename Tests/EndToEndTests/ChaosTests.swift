@@ -153,9 +153,10 @@ struct ChaosTests {
         }
 
         // Every answer a client saw: 2xx, a retryable 409/429, 401 after the sessions were
-        // flushed, or a 502/503 problem+json; none took longer than the deadline.
-        let wrong = attempts.filter { $0.status >= 500 && !([502, 503].contains($0.status) && $0.problem) }
-        #expect(wrong.isEmpty, "5xx that are not 502/503 problem+json: \(wrong.prefix(5))")
+        // flushed, or a 502/503/504 problem+json (504: nginx gave up on a gateway frozen while
+        // its crash wrote a backtrace); none took longer than the deadline.
+        let wrong = attempts.filter { $0.status >= 500 && !([502, 503, 504].contains($0.status) && $0.problem) }
+        #expect(wrong.isEmpty, "5xx that are not 502/503/504 problem+json: \(wrong.prefix(5))")
         let unexpected = attempts.filter { $0.status > 0 && $0.status < 500 && ![200, 201, 401, 409, 429].contains($0.status) }
         #expect(unexpected.isEmpty, "unexpected answers: \(unexpected.prefix(5))")
         let slow = attempts.filter { $0.end - $0.start > requestTimeout + 1.5 }

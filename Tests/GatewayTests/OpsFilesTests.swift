@@ -57,6 +57,7 @@ struct OpsFilesTests {
             .replacingOccurrences(of: "__PORT__", with: "18000")
             .replacingOccurrences(of: "__PREFIX__", with: prefix.path)
             .replacingOccurrences(of: "__OPS__", with: Self.ops.path)
+            .replacingOccurrences(of: "__READ_TIMEOUT__", with: "11")
         let file = prefix.appendingPathComponent("nginx.conf")
         try config.write(to: file, atomically: true, encoding: .utf8)
         let result = try await ChildProcess.run(nginx, ["-t", "-q", "-p", prefix.path, "-c", file.path])

@@ -142,6 +142,7 @@ render_nginx() {
     done
     [ -n "$upstreams" ] || { echo "no gateway to balance" >&2; return 1; }
     sed -e "s|__UPSTREAMS__|$upstreams|" -e "s|__PORT__|$port|" -e "s|__PREFIX__|$nginx_dir|g" -e "s|__OPS__|$root/ops|g" \
+        -e "s|__READ_TIMEOUT__|$((${REQUEST_TIMEOUT_SECONDS:-10} + 1))|g" \
         "$root/ops/nginx/nginx.conf.template" >"$nginx_conf"
     "$nginx_bin" -t -q -p "$nginx_dir" -c "$nginx_conf" -g "$(nginx_globals)"
 }
