@@ -96,7 +96,7 @@ func buildEvents(
     let log = OrderEventLog(client: postgres)
     let stream = OrderEventStream(redis: redis, maxLength: settings.streamLength)
     let owner = "\(ProcessInfo.processInfo.hostName):\(ProcessInfo.processInfo.processIdentifier):\(UUID().uuidString.prefix(8))"
-    let relay = EventRelay(log: log, stream: stream, postgres: postgres, owner: owner, logger: logger)
+    let relay = EventRelay(log: log, stream: stream, owner: owner, logger: logger)
     let heartbeat = Duration.seconds(settings.heartbeatSeconds)
     let fanout = EventFanout(
         log: log, stream: stream, admission: RequestAdmission(sessions: accounts.sessions, limiter: RateLimiter(redis: redis)),

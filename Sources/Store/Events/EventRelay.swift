@@ -1,25 +1,23 @@
 import Foundation
 import Logging
 import Metrics
-import PostgresNIO
 import Redis
 import ServiceLifecycle
 
 /// Moves committed order events from Postgres into the Redis Stream: gives them positions (in
 /// Postgres, under an advisory lock) and appends them. Every gateway runs one; the one holding
-/// the lease in Redis does the work, woken by Postgres `NOTIFY` at each commit and every
-/// `interval` regardless (a lost notification, a dead leaseholder's unfinished batch). Each
-/// pass also compares the stream with Postgres and publishes what the stream lacks: after a
-/// crash between a commit and its append, or after Redis lost its data.
+/// the lease in Redis does the work. It looks for unpositioned events every `poll` (one probe of
+/// a partial index; a `NOTIFY` trigger woke it sooner, but Postgres serialises the commits of
+/// notifying transactions: a quarter of the insert rate, measured). Every `interval` it renews
+/// the lease and compares the stream with Postgres, publishing what the stream lacks: after a
+/// crash between a positioning and its append, or after Redis lost its data.
 public struct EventRelay: Service {
     static let leaseKey = "events:relay"
     static let leaseScript = BundledScripts.load("events-lease")
-    /// The `NOTIFY` channel of `order_events`' trigger.
-    static let channel = "order_events"
     let log: OrderEventLog
     let stream: OrderEventStream
-    let postgres: PostgresClient
     let owner: String
+    let poll: Duration
     let interval: Duration
     let lease: Duration
     /// How many of the newest events a refill after Redis lost its data puts back.
@@ -28,13 +26,13 @@ public struct EventRelay: Service {
     let metrics = EventRelayMetrics()
 
     public init(
-        log: OrderEventLog, stream: OrderEventStream, postgres: PostgresClient, owner: String, interval: Duration = .seconds(1),
-        lease: Duration = .seconds(5), refill: Int = 1_000, logger: Logger
+        log: OrderEventLog, stream: OrderEventStream, owner: String, poll: Duration = .milliseconds(10),
+        interval: Duration = .seconds(1), lease: Duration = .seconds(5), refill: Int = 1_000, logger: Logger
     ) {
         self.log = log
         self.stream = stream
-        self.postgres = postgres
         self.owner = owner
+        self.poll = poll
         self.interval = interval
         self.lease = lease
         self.refill = refill
@@ -42,54 +40,55 @@ public struct EventRelay: Service {
     }
 
     public func run() async throws {
-        let (wakes, wake) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
+        let (ticks, tick) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
         // A pass is never cancelled (a postgres-nio query cancelled mid-flight can wait forever):
-        // shutdown ends the wake-ups, the pass under way finishes, then the loop ends.
+        // shutdown ends the ticks, the pass under way finishes, then the loop ends.
         await withGracefulShutdownHandler {
             await withTaskGroup(of: Void.self) { group in
-                group.addTask { await listen(wake) }
                 group.addTask {
                     while !Task.isCancelled {
-                        wake.yield()
-                        try? await Task.sleep(for: interval)
+                        tick.yield()
+                        try? await Task.sleep(for: poll)
                     }
                 }
                 var held = false
                 var checked = ContinuousClock.now - interval
-                for await _ in wakes {
-                    // The lease and the comparison with the stream once an interval, not at every
-                    // commit's wake-up: a busy shop wakes the relay hundreds of times a second.
+                for await _ in ticks {
                     let due = ContinuousClock.now - checked >= interval
                     if due { checked = ContinuousClock.now }
+                    // Between checks only the leaseholder works, and only when a row waits.
+                    guard due || held else { continue }
                     held = await pass(renewing: due, held: held)
                 }
                 group.cancelAll()
             }
         } onGracefulShutdown: {
-            wake.finish()
+            tick.finish()
         }
-        // Another gateway's relay takes over at its next wake-up, not when the lease runs out.
+        // Another gateway's relay takes over at its next check, not when the lease runs out.
         _ = try? await stream.redis.run(Self.leaseScript, keys: [Self.leaseKey], arguments: [owner, "0"], logger: logger)
     }
 
-    /// One pass: the lease renewed first when `renewing` (then the stream checked against
-    /// Postgres too), everything unpositioned appended while this process holds it. Returns
-    /// whether it does; a failure waits for the next wake-up (Postgres keeps the events).
+    /// One pass: when `renewing`, the lease renewed, everything unpositioned appended and the
+    /// stream checked against Postgres; otherwise, while this process holds the lease, whatever
+    /// waits appended. Returns whether it holds the lease; a failure waits for the next check
+    /// (Postgres keeps the events).
     func pass(renewing: Bool, held: Bool) async -> Bool {
         do {
-            var holds = held
-            if renewing {
-                holds =
-                    try await stream.redis.run(
-                        Self.leaseScript, keys: [Self.leaseKey], arguments: [owner, Int(lease.components.seconds * 1000)], logger: logger
-                    ).int == 1
+            guard renewing else {
+                if try await log.hasUnpositioned(logger: logger) { try await drain() }
+                return true
             }
+            let holds =
+                try await stream.redis.run(
+                    Self.leaseScript, keys: [Self.leaseKey], arguments: [owner, Int(lease.components.seconds * 1000)], logger: logger
+                ).int == 1
             guard holds else { return false }
             try await drain()
-            if renewing { try await catchUp() }
+            try await catchUp()
             return true
         } catch {
-            logger.warning("event relay pass failed; the next wake-up tries again", metadata: Logger.Metadata.describing(error))
+            logger.warning("event relay pass failed; the next check tries again", metadata: Logger.Metadata.describing(error))
             return false
         }
     }
@@ -132,24 +131,6 @@ public struct EventRelay: Service {
             guard let end = page.last?.position else { return }
             _ = try await stream.publish(page, logger: logger)
             after = end
-        }
-    }
-
-    /// Wakes the relay at each commit that wrote events, on a connection kept for `LISTEN`;
-    /// reconnects after a failure (the periodic wake-up covers the gap).
-    func listen(_ wake: AsyncStream<Void>.Continuation) async {
-        while !Task.isCancelled {
-            do {
-                try await postgres.withConnection { connection in
-                    try await connection.listen(on: Self.channel) { notifications in
-                        for try await _ in notifications { wake.yield() }
-                    }
-                }
-            } catch {
-                if Task.isCancelled { return }
-                logger.debug("event relay listen failed; retrying", metadata: Logger.Metadata.describing(error))
-            }
-            try? await Task.sleep(for: .seconds(1))
         }
     }
 }

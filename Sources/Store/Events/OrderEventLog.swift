@@ -74,6 +74,17 @@ public struct OrderEventLog: Sendable {
         }
     }
 
+    /// Whether a committed event waits for a position: one probe of the partial index on
+    /// unpositioned rows, cheap enough for the relay to ask every few milliseconds.
+    public func hasUnpositioned(logger: Logger) async throws -> Bool {
+        try await client.withRows(
+            "SELECT EXISTS (SELECT 1 FROM order_events WHERE position IS NULL)", logger: logger
+        ) { rows in
+            for try await waiting in rows.decode(Bool.self) { return waiting }
+            return false
+        }
+    }
+
     /// The last position of a committed event that still exists (0 before the first).
     public func lastPosition(logger: Logger) async throws -> Int64 {
         try await client.withRows("SELECT coalesce(max(position), 0)::int8 FROM order_events", logger: logger) { rows in

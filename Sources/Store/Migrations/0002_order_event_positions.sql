@@ -32,13 +32,3 @@ WHERE e.id = r.id;
 CREATE SEQUENCE order_event_positions MINVALUE 0 START 0;
 SELECT setval('order_event_positions', coalesce((SELECT max(position) FROM order_events), 0), true);
 
--- Wakes the relay at the commit of any transaction that wrote events (one notification per
--- transaction: Postgres folds identical ones).
-CREATE FUNCTION order_events_notify() RETURNS trigger LANGUAGE plpgsql AS $$
-BEGIN
-    PERFORM pg_notify('order_events', '');
-    RETURN NULL;
-END
-$$;
-CREATE TRIGGER order_events_notify AFTER INSERT ON order_events
-    FOR EACH STATEMENT EXECUTE FUNCTION order_events_notify();
