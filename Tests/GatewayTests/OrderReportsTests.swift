@@ -97,6 +97,28 @@ struct OrderReportsTests {
         }
     }
 
+    /// The export reads keyset pages of 500: 1,000 orders cross two page boundaries.
+    @Test func exportListsEveryOrderOnceNewestFirstAcrossPages() async throws {
+        let customer = try await createAccount(role: .customer)
+        let vendor = try await createAccount(role: .vendor)
+        try await bulkOrders(for: customer.id)
+        let expected = try await TestStores.withPostgres(url: TestStores.databaseURL) { postgres in
+            try await postgres.query(
+                "SELECT id FROM orders WHERE user_id = \(customer.id) ORDER BY created_at DESC, id DESC", logger: TestStores.logger
+            ).collect().map { try $0.decode(UUID.self).uuidString.lowercased() }
+        }
+        let app = try await makeAccountsGateway()
+        try await app.test(.router) { client in
+            let token = try await client.login(vendor.username).access
+            let export = try await client.send(.get, "/api/orders/export?user_id=\(customer.id)", token: token)
+            #expect(export.status == .ok)
+            let lines = String(buffer: export.body).split(separator: "\r\n").dropFirst()
+            let ids = lines.map { String($0.prefix { $0 != "," }) }
+            #expect(ids.count == 1000)
+            #expect(ids == expected, "every order once, newest first")
+        }
+    }
+
     @Test func statsCountByStatusAndDay() async throws {
         let customer = try await createAccount(role: .customer)
         let vendor = try await createAccount(role: .vendor)

@@ -158,32 +158,33 @@ extension PostgresOrderRepository {
         return OrderStats(counts: counts, deliveredRevenue: delivered, openRevenue: open, perDay: days)
     }
 
+    /// Reads keyset pages of `exportPageSize`, each its own statement: an export of any size,
+    /// to a client however slow, is never cut by the statement timeout, and holds a pooled
+    /// connection only while a page is read. An order appears once, as it stood when its page
+    /// was read (the keyset, creation time and id, never changes).
     public func export(_ query: OrderQuery, logger: Logger, row: (OrderExportRow) async throws -> Void) async throws {
-        try await client.withRows(
-            try Self.filtered(
-                """
-                SELECT \(OrderRow.orderColumns),
-                       (SELECT coalesce(sum(i.quantity), 0) FROM order_items i WHERE i.order_id = o.id)::int8 AS items_count,
-                       (SELECT coalesce(string_agg(i.product_sku || ' x' || i.quantity, '; ' ORDER BY i.product_sku), '')
-                          FROM order_items i WHERE i.order_id = o.id) AS items_text
-                FROM orders o
-                """,
-                query
-            ) { sql in sql.appendLiteral(" ORDER BY o.created_at DESC, o.id DESC") },
-            logger: logger
-        ) { rows in
-            // Rows arrive as they are consumed (postgres-nio applies back-pressure), so memory stays flat.
-            for try await record in rows {
-                let columns = record.makeRandomAccess()
+        var page = query
+        page.sort = .newest
+        page.size = Self.exportPageSize
+        page.countsTotal = false
+        page.cursor = nil
+        page.page = 1
+        repeat {
+            let list = try await list(page, logger: logger)
+            for order in list.orders {
+                let lines = order.items.sorted { $0.productSKU < $1.productSKU }
                 try await row(
                     OrderExportRow(
-                        order: try OrderRow.order(columns),
-                        itemsCount: try columns["items_count"].decode(Int.self, context: .default),
-                        items: try columns["items_text"].decode(String.self, context: .default)
+                        order: order, itemsCount: lines.reduce(0) { $0 + $1.quantity },
+                        items: lines.map { "\($0.productSKU) x\($0.quantity)" }.joined(separator: "; ")
                     ))
             }
-        }
+            page.cursor = list.nextCursor
+        } while page.cursor != nil
     }
+
+    /// Orders per page of an export.
+    static let exportPageSize = 500
 
     // MARK: Rows
 

@@ -17,7 +17,7 @@ extension OrdersController {
         "total_amount", "currency", "tracking_number", "items_count", "items",
     ]
 
-    /// Streams CSV straight from the database cursor: constant memory for any number of orders.
+    /// Streams CSV page by page from the database: constant memory for any number of orders.
     @Sendable func export(_ request: Request, context: AppRequestContext) async throws -> Response {
         let actor = try context.requireIdentity().actor
         let query = try OrderFilters.query(request, pagination: try Pagination(request), timeZone: timeZone)
