@@ -66,3 +66,11 @@ for r in rows:
     print()
     print(f"Deliveries expected: {r['expected_deliveries']}; lost: {r['lost']}; received twice: {r['duplicates']}; "
           f"gateway RSS per open stream: {r['rss_per_stream_kb']} KB.")
+    inside = r.get("inside")
+    if inside:
+        pub, fan, cpu = inside["publication_ms"], inside["fanout_ms"], inside["cpu_cores"]
+        print()
+        print(f"Inside the gateway in the load phase (its histograms, as fine as their buckets): row written → in the Redis Stream "
+              f"p50 {pub.get('p50', '–')} ms, p99 {pub.get('p99', '–')} ms; → fanned out to the streams p50 {fan.get('p50', '–')} ms, "
+              f"p99 {fan.get('p99', '–')} ms. CPU in cores: gateway {cpu['gateway']}, Postgres {cpu['postgres']}, "
+              f"Redis {cpu['redis']}, the stream clients {cpu['clients']} (of {os.cpu_count()}).")

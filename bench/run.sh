@@ -85,6 +85,11 @@ export BENCH_TOKENS="$root/$work/tokens" BENCH_SKUS="$root/$work/skus" BENCH_USE
 rows="$work/rows"
 : >"$rows"
 gateway_pids() { cat .data/bench/run/gateway-*.pid; }
+# CPU time (clock ticks) of the given processes so far, with their reaped children's.
+ticks() { local total=0 pid; for pid in "$@"; do total=$((total + $(awk '{print $14 + $15 + $16 + $17}' /proc/$pid/stat 2>/dev/null || echo 0))); done; echo $total; }
+# The bench Postgres: its postmaster (whose count includes ended backends) and live backends.
+postgres_pids() { local master; master=$(pgrep -f "postgres.*-p $pg_port" | head -1); echo "$master $(pgrep -P "$master" | tr '\n' ' ')"; }
+redis_pids() { pgrep -f "redis-server 127.0.0.1:$redis_port"; }
 # The highest resident size any gateway reached so far (VmHWM), in MB.
 peak_rss() { local max=0 pid kb; for pid in $(gateway_pids); do kb=$(awk '/VmHWM/ {print $2}' /proc/$pid/status); [ "$kb" -gt "$max" ] && max=$kb; done; echo $((max / 1024)); }
 
@@ -173,8 +178,27 @@ for _ in $(seq 600); do [ -e "$work/events-ready" ] && break; sleep 0.1; done
 sleep 1
 rss_streams=$(awk '/VmRSS/ {print $2}' /proc/$(gateway_pids | head -1)/status)
 first_position=$(psql "$DATABASE_URL" -Atc "SELECT coalesce(max(position), 0) FROM order_events")
+# The load phase is also measured inside the platform (the gateway's histograms: row written →
+# appended to the Redis Stream, → fanned out to the streams) and in CPU per process, so the
+# clients' share of the latency (on the same 2 cores) can be told apart.
+metrics_url="http://127.0.0.1:$((port + 300))/metrics"
+curl -fsS "$metrics_url" >"$work/metrics-before"
+cpu0="$(ticks $(gateway_pids)) $(ticks $(postgres_pids)) $(ticks $(redis_pids)) $(ticks $events_pid)"
+load_start=$(date +%s.%N)
 echo load >"$work/events-ready.phase"
 events_out=$(BENCH_EVENTS_DELAY_MS=10 wrk -t1 -c7 -d"${duration}s" --timeout 10s -s bench/events_load.lua "$target" 2>&1 | grep '^BENCH ' | sed 's/^BENCH //')
+cpu1="$(ticks $(gateway_pids)) $(ticks $(postgres_pids)) $(ticks $(redis_pids)) $(ticks $events_pid)"
+load_seconds=$(python3 -c "import time; print(time.time() - $load_start)")
+curl -fsS "$metrics_url" >"$work/metrics-after"
+events_inside=$(python3 - "$cpu0" "$cpu1" "$load_seconds" "$(getconf CLK_TCK)" \
+    "$(python3 bench/histogram.py "$work/metrics-before" "$work/metrics-after" events_publication_lag_seconds)" \
+    "$(python3 bench/histogram.py "$work/metrics-before" "$work/metrics-after" events_fanout_latency_seconds)" <<'PY'
+import json, sys
+before, after, seconds, tck = sys.argv[1].split(), sys.argv[2].split(), float(sys.argv[3]), float(sys.argv[4])
+cores = {name: round((int(a) - int(b)) / tck / seconds, 2) for name, b, a in zip(["gateway", "postgres", "redis", "clients"], before, after)}
+print(json.dumps({"cpu_cores": cores, "publication_ms": json.loads(sys.argv[5]), "fanout_ms": json.loads(sys.argv[6])}))
+PY
+)
 # get_order beside the open streams, first with nothing happening, then with the changes flowing
 # (their creates cost the machine too: compare with get_order_during_changes below).
 wrk_run get_order_streams_open 64 get_order.lua
@@ -194,7 +218,7 @@ wrk_run get_order_during_changes 64 get_order.lua
 wait $load_pid
 # Lost: an event after the streams opened that a stream was allowed to see and never got.
 psql "$DATABASE_URL" -Atc "SELECT e.position, u.username FROM order_events e JOIN orders o ON o.id = e.order_id JOIN users u ON u.id = o.user_id WHERE e.position > $first_position AND e.position <= $last_position" >"$work/events-expected"
-python3 - "$work/events.json" "$work/events-expected" "$work/users" "$rss_before" "$rss_streams" "$events_out" "$duration" >>"$rows" <<'PY'
+python3 - "$work/events.json" "$work/events-expected" "$work/users" "$rss_before" "$rss_streams" "$events_out" "$duration" "$events_inside" >>"$rows" <<'PY'
 import json, sys
 result = json.load(open(sys.argv[1]))
 expected = [line.strip().split("|") for line in open(sys.argv[2]) if line.strip()]
@@ -217,6 +241,7 @@ print(json.dumps({
     "events_per_s": load.get("rps", 0),
     "latency_ms": result["latency_ms"], "expected_deliveries": delivered, "lost": lost, "duplicates": duplicates,
     "rss_per_stream_kb": round((rss_streams - rss_before) / result["streams"], 1),
+    "inside": json.loads(sys.argv[8]),
 }))
 PY
 log "events: $(tail -1 "$rows")"
@@ -232,11 +257,6 @@ fi
 # MARK: jobs: N transitions due uniformly over a window (5 s; 0.1 s for a burst that measures the
 # ceiling), applied by 1, 2 and 4 workers
 
-# CPU time (clock ticks) of the given processes so far, with their reaped children's.
-ticks() { local total=0 pid; for pid in "$@"; do total=$((total + $(awk '{print $14 + $15 + $16 + $17}' /proc/$pid/stat 2>/dev/null || echo 0))); done; echo $total; }
-# The bench Postgres: its postmaster (whose count includes ended backends) and live backends.
-postgres_pids() { local master; master=$(pgrep -f "postgres.*-p $pg_port" | head -1); echo "$master $(pgrep -P "$master" | tr '\n' ' ')"; }
-redis_pids() { pgrep -f "redis-server 127.0.0.1:$redis_port"; }
 jobs_run() {
     local count=$1 worker_count=$2 window=${3:-5} user
     GATEWAYS=$gateways WORKERS=$worker_count ops/local/stack.sh scale >/dev/null

@@ -96,7 +96,8 @@ public struct EventRelay: Service {
     /// Positions and appends until no committed event waits.
     func drain() async throws {
         while true {
-            guard let batch = try await log.positionNext(limit: 500, logger: logger), !batch.isEmpty else { return }
+            let batch = try await log.positionNext(limit: 500, logger: logger)
+            guard !batch.isEmpty else { return }
             _ = try await stream.publish(batch, logger: logger)
             let now = Date()
             for event in batch { metrics.lag.recordNanoseconds(Int64(max(0, now.timeIntervalSince(event.at)) * 1e9)) }

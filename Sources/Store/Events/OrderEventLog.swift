@@ -16,36 +16,22 @@ public struct OrderEventLog: Sendable {
     }
 
     /// Gives positions to up to `limit` committed events that have none, in the order they were
-    /// written; returns them in position order. Nil when another process is giving positions at
-    /// this moment.
-    public func positionNext(limit: Int, logger: Logger) async throws -> [PublishedOrderEvent]? {
-        try await client.transaction(logger: logger) { connection -> [PublishedOrderEvent]? in
-            var locked = false
-            for try await taken in try await connection.query(
-                "SELECT pg_try_advisory_xact_lock(\(Self.positionLock))", logger: logger
-            ).decode(Bool.self) { locked = taken }
-            guard locked else { return nil }
-            // Under the lock nobody else moves the sequence: take a block of it, in `seq` order.
-            var base: Int64 = 0
-            for try await value in try await connection.query("SELECT last_value FROM order_event_positions", logger: logger)
-                .decode(Int64.self)
-            { base = value }
+    /// written; returns them in position order. Empty when none waits or another process is
+    /// giving positions at this moment.
+    public func positionNext(limit: Int, logger: Logger) async throws -> [PublishedOrderEvent] {
+        try await client.withConnection { connection -> [PublishedOrderEvent] in
+            // One statement (migration 0002's function) takes the lock, gives the positions and
+            // returns the rows; its transaction, and so the lock, ends with it.
             let rows = try await connection.query(
                 """
-                WITH batch AS (
-                    SELECT id, row_number() OVER (ORDER BY seq) AS n
-                    FROM (SELECT id, seq FROM order_events WHERE position IS NULL ORDER BY seq LIMIT \(limit)) AS next
-                )
-                UPDATE order_events e SET position = \(base) + batch.n
-                FROM batch WHERE e.id = batch.id
-                RETURNING \(unescaped: Self.eventColumns)
+                SELECT p.position, p.kind, p.order_id, p.customer_id, p.from_status, p.to_status, p.actor_id, p.actor_role,
+                       p.reason, p.at, p.order_state
+                FROM order_events_position_next(\(Self.positionLock), \(Int32(clamping: limit))) AS p ORDER BY p.position
                 """,
                 logger: logger
             )
-            var events = try await Self.rows(rows)
-            guard let last = events.map(\.position).max() else { return [] }
-            try await connection.query("SELECT setval('order_event_positions', \(last), true)", logger: logger)
-            events.sort { $0.position < $1.position }
+            let events = try await Self.rows(rows)
+            guard !events.isEmpty else { return [] }
             let orders = try await Self.orders(Set(events.map(\.orderID)), on: connection, logger: logger)
             return try events.compactMap { row in try orders[row.orderID].map { try row.event(order: $0) } }
         }

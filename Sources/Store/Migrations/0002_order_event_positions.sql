@@ -32,3 +32,43 @@ WHERE e.id = r.id;
 CREATE SEQUENCE order_event_positions MINVALUE 0 START 0;
 SELECT setval('order_event_positions', coalesce((SELECT max(position) FROM order_events), 0), true);
 
+
+-- The relay's step in one round trip (it was seven statements, and their round trips were most
+-- of an event's latency): under the advisory lock `lock_key`, gives up to `batch` committed rows
+-- without a position the next positions, in `seq` order, moves the sequence past them and returns
+-- them; returns nothing while another giver holds the lock. Each statement of a VOLATILE function
+-- sees what committed before it began, so rows the lock's previous holder positioned are seen
+-- positioned, as they were by the statements after the lock before. The customer id is read by
+-- the same statement that sees the row: a row visible there has its order visible too.
+CREATE FUNCTION order_events_position_next(lock_key bigint, batch integer)
+RETURNS TABLE (
+    "position" bigint, kind text, order_id uuid, customer_id uuid, from_status text, to_status text,
+    actor_id uuid, actor_role text, reason text, at timestamptz, order_state text
+)
+LANGUAGE plpgsql VOLATILE AS $$
+#variable_conflict use_column
+DECLARE
+    base bigint;
+    given bigint;
+BEGIN
+    IF NOT pg_try_advisory_xact_lock(lock_key) THEN
+        RETURN;
+    END IF;
+    SELECT last_value INTO base FROM order_event_positions;
+    RETURN QUERY
+    WITH waiting AS (
+        SELECT e.id, row_number() OVER (ORDER BY e.seq) AS n
+        FROM (SELECT id, seq FROM order_events WHERE position IS NULL ORDER BY seq LIMIT batch) AS e
+    ), moved AS (
+        UPDATE order_events e SET position = base + waiting.n
+        FROM waiting WHERE e.id = waiting.id
+        RETURNING e.position, e.kind, e.order_id, (SELECT o.user_id FROM orders o WHERE o.id = e.order_id),
+                  e.from_status, e.to_status, e.actor_id, e.actor_role, e.reason, e.at, e.order_state::text
+    )
+    SELECT * FROM moved ORDER BY 1;
+    SELECT max(e.position) INTO given FROM order_events e WHERE e.position > base;
+    IF given IS NOT NULL THEN
+        PERFORM setval('order_event_positions', given, true);
+    END IF;
+END
+$$;
