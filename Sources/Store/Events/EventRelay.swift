@@ -26,7 +26,7 @@ public struct EventRelay: Service {
     let metrics = EventRelayMetrics()
 
     public init(
-        log: OrderEventLog, stream: OrderEventStream, owner: String, poll: Duration = .milliseconds(10),
+        log: OrderEventLog, stream: OrderEventStream, owner: String, poll: Duration = .milliseconds(5),
         interval: Duration = .seconds(1), lease: Duration = .seconds(5), refill: Int = 1_000, logger: Logger
     ) {
         self.log = log
@@ -51,14 +51,14 @@ public struct EventRelay: Service {
                         try? await Task.sleep(for: poll)
                     }
                 }
-                var held = false
+                var standing = Standing()
                 var checked = ContinuousClock.now - interval
                 for await _ in ticks {
                     let due = ContinuousClock.now - checked >= interval
                     if due { checked = ContinuousClock.now }
-                    // Between checks only the leaseholder works, and only when a row waits.
-                    guard due || held else { continue }
-                    held = await pass(renewing: due, held: held)
+                    // Between checks only the leaseholder works.
+                    guard due || standing.held else { continue }
+                    standing = await pass(renewing: due, standing)
                 }
                 group.cancelAll()
             }
@@ -69,40 +69,50 @@ public struct EventRelay: Service {
         _ = try? await stream.redis.run(Self.leaseScript, keys: [Self.leaseKey], arguments: [owner, "0"], logger: logger)
     }
 
+    /// What the last pass found: whether this process holds the lease, and whether events were
+    /// waiting (then the next pass positions at once instead of probing first: one round trip
+    /// less per event while the shop is busy).
+    struct Standing {
+        var held = false
+        var busy = false
+    }
+
     /// One pass: when `renewing`, the lease renewed, everything unpositioned appended and the
     /// stream checked against Postgres; otherwise, while this process holds the lease, whatever
-    /// waits appended. Returns whether it holds the lease; a failure waits for the next check
-    /// (Postgres keeps the events).
-    func pass(renewing: Bool, held: Bool) async -> Bool {
+    /// waits appended. A failure waits for the next check (Postgres keeps the events).
+    func pass(renewing: Bool, _ standing: Standing) async -> Standing {
         do {
             guard renewing else {
-                if try await log.hasUnpositioned(logger: logger) { try await drain() }
-                return true
+                let waiting = try await standing.busy ? true : log.hasUnpositioned(logger: logger)
+                guard waiting else { return Standing(held: true) }
+                return Standing(held: true, busy: try await drain() > 0)
             }
             let holds =
                 try await stream.redis.run(
                     Self.leaseScript, keys: [Self.leaseKey], arguments: [owner, Int(lease.components.seconds * 1000)], logger: logger
                 ).int == 1
-            guard holds else { return false }
-            try await drain()
+            guard holds else { return Standing() }
+            let published = try await drain()
             try await catchUp()
-            return true
+            return Standing(held: true, busy: published > 0)
         } catch {
             logger.warning("event relay pass failed; the next check tries again", metadata: Logger.Metadata.describing(error))
-            return false
+            return Standing()
         }
     }
 
-    /// Positions and appends until no committed event waits.
-    func drain() async throws {
+    /// Positions and appends until no committed event waits; returns how many it appended.
+    func drain() async throws -> Int {
+        var published = 0
         while true {
             let batch = try await log.positionNext(limit: 500, logger: logger)
-            guard !batch.isEmpty else { return }
+            guard !batch.isEmpty else { return published }
             _ = try await stream.publish(batch, logger: logger)
             let now = Date()
             for event in batch { metrics.lag.recordNanoseconds(Int64(max(0, now.timeIntervalSince(event.at)) * 1e9)) }
             metrics.published.increment(by: batch.count)
-            if batch.count < 500 { return }
+            published += batch.count
+            if batch.count < 500 { return published }
         }
     }
 
