@@ -186,7 +186,7 @@ curl -fsS "$metrics_url" >"$work/metrics-before"
 cpu0="$(ticks $(gateway_pids)) $(ticks $(postgres_pids)) $(ticks $(redis_pids)) $(ticks $events_pid)"
 load_start=$(date +%s.%N)
 echo load >"$work/events-ready.phase"
-events_out=$(BENCH_EVENTS_DELAY_MS=10 wrk -t1 -c7 -d"${duration}s" --timeout 10s -s bench/events_load.lua "$target" 2>&1 | grep '^BENCH ' | sed 's/^BENCH //')
+events_out=$(BENCH_EVENTS_DELAY_MS=10 wrk -t1 -c8 -d"${duration}s" --timeout 10s -s bench/events_load.lua "$target" 2>&1 | grep '^BENCH ' | sed 's/^BENCH //')
 cpu1="$(ticks $(gateway_pids)) $(ticks $(postgres_pids)) $(ticks $(redis_pids)) $(ticks $events_pid)"
 load_seconds=$(python3 -c "import time; print(time.time() - $load_start)")
 curl -fsS "$metrics_url" >"$work/metrics-after"
@@ -203,7 +203,7 @@ PY
 # (their creates cost the machine too: compare with get_order_during_changes below).
 wrk_run get_order_streams_open 64 get_order.lua
 echo with_get_order >"$work/events-ready.phase"
-BENCH_EVENTS_DELAY_MS=10 wrk -t1 -c7 -d"${duration}s" --timeout 10s -s bench/events_load.lua "$target" >/dev/null 2>&1 &
+BENCH_EVENTS_DELAY_MS=10 wrk -t1 -c8 -d"${duration}s" --timeout 10s -s bench/events_load.lua "$target" >/dev/null 2>&1 &
 load_pid=$!
 wrk_run get_order_streams_and_changes 64 get_order.lua
 wait $load_pid
@@ -212,7 +212,7 @@ last_position=$(psql "$DATABASE_URL" -Atc "SELECT coalesce(max(position), 0) FRO
 touch "$work/events-stop"
 wait $events_pid
 # The same changes and get_order with no stream open: what the changes alone cost get_order.
-BENCH_EVENTS_DELAY_MS=10 wrk -t1 -c7 -d"${duration}s" --timeout 10s -s bench/events_load.lua "$target" >/dev/null 2>&1 &
+BENCH_EVENTS_DELAY_MS=10 wrk -t1 -c8 -d"${duration}s" --timeout 10s -s bench/events_load.lua "$target" >/dev/null 2>&1 &
 load_pid=$!
 wrk_run get_order_during_changes 64 get_order.lua
 wait $load_pid
