@@ -30,7 +30,7 @@ async def stream(host, port, token, ready, stop, record, index, opened):
     if b" 200 " not in head.split(b"\r\n", 1)[0]:
         raise RuntimeError(f"stream {index}: {head[:80]!r}")
     opened.append(index)
-    ids, latencies = [], []
+    ids, latencies, arrivals = [], [], []
     pending = b""
     try:
         while not stop.is_set():
@@ -51,12 +51,15 @@ async def stream(host, port, token, ready, stop, record, index, opened):
                 if at:
                     when = datetime.datetime.fromisoformat(at.group(1).decode()).timestamp()
                     latencies.append((PHASE[0], (now - when) * 1000))
-                ids.append(int(match.group(1)))
+                position = int(match.group(1))
+                ids.append(position)
+                if PHASE[0] == "load":
+                    arrivals.append((position, now))
     except (asyncio.IncompleteReadError, ConnectionError):
         pass
     finally:
         writer.close()
-        record[index] = (ids, latencies)
+        record[index] = (ids, latencies, arrivals)
 
 
 async def main():
@@ -98,7 +101,7 @@ async def main():
     # Each stream records what it saw as it ends (cancelled ones too): wait for all of them.
     await asyncio.gather(*tasks, return_exceptions=True)
     by_phase = {}
-    for ids, lat in record.values():
+    for ids, lat, _ in record.values():
         for phase, value in lat:
             by_phase.setdefault(phase, []).append(value)
 
@@ -115,7 +118,10 @@ async def main():
             "staff_streams": staff,
             "opened_at": opened_at,
             "latency_ms": {phase: summary(values) for phase, values in by_phase.items()},
-            "per_stream": {str(i): {"who": who[i][0], "customer": who[i][1], "ids": record.get(i, ([], []))[0]} for i in range(total)},
+            "per_stream": {
+                str(i): {"who": who[i][0], "customer": who[i][1], "ids": record.get(i, ([], [], []))[0], "arrivals": record.get(i, ([], [], []))[2]}
+                for i in range(total)
+            },
         },
         open(out_file, "w"),
     )

@@ -66,6 +66,12 @@ for r in rows:
     print()
     print(f"Deliveries expected: {r['expected_deliveries']}; lost: {r['lost']}; received twice: {r['duplicates']}; "
           f"gateway RSS per open stream: {r['rss_per_stream_kb']} KB.")
+    commit, row = r.get("from_commit_ms"), r.get("row_to_commit_ms")
+    if commit and commit.get("events"):
+        print()
+        print(f"Measured from each order's commit instead (Postgres commit timestamps), in the load phase: commit → client "
+              f"p50 {commit['p50']} ms, p99 {commit['p99']} ms, max {commit['max']} ms over {commit['events']} deliveries; the event's "
+              f"row time → its commit p50 {row['p50']} ms, p99 {row['p99']} ms (the rest of the create transaction).")
     inside = r.get("inside")
     if inside:
         pub, fan, cpu = inside["publication_ms"], inside["fanout_ms"], inside["cpu_cores"]

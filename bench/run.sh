@@ -30,9 +30,14 @@ log() { echo "bench: $*" >&2; }
 # ops/postgres/README.md's starting points (durability on, as in production); Redis with AOF
 # everysec as ops/redis/redis.conf has it (stores.sh starts it so).
 # Pools open whole at start: gateways and workers hold DATABASE_POOL_SIZE each, and pgbench up to 256 more.
-PG_MAX_CONNECTIONS=500 PG_EXTRA_OPTS="-c shared_buffers=1GB -c effective_cache_size=3GB -c work_mem=16MB -c max_wal_size=4GB -c checkpoint_timeout=15min" \
-    ops/local/stores.sh start bench $pg_port $redis_port >&2
+# Commit timestamps on: the live-events scenario measures from each order's commit.
+bench_pg_opts="-c shared_buffers=1GB -c effective_cache_size=3GB -c work_mem=16MB -c max_wal_size=4GB -c checkpoint_timeout=15min -c track_commit_timestamp=on"
 admin_url="postgres://app@127.0.0.1:$pg_port/orders"
+# Stores left running by an earlier run with other settings start again with these.
+if [ "$(psql "$admin_url" -Atc "SHOW track_commit_timestamp" 2>/dev/null)" = off ]; then
+    ops/local/stores.sh stop bench $pg_port $redis_port >&2
+fi
+PG_MAX_CONNECTIONS=500 PG_EXTRA_OPTS="$bench_pg_opts" ops/local/stores.sh start bench $pg_port $redis_port >&2
 psql "$admin_url" -qc "DROP DATABASE IF EXISTS bench WITH (FORCE)" -c "CREATE DATABASE bench" >&2
 redis-cli -p $redis_port flushall >/dev/null
 
@@ -188,6 +193,7 @@ load_start=$(date +%s.%N)
 echo load >"$work/events-ready.phase"
 events_out=$(BENCH_EVENTS_DELAY_MS=10 wrk -t1 -c8 -d"${duration}s" --timeout 10s -s bench/events_load.lua "$target" 2>&1 | grep '^BENCH ' | sed 's/^BENCH //')
 cpu1="$(ticks $(gateway_pids)) $(ticks $(postgres_pids)) $(ticks $(redis_pids)) $(ticks $events_pid)"
+load_last_position=$(psql "$DATABASE_URL" -Atc "SELECT coalesce(max(position), 0) FROM order_events")
 load_seconds=$(python3 -c "import time; print(time.time() - $load_start)")
 curl -fsS "$metrics_url" >"$work/metrics-after"
 events_inside=$(python3 - "$cpu0" "$cpu1" "$load_seconds" "$(getconf CLK_TCK)" \
@@ -216,11 +222,28 @@ BENCH_EVENTS_DELAY_MS=10 wrk -t1 -c8 -d"${duration}s" --timeout 10s -s bench/eve
 load_pid=$!
 wrk_run get_order_during_changes 64 get_order.lua
 wait $load_pid
+# Each load-phase order's commit time (its row's xmin; the orders stay pending, never updated)
+# and its event's row time: the client's arrivals are also measured from the commit.
+psql "$DATABASE_URL" -AtF ' ' -c "SELECT e.position, extract(epoch FROM pg_xact_commit_timestamp(o.xmin)), extract(epoch FROM e.at) FROM order_events e JOIN orders o ON o.id = e.order_id WHERE e.position > $first_position AND e.position <= $load_last_position AND e.to_status = 'pending'" >"$work/events-commits"
 # Lost: an event after the streams opened that a stream was allowed to see and never got.
 psql "$DATABASE_URL" -Atc "SELECT e.position, u.username FROM order_events e JOIN orders o ON o.id = e.order_id JOIN users u ON u.id = o.user_id WHERE e.position > $first_position AND e.position <= $last_position" >"$work/events-expected"
-python3 - "$work/events.json" "$work/events-expected" "$work/users" "$rss_before" "$rss_streams" "$events_out" "$duration" "$events_inside" >>"$rows" <<'PY'
+python3 - "$work/events.json" "$work/events-expected" "$work/users" "$rss_before" "$rss_streams" "$events_out" "$duration" "$events_inside" "$work/events-commits" >>"$rows" <<'PY'
 import json, sys
 result = json.load(open(sys.argv[1]))
+commits = {}
+for line in open(sys.argv[9]):
+    parts = line.split()
+    if len(parts) == 3 and parts[1]:
+        commits[int(parts[0])] = (float(parts[1]), float(parts[2]))
+def percentiles(values):
+    values = sorted(values)
+    if not values:
+        return {"events": 0}
+    pick = lambda p: round(values[min(len(values) - 1, int(len(values) * p))], 1)
+    return {"events": len(values), "p50": pick(0.5), "p99": pick(0.99), "max": round(values[-1], 1)}
+from_commit = [(arrival - commits[position][0]) * 1000 for stream in result["per_stream"].values()
+               for position, arrival in stream.get("arrivals", []) if position in commits]
+row_to_commit = [(commit - at) * 1000 for commit, at in commits.values()]
 expected = [line.strip().split("|") for line in open(sys.argv[2]) if line.strip()]
 users = [l.strip() for l in open(sys.argv[3])]
 lost = duplicates = delivered = 0
@@ -242,6 +265,7 @@ print(json.dumps({
     "latency_ms": result["latency_ms"], "expected_deliveries": delivered, "lost": lost, "duplicates": duplicates,
     "rss_per_stream_kb": round((rss_streams - rss_before) / result["streams"], 1),
     "inside": json.loads(sys.argv[8]),
+    "from_commit_ms": percentiles(from_commit), "row_to_commit_ms": percentiles(row_to_commit),
 }))
 PY
 log "events: $(tail -1 "$rows")"
