@@ -19,6 +19,15 @@ AT = re.compile(rb'"at":"([^"]+)"')
 ID = re.compile(rb"^id: (\d+)$", re.M)
 
 
+def summary(values):
+    """Count, p50, p99 and max of latencies in ms (run.sh's report uses it too)."""
+    values = sorted(values)
+    if not values:
+        return {"events": 0}
+    pick = lambda p: round(values[min(len(values) - 1, int(len(values) * p))], 1)
+    return {"events": len(values), "p50": pick(0.5), "p99": pick(0.99), "max": round(values[-1], 1)}
+
+
 async def stream(host, port, token, ready, stop, record, index, opened):
     reader, writer = await asyncio.open_connection(host, port, limit=1 << 20)
     writer.write(
@@ -105,13 +114,6 @@ async def main():
         for phase, value in lat:
             by_phase.setdefault(phase, []).append(value)
 
-    def summary(values):
-        values = sorted(values)
-        if not values:
-            return {"events": 0}
-        pick = lambda p: round(values[min(len(values) - 1, int(len(values) * p))], 1)
-        return {"events": len(values), "p50": pick(0.5), "p99": pick(0.99), "max": round(values[-1], 1)}
-
     json.dump(
         {
             "streams": total,
@@ -127,4 +129,5 @@ async def main():
     )
 
 
-asyncio.run(main())
+if __name__ == "__main__":
+    asyncio.run(main())

@@ -228,19 +228,15 @@ psql "$DATABASE_URL" -AtF ' ' -c "SELECT e.position, extract(epoch FROM pg_xact_
 # Lost: an event after the streams opened that a stream was allowed to see and never got.
 psql "$DATABASE_URL" -Atc "SELECT e.position, u.username FROM order_events e JOIN orders o ON o.id = e.order_id JOIN users u ON u.id = o.user_id WHERE e.position > $first_position AND e.position <= $last_position" >"$work/events-expected"
 python3 - "$work/events.json" "$work/events-expected" "$work/users" "$rss_before" "$rss_streams" "$events_out" "$duration" "$events_inside" "$work/events-commits" >>"$rows" <<'PY'
-import json, sys
+import json, os, sys
+sys.path.insert(0, os.environ["BENCH_DIR"])
+from events import summary as percentiles
 result = json.load(open(sys.argv[1]))
 commits = {}
 for line in open(sys.argv[9]):
     parts = line.split()
     if len(parts) == 3 and parts[1]:
         commits[int(parts[0])] = (float(parts[1]), float(parts[2]))
-def percentiles(values):
-    values = sorted(values)
-    if not values:
-        return {"events": 0}
-    pick = lambda p: round(values[min(len(values) - 1, int(len(values) * p))], 1)
-    return {"events": len(values), "p50": pick(0.5), "p99": pick(0.99), "max": round(values[-1], 1)}
 from_commit = [(arrival - commits[position][0]) * 1000 for stream in result["per_stream"].values()
                for position, arrival in stream.get("arrivals", []) if position in commits]
 row_to_commit = [(commit - at) * 1000 for commit, at in commits.values()]

@@ -161,7 +161,8 @@ extension PostgresOrderRepository {
     /// Reads keyset pages of `exportPageSize`, each its own statement: an export of any size,
     /// to a client however slow, is never cut by the statement timeout, and holds a pooled
     /// connection only while a page is read. An order appears once, as it stood when its page
-    /// was read (the keyset, creation time and id, never changes).
+    /// was read (the keyset, creation time and id, never changes); unlike one snapshot, an order
+    /// committed during the export may be missing.
     public func export(_ query: OrderQuery, logger: Logger, row: (OrderExportRow) async throws -> Void) async throws {
         var page = query
         page.sort = .newest
@@ -171,12 +172,12 @@ extension PostgresOrderRepository {
         page.page = 1
         repeat {
             let list = try await list(page, logger: logger)
+            // `list` reads each order's lines already ordered by SKU (in the database's collation).
             for order in list.orders {
-                let lines = order.items.sorted { $0.productSKU < $1.productSKU }
                 try await row(
                     OrderExportRow(
-                        order: order, itemsCount: lines.reduce(0) { $0 + $1.quantity },
-                        items: lines.map { "\($0.productSKU) x\($0.quantity)" }.joined(separator: "; ")
+                        order: order, itemsCount: order.items.reduce(0) { $0 + $1.quantity },
+                        items: order.items.map { "\($0.productSKU) x\($0.quantity)" }.joined(separator: "; ")
                     ))
             }
             page.cursor = list.nextCursor
