@@ -16,24 +16,27 @@ public struct OrderEventLog: Sendable {
     }
 
     /// Gives positions to up to `limit` committed events that have none, in the order they were
-    /// written; returns them in position order. Empty when none waits or another process is
-    /// giving positions at this moment.
+    /// written; returns them in position order, each with its order. Empty when none waits or
+    /// another process is giving positions at this moment.
     public func positionNext(limit: Int, logger: Logger) async throws -> [PublishedOrderEvent] {
-        try await client.withConnection { connection -> [PublishedOrderEvent] in
-            // One statement (migration 0002's function) takes the lock, gives the positions and
-            // returns the rows; its transaction, and so the lock, ends with it.
-            let rows = try await connection.query(
-                """
-                SELECT p.position, p.kind, p.order_id, p.customer_id, p.from_status, p.to_status, p.actor_id, p.actor_role,
-                       p.reason, p.at, p.order_state
-                FROM order_events_position_next(\(Self.positionLock), \(Int32(clamping: limit))) AS p ORDER BY p.position
-                """,
-                logger: logger
-            )
-            let events = try await Self.rows(rows)
-            guard !events.isEmpty else { return [] }
-            let orders = try await Self.orders(Set(events.map(\.orderID)), on: connection, logger: logger)
-            return try events.compactMap { row in try orders[row.orderID].map { try row.event(order: $0) } }
+        // One statement (migration 0003's function) takes the lock, gives the positions and
+        // returns the events with their orders' lines; its transaction, and so the lock, ends
+        // with it.
+        try await client.withRows(
+            """
+            SELECT * FROM order_events_publish_next(\(Self.positionLock), \(Int32(clamping: limit)))
+            """,
+            logger: logger
+        ) { rows in
+            // One row per line of each event's order, an event's rows together.
+            var events: [(row: EventRow, order: Order)] = []
+            for try await row in rows {
+                let columns = row.makeRandomAccess()
+                let position = try columns["position"].decode(Int64.self, context: .default)
+                if events.last?.row.position != position { events.append((try Self.row(columns), try OrderRow.order(columns))) }
+                if let item = try OrderRow.item(columns) { events[events.count - 1].order.items.append(item) }
+            }
+            return try events.map { try $0.row.event(order: $0.order) }
         }
     }
 
@@ -123,25 +126,26 @@ public struct OrderEventLog: Sendable {
 
     static func rows(_ rows: PostgresRowSequence) async throws -> [EventRow] {
         var events: [EventRow] = []
-        for try await row in rows {
-            let columns = row.makeRandomAccess()
-            func value<T: PostgresDecodable>(_ name: String, _ type: T.Type) throws -> T {
-                try columns[name].decode(T.self, context: .default)
-            }
-            let from = try value("from_status", String?.self).flatMap(OrderStatus.init(rawValue:))
-            let to = OrderStatus(rawValue: try value("to_status", String.self)) ?? .pending
-            events.append(
-                EventRow(
-                    position: try value("position", Int64.self),
-                    type: OrderEventType(kind: try value("kind", String.self), from: from, to: to),
-                    orderID: try value("order_id", UUID.self), customerID: try value("customer_id", UUID.self), from: from, to: to,
-                    actorID: try value("actor_id", UUID?.self),
-                    actorRole: try value("actor_role", String?.self).flatMap(Role.init(rawValue:)),
-                    reason: try value("reason", String?.self), at: try value("at", Date.self),
-                    state: try value("order_state", String?.self)
-                ))
-        }
+        for try await row in rows { events.append(try Self.row(row.makeRandomAccess())) }
         return events
+    }
+
+    /// The event of a row of ``eventColumns`` (or of the relay's function, which has them too).
+    static func row(_ columns: PostgresRandomAccessRow) throws -> EventRow {
+        func value<T: PostgresDecodable>(_ name: String, _ type: T.Type) throws -> T {
+            try columns[name].decode(T.self, context: .default)
+        }
+        let from = try value("from_status", String?.self).flatMap(OrderStatus.init(rawValue:))
+        let to = OrderStatus(rawValue: try value("to_status", String.self)) ?? .pending
+        return EventRow(
+            position: try value("position", Int64.self),
+            type: OrderEventType(kind: try value("kind", String.self), from: from, to: to),
+            orderID: try value("order_id", UUID.self), customerID: try value("customer_id", UUID.self), from: from, to: to,
+            actorID: try value("actor_id", UUID?.self),
+            actorRole: try value("actor_role", String?.self).flatMap(Role.init(rawValue:)),
+            reason: try value("reason", String?.self), at: try value("at", Date.self),
+            state: try value("order_state", String?.self)
+        )
     }
 
     /// The orders in `ids` with their lines, by id.
