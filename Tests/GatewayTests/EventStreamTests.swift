@@ -154,7 +154,12 @@ struct EventStreamTests {
             let annToken = try await client.login(ann.username).access
             let vendorToken = try await client.login(vendor.username).access
             let stream = try await open(port, token: annToken)
-            let id = try await place(client, token: annToken, sku: sku)
+            let other = try await product()
+            let body =
+                #"{"customer_name":"Ann","customer_email":"ann@example.com","shipping_address":"1 Main St","items":[{"product_sku":"\#(sku)","quantity":2},{"product_sku":"\#(other)","quantity":1}]}"#
+            let placed = try await client.send(.post, "/api/orders", token: annToken, json: body)
+            #expect(placed.status == .created)
+            let id = try #require(placed.json?["id"] as? String)
             let edit = #"{"shipping_address":"2 High St"}"#
             #expect(try await client.send(.put, "/api/orders/\(id)", token: annToken, json: edit).status == .ok)
             for (status, extra) in [("processing", ""), ("shipped", #","tracking_number":"TRK1""#), ("delivered", "")] {
@@ -181,6 +186,9 @@ struct EventStreamTests {
             #expect(states[1]["shipping_address"] as? String == "2 High St")
             #expect(states[3]["tracking_number"] as? String == "TRK1")
             #expect(states.map { $0["status"] as? String } == ["pending", "pending", "processing", "shipped", "delivered"])
+            // Every event carries the order's two lines, in SKU order, however the relay batched them.
+            let lines = states.map { ($0["items"] as? [[String: Any]] ?? []).map { "\($0["product_sku"] ?? "")×\($0["quantity"] ?? "")" } }
+            #expect(lines == Array(repeating: ["\(sku)×2", "\(other)×1"].sorted(), count: 5))
             // The audit trail is still transitions only.
             let trail = try await client.send(.get, "/api/orders/\(id)/events", token: annToken)
             #expect((try? JSONSerialization.jsonObject(with: Data(buffer: trail.body)) as? [Any])?.count == 4)
