@@ -4,7 +4,8 @@
 #
 # Environment: GATEWAYS (1), WORKERS (2: the HTTP scenarios' stack), QUICK (0; 1 = short runs,
 # fewer connection counts, 2,000 jobs only), DURATION (seconds per wrk run: 15, quick 5),
-# ONLY (empty; `jobs` runs the job scenarios alone).
+# ONLY (empty; `jobs` runs the job scenarios alone; `events` the live-events scenario alone, after
+# one create run that gives get_order its orders).
 # Prints a Markdown table and writes it to bench/results/<date>.md.
 set -euo pipefail
 
@@ -121,6 +122,7 @@ pgbench_run() {
 }
 
 connection_counts=$([ "$quick" = 1 ] && echo "64" || echo "16 64 256")
+[ "${ONLY:-}" = events ] && connection_counts=64
 if [ "${ONLY:-}" != jobs ]; then
 # Each create run starts with no pending orders, so runs compare alike: the load keeps every
 # order pending (the cap is raised out of its way), and the create's pending count grows with them.
@@ -128,6 +130,7 @@ reset_pending() { psql "$DATABASE_URL" -qc "UPDATE orders SET status = 'processi
 for c in $connection_counts; do
     reset_pending
     wrk_run create_order "$c" create_order.lua
+    [ "${ONLY:-}" = events ] && continue
     reset_pending
     pgbench_run create_order "$c" create_order.sql -D users=$users -D products=$products
 done
@@ -149,9 +152,10 @@ for line in sys.stdin:
 export BENCH_ORDERS="$root/$work/orders"
 for c in $connection_counts; do
     wrk_run get_order "$c" get_order.lua
+    [ "${ONLY:-}" = events ] && continue
     pgbench_run get_order "$c" get_order.sql -D orders="$norders"
 done
-wrk_run my_orders 64 my_orders.lua
+[ "${ONLY:-}" = events ] || wrk_run my_orders 64 my_orders.lua
 
 # The console as a vendor (a copy of bench_0's password): signed in through the login form.
 psql "$DATABASE_URL" -qc "INSERT INTO users (id, username, email, password_hash, role) SELECT gen_random_uuid(), 'bench_vendor', 'bench_vendor@example.com', password_hash, 'vendor' FROM users WHERE username = 'bench_0'" >&2
@@ -162,10 +166,12 @@ curl -fsS -o /dev/null -D "$work/session-headers" "$target/login" -H "Cookie: $f
     --data-urlencode username=bench_vendor --data-urlencode password=bench-password --data-urlencode "_csrf=$csrf"
 export BENCH_CONSOLE_COOKIE=$(grep -i '^set-cookie: op_session=' "$work/session-headers" | sed 's/^[^:]*: //; s/;.*//' | tr -d '\r')
 [ -n "$BENCH_CONSOLE_COOKIE" ] || { log "console sign-in failed"; exit 1; }
-wrk_run console 16 console.lua
-wrk_run console_users 16 console_users.lua
-wrk_run login 16 login.lua
-wrk_run health_live 64 health.lua
+if [ "${ONLY:-}" != events ]; then
+    wrk_run console 16 console.lua
+    wrk_run console_users 16 console_users.lua
+    wrk_run login 16 login.lua
+    wrk_run health_live 64 health.lua
+fi
 
 # MARK: live events: 1,000 open streams (990 of the 64 customers, 10 staff) while orders are placed
 # at about 200 a second (one event each); then get_order beside them.
@@ -265,6 +271,10 @@ print(json.dumps({
 }))
 PY
 log "events: $(tail -1 "$rows")"
+if [ "${ONLY:-}" = events ]; then
+    python3 bench/report.py "$rows" "$gateways" "$workers" "$duration" | tee "$results/$(date +%Y-%m-%d-%H%M)-events.md"
+    exit 0
+fi
 
 # Redis alone: the commands of a request's session touch and rate-limit check, as one script.
 redis_rps=$(redis-benchmark -p $redis_port -c 64 -n $([ "$quick" = 1 ] && echo 50000 || echo 200000) -q \

@@ -31,6 +31,8 @@ final class EventFanout: Service, Sendable {
         /// The reader's blocking connection, closed at shutdown to end its wait.
         var reading: RedisConnection?
         var subscribers: [Int: Subscriber] = [:]
+        /// `subscribers` by who watches, kept in step with it.
+        var audience = EventAudience()
         var nextID = 0
     }
 
@@ -84,6 +86,7 @@ final class EventFanout: Service, Sendable {
             state.nextID += 1
             state.subscribers[id] = Subscriber(
                 actor: actor, sessionID: sessionID, slot: slot, order: order, continuation: continuation, channel: channel)
+            state.audience.insert(id, actor: actor)
             return (Subscription(id: id, position: last, deliveries: deliveries), state.subscribers.count)
         }
         metrics.connected.record(open)
@@ -92,7 +95,11 @@ final class EventFanout: Service, Sendable {
 
     /// Forgets the stream when its writer is done; returns why the fan-out ended it, if it did.
     func unsubscribe(_ id: Int) -> EventStreamEnd? {
-        let (removed, open) = state.withLock { ($0.subscribers.removeValue(forKey: id), $0.subscribers.count) }
+        let (removed, open) = state.withLock { state in
+            let removed = state.subscribers.removeValue(forKey: id)
+            if let removed { state.audience.remove(id, actor: removed.actor) }
+            return (removed, state.subscribers.count)
+        }
         guard let subscriber = removed else { return nil }
         subscriber.continuation.finish()
         metrics.connected.record(open)
@@ -234,8 +241,9 @@ final class EventFanout: Service, Sendable {
         let now = Date()
         state.withLock { state in
             for (event, frame) in frames where event.position > (state.last ?? 0) {
-                for (id, subscriber) in state.subscribers where subscriber.end == nil {
-                    guard event.isVisible(to: subscriber.actor), subscriber.order == nil || subscriber.order == event.orderID
+                for id in state.audience.candidates(forOrderOf: event.customerID) {
+                    guard let subscriber = state.subscribers[id], subscriber.end == nil, event.isVisible(to: subscriber.actor),
+                        subscriber.order == nil || subscriber.order == event.orderID
                     else { continue }
                     switch subscriber.continuation.yield(.event(position: event.position, frame: frame)) {
                     case .enqueued: delivered += 1
