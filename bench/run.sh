@@ -4,8 +4,9 @@
 #
 # Environment: GATEWAYS (1), WORKERS (2: the HTTP scenarios' stack), QUICK (0; 1 = short runs,
 # fewer connection counts, 2,000 jobs only), DURATION (seconds per wrk run: 15, quick 5),
-# ONLY (empty; `jobs` runs the job scenarios alone; `events` the live-events scenario alone, after
-# one create run that gives get_order its orders).
+# BENCH_BIN (.build/release; another build's binaries, for an A/B on the same stack), ONLY (empty;
+# `jobs` runs the job scenarios alone; `events` the live-events scenario alone, after one create
+# run that gives get_order its orders).
 # Prints a Markdown table and writes it to bench/results/<date>.md.
 set -euo pipefail
 
@@ -18,7 +19,7 @@ duration=${DURATION:-$([ "$quick" = 1 ] && echo 5 || echo 15)}
 pg_port=55434
 redis_port=56381
 port=18500
-bin=.build/release
+bin=$(cd "${BENCH_BIN:-.build/release}" && pwd)
 work=.data/bench/work
 results=bench/results
 mkdir -p "$work" "$results"
@@ -52,7 +53,7 @@ export ADMIN_EMAIL=bench-admin@example.com ADMIN_PASSWORD=bench-admin-password
 export EVENTS_STREAMS_PER_USER=1000
 $bin/gateway migrate >&2
 
-export STACK=bench PORT=$port GATEWAY_PORT=$((port + 1)) WORKER_PORT=$((port + 100)) BIN_DIR="$root/$bin"
+export STACK=bench PORT=$port GATEWAY_PORT=$((port + 1)) WORKER_PORT=$((port + 100)) BIN_DIR="$bin"
 trap 'ops/local/stack.sh stop >/dev/null 2>&1 || true' EXIT
 GATEWAYS=$gateways WORKERS=$workers ops/local/stack.sh start >&2
 # One gateway is measured directly; several are measured through nginx.
