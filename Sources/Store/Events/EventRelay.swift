@@ -101,19 +101,39 @@ public struct EventRelay: Service {
         }
     }
 
-    /// Positions and appends until no committed event waits; returns how many it appended.
+    /// Positions and appends until no committed event waits; returns how many it appended. The
+    /// next batch is positioned while the last one's `XADD` is in flight (a pass costs the longer
+    /// round trip, not both); the appends stay one after another, in position order. A busy shop
+    /// keeps it going: after `interval` it stops positioning, so the pass ends and the lease is renewed.
     func drain() async throws -> Int {
+        let until = ContinuousClock.now + interval
         var published = 0
-        while true {
-            let batch = try await log.positionNext(limit: 500, logger: logger)
-            guard !batch.isEmpty else { return published }
-            _ = try await stream.publish(batch, logger: logger)
-            let now = Date()
-            for event in batch { metrics.lag.recordNanoseconds(Int64(max(0, now.timeIntervalSince(event.at)) * 1e9)) }
-            metrics.published.increment(by: batch.count)
+        var batch = try await log.positionNext(limit: 500, logger: logger)
+        while !batch.isEmpty {
+            let appending = batch
+            async let appended: Void = append(appending)
+            var next: [PublishedOrderEvent] = []
+            do {
+                if ContinuousClock.now < until { next = try await log.positionNext(limit: 500, logger: logger) }
+            } catch {
+                // The append under way finishes first (a cancelled one could leave its reply to the
+                // next command); the events positioned are in Postgres for the next check.
+                try await appended
+                throw error
+            }
+            try await appended
             published += batch.count
-            if batch.count < 500 { return published }
+            batch = next
         }
+        return published
+    }
+
+    /// Appends one positioned batch to the stream and records how long its events took.
+    func append(_ batch: [PublishedOrderEvent]) async throws {
+        _ = try await stream.publish(batch, logger: logger)
+        let now = Date()
+        for event in batch { metrics.lag.recordNanoseconds(Int64(max(0, now.timeIntervalSince(event.at)) * 1e9)) }
+        metrics.published.increment(by: batch.count)
     }
 
     /// Appends from Postgres what the stream lacks (at most the newest `refill` events).
