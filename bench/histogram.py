@@ -1,7 +1,7 @@
 """Percentiles of one Prometheus histogram between two scrapes of /metrics.
 
 Usage: histogram.py BEFORE AFTER NAME. Prints JSON {count, p50, p99} in milliseconds, each
-interpolated within its bucket (so only as fine as the buckets: 5, 10, 25, 50, 100 ms, ...).
+interpolated within its bucket (so only as fine as the buckets: ServiceProcess.durationBuckets).
 """
 import json
 import re

@@ -78,5 +78,8 @@ for r in rows:
         print()
         print(f"Inside the gateway in the load phase (its histograms, as fine as their buckets): row written → in the Redis Stream "
               f"p50 {pub.get('p50', '–')} ms, p99 {pub.get('p99', '–')} ms; → fanned out to the streams p50 {fan.get('p50', '–')} ms, "
-              f"p99 {fan.get('p99', '–')} ms. CPU in cores: gateway {cpu['gateway']}, Postgres {cpu['postgres']}, "
+              f"p99 {fan.get('p99', '–')} ms"
+              + (f"; → written to each client's connection p50 {inside['delivery_ms'].get('p50', '–')} ms, "
+                 f"p99 {inside['delivery_ms'].get('p99', '–')} ms" if inside.get("delivery_ms") else "")
+              + f". CPU in cores: gateway {cpu['gateway']}, Postgres {cpu['postgres']}, "
               f"Redis {cpu['redis']}, the stream clients {cpu['clients']} (of {os.cpu_count()}).")

@@ -205,11 +205,13 @@ load_seconds=$(python3 -c "import time; print(time.time() - $load_start)")
 curl -fsS "$metrics_url" >"$work/metrics-after"
 events_inside=$(python3 - "$cpu0" "$cpu1" "$load_seconds" "$(getconf CLK_TCK)" \
     "$(python3 bench/histogram.py "$work/metrics-before" "$work/metrics-after" events_publication_lag_seconds)" \
-    "$(python3 bench/histogram.py "$work/metrics-before" "$work/metrics-after" events_fanout_latency_seconds)" <<'PY'
+    "$(python3 bench/histogram.py "$work/metrics-before" "$work/metrics-after" events_fanout_latency_seconds)" \
+    "$(python3 bench/histogram.py "$work/metrics-before" "$work/metrics-after" events_delivery_latency_seconds)" <<'PY'
 import json, sys
 before, after, seconds, tck = sys.argv[1].split(), sys.argv[2].split(), float(sys.argv[3]), float(sys.argv[4])
 cores = {name: round((int(a) - int(b)) / tck / seconds, 2) for name, b, a in zip(["gateway", "postgres", "redis", "clients"], before, after)}
-print(json.dumps({"cpu_cores": cores, "publication_ms": json.loads(sys.argv[5]), "fanout_ms": json.loads(sys.argv[6])}))
+print(json.dumps({"cpu_cores": cores, "publication_ms": json.loads(sys.argv[5]), "fanout_ms": json.loads(sys.argv[6]),
+                  "delivery_ms": json.loads(sys.argv[7])}))
 PY
 )
 # get_order beside the open streams, first with nothing happening, then with the changes flowing

@@ -245,7 +245,7 @@ final class EventFanout: Service, Sendable {
                     guard let subscriber = state.subscribers[id], subscriber.end == nil, event.isVisible(to: subscriber.actor),
                         subscriber.order == nil || subscriber.order == event.orderID
                     else { continue }
-                    switch subscriber.continuation.yield(.event(position: event.position, frame: frame)) {
+                    switch subscriber.continuation.yield(.event(position: event.position, frame: frame, at: event.at)) {
                     case .enqueued: delivered += 1
                     case .dropped: overflowed.append(id)
                     case .terminated: break

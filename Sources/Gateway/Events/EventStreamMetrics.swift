@@ -12,4 +12,7 @@ struct EventStreamMetrics: Sendable {
     let filled = Counter(label: "events_gap_filled_total")
     /// Time from an event's row being written to its fan-out on this gateway.
     let latency = Timer(label: "events_fanout_latency_seconds", preferredDisplayUnit: .seconds)
+    /// Time from an event's row being written to its frame handed to a client's connection (one
+    /// per event per client): the fan-out's latency plus the wait for each stream's writer.
+    let delivery = Timer(label: "events_delivery_latency_seconds", preferredDisplayUnit: .seconds)
 }

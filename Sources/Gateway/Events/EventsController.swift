@@ -66,10 +66,11 @@ struct EventsController {
                     }
                     for await delivery in subscription.deliveries {
                         switch delivery {
-                        case .event(let position, let frame):
+                        case .event(let position, let frame, let at):
                             guard position > sent else { continue }
                             try await writer.write(frame)
                             sent = position
+                            fanout.metrics.delivery.recordNanoseconds(Int64(max(0, -at.timeIntervalSinceNow) * 1e9))
                         case .heartbeat:
                             try await writer.write(ServerSentEvent.heartbeat)
                         }
