@@ -28,47 +28,83 @@ def summary(values):
     return {"events": len(values), "p50": pick(0.5), "p99": pick(0.99), "max": round(values[-1], 1)}
 
 
-async def stream(host, port, token, ready, stop, record, index, opened):
-    reader, writer = await asyncio.open_connection(host, port, limit=1 << 20)
-    writer.write(
-        f"GET /api/events/stream HTTP/1.1\r\nHost: {host}\r\nAuthorization: Bearer {token}\r\n"
-        f"Accept: text/event-stream\r\n\r\n".encode()
-    )
-    await writer.drain()
-    head = await reader.readuntil(b"\r\n\r\n")
-    if b" 200 " not in head.split(b"\r\n", 1)[0]:
-        raise RuntimeError(f"stream {index}: {head[:80]!r}")
-    opened.append(index)
-    ids, latencies, arrivals = [], [], []
-    pending = b""
-    try:
-        while not stop.is_set():
-            # Chunked: size line, then the chunk.
-            size_line = await reader.readuntil(b"\r\n")
-            size = int(size_line.split(b";")[0], 16)
+class Stream(asyncio.Protocol):
+    """One stream, read as its bytes arrive: the arrival time is taken when the event loop hands
+    over the socket's data, before any parsing, so the client's own parsing and scheduling (1,000
+    streams in one Python process) are not counted as the platform's latency."""
+
+    def __init__(self, host, token, index, opened, record):
+        self.request = (
+            f"GET /api/events/stream HTTP/1.1\r\nHost: {host}\r\nAuthorization: Bearer {token}\r\n"
+            f"Accept: text/event-stream\r\n\r\n".encode()
+        )
+        self.index, self.opened, self.record = index, opened, record
+        self.buffer, self.pending, self.head = b"", b"", False
+        self.ids, self.latencies, self.arrivals = [], [], []
+        self.done = asyncio.get_running_loop().create_future()
+        self.failure = None
+
+    def connection_made(self, transport):
+        self.transport = transport
+        transport.write(self.request)
+
+    def data_received(self, data):
+        now = time.time()
+        self.buffer += data
+        if not self.head:
+            end = self.buffer.find(b"\r\n\r\n")
+            if end < 0:
+                return
+            status = self.buffer[: self.buffer.find(b"\r\n")]
+            if b" 200 " not in status + b" ":
+                self.failure = RuntimeError(f"stream {self.index}: {self.buffer[:80]!r}")
+                self.transport.close()
+                return
+            self.head, self.buffer = True, self.buffer[end + 4 :]
+            self.opened.append(self.index)
+        # Chunked: a size line, then the chunk and its CRLF.
+        while True:
+            line_end = self.buffer.find(b"\r\n")
+            if line_end < 0:
+                return
+            size = int(self.buffer[:line_end].split(b";")[0], 16)
             if size == 0:
-                break
-            chunk = await reader.readexactly(size + 2)
-            pending += chunk[:-2]
-            while b"\n\n" in pending:
-                frame, pending = pending.split(b"\n\n", 1)
-                match = ID.search(frame)
-                if not match:
-                    continue
-                now = time.time()
-                at = AT.search(frame)
-                if at:
-                    when = datetime.datetime.fromisoformat(at.group(1).decode()).timestamp()
-                    latencies.append((PHASE[0], (now - when) * 1000))
-                position = int(match.group(1))
-                ids.append(position)
-                if PHASE[0] == "load":
-                    arrivals.append((position, now))
-    except (asyncio.IncompleteReadError, ConnectionError):
-        pass
-    finally:
-        writer.close()
-        record[index] = (ids, latencies, arrivals)
+                self.transport.close()
+                return
+            if len(self.buffer) < line_end + 2 + size + 2:
+                return
+            self.pending += self.buffer[line_end + 2 : line_end + 2 + size]
+            self.buffer = self.buffer[line_end + 2 + size + 2 :]
+            while b"\n\n" in self.pending:
+                frame, self.pending = self.pending.split(b"\n\n", 1)
+                self.frame(frame, now)
+
+    def frame(self, frame, now):
+        match = ID.search(frame)
+        if not match:
+            return
+        at = AT.search(frame)
+        if at:
+            when = datetime.datetime.fromisoformat(at.group(1).decode()).timestamp()
+            self.latencies.append((PHASE[0], (now - when) * 1000))
+        position = int(match.group(1))
+        self.ids.append(position)
+        if PHASE[0] == "load":
+            self.arrivals.append((position, now))
+
+    def connection_lost(self, exc):
+        self.record[self.index] = (self.ids, self.latencies, self.arrivals)
+        if not self.done.done():
+            self.done.set_result(None)
+
+
+async def stream(host, port, token, index, opened, record, streams):
+    loop = asyncio.get_running_loop()
+    _, protocol = await loop.create_connection(lambda: Stream(host, token, index, opened, record), host, port)
+    streams[index] = protocol
+    await protocol.done
+    if protocol.failure:
+        raise protocol.failure
 
 
 async def main():
@@ -77,8 +113,7 @@ async def main():
     staff_tokens = [l.strip() for l in open(sys.argv[4]) if l.strip()]
     total, staff = int(sys.argv[5]), int(sys.argv[6])
     ready_file, stop_file, out_file = sys.argv[7], sys.argv[8], sys.argv[9]
-    stop = asyncio.Event()
-    record, opened, tasks, who = {}, [], [], {}
+    record, opened, tasks, who, streams = {}, [], [], {}, {}
     for i in range(total):
         if i < staff:
             token = staff_tokens[i % len(staff_tokens)]
@@ -87,7 +122,7 @@ async def main():
             n = (i - staff) % len(customer_tokens)
             token = customer_tokens[n]
             who[i] = ("customer", n)
-        tasks.append(asyncio.create_task(stream(host, port, token, None, stop, record, i, opened)))
+        tasks.append(asyncio.create_task(stream(host, port, token, i, opened, record, streams)))
         if i % 50 == 49:
             await asyncio.sleep(0.05)
     while len(opened) < total:
@@ -102,12 +137,9 @@ async def main():
         if os.path.exists(phase_file):
             PHASE[0] = open(phase_file).read().strip() or PHASE[0]
         await asyncio.sleep(0.1)
-    stop.set()
-    # Streams wake at their next event or heartbeat; don't wait for quiet ones.
-    await asyncio.wait(tasks, timeout=2)
-    for t in tasks:
-        t.cancel()
-    # Each stream records what it saw as it ends (cancelled ones too): wait for all of them.
+    # Each stream records what it saw as its connection closes.
+    for protocol in streams.values():
+        protocol.transport.close()
     await asyncio.gather(*tasks, return_exceptions=True)
     by_phase = {}
     for ids, lat, _ in record.values():
