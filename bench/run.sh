@@ -123,7 +123,8 @@ pgbench_run() {
 }
 
 connection_counts=$([ "$quick" = 1 ] && echo "64" || echo "16 64 256")
-[ "${ONLY:-}" = events ] && connection_counts=64
+events_only=$([ "${ONLY:-}" = events ] && echo 1 || echo 0)
+[ "$events_only" = 1 ] && connection_counts=64
 if [ "${ONLY:-}" != jobs ]; then
 # Each create run starts with no pending orders, so runs compare alike: the load keeps every
 # order pending (the cap is raised out of its way), and the create's pending count grows with them.
@@ -131,7 +132,7 @@ reset_pending() { psql "$DATABASE_URL" -qc "UPDATE orders SET status = 'processi
 for c in $connection_counts; do
     reset_pending
     wrk_run create_order "$c" create_order.lua
-    [ "${ONLY:-}" = events ] && continue
+    [ "$events_only" = 1 ] && continue
     reset_pending
     pgbench_run create_order "$c" create_order.sql -D users=$users -D products=$products
 done
@@ -153,10 +154,10 @@ for line in sys.stdin:
 export BENCH_ORDERS="$root/$work/orders"
 for c in $connection_counts; do
     wrk_run get_order "$c" get_order.lua
-    [ "${ONLY:-}" = events ] && continue
+    [ "$events_only" = 1 ] && continue
     pgbench_run get_order "$c" get_order.sql -D orders="$norders"
 done
-[ "${ONLY:-}" = events ] || wrk_run my_orders 64 my_orders.lua
+[ "$events_only" = 1 ] || wrk_run my_orders 64 my_orders.lua
 
 # The console as a vendor (a copy of bench_0's password): signed in through the login form.
 psql "$DATABASE_URL" -qc "INSERT INTO users (id, username, email, password_hash, role) SELECT gen_random_uuid(), 'bench_vendor', 'bench_vendor@example.com', password_hash, 'vendor' FROM users WHERE username = 'bench_0'" >&2
@@ -167,7 +168,7 @@ curl -fsS -o /dev/null -D "$work/session-headers" "$target/login" -H "Cookie: $f
     --data-urlencode username=bench_vendor --data-urlencode password=bench-password --data-urlencode "_csrf=$csrf"
 export BENCH_CONSOLE_COOKIE=$(grep -i '^set-cookie: op_session=' "$work/session-headers" | sed 's/^[^:]*: //; s/;.*//' | tr -d '\r')
 [ -n "$BENCH_CONSOLE_COOKIE" ] || { log "console sign-in failed"; exit 1; }
-if [ "${ONLY:-}" != events ]; then
+if [ "$events_only" = 0 ]; then
     wrk_run console 16 console.lua
     wrk_run console_users 16 console_users.lua
     wrk_run login 16 login.lua
@@ -274,7 +275,7 @@ print(json.dumps({
 }))
 PY
 log "events: $(tail -1 "$rows")"
-if [ "${ONLY:-}" = events ]; then
+if [ "$events_only" = 1 ]; then
     python3 bench/report.py "$rows" "$gateways" "$workers" "$duration" | tee "$results/$(date +%Y-%m-%d-%H%M)-events.md"
     exit 0
 fi

@@ -193,7 +193,7 @@ final class JobWorker: Service, Sendable {
                 guard let orderID = job.orderID else { continue }
                 if outcome.moved.contains(orderID) {
                     metrics.applied.increment()
-                    metrics.lateness.recordNanoseconds(Int64(max(0, appliedAt.timeIntervalSince(job.dueAt)) * 1_000_000_000))
+                    metrics.lateness.recordElapsed(since: job.dueAt, now: appliedAt)
                 } else if outcome.notYetDue[orderID] == nil {
                     metrics.noop.increment()
                 }

@@ -11,23 +11,26 @@ struct EventAudienceTests {
     let vendor = Actor(id: UUID(), role: .vendor)
     let admin = Actor(id: UUID(), role: .admin)
 
-    @Test func staffAreCandidatesForEveryOrderACustomerOnlyForTheirs() {
+    /// An index holding the given streams.
+    func makeAudience(_ streams: [Int: Actor]) -> EventAudience {
         var audience = EventAudience()
-        audience.insert(1, actor: alice)
-        audience.insert(2, actor: alice)
-        audience.insert(3, actor: bob)
-        audience.insert(4, actor: vendor)
-        audience.insert(5, actor: admin)
+        for (id, actor) in streams { audience.insert(id, actor: actor) }
+        return audience
+    }
+
+    // MARK: Candidates
+
+    @Test func staffAreCandidatesForEveryOrderACustomerOnlyForTheirs() {
+        let audience = makeAudience([1: alice, 2: alice, 3: bob, 4: vendor, 5: admin])
         #expect(Set(audience.candidates(forOrderOf: alice.id)) == [1, 2, 4, 5])
         #expect(Set(audience.candidates(forOrderOf: bob.id)) == [3, 4, 5])
         #expect(Set(audience.candidates(forOrderOf: UUID())) == [4, 5])
     }
 
+    // MARK: Removal
+
     @Test func aRemovedStreamIsNoLongerACandidate() {
-        var audience = EventAudience()
-        audience.insert(1, actor: alice)
-        audience.insert(2, actor: alice)
-        audience.insert(3, actor: vendor)
+        var audience = makeAudience([1: alice, 2: alice, 3: vendor])
         audience.remove(1, actor: alice)
         audience.remove(3, actor: vendor)
         #expect(audience.candidates(forOrderOf: alice.id) == [2])

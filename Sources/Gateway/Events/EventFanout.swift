@@ -255,7 +255,7 @@ final class EventFanout: Service, Sendable {
                 state.last = event.position
             }
         }
-        for (event, _) in frames { metrics.latency.recordNanoseconds(Int64(max(0, now.timeIntervalSince(event.at)) * 1e9)) }
+        for (event, _) in frames { metrics.latency.recordElapsed(since: event.at, now: now) }
         metrics.delivered.increment(by: delivered)
         for id in Set(overflowed) { end(id, .tooSlow) }
     }

@@ -70,7 +70,7 @@ struct EventsController {
                             guard position > sent else { continue }
                             try await writer.write(frame)
                             sent = position
-                            fanout.metrics.delivery.recordNanoseconds(Int64(max(0, -at.timeIntervalSinceNow) * 1e9))
+                            fanout.metrics.delivery.recordElapsed(since: at)
                         case .heartbeat:
                             try await writer.write(ServerSentEvent.heartbeat)
                         }

@@ -132,7 +132,7 @@ public struct EventRelay: Service {
     func append(_ batch: [PublishedOrderEvent]) async throws {
         _ = try await stream.publish(batch, logger: logger)
         let now = Date()
-        for event in batch { metrics.lag.recordNanoseconds(Int64(max(0, now.timeIntervalSince(event.at)) * 1e9)) }
+        for event in batch { metrics.lag.recordElapsed(since: event.at, now: now) }
         metrics.published.increment(by: batch.count)
     }
 
