@@ -46,11 +46,24 @@ let package = Package(
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),
+        // The one way to Postgres: every statement through `Database`, rows collected by
+        // postgres-nio's future API (never an async row sequence, which can trap at a restart).
+        .target(
+            name: "Postgres",
+            dependencies: [
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
         // What every process needs: configuration, logging, start-up, deadlines, store health
         // and the classification of store failures.
         .target(
             name: "ProcessSupport",
             dependencies: [
+                "Postgres",
                 "Redis",
                 .product(name: "Configuration", package: "swift-configuration"),
                 .product(name: "Logging", package: "swift-log"),
@@ -65,6 +78,7 @@ let package = Package(
         .target(
             name: "Store",
             dependencies: [
+                "Postgres",
                 "ProcessSupport",
                 "Redis",
                 .product(name: "Crypto", package: "swift-crypto"),
@@ -94,6 +108,7 @@ let package = Package(
         .executableTarget(
             name: "Gateway",
             dependencies: [
+                "Postgres",
                 "ProcessSupport",
                 "Redis",
                 "ServiceHTTP",
@@ -108,7 +123,6 @@ let package = Package(
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
-                .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Mustache", package: "swift-mustache"),
@@ -119,6 +133,7 @@ let package = Package(
         .executableTarget(
             name: "Jobs",
             dependencies: [
+                "Postgres",
                 "ProcessSupport",
                 "Redis",
                 "ServiceHTTP",
@@ -127,7 +142,6 @@ let package = Package(
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
-                .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
@@ -135,6 +149,7 @@ let package = Package(
         .target(
             name: "TestSupport",
             dependencies: [
+                "Postgres",
                 "ProcessSupport",
                 "Store",
                 .product(name: "Hummingbird", package: "hummingbird"),
@@ -149,6 +164,7 @@ let package = Package(
         .testTarget(
             name: "StoreTests",
             dependencies: [
+                "Postgres",
                 "ProcessSupport",
                 "Redis",
                 "Store",
@@ -161,6 +177,7 @@ let package = Package(
         .testTarget(
             name: "GatewayTests",
             dependencies: [
+                "Postgres",
                 "Gateway",
                 "ProcessSupport",
                 "Redis",
@@ -181,6 +198,7 @@ let package = Package(
         .testTarget(
             name: "EndToEndTests",
             dependencies: [
+                "Postgres",
                 "ProcessSupport",
                 "Store",
                 "TestSupport",
@@ -195,6 +213,7 @@ let package = Package(
         .testTarget(
             name: "JobsTests",
             dependencies: [
+                "Postgres",
                 "Jobs",
                 "ProcessSupport",
                 "Redis",

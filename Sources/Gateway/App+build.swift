@@ -1,7 +1,7 @@
 import Foundation
 import Hummingbird
 import Logging
-import PostgresNIO
+import Postgres
 import ProcessSupport
 import Prometheus
 import Redis
@@ -15,25 +15,25 @@ func buildApplication(
     metrics: PrometheusCollectorRegistry = PrometheusCollectorRegistry()
 ) async throws -> some ApplicationProtocol {
     let clients = StoreClients(configuration.platform, label: "gateway")
-    let (logger, postgres, redis) = (clients.logger, clients.postgres, clients.redis)
+    let (logger, database, redis) = (clients.logger, clients.database, clients.redis)
     let migrator = try clients.migrator()
-    let accounts = await buildAccounts(configuration, postgres: postgres, redis: redis)
+    let accounts = await buildAccounts(configuration, database: database, redis: redis)
     let scheduleRetries = ScheduleRetries(redis: redis, logger: logger)
-    let (relay, fanout) = buildEvents(configuration, accounts: accounts, postgres: postgres, redis: redis, logger: logger)
+    let (relay, fanout) = buildEvents(configuration, accounts: accounts, database: database, redis: redis, logger: logger)
 
     let routes = buildRouter(
         configuration,
         accounts: accounts,
-        postgres: postgres,
+        database: database,
         redis: redis,
-        health: StoreHealth(postgres: postgres, redis: redis),
+        health: StoreHealth(database: database, redis: redis),
         metrics: metrics,
         document: try APIDocument.bundled(),
         renderer: try await ConsoleRenderer.bundled(),
         scheduleRetries: scheduleRetries,
         events: fanout
     )
-    let stores = OrderedServices([postgres, redis, scheduleRetries, relay, fanout], logger: logger)
+    let stores = OrderedServices([database, redis, scheduleRetries, relay, fanout], logger: logger)
     var app = Application(
         responder: DeadlineResponder(base: routes.router.buildResponder(), timeout: .seconds(configuration.requestTimeoutSeconds)),
         configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "order-platform"),
@@ -76,9 +76,9 @@ func buildMonitoringServer(
 }
 
 /// The account rules over the stores: users in Postgres, sessions in Redis.
-func buildAccounts(_ configuration: GatewayConfiguration, postgres: PostgresClient, redis: RedisClient) async -> AccountService {
+func buildAccounts(_ configuration: GatewayConfiguration, database: Database, redis: RedisClient) async -> AccountService {
     AccountService(
-        users: PostgresUserRepository(client: postgres),
+        users: PostgresUserRepository(database: database),
         sessions: SessionStore(
             redis: redis, ttl: .seconds(configuration.refreshTokenDays * 86_400), maxSessions: configuration.maxSessionsPerUser
         ),
@@ -90,10 +90,10 @@ func buildAccounts(_ configuration: GatewayConfiguration, postgres: PostgresClie
 /// The live stream's two halves on a gateway: the relay (Postgres to the Redis Stream, working
 /// while it holds the lease) and the fan-out (the Redis Stream to this gateway's clients).
 func buildEvents(
-    _ configuration: GatewayConfiguration, accounts: AccountService, postgres: PostgresClient, redis: RedisClient, logger: Logger
+    _ configuration: GatewayConfiguration, accounts: AccountService, database: Database, redis: RedisClient, logger: Logger
 ) -> (EventRelay, EventFanout) {
     let settings = configuration.events
-    let log = OrderEventLog(client: postgres)
+    let log = OrderEventLog(database: database)
     let stream = OrderEventStream(redis: redis, maxLength: settings.streamLength)
     let owner = "\(ProcessInfo.processInfo.hostName):\(ProcessInfo.processInfo.processIdentifier):\(UUID().uuidString.prefix(8))"
     let relay = EventRelay(log: log, stream: stream, owner: owner, logger: logger)
@@ -110,7 +110,7 @@ func buildEvents(
 func buildRouter(
     _ configuration: GatewayConfiguration,
     accounts: AccountService,
-    postgres: PostgresClient,
+    database: Database,
     redis: RedisClient,
     health: StoreHealth,
     metrics: PrometheusCollectorRegistry,
@@ -147,20 +147,20 @@ func buildRouter(
     DocsController(document: document, assets: SwaggerUIAssets(directory: configuration.swaggerUIDirectory)).addRoutes(to: routes)
     AuthController(accounts: accounts, limiter: limiter, limits: configuration.rateLimits, time: time).addRoutes(to: routes)
     UsersController(accounts: accounts, limiter: limiter, limits: configuration.rateLimits, time: time).addRoutes(to: routes)
-    let catalog = CatalogOperations(products: PostgresProductRepository(client: postgres))
+    let catalog = CatalogOperations(products: PostgresProductRepository(database: database))
     ProductsController(catalog: catalog, time: time).addRoutes(to: routes)
     let orders = OrderOperations(
-        orders: PostgresOrderRepository(client: postgres), schedule: TransitionSchedule(redis: redis, retries: scheduleRetries),
-        rules: configuration.platform.orderRules
+        orders: PostgresOrderRepository(database: database), schedule: TransitionSchedule(redis: redis, retries: scheduleRetries),
+        rules: configuration.platform.orderRules, exportPageTimeout: .seconds(configuration.requestTimeoutSeconds)
     )
     OrdersController(operations: orders, time: time, timeZone: configuration.platform.timeZone).addRoutes(to: routes)
     let queue = JobQueue(redis: redis)
-    let reconciler = Reconciler(transitions: OrderTransitions(client: postgres), queue: queue, redis: redis)
+    let reconciler = Reconciler(transitions: OrderTransitions(database: database), queue: queue, redis: redis)
     let registry = WorkerRegistry(redis: redis)
     BackgroundController(queue: queue, reconciler: reconciler, registry: registry, time: time).addRoutes(to: routes)
     // Without a fan-out that runs (a router built for a test), the stream answers 503.
     let fanout =
-        events ?? buildEvents(configuration, accounts: accounts, postgres: postgres, redis: redis, logger: Logger(label: "events")).1
+        events ?? buildEvents(configuration, accounts: accounts, database: database, redis: redis, logger: Logger(label: "events")).1
     EventsController(fanout: fanout, orders: orders).addRoutes(api: routes, console: routes.router)
     routes.addMethodNotAllowedResponders()
     // The console's routes go on the plain router: its pages answer a wrong method or a missing

@@ -1,7 +1,7 @@
 import ArgumentParser
 import Foundation
 import Logging
-import PostgresNIO
+import Postgres
 import ProcessSupport
 import Redis
 import Store
@@ -70,7 +70,7 @@ extension GatewayCommand {
                         )
                         print("created demo \(role.rawValue) \(username) / \(password)")
                     }
-                    let catalog = PostgresProductRepository(client: accounts.postgres)
+                    let catalog = PostgresProductRepository(database: accounts.database)
                     var added = 0
                     for (sku, name, category, price, stock) in DemoCatalog.products
                     where try await catalog.find(sku: sku, logger: logger) == nil {
@@ -89,20 +89,20 @@ extension GatewayCommand {
     }
 }
 
-/// Runs `body` with account rules over a short-lived Postgres client (Redis is not touched).
+/// Runs `body` with account rules over a short-lived database pool (Redis is not touched).
 private func withAccounts(_ configuration: GatewayConfiguration, _ body: (AccountTools, Logger) async throws -> Void) async throws {
     let clients = StoreClients(configuration.platform, label: "gateway")
-    let accounts = await buildAccounts(configuration, postgres: clients.postgres, redis: clients.redis)
-    try await clients.withPostgres {
+    let accounts = await buildAccounts(configuration, database: clients.database, redis: clients.redis)
+    try await clients.withDatabase {
         try await clients.migrator().requireCurrentSchema()
-        try await body(AccountTools(accounts: accounts, postgres: clients.postgres), clients.logger)
+        try await body(AccountTools(accounts: accounts, database: clients.database), clients.logger)
     }
 }
 
-/// What the CLI commands work with: the account rules and the database client under them.
+/// What the CLI commands work with: the account rules and the database under them.
 private struct AccountTools {
     let accounts: AccountService
-    let postgres: PostgresClient
+    let database: Database
     var users: any UserRepository { accounts.users }
 
     func create(_ account: AccountService.NewAccount, logger: Logger) async throws -> User {

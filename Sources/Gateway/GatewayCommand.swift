@@ -49,7 +49,7 @@ struct GatewayCommand: AsyncParsableCommand {
             configuration.bootstrapLogging()
             await exitOnStartupFailure {
                 let clients = StoreClients(configuration, label: "migrate")
-                try await clients.withPostgres {
+                try await clients.withDatabase {
                     let applied = try await clients.migrator().migrate()
                     clients.logger.info("migrations done", metadata: ["migration.applied": "\(applied.count)"])
                 }

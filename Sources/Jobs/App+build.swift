@@ -1,6 +1,5 @@
 import Hummingbird
 import Logging
-import PostgresNIO
 import ProcessSupport
 import Prometheus
 import Redis
@@ -13,12 +12,12 @@ func buildApplication(
     metrics: PrometheusCollectorRegistry = PrometheusCollectorRegistry()
 ) async throws -> some ApplicationProtocol {
     let clients = StoreClients(configuration.platform, label: "worker")
-    let (logger, postgres, redis) = (clients.logger, clients.postgres, clients.redis)
+    let (logger, database, redis) = (clients.logger, clients.database, clients.redis)
     let migrator = try clients.migrator()
 
     let router = buildRouter(
         configuration,
-        health: StoreHealth(postgres: postgres, redis: redis),
+        health: StoreHealth(database: database, redis: redis),
         metrics: metrics
     )
     let worker = JobWorker(
@@ -27,10 +26,10 @@ func buildApplication(
             maxAttempts: configuration.maxAttempts, reconcileInterval: .seconds(configuration.platform.reconcileIntervalSeconds),
             instance: configuration.port == 0 ? nil : "\(JobWorker.machineName()):\(configuration.port)"
         ),
-        redis: redis, transitions: OrderTransitions(client: postgres), logger: logger
+        redis: redis, transitions: OrderTransitions(database: database), logger: logger
     )
     // The worker after the clients it uses: on any shutdown it drains its batch before they close.
-    let stores = OrderedServices([postgres, redis, worker], logger: logger)
+    let stores = OrderedServices([database, redis, worker], logger: logger)
     var app = Application(
         router: router,
         configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "order-platform-worker"),

@@ -3,6 +3,7 @@ import HTTPTypes
 import HummingbirdTesting
 import NIOCore
 import NIOFoundationCompat
+import ProcessSupport
 
 /// One client's keep-alive connection to the load balancer, used as an HTTP client library
 /// would: a request that finds its reused connection closed (nginx closes idle keep-alive
@@ -42,7 +43,11 @@ struct APIConnection {
             self.client = client
         }
         do {
-            let response = try await client!.execute(request)
+            // HummingbirdTesting's own timeout waits for the request it gave up on, forever if no
+            // answer comes: a request left unanswered is abandoned here instead, and shows as a
+            // transport error as long as the test's deadline.
+            let client = client!
+            let response = try await Deadline.race(.seconds(25)) { try await client.execute(request) }
             answered += 1
             return response
         } catch {

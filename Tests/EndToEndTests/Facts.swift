@@ -1,4 +1,5 @@
 import Foundation
+import Postgres
 import PostgresNIO
 import TestSupport
 
@@ -21,7 +22,7 @@ struct Facts: Sendable {
     /// The quantities of every order's lines.
     var quantityOrdered: Int
 
-    static func read(_ client: PostgresClient, stockEach: Int = ChaosTests.stockEach) async throws -> Facts {
+    static func read(_ client: Database, stockEach: Int = ChaosTests.stockEach) async throws -> Facts {
         var orders: [String: Order] = [:]
         let rows = try await client.query(
             """
@@ -30,7 +31,8 @@ struct Facts: Sendable {
             """,
             logger: TestStores.logger
         )
-        for try await (id, due, moved) in rows.decode((UUID, Double, Double?).self) {
+        for row in rows {
+            let (id, due, moved) = try row.decode((UUID, Double, Double?).self)
             let key = id.uuidString.lowercased()
             orders[key] = Order(id: key, due: due, moved: moved)
         }

@@ -21,7 +21,9 @@ struct LocalStack: Sendable {
         let inherited = ProcessInfo.processInfo.environment.filter { ["PATH", "HOME", "LANG"].contains($0.key) }
         environment = inherited.merging(settings) { _, new in new }.merging([
             "STACK": name, "PORT": String(port), "GATEWAY_PORT": String(port + 1), "WORKER_PORT": String(workerPort),
-            "BIN_DIR": ChildProcess.productsDirectory.path,
+            // STACK_BIN_DIR runs another build's gateway and worker (the same test against the
+            // binaries of an earlier commit).
+            "BIN_DIR": ProcessInfo.processInfo.environment["STACK_BIN_DIR"] ?? ChildProcess.productsDirectory.path,
         ]) { _, new in new }
     }
 

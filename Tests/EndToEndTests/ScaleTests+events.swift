@@ -1,5 +1,6 @@
 import Foundation
 import HTTPTypes
+import Postgres
 import PostgresNIO
 import TestSupport
 import Testing
@@ -88,12 +89,9 @@ extension ScaleTests {
                     try await group.waitForAll()
                 }
 
-                let expected = try await TestStores.withPostgres(url: database) { client in
-                    var positions: [Int64] = []
-                    for try await position in try await client.query(
-                        "SELECT position FROM order_events WHERE position IS NOT NULL ORDER BY position", logger: logger
-                    ).decode(Int64.self) { positions.append(position) }
-                    return positions
+                let expected = try await TestStores.withDatabase(url: database) { client in
+                    try await client.query("SELECT position FROM order_events WHERE position IS NOT NULL ORDER BY position", logger: logger)
+                        .map { try $0.decode(Int64.self) }
                 }
                 let got = seen.value
                 #expect(got.count > 20, "the watcher saw \(got.count) events")

@@ -2,6 +2,7 @@ import Foundation
 import HTTPTypes
 import HummingbirdTesting
 import Logging
+import Postgres
 import PostgresNIO
 import Store
 import TestSupport
@@ -38,8 +39,8 @@ struct ScaleTests {
         let redis = try PrivateRedisServer()
         try await redis.start()
         try await TestStores.withEmptyDatabase { database in
-            try await TestStores.withPostgres(url: database) { client in
-                try await Migrator(client: client, migrations: Migration.bundled(), logger: logger).migrate()
+            try await TestStores.withDatabase(url: database) { client in
+                try await Migrator(database: client, migrations: Migration.bundled(), logger: logger).migrate()
                 try await client.query(
                     """
                     INSERT INTO products (id, sku, name, category, price, stock)
@@ -101,10 +102,8 @@ struct ScaleTests {
         return .failure(.init(reason: "gave up after 30 attempts; last: \(last)"))
     }
 
-    static func count(_ client: PostgresClient, _ query: PostgresQuery) async throws -> Int {
-        var value = 0
-        for try await row in try await client.query(query, logger: TestStores.logger).decode(Int.self) { value = row }
-        return value
+    static func count(_ client: Database, _ query: PostgresQuery) async throws -> Int {
+        try await client.scalar(query) ?? 0
     }
 
     /// Polls `condition` every 200 ms for up to `limit`.
@@ -165,7 +164,7 @@ struct ScaleTests {
                 let ids = Set(results.compactMap { try? $0.get() })
                 #expect(ids.count == clients * perClient, "one distinct order per request")
 
-                try await TestStores.withPostgres(url: database) { (client) async throws -> Void in
+                try await TestStores.withDatabase(url: database) { (client) async throws -> Void in
                     #expect(try await Self.count(client, "SELECT count(*) FROM orders") == clients * perClient, "no order twice")
                     let processed = try await Self.eventually(within: .seconds(30)) {
                         try await Self.count(client, "SELECT count(*) FROM orders WHERE status = 'processing'") == clients * perClient

@@ -86,7 +86,7 @@ final class Traffic: Sendable {
     /// Sends one request and records it; nil on a transport error (the connection is renewed).
     func send(
         _ connection: inout APIConnection, _ kind: String, _ method: HTTPRequest.Method, _ path: String,
-        token: String? = nil, json: String, headers: HTTPFields = [:]
+        token: String? = nil, json: String? = nil, headers: HTTPFields = [:]
     ) async -> TestClient.Response? {
         let start = Date().timeIntervalSince1970
         do {

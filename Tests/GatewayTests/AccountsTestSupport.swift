@@ -4,6 +4,7 @@ import Hummingbird
 import HummingbirdTesting
 import NIOCore
 import NIOFoundationCompat
+import Postgres
 import PostgresNIO
 import Redis
 import Store
@@ -32,9 +33,9 @@ func uniqueName(_ prefix: String = "u") -> String {
 @discardableResult
 func createAccount(role: Role, username: String = uniqueName(), password: String = "correct-horse") async throws -> User {
     let configuration = try GatewayConfiguration(settings: TestStores.settings())
-    return try await TestStores.withPostgres(url: try await TestStores.migrated()) { postgres in
+    return try await TestStores.withDatabase(url: try await TestStores.migrated()) { postgres in
         let redis = RedisClient(configuration: configuration.platform.redis, logger: TestStores.logger)
-        let accounts = await buildAccounts(configuration, postgres: postgres, redis: redis)
+        let accounts = await buildAccounts(configuration, database: postgres, redis: redis)
         return try await accounts.create(
             .init(username: username, email: "\(username)@example.com", password: password, role: role), logger: TestStores.logger
         )
@@ -43,14 +44,8 @@ func createAccount(role: Role, username: String = uniqueName(), password: String
 
 /// How many users have this username (to prove a refused request wrote nothing).
 func userCount(username: String) async throws -> Int {
-    try await TestStores.withPostgres(url: TestStores.databaseURL) { postgres in
-        var count = 0
-        for try await value in try await postgres.query(
-            "SELECT count(*) FROM users WHERE lower(username) = lower(\(username))", logger: TestStores.logger
-        ).decode(Int.self) {
-            count = value
-        }
-        return count
+    try await TestStores.withDatabase(url: TestStores.databaseURL) { postgres in
+        try await postgres.scalar("SELECT count(*) FROM users WHERE lower(username) = lower(\(username))") ?? 0
     }
 }
 

@@ -274,21 +274,16 @@ struct AuthTests {
     @Test func bootstrapAdminIsCreatedOnceUnderConcurrentStarts() async throws {
         let email = "\(uniqueName("boot"))@example.com"
         let configuration = try GatewayConfiguration(settings: TestStores.settings())
-        try await TestStores.withPostgres(url: try await TestStores.migrated()) { postgres in
+        try await TestStores.withDatabase(url: try await TestStores.migrated()) { postgres in
             let redis = RedisClient(configuration: configuration.platform.redis, logger: TestStores.logger)
-            let accounts = await buildAccounts(configuration, postgres: postgres, redis: redis)
+            let accounts = await buildAccounts(configuration, database: postgres, redis: redis)
             try await withThrowingTaskGroup(of: Void.self) { group in
                 for _ in 0..<5 {
                     group.addTask { try await accounts.bootstrapAdmin(email: email, password: "admin-password", logger: TestStores.logger) }
                 }
                 try await group.waitForAll()
             }
-            var count = 0
-            for try await value in try await postgres.query(
-                "SELECT count(*) FROM users WHERE email = \(email) AND role = 'admin'", logger: TestStores.logger
-            ).decode(Int.self) {
-                count = value
-            }
+            let count = try await postgres.scalar("SELECT count(*) FROM users WHERE email = \(email) AND role = 'admin'", as: Int.self)
             #expect(count == 1)
         }
     }

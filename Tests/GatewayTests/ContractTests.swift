@@ -3,6 +3,7 @@ import Hummingbird
 import HummingbirdTesting
 import NIOCore
 import NIOFoundationCompat
+import Postgres
 import PostgresNIO
 import ProcessSupport
 import Redis
@@ -24,12 +25,12 @@ struct ContractTests {
     /// The router's routes as the document writes paths (`{id}`), each with its methods.
     func routerOperations() async throws -> Set<String> {
         let configuration = try GatewayConfiguration(settings: TestStores.settings())
-        let postgres = PostgresClient(configuration: configuration.platform.postgres, backgroundLogger: TestStores.logger)
+        let postgres = Database(configuration: configuration.platform.postgres, logger: TestStores.logger)
         let redis = RedisClient(configuration: configuration.platform.redis, logger: TestStores.logger)
-        let accounts = await buildAccounts(configuration, postgres: postgres, redis: redis)
+        let accounts = await buildAccounts(configuration, database: postgres, redis: redis)
         let routes = buildRouter(
-            configuration, accounts: accounts, postgres: postgres, redis: redis,
-            health: StoreHealth(postgres: postgres, redis: redis), metrics: .init(), document: try APIDocument.bundled(),
+            configuration, accounts: accounts, database: postgres, redis: redis,
+            health: StoreHealth(database: postgres, redis: redis), metrics: .init(), document: try APIDocument.bundled(),
             renderer: try await ConsoleRenderer.bundled()
         )
         var operations = Set<String>()

@@ -4,6 +4,7 @@ import Hummingbird
 import HummingbirdTesting
 import NIOCore
 import NIOFoundationCompat
+import Postgres
 import PostgresNIO
 import Redis
 import Store
@@ -49,8 +50,8 @@ struct EventStreamTests {
 
     func product() async throws -> String {
         let sku = uniqueName("EVT").uppercased()
-        try await TestStores.withPostgres(url: try await TestStores.migrated()) { postgres in
-            _ = try await PostgresProductRepository(client: postgres).create(
+        try await TestStores.withDatabase(url: try await TestStores.migrated()) { postgres in
+            _ = try await PostgresProductRepository(database: postgres).create(
                 Product(id: UUIDv7.make(), sku: sku, name: "Item \(sku)", category: "Test", price: 5, stock: 1_000_000),
                 logger: TestStores.logger
             )
@@ -83,11 +84,7 @@ struct EventStreamTests {
     }
 
     func scalar(_ query: PostgresQuery) async throws -> Int {
-        try await TestStores.withPostgres(url: TestStores.databaseURL) { postgres in
-            var value = 0
-            for try await row in try await postgres.query(query, logger: TestStores.logger).decode(Int.self) { value = row }
-            return value
-        }
+        try await TestStores.withDatabase(url: TestStores.databaseURL) { try await $0.scalar(query) ?? 0 }
     }
 
     func redis(_ command: RedisCommand) async throws -> RESPValue {
@@ -272,7 +269,7 @@ struct EventStreamTests {
             let token = try await client.login(ann.username).access
             let stream = try await open(port, token: token)
             var orders: [String] = []
-            try await TestStores.withPostgres(url: TestStores.databaseURL) { postgres in
+            try await TestStores.withDatabase(url: TestStores.databaseURL) { postgres in
                 try await postgres.withConnection { connection in
                     _ = try await connection.query("SELECT pg_advisory_lock(\(OrderEventLog.positionLock))", logger: TestStores.logger)
                     for _ in 0..<2 { orders.append(try await place(client, token: token, sku: sku)) }

@@ -1,6 +1,7 @@
 import Foundation
 import Hummingbird
 import HummingbirdTesting
+import Postgres
 import PostgresNIO
 import ProcessSupport
 import Redis
@@ -75,11 +76,11 @@ struct HealthTests {
 /// The router alone on a configuration whose database may be unreachable (no start-up schema check).
 func makeGatewayWithoutSchemaCheck(_ overrides: [String: String]) async throws -> some ApplicationProtocol {
     let configuration = try GatewayConfiguration(settings: TestStores.settings(overrides))
-    let postgres = PostgresClient(configuration: configuration.platform.postgres, backgroundLogger: TestStores.logger)
+    let postgres = Database(configuration: configuration.platform.postgres, logger: TestStores.logger)
     let redis = RedisClient(configuration: configuration.platform.redis, logger: TestStores.logger)
-    let accounts = await buildAccounts(configuration, postgres: postgres, redis: redis)
+    let accounts = await buildAccounts(configuration, database: postgres, redis: redis)
     let router = buildRouter(
-        configuration, accounts: accounts, postgres: postgres, redis: redis, health: StoreHealth(postgres: postgres, redis: redis),
+        configuration, accounts: accounts, database: postgres, redis: redis, health: StoreHealth(database: postgres, redis: redis),
         metrics: .init(), document: try APIDocument.bundled(), renderer: try await ConsoleRenderer.bundled()
     ).router
     return ContractCheckedApplication(base: Application(router: router, services: [postgres, redis]))

@@ -3,6 +3,7 @@ import HTTPTypes
 import HummingbirdTesting
 import NIOCore
 import NIOFoundationCompat
+import Postgres
 import PostgresNIO
 import Store
 import TestSupport
@@ -17,7 +18,7 @@ struct OrderReportsTests {
     /// 1,000 orders for `user` straight in the database: three share each second and amounts
     /// repeat, so every sort needs its id tie-break.
     func bulkOrders(for user: UUID) async throws {
-        try await TestStores.withPostgres(url: TestStores.databaseURL) { postgres in
+        try await TestStores.withDatabase(url: TestStores.databaseURL) { postgres in
             try await postgres.query(
                 """
                 INSERT INTO orders (id, user_id, customer_name, customer_email, shipping_address, status, total_amount,
@@ -102,10 +103,10 @@ struct OrderReportsTests {
         let customer = try await createAccount(role: .customer)
         let vendor = try await createAccount(role: .vendor)
         try await bulkOrders(for: customer.id)
-        let expected = try await TestStores.withPostgres(url: TestStores.databaseURL) { postgres in
+        let expected = try await TestStores.withDatabase(url: TestStores.databaseURL) { postgres in
             try await postgres.query(
                 "SELECT id FROM orders WHERE user_id = \(customer.id) ORDER BY created_at DESC, id DESC", logger: TestStores.logger
-            ).collect().map { try $0.decode(UUID.self).uuidString.lowercased() }
+            ).map { try $0.decode(UUID.self).uuidString.lowercased() }
         }
         let app = try await makeAccountsGateway()
         try await app.test(.router) { client in

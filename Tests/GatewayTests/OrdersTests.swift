@@ -3,6 +3,7 @@ import HTTPTypes
 import HummingbirdTesting
 import NIOCore
 import NIOFoundationCompat
+import Postgres
 import PostgresNIO
 import Store
 import TestSupport
@@ -17,8 +18,8 @@ struct OrdersTests {
     /// A fresh catalog product with `stock`, returning its SKU.
     func makeProduct(stock: Int, price: String = "10.00") async throws -> String {
         let sku = uniqueName("SKU").uppercased()
-        try await TestStores.withPostgres(url: try await TestStores.migrated()) { postgres in
-            _ = try await PostgresProductRepository(client: postgres).create(
+        try await TestStores.withDatabase(url: try await TestStores.migrated()) { postgres in
+            _ = try await PostgresProductRepository(database: postgres).create(
                 Product(id: UUIDv7.make(), sku: sku, name: "Item \(sku)", category: "Test", price: Decimal(string: price)!, stock: stock),
                 logger: TestStores.logger
             )
@@ -31,11 +32,7 @@ struct OrdersTests {
     }
 
     func scalar(_ query: PostgresQuery) async throws -> Int {
-        try await TestStores.withPostgres(url: TestStores.databaseURL) { postgres in
-            var value = 0
-            for try await row in try await postgres.query(query, logger: TestStores.logger).decode(Int.self) { value = row }
-            return value
-        }
+        try await TestStores.withDatabase(url: TestStores.databaseURL) { try await $0.scalar(query) ?? 0 }
     }
 
     func orderJSON(_ lines: [(String, Int)], notes: String = "leave at the door") -> String {
@@ -182,7 +179,7 @@ struct OrdersTests {
         try await app.test(.router) { client in
             let token = try await client.login(customer.username).access
             let first = try #require(try await place(client, token: token, [(sku, 1)], key: "monthly").json?["id"] as? String)
-            try await TestStores.withPostgres(url: TestStores.databaseURL) { postgres in
+            try await TestStores.withDatabase(url: TestStores.databaseURL) { postgres in
                 try await postgres.query(
                     "UPDATE orders SET created_at = now() - interval '25 hours' WHERE id = \(UUID(uuidString: first)!)",
                     logger: TestStores.logger)

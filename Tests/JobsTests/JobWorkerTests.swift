@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import Postgres
 import PostgresNIO
 import Redis
 import Store
@@ -21,8 +22,8 @@ struct JobWorkerTests {
         let redis = try PrivateRedisServer()
         try await redis.start()
         try await TestStores.withEmptyDatabase { url in
-            try await TestStores.withPostgres(url: url) { client in
-                try await Migrator(client: client, migrations: Migration.bundled(), logger: logger).migrate()
+            try await TestStores.withDatabase(url: url) { client in
+                try await Migrator(database: client, migrations: Migration.bundled(), logger: logger).migrate()
             }
             try await body(url, redis)
         }
@@ -35,7 +36,7 @@ struct JobWorkerTests {
     func makeOrders(_ count: Int, dueIn: ClosedRange<Double>, database: String, redis: String, enqueue: Bool = true) async throws -> [UUID]
     {
         let userID = UUIDv7.make()
-        let rows: [(UUID, Date)] = try await TestStores.withPostgres(url: database) { client in
+        let rows: [(UUID, Date)] = try await TestStores.withDatabase(url: database) { client in
             try await client.query(
                 "INSERT INTO users (id, username, email, password_hash) VALUES (\(userID), \("u" + userID.uuidString.prefix(8)), \(userID.uuidString + "@example.com"), 'x')",
                 logger: logger
@@ -51,9 +52,7 @@ struct JobWorkerTests {
                 """,
                 logger: logger
             )
-            var rows: [(UUID, Date)] = []
-            for try await row in inserted.decode((UUID, Date).self) { rows.append(row) }
-            return rows
+            return try inserted.map { try $0.decode((UUID, Date).self) }
         }
         if enqueue {
             let client = RedisClient(configuration: try RedisConfiguration(url: redis), logger: logger)
@@ -72,14 +71,14 @@ struct JobWorkerTests {
     /// returns when `done` first held, nil if it never did.
     func runWorkers(
         _ count: Int, database: String, redis: String, reconcileEvery: Duration = .seconds(3600),
-        limit: Duration = .seconds(30), until done: @escaping @Sendable (PostgresClient) async throws -> Bool
+        limit: Duration = .seconds(30), until done: @escaping @Sendable (Database) async throws -> Bool
     ) async throws -> ContinuousClock.Instant? {
-        let postgres = PostgresClient(configuration: try .init(url: database), backgroundLogger: logger)
+        let postgres = Database(configuration: try .init(url: database), logger: logger)
         let redisClient = RedisClient(configuration: try RedisConfiguration(url: redis), logger: logger)
         let workers = (0..<count).map { _ in
             JobWorker(
                 options: .init(concurrency: 64, lease: .seconds(2), maxAttempts: 5, reconcileInterval: reconcileEvery),
-                redis: redisClient, transitions: OrderTransitions(client: postgres), logger: logger
+                redis: redisClient, transitions: OrderTransitions(database: postgres), logger: logger
             )
         }
         let finished = try await withThrowingTaskGroup(of: Void.self) { group in
@@ -101,19 +100,17 @@ struct JobWorkerTests {
         return finished
     }
 
-    static func count(_ client: PostgresClient, _ query: PostgresQuery) async throws -> Int {
-        var value = 0
-        for try await row in try await client.query(query, logger: TestStores.logger).decode(Int.self) { value = row }
-        return value
+    static func count(_ client: Database, _ query: PostgresQuery) async throws -> Int {
+        try await client.scalar(query) ?? 0
     }
 
-    static func processing(_ client: PostgresClient) async throws -> Int {
+    static func processing(_ client: Database) async throws -> Int {
         try await count(client, "SELECT count(*) FROM orders WHERE status = 'processing'")
     }
 
     /// Every moved order has exactly one processing event, and none moved before its time.
     func expectExactlyOnceAndNoneEarly(database: String, expected: Int) async throws {
-        try await TestStores.withPostgres(url: database) { (client) async throws -> Void in
+        try await TestStores.withDatabase(url: database) { (client) async throws -> Void in
             #expect(try await Self.processing(client) == expected)
             #expect(try await Self.count(client, "SELECT count(*) FROM order_events WHERE to_status = 'processing'") == expected)
             #expect(
@@ -173,8 +170,8 @@ struct JobWorkerTests {
             let (locked, lockTaken) = AsyncStream.makeStream(of: Void.self)
             let (released, release) = AsyncStream.makeStream(of: Void.self)
             let locker = Task {
-                try await TestStores.withPostgres(url: database) { client in
-                    try await client.withTransaction(logger: logger) { connection in
+                try await TestStores.withDatabase(url: database) { client in
+                    try await client.transaction(logger: logger) { connection in
                         try await connection.query("SELECT id FROM orders WHERE id = ANY(\(ids)) FOR UPDATE", logger: logger)
                         lockTaken.yield()
                         for await _ in released { break }
@@ -242,8 +239,8 @@ struct JobWorkerTests {
     @Test func aBatchReportsEveryOrderItDoesNotMoveAsEarly() async throws {
         try await withStores { database, redis in
             let ids = try await makeOrders(300, dueIn: 0.2...0.3, database: database, redis: redis.url, enqueue: false)
-            try await TestStores.withPostgres(url: database) { client in
-                let transitions = OrderTransitions(client: client)
+            try await TestStores.withDatabase(url: database) { client in
+                let transitions = OrderTransitions(database: client)
                 var pending = Set(ids)
                 let deadline = ContinuousClock.now + .seconds(10)
                 while !pending.isEmpty, ContinuousClock.now < deadline {
@@ -281,8 +278,8 @@ struct JobWorkerTests {
             let ids = try await makeOrders(20, dueIn: 0.5...0.5, database: database, redis: redis.url)
             // Cancelled in the database while its job stays queued: the state a cancel racing a
             // worker's claim leaves behind. The worker's conditional update must skip them.
-            try await TestStores.withPostgres(url: database) { client in
-                let orders = PostgresOrderRepository(client: client)
+            try await TestStores.withDatabase(url: database) { client in
+                let orders = PostgresOrderRepository(database: client)
                 for id in ids {
                     _ = try await orders.apply(
                         Transition(to: .cancelled, from: [.pending], actorID: nil, actorRole: nil), to: id, logger: logger)
@@ -295,7 +292,7 @@ struct JobWorkerTests {
                 return depth.scheduled == 0 && depth.inFlight == 0
             }
             #expect(drained != nil, "the workers took and finished every job")
-            try await TestStores.withPostgres(url: database) { (client) async throws -> Void in
+            try await TestStores.withDatabase(url: database) { (client) async throws -> Void in
                 #expect(try await Self.count(client, "SELECT count(*) FROM orders WHERE status = 'cancelled'") == 20)
                 #expect(try await Self.count(client, "SELECT count(*) FROM order_events WHERE to_status = 'processing'") == 0)
             }

@@ -1,4 +1,5 @@
 import Logging
+import Postgres
 import PostgresNIO
 import Store
 import TestSupport
@@ -10,17 +11,13 @@ struct MigrationTests {
 
     // MARK: Helpers
 
-    func migrator(_ client: PostgresClient) throws -> Migrator {
-        Migrator(client: client, migrations: try Migration.bundled(), logger: logger)
+    func migrator(_ client: Database) throws -> Migrator {
+        Migrator(database: client, migrations: try Migration.bundled(), logger: logger)
     }
 
-    func tables(_ client: PostgresClient) async throws -> Set<String> {
-        let rows = try await client.query(
-            "SELECT tablename FROM pg_tables WHERE schemaname = 'public'", logger: logger
-        )
-        var names: Set<String> = []
-        for try await name in rows.decode(String.self) { names.insert(name) }
-        return names
+    func tables(_ client: Database) async throws -> Set<String> {
+        let rows = try await client.query("SELECT tablename FROM pg_tables WHERE schemaname = 'public'", logger: logger)
+        return Set(try rows.map { try $0.decode(String.self) })
     }
 
     // MARK: Tests
@@ -34,7 +31,7 @@ struct MigrationTests {
 
     @Test func appliesOnAnEmptyDatabaseThenIsANoOp() async throws {
         try await TestStores.withEmptyDatabase { url in
-            try await TestStores.withPostgres(url: url) { client in
+            try await TestStores.withDatabase(url: url) { client in
                 let migrator = try migrator(client)
                 await #expect(throws: MigrationError.self) { try await migrator.requireCurrentSchema() }
                 #expect(try await migrator.currentVersion() == 0)
@@ -49,8 +46,7 @@ struct MigrationTests {
 
                 let second = try await migrator.migrate()
                 #expect(second.isEmpty)
-                let rows = try await client.query("SELECT count(*) FROM schema_migrations", logger: logger)
-                for try await count in rows.decode(Int.self) { #expect(count == first.count) }
+                #expect(try await client.scalar("SELECT count(*) FROM schema_migrations", as: Int.self) == first.count)
             }
         }
     }
@@ -58,8 +54,8 @@ struct MigrationTests {
     @Test func concurrentRunsDoNotConflict() async throws {
         try await TestStores.withEmptyDatabase { url in
             // Two separate clients stand for two processes starting at the same moment.
-            async let a = TestStores.withPostgres(url: url) { try await migrator($0).migrate() }
-            async let b = TestStores.withPostgres(url: url) { try await migrator($0).migrate() }
+            async let a = TestStores.withDatabase(url: url) { try await migrator($0).migrate() }
+            async let b = TestStores.withDatabase(url: url) { try await migrator($0).migrate() }
             let (appliedByA, appliedByB) = try await (a, b)
             #expect((appliedByA + appliedByB).sorted() == (try Migration.bundled().map(\.version)))
         }
@@ -67,22 +63,24 @@ struct MigrationTests {
 
     @Test func schemaEnforcesStockAndStatusRules() async throws {
         try await TestStores.withEmptyDatabase { url in
-            try await TestStores.withPostgres(url: url) { client in
+            try await TestStores.withDatabase(url: url) { client in
                 try await migrator(client).migrate()
                 let id = UUIDv7.make()
                 try await client.query(
                     "INSERT INTO products (id, sku, name, category, price, stock) VALUES (\(id), 'SKU-1', 'Thing', 'Books', 9.99, 1)",
                     logger: logger
                 )
-                await #expect(throws: PSQLError.self) {
+                let stockBelowZero = await #expect(throws: DatabaseError.self) {
                     try await client.query("UPDATE products SET stock = stock - 2 WHERE id = \(id)", logger: logger)
                 }
-                await #expect(throws: PSQLError.self) {
+                #expect(stockBelowZero?.sqlState == "23514")
+                let duplicateSKU = await #expect(throws: DatabaseError.self) {
                     try await client.query(
                         "INSERT INTO products (id, sku, name, category, price) VALUES (\(UUIDv7.make()), 'SKU-1', 'Again', 'Books', 1)",
                         logger: logger
                     )
                 }
+                #expect(duplicateSKU?.isUniqueViolation == true)
             }
         }
     }

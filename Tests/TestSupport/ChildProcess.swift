@@ -1,4 +1,5 @@
 import Foundation
+import ProcessSupport
 
 /// Runs a program to completion with posix_spawn and waitpid (Foundation's `Process` never saw
 /// its children exit inside the test runner).
@@ -31,6 +32,7 @@ public enum ChildProcess {
         posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
         posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0)
         posix_spawn_file_actions_addopen(&actions, 2, errorFile, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
+        closeInheritedDescriptors(&actions)
         let argv = ([path] + arguments).map { strdup($0) } + [nil]
         defer { for pointer in argv { free(pointer) } }
         let envp = environment.map { $0.map { strdup("\($0.key)=\($0.value)") } + [nil] }
@@ -56,6 +58,7 @@ public enum ChildProcess {
         posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
         posix_spawn_file_actions_addopen(&actions, 1, logFile, O_WRONLY | O_CREAT | O_APPEND, 0o600)
         posix_spawn_file_actions_addopen(&actions, 2, logFile, O_WRONLY | O_CREAT | O_APPEND, 0o600)
+        closeInheritedDescriptors(&actions)
         let argv = [strdup(path), nil]
         defer { for pointer in argv { free(pointer) } }
         let envp = environment.map { strdup("\($0.key)=\($0.value)") } + [nil]
@@ -93,6 +96,19 @@ public enum ChildProcess {
         kill(pid, SIGKILL)
         await wait(pid)
         return nil
+    }
+
+    /// Closes every descriptor above stderr in the child. SwiftNIO opens sockets without
+    /// close-on-exec, and what a child starts lives on: a Postgres restarted by `pg_ctl` held the
+    /// test's client connections to a gateway open, so the gateway never saw them close.
+    static func closeInheritedDescriptors(_ actions: inout posix_spawn_file_actions_t) {
+        // glibc ≥ 2.34 has it; Swift's Glibc module does not export it.
+        typealias CloseFrom = @convention(c) (UnsafeMutablePointer<posix_spawn_file_actions_t>, Int32) -> Int32
+        if let symbol = dlsym(nil, "posix_spawn_file_actions_addclosefrom_np") {
+            _ = unsafeBitCast(symbol, to: CloseFrom.self)(&actions, 3)
+        } else {
+            InheritedDescriptors.closeOnExec()
+        }
     }
 
     /// The directory holding the built products (`gateway`, `worker`) next to the test bundle.

@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import Postgres
 import PostgresNIO
 import ProcessSupport
 import Store
@@ -48,21 +49,21 @@ public enum TestStores {
 
     /// The test database, migrated once per test process (the migrator serialises concurrent callers).
     public static func migrated() async throws -> String {
-        try await withPostgres(url: databaseURL) { client in
-            try await Migrator(client: client, migrations: Migration.bundled(), logger: logger).migrate()
+        try await withDatabase(url: databaseURL) { database in
+            try await Migrator(database: database, migrations: Migration.bundled(), logger: logger).migrate()
         }
         return databaseURL
     }
 
-    /// Runs `body` with a running client for `url`, shutting it down afterwards.
-    public static func withPostgres<T: Sendable>(url: String, _ body: (PostgresClient) async throws -> T) async throws -> T {
+    /// Runs `body` with a running database pool for `url` (4 connections), shutting it down afterwards.
+    public static func withDatabase<T: Sendable>(url: String, _ body: (Database) async throws -> T) async throws -> T {
         var configuration = try PostgresClient.Configuration(url: url)
         configuration.options.maximumConnections = 4
-        let client = PostgresClient(configuration: configuration, backgroundLogger: logger)
+        let database = Database(configuration: configuration, logger: logger)
         return try await withThrowingTaskGroup(of: Void.self) { group in
-            group.addTask { await client.run() }
+            group.addTask { await database.run() }
             defer { group.cancelAll() }
-            return try await body(client)
+            return try await body(database)
         }
     }
 
@@ -70,7 +71,7 @@ public enum TestStores {
     public static func withEmptyDatabase<T: Sendable>(_ body: (String) async throws -> T) async throws -> T {
         let name = "t_" + UUID().uuidString.replacingOccurrences(of: "-", with: "").lowercased().prefix(16)
         guard var components = URLComponents(string: databaseURL) else { fatalError("bad TEST_DATABASE_URL") }
-        try await withPostgres(url: databaseURL) { admin in
+        try await withDatabase(url: databaseURL) { admin in
             try await admin.query(PostgresQuery(unsafeSQL: "CREATE DATABASE \(name)"), logger: logger)
         }
         components.path = "/" + name
@@ -86,7 +87,7 @@ public enum TestStores {
     }
 
     private static func dropDatabase(_ name: String) async throws {
-        try await withPostgres(url: databaseURL) { admin in
+        try await withDatabase(url: databaseURL) { admin in
             try await admin.query(PostgresQuery(unsafeSQL: "DROP DATABASE IF EXISTS \(name) WITH (FORCE)"), logger: logger)
         }
     }

@@ -1,5 +1,5 @@
 import Logging
-import PostgresNIO
+import Postgres
 import Redis
 
 /// Answers "can this process reach its stores right now?" for the health endpoints.
@@ -11,20 +11,20 @@ public struct StoreHealth: Sendable {
         public var isHealthy: Bool { database && redis }
     }
 
-    let postgres: PostgresClient
+    let database: Database
     let redis: RedisClient
     let timeout: Duration
 
-    public init(postgres: PostgresClient, redis: RedisClient, timeout: Duration = .seconds(2)) {
-        self.postgres = postgres
+    public init(database: Database, redis: RedisClient, timeout: Duration = .seconds(2)) {
+        self.database = database
         self.redis = redis
         self.timeout = timeout
     }
 
     /// Pings both stores at once; a store that does not answer within the timeout counts as down.
     public func check(logger: Logger) async -> Report {
-        async let database = answers(within: timeout, logger: logger, store: "postgres") { [postgres] in
-            try await postgres.query("SELECT 1", logger: logger)
+        async let database = answers(within: timeout, logger: logger, store: "postgres") { [database] in
+            try await database.query("SELECT 1", logger: logger)
         }
         async let redis = answers(within: timeout, logger: logger, store: "redis") { [redis] in
             _ = try await redis.send(RedisCommand("PING"), timeout: .milliseconds(Int64(timeout.components.seconds * 1000)), logger: logger)

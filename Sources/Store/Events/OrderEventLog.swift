@@ -1,18 +1,19 @@
 import Foundation
 import Logging
+import Postgres
 import PostgresNIO
 
 /// The live stream's source of truth: `order_events` in Postgres. The relay gives committed
 /// rows their positions here; a client that resumes from further back than the Redis Stream
 /// holds is served from here.
 public struct OrderEventLog: Sendable {
-    let client: PostgresClient
+    let database: Database
     /// The advisory lock under which positions are given: one giver at a time, whatever the
     /// Redis lease says, so positions stay in order and are never given twice.
     public static let positionLock: Int64 = 0x4F52_4556  // "OREV"
 
-    public init(client: PostgresClient) {
-        self.client = client
+    public init(database: Database) {
+        self.database = database
     }
 
     /// Gives positions to up to `limit` committed events that have none, in the order they were
@@ -22,22 +23,16 @@ public struct OrderEventLog: Sendable {
         // One statement (migration 0003's function) takes the lock, gives the positions and
         // returns the events with their orders' lines; its transaction, and so the lock, ends
         // with it.
-        try await client.withRows(
-            """
-            SELECT * FROM order_events_publish_next(\(Self.positionLock), \(Int32(clamping: limit)))
-            """,
-            logger: logger
-        ) { rows in
-            // One row per line of each event's order, an event's rows together.
-            var events: [(row: EventRow, order: Order)] = []
-            for try await row in rows {
-                let columns = row.makeRandomAccess()
-                let position = try columns["position"].decode(Int64.self, context: .default)
-                if events.last?.row.position != position { events.append((try Self.row(columns), try OrderRow.order(columns))) }
-                if let item = try OrderRow.item(columns) { events[events.count - 1].order.items.append(item) }
-            }
-            return try events.map { try $0.row.event(order: $0.order) }
+        let rows = try await database.query(
+            "SELECT * FROM order_events_publish_next(\(Self.positionLock), \(Int32(clamping: limit)))", logger: logger)
+        // One row per line of each event's order, an event's rows together.
+        var events: [(row: EventRow, order: Order)] = []
+        for row in rows {
+            let position = try row.decode(Int64.self, column: "position")
+            if events.last?.row.position != position { events.append((try Self.row(row), try OrderRow.order(row))) }
+            if let item = try OrderRow.item(row) { events[events.count - 1].order.items.append(item) }
         }
+        return try events.map { try $0.row.event(order: $0.order) }
     }
 
     /// The events after `position`, up to `through`, oldest first, at most `limit`: those of
@@ -45,7 +40,7 @@ public struct OrderEventLog: Sendable {
     public func events(
         after position: Int64, through last: Int64, customer: UUID?, order: UUID?, limit: Int, logger: Logger
     ) async throws -> [PublishedOrderEvent] {
-        try await client.withConnection { connection in
+        try await database.withConnection { connection in
             let rows = try await connection.query(
                 """
                 SELECT \(unescaped: Self.eventColumns)
@@ -57,7 +52,7 @@ public struct OrderEventLog: Sendable {
                 """,
                 logger: logger
             )
-            let events = try await Self.rows(rows)
+            let events = try rows.map(Self.row)
             let orders = events.isEmpty ? [:] : try await Self.orders(Set(events.map(\.orderID)), on: connection, logger: logger)
             return try events.compactMap { row in try orders[row.orderID].map { try row.event(order: $0) } }
         }
@@ -66,29 +61,20 @@ public struct OrderEventLog: Sendable {
     /// Whether a committed event waits for a position: one probe of the partial index on
     /// unpositioned rows, cheap enough for the relay to ask every few milliseconds.
     public func hasUnpositioned(logger: Logger) async throws -> Bool {
-        try await client.withRows(
-            "SELECT EXISTS (SELECT 1 FROM order_events WHERE position IS NULL)", logger: logger
-        ) { rows in
-            for try await waiting in rows.decode(Bool.self) { return waiting }
-            return false
-        }
+        try await database.query("SELECT EXISTS (SELECT 1 FROM order_events WHERE position IS NULL)", logger: logger)
+            .first?.decode(Bool.self) ?? false
     }
 
     /// The last position of a committed event that still exists (0 before the first).
     public func lastPosition(logger: Logger) async throws -> Int64 {
-        try await client.withRows("SELECT coalesce(max(position), 0)::int8 FROM order_events", logger: logger) { rows in
-            for try await position in rows.decode(Int64.self) { return position }
-            return 0
-        }
+        try await database.query("SELECT coalesce(max(position), 0)::int8 FROM order_events", logger: logger)
+            .first?.decode(Int64.self) ?? 0
     }
 
     /// The last position ever given, committed or not, whatever was deleted since: lower than
     /// what the stream holds only when Postgres went back in time (a restore).
     public func lastGiven(logger: Logger) async throws -> Int64 {
-        try await client.withRows("SELECT last_value FROM order_event_positions", logger: logger) { rows in
-            for try await position in rows.decode(Int64.self) { return position }
-            return 0
-        }
+        try await database.query("SELECT last_value FROM order_event_positions", logger: logger).first?.decode(Int64.self) ?? 0
     }
 
     // MARK: Rows
@@ -124,16 +110,10 @@ public struct OrderEventLog: Sendable {
         }
     }
 
-    static func rows(_ rows: PostgresRowSequence) async throws -> [EventRow] {
-        var events: [EventRow] = []
-        for try await row in rows { events.append(try Self.row(row.makeRandomAccess())) }
-        return events
-    }
-
     /// The event of a row of ``eventColumns`` (or of the relay's function, which has them too).
-    static func row(_ columns: PostgresRandomAccessRow) throws -> EventRow {
+    static func row(_ columns: DatabaseRow) throws -> EventRow {
         func value<T: PostgresDecodable>(_ name: String, _ type: T.Type) throws -> T {
-            try columns[name].decode(T.self, context: .default)
+            try columns.decode(T.self, column: name)
         }
         let from = try value("from_status", String?.self).flatMap(OrderStatus.init(rawValue:))
         let to = OrderStatus(rawValue: try value("to_status", String.self)) ?? .pending
@@ -149,7 +129,7 @@ public struct OrderEventLog: Sendable {
     }
 
     /// The orders in `ids` with their lines, by id.
-    static func orders(_ ids: Set<UUID>, on connection: PostgresConnection, logger: Logger) async throws -> [UUID: Order] {
+    static func orders(_ ids: Set<UUID>, on connection: DatabaseConnection, logger: Logger) async throws -> [UUID: Order] {
         let rows = try await connection.query(
             """
             SELECT \(unescaped: OrderRow.orderColumns), \(unescaped: OrderRow.itemColumns)
@@ -158,6 +138,6 @@ public struct OrderEventLog: Sendable {
             """,
             logger: logger
         )
-        return Dictionary(try await OrderRow.orders(rows).map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
+        return Dictionary(try OrderRow.orders(rows).map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
     }
 }

@@ -11,11 +11,15 @@ public struct OrderOperations: Sendable {
     let orders: any OrderRepository
     let schedule: TransitionSchedule
     public let rules: OrderRules
+    /// How long an export may wait for its next page: its answer started long before, so the
+    /// request's deadline no longer bounds it (the gateway's `REQUEST_TIMEOUT_SECONDS`).
+    let exportPageTimeout: Duration
 
-    public init(orders: any OrderRepository, schedule: TransitionSchedule, rules: OrderRules) {
+    public init(orders: any OrderRepository, schedule: TransitionSchedule, rules: OrderRules, exportPageTimeout: Duration = .seconds(5)) {
         self.orders = orders
         self.schedule = schedule
         self.rules = rules
+        self.exportPageTimeout = exportPageTimeout
     }
 
     /// How long the scheduling of a move may hold up an order's commit when Redis stalls.
@@ -99,10 +103,11 @@ public struct OrderOperations: Sendable {
     }
 
     /// Streams `query`'s orders, newest first, to `row`: staff only. Check ``exportAllowed(for:)``
-    /// first when the stream starts after the response does.
+    /// first when the stream starts after the response does. A page that cannot be read in time
+    /// (a store restarting) ends the stream with an error, so the answer is cut, not held open.
     public func export(_ query: OrderQuery, by actor: Actor, logger: Logger, row: (OrderExportRow) async throws -> Void) async throws {
         try exportAllowed(for: actor)
-        try await orders.export(query, logger: logger, row: row)
+        try await orders.export(query, pageTimeout: exportPageTimeout, logger: logger, row: row)
     }
 
     public func exportAllowed(for actor: Actor) throws(Forbidden) {

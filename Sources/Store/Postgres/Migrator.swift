@@ -1,4 +1,5 @@
 import Logging
+import Postgres
 import PostgresNIO
 
 /// Applies versioned migrations in order, each in its own transaction, recorded in `schema_migrations`.
@@ -8,12 +9,12 @@ import PostgresNIO
 public struct Migrator: Sendable {
     /// Arbitrary constant shared by every process of this platform ("orders" in ASCII).
     static let lockKey: Int64 = 0x6F72_6465_7273
-    let client: PostgresClient
+    let database: Database
     let migrations: [Migration]
     let logger: Logger
 
-    public init(client: PostgresClient, migrations: [Migration], logger: Logger) {
-        self.client = client
+    public init(database: Database, migrations: [Migration], logger: Logger) {
+        self.database = database
         self.migrations = migrations
         self.logger = logger
     }
@@ -23,7 +24,7 @@ public struct Migrator: Sendable {
     public func migrate() async throws -> [Int] {
         var applied: [Int] = []
         for migration in migrations {
-            let didApply = try await client.withTransaction(logger: logger) { connection in
+            let didApply = try await database.transaction(logger: logger) { connection in
                 try await connection.query("SELECT pg_advisory_xact_lock(\(Self.lockKey))", logger: logger)
                 try await connection.query(
                     """
@@ -37,7 +38,7 @@ public struct Migrator: Sendable {
                 )
                 let version = migration.version
                 let rows = try await connection.query("SELECT 1 FROM schema_migrations WHERE version = \(version)", logger: logger)
-                for try await _ in rows { return false }
+                if !rows.isEmpty { return false }
                 for statement in SQLScript.statements(migration.sql) {
                     try await connection.query(PostgresQuery(unsafeSQL: statement), logger: logger)
                 }
@@ -58,17 +59,12 @@ public struct Migrator: Sendable {
 
     /// The highest applied version, 0 for an empty database.
     public func currentVersion() async throws -> Int {
-        let exists = try await client.withRows("SELECT to_regclass('schema_migrations') IS NOT NULL", logger: logger) { rows in
-            var exists = false
-            for try await tableExists in rows.decode(Bool.self) { exists = tableExists }
-            return exists
-        }
+        let exists =
+            try await database.query("SELECT to_regclass('schema_migrations') IS NOT NULL", logger: logger)
+            .first?.decode(Bool.self) ?? false
         guard exists else { return 0 }
-        return try await client.withRows("SELECT coalesce(max(version), 0) FROM schema_migrations", logger: logger) { rows in
-            var version = 0
-            for try await value in rows.decode(Int.self) { version = value }
-            return version
-        }
+        return try await database.query("SELECT coalesce(max(version), 0) FROM schema_migrations", logger: logger)
+            .first?.decode(Int.self) ?? 0
     }
 
     /// Throws unless the database has every migration this build ships.

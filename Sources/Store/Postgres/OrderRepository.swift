@@ -20,8 +20,9 @@ public protocol OrderRepository: Sendable {
     func events(orderID: UUID, logger: Logger) async throws -> [OrderEvent]
     /// Counts by status, revenue, and orders per day in `timeZone` (an IANA name).
     func stats(_ query: OrderQuery, timeZone: String, logger: Logger) async throws -> OrderStats
-    /// Streams every matching order, newest first, to `row` without holding them all in memory.
-    func export(_ query: OrderQuery, logger: Logger, row: (OrderExportRow) async throws -> Void) async throws
+    /// Streams every matching order, newest first, to `row` without holding them all in memory;
+    /// a page of them not read within `pageTimeout` ends it with ``DeadlineExceeded``.
+    func export(_ query: OrderQuery, pageTimeout: Duration, logger: Logger, row: (OrderExportRow) async throws -> Void) async throws
     /// Changes the delivery details and records an `updated` event: a customer their own order
     /// while it is pending, staff until it is delivered or cancelled.
     func updateDetails(id: UUID, _ details: OrderDetails, by actor: Actor, logger: Logger) async throws -> Order

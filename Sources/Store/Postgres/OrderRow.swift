@@ -1,4 +1,5 @@
 import Foundation
+import Postgres
 import PostgresNIO
 
 /// The one place an order and its lines are read from a row, by column name: every statement
@@ -17,8 +18,8 @@ enum OrderRow {
         i.quantity AS item_quantity, i.unit_price AS item_unit_price, i.total_price AS item_total_price
         """
 
-    static func order(_ row: PostgresRandomAccessRow) throws -> Order {
-        func value<T: PostgresDecodable>(_ name: String, _ type: T.Type) throws -> T { try row[name].decode(T.self, context: .default) }
+    static func order(_ row: DatabaseRow) throws -> Order {
+        func value<T: PostgresDecodable>(_ name: String, _ type: T.Type) throws -> T { try row.decode(T.self, column: name) }
         return Order(
             id: try value("id", UUID.self), userID: try value("user_id", UUID.self),
             customerName: try value("customer_name", String.self), customerEmail: try value("customer_email", String.self),
@@ -32,9 +33,9 @@ enum OrderRow {
     }
 
     /// The line of a row; nil when its columns are NULL (an order without lines in an outer join).
-    static func item(_ row: PostgresRandomAccessRow) throws -> OrderItem? {
+    static func item(_ row: DatabaseRow) throws -> OrderItem? {
         func value<T: PostgresDecodable>(_ name: String, _ type: T.Type) throws -> T {
-            try row["item_" + name].decode(T.self, context: .default)
+            try row.decode(T.self, column: "item_" + name)
         }
         guard let id = try value("id", UUID?.self) else { return nil }
         return OrderItem(
@@ -47,13 +48,12 @@ enum OrderRow {
 
     /// Orders with their lines from rows of ``orderColumns`` joined with ``itemColumns`` (one
     /// row per line, lines of an order together).
-    static func orders(_ rows: some AsyncSequence<PostgresRow, any Error>) async throws -> [Order] {
+    static func orders(_ rows: [DatabaseRow]) throws -> [Order] {
         var orders: [Order] = []
-        for try await row in rows {
-            let columns = row.makeRandomAccess()
-            let id = try columns["id"].decode(UUID.self, context: .default)
-            if orders.last?.id != id { orders.append(try order(columns)) }
-            if let item = try item(columns) { orders[orders.count - 1].items.append(item) }
+        for row in rows {
+            let id = try row.decode(UUID.self, column: "id")
+            if orders.last?.id != id { orders.append(try order(row)) }
+            if let item = try item(row) { orders[orders.count - 1].items.append(item) }
         }
         return orders
     }

@@ -1,15 +1,16 @@
 import Foundation
 import Logging
+import Postgres
 import PostgresNIO
 
 /// The system's automatic move `pending → processing`, in batches: one conditional update and
 /// one multi-row event insert per transaction, so running a job twice changes nothing the
 /// second time and a cancelled order is never advanced.
 public struct OrderTransitions: Sendable {
-    let client: PostgresClient
+    let database: Database
 
-    public init(client: PostgresClient) {
-        self.client = client
+    public init(database: Database) {
+        self.database = database
     }
 
     /// What happened to each order of a batch.
@@ -30,18 +31,16 @@ public struct OrderTransitions: Sendable {
         // One transaction, so both statements read the same `now()`: an order the update finds
         // early is then surely reported early (with a later clock it could look due yet unmoved,
         // and its job would be acked with the order still pending).
-        return try await client.transaction(logger: logger) { connection in
+        return try await database.transaction(logger: logger) { connection in
             var outcome = Outcome()
-            let rows = try await connection.query(
+            let moved = try await connection.query(
                 """
                 UPDATE orders SET status = 'processing', updated_at = now()
                 WHERE id = ANY(\(ids)) AND status = 'pending' AND auto_process_at <= now()
                 RETURNING id
                 """,
                 logger: logger
-            )
-            var moved: [UUID] = []
-            for try await id in rows.decode(UUID.self) { moved.append(id) }
+            ).map { try $0.decode(UUID.self) }
             try await RecordOrderEvents(orders: moved, from: .pending, to: .processing, reason: reason).run(on: connection, logger: logger)
             outcome.moved = Set(moved)
             let rest = ids.filter { !outcome.moved.contains($0) }
@@ -51,7 +50,8 @@ public struct OrderTransitions: Sendable {
                     logger: logger
                 )
                 var found = Set<UUID>()
-                for try await (id, early, due) in others.decode((UUID, Bool, Date).self) {
+                for row in others {
+                    let (id, early, due) = try row.decode((UUID, Bool, Date).self)
                     found.insert(id)
                     if early { outcome.notYetDue[id] = due }
                 }
@@ -66,8 +66,8 @@ public struct OrderTransitions: Sendable {
     public func sweepOverdue(batch: Int = 1000, reason: String, logger: Logger) async throws -> Int {
         var total = 0
         while true {
-            let moved: Int = try await client.transaction(logger: logger) { connection in
-                let rows = try await connection.query(
+            let moved: Int = try await database.transaction(logger: logger) { connection in
+                let moved = try await connection.query(
                     """
                     UPDATE orders SET status = 'processing', updated_at = now()
                     WHERE id IN (SELECT id FROM orders WHERE status = 'pending' AND auto_process_at <= now()
@@ -75,9 +75,7 @@ public struct OrderTransitions: Sendable {
                     RETURNING id
                     """,
                     logger: logger
-                )
-                var moved: [UUID] = []
-                for try await id in rows.decode(UUID.self) { moved.append(id) }
+                ).map { try $0.decode(UUID.self) }
                 try await RecordOrderEvents(orders: moved, from: .pending, to: .processing, reason: reason).run(
                     on: connection, logger: logger)
                 return moved.count
@@ -91,13 +89,12 @@ public struct OrderTransitions: Sendable {
     /// due since the sweep before this are included: the two statements read different clocks,
     /// and an order due in between must not fall through both.
     public func upcoming(limit: Int, logger: Logger) async throws -> [(id: UUID, dueAt: Date)] {
-        try await client.withRows(
+        try await database.query(
             "SELECT id, auto_process_at FROM orders WHERE status = 'pending' ORDER BY auto_process_at LIMIT \(limit)",
             logger: logger
-        ) { rows in
-            var upcoming: [(id: UUID, dueAt: Date)] = []
-            for try await (id, due) in rows.decode((UUID, Date).self) { upcoming.append((id, due)) }
-            return upcoming
+        ).map { row in
+            let (id, due) = try row.decode((UUID, Date).self)
+            return (id, due)
         }
     }
 }

@@ -1,28 +1,27 @@
 import Foundation
 import Logging
+import Postgres
 import PostgresNIO
+import ProcessSupport
 
 extension PostgresOrderRepository {
     public func find(id: UUID, logger: Logger) async throws -> Order? {
-        try await client.withConnection { try await Self.find(id: id, on: $0, logger: logger) }
+        try await database.withConnection { try await Self.find(id: id, on: $0, logger: logger) }
     }
 
     public func find(idempotencyKey: String, userID: UUID, logger: Logger) async throws -> UUID? {
-        try await client.withRows(
+        try await database.query(
             """
             SELECT id FROM orders
             WHERE user_id = \(userID) AND idempotency_key = \(idempotencyKey) AND created_at > now() - interval '24 hours'
             """,
             logger: logger
-        ) { rows in
-            for try await id in rows.decode(UUID.self) { return id }
-            return nil
-        }
+        ).first?.decode(UUID.self)
     }
 
     /// The order and its lines in one statement (one row per line, the order's columns repeated).
-    static func find(id: UUID, on connection: PostgresConnection, logger: Logger) async throws -> Order? {
-        try await OrderRow.orders(try await connection.execute(OrderByIDStatement(id: id), logger: logger)).first
+    static func find(id: UUID, on connection: DatabaseConnection, logger: Logger) async throws -> Order? {
+        try OrderRow.orders(try await connection.execute(OrderByIDStatement(id: id), logger: logger)).first
     }
 
     public func list(_ query: OrderQuery, logger: Logger) async throws -> OrderList {
@@ -61,17 +60,13 @@ extension PostgresOrderRepository {
                 sql.appendInterpolation((query.page - 1) * query.size)
             }
         }
-        var (total, headers, lastMicros) = try await client.withRows(sql, logger: logger) { rows in
-            var total = 0
-            var headers: [Order] = []
-            var lastMicros: Int64 = 0
-            for try await row in rows {
-                let columns = row.makeRandomAccess()
-                lastMicros = try columns["cursor_micros"].decode(Int64.self, context: .default)
-                if counting { total = try columns["total_count"].decode(Int.self, context: .default) }
-                headers.append(try OrderRow.order(columns))
-            }
-            return (total, headers, lastMicros)
+        var total = 0
+        var headers: [Order] = []
+        var lastMicros: Int64 = 0
+        for row in try await database.query(sql, logger: logger) {
+            lastMicros = try row.decode(Int64.self, column: "cursor_micros")
+            if counting { total = try row.decode(Int.self, column: "total_count") }
+            headers.append(try OrderRow.order(row))
         }
         if counting, headers.isEmpty, query.page > 1 {
             total = try await count(query, logger: logger)
@@ -86,54 +81,44 @@ extension PostgresOrderRepository {
 
     /// How many orders match the filters of `query`.
     func count(_ query: OrderQuery, logger: Logger) async throws -> Int {
-        try await client.withRows(try Self.filtered("SELECT count(*) FROM orders o", query) { _ in }, logger: logger) { rows in
-            var count = 0
-            for try await value in rows.decode(Int.self) { count = value }
-            return count
-        }
+        try await database.query(try Self.filtered("SELECT count(*) FROM orders o", query) { _ in }, logger: logger)
+            .first?.decode(Int.self) ?? 0
     }
 
     public func events(orderID: UUID, logger: Logger) async throws -> [OrderEvent] {
-        try await client.withRows(
+        try await database.query(
             "SELECT id, from_status, to_status, actor_id, actor_role, reason, at FROM order_events WHERE order_id = \(orderID) AND kind = 'transition' ORDER BY position NULLS LAST, seq",
             logger: logger
-        ) { rows in
-            var events: [OrderEvent] = []
-            for try await (id, from, to, actorID, actorRole, reason, at) in rows.decode(
-                (UUID, String?, String, UUID?, String?, String?, Date).self)
-            {
-                events.append(
-                    OrderEvent(
-                        id: id, fromStatus: from.flatMap(OrderStatus.init(rawValue:)), toStatus: OrderStatus(rawValue: to) ?? .pending,
-                        actorID: actorID, actorRole: actorRole.flatMap(Role.init(rawValue:)), reason: reason, at: at
-                    ))
-            }
-            return events
+        ).map { row in
+            let (id, from, to, actorID, actorRole, reason, at) = try row.decode((UUID, String?, String, UUID?, String?, String?, Date).self)
+            return OrderEvent(
+                id: id, fromStatus: from.flatMap(OrderStatus.init(rawValue:)), toStatus: OrderStatus(rawValue: to) ?? .pending,
+                actorID: actorID, actorRole: actorRole.flatMap(Role.init(rawValue:)), reason: reason, at: at
+            )
         }
     }
 
     public func stats(_ query: OrderQuery, timeZone: String, logger: Logger) async throws -> OrderStats {
-        let (counts, delivered, open) = try await client.withRows(
+        var counts: [OrderStatus: Int] = [:]
+        var delivered = Decimal(0)
+        var open = Decimal(0)
+        let groups = try await database.query(
             try Self.filtered("SELECT o.status, count(*), coalesce(sum(o.total_amount), 0) FROM orders o", query) { sql in
                 sql.appendLiteral(" GROUP BY o.status")
             },
             logger: logger
-        ) { rows in
-            var counts: [OrderStatus: Int] = [:]
-            var delivered = Decimal(0)
-            var open = Decimal(0)
-            for try await (raw, count, amount) in rows.decode((String, Int, Decimal).self) {
-                guard let status = OrderStatus(rawValue: raw) else { continue }
-                counts[status] = count
-                switch status {
-                case .delivered: delivered += amount
-                case .pending, .processing, .shipped: open += amount
-                case .cancelled: break
-                }
+        )
+        for row in groups {
+            let (raw, count, amount) = try row.decode((String, Int, Decimal).self)
+            guard let status = OrderStatus(rawValue: raw) else { continue }
+            counts[status] = count
+            switch status {
+            case .delivered: delivered += amount
+            case .pending, .processing, .shipped: open += amount
+            case .cancelled: break
             }
-            return (counts, delivered, open)
         }
-        let days = try await client.withRows(
+        let days = try await database.query(
             try Self.filtered(
                 { sql in
                     sql.appendLiteral("SELECT to_char(o.created_at AT TIME ZONE ")
@@ -148,12 +133,9 @@ extension PostgresOrderRepository {
                 query
             ) { sql in sql.appendLiteral(" GROUP BY day ORDER BY day") },
             logger: logger
-        ) { rows in
-            var days: [OrderStats.Day] = []
-            for try await (day, count, revenue) in rows.decode((String, Int, Decimal).self) {
-                days.append(.init(date: day, orders: count, revenue: revenue))
-            }
-            return days
+        ).map { row in
+            let (day, count, revenue) = try row.decode((String, Int, Decimal).self)
+            return OrderStats.Day(date: day, orders: count, revenue: revenue)
         }
         return OrderStats(counts: counts, deliveredRevenue: delivered, openRevenue: open, perDay: days)
     }
@@ -163,7 +145,9 @@ extension PostgresOrderRepository {
     /// connection only while a page is read. An order appears once, as it stood when its page
     /// was read (the keyset, creation time and id, never changes); unlike one snapshot, an order
     /// committed during the export may be missing.
-    public func export(_ query: OrderQuery, logger: Logger, row: (OrderExportRow) async throws -> Void) async throws {
+    public func export(_ query: OrderQuery, pageTimeout: Duration, logger: Logger, row: (OrderExportRow) async throws -> Void)
+        async throws
+    {
         var page = query
         page.sort = .newest
         page.size = Self.exportPageSize
@@ -171,7 +155,7 @@ extension PostgresOrderRepository {
         page.cursor = nil
         page.page = 1
         repeat {
-            let list = try await list(page, logger: logger)
+            let list: OrderList = try await Deadline.race(pageTimeout) { [self, page] in try await self.list(page, logger: logger) }
             // `list` reads each order's lines already ordered by SKU (in the database's collation).
             for order in list.orders {
                 try await row(
@@ -192,20 +176,17 @@ extension PostgresOrderRepository {
     /// Fills in the lines of `orders` with one query.
     func withItems(_ orders: [Order], logger: Logger) async throws -> [Order] {
         guard !orders.isEmpty else { return [] }
-        let items = try await client.withRows(
+        let rows = try await database.query(
             """
             SELECT i.order_id, \(unescaped: OrderRow.itemColumns)
             FROM order_items i WHERE i.order_id = ANY(\(orders.map(\.id))) ORDER BY i.product_sku
             """,
             logger: logger
-        ) { rows in
-            var items: [UUID: [OrderItem]] = [:]
-            for try await row in rows {
-                let columns = row.makeRandomAccess()
-                let orderID = try columns["order_id"].decode(UUID.self, context: .default)
-                if let item = try OrderRow.item(columns) { items[orderID, default: []].append(item) }
-            }
-            return items
+        )
+        var items: [UUID: [OrderItem]] = [:]
+        for row in rows {
+            let orderID = try row.decode(UUID.self, column: "order_id")
+            if let item = try OrderRow.item(row) { items[orderID, default: []].append(item) }
         }
         return orders.map { order in
             var order = order

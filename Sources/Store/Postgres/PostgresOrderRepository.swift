@@ -1,14 +1,15 @@
 import Foundation
 import Logging
 import NIOCore
+import Postgres
 import PostgresNIO
 
 /// ``OrderRepository`` on Postgres.
 public struct PostgresOrderRepository: OrderRepository {
-    let client: PostgresClient
+    let database: Database
 
-    public init(client: PostgresClient) {
-        self.client = client
+    public init(database: Database) {
+        self.database = database
     }
 
     // MARK: Create
@@ -20,21 +21,15 @@ public struct PostgresOrderRepository: OrderRepository {
     public func create(
         _ order: NewOrder, rules: OrderRules, logger: Logger, beforeCommit: @Sendable (Order) async -> Void
     ) async throws -> (order: Order, replayed: Bool) {
-        try await client.transaction(logger: logger) { connection in
+        try await database.transaction(logger: logger) { connection in
             if let key = order.idempotencyKey {
-                for try await acquired in try await connection.execute(
-                    PlaceOrderStatements.KeyLock(userID: order.userID, key: key), logger: logger)
-                where !acquired {
-                    throw OrderError(.idempotencyInProgress)
-                }
+                let acquired = try await connection.execute(PlaceOrderStatements.KeyLock(userID: order.userID, key: key), logger: logger)
+                if acquired.contains(false) { throw OrderError(.idempotencyInProgress) }
             }
-            for try await _ in try await connection.execute(PlaceOrderStatements.CustomerLock(userID: order.userID), logger: logger) {}
-            var found: PlaceOrderStatements.PendingAndKey.Row?
-            for try await row in try await connection.execute(
+            try await connection.execute(PlaceOrderStatements.CustomerLock(userID: order.userID), logger: logger)
+            let found = try await connection.execute(
                 PlaceOrderStatements.PendingAndKey(userID: order.userID, key: order.idempotencyKey), logger: logger
-            ) {
-                found = row
-            }
+            ).last
             if let found, let earlier = found.orderID {
                 if found.fresh == true {
                     guard let hash = found.requestHash, Array(buffer: hash) == order.requestHash else {
@@ -55,7 +50,7 @@ public struct PostgresOrderRepository: OrderRepository {
             let place = PlaceOrderStatements.Place(
                 order: order, orderID: UUIDv7.make(), lines: reserved.map { ($0.productID, $0.quantity) }, total: total, rules: rules
             )
-            guard let created = try await OrderRow.orders(try await connection.execute(place, logger: logger)).first else {
+            guard let created = try OrderRow.orders(try await connection.execute(place, logger: logger)).first else {
                 throw OrderError(.notFound)
             }
             await beforeCommit(created)
@@ -83,11 +78,11 @@ public struct PostgresOrderRepository: OrderRepository {
 
     /// Locks the products (in id order, so concurrent orders cannot deadlock) and checks every
     /// line; refuses the whole order naming each SKU that cannot be served.
-    static func lockStock(_ lines: [(sku: String, quantity: Int)], connection: PostgresConnection, logger: Logger) async throws
+    static func lockStock(_ lines: [(sku: String, quantity: Int)], connection: DatabaseConnection, logger: Logger) async throws
         -> [ReservedLine]
     {
         var found: [String: PlaceOrderStatements.LockProducts.Row] = [:]
-        for try await row in try await connection.execute(PlaceOrderStatements.LockProducts(skus: lines.map(\.sku)), logger: logger) {
+        for row in try await connection.execute(PlaceOrderStatements.LockProducts(skus: lines.map(\.sku)), logger: logger) {
             found[row.sku] = row
         }
         let unknown = lines.filter { found[$0.sku]?.active != true }.map(\.sku)
@@ -106,7 +101,7 @@ public struct PostgresOrderRepository: OrderRepository {
     // MARK: Transitions
 
     public func apply(_ transition: Transition, to id: UUID, logger: Logger) async throws -> Order {
-        try await client.withConnection { connection in
+        try await database.withConnection { connection in
             try await Self.apply(transition, to: id, on: connection, logger: logger)
             guard let order = try await Self.find(id: id, on: connection, logger: logger) else { throw OrderError(.notFound) }
             return order
@@ -114,14 +109,12 @@ public struct PostgresOrderRepository: OrderRepository {
     }
 
     /// Moves the order in one transaction on `connection`: status, stock back on cancel, event.
-    static func apply(_ transition: Transition, to id: UUID, on connection: PostgresConnection, logger: Logger) async throws {
+    static func apply(_ transition: Transition, to id: UUID, on connection: DatabaseConnection, logger: Logger) async throws {
         try await connection.transaction(logger: logger) { connection in
-            let rows = try await connection.query(
+            let current = try await connection.query(
                 "SELECT status, user_id, cancellable_until >= now() FROM orders WHERE id = \(id) FOR UPDATE",
                 logger: logger
-            )
-            var current: (String, UUID, Bool)?
-            for try await row in rows.decode((String, UUID, Bool).self) { current = row }
+            ).last?.decode((String, UUID, Bool).self)
             guard let (rawStatus, owner, withinWindow) = current, let status = OrderStatus(rawValue: rawStatus) else {
                 throw OrderError(.notFound)
             }
@@ -166,14 +159,14 @@ public struct PostgresOrderRepository: OrderRepository {
     }
 
     public func updateDetails(id: UUID, _ details: OrderDetails, by actor: Actor, logger: Logger) async throws -> Order {
-        try await client.withConnection { connection in
+        try await database.withConnection { connection in
             try await Self.updateDetails(id: id, details, by: actor, on: connection, logger: logger)
         }
     }
 
     /// The update with its `updated` event in one statement, then the order read back on the same
     /// connection (to answer, or to say why not). A customer may edit only their own pending order.
-    static func updateDetails(id: UUID, _ details: OrderDetails, by actor: Actor, on connection: PostgresConnection, logger: Logger)
+    static func updateDetails(id: UUID, _ details: OrderDetails, by actor: Actor, on connection: DatabaseConnection, logger: Logger)
         async throws -> Order
     {
         let owner: UUID? = actor.isStaff ? nil : actor.id
@@ -200,8 +193,7 @@ public struct PostgresOrderRepository: OrderRepository {
             """,
             logger: logger
         )
-        var updated = false
-        for try await _ in rows { updated = true }
+        let updated = !rows.isEmpty
         guard let order = try await find(id: id, on: connection, logger: logger), owner == nil || order.userID == owner else {
             throw OrderError(.notFound)
         }

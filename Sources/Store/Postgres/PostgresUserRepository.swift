@@ -1,13 +1,14 @@
 import Foundation
 import Logging
+import Postgres
 import PostgresNIO
 
 /// ``UserRepository`` on Postgres.
 public struct PostgresUserRepository: UserRepository {
-    let client: PostgresClient
+    let database: Database
 
-    public init(client: PostgresClient) {
-        self.client = client
+    public init(database: Database) {
+        self.database = database
     }
 
     static let columns =
@@ -15,45 +16,47 @@ public struct PostgresUserRepository: UserRepository {
 
     public func create(_ user: User, logger: Logger) async throws -> User {
         do {
-            let created = try await client.withRows(
-                """
-                INSERT INTO users (id, username, email, password_hash, role, full_name, phone, address, is_active, is_verified)
-                VALUES (\(user.id), \(user.username), \(user.email), \(user.passwordHash), \(user.role.rawValue),
-                        \(user.fullName), \(user.phone), \(user.address), \(user.isActive), \(user.isVerified))
-                RETURNING \(unescaped: Self.columns)
-                """,
-                logger: logger
-            ) { try await Self.users($0).first }
+            let created = try Self.users(
+                try await database.query(
+                    """
+                    INSERT INTO users (id, username, email, password_hash, role, full_name, phone, address, is_active, is_verified)
+                    VALUES (\(user.id), \(user.username), \(user.email), \(user.passwordHash), \(user.role.rawValue),
+                            \(user.fullName), \(user.phone), \(user.address), \(user.isActive), \(user.isVerified))
+                    RETURNING \(unescaped: Self.columns)
+                    """,
+                    logger: logger
+                )
+            ).first
             guard let created else { throw StoreError(.notFound) }
             return created
-        } catch let error as PSQLError where error.serverInfo?[.sqlState] == PostgresError.Code.uniqueViolation.raw {
-            let constraint = error.serverInfo?[.constraintName] ?? ""
+        } catch let error as DatabaseError where error.isUniqueViolation {
+            let constraint = error.constraint ?? ""
             throw StoreError(.duplicate, field: constraint.contains("email") ? "email" : "username")
         }
     }
 
     public func find(id: UUID, logger: Logger) async throws -> User? {
-        try await client.withRows("SELECT \(unescaped: Self.columns) FROM users WHERE id = \(id)", logger: logger) {
-            try await Self.users($0).first
-        }
+        try Self.users(try await database.query("SELECT \(unescaped: Self.columns) FROM users WHERE id = \(id)", logger: logger)).first
     }
 
     public func find(login: String, logger: Logger) async throws -> User? {
-        try await client.withRows(
-            """
-            SELECT \(unescaped: Self.columns) FROM users
-            WHERE lower(username) = lower(\(login)) OR lower(email) = lower(\(login))
-            ORDER BY lower(username) = lower(\(login)) DESC
-            LIMIT 1
-            """,
-            logger: logger
-        ) { try await Self.users($0).first }
+        try Self.users(
+            try await database.query(
+                """
+                SELECT \(unescaped: Self.columns) FROM users
+                WHERE lower(username) = lower(\(login)) OR lower(email) = lower(\(login))
+                ORDER BY lower(username) = lower(\(login)) DESC
+                LIMIT 1
+                """,
+                logger: logger
+            )
+        ).first
     }
 
     public func list(_ query: UserQuery, logger: Logger) async throws -> Page<User> {
         let pattern = query.search.map { "%" + Self.escapeLike($0.lowercased()) + "%" }
         // The total comes from the same snapshot as the page, and is there even past the last page.
-        let (total, ids) = try await client.withRows(
+        let rows = try await database.query(
             """
             WITH filtered AS (
                 SELECT * FROM users
@@ -72,47 +75,44 @@ public struct PostgresUserRepository: UserRepository {
             ORDER BY page.created_at DESC, page.id DESC
             """,
             logger: logger
-        ) { rows in
-            var total = 0
-            var ids: [UUID] = []
-            for try await (count, id) in rows.decode((Int, UUID?).self) {
-                total = count
-                if let id { ids.append(id) }
-            }
-            return (total, ids)
+        )
+        var total = 0
+        var ids: [UUID] = []
+        for row in rows {
+            let (count, id) = try row.decode((Int, UUID?).self)
+            total = count
+            if let id { ids.append(id) }
         }
         guard !ids.isEmpty else { return Page(items: [], total: total) }
-        let users = try await client.withRows(
-            "SELECT \(unescaped: Self.columns) FROM users WHERE id = ANY(\(ids)) ORDER BY created_at DESC, id DESC",
-            logger: logger
-        ) { try await Self.users($0) }
+        let users = try Self.users(
+            try await database.query(
+                "SELECT \(unescaped: Self.columns) FROM users WHERE id = ANY(\(ids)) ORDER BY created_at DESC, id DESC",
+                logger: logger
+            ))
         return Page(items: users, total: total)
     }
 
     public func update(id: UUID, _ changes: UserChanges, logger: Logger) async throws -> User? {
         let mayRemoveAnAdmin = changes.role.map { $0 != .admin } == true || changes.isActive == false
         guard mayRemoveAnAdmin else {
-            return try await client.withConnection { try await Self.update(id: id, changes, on: $0, logger: logger) }
+            return try await database.withConnection { try await Self.update(id: id, changes, on: $0, logger: logger) }
         }
         // Changes that may leave the shop without an admin are serialised (one lock for all of
         // them) and refused when no active admin would remain: two admins demoting each other at
         // once cannot both succeed, whatever the timing.
-        return try await client.transaction(logger: logger) { connection in
+        return try await database.transaction(logger: logger) { connection in
             try await connection.query("SELECT pg_advisory_xact_lock(hashtextextended('users:admins', 0))", logger: logger)
             let updated = try await Self.update(id: id, changes, on: connection, logger: logger)
-            var admins = 0
-            for try await count in try await connection.query(
-                "SELECT count(*) FROM users WHERE role = 'admin' AND is_active", logger: logger
-            ).decode(Int.self) {
-                admins = count
-            }
+            let admins =
+                try await connection.query("SELECT count(*) FROM users WHERE role = 'admin' AND is_active", logger: logger)
+                .first?.decode(Int.self) ?? 0
             if admins == 0 { throw StoreError(.lastAdmin) }
             return updated
         }
     }
 
-    static func update(id: UUID, _ changes: UserChanges, on connection: PostgresConnection, logger: Logger) async throws -> User? {
-        try await users(
+    static func update(id: UUID, _ changes: UserChanges, on connection: DatabaseConnection, logger: Logger) async throws -> User? {
+        try users(
             try await connection.query(
                 """
                 UPDATE users SET
@@ -133,13 +133,11 @@ public struct PostgresUserRepository: UserRepository {
 
     // MARK: Rows
 
-    static func users(_ rows: PostgresRowSequence) async throws -> [User] {
-        var users: [User] = []
-        for try await row in rows { users.append(try user(row)) }
-        return users
+    static func users(_ rows: [DatabaseRow]) throws -> [User] {
+        try rows.map(user)
     }
 
-    static func user(_ row: PostgresRow) throws -> User {
+    static func user(_ row: DatabaseRow) throws -> User {
         let (id, username, email, hash, role, fullName, phone, address, isActive, isVerified, createdAt, updatedAt) =
             try row.decode((UUID, String, String, String, String, String?, String?, String?, Bool, Bool, Date, Date).self)
         return User(

@@ -1,0 +1,77 @@
+import Logging
+import PostgresNIO
+import ServiceLifecycle
+
+/// The one way this project talks to Postgres: every statement of every process (repositories,
+/// the event relay, the reconciler, the migrator, health checks) and of every test runs through
+/// here or through the ``DatabaseConnection`` it lends (`QueryPathTests` fails the build on any
+/// other path).
+///
+/// Rows are collected on the connection's event loop by postgres-nio's future API, never consumed
+/// as an async `PostgresRowSequence`. In postgres-nio 1.33.2 a row sequence rests in
+/// `.waitingForDemand` after every batch until its consumer asks for more, and a server closing
+/// the socket in that moment (`pg_ctl restart -m immediate`) traps the process
+/// (`RowStreamStateMachine.swift:94`). The future API asks for the next batch inside the batch it
+/// was handed, so no stream ever rests there (docs/postgres-nio-pool-restart.md).
+///
+/// A result is held whole in memory: callers read pages (lists, the export), never a whole table.
+/// Every error a statement or a lease throws is a ``DatabaseError``.
+public struct Database: Service, Sendable {
+    let client: PostgresClient
+    let statements = PreparedStatements()
+
+    public init(configuration: PostgresClient.Configuration, logger: Logger) {
+        client = PostgresClient(configuration: configuration, backgroundLogger: logger)
+    }
+
+    /// Runs the connection pool until the service group shuts down.
+    public func run() async {
+        await client.run()
+    }
+
+    /// Runs `query` on a pooled connection and returns its rows.
+    @discardableResult
+    public func query(_ query: PostgresQuery, logger: Logger) async throws -> [DatabaseRow] {
+        try await withConnection { try await $0.query(query, logger: logger) }
+    }
+
+    /// Runs `statement`, prepared once per pooled connection, and returns its decoded rows.
+    @discardableResult
+    public func execute<Statement: PreparedStatement>(_ statement: Statement, logger: Logger) async throws -> [Statement.Row] {
+        try await withConnection { try await $0.execute(statement, logger: logger) }
+    }
+
+    /// Lends a pooled connection to `body` (several statements in a row on one session); it goes
+    /// back to the pool when `body` returns or throws. What `body` throws comes out unchanged.
+    nonisolated(nonsending) public func withConnection<Result: Sendable>(
+        _ body: nonisolated(nonsending) (DatabaseConnection) async throws -> sending Result
+    ) async throws -> Result {
+        do {
+            return try await client.withConnection { connection in
+                do {
+                    return try await body(DatabaseConnection(connection: connection, statements: statements))
+                } catch {
+                    throw ThrownByBody(error: error)
+                }
+            }
+        } catch let thrown as ThrownByBody {
+            throw thrown.error
+        } catch {
+            throw DatabaseError(error)
+        }
+    }
+
+    /// Runs `body` in a transaction on a pooled connection: committed when it returns, rolled
+    /// back when it throws (and what it threw comes out unchanged).
+    nonisolated(nonsending) public func transaction<Result: Sendable>(
+        logger: Logger, _ body: nonisolated(nonsending) (DatabaseConnection) async throws -> sending Result
+    ) async throws -> Result {
+        try await withConnection { connection in try await connection.transaction(logger: logger, body) }
+    }
+}
+
+/// Carries an error of a lent connection's user past the lease, so that only the lease's own
+/// failures become ``DatabaseError``s.
+private struct ThrownByBody: Error {
+    var error: any Error
+}

@@ -1,0 +1,52 @@
+import Foundation
+import Testing
+
+/// Every statement goes through `Database` (`Sources/Postgres`): postgres-nio 1.33.2's async row
+/// sequence traps the process when Postgres closes the socket while the sequence waits for its
+/// consumer (docs/postgres-nio-pool-restart.md). Outside that target no code, test code
+/// included, may name what runs statements another way.
+@Suite("Query path")
+struct QueryPathTests {
+    /// The checkout this file lives in.
+    static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+
+    /// postgres-nio's ways to run a statement, or to hold what runs one. `PostgresClient.Configuration`
+    /// (settings, not a client) is allowed.
+    static let forbidden =
+        #"PostgresClient(?!\.Configuration)|PostgresConnection|PostgresRowSequence|PostgresPreparedStatement|PreparedQuery|PSQLRowStream|PostgresDatabase\b|withTransaction\(|\.withRows\("#
+
+    /// The lines of `text` that break the rule (comments are not code).
+    static func violations(in text: String) -> [String] {
+        let pattern = try! Regex(forbidden)
+        return text.split(separator: "\n", omittingEmptySubsequences: false).map(String.init).filter { line in
+            !line.trimmingCharacters(in: .whitespaces).hasPrefix("//") && line.contains(pattern)
+        }
+    }
+
+    // MARK: Tests
+
+    @Test func onlyTheDatabaseRunsStatements() throws {
+        var found: [String] = []
+        for folder in ["Sources", "Tests"] {
+            let base = Self.root.appendingPathComponent(folder)
+            let files = FileManager.default.enumerator(at: base, includingPropertiesForKeys: nil)?.compactMap { $0 as? URL } ?? []
+            for file in files where file.pathExtension == "swift" {
+                let path = String(file.path.dropFirst(Self.root.path.count + 1))
+                if path.hasPrefix("Sources/Postgres/") || path.hasSuffix("/QueryPathTests.swift") { continue }
+                found += Self.violations(in: try String(contentsOf: file, encoding: .utf8)).map { "\(path): \($0)" }
+            }
+        }
+        #expect(found.isEmpty, "statements outside Database: \(found)")
+        #expect(FileManager.default.fileExists(atPath: Self.root.appendingPathComponent("Sources/Postgres/Database.swift").path))
+    }
+
+    @Test func theRuleSeesWhatBreaksIt() {
+        #expect(Self.violations(in: "try await client.withConnection { (c: PostgresConnection) in }").count == 1)
+        #expect(Self.violations(in: "for try await row in rows as PostgresRowSequence {}").count == 1)
+        #expect(Self.violations(in: "let client = PostgresClient(configuration: c)").count == 1)
+        #expect(Self.violations(in: "struct Lock: PostgresPreparedStatement {}").count == 1)
+        #expect(Self.violations(in: "var configuration: PostgresClient.Configuration").isEmpty)
+        #expect(Self.violations(in: "    /// A `PostgresClient` named in a comment").isEmpty)
+        #expect(Self.violations(in: "try await database.transaction(logger: logger) { _ in }").isEmpty)
+    }
+}
