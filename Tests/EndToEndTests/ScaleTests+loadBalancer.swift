@@ -10,8 +10,8 @@ extension ScaleTests {
     static let requestID = HTTPField.Name("X-Request-ID")!
 
     /// nginx's own errors are problem+json with the request's id (never its HTML pages, never
-    /// its version), the id reaches the gateway unchanged, and metrics are on the monitoring
-    /// port, not through nginx.
+    /// its version), also for requests it refuses before it has a URI, the id reaches the gateway
+    /// unchanged, and metrics are on the monitoring port, not through nginx.
     @Test func theLoadBalancersOwnErrorsAreProblemJSONWithTheRequestID() async throws {
         try await withStores(products: 1) { database, redis in
             let stack = LocalStack(
@@ -27,6 +27,27 @@ extension ScaleTests {
                 #expect(big.status == .contentTooLarge)
                 try Self.expectProblem(big, status: 413, id: id)
                 await connection.close()
+
+                // What nginx refuses while reading the request line or the headers: a problem with
+                // the status nginx chose (431 for a header too large), never its HTML page.
+                let refused: [(String, Int)] = [
+                    ("GET /%00 HTTP/1.1\r\nHost: x\r\n", 400),
+                    ("GET /api/..%2F..%2F..%2Fetc/passwd HTTP/1.1\r\nHost: x\r\n", 400),
+                    ("GET /a/../../b HTTP/1.1\r\nHost: x\r\n", 400),
+                    ("GARBAGE\r\n", 400),
+                    ("GET /api/products?q=\(String(repeating: "a", count: 9000)) HTTP/1.1\r\nHost: x\r\n", 414),
+                    ("GET /api/health HTTP/1.1\r\nHost: x\r\nX-Big: \(String(repeating: "a", count: 20_000))\r\n", 431),
+                    ("GET /api/health HTTP/3.0\r\nHost: x\r\n", 505),
+                    ("POST /api/auth/register HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: gzip\r\n", 501),
+                ]
+                for (head, status) in refused {
+                    let answer = try await RawHTTP.send(head + "X-Request-ID: \(id)\r\nConnection: close\r\n\r\n", port: stack.port)
+                    #expect(answer.status == status, "\(head.prefix(40)): \(answer.status) \(answer.body.prefix(120))")
+                    #expect(answer.headers["content-type"] == "application/problem+json", "\(head.prefix(40))")
+                    let json = try JSONSerialization.jsonObject(with: Data(answer.body.utf8)) as? [String: Any]
+                    #expect(json?["status"] as? Int == status, "\(head.prefix(40)): \(answer.body.prefix(120))")
+                    #expect(answer.headers["server"].map { !$0.contains("/") } ?? true, "no nginx version")
+                }
 
                 // The id a client sends is the one the gateway echoes (nginx passes it on).
                 headers = [Self.requestID: id]
