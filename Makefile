@@ -32,8 +32,12 @@ export TRUSTED_PROXIES ?= 127.0.0.1
 
 STORES := ops/local/stores.sh
 STACK  := ops/local/stack.sh
+# Runs a command with a stack's stores and stops them, and whatever its tests started, however it ends.
+WITH_STORES := ops/local/with-stores.sh
 # The test stack trades durability for speed: its data is thrown away anyway.
 TEST_PG_OPTS := -c fsync=off -c synchronous_commit=off -c full_page_writes=off
+WITH_TEST_STORES = PG_MAX_CONNECTIONS=1000 PG_EXTRA_OPTS="$(TEST_PG_OPTS)" $(WITH_STORES) test $(TEST_PG_PORT) $(TEST_REDIS_PORT)
+TEST_STORE_URLS = TEST_DATABASE_URL=postgres://app@127.0.0.1:$(TEST_PG_PORT)/orders TEST_REDIS_URL=redis://127.0.0.1:$(TEST_REDIS_PORT)/0
 
 .PHONY: help dev test test-e2e test-browser test-chaos stores-chaos fuzz format lint bench bench-quick build release migrate stop clean-data logs status scale restart-gateways stores-dev stores-test packages
 
@@ -87,17 +91,13 @@ status: ## Show each dev process, its port and its readiness
 logs: ## Follow the dev processes' logs
 	tail -n 50 -F .data/dev/logs/*.log
 
-test: stores-test ## Start the test stores and run the whole test suite
+test: packages ## Run the whole test suite on test stores of its own (started, then stopped with all it started)
 	swift build --build-tests
-	TEST_DATABASE_URL=postgres://app@127.0.0.1:$(TEST_PG_PORT)/orders \
-	TEST_REDIS_URL=redis://127.0.0.1:$(TEST_REDIS_PORT)/0 \
-	  timeout -s KILL 600 swift test --skip-build
+	$(WITH_TEST_STORES) env $(TEST_STORE_URLS) timeout -s KILL 600 swift test --skip-build
 
-test-e2e: stores-test ## Whole-platform tests: nginx, gateways and workers as processes, scaled, killed, restarted
+test-e2e: packages ## Whole-platform tests: nginx, gateways and workers as processes, scaled, killed, restarted
 	swift build --build-tests
-	TEST_DATABASE_URL=postgres://app@127.0.0.1:$(TEST_PG_PORT)/orders \
-	TEST_REDIS_URL=redis://127.0.0.1:$(TEST_REDIS_PORT)/0 E2E_TESTS=1 \
-	  timeout -s KILL 600 swift test --skip-build --filter EndToEndTests
+	$(WITH_TEST_STORES) env $(TEST_STORE_URLS) E2E_TESTS=1 timeout -s KILL 600 swift test --skip-build --filter EndToEndTests
 
 bench: release ## Release build, private tuned stack, wrk + pgbench + jobs; writes bench/results/<date>.md
 	@WITH_WRK=1 $(STORES) packages
@@ -110,19 +110,18 @@ bench-quick: release ## The benchmark in under two minutes (one connection count
 stores-chaos:
 	@$(STORES) start chaos $(CHAOS_PG_PORT) $(CHAOS_REDIS_PORT)
 
-test-chaos: stores-chaos ## Faults one at a time on a live stack under order traffic: workers, gateways, Redis and Postgres killed or restarted
+test-chaos: packages ## Faults on a live stack under traffic: workers, gateways, Redis killed; Postgres restarted one at a time and in a storm
 	swift build --build-tests
 	@ops/local/swagger-ui.sh .build/debug/swagger-ui
-	CHAOS_TESTS=1 CHAOS_PG_PORT=$(CHAOS_PG_PORT) CHAOS_REDIS_PORT=$(CHAOS_REDIS_PORT) \
-	TEST_DATABASE_URL=postgres://app@127.0.0.1:$(CHAOS_PG_PORT)/orders \
-	TEST_REDIS_URL=redis://127.0.0.1:$(CHAOS_REDIS_PORT)/0 \
-	  timeout -s KILL 900 swift test --skip-build --filter ChaosTests
+	$(WITH_STORES) chaos $(CHAOS_PG_PORT) $(CHAOS_REDIS_PORT) env CHAOS_TESTS=1 CHAOS_PG_PORT=$(CHAOS_PG_PORT) \
+	  CHAOS_REDIS_PORT=$(CHAOS_REDIS_PORT) TEST_DATABASE_URL=postgres://app@127.0.0.1:$(CHAOS_PG_PORT)/orders \
+	  TEST_REDIS_URL=redis://127.0.0.1:$(CHAOS_REDIS_PORT)/0 timeout -s KILL 900 swift test --skip-build --filter ChaosTests
 
-test-browser: stores-test build ## The web console in real headless Chromium (Selenium, axe-core): every role's flows, screenshots
-	TEST_PG_PORT=$(TEST_PG_PORT) TEST_REDIS_PORT=$(TEST_REDIS_PORT) Tests/Browser/console.sh
+test-browser: build ## The web console in real headless Chromium (Selenium, axe-core): every role's flows, screenshots
+	$(WITH_TEST_STORES) env TEST_PG_PORT=$(TEST_PG_PORT) TEST_REDIS_PORT=$(TEST_REDIS_PORT) Tests/Browser/console.sh
 
-fuzz: stores-test build ## schemathesis (private venv) against a live gateway, anonymously and as each role
-	TEST_PG_PORT=$(TEST_PG_PORT) TEST_REDIS_PORT=$(TEST_REDIS_PORT) Tests/Fuzz/schemathesis.sh
+fuzz: build ## schemathesis (private venv) against a live gateway, anonymously and as each role
+	$(WITH_TEST_STORES) env TEST_PG_PORT=$(TEST_PG_PORT) TEST_REDIS_PORT=$(TEST_REDIS_PORT) Tests/Fuzz/schemathesis.sh
 
 stop: ## Stop the dev processes and every private store
 	@$(STACK) stop

@@ -39,6 +39,8 @@ admin_url="postgres://app@127.0.0.1:$pg_port/orders"
 if [ "$(psql "$admin_url" -Atc "SHOW track_commit_timestamp" 2>/dev/null)" = off ]; then
     ops/local/stores.sh stop bench $pg_port $redis_port >&2
 fi
+# Nothing the bench starts outlives it, however it ends.
+trap 'STACK=bench ops/local/stack.sh stop >/dev/null 2>&1 || true; ops/local/stores.sh stop bench $pg_port $redis_port >/dev/null 2>&1 || true' EXIT
 PG_MAX_CONNECTIONS=500 PG_EXTRA_OPTS="$bench_pg_opts" ops/local/stores.sh start bench $pg_port $redis_port >&2
 psql "$admin_url" -qc "DROP DATABASE IF EXISTS bench WITH (FORCE)" -c "CREATE DATABASE bench" >&2
 redis-cli -p $redis_port flushall >/dev/null
@@ -54,7 +56,6 @@ export EVENTS_STREAMS_PER_USER=1000
 $bin/gateway migrate >&2
 
 export STACK=bench PORT=$port GATEWAY_PORT=$((port + 1)) WORKER_PORT=$((port + 100)) BIN_DIR="$bin"
-trap 'ops/local/stack.sh stop >/dev/null 2>&1 || true' EXIT
 GATEWAYS=$gateways WORKERS=$workers ops/local/stack.sh start >&2
 # One gateway is measured directly; several are measured through nginx.
 target="http://127.0.0.1:$([ "$gateways" = 1 ] && echo $((port + 1)) || echo $port)"

@@ -32,6 +32,7 @@ struct LocalStack: Sendable {
         var environment = environment
         environment["GATEWAYS"] = gateways.map(String.init)
         environment["WORKERS"] = workers.map(String.init)
+        if command == "start" { TestChildren.record(stack: name) }
         let script = Self.root.appendingPathComponent("ops/local/stack.sh").path
         let result = try await ChildProcess.run("/bin/bash", [script, command], environment: environment)
         guard result.status == 0 else {

@@ -36,22 +36,21 @@ struct ScaleTests {
 
     /// A migrated empty database with `products` in stock, a private Redis, and `body` with both URLs.
     func withStores(products: Int, _ body: (String, String) async throws -> Void) async throws {
-        let redis = try PrivateRedisServer()
-        try await redis.start()
-        try await TestStores.withEmptyDatabase { database in
-            try await TestStores.withDatabase(url: database) { client in
-                try await Migrator(database: client, migrations: Migration.bundled(), logger: logger).migrate()
-                try await client.query(
-                    """
-                    INSERT INTO products (id, sku, name, category, price, stock)
-                    SELECT gen_random_uuid(), 'E2E-' || n, 'Product ' || n, 'Test', 9.99, 1000000 FROM generate_series(1, \(products)) n
-                    """,
-                    logger: logger
-                )
+        try await PrivateRedisServer.with { redis in
+            try await TestStores.withEmptyDatabase { database in
+                try await TestStores.withDatabase(url: database) { client in
+                    try await Migrator(database: client, migrations: Migration.bundled(), logger: logger).migrate()
+                    try await client.query(
+                        """
+                        INSERT INTO products (id, sku, name, category, price, stock)
+                        SELECT gen_random_uuid(), 'E2E-' || n, 'Product ' || n, 'Test', 9.99, 1000000 FROM generate_series(1, \(products)) n
+                        """,
+                        logger: logger
+                    )
+                }
+                try await body(database, redis.url)
             }
-            try await body(database, redis.url)
         }
-        await redis.stop()
     }
 
     /// Registers a customer through the API and returns an access token.

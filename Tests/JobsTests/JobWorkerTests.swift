@@ -19,15 +19,14 @@ struct JobWorkerTests {
 
     /// A migrated empty database and a private Redis for `body`.
     func withStores(_ body: (String, PrivateRedisServer) async throws -> Void) async throws {
-        let redis = try PrivateRedisServer()
-        try await redis.start()
-        try await TestStores.withEmptyDatabase { url in
-            try await TestStores.withDatabase(url: url) { client in
-                try await Migrator(database: client, migrations: Migration.bundled(), logger: logger).migrate()
+        try await PrivateRedisServer.with { redis in
+            try await TestStores.withEmptyDatabase { url in
+                try await TestStores.withDatabase(url: url) { client in
+                    try await Migrator(database: client, migrations: Migration.bundled(), logger: logger).migrate()
+                }
+                try await body(url, redis)
             }
-            try await body(url, redis)
         }
-        await redis.stop()
     }
 
     /// `count` pending orders of one customer due `dueIn` seconds from now (spread uniformly),

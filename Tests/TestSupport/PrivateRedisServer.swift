@@ -8,18 +8,19 @@ public final class PrivateRedisServer: Sendable {
     /// Chosen at init; moved to another free port if the server finds this one taken at start.
     private let chosenPort: Mutex<Int>
     private let directory: URL
+    /// Whether ``stop()`` ran: until then the folder keeps the pidfile the run's cleanup reads.
+    private let stopped = Mutex(false)
 
     public var port: Int { chosenPort.withLock { $0 } }
 
     public init() throws {
         chosenPort = Mutex(try LoopbackPorts.free())
-        directory = FileManager.default.temporaryDirectory.appendingPathComponent("redis-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        directory = try TestChildren.folder("redis-\(UUID().uuidString)")
     }
 
     deinit {
         // Tests call stop(); this only tidies the folder (a deinit must not block a thread).
-        try? FileManager.default.removeItem(at: directory)
+        if stopped.withLock({ $0 }) { try? FileManager.default.removeItem(at: directory) }
     }
 
     public var url: String { "redis://127.0.0.1:\(port)/0" }
@@ -60,11 +61,26 @@ public final class PrivateRedisServer: Sendable {
         }
     }
 
+    /// Runs `body` with a started server, and stops the server however `body` ends.
+    public static func with<T: Sendable>(_ body: (PrivateRedisServer) async throws -> T) async throws -> T {
+        let server = try PrivateRedisServer()
+        try await server.start()
+        do {
+            let result = try await body(server)
+            await server.stop()
+            return result
+        } catch {
+            await server.stop()
+            throw error
+        }
+    }
+
     /// Stops the server; `SHUTDOWN` returns only once it has stopped listening.
     public func stop() async {
         _ = try? await ChildProcess.run("/usr/bin/redis-cli", ["-h", "127.0.0.1", "-p", String(port), "shutdown", "nosave"])
         for _ in 0..<100 where LoopbackPorts.accepts(port) {
             try? await Task.sleep(for: .milliseconds(20))
         }
+        stopped.withLock { $0 = true }
     }
 }

@@ -18,8 +18,9 @@ public final class ServerProcess: Sendable {
         var environment = environment
         environment[portVariable] = String(port)
         environment["PATH"] = ProcessInfo.processInfo.environment["PATH"]
-        pid = try ChildProcess.spawn(
-            ChildProcess.productsDirectory.appendingPathComponent(binary).path, environment: environment, logFile: logFile)
+        let program = ChildProcess.productsDirectory.appendingPathComponent(binary).path
+        pid = try ChildProcess.spawn(program, environment: environment, logFile: logFile)
+        TestChildren.record(process: pid, program: program)
         for _ in 0..<300 {
             if LoopbackPorts.accepts(port) { return }
             guard isRunning else { break }
@@ -27,6 +28,7 @@ public final class ServerProcess: Sendable {
         }
         kill(pid, SIGKILL)
         await ChildProcess.wait(pid)
+        TestChildren.forget(process: pid)
         throw CocoaError(.executableLoad, userInfo: [NSLocalizedDescriptionKey: "\(binary) did not start: \(log.suffix(800))"])
     }
 
@@ -56,5 +58,6 @@ public final class ServerProcess: Sendable {
         kill(pid, SIGTERM)
         let status = await ChildProcess.status(of: pid, within: grace)
         exited.withLock { $0 = status ?? 128 + SIGKILL }
+        TestChildren.forget(process: pid)
     }
 }

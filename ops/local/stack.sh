@@ -169,13 +169,18 @@ apply_nginx() {
     echo "nginx's old workers did not finish within 15 s" >&2
 }
 
+# Graceful first (QUIT lets requests in flight finish); a stream held open (an event stream)
+# would keep it alive for ever, so TERM, then KILL, follow.
 stop_nginx() {
-    local pid
+    local pid signal
     pid=$(nginx_pid)
-    if [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null; then
-        kill -QUIT "$pid" 2>/dev/null || true
-        for _ in $(seq 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
-    fi
+    for signal in QUIT TERM KILL; do
+        [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null || break
+        # Workers outlive a killed master: they go first.
+        [ "$signal" = KILL ] && pkill -KILL -P "$pid" 2>/dev/null
+        kill -"$signal" "$pid" 2>/dev/null || true
+        for _ in $(seq 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+    done
     rm -f "$nginx_dir/nginx.pid"
 }
 
