@@ -101,11 +101,14 @@ redis_pids() { pgrep -f "redis-server 127.0.0.1:$redis_port"; }
 # The highest resident size any gateway reached so far (VmHWM), in MB.
 peak_rss() { local max=0 pid kb; for pid in $(gateway_pids); do kb=$(awk '/VmHWM/ {print $2}' /proc/$pid/status); [ "$kb" -gt "$max" ] && max=$kb; done; echo $((max / 1024)); }
 
-# wrk_run NAME CONNECTIONS SCRIPT [PATH]: one wrk run, one row.
+# wrk_run NAME CONNECTIONS SCRIPT [PATH]: one wrk run, one row, with the gateways' CPU time
+# during it (clock ticks; divided by the requests, the figure this noisy machine keeps stable).
 wrk_run() {
-    local name=$1 connections=$2 script=$3 out
+    local name=$1 connections=$2 script=$3 out before after
+    before=$(ticks $(gateway_pids))
     out=$(wrk -t2 -c"$connections" -d"${duration}s" --timeout 10s -s "bench/$script" "$target${4:-}" 2>&1 | grep '^BENCH ' | sed 's/^BENCH //')
-    echo "{\"scenario\": \"$name\", \"connections\": $connections, \"rss_mb\": $(peak_rss), \"wrk\": $out}" >>"$rows"
+    after=$(ticks $(gateway_pids))
+    echo "{\"scenario\": \"$name\", \"connections\": $connections, \"rss_mb\": $(peak_rss), \"gateway_cpu_s\": $(awk -v t=$((after - before)) -v hz="$(getconf CLK_TCK)" 'BEGIN {printf "%.2f", t / hz}'), \"wrk\": $out}" >>"$rows"
     log "$name c=$connections: $out"
 }
 
