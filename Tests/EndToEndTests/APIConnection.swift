@@ -38,16 +38,16 @@ struct APIConnection {
 
     private mutating func execute(_ request: TestClient.Request) async throws -> TestClient.Response {
         if client == nil {
-            let client = TestClient(host: "127.0.0.1", port: port, configuration: .init(timeout: .seconds(20)))
+            let client = TestClient(host: "127.0.0.1", port: port, configuration: .init(timeout: .seconds(60)))
             client.connect()
             self.client = client
         }
         do {
             // HummingbirdTesting's own timeout waits for the request it gave up on, forever if no
             // answer comes: a request left unanswered is abandoned here instead, and shows as a
-            // transport error as long as the test's deadline.
+            // transport error a minute long.
             let client = client!
-            let response = try await Deadline.race(.seconds(25)) { try await client.execute(request) }
+            let response = try await Deadline.race(.seconds(65)) { try await client.execute(request) }
             answered += 1
             return response
         } catch {

@@ -198,12 +198,15 @@ struct ChaosTests {
     }
 
     /// Every answer came within the deadline but the exports, whose streamed bodies it does not
-    /// bound: those must still end (each page is read within the deadline, or the answer is cut).
+    /// bound: each of their pages is read within the deadline or the answer is cut, so an export
+    /// ends within a deadline per page (a debug build under this load read one of 3,000 orders in
+    /// 8–21 s).
     static func expectWithinDeadlines(_ attempts: [Traffic.Attempt]) {
         let streamed: Set<String> = ["export", "slow-export"]
         let late = attempts.filter { !streamed.contains($0.kind) && $0.end - $0.start > requestTimeout + 1.5 }
         #expect(late.isEmpty, "requests longer than the deadline: \(late.prefix(5))")
-        let held = attempts.filter { streamed.contains($0.kind) && $0.end - $0.start > 20 }
+        let pages = Double(seededOrders / 500 + 1)
+        let held = attempts.filter { streamed.contains($0.kind) && $0.end - $0.start > pages * (requestTimeout + 1.5) }
         #expect(held.isEmpty, "exports held open: \(held.prefix(5))")
     }
 
