@@ -79,10 +79,28 @@ start_postgres() {
         exit 1
     fi
     log "starting Postgres on 127.0.0.1:$pg_port"
-    as_pg "$bin/pg_ctl" -D "$pg_dir/data" -l "$pg_dir/postgres.log" -w -t 60 \
-        -o "-c listen_addresses=127.0.0.1 -p $pg_port -k $pg_dir -c max_connections=${PG_MAX_CONNECTIONS:-300} ${PG_EXTRA_OPTS:-}" \
-        start >/dev/null 9>&-
+    local attempt seen
+    for attempt in $(seq 10); do
+        seen=$(lines "$pg_dir/postgres.log")
+        as_pg "$bin/pg_ctl" -D "$pg_dir/data" -l "$pg_dir/postgres.log" -w -t 60 \
+            -o "-c listen_addresses=127.0.0.1 -p $pg_port -k $pg_dir -c max_connections=${PG_MAX_CONNECTIONS:-300} ${PG_EXTRA_OPTS:-}" \
+            start >/dev/null 9>&- && return
+        port_taken_for_now "$pg_dir/postgres.log" "$seen" "could not bind" || break
+    done
+    log "Postgres did not start; see $pg_dir/postgres.log"
+    exit 1
 }
+
+# The stores' ports lie in the kernel's ephemeral range (32768–60999): a client's outgoing
+# connection may hold one as its local port for a moment, and the server cannot bind it then.
+# True (after a pause) when the lines of LOG after the first SEEN say so, so the caller tries again.
+port_taken_for_now() {
+    tail -n +"$(($2 + 1))" "$1" 2>/dev/null | grep -q "$3" || return 1
+    log "the port is held by another connection for now; trying again"
+    sleep 0.5
+}
+
+lines() { { wc -l <"$1"; } 2>/dev/null || echo 0; }
 
 ensure_database() {
     local exists
@@ -100,12 +118,18 @@ start_redis() {
         return
     fi
     log "starting Redis on 127.0.0.1:$redis_port"
-    redis-server --bind 127.0.0.1 --port "$redis_port" --dir "$redis_dir" --daemonize yes \
-        --pidfile "$redis_dir/redis.pid" --logfile "$redis_dir/redis.log" \
-        --appendonly yes --appendfsync everysec --save "" >/dev/null 9>&-
-    for _ in $(seq 50); do
-        redis-cli -h 127.0.0.1 -p "$redis_port" ping >/dev/null 2>&1 && return
-        sleep 0.1
+    local attempt seen
+    for attempt in $(seq 10); do
+        seen=$(lines "$redis_dir/redis.log")
+        redis-server --bind 127.0.0.1 --port "$redis_port" --dir "$redis_dir" --daemonize yes \
+            --pidfile "$redis_dir/redis.pid" --logfile "$redis_dir/redis.log" \
+            --appendonly yes --appendfsync everysec --save "" >/dev/null 9>&-
+        for _ in $(seq 50); do
+            redis-cli -h 127.0.0.1 -p "$redis_port" ping >/dev/null 2>&1 && return
+            tail -n +"$((seen + 1))" "$redis_dir/redis.log" 2>/dev/null | grep -q "aborting" && break
+            sleep 0.1
+        done
+        port_taken_for_now "$redis_dir/redis.log" "$seen" "Address already in use" || break
     done
     log "Redis did not start; see $redis_dir/redis.log"
     exit 1
@@ -142,7 +166,13 @@ start)
 stop) stop_all ;;
 restart-postgres)
     mode=${5:-fast}
-    as_pg "$(pg_bin)/pg_ctl" -D "$pg_dir/data" -l "$pg_dir/postgres.log" -m "$mode" -w -t 60 restart >/dev/null 9>&-
+    # A restart of a stopped server starts it with the options it last ran with.
+    for attempt in $(seq 10); do
+        seen=$(lines "$pg_dir/postgres.log")
+        as_pg "$(pg_bin)/pg_ctl" -D "$pg_dir/data" -l "$pg_dir/postgres.log" -m "$mode" -w -t 60 restart >/dev/null 9>&- && exit 0
+        port_taken_for_now "$pg_dir/postgres.log" "$seen" "could not bind" || break
+    done
+    exit 1
     ;;
 kill-redis)
     if [ -s "$redis_dir/redis.pid" ]; then kill -KILL "$(cat "$redis_dir/redis.pid")" 2>/dev/null || true; fi
