@@ -128,7 +128,8 @@ func buildRouter(
         secret: configuration.secretKey, secure: configuration.platform.environment != .development,
         maxAge: configuration.refreshTokenDays * 86_400
     )
-    let pages = ConsolePages(renderer: renderer, cookies: cookies, problems: domain)
+    let carts = CartStore(redis: redis, ttl: .seconds(configuration.refreshTokenDays * 86_400))
+    let pages = ConsolePages(renderer: renderer, cookies: cookies, problems: domain, carts: carts)
     router.addMiddleware {
         RequestIDMiddleware()
         ResponseHeadersMiddleware()
@@ -165,14 +166,25 @@ func buildRouter(
     routes.addMethodNotAllowedResponders()
     // The console's routes go on the plain router: its pages answer a wrong method or a missing
     // path with its own 404 page, not with the API's problem documents.
-    ConsoleController(
-        accounts: accounts, orders: orders, catalog: catalog,
-        carts: CartStore(redis: redis, ttl: .seconds(configuration.refreshTokenDays * 86_400)), limiter: limiter,
-        limits: configuration.rateLimits,
+    let format = ConsoleFormat(timeZone: configuration.platform.timeZone, currency: configuration.platform.orderRules.currency)
+    let timeZone = configuration.platform.timeZone
+    let console = routes.router
+    ShopConsoleController(accounts: accounts, orders: orders, catalog: catalog, carts: carts, pages: pages, format: format)
+        .addRoutes(to: console)
+    SignInConsoleController(accounts: accounts, limiter: limiter, limits: configuration.rateLimits, pages: pages, cookies: cookies)
+        .addRoutes(to: console)
+    DashboardConsoleController(users: accounts.users, orders: orders, pages: pages, format: format, timeZone: timeZone)
+        .addRoutes(to: console)
+    OrdersConsoleController(orders: orders, pages: pages, format: format, timeZone: timeZone).addRoutes(to: console)
+    ProductsConsoleController(catalog: catalog, pages: pages, format: format).addRoutes(to: console)
+    UsersConsoleController(accounts: accounts, pages: pages, format: format).addRoutes(to: console)
+    BackgroundConsoleController(
         operations: ConsoleOperationsSources(queue: queue, registry: registry, reconciler: reconciler, health: health), pages: pages,
-        cookies: cookies,
-        format: ConsoleFormat(timeZone: configuration.platform.timeZone, currency: configuration.platform.orderRules.currency),
-        timeZone: configuration.platform.timeZone
-    ).addRoutes(to: routes.router)
+        format: format
+    ).addRoutes(to: console)
+    AccountConsoleController(
+        accounts: accounts, limiter: limiter, limits: configuration.rateLimits, pages: pages, cookies: cookies, format: format
+    ).addRoutes(to: console)
+    renderer.assets.addRoutes(to: console)
     return routes
 }

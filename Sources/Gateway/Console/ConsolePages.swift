@@ -6,11 +6,13 @@ import ProcessSupport
 import ServiceHTTP
 import Store
 
-/// Page rendering with the frame every page shares, and the error pages.
+/// Page rendering with the frame every page shares (its navigation shows a customer's cart
+/// size), the error pages, and the redirects every page's controller uses.
 struct ConsolePages: Sendable {
     let renderer: ConsoleRenderer
     let cookies: ConsoleCookies
     let problems: DomainProblems
+    let carts: CartStore
 
     /// One navigation link.
     struct NavItem: Sendable {
@@ -59,6 +61,19 @@ struct ConsolePages: Sendable {
         all[.location] = target
         all[.cacheControl] = "no-store"
         return Response(status: .seeOther, headers: all)
+    }
+
+    /// Where to go to sign in first, coming back to this page after.
+    func signInFirst(_ request: Request) -> Response {
+        let here = request.uri.path + (request.uri.query.map { "?" + $0 } ?? "")
+        return redirect("/login?next=" + (here.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? "%2F"))
+    }
+
+    /// The cart's size for the navigation (0 for staff or when Redis does not answer).
+    func cartCount(_ user: ConsoleUser?, context: AppRequestContext) async -> Int {
+        guard let user, user.role == .customer else { return 0 }
+        let lines = try? await carts.lines(userID: user.id, sessionID: user.sessionID, logger: context.logger)
+        return lines?.reduce(0) { $0 + $1.quantity } ?? 0
     }
 
     /// The notices a redirect may ask for, by name (no text from the URL is ever shown).

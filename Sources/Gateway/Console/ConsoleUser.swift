@@ -16,6 +16,13 @@ struct ConsoleUser: Sendable {
     var isStaff: Bool { role.isStaff }
     var isAdmin: Bool { role == .admin }
 
+    /// This user when their role is one of `roles`; else the 403 page.
+    @discardableResult
+    func require(_ roles: Role...) throws(Forbidden) -> ConsoleUser {
+        guard roles.contains(role) else { throw Forbidden("Your role may not open this page.") }
+        return self
+    }
+
     /// The whole account; a user gone since the session was checked is the API's 404.
     func account(from users: any UserRepository, logger: Logger) async throws -> User {
         guard let user = try await users.find(id: id, logger: logger) else { throw AccountError(.notFound) }

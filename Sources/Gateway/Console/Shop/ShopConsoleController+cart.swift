@@ -4,100 +4,7 @@ import Hummingbird
 import NIOCore
 import Store
 
-extension ConsoleController {
-    // MARK: Catalog
-
-    /// A product card of the shop.
-    struct ProductCard: Sendable {
-        var sku: String
-        var name: String
-        var description: String
-        var category: String
-        var price: String
-        var stockLabel: String
-        var inStock: Bool
-        var lowStock: Bool
-        var image: String
-        var hasImage: Bool
-    }
-
-    struct Chip: Sendable {
-        var label: String
-        var href: String
-        var current: Bool
-    }
-
-    struct ShopPage: Sendable {
-        var search: String
-        var inStockOnly: Bool
-        /// nil for every category (an empty string would still open a template section).
-        var category: String?
-        var categories: [Chip]
-        var products: [ProductCard]
-        var paging: ConsolePaging
-        var canBuy: Bool
-        var signedOut: Bool
-        /// Where adding to the cart comes back to (this page, its filters kept).
-        var back: String
-    }
-
-    /// The catalog for anyone: categories with counts, search, the in-stock filter, paging.
-    @Sendable func shop(_ request: Request, context: AppRequestContext) async throws -> Response {
-        let parameters = request.uri.queryParameters
-        let category = parameters["category"].map(String.init) ?? ""
-        let search = String((parameters["q"].map(String.init) ?? "").prefix(100))
-        let inStock = parameters["in_stock"] == "1" || parameters["in_stock"] == "true"
-        let page = max(1, min(1_000_000, Int(parameters["page"] ?? "") ?? 1))
-        let size = 12
-        let list = try await catalog.list(
-            ProductQuery(
-                category: category.isEmpty ? nil : category, search: search.isEmpty ? nil : search, inStockOnly: inStock, page: page,
-                size: size),
-            logger: context.logger
-        )
-        let categories = try await catalog.categories(logger: context.logger)
-        let total = categories.reduce(0) { $0 + $1.count }
-        func chipLink(_ name: String) -> String {
-            var pairs: [(String, String)] = []
-            if !name.isEmpty { pairs.append(("category", name)) }
-            if !search.isEmpty { pairs.append(("q", search)) }
-            if inStock { pairs.append(("in_stock", "1")) }
-            return "/"
-                + (pairs.isEmpty
-                    ? ""
-                    : "?"
-                        + pairs.map { $0.0 + "=" + ($0.1.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? "") }.joined(
-                            separator: "&"))
-        }
-        let chips =
-            [Chip(label: "All (\(total))", href: chipLink(""), current: category.isEmpty)]
-            + categories.map { Chip(label: "\($0.name) (\($0.count))", href: chipLink($0.name), current: $0.name == category) }
-        let view = ShopPage(
-            search: search, inStockOnly: inStock, category: category.isEmpty ? nil : category, categories: chips,
-            products: list.items.map(card),
-            paging: ConsolePaging(
-                page: page, size: size, total: list.total, path: "/",
-                query: [("category", category), ("q", search), ("in_stock", inStock ? "1" : "")]),
-            canBuy: context.console?.role == .customer, signedOut: context.console == nil, back: request.uri.description
-        )
-        return pages.render(
-            "shop", title: "Shop", section: "shop", page: view, context: context, request: request,
-            cartCount: await cartCount(context.console, context: context)
-        )
-    }
-
-    func card(_ product: Product) -> ProductCard {
-        let image = product.imageURL.flatMap { $0.hasPrefix("https://") ? $0 : nil }
-        return ProductCard(
-            sku: product.sku, name: product.name, description: product.description ?? "", category: product.category,
-            price: format.money(product.price),
-            stockLabel: product.stock == 0 ? "Out of stock" : product.stock < 10 ? "Only \(product.stock) left" : "In stock",
-            inStock: product.stock > 0, lowStock: product.stock > 0 && product.stock < 10,
-            image: image ?? ProductPlaceholder.dataURI(name: product.name, category: product.category),
-            hasImage: image != nil
-        )
-    }
-
+extension ShopConsoleController {
     // MARK: Cart
 
     struct CartLine: Sendable {
@@ -156,8 +63,8 @@ extension ConsoleController {
     }
 
     @Sendable func cart(_ request: Request, context: AppRequestContext) async throws -> Response {
-        guard let user = context.console else { return signInFirst(request) }
-        _ = try Self.require(user, .customer)
+        guard let user = context.console else { return pages.signInFirst(request) }
+        try user.require(.customer)
         let (lines, total, valid) = try await cartLines(user, context: context)
         let view = CartPage(lines: lines, empty: lines.isEmpty, total: format.money(total), canCheckOut: valid)
         return pages.render(
@@ -168,19 +75,19 @@ extension ConsoleController {
 
     @Sendable func addToCart(_ request: Request, context: AppRequestContext) async throws -> Response {
         guard let user = context.console else { return pages.redirect("/login?next=%2F") }
-        _ = try Self.require(user, .customer)
-        let form = try await Self.form(AddForm.self, request, context: context)
+        try user.require(.customer)
+        let form = try await ConsoleForm.decode(AddForm.self, request, context: context)
         _ = try await catalog.product(form.sku, for: user.actor, logger: context.logger)
         try await carts.add(
             sku: form.sku, quantity: form.quantity ?? 1, userID: user.id, sessionID: user.sessionID, logger: context.logger)
-        return pages.redirect(Self.safeReturn(form.back ?? "/"), notice: "added")
+        return pages.redirect(ConsoleForm.safeReturn(form.back ?? "/"), notice: "added")
     }
 
     /// Sets a line's quantity (0, or the remove button, takes it out).
     @Sendable func updateCart(_ request: Request, context: AppRequestContext) async throws -> Response {
-        guard let user = context.console else { return signInFirst(request) }
-        _ = try Self.require(user, .customer)
-        let form = try await Self.form(UpdateForm.self, request, context: context)
+        guard let user = context.console else { return pages.signInFirst(request) }
+        try user.require(.customer)
+        let form = try await ConsoleForm.decode(UpdateForm.self, request, context: context)
         try await carts.set(sku: form.sku, quantity: form.quantity, userID: user.id, sessionID: user.sessionID, logger: context.logger)
         return pages.redirect("/cart", notice: "cart-updated")
     }
@@ -219,8 +126,8 @@ extension ConsoleController {
     }
 
     @Sendable func checkoutPage(_ request: Request, context: AppRequestContext) async throws -> Response {
-        guard let user = context.console else { return signInFirst(request) }
-        _ = try Self.require(user, .customer)
+        guard let user = context.console else { return pages.signInFirst(request) }
+        try user.require(.customer)
         let (lines, total, valid) = try await cartLines(user, context: context)
         guard valid else { return pages.redirect("/cart") }
         let account = try await user.account(from: accounts.users, logger: context.logger)
@@ -238,9 +145,9 @@ extension ConsoleController {
     /// Places the cart as an order through the same operation as `POST /api/orders`, with the
     /// page's key as the `Idempotency-Key`: a double click or a resubmitted form gives one order.
     @Sendable func checkout(_ request: Request, context: AppRequestContext) async throws -> Response {
-        guard let user = context.console else { return signInFirst(request) }
-        _ = try Self.require(user, .customer)
-        let form = try await Self.form(CheckoutForm.self, request, context: context)
+        guard let user = context.console else { return pages.signInFirst(request) }
+        try user.require(.customer)
+        let form = try await ConsoleForm.decode(CheckoutForm.self, request, context: context)
         let key = "console:" + String(form.key.prefix(64))
         if let earlier = try await orders.placed(withKey: key, by: user.actor, logger: context.logger) {
             return pages.redirect("/orders/\(earlier.uuidString.lowercased())", notice: "placed")
@@ -266,7 +173,7 @@ extension ConsoleController {
             }
             throw error
         } catch let error as InvalidInput {
-            let problems = Self.problems(error)
+            let problems = ConsoleForm.problems(error)
             let message =
                 problems.first { $0.key.hasPrefix("items") }.map { "Your cart: \($0.value)." } ?? "Please correct the fields below."
             return try await checkoutAgain(form, user: user, error: message, problems: problems, request: request, context: context)
@@ -289,24 +196,5 @@ extension ConsoleController {
             "checkout", title: "Checkout", section: "cart", page: view, context: context, request: request, status: .unprocessableContent,
             cartCount: lines.reduce(0) { $0 + $1.quantity }
         )
-    }
-
-    // MARK: Assets
-
-    /// The hashed stylesheet and script: cached for a year.
-    @Sendable func asset(_ request: Request, context: AppRequestContext) async throws -> Response {
-        guard let asset = pages.renderer.assets.asset(at: request.uri.path) else { throw HTTPError(.notFound) }
-        return Response(
-            status: .ok, headers: [.contentType: asset.contentType, .cacheControl: "public, max-age=31536000, immutable"],
-            body: .init(byteBuffer: asset.body)
-        )
-    }
-}
-
-extension String {
-    /// The text with `&`, `<`, `>` and `"` escaped for XML.
-    var addingXMLEscapes: String {
-        replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;").replacingOccurrences(of: ">", with: "&gt;")
-            .replacingOccurrences(of: "\"", with: "&quot;")
     }
 }

@@ -2,7 +2,21 @@ import Foundation
 import Hummingbird
 import Store
 
-extension ConsoleController {
+/// Staff's catalog pages: every product with its stock, and the forms that add and change them through the
+/// API's catalog operations.
+struct ProductsConsoleController: Sendable {
+    let catalog: CatalogOperations
+    let pages: ConsolePages
+    let format: ConsoleFormat
+
+    func addRoutes(to router: some RouterMethods<AppRequestContext>) {
+        router.get("/manage/products", use: manageProducts)
+        router.get("/manage/products/new", use: newProductPage)
+        router.post("/manage/products", use: createProduct)
+        router.get("/manage/products/{sku}", use: editProductPage)
+        router.post("/manage/products/{sku}", use: updateProduct)
+    }
+
     /// A product as the catalog table lists it for staff.
     struct ProductRow: Sendable {
         var sku: String
@@ -25,8 +39,8 @@ extension ConsoleController {
 
     /// Every product, deleted ones too, for staff to keep.
     @Sendable func manageProducts(_ request: Request, context: AppRequestContext) async throws -> Response {
-        guard let user = context.console else { return signInFirst(request) }
-        _ = try Self.require(user, .vendor, .admin)
+        guard let user = context.console else { return pages.signInFirst(request) }
+        try user.require(.vendor, .admin)
         let parameters = request.uri.queryParameters
         let search = String((parameters["q"].map(String.init) ?? "").prefix(100))
         let page = max(1, min(1_000_000, Int(parameters["page"] ?? "") ?? 1))
@@ -82,8 +96,8 @@ extension ConsoleController {
     }
 
     @Sendable func newProductPage(_ request: Request, context: AppRequestContext) async throws -> Response {
-        guard let user = context.console else { return signInFirst(request) }
-        _ = try Self.require(user, .vendor, .admin)
+        guard let user = context.console else { return pages.signInFirst(request) }
+        try user.require(.vendor, .admin)
         let view = ProductFormPage(
             isNew: true, action: "/manage/products", sku: "", name: "", description: "", category: "", price: "", stock: "0", imageURL: "",
             active: true, isAdmin: user.isAdmin
@@ -92,27 +106,28 @@ extension ConsoleController {
     }
 
     @Sendable func createProduct(_ request: Request, context: AppRequestContext) async throws -> Response {
-        guard let user = context.console else { return signInFirst(request) }
-        _ = try Self.require(user, .vendor, .admin)
-        let form = try await Self.form(ProductForm.self, request, context: context)
+        guard let user = context.console else { return pages.signInFirst(request) }
+        try user.require(.vendor, .admin)
+        let form = try await ConsoleForm.decode(ProductForm.self, request, context: context)
         do {
             let (price, stock) = try Self.numbers(form)
             let input = ProductInput(
-                sku: (form.sku ?? "").trimmingCharacters(in: .whitespaces), name: form.name, description: Self.optional(form.description),
-                category: form.category, price: price, stock: stock, imageURL: Self.optional(form.imageURL), isActive: nil
+                sku: (form.sku ?? "").trimmingCharacters(in: .whitespaces), name: form.name,
+                description: ConsoleForm.optional(form.description),
+                category: form.category, price: price, stock: stock, imageURL: ConsoleForm.optional(form.imageURL), isActive: nil
             )
             let product = try await catalog.create(input, by: user.actor, logger: context.logger)
             return pages.redirect(Self.productPath(product.sku), notice: "created")
         } catch let error as InvalidInput {
-            return productAgain(form, isNew: true, user: user, problems: Self.problems(error), request: request, context: context)
+            return productAgain(form, isNew: true, user: user, problems: ConsoleForm.problems(error), request: request, context: context)
         } catch let error as StoreError where error.code == .duplicate {
             return productAgain(form, isNew: true, user: user, problems: ["sku": "is already taken"], request: request, context: context)
         }
     }
 
     @Sendable func editProductPage(_ request: Request, context: AppRequestContext) async throws -> Response {
-        guard let user = context.console else { return signInFirst(request) }
-        _ = try Self.require(user, .vendor, .admin)
+        guard let user = context.console else { return pages.signInFirst(request) }
+        try user.require(.vendor, .admin)
         let product = try await catalog.product(
             try context.parameters.require("sku"), includeInactive: true, for: user.actor, logger: context.logger)
         let view = ProductFormPage(
@@ -126,30 +141,28 @@ extension ConsoleController {
 
     /// Saves a product's fields; only an admin's form carries (and may change) the active flag.
     @Sendable func updateProduct(_ request: Request, context: AppRequestContext) async throws -> Response {
-        guard let user = context.console else { return signInFirst(request) }
-        _ = try Self.require(user, .vendor, .admin)
+        guard let user = context.console else { return pages.signInFirst(request) }
+        try user.require(.vendor, .admin)
         let sku = try context.parameters.require("sku")
-        var form = try await Self.form(ProductForm.self, request, context: context)
+        var form = try await ConsoleForm.decode(ProductForm.self, request, context: context)
         form.sku = sku
         do {
             let (price, stock) = try Self.numbers(form)
             let changes = ProductChanges(
-                name: form.name, description: .some(Self.optional(form.description)), category: form.category, price: price, stock: stock,
-                isActive: user.isAdmin ? form.active == "on" || form.active == "1" : nil, imageURL: .some(Self.optional(form.imageURL))
+                name: form.name, description: .some(ConsoleForm.optional(form.description)), category: form.category, price: price,
+                stock: stock,
+                isActive: user.isAdmin ? form.active == "on" || form.active == "1" : nil,
+                imageURL: .some(ConsoleForm.optional(form.imageURL))
             )
             _ = try await catalog.update(sku, changes, by: user.actor, logger: context.logger)
             return pages.redirect(Self.productPath(sku), notice: "saved")
         } catch let error as InvalidInput {
-            return productAgain(form, isNew: false, user: user, problems: Self.problems(error), request: request, context: context)
+            return productAgain(form, isNew: false, user: user, problems: ConsoleForm.problems(error), request: request, context: context)
         }
     }
 
     static func productPath(_ sku: String) -> String {
         "/manage/products/" + (sku.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? sku)
-    }
-
-    static func optional(_ text: String?) -> String? {
-        text.flatMap { $0.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty ? nil : $0 }
     }
 
     /// The form's price and stock as numbers, or the fields' problems.

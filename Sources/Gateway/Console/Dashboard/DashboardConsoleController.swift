@@ -2,7 +2,19 @@ import Foundation
 import Hummingbird
 import Store
 
-extension ConsoleController {
+/// The dashboard: a customer's own orders by status; for staff the shop's counts, revenue, orders per day and
+/// orders waiting to ship.
+struct DashboardConsoleController: Sendable {
+    let users: any UserRepository
+    let orders: OrderOperations
+    let pages: ConsolePages
+    let format: ConsoleFormat
+    let timeZone: TimeZone
+
+    func addRoutes(to router: some RouterMethods<AppRequestContext>) {
+        router.get("/dashboard", use: dashboard)
+    }
+
     /// A count of one status, linked to the list filtered by it.
     struct StatusCount: Sendable {
         var status: String
@@ -15,13 +27,13 @@ extension ConsoleController {
         var staff: Bool
         var greeting: String
         var counts: [StatusCount]
-        var recent: [OrderRow]
+        var recent: [OrderListRow]
         var noOrders: Bool
         /// Customer: what their orders came to; staff: delivered revenue.
         var revenue: String
         var openRevenue: String
         var chart: String?
-        var waiting: [OrderRow]
+        var waiting: [OrderListRow]
         var noneWaiting: Bool
     }
 
@@ -31,8 +43,8 @@ extension ConsoleController {
     /// The customer's counts by status (the server's stats, not counted in the page) and recent
     /// orders; staff see the shop's counts, revenue, orders per day and orders waiting to ship.
     @Sendable func dashboard(_ request: Request, context: AppRequestContext) async throws -> Response {
-        guard let user = context.console else { return signInFirst(request) }
-        let account = try await user.account(from: accounts.users, logger: context.logger)
+        guard let user = context.console else { return pages.signInFirst(request) }
+        let account = try await user.account(from: users, logger: context.logger)
         let name = account.fullName.flatMap { $0.isEmpty ? nil : $0 } ?? user.username
         var view: DashboardPage
         if user.isStaff {
@@ -46,17 +58,20 @@ extension ConsoleController {
             async let recent = orders.all(OrderQuery(size: 6), by: user.actor, logger: context.logger)
             let (stats, days, ship, latest) = try await (all, recentDays, waiting, recent)
             view = DashboardPage(
-                staff: true, greeting: "Hello, \(name)", counts: counts(stats), recent: latest.orders.map(row),
+                staff: true, greeting: "Hello, \(name)", counts: counts(stats),
+                recent: latest.orders.map { OrderListRow($0, format: format) },
                 noOrders: latest.orders.isEmpty,
                 revenue: format.money(stats.deliveredRevenue), openRevenue: format.money(stats.openRevenue),
-                chart: perDayChart(days, from: start, calendar: calendar), waiting: ship.orders.map(row), noneWaiting: ship.orders.isEmpty
+                chart: perDayChart(days, from: start, calendar: calendar), waiting: ship.orders.map { OrderListRow($0, format: format) },
+                noneWaiting: ship.orders.isEmpty
             )
         } else {
             async let stats = orders.myStats(by: user.actor, timeZone: timeZone, logger: context.logger)
             async let recent = orders.mine(OrderQuery(size: 5), by: user.actor, logger: context.logger)
             let (mine, latest) = try await (stats, recent)
             view = DashboardPage(
-                staff: false, greeting: "Hello, \(name)", counts: counts(mine), recent: latest.orders.map(row),
+                staff: false, greeting: "Hello, \(name)", counts: counts(mine),
+                recent: latest.orders.map { OrderListRow($0, format: format) },
                 noOrders: latest.orders.isEmpty,
                 revenue: format.money(mine.deliveredRevenue + mine.openRevenue), openRevenue: format.money(mine.openRevenue), chart: nil,
                 waiting: [], noneWaiting: true
@@ -64,7 +79,7 @@ extension ConsoleController {
         }
         return pages.render(
             "dashboard", title: "Dashboard", section: "dashboard", page: view, context: context, request: request,
-            cartCount: await cartCount(user, context: context)
+            cartCount: await pages.cartCount(user, context: context)
         )
     }
 

@@ -2,7 +2,22 @@ import Foundation
 import Hummingbird
 import Store
 
-extension ConsoleController {
+/// The console's sign-in, registration and sign-out pages, on the API's account rules and limits.
+struct SignInConsoleController: Sendable {
+    let accounts: AccountService
+    let limiter: RateLimiter
+    let limits: GatewayConfiguration.RateLimits
+    let pages: ConsolePages
+    let cookies: ConsoleCookies
+
+    func addRoutes(to router: some RouterMethods<AppRequestContext>) {
+        router.get("/login", use: loginPage)
+        router.post("/login", use: login)
+        router.get("/register", use: registerPage)
+        router.post("/register", use: register)
+        router.post("/logout", use: logout)
+    }
+
     /// The sign-in and registration forms, shown again with what was typed and what was wrong.
     struct AuthPage: Sendable {
         var username = ""
@@ -40,7 +55,7 @@ extension ConsoleController {
     /// Signs in with a username or an email; the console's session is an ordinary session (it is
     /// listed and revocable with the API's), carried in an HttpOnly cookie.
     @Sendable func login(_ request: Request, context: AppRequestContext) async throws -> Response {
-        let form = try await Self.form(LoginForm.self, request, context: context)
+        let form = try await ConsoleForm.decode(LoginForm.self, request, context: context)
         do {
             let user = try await accounts.authenticate(
                 login: form.username, password: form.password, client: context.client, limiter: limiter, limits: limits,
@@ -49,7 +64,7 @@ extension ConsoleController {
             let signedIn = try await accounts.startSession(
                 for: user, userAgent: request.headers[.userAgent], ip: context.client.text, logger: context.logger)
             return pages.redirect(
-                Self.safeReturn(form.next), notice: "signed-in",
+                ConsoleForm.safeReturn(form.next), notice: "signed-in",
                 headers: [.setCookie: cookies.sessionCookie(userID: user.id, sessionID: signedIn.session.id, username: user.username)]
             )
         } catch is SignInRefused {
@@ -66,7 +81,7 @@ extension ConsoleController {
 
     /// Registration always makes a customer, under the API's limit per client address.
     @Sendable func register(_ request: Request, context: AppRequestContext) async throws -> Response {
-        let form = try await Self.form(RegisterForm.self, request, context: context)
+        let form = try await ConsoleForm.decode(RegisterForm.self, request, context: context)
         var page = AuthPage(username: form.username, email: form.email, fullName: form.fullName ?? "")
         do {
             try await limiter.enforce([(limits.registerPerIP, context.client.rateLimitKey)], logger: context.logger)
@@ -80,7 +95,7 @@ extension ConsoleController {
                 headers: [.setCookie: cookies.sessionCookie(userID: user.id, sessionID: signedIn.session.id, username: user.username)]
             )
         } catch let error as InvalidInput {
-            page.problems = Self.problems(error)
+            page.problems = ConsoleForm.problems(error)
             page.error = "Please correct the fields below."
         } catch let error as StoreError where error.code == .duplicate {
             page.problems = [error.field ?? "username": "is already taken"]

@@ -3,7 +3,22 @@ import Hummingbird
 import ServiceHTTP
 import Store
 
-extension ConsoleController {
+/// A signed-in user's account page: their profile, their password, and their sessions (each can be ended).
+struct AccountConsoleController: Sendable {
+    let accounts: AccountService
+    let limiter: RateLimiter
+    let limits: GatewayConfiguration.RateLimits
+    let pages: ConsolePages
+    let cookies: ConsoleCookies
+    let format: ConsoleFormat
+
+    func addRoutes(to router: some RouterMethods<AppRequestContext>) {
+        router.get("/account", use: accountPage)
+        router.post("/account/profile", use: updateProfile)
+        router.post("/account/password", use: changePassword)
+        router.post("/account/sessions/{id}/revoke", use: revokeSession)
+    }
+
     struct SessionRow: Sendable {
         var id: String
         var device: String
@@ -27,7 +42,7 @@ extension ConsoleController {
     }
 
     @Sendable func accountPage(_ request: Request, context: AppRequestContext) async throws -> Response {
-        guard let user = context.console else { return signInFirst(request) }
+        guard let user = context.console else { return pages.signInFirst(request) }
         return try await showAccount(
             try await user.account(from: accounts.users, logger: context.logger), user: user, request: request, context: context)
     }
@@ -53,7 +68,7 @@ extension ConsoleController {
         )
         return pages.render(
             "account", title: "Your account", section: "account", page: view, context: context, request: request, status: status,
-            cartCount: await cartCount(user, context: context)
+            cartCount: await pages.cartCount(user, context: context)
         )
     }
 
@@ -91,11 +106,11 @@ extension ConsoleController {
     }
 
     @Sendable func updateProfile(_ request: Request, context: AppRequestContext) async throws -> Response {
-        guard let user = context.console else { return signInFirst(request) }
-        let form = try await Self.form(ProfileForm.self, request, context: context)
+        guard let user = context.console else { return pages.signInFirst(request) }
+        let form = try await ConsoleForm.decode(ProfileForm.self, request, context: context)
         let changes = AccountService.OwnChanges(
-            fullName: .some(Self.optional(form.fullName)), phone: .some(Self.optional(form.phone)),
-            address: .some(Self.optional(form.address))
+            fullName: .some(ConsoleForm.optional(form.fullName)), phone: .some(ConsoleForm.optional(form.phone)),
+            address: .some(ConsoleForm.optional(form.address))
         )
         do {
             _ = try await accounts.changeOwn(
@@ -105,7 +120,7 @@ extension ConsoleController {
             var typed = try await user.account(from: accounts.users, logger: context.logger)
             (typed.fullName, typed.phone, typed.address) = (form.fullName, form.phone, form.address)
             return try await showAccount(
-                typed, user: user, profileError: "Please correct the fields below.", problems: Self.problems(error),
+                typed, user: user, profileError: "Please correct the fields below.", problems: ConsoleForm.problems(error),
                 status: .unprocessableContent,
                 request: request, context: context
             )
@@ -124,8 +139,8 @@ extension ConsoleController {
 
     /// Changes the password with the current one; the user's other sessions end, this one stays.
     @Sendable func changePassword(_ request: Request, context: AppRequestContext) async throws -> Response {
-        guard let user = context.console else { return signInFirst(request) }
-        let form = try await Self.form(PasswordForm.self, request, context: context)
+        guard let user = context.console else { return pages.signInFirst(request) }
+        let form = try await ConsoleForm.decode(PasswordForm.self, request, context: context)
         let changes = AccountService.OwnChanges(currentPassword: form.currentPassword, newPassword: form.newPassword)
         do {
             _ = try await accounts.changeOwn(
@@ -134,7 +149,7 @@ extension ConsoleController {
         } catch let error as InvalidInput {
             return try await showAccount(
                 try await user.account(from: accounts.users, logger: context.logger), user: user,
-                passwordError: "Please correct the fields below.", problems: Self.problems(error),
+                passwordError: "Please correct the fields below.", problems: ConsoleForm.problems(error),
                 status: .unprocessableContent,
                 request: request, context: context
             )
@@ -149,7 +164,7 @@ extension ConsoleController {
 
     /// Ends one of the user's own sessions (ending this one signs out).
     @Sendable func revokeSession(_ request: Request, context: AppRequestContext) async throws -> Response {
-        guard let user = context.console else { return signInFirst(request) }
+        guard let user = context.console else { return pages.signInFirst(request) }
         let id = try context.parameters.require("id")
         guard id.count <= 100, try await accounts.sessions.revoke(userID: user.id, sessionID: id, logger: context.logger) else {
             throw APIError(.notFound, "No such session.")

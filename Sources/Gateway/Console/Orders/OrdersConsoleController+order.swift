@@ -1,0 +1,251 @@
+import Foundation
+import Hummingbird
+import ProcessSupport
+import ServiceHTTP
+import Store
+
+extension OrdersConsoleController {
+    // MARK: One order
+
+    struct LineView: Sendable {
+        var sku: String
+        var name: String
+        var quantity: Int
+        var unitPrice: String
+        var total: String
+    }
+
+    struct EventView: Sendable {
+        var label: String
+        var actor: String
+        var reason: String?
+        var at: String
+        var atMachine: String
+        var status: String
+    }
+
+    /// A next state staff may move the order to.
+    struct Move: Sendable {
+        var status: String
+        var label: String
+        var needsTracking: Bool
+        var danger: Bool
+    }
+
+    struct OrderPage: Sendable {
+        var id: String
+        var reference: String
+        var status: String
+        var statusLabel: String
+        var created: String
+        var updated: String
+        var lines: [LineView]
+        var total: String
+        var itemsCount: Int
+        var customerName: String
+        var customerEmail: String
+        var customerPhone: String
+        var shippingAddress: String
+        var notes: String
+        var trackingNumber: String?
+        var events: [EventView]
+        var staff: Bool
+        var pending: Bool
+        /// The customer may still cancel (pending, inside the window).
+        var canCancel: Bool
+        var cancellableUntil: String
+        var cancellableUntilMachine: String
+        var cancelRemaining: String
+        var autoProcessAt: String
+        var autoProcessAtMachine: String
+        var autoRemaining: String
+        var canEdit: Bool
+        var moves: [Move]
+        var staffCanCancel: Bool
+        var error: String?
+        var problems: [String: String] = [:]
+        var serverNow: String
+    }
+
+    static func orderID(_ context: AppRequestContext) throws -> UUID {
+        guard let id = UUID(uuidString: try context.parameters.require("id")) else { throw OrderError(.notFound) }
+        return id
+    }
+
+    /// An order its viewer may see (someone else's is the 404 page, as in the API).
+    @Sendable func orderPage(_ request: Request, context: AppRequestContext) async throws -> Response {
+        guard let user = context.console else { return pages.signInFirst(request) }
+        return try await showOrder(try Self.orderID(context), user: user, request: request, context: context)
+    }
+
+    func showOrder(
+        _ id: UUID, user: ConsoleUser, error: String? = nil, problems: [String: String] = [:], status: HTTPResponse.Status = .ok,
+        request: Request, context: AppRequestContext
+    ) async throws -> Response {
+        let (order, events) = try await orders.orderWithEvents(id, visibleTo: user.actor, logger: context.logger)
+        let now = Date()
+        let staff = user.isStaff
+        let moves = staff ? Self.moves(from: order.status) : []
+        let lines = order.items.map {
+            LineView(
+                sku: $0.productSKU, name: $0.productName, quantity: $0.quantity, unitPrice: format.money($0.unitPrice),
+                total: format.money($0.totalPrice))
+        }
+        let canCancel = !staff && order.status == .pending && order.cancellableUntil > now
+        let canEdit = staff ? ![.delivered, .cancelled].contains(order.status) : order.status == .pending
+        var view = OrderPage(
+            id: order.id.uuidString.lowercased(), reference: ConsoleFormat.reference(order.id), status: order.status.rawValue,
+            statusLabel: ConsoleFormat.label(order.status), created: format.time(order.createdAt), updated: format.time(order.updatedAt),
+            lines: lines, total: format.money(order.totalAmount), itemsCount: order.itemsCount, customerName: order.customerName,
+            customerEmail: order.customerEmail, customerPhone: order.customerPhone ?? "", shippingAddress: order.shippingAddress,
+            notes: order.notes ?? "", trackingNumber: order.trackingNumber, events: events.map { event(view: $0, viewer: user) },
+            staff: staff,
+            pending: order.status == .pending, canCancel: canCancel, cancellableUntil: format.time(order.cancellableUntil),
+            cancellableUntilMachine: format.machine(order.cancellableUntil),
+            cancelRemaining: Self.remaining(until: order.cancellableUntil, now: now),
+            autoProcessAt: format.time(order.autoProcessAt), autoProcessAtMachine: format.machine(order.autoProcessAt),
+            autoRemaining: Self.remaining(until: order.autoProcessAt, now: now), canEdit: canEdit, moves: moves,
+            staffCanCancel: staff && order.status.next.contains(.cancelled), error: error, serverNow: format.machine(now)
+        )
+        view.problems = problems
+        return pages.render(
+            "order", title: "Order " + view.reference, section: "orders", page: view, context: context, request: request, status: status,
+            cartCount: await pages.cartCount(user, context: context)
+        )
+    }
+
+    /// The forward moves staff may make from `status` (cancelling has its own form).
+    static func moves(from status: OrderStatus) -> [Move] {
+        let labels: [OrderStatus: String] = [.processing: "Mark processing", .shipped: "Ship", .delivered: "Mark delivered"]
+        return [OrderStatus.processing, .shipped, .delivered].filter { status.next.contains($0) }.map { target in
+            Move(status: target.rawValue, label: labels[target] ?? target.rawValue, needsTracking: target == .shipped, danger: false)
+        }
+    }
+
+    func event(view event: OrderEvent, viewer: ConsoleUser) -> EventView {
+        let label =
+            event.fromStatus == nil ? "Placed" : event.fromStatus == event.toStatus ? "Updated" : ConsoleFormat.label(event.toStatus)
+        let actor: String =
+            if event.actorID == viewer.id { "you" } else if let role = event.actorRole {
+                role == .customer ? "the customer" : "\(role.rawValue) \(event.actorID.map { ConsoleFormat.reference($0) } ?? "")"
+            } else { "the shop's workers" }
+        return EventView(
+            label: label, actor: actor, reason: event.reason, at: format.time(event.at), atMachine: format.machine(event.at),
+            status: event.toStatus.rawValue
+        )
+    }
+
+    /// "4 min 59 s", the time left as the server saw it (the page's script counts down from here).
+    static func remaining(until date: Date, now: Date) -> String {
+        let seconds = Int(date.timeIntervalSince(now).rounded(.down))
+        if seconds <= 0 { return "now" }
+        if seconds < 60 { return "\(seconds) s" }
+        if seconds < 3600 { return "\(seconds / 60) min \(seconds % 60) s" }
+        return "\(seconds / 3600) h \(seconds % 3600 / 60) min"
+    }
+
+    // MARK: Changes
+
+    struct CancelForm: Decodable {
+        var reason: String?
+    }
+
+    @Sendable func cancelOrder(_ request: Request, context: AppRequestContext) async throws -> Response {
+        guard let user = context.console else { return pages.signInFirst(request) }
+        let id = try Self.orderID(context)
+        let form = try await ConsoleForm.decode(CancelForm.self, request, context: context)
+        do {
+            _ = try await orders.cancel(id, reason: form.reason.flatMap { $0.isEmpty ? nil : $0 }, by: user.actor, logger: context.logger)
+            return pages.redirect("/orders/" + id.uuidString.lowercased(), notice: "cancelled")
+        } catch let error as InvalidInput {
+            return try await orderAgain(
+                id, user: user, error: "Please correct the reason.", problems: ConsoleForm.problems(error), request: request,
+                context: context)
+        } catch let error as OrderError where error.code != .notFound {
+            return try await orderAgain(id, user: user, error: pages.problems.answer(to: error).detail, request: request, context: context)
+        }
+    }
+
+    struct DetailsForm: Decodable {
+        var customerName: String
+        var customerPhone: String?
+        var shippingAddress: String
+        var notes: String?
+
+        enum CodingKeys: String, CodingKey {
+            case notes
+            case customerName = "customer_name"
+            case customerPhone = "customer_phone"
+            case shippingAddress = "shipping_address"
+        }
+    }
+
+    @Sendable func updateOrderDetails(_ request: Request, context: AppRequestContext) async throws -> Response {
+        guard let user = context.console else { return pages.signInFirst(request) }
+        let id = try Self.orderID(context)
+        let form = try await ConsoleForm.decode(DetailsForm.self, request, context: context)
+        let details = OrderDetails(
+            customerName: form.customerName, customerPhone: .some(form.customerPhone.flatMap { $0.isEmpty ? nil : $0 }),
+            shippingAddress: form.shippingAddress, notes: .some(form.notes.flatMap { $0.isEmpty ? nil : $0 })
+        )
+        do {
+            _ = try await orders.updateDetails(of: id, details, by: user.actor, logger: context.logger)
+            return pages.redirect("/orders/" + id.uuidString.lowercased(), notice: "saved")
+        } catch let error as InvalidInput {
+            return try await orderAgain(
+                id, user: user, error: "Please correct the fields below.", problems: ConsoleForm.problems(error), request: request,
+                context: context)
+        } catch let error as OrderError where error.code != .notFound {
+            return try await orderAgain(id, user: user, error: pages.problems.answer(to: error).detail, request: request, context: context)
+        }
+    }
+
+    struct StatusForm: Decodable {
+        var status: String
+        var trackingNumber: String?
+        var notes: String?
+
+        enum CodingKeys: String, CodingKey {
+            case status, notes
+            case trackingNumber = "tracking_number"
+        }
+    }
+
+    /// A staff move (process, ship with a tracking number, deliver, cancel) through the API's
+    /// operation.
+    @Sendable func changeOrderStatus(_ request: Request, context: AppRequestContext) async throws -> Response {
+        guard let user = context.console else { return pages.signInFirst(request) }
+        try user.require(.vendor, .admin)
+        let id = try Self.orderID(context)
+        let form = try await ConsoleForm.decode(StatusForm.self, request, context: context)
+        guard let status = OrderStatus(rawValue: form.status) else { throw InvalidInput(field: "status", message: "is not a status") }
+        let notes = form.notes.flatMap { $0.isEmpty ? nil : $0 }
+        do {
+            if status == .cancelled {
+                _ = try await orders.cancel(id, reason: notes, by: user.actor, logger: context.logger)
+            } else {
+                let tracking = form.trackingNumber.map { $0.trimmingCharacters(in: .whitespaces) }.flatMap { $0.isEmpty ? nil : $0 }
+                _ = try await orders.changeStatus(
+                    of: id, to: status, notes: notes, trackingNumber: tracking, by: user.actor, logger: context.logger)
+            }
+            return pages.redirect("/orders/" + id.uuidString.lowercased(), notice: status == .cancelled ? "cancelled" : "moved")
+        } catch let error as InvalidInput {
+            return try await orderAgain(
+                id, user: user, error: "Please correct the fields below.", problems: ConsoleForm.problems(error), request: request,
+                context: context)
+        } catch let error as OrderError where error.code != .notFound {
+            return try await orderAgain(id, user: user, error: pages.problems.answer(to: error).detail, request: request, context: context)
+        }
+    }
+
+    /// The order page again with what went wrong (422 for a field, 409 for a refused change).
+    private func orderAgain(
+        _ id: UUID, user: ConsoleUser, error: String?, problems: [String: String] = [:], request: Request, context: AppRequestContext
+    ) async throws -> Response {
+        return try await showOrder(
+            id, user: user, error: error, problems: problems, status: problems.isEmpty ? .conflict : .unprocessableContent,
+            request: request,
+            context: context
+        )
+    }
+}
