@@ -19,8 +19,10 @@ public struct OrderTransitions: Sendable {
         public var moved: Set<UUID> = []
         /// Still pending but not yet due by the database's clock: schedule again at this time.
         public var notYetDue: [UUID: Date] = [:]
-        /// No such order: one whose creating transaction has not committed yet (its job is
-        /// enqueued just before the commit) or never did.
+        /// Not there for this batch: no such order (its creating transaction has not committed
+        /// yet, its job being enqueued just before the commit, or never did), or one that
+        /// committed while the batch ran (after its update looked, before its second look). The
+        /// worker looks for these again shortly.
         public var missing: Set<UUID> = []
     }
 
@@ -45,20 +47,32 @@ public struct OrderTransitions: Sendable {
             outcome.moved = Set(moved)
             let rest = ids.filter { !outcome.moved.contains($0) }
             if !rest.isEmpty {
-                let others = try await connection.query(
-                    "SELECT id, status = 'pending' AND auto_process_at > now(), auto_process_at FROM orders WHERE id = ANY(\(rest))",
+                let rows = try await connection.query(
+                    """
+                    SELECT id, status = 'pending', auto_process_at > now(), auto_process_at FROM orders WHERE id = ANY(\(rest))
+                    """,
                     logger: logger
-                )
-                var found = Set<UUID>()
-                for row in others {
-                    let (id, early, due) = try row.decode((UUID, Bool, Date).self)
-                    found.insert(id)
-                    if early { outcome.notYetDue[id] = due }
-                }
-                outcome.missing = Set(rest).subtracting(found)
+                ).map { try $0.decode((UUID, Bool, Bool, Date).self) }
+                (outcome.notYetDue, outcome.missing) = Self.unmoved(rest, found: rows)
             }
             return outcome
         }
+    }
+
+    /// How the orders an update did not move stand, from a second look at them (`pending`,
+    /// due `later` than now, `due`): early ones by due time, and the missing ones, not found or
+    /// found pending and due: each statement reads the rows committed when it starts, so an order
+    /// committed after the update looked shows up here unmoved, and is looked for again.
+    static func unmoved(_ ids: [UUID], found rows: [(id: UUID, pending: Bool, later: Bool, due: Date)]) -> (
+        notYetDue: [UUID: Date], missing: Set<UUID>
+    ) {
+        var notYetDue: [UUID: Date] = [:]
+        var settled = Set<UUID>()
+        for row in rows where !row.pending || row.later {
+            if row.pending { notYetDue[row.id] = row.due }
+            settled.insert(row.id)
+        }
+        return (notYetDue, Set(ids).subtracting(settled))
     }
 
     /// Moves every pending order already past its time, in batches (the reconciler's sweep);
