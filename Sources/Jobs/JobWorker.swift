@@ -116,10 +116,7 @@ final class JobWorker: Service, Sendable {
                             let untilNext = claim.nextDue.map { $0.timeIntervalSince(claim.serverNow) } ?? maxSleep + Self.preciseWindow
                             let block = min(untilNext - Self.preciseWindow, maxSleep)
                             if block > 0.01 {
-                                _ = try await wake.send(
-                                    RedisCommand("BLPOP", JobQueue.wakeKey, String(format: "%.3f", block)),
-                                    timeout: .milliseconds(Int64(block * 1000) + 2000)
-                                )
+                                try await self.queue.waitForWake(on: wake, seconds: block)
                             } else {
                                 try await Task.sleep(for: .milliseconds(Int64(min(max(1, untilNext * 1000), 1000))))
                             }

@@ -1,6 +1,7 @@
 import Crypto
 import Foundation
 import HTTPTypes
+import Hummingbird
 
 /// The console's cookies: the session cookie names a Redis session and its user
 /// (`<user id>.<session id>.<username, base64url>`) under an HMAC of `SECRET_KEY`, so it cannot
@@ -28,11 +29,11 @@ struct ConsoleCookies: Sendable {
     /// The `Set-Cookie` value for a session.
     func sessionCookie(userID: UUID, sessionID: String, username: String) -> String {
         let value = userID.uuidString.lowercased() + "." + sessionID + "." + Self.base64URL(Data(username.utf8))
-        return attributes(Self.sessionName + "=" + value + "." + mac(value), maxAge: maxAge)
+        return setCookie(Self.sessionName, value + "." + mac(value), maxAge: maxAge)
     }
 
     /// Ends the session cookie in the browser.
-    var clearedSession: String { attributes(Self.sessionName + "=", maxAge: 0) }
+    var clearedSession: String { setCookie(Self.sessionName, "", maxAge: 0) }
 
     /// The session a request's cookie names, when its signature holds.
     func session(in request: HTTPFields) -> (userID: UUID, sessionID: String, username: String)? {
@@ -55,7 +56,7 @@ struct ConsoleCookies: Sendable {
     /// A new random seed for the `op_form` cookie, and its `Set-Cookie` value.
     func newFormSeed() -> (seed: String, cookie: String) {
         let seed = Self.random()
-        return (seed, attributes(Self.formName + "=" + seed, maxAge: 86_400))
+        return (seed, setCookie(Self.formName, seed, maxAge: 86_400))
     }
 
     /// The `op_form` seed of a request.
@@ -67,18 +68,14 @@ struct ConsoleCookies: Sendable {
         Self.base64URL(Data(HMAC<SHA256>.authenticationCode(for: Array(text.utf8), using: key)))
     }
 
-    private func attributes(_ pair: String, maxAge: Int) -> String {
-        pair + "; Path=/; HttpOnly; SameSite=Lax; Max-Age=\(maxAge)" + (secure ? "; Secure" : "")
+    /// The `Set-Cookie` value of a console cookie: the whole site, not for scripts, not sent on
+    /// cross-site subrequests, Secure outside development.
+    private func setCookie(_ name: String, _ value: String, maxAge: Int) -> String {
+        Cookie(name: name, value: value, maxAge: maxAge, path: "/", secure: secure, httpOnly: true, sameSite: .lax).description
     }
 
     static func cookie(_ name: String, in fields: HTTPFields) -> String? {
-        for header in fields[values: .cookie] {
-            for pair in header.split(separator: ";") {
-                let trimmed = pair.trimmingCharacters(in: .whitespaces)
-                if trimmed.hasPrefix(name + "=") { return String(trimmed.dropFirst(name.count + 1)) }
-            }
-        }
-        return nil
+        Cookies(from: fields[values: .cookie])[name]?.value
     }
 
     /// Compares two tokens in time that does not depend on where they differ.

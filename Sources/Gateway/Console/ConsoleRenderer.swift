@@ -22,9 +22,10 @@ struct ConsoleRenderer: Sendable {
     /// referrer beyond this site, never cached.
     static let pageHeaders: HTTPFields = [
         .contentType: "text/html; charset=utf-8",
-        HTTPField.Name("Content-Security-Policy")!:
-            "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: https:; connect-src 'self'; "
-            + "font-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'; object-src 'none'",
+        HTTPField.Name("Content-Security-Policy")!: ContentSecurityPolicy([
+            .defaultSrc(.self), .scriptSrc(.self), .styleSrc(.self), .imgSrc(.self, "data:", .scheme(.https)), .connectSrc(.self),
+            .fontSrc(.self), .formAction(.self), .frameAncestors(.none), .baseURI(.none), .objectSrc(.none),
+        ]).description,
         HTTPField.Name("Referrer-Policy")!: "same-origin",
         HTTPField.Name("X-Frame-Options")!: "DENY",
         .cacheControl: "no-store",

@@ -45,9 +45,13 @@ struct DocsController<Context: RequestContext> {
     /// Swagger UI fetches the document and sends requests to this origin only; its bundle may
     /// set inline styles. With the CDN fallback, the CDN is allowed for the two files.
     static func policy(local: Bool) -> String {
-        let cdn = local ? "" : " https://cdn.jsdelivr.net"
-        return "default-src 'none'; script-src 'self'\(cdn); style-src 'self' 'unsafe-inline'\(cdn); img-src 'self' data:; "
-            + "connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'"
+        let cdn: ContentSecurityPolicy.FetchDirectiveValue = .uri("https://cdn.jsdelivr.net")
+        let policy: ContentSecurityPolicy = [
+            .defaultSrc(.none), local ? .scriptSrc(.self) : .scriptSrc(.self, cdn),
+            local ? .styleSrc(.self, .unsafeInline) : .styleSrc(.self, .unsafeInline, cdn), .imgSrc(.self, "data:"),
+            .connectSrc(.self), .frameAncestors(.none), .baseURI(.none), .formAction(.none),
+        ]
+        return policy.description
     }
 
     static func page(local: Bool) -> String {

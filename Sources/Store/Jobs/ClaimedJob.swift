@@ -8,5 +8,5 @@ public struct ClaimedJob: Sendable, Equatable {
     public var dueAt: Date
 
     /// The order this job moves.
-    public var orderID: UUID? { UUID(uuidString: String(member.prefix { $0 != ":" })) }
+    public var orderID: UUID? { JobQueue.orderID(member: member) }
 }

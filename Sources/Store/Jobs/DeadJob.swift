@@ -6,4 +6,7 @@ public struct DeadJob: Sendable, Equatable {
     public var attempts: Int
     public var lastError: String?
     public var diedAt: Date
+
+    /// The order this job was to move.
+    public var orderID: UUID? { JobQueue.orderID(member: member) }
 }

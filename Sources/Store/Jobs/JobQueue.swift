@@ -26,6 +26,9 @@ public struct JobQueue: Sendable {
     }
 
     public static func member(orderID: UUID) -> String { "\(orderID.uuidString.lowercased()):processing" }
+    /// The order a job's member names (the inverse of ``member(orderID:)``); nil for a member
+    /// this build does not know.
+    public static func orderID(member: String) -> UUID? { UUID(uuidString: String(member.prefix { $0 != ":" })) }
     static func jobKey(_ member: String) -> String { jobPrefix + member }
 
     /// Schedules `member` at `dueAt` unless it is already scheduled, running or dead.
@@ -34,6 +37,19 @@ public struct JobQueue: Sendable {
         let reply = try await redis.run([enqueueCall(member, dueAt: dueAt)], timeout: timeout, logger: logger)[0]
         if case .error(let message) = reply { throw RedisError(.server, message) }
         return reply.int == 1
+    }
+
+    /// Waits on `connection` (a dedicated one: it blocks) until a job is enqueued earlier than
+    /// the ones waiting, or `seconds` pass.
+    public func waitForWake(on connection: RedisConnection, seconds: Double) async throws {
+        _ = try await connection.send(
+            RedisCommand("BLPOP", Self.wakeKey, String(format: "%.3f", seconds)), timeout: .milliseconds(Int64(seconds * 1000) + 2000))
+    }
+
+    /// Records that the schedule now holds every pending order Postgres has (the reconciler,
+    /// after a pass): claims report the schedule whole until Redis loses this key with its data.
+    public func markScheduleWhole(logger: Logger) async throws {
+        _ = try await redis.send(RedisCommand("SET", Self.epochKey, String(Int(Date().timeIntervalSince1970))), logger: logger)
     }
 
     /// The script calls that enqueue many jobs in one round trip (the reconciler's re-enqueue).

@@ -40,7 +40,7 @@ public struct Reconciler: Sendable {
             enqueued += try await redis.run(Array(calls), logger: logger).filter { $0.int == 1 }.count
         }
         // The schedule now matches Postgres: claims find the epoch until Redis loses it again.
-        try await redis.send(RedisCommand("SET", JobQueue.epochKey, String(Int(Date().timeIntervalSince1970))), logger: logger)
+        try await queue.markScheduleWhole(logger: logger)
         if updated > 0 || enqueued > 0 {
             logger.notice("reconciled", metadata: ["reconcile.updated": "\(updated)", "reconcile.enqueued": "\(enqueued)"])
         }

@@ -90,7 +90,7 @@ struct BackgroundConsoleController: Sendable {
                 ? "\(queue.oldestDueLagMilliseconds) ms" : String(format: "%.1f s", Double(queue.oldestDueLagMilliseconds) / 1000),
             chart: chart,
             deadJobs: deadJobs.map { job in
-                let orderID = job.member.split(separator: ":").first.flatMap { UUID(uuidString: String($0)) }
+                let orderID = job.orderID
                 return DeadRow(
                     id: job.member, orderHref: orderID.map { "/orders/" + $0.uuidString.lowercased() },
                     orderReference: orderID.map(ConsoleFormat.reference) ?? job.member, attempts: job.attempts,

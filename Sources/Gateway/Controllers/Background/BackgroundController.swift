@@ -109,7 +109,7 @@ struct BackgroundController: Sendable {
         _ = try context.require(.admin)
         let jobs = try await queue.dead(logger: context.logger).map {
             DeadResponse(
-                id: $0.member, orderID: $0.member.split(separator: ":").first.map(String.init), attempts: $0.attempts,
+                id: $0.member, orderID: $0.orderID?.uuidString.lowercased(), attempts: $0.attempts,
                 lastError: $0.lastError, diedAt: time.string(from: $0.diedAt)
             )
         }
