@@ -36,28 +36,9 @@ public struct ProblemMiddleware<Context: RequestContext>: RouterMiddleware {
                 status: error.status
             )
         } catch {
-            if let refusal = domain(error) { return refusal.response(from: request, context: context) }
-            return Self.unexpected(error, request: request, context: context)
+            let answer = domain(error) ?? APIError.unexpected(error, path: request.uri.path, logger: context.logger)
+            return answer.response(from: request, context: context)
         }
-    }
-
-    /// A store that is unreachable, restarting or slow is 503 with `Retry-After` (the client
-    /// may retry); anything else is a bug: 500, logged with what the log may carry (never row
-    /// values or SQL), under the request's id like every line of the request.
-    static func unexpected(_ error: any Error, request: Request, context: Context) -> Response {
-        var metadata = Logger.Metadata.describing(error)
-        metadata["http.path"] = "\(request.uri.path)"
-        if let failure = StoreFailure(error), failure.kind == .transient {
-            context.logger.warning("store unavailable", metadata: metadata)
-            return APIError.render(
-                ProblemDetails(
-                    type: "about:blank", title: "Service Unavailable", status: 503,
-                    detail: "A data store is unavailable; try again shortly."),
-                status: .serviceUnavailable, headers: [.retryAfter: "1"]
-            )
-        }
-        context.logger.error("unhandled error", metadata: metadata)
-        return APIError(.internalServerError, "The server could not complete the request.").response(from: request, context: context)
     }
 
     /// Client-facing text for Hummingbird's own errors; 5xx never say more than their title.

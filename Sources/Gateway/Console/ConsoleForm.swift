@@ -21,6 +21,12 @@ enum ConsoleForm {
         Dictionary(error.fields.map { ($0.field, $0.message) }, uniquingKeysWith: { first, _ in first })
     }
 
+    /// The field problems of the API's answer to a refusal (its wording, once, in
+    /// ``DomainProblems``).
+    static func problems(_ answer: APIError) -> [String: String] {
+        Dictionary((answer.errors ?? []).map { ($0.field, $0.message) }, uniquingKeysWith: { first, _ in first })
+    }
+
     /// A field left blank (or only spaces) as nil.
     static func optional(_ text: String?) -> String? {
         text.flatMap { $0.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty ? nil : $0 }

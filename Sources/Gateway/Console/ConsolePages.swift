@@ -135,13 +135,12 @@ struct ConsolePages: Sendable {
         } else if let http = error as? HTTPError {
             status = http.status
             message = status == .notFound ? "There is no page here." : status.reasonPhrase
-        } else if let failure = StoreFailure(error), failure.kind == .transient {
-            status = .serviceUnavailable
-            message = "The shop is briefly unavailable. Please try again in a moment."
-            headers[.retryAfter] = "1"
-            context.logger.warning("store unavailable", metadata: Logger.Metadata.describing(error, ["http.path": "\(request.uri.path)"]))
         } else {
-            context.logger.error("unhandled error", metadata: Logger.Metadata.describing(error, ["http.path": "\(request.uri.path)"]))
+            // The API's classification and logging; the page says it in the console's words.
+            let answer = APIError.unexpected(error, path: request.uri.path, logger: context.logger)
+            status = answer.status
+            headers = answer.headers
+            if status == .serviceUnavailable { message = "The shop is briefly unavailable. Please try again in a moment." }
         }
         let heading =
             switch status.code {

@@ -98,8 +98,9 @@ struct SignInConsoleController: Sendable {
             page.problems = ConsoleForm.problems(error)
             page.error = "Please correct the fields below."
         } catch let error as StoreError where error.code == .duplicate {
-            page.problems = [error.field ?? "username": "is already taken"]
-            page.error = "That \(error.field ?? "username") is already taken."
+            let answer = pages.problems.answer(to: error)
+            page.problems = ConsoleForm.problems(answer)
+            page.error = answer.detail
         }
         return pages.render(
             "register", title: "Create an account", section: "", page: page, context: context, request: request,

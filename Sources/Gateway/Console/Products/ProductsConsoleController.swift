@@ -121,7 +121,8 @@ struct ProductsConsoleController: Sendable {
         } catch let error as InvalidInput {
             return productAgain(form, isNew: true, user: user, problems: ConsoleForm.problems(error), request: request, context: context)
         } catch let error as StoreError where error.code == .duplicate {
-            return productAgain(form, isNew: true, user: user, problems: ["sku": "is already taken"], request: request, context: context)
+            let problems = ConsoleForm.problems(pages.problems.answer(to: error))
+            return productAgain(form, isNew: true, user: user, problems: problems, request: request, context: context)
         }
     }
 

@@ -136,10 +136,10 @@ struct UsersConsoleController: Sendable {
                 request: request, context: context
             )
         } catch let error as StoreError where error.code == .duplicate {
-            let field = error.field ?? "username"
+            let answer = pages.problems.answer(to: error)
             return try await showUsers(
-                user: user, form: typed, error: "That \(field) is already taken.", problems: [field: "is already taken"], status: .conflict,
-                request: request, context: context
+                user: user, form: typed, error: answer.detail, problems: ConsoleForm.problems(answer), status: .conflict, request: request,
+                context: context
             )
         }
     }
