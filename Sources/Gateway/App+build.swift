@@ -169,8 +169,11 @@ func buildRouter(
     let format = ConsoleFormat(timeZone: configuration.platform.timeZone, currency: configuration.platform.orderRules.currency)
     let timeZone = configuration.platform.timeZone
     let console = routes.router
-    ShopConsoleController(accounts: accounts, orders: orders, catalog: catalog, carts: carts, pages: pages, format: format)
-        .addRoutes(to: console)
+    ShopConsoleController(
+        accounts: accounts, catalog: catalog, carts: CartOperations(carts: carts, catalog: catalog, orders: orders), pages: pages,
+        format: format
+    )
+    .addRoutes(to: console)
     SignInConsoleController(accounts: accounts, limiter: limiter, limits: configuration.rateLimits, pages: pages, cookies: cookies)
         .addRoutes(to: console)
     DashboardConsoleController(users: accounts.users, orders: orders, pages: pages, format: format, timeZone: timeZone)

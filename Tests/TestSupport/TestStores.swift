@@ -56,6 +56,7 @@ public enum TestStores {
     }
 
     /// Runs `body` with a running database pool for `url` (4 connections), shutting it down afterwards.
+    @discardableResult
     public static func withDatabase<T: Sendable>(url: String, _ body: (Database) async throws -> T) async throws -> T {
         var configuration = try PostgresClient.Configuration(url: url)
         configuration.options.maximumConnections = 4

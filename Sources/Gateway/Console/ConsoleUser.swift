@@ -13,6 +13,8 @@ struct ConsoleUser: Sendable {
     var sessionID: String
 
     var actor: Actor { Actor(id: id, role: role) }
+    /// This session's cart.
+    var cart: CartID { CartID(userID: id, sessionID: sessionID) }
     var isStaff: Bool { role.isStaff }
     var isAdmin: Bool { role == .admin }
 

@@ -25,4 +25,16 @@ public struct Transition: Sendable {
         self.trackingNumber = trackingNumber
         self.ownerWithinCancelWindow = ownerWithinCancelWindow
     }
+
+    /// Why this change may not be made to an order in `status`, owned by `owner`, whose cancel
+    /// window is (or is not) still open; nil when it may. The store asks this of the row it has
+    /// locked, a page of the order it shows.
+    public func refusal(status: OrderStatus, owner: UUID, withinCancelWindow: Bool) -> OrderError? {
+        if let requester = ownerWithinCancelWindow {
+            guard requester == owner else { return OrderError(.notFound) }
+            if status == .pending, !withinCancelWindow { return OrderError(.cancelWindowClosed, currentStatus: status) }
+        }
+        guard from.contains(status), status.next.contains(to) else { return OrderError(.illegalTransition, currentStatus: status) }
+        return nil
+    }
 }

@@ -24,6 +24,13 @@ public struct OrderInput: Sendable {
         self.lines = lines
     }
 
+    /// `contact`'s order of `lines`.
+    public init(_ contact: OrderContact, lines: [(sku: String, quantity: Int)]) {
+        self.init(
+            customerName: contact.customerName, customerEmail: contact.customerEmail, customerPhone: contact.customerPhone,
+            shippingAddress: contact.shippingAddress, notes: contact.notes, lines: lines)
+    }
+
     /// The order to place for `actor`: every field checked (all problems at once), duplicate
     /// SKUs merged, and, with an idempotency key, the hash that tells a replay from a reuse.
     public func newOrder(for actor: Actor, idempotencyKey key: String?) throws(InvalidInput) -> NewOrder {

@@ -116,8 +116,8 @@ public struct OrderOperations: Sendable {
 
     // MARK: Changing
 
-    /// Changes the delivery details: the owner while the order is pending, staff until it is
-    /// delivered or cancelled.
+    /// Changes the delivery details when ``OrderPolicy`` lets `actor` (the owner while the order
+    /// is pending, staff until it is delivered or cancelled).
     public func updateDetails(of id: UUID, _ details: OrderDetails, by actor: Actor, logger: Logger) async throws -> Order {
         var validator = InputValidator()
         validator.length(details.customerName, "customer_name", 1...100)
@@ -128,19 +128,14 @@ public struct OrderOperations: Sendable {
         return try await orders.updateDetails(id: id, details, by: actor, logger: logger)
     }
 
-    /// Cancels the order and returns its stock: its owner while it is pending and within the
-    /// cancel window, staff while it is pending or processing. Its scheduled move is dropped.
+    /// Cancels the order and returns its stock when ``OrderPolicy`` lets `actor` (the owner while
+    /// it is pending and within the cancel window, staff while it is pending or processing). Its
+    /// scheduled move is dropped.
     public func cancel(_ id: UUID, reason: String?, by actor: Actor, logger: Logger) async throws -> Order {
         var validator = InputValidator()
         validator.length(reason, "reason", 0...500)
         try validator.validate()
-        let transition =
-            actor.isStaff
-            ? Transition(to: .cancelled, from: [.pending, .processing], actorID: actor.id, actorRole: actor.role, reason: reason)
-            : Transition(
-                to: .cancelled, from: [.pending], actorID: actor.id, actorRole: actor.role, reason: reason,
-                ownerWithinCancelWindow: actor.id)
-        let order = try await orders.apply(transition, to: id, logger: logger)
+        let order = try await orders.apply(OrderPolicy(actor).cancellation(reason: reason), to: id, logger: logger)
         await schedule.unschedule(orderID: id, logger: logger)
         return order
     }
@@ -156,10 +151,7 @@ public struct OrderOperations: Sendable {
         validator.length(trackingNumber, "tracking_number", 1...100)
         if status == .shipped { validator.check(trackingNumber != nil, "tracking_number", "is required to ship an order") }
         try validator.validate()
-        let transition = Transition(
-            to: status, from: Set(OrderStatus.allCases), actorID: actor.id, actorRole: actor.role, reason: notes,
-            trackingNumber: trackingNumber
-        )
+        let transition = OrderPolicy(actor).move(to: status, notes: notes, trackingNumber: trackingNumber)
         let order = try await orders.apply(transition, to: id, logger: logger)
         if status == .cancelled { await schedule.unschedule(orderID: id, logger: logger) }
         return order

@@ -118,13 +118,7 @@ public struct PostgresOrderRepository: OrderRepository {
             guard let (rawStatus, owner, withinWindow) = current, let status = OrderStatus(rawValue: rawStatus) else {
                 throw OrderError(.notFound)
             }
-            if let requester = transition.ownerWithinCancelWindow {
-                guard requester == owner else { throw OrderError(.notFound) }
-                if status == .pending, !withinWindow { throw OrderError(.cancelWindowClosed, currentStatus: status) }
-            }
-            guard transition.from.contains(status), status.next.contains(transition.to) else {
-                throw OrderError(.illegalTransition, currentStatus: status)
-            }
+            if let refusal = transition.refusal(status: status, owner: owner, withinCancelWindow: withinWindow) { throw refusal }
             try await connection.query(
                 """
                 UPDATE orders SET status = \(transition.to.rawValue),
@@ -170,6 +164,7 @@ public struct PostgresOrderRepository: OrderRepository {
         async throws -> Order
     {
         let owner: UUID? = actor.isStaff ? nil : actor.id
+        let editable = OrderPolicy(actor).editableStates.map(\.rawValue)
         let rows = try await connection.query(
             """
             WITH updated AS (
@@ -180,8 +175,7 @@ public struct PostgresOrderRepository: OrderRepository {
                 notes = CASE WHEN \(details.notes != nil) THEN \(details.notes ?? nil) ELSE notes END,
                 updated_at = now()
             WHERE id = \(id)
-              AND CASE WHEN \(owner)::uuid IS NULL THEN status NOT IN ('delivered', 'cancelled')
-                       ELSE user_id = \(owner) AND status = 'pending' END
+              AND status = ANY(\(editable)) AND (\(owner)::uuid IS NULL OR user_id = \(owner))
             RETURNING *
             ), event AS (
                 INSERT INTO order_events (\(unescaped: RecordOrderEvents.columns), kind, order_state)

@@ -85,14 +85,14 @@ extension OrdersConsoleController {
         let (order, events) = try await orders.orderWithEvents(id, visibleTo: user.actor, logger: context.logger)
         let now = Date()
         let staff = user.isStaff
-        let moves = staff ? Self.moves(from: order.status) : []
+        let policy = OrderPolicy(user.actor)
+        let moves = policy.forwardMoves(from: order.status).map(Self.move)
         let lines = order.items.map {
             LineView(
                 sku: $0.productSKU, name: $0.productName, quantity: $0.quantity, unitPrice: format.money($0.unitPrice),
                 total: format.money($0.totalPrice))
         }
-        let canCancel = !staff && order.status == .pending && order.cancellableUntil > now
-        let canEdit = staff ? ![.delivered, .cancelled].contains(order.status) : order.status == .pending
+        let mayCancel = policy.mayCancel(order, now: now)
         var view = OrderPage(
             id: order.id.uuidString.lowercased(), reference: ConsoleFormat.reference(order.id), status: order.status.rawValue,
             statusLabel: ConsoleFormat.label(order.status), created: format.time(order.createdAt), updated: format.time(order.updatedAt),
@@ -100,12 +100,12 @@ extension OrdersConsoleController {
             customerEmail: order.customerEmail, customerPhone: order.customerPhone ?? "", shippingAddress: order.shippingAddress,
             notes: order.notes ?? "", trackingNumber: order.trackingNumber, events: events.map { event(view: $0, viewer: user) },
             staff: staff,
-            pending: order.status == .pending, canCancel: canCancel, cancellableUntil: format.time(order.cancellableUntil),
+            pending: order.status == .pending, canCancel: !staff && mayCancel, cancellableUntil: format.time(order.cancellableUntil),
             cancellableUntilMachine: format.machine(order.cancellableUntil),
             cancelRemaining: Self.remaining(until: order.cancellableUntil, now: now),
             autoProcessAt: format.time(order.autoProcessAt), autoProcessAtMachine: format.machine(order.autoProcessAt),
-            autoRemaining: Self.remaining(until: order.autoProcessAt, now: now), canEdit: canEdit, moves: moves,
-            staffCanCancel: staff && order.status.next.contains(.cancelled), error: error, serverNow: format.machine(now)
+            autoRemaining: Self.remaining(until: order.autoProcessAt, now: now), canEdit: policy.mayEdit(order), moves: moves,
+            staffCanCancel: staff && mayCancel, error: error, serverNow: format.machine(now)
         )
         view.problems = problems
         return pages.render(
@@ -114,12 +114,10 @@ extension OrdersConsoleController {
         )
     }
 
-    /// The forward moves staff may make from `status` (cancelling has its own form).
-    static func moves(from status: OrderStatus) -> [Move] {
+    /// The button for a forward move ``OrderPolicy`` allows (cancelling has its own form).
+    static func move(to target: OrderStatus) -> Move {
         let labels: [OrderStatus: String] = [.processing: "Mark processing", .shipped: "Ship", .delivered: "Mark delivered"]
-        return [OrderStatus.processing, .shipped, .delivered].filter { status.next.contains($0) }.map { target in
-            Move(status: target.rawValue, label: labels[target] ?? target.rawValue, needsTracking: target == .shipped, danger: false)
-        }
+        return Move(status: target.rawValue, label: labels[target] ?? target.rawValue, needsTracking: target == .shipped, danger: false)
     }
 
     func event(view event: OrderEvent, viewer: ConsoleUser) -> EventView {
@@ -146,16 +144,12 @@ extension OrdersConsoleController {
 
     // MARK: Changes
 
-    struct CancelForm: Decodable {
-        var reason: String?
-    }
-
     @Sendable func cancelOrder(_ request: Request, context: AppRequestContext) async throws -> Response {
         guard let user = context.console else { return pages.signInFirst(request) }
         let id = try Self.orderID(context)
-        let form = try await ConsoleForm.decode(CancelForm.self, request, context: context)
+        let form = try await ConsoleForm.decode(OrderCancelRequest.self, request, context: context)
         do {
-            _ = try await orders.cancel(id, reason: form.reason.flatMap { $0.isEmpty ? nil : $0 }, by: user.actor, logger: context.logger)
+            _ = try await orders.cancel(id, reason: ConsoleForm.optional(form.reason), by: user.actor, logger: context.logger)
             return pages.redirect("/orders/" + id.uuidString.lowercased(), notice: "cancelled")
         } catch let error as InvalidInput {
             return try await orderAgain(
@@ -166,28 +160,10 @@ extension OrdersConsoleController {
         }
     }
 
-    struct DetailsForm: Decodable {
-        var customerName: String
-        var customerPhone: String?
-        var shippingAddress: String
-        var notes: String?
-
-        enum CodingKeys: String, CodingKey {
-            case notes
-            case customerName = "customer_name"
-            case customerPhone = "customer_phone"
-            case shippingAddress = "shipping_address"
-        }
-    }
-
     @Sendable func updateOrderDetails(_ request: Request, context: AppRequestContext) async throws -> Response {
         guard let user = context.console else { return pages.signInFirst(request) }
         let id = try Self.orderID(context)
-        let form = try await ConsoleForm.decode(DetailsForm.self, request, context: context)
-        let details = OrderDetails(
-            customerName: form.customerName, customerPhone: .some(form.customerPhone.flatMap { $0.isEmpty ? nil : $0 }),
-            shippingAddress: form.shippingAddress, notes: .some(form.notes.flatMap { $0.isEmpty ? nil : $0 })
-        )
+        let details = try await ConsoleForm.decode(OrderDetailsRequest.self, request, context: context).formDetails
         do {
             _ = try await orders.updateDetails(of: id, details, by: user.actor, logger: context.logger)
             return pages.redirect("/orders/" + id.uuidString.lowercased(), notice: "saved")
@@ -200,35 +176,22 @@ extension OrdersConsoleController {
         }
     }
 
-    struct StatusForm: Decodable {
-        var status: String
-        var trackingNumber: String?
-        var notes: String?
-
-        enum CodingKeys: String, CodingKey {
-            case status, notes
-            case trackingNumber = "tracking_number"
-        }
-    }
-
     /// A staff move (process, ship with a tracking number, deliver, cancel) through the API's
     /// operation.
     @Sendable func changeOrderStatus(_ request: Request, context: AppRequestContext) async throws -> Response {
         guard let user = context.console else { return pages.signInFirst(request) }
         try user.require(.vendor, .admin)
         let id = try Self.orderID(context)
-        let form = try await ConsoleForm.decode(StatusForm.self, request, context: context)
-        guard let status = OrderStatus(rawValue: form.status) else { throw InvalidInput(field: "status", message: "is not a status") }
-        let notes = form.notes.flatMap { $0.isEmpty ? nil : $0 }
+        let change = try await ConsoleForm.decode(StatusChangeRequest.self, request, context: context).formChange
         do {
-            if status == .cancelled {
-                _ = try await orders.cancel(id, reason: notes, by: user.actor, logger: context.logger)
+            if change.status == .cancelled {
+                _ = try await orders.cancel(id, reason: change.notes, by: user.actor, logger: context.logger)
             } else {
-                let tracking = form.trackingNumber.map { $0.trimmingCharacters(in: .whitespaces) }.flatMap { $0.isEmpty ? nil : $0 }
                 _ = try await orders.changeStatus(
-                    of: id, to: status, notes: notes, trackingNumber: tracking, by: user.actor, logger: context.logger)
+                    of: id, to: change.status, notes: change.notes, trackingNumber: change.trackingNumber, by: user.actor,
+                    logger: context.logger)
             }
-            return pages.redirect("/orders/" + id.uuidString.lowercased(), notice: status == .cancelled ? "cancelled" : "moved")
+            return pages.redirect("/orders/" + id.uuidString.lowercased(), notice: change.status == .cancelled ? "cancelled" : "moved")
         } catch let error as InvalidInput {
             return try await orderAgain(
                 id, user: user, error: "Please correct the fields below.", problems: ConsoleForm.problems(error), request: request,

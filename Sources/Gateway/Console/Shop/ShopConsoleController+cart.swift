@@ -35,60 +35,42 @@ extension ShopConsoleController {
         var quantity: Int
     }
 
-    /// The cart's lines priced from the catalog as it is now (the order takes them from there too).
-    func cartLines(_ user: ConsoleUser, context: AppRequestContext) async throws -> (lines: [CartLine], total: Decimal, valid: Bool) {
-        var lines: [CartLine] = []
-        var total = Decimal(0)
-        var valid = true
-        for (sku, quantity) in try await carts.lines(userID: user.id, sessionID: user.sessionID, logger: context.logger) {
-            guard let product = try? await catalog.product(sku, for: user.actor, logger: context.logger) else {
-                lines.append(
-                    CartLine(
-                        sku: sku, name: sku, quantity: quantity, unitPrice: "–", lineTotal: "–", available: false, note: "no longer sold"))
-                valid = false
-                continue
+    /// The cart's lines as the page shows them.
+    func lines(of cart: PricedCart) -> [CartLine] {
+        cart.lines.map { line in
+            guard let product = line.product else {
+                return CartLine(
+                    sku: line.sku, name: line.sku, quantity: line.quantity, unitPrice: "–", lineTotal: "–", available: false,
+                    note: "no longer sold")
             }
-            let lineTotal = product.price * Decimal(quantity)
-            total += lineTotal
-            let enough = product.stock >= quantity
-            if !enough { valid = false }
-            lines.append(
-                CartLine(
-                    sku: sku, name: product.name, quantity: quantity, unitPrice: format.money(product.price),
-                    lineTotal: format.money(lineTotal),
-                    available: enough, note: enough ? nil : "only \(product.stock) in stock"
-                ))
+            return CartLine(
+                sku: line.sku, name: product.name, quantity: line.quantity, unitPrice: format.money(product.price),
+                lineTotal: line.lineTotal.map(format.money) ?? "–", available: line.isAvailable,
+                note: line.isAvailable ? nil : "only \(product.stock) in stock")
         }
-        return (lines, total, valid && !lines.isEmpty)
     }
 
     @Sendable func cart(_ request: Request, context: AppRequestContext) async throws -> Response {
         guard let user = context.console else { return pages.signInFirst(request) }
-        try user.require(.customer)
-        let (lines, total, valid) = try await cartLines(user, context: context)
-        let view = CartPage(lines: lines, empty: lines.isEmpty, total: format.money(total), canCheckOut: valid)
+        let cart = try await carts.priced(user.cart, by: user.actor, logger: context.logger)
+        let view = CartPage(
+            lines: lines(of: cart), empty: cart.lines.isEmpty, total: format.money(cart.total), canCheckOut: cart.canCheckOut)
         return pages.render(
-            "cart", title: "Your cart", section: "cart", page: view, context: context, request: request,
-            cartCount: lines.reduce(0) { $0 + $1.quantity }
-        )
+            "cart", title: "Your cart", section: "cart", page: view, context: context, request: request, cartCount: cart.itemCount)
     }
 
     @Sendable func addToCart(_ request: Request, context: AppRequestContext) async throws -> Response {
         guard let user = context.console else { return pages.redirect("/login?next=%2F") }
-        try user.require(.customer)
         let form = try await ConsoleForm.decode(AddForm.self, request, context: context)
-        _ = try await catalog.product(form.sku, for: user.actor, logger: context.logger)
-        try await carts.add(
-            sku: form.sku, quantity: form.quantity ?? 1, userID: user.id, sessionID: user.sessionID, logger: context.logger)
+        try await carts.add(form.sku, quantity: form.quantity ?? 1, to: user.cart, by: user.actor, logger: context.logger)
         return pages.redirect(ConsoleForm.safeReturn(form.back ?? "/"), notice: "added")
     }
 
     /// Sets a line's quantity (0, or the remove button, takes it out).
     @Sendable func updateCart(_ request: Request, context: AppRequestContext) async throws -> Response {
         guard let user = context.console else { return pages.signInFirst(request) }
-        try user.require(.customer)
         let form = try await ConsoleForm.decode(UpdateForm.self, request, context: context)
-        try await carts.set(sku: form.sku, quantity: form.quantity, userID: user.id, sessionID: user.sessionID, logger: context.logger)
+        try await carts.set(form.sku, quantity: form.quantity, in: user.cart, by: user.actor, logger: context.logger)
         return pages.redirect("/cart", notice: "cart-updated")
     }
 
@@ -108,37 +90,34 @@ extension ShopConsoleController {
         var problems: [String: String] = [:]
     }
 
+    /// The checkout form: the order's contact fields, as the API names them, and the page's key.
     struct CheckoutForm: Decodable {
         var key: String
-        var customerName: String
-        var customerEmail: String
-        var customerPhone: String?
-        var shippingAddress: String
-        var notes: String?
+        var contact: OrderContact
 
         enum CodingKeys: String, CodingKey {
-            case key, notes
-            case customerName = "customer_name"
-            case customerEmail = "customer_email"
-            case customerPhone = "customer_phone"
-            case shippingAddress = "shipping_address"
+            case key
+        }
+
+        init(from decoder: any Decoder) throws {
+            key = try decoder.container(keyedBy: CodingKeys.self).decode(String.self, forKey: .key)
+            contact = try OrderContactFields(from: decoder).formContact
         }
     }
 
     @Sendable func checkoutPage(_ request: Request, context: AppRequestContext) async throws -> Response {
         guard let user = context.console else { return pages.signInFirst(request) }
-        try user.require(.customer)
-        let (lines, total, valid) = try await cartLines(user, context: context)
-        guard valid else { return pages.redirect("/cart") }
+        let cart = try await carts.priced(user.cart, by: user.actor, logger: context.logger)
+        guard cart.canCheckOut else { return pages.redirect("/cart") }
         let account = try await user.account(from: accounts.users, logger: context.logger)
         let view = CheckoutPage(
-            lines: lines, total: format.money(total), customerName: account.fullName ?? user.username,
+            lines: lines(of: cart), total: format.money(cart.total), customerName: account.fullName ?? user.username,
             customerEmail: account.email,
             customerPhone: account.phone ?? "", shippingAddress: account.address ?? "", notes: "", key: UUID().uuidString.lowercased()
         )
         return pages.render(
             "checkout", title: "Checkout", section: "cart", page: view, context: context, request: request,
-            cartCount: lines.reduce(0) { $0 + $1.quantity }
+            cartCount: cart.itemCount
         )
     }
 
@@ -146,32 +125,11 @@ extension ShopConsoleController {
     /// page's key as the `Idempotency-Key`: a double click or a resubmitted form gives one order.
     @Sendable func checkout(_ request: Request, context: AppRequestContext) async throws -> Response {
         guard let user = context.console else { return pages.signInFirst(request) }
-        try user.require(.customer)
         let form = try await ConsoleForm.decode(CheckoutForm.self, request, context: context)
-        let key = "console:" + String(form.key.prefix(64))
-        if let earlier = try await orders.placed(withKey: key, by: user.actor, logger: context.logger) {
-            return pages.redirect("/orders/\(earlier.uuidString.lowercased())", notice: "placed")
-        }
-        let lines = try await carts.lines(userID: user.id, sessionID: user.sessionID, logger: context.logger)
-        let input = OrderInput(
-            customerName: form.customerName, customerEmail: form.customerEmail,
-            customerPhone: form.customerPhone.flatMap { $0.isEmpty ? nil : $0 }, shippingAddress: form.shippingAddress,
-            notes: form.notes.flatMap { $0.isEmpty ? nil : $0 }, lines: lines
-        )
         do {
-            // A replay (the same key while the first is still in the cart) gives the same order.
-            let (order, _) = try await orders.place(input, by: user.actor, idempotencyKey: key, logger: context.logger)
-            try? await carts.clear(userID: user.id, sessionID: user.sessionID, logger: context.logger)
-            return pages.redirect("/orders/\(order.id.uuidString.lowercased())", notice: "placed")
-        } catch let error as OrderError where error.code == .idempotencyInProgress {
-            // The first submit is still placing the order: wait for it, then show it.
-            for _ in 0..<20 {
-                try await Task.sleep(for: .milliseconds(100))
-                if let earlier = try await orders.placed(withKey: key, by: user.actor, logger: context.logger) {
-                    return pages.redirect("/orders/\(earlier.uuidString.lowercased())", notice: "placed")
-                }
-            }
-            throw error
+            let key = "console:" + String(form.key.prefix(64))
+            let order = try await carts.checkout(user.cart, for: form.contact, idempotencyKey: key, by: user.actor, logger: context.logger)
+            return pages.redirect("/orders/\(order.uuidString.lowercased())", notice: "placed")
         } catch let error as InvalidInput {
             let problems = ConsoleForm.problems(error)
             let message =
@@ -186,15 +144,16 @@ extension ShopConsoleController {
     private func checkoutAgain(
         _ form: CheckoutForm, user: ConsoleUser, error: String, problems: [String: String], request: Request, context: AppRequestContext
     ) async throws -> Response {
-        let (lines, total, _) = try await cartLines(user, context: context)
+        let cart = try await carts.priced(user.cart, by: user.actor, logger: context.logger)
         let view = CheckoutPage(
-            lines: lines, total: format.money(total), customerName: form.customerName, customerEmail: form.customerEmail,
-            customerPhone: form.customerPhone ?? "", shippingAddress: form.shippingAddress, notes: form.notes ?? "",
+            lines: lines(of: cart), total: format.money(cart.total), customerName: form.contact.customerName,
+            customerEmail: form.contact.customerEmail, customerPhone: form.contact.customerPhone ?? "",
+            shippingAddress: form.contact.shippingAddress, notes: form.contact.notes ?? "",
             key: UUID().uuidString.lowercased(), error: error, problems: problems
         )
         return pages.render(
             "checkout", title: "Checkout", section: "cart", page: view, context: context, request: request, status: .unprocessableContent,
-            cartCount: lines.reduce(0) { $0 + $1.quantity }
+            cartCount: cart.itemCount
         )
     }
 }

@@ -8,9 +8,8 @@ import Store
 /// placed through the API's operation.
 struct ShopConsoleController: Sendable {
     let accounts: AccountService
-    let orders: OrderOperations
     let catalog: CatalogOperations
-    let carts: CartStore
+    let carts: CartOperations
     let pages: ConsolePages
     let format: ConsoleFormat
 

@@ -5,7 +5,7 @@ extension OrdersController {
     @Sendable func updateDetails(_ request: Request, context: AppRequestContext) async throws -> OrderResponse {
         let actor = try context.requireIdentity().actor
         let id = try Self.id(context)
-        let body = try await request.decodeJSON(DetailsRequest.self, context: context)
+        let body = try await request.decodeJSON(OrderDetailsRequest.self, context: context)
         let order = try await operations.updateDetails(of: id, body.details, by: actor, logger: context.logger)
         return OrderResponse(order: order, time: time)
     }
@@ -16,7 +16,7 @@ extension OrdersController {
         // The body is optional: a bare POST, PATCH or DELETE cancels too.
         var reason: String?
         if request.headers[.contentLength].map({ $0 != "0" }) ?? (request.headers[.transferEncoding] != nil) {
-            reason = try await request.decodeJSON(CancelRequest.self, context: context).reason
+            reason = try await request.decodeJSON(OrderCancelRequest.self, context: context).reason
         }
         return OrderResponse(order: try await operations.cancel(id, reason: reason, by: actor, logger: context.logger), time: time)
     }
@@ -25,7 +25,7 @@ extension OrdersController {
         let actor = try context.requireIdentity().actor
         let id = try Self.id(context)
         try Forbidden.unless(actor, is: .vendor, .admin)
-        let body = try await request.decodeJSON(StatusRequest.self, context: context)
+        let body = try await request.decodeJSON(StatusChangeRequest.self, context: context)
         let order = try await operations.changeStatus(
             of: id, to: body.status, notes: body.notes, trackingNumber: body.trackingNumber, by: actor, logger: context.logger
         )

@@ -1,7 +1,8 @@
 import Store
 
 extension OrdersController {
-    /// The body of `POST /api/orders`.
+    /// The body of `POST /api/orders`: the contact fields (``OrderContactFields``, shared with
+    /// the console's checkout) and the lines.
     struct CreateRequest: Decodable {
         struct Line: Decodable {
             var productSKU: String
@@ -13,65 +14,18 @@ extension OrdersController {
             }
         }
 
-        var customerName: String
-        var customerEmail: String
-        var customerPhone: String?
-        var shippingAddress: String
-        var notes: String?
+        var contact: OrderContact
         var items: [Line]
 
         enum CodingKeys: String, CodingKey {
-            case notes, items
-            case customerName = "customer_name"
-            case customerEmail = "customer_email"
-            case customerPhone = "customer_phone"
-            case shippingAddress = "shipping_address"
-        }
-
-        var input: OrderInput {
-            OrderInput(
-                customerName: customerName, customerEmail: customerEmail, customerPhone: customerPhone,
-                shippingAddress: shippingAddress, notes: notes, lines: items.map { ($0.productSKU, $0.quantity) }
-            )
-        }
-    }
-
-    /// The body of `PUT /api/orders/{id}`: absent keeps a field, `null` clears phone or notes.
-    struct DetailsRequest: Decodable {
-        var details: OrderDetails
-
-        enum CodingKeys: String, CodingKey {
-            case notes
-            case customerName = "customer_name"
-            case customerPhone = "customer_phone"
-            case shippingAddress = "shipping_address"
+            case items
         }
 
         init(from decoder: any Decoder) throws {
-            let container = try decoder.container(keyedBy: CodingKeys.self)
-            details = OrderDetails(
-                customerName: try container.decodeIfPresent(String.self, forKey: .customerName),
-                customerPhone: try container.decodeNullable(String.self, forKey: .customerPhone),
-                shippingAddress: try container.decodeIfPresent(String.self, forKey: .shippingAddress),
-                notes: try container.decodeNullable(String.self, forKey: .notes)
-            )
+            contact = try OrderContactFields(from: decoder).contact
+            items = try decoder.container(keyedBy: CodingKeys.self).decode([Line].self, forKey: .items)
         }
-    }
 
-    /// The optional body of a cancel.
-    struct CancelRequest: Decodable {
-        var reason: String?
-    }
-
-    /// The body of `PUT /api/orders/{id}/status`.
-    struct StatusRequest: Decodable {
-        var status: OrderStatus
-        var notes: String?
-        var trackingNumber: String?
-
-        enum CodingKeys: String, CodingKey {
-            case status, notes
-            case trackingNumber = "tracking_number"
-        }
+        var input: OrderInput { OrderInput(contact, lines: items.map { ($0.productSKU, $0.quantity) }) }
     }
 }
