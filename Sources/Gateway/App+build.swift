@@ -17,13 +17,15 @@ func buildApplication(
     let clients = StoreClients(configuration.platform, label: "gateway")
     let (logger, database, redis) = (clients.logger, clients.database, clients.redis)
     let migrator = try clients.migrator()
-    let accounts = await buildAccounts(configuration, database: database, redis: redis)
+    let accounts = buildAccounts(configuration, database: database, redis: redis)
+    let tokens = await buildTokens(configuration)
     let scheduleRetries = ScheduleRetries(redis: redis, logger: logger)
     let (relay, fanout) = buildEvents(configuration, accounts: accounts, database: database, redis: redis, logger: logger)
 
     let routes = buildRouter(
         configuration,
         accounts: accounts,
+        tokens: tokens,
         database: database,
         redis: redis,
         health: StoreHealth(database: database, redis: redis),
@@ -75,22 +77,31 @@ func buildMonitoringServer(
     )
 }
 
-/// The account rules over the stores: users in Postgres, sessions in Redis.
-func buildAccounts(_ configuration: GatewayConfiguration, database: Database, redis: RedisClient) async -> AccountService {
-    AccountService(
+/// The account operations over the stores: users in Postgres, sessions and limits in Redis.
+func buildAccounts(_ configuration: GatewayConfiguration, database: Database, redis: RedisClient) -> AccountOperations {
+    let limits = configuration.rateLimits
+    return AccountOperations(
         users: PostgresUserRepository(database: database),
         sessions: SessionStore(
             redis: redis, ttl: .seconds(configuration.refreshTokenDays * 86_400), maxSessions: configuration.maxSessionsPerUser
         ),
         hasher: PasswordHasher(cost: configuration.bcryptCost),
-        tokens: await TokenIssuer(secret: configuration.secretKey, lifetime: .seconds(configuration.accessTokenMinutes * 60))
+        limiter: RateLimiter(redis: redis),
+        limits: AccountLimits(
+            signInPerClient: limits.loginPerIP, signInPerAccount: limits.loginPerUser, registrationsPerClient: limits.registerPerIP,
+            passwordGuessesPerUser: limits.passwordPerUser)
     )
+}
+
+/// The access tokens' signer and verifier (`SECRET_KEY`, `ACCESS_TOKEN_MINUTES`).
+func buildTokens(_ configuration: GatewayConfiguration) async -> TokenIssuer {
+    await TokenIssuer(secret: configuration.secretKey, lifetime: .seconds(configuration.accessTokenMinutes * 60))
 }
 
 /// The live stream's two halves on a gateway: the relay (Postgres to the Redis Stream, working
 /// while it holds the lease) and the fan-out (the Redis Stream to this gateway's clients).
 func buildEvents(
-    _ configuration: GatewayConfiguration, accounts: AccountService, database: Database, redis: RedisClient, logger: Logger
+    _ configuration: GatewayConfiguration, accounts: AccountOperations, database: Database, redis: RedisClient, logger: Logger
 ) -> (EventRelay, EventFanout) {
     let settings = configuration.events
     let log = OrderEventLog(database: database)
@@ -109,7 +120,8 @@ func buildEvents(
 /// The routes and the middleware every request passes, outermost first.
 func buildRouter(
     _ configuration: GatewayConfiguration,
-    accounts: AccountService,
+    accounts: AccountOperations,
+    tokens: TokenIssuer,
     database: Database,
     redis: RedisClient,
     health: StoreHealth,
@@ -139,15 +151,15 @@ func buildRouter(
         NULCharacterMiddleware()
         JSONBodyMiddleware()
         RequestGuardMiddleware(
-            tokens: accounts.tokens, admission: admission, limits: configuration.rateLimits, proxies: configuration.trustedProxies
+            tokens: tokens, admission: admission, limits: configuration.rateLimits, proxies: configuration.trustedProxies
         )
         ConsoleMiddleware(cookies: cookies, admission: admission, limits: configuration.rateLimits, pages: pages)
     }
     let routes = MethodAwareRouter(router)
     HealthController(health: health, timeZone: configuration.platform.timeZone, service: "gateway").addRoutes(to: routes)
     DocsController(document: document, assets: SwaggerUIAssets(directory: configuration.swaggerUIDirectory)).addRoutes(to: routes)
-    AuthController(accounts: accounts, limiter: limiter, limits: configuration.rateLimits, time: time).addRoutes(to: routes)
-    UsersController(accounts: accounts, limiter: limiter, limits: configuration.rateLimits, time: time).addRoutes(to: routes)
+    AuthController(accounts: accounts, tokens: tokens, time: time).addRoutes(to: routes)
+    UsersController(accounts: accounts, time: time).addRoutes(to: routes)
     let catalog = CatalogOperations(products: PostgresProductRepository(database: database))
     ProductsController(catalog: catalog, time: time).addRoutes(to: routes)
     let orders = OrderOperations(
@@ -174,9 +186,8 @@ func buildRouter(
         format: format
     )
     .addRoutes(to: console)
-    SignInConsoleController(accounts: accounts, limiter: limiter, limits: configuration.rateLimits, pages: pages, cookies: cookies)
-        .addRoutes(to: console)
-    DashboardConsoleController(users: accounts.users, orders: orders, pages: pages, format: format, timeZone: timeZone)
+    SignInConsoleController(accounts: accounts, pages: pages, cookies: cookies).addRoutes(to: console)
+    DashboardConsoleController(accounts: accounts, orders: orders, pages: pages, format: format, timeZone: timeZone)
         .addRoutes(to: console)
     OrdersConsoleController(orders: orders, pages: pages, format: format, timeZone: timeZone).addRoutes(to: console)
     ProductsConsoleController(catalog: catalog, pages: pages, format: format).addRoutes(to: console)
@@ -185,9 +196,7 @@ func buildRouter(
         operations: ConsoleOperationsSources(queue: queue, registry: registry, reconciler: reconciler, health: health), pages: pages,
         format: format
     ).addRoutes(to: console)
-    AccountConsoleController(
-        accounts: accounts, limiter: limiter, limits: configuration.rateLimits, pages: pages, cookies: cookies, format: format
-    ).addRoutes(to: console)
+    AccountConsoleController(accounts: accounts, pages: pages, cookies: cookies, format: format).addRoutes(to: console)
     renderer.assets.addRoutes(to: console)
     return routes
 }

@@ -24,16 +24,15 @@ extension GatewayCommand {
             guard let password = password ?? ProcessInfo.processInfo.environment["USER_PASSWORD"] else {
                 throw ValidationError("give --password or USER_PASSWORD")
             }
-            var validator = InputValidator()
-            validator.username(username)
-            validator.email(email)
-            validator.password(password)
-            if let problem = validator.problems.first { throw ValidationError("\(problem.field) \(problem.message)") }
+            let account = NewAccount(username: username, email: email, password: password, role: role)
+            do {
+                try account.validate()
+            } catch {
+                throw ValidationError(error.fields.map { "\($0.field) \($0.message)" }.joined(separator: "; "))
+            }
             await exitOnStartupFailure {
                 try await withAccounts(configuration) { accounts, logger in
-                    let user = try await accounts.create(
-                        .init(username: username, email: email, password: password, role: role), logger: logger
-                    )
+                    let user = try await accounts.create(account, logger: logger)
                     print("created \(user.role.rawValue) \(user.username) (\(user.id.uuidString.lowercased()))")
                 }
             }
@@ -61,9 +60,9 @@ extension GatewayCommand {
             await exitOnStartupFailure {
                 try await withAccounts(configuration) { accounts, logger in
                     for (username, password, role) in Self.accounts {
-                        if try await accounts.users.find(login: username, logger: logger) != nil { continue }
+                        if try await accounts.find(login: username, logger: logger) != nil { continue }
                         _ = try await accounts.create(
-                            .init(
+                            NewAccount(
                                 username: username, email: "\(username)@example.com", password: password, role: role,
                                 fullName: "Demo \(role.rawValue.capitalized)"),
                             logger: logger
@@ -92,20 +91,23 @@ extension GatewayCommand {
 /// Runs `body` with account rules over a short-lived database pool (Redis is not touched).
 private func withAccounts(_ configuration: GatewayConfiguration, _ body: (AccountTools, Logger) async throws -> Void) async throws {
     let clients = StoreClients(configuration.platform, label: "gateway")
-    let accounts = await buildAccounts(configuration, database: clients.database, redis: clients.redis)
+    let accounts = buildAccounts(configuration, database: clients.database, redis: clients.redis)
     try await clients.withDatabase {
         try await clients.migrator().requireCurrentSchema()
         try await body(AccountTools(accounts: accounts, database: clients.database), clients.logger)
     }
 }
 
-/// What the CLI commands work with: the account rules and the database under them.
+/// What the CLI commands work with: the account operations and the database under them.
 private struct AccountTools {
-    let accounts: AccountService
+    let accounts: AccountOperations
     let database: Database
-    var users: any UserRepository { accounts.users }
 
-    func create(_ account: AccountService.NewAccount, logger: Logger) async throws -> User {
+    func find(login: String, logger: Logger) async throws -> User? {
+        try await accounts.find(login: login, logger: logger)
+    }
+
+    func create(_ account: NewAccount, logger: Logger) async throws -> User {
         try await accounts.create(account, logger: logger)
     }
 }

@@ -35,7 +35,7 @@ func createAccount(role: Role, username: String = uniqueName(), password: String
     let configuration = try GatewayConfiguration(settings: TestStores.settings())
     return try await TestStores.withDatabase(url: try await TestStores.migrated()) { postgres in
         let redis = RedisClient(configuration: configuration.platform.redis, logger: TestStores.logger)
-        let accounts = await buildAccounts(configuration, database: postgres, redis: redis)
+        let accounts = buildAccounts(configuration, database: postgres, redis: redis)
         return try await accounts.create(
             .init(username: username, email: "\(username)@example.com", password: password, role: role), logger: TestStores.logger
         )

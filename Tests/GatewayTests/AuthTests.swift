@@ -276,7 +276,7 @@ struct AuthTests {
         let configuration = try GatewayConfiguration(settings: TestStores.settings())
         try await TestStores.withDatabase(url: try await TestStores.migrated()) { postgres in
             let redis = RedisClient(configuration: configuration.platform.redis, logger: TestStores.logger)
-            let accounts = await buildAccounts(configuration, database: postgres, redis: redis)
+            let accounts = buildAccounts(configuration, database: postgres, redis: redis)
             try await withThrowingTaskGroup(of: Void.self) { group in
                 for _ in 0..<5 {
                     group.addTask { try await accounts.bootstrapAdmin(email: email, password: "admin-password", logger: TestStores.logger) }

@@ -27,9 +27,9 @@ struct ContractTests {
         let configuration = try GatewayConfiguration(settings: TestStores.settings())
         let postgres = Database(configuration: configuration.platform.postgres, logger: TestStores.logger)
         let redis = RedisClient(configuration: configuration.platform.redis, logger: TestStores.logger)
-        let accounts = await buildAccounts(configuration, database: postgres, redis: redis)
+        let accounts = buildAccounts(configuration, database: postgres, redis: redis)
         let routes = buildRouter(
-            configuration, accounts: accounts, database: postgres, redis: redis,
+            configuration, accounts: accounts, tokens: await buildTokens(configuration), database: postgres, redis: redis,
             health: StoreHealth(database: postgres, redis: redis), metrics: .init(), document: try APIDocument.bundled(),
             renderer: try await ConsoleRenderer.bundled()
         )

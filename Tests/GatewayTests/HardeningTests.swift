@@ -129,9 +129,9 @@ struct HardeningTests {
         let logs = LogCapture()
         try await TestStores.withDatabase(url: try await TestStores.migrated()) { postgres in
             let redis = RedisClient(configuration: configuration.platform.redis, logger: TestStores.logger)
-            let accounts = await buildAccounts(configuration, database: postgres, redis: redis)
+            let accounts = buildAccounts(configuration, database: postgres, redis: redis)
             try await accounts.bootstrapAdmin(email: existing.email, password: "operator-password", logger: logs.logger())
-            let after = try #require(try await accounts.users.find(id: existing.id, logger: TestStores.logger))
+            let after = try #require(try await accounts.find(id: existing.id, logger: TestStores.logger))
             #expect(after.role == .customer)
             #expect(after.passwordHash == existing.passwordHash)
         }
@@ -148,10 +148,10 @@ struct HardeningTests {
         let logs = LogCapture()
         try await TestStores.withDatabase(url: try await TestStores.migrated()) { postgres in
             let redis = RedisClient(configuration: configuration.platform.redis, logger: TestStores.logger)
-            let accounts = await buildAccounts(configuration, database: postgres, redis: redis)
+            let accounts = buildAccounts(configuration, database: postgres, redis: redis)
             try await accounts.bootstrapAdmin(email: email, password: "operator-password", logger: TestStores.logger)
             try await accounts.bootstrapAdmin(email: email, password: "operator-password", logger: logs.logger())
-            #expect(try await accounts.users.find(login: email, logger: TestStores.logger)?.role == .admin)
+            #expect(try await accounts.find(login: email, logger: TestStores.logger)?.role == .admin)
         }
         #expect(logs.all.filter { $0.level >= .warning }.isEmpty, "\(logs.all.map(\.text))")
     }
@@ -231,7 +231,7 @@ struct HardeningTests {
         try await TestStores.withDatabase(url: database) { postgres in
             let configuration = try GatewayConfiguration(settings: TestStores.settings(["DATABASE_URL": database]))
             let redis = RedisClient(configuration: configuration.platform.redis, logger: TestStores.logger)
-            let accounts = await buildAccounts(configuration, database: postgres, redis: redis)
+            let accounts = buildAccounts(configuration, database: postgres, redis: redis)
             var made: [User] = []
             for _ in 0..<2 {
                 let name = uniqueName("admin\(round)")

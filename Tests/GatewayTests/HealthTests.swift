@@ -78,9 +78,10 @@ func makeGatewayWithoutSchemaCheck(_ overrides: [String: String]) async throws -
     let configuration = try GatewayConfiguration(settings: TestStores.settings(overrides))
     let postgres = Database(configuration: configuration.platform.postgres, logger: TestStores.logger)
     let redis = RedisClient(configuration: configuration.platform.redis, logger: TestStores.logger)
-    let accounts = await buildAccounts(configuration, database: postgres, redis: redis)
+    let accounts = buildAccounts(configuration, database: postgres, redis: redis)
     let router = buildRouter(
-        configuration, accounts: accounts, database: postgres, redis: redis, health: StoreHealth(database: postgres, redis: redis),
+        configuration, accounts: accounts, tokens: await buildTokens(configuration), database: postgres, redis: redis,
+        health: StoreHealth(database: postgres, redis: redis),
         metrics: .init(), document: try APIDocument.bundled(), renderer: try await ConsoleRenderer.bundled()
     ).router
     return ContractCheckedApplication(base: Application(router: router, services: [postgres, redis]))

@@ -26,8 +26,8 @@ struct ConsoleUser: Sendable {
     }
 
     /// The whole account; a user gone since the session was checked is the API's 404.
-    func account(from users: any UserRepository, logger: Logger) async throws -> User {
-        guard let user = try await users.find(id: id, logger: logger) else { throw AccountError(.notFound) }
+    func account(from accounts: AccountOperations, logger: Logger) async throws -> User {
+        guard let user = try await accounts.find(id: id, logger: logger) else { throw AccountError(.notFound) }
         return user
     }
 }

@@ -26,6 +26,8 @@ struct DomainProblems: Sendable {
                 )
             case .selfDemotion: APIError(.conflict, "Admins cannot demote or deactivate themselves; ask another admin.")
             }
+        case let error as RateLimited:
+            RateLimitHeaders.tooManyRequests(policy: error.policy, decision: error.decision)
         case is SignInRefused:
             APIError(.unauthorized, "Incorrect username or password.", headers: [.wwwAuthenticate: "Bearer"])
         case let error as CartError:

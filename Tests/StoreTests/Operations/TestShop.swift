@@ -12,6 +12,7 @@ struct TestShop: Sendable {
     let orders: OrderOperations
     let catalog: CatalogOperations
     let carts: CartOperations
+    let accounts: AccountOperations
     let users: PostgresUserRepository
     let logger = TestStores.logger
 
@@ -28,7 +29,11 @@ struct TestShop: Sendable {
                     orders: PostgresOrderRepository(database: database), schedule: TransitionSchedule(redis: redis), rules: rules)
                 let catalog = CatalogOperations(products: PostgresProductRepository(database: database))
                 let carts = CartOperations(carts: CartStore(redis: redis, ttl: .seconds(60)), catalog: catalog, orders: orders)
-                try await body(TestShop(orders: orders, catalog: catalog, carts: carts, users: PostgresUserRepository(database: database)))
+                let users = PostgresUserRepository(database: database)
+                let accounts = AccountOperations(
+                    users: users, sessions: SessionStore(redis: redis, ttl: .seconds(60)), hasher: PasswordHasher(cost: 4),
+                    limiter: RateLimiter(redis: redis), limits: Self.accountLimits)
+                try await body(TestShop(orders: orders, catalog: catalog, carts: carts, accounts: accounts, users: users))
             }
         } catch {
             await redis.shutdown()
@@ -36,6 +41,13 @@ struct TestShop: Sendable {
         }
         await redis.shutdown()
     }
+
+    /// Sign-ins: 3 per client and account a minute, so a test can reach the limit.
+    static let accountLimits = AccountLimits(
+        signInPerClient: RateLimitPolicy(name: "login-ip", limit: 100, periodSeconds: 60),
+        signInPerAccount: RateLimitPolicy(name: "login-user", limit: 3, periodSeconds: 60),
+        registrationsPerClient: RateLimitPolicy(name: "register", limit: 100, periodSeconds: 60),
+        passwordGuessesPerUser: RateLimitPolicy(name: "password", limit: 2, periodSeconds: 60))
 
     /// A new user of `role`, as the actor the operations take.
     func actor(_ role: Role) async throws -> Actor {

@@ -5,9 +5,7 @@ import Store
 
 /// A signed-in user's account page: their profile, their password, and their sessions (each can be ended).
 struct AccountConsoleController: Sendable {
-    let accounts: AccountService
-    let limiter: RateLimiter
-    let limits: GatewayConfiguration.RateLimits
+    let accounts: AccountOperations
     let pages: ConsolePages
     let cookies: ConsoleCookies
     let format: ConsoleFormat
@@ -44,7 +42,7 @@ struct AccountConsoleController: Sendable {
     @Sendable func accountPage(_ request: Request, context: AppRequestContext) async throws -> Response {
         guard let user = context.console else { return pages.signInFirst(request) }
         return try await showAccount(
-            try await user.account(from: accounts.users, logger: context.logger), user: user, request: request, context: context)
+            try await user.account(from: accounts, logger: context.logger), user: user, request: request, context: context)
     }
 
     func showAccount(
@@ -108,16 +106,16 @@ struct AccountConsoleController: Sendable {
     @Sendable func updateProfile(_ request: Request, context: AppRequestContext) async throws -> Response {
         guard let user = context.console else { return pages.signInFirst(request) }
         let form = try await ConsoleForm.decode(ProfileForm.self, request, context: context)
-        let changes = AccountService.OwnChanges(
+        let changes = AccountOperations.OwnChanges(
             fullName: .some(ConsoleForm.optional(form.fullName)), phone: .some(ConsoleForm.optional(form.phone)),
             address: .some(ConsoleForm.optional(form.address))
         )
         do {
             _ = try await accounts.changeOwn(
-                user.id, sessionID: user.sessionID, changes, limiter: limiter, limits: limits, logger: context.logger)
+                user.id, sessionID: user.sessionID, changes, logger: context.logger)
             return pages.redirect("/account", notice: "saved")
         } catch let error as InvalidInput {
-            var typed = try await user.account(from: accounts.users, logger: context.logger)
+            var typed = try await user.account(from: accounts, logger: context.logger)
             (typed.fullName, typed.phone, typed.address) = (form.fullName, form.phone, form.address)
             return try await showAccount(
                 typed, user: user, profileError: "Please correct the fields below.", problems: ConsoleForm.problems(error),
@@ -141,21 +139,21 @@ struct AccountConsoleController: Sendable {
     @Sendable func changePassword(_ request: Request, context: AppRequestContext) async throws -> Response {
         guard let user = context.console else { return pages.signInFirst(request) }
         let form = try await ConsoleForm.decode(PasswordForm.self, request, context: context)
-        let changes = AccountService.OwnChanges(currentPassword: form.currentPassword, newPassword: form.newPassword)
+        let changes = AccountOperations.OwnChanges(currentPassword: form.currentPassword, newPassword: form.newPassword)
         do {
             _ = try await accounts.changeOwn(
-                user.id, sessionID: user.sessionID, changes, limiter: limiter, limits: limits, logger: context.logger)
+                user.id, sessionID: user.sessionID, changes, logger: context.logger)
             return pages.redirect("/account", notice: "password")
         } catch let error as InvalidInput {
             return try await showAccount(
-                try await user.account(from: accounts.users, logger: context.logger), user: user,
+                try await user.account(from: accounts, logger: context.logger), user: user,
                 passwordError: "Please correct the fields below.", problems: ConsoleForm.problems(error),
                 status: .unprocessableContent,
                 request: request, context: context
             )
         } catch let error as AccountError where error.code == .wrongPassword {
             return try await showAccount(
-                try await user.account(from: accounts.users, logger: context.logger), user: user,
+                try await user.account(from: accounts, logger: context.logger), user: user,
                 passwordError: "The current password is incorrect.", problems: ["current_password": "is incorrect"],
                 status: .unprocessableContent, request: request, context: context
             )

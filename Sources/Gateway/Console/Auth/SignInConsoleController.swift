@@ -4,9 +4,7 @@ import Store
 
 /// The console's sign-in, registration and sign-out pages, on the API's account rules and limits.
 struct SignInConsoleController: Sendable {
-    let accounts: AccountService
-    let limiter: RateLimiter
-    let limits: GatewayConfiguration.RateLimits
+    let accounts: AccountOperations
     let pages: ConsolePages
     let cookies: ConsoleCookies
 
@@ -34,18 +32,6 @@ struct SignInConsoleController: Sendable {
         var next: String?
     }
 
-    struct RegisterForm: Decodable {
-        var username: String
-        var email: String
-        var password: String
-        var fullName: String?
-
-        enum CodingKeys: String, CodingKey {
-            case username, email, password
-            case fullName = "full_name"
-        }
-    }
-
     @Sendable func loginPage(_ request: Request, context: AppRequestContext) async throws -> Response {
         if context.console != nil { return pages.redirect("/dashboard") }
         let next = request.uri.queryParameters["next"].map(String.init) ?? ""
@@ -58,14 +44,11 @@ struct SignInConsoleController: Sendable {
         let form = try await ConsoleForm.decode(LoginForm.self, request, context: context)
         do {
             let user = try await accounts.authenticate(
-                login: form.username, password: form.password, client: context.client, limiter: limiter, limits: limits,
-                logger: context.logger
-            )
-            let signedIn = try await accounts.startSession(
-                for: user, userAgent: request.headers[.userAgent], ip: context.client.text, logger: context.logger)
+                login: form.username, password: form.password, client: context.client.rateLimitKey, logger: context.logger)
+            let session = try await startSession(for: user, request: request, context: context)
             return pages.redirect(
                 ConsoleForm.safeReturn(form.next), notice: "signed-in",
-                headers: [.setCookie: cookies.sessionCookie(userID: user.id, sessionID: signedIn.session.id, username: user.username)]
+                headers: [.setCookie: cookies.sessionCookie(userID: user.id, sessionID: session.id, username: user.username)]
             )
         } catch is SignInRefused {
             let page = AuthPage(username: form.username, next: form.next ?? "", error: "Incorrect username or password.")
@@ -81,18 +64,15 @@ struct SignInConsoleController: Sendable {
 
     /// Registration always makes a customer, under the API's limit per client address.
     @Sendable func register(_ request: Request, context: AppRequestContext) async throws -> Response {
-        let form = try await ConsoleForm.decode(RegisterForm.self, request, context: context)
+        let form = try await ConsoleForm.decode(NewUserRequest.self, request, context: context)
         var page = AuthPage(username: form.username, email: form.email, fullName: form.fullName ?? "")
         do {
-            try await limiter.enforce([(limits.registerPerIP, context.client.rateLimitKey)], logger: context.logger)
-            let fullName = form.fullName.flatMap { $0.isEmpty ? nil : $0 }
-            let input = NewUserRequest(username: form.username, email: form.email, password: form.password, fullName: fullName)
-            let user = try await accounts.create(try input.account(role: .customer), logger: context.logger)
-            let signedIn = try await accounts.startSession(
-                for: user, userAgent: request.headers[.userAgent], ip: context.client.text, logger: context.logger)
+            try await accounts.admitRegistration(from: context.client.rateLimitKey, logger: context.logger)
+            let user = try await accounts.create(form.formAccount(role: .customer), logger: context.logger)
+            let session = try await startSession(for: user, request: request, context: context)
             return pages.redirect(
                 "/dashboard", notice: "registered",
-                headers: [.setCookie: cookies.sessionCookie(userID: user.id, sessionID: signedIn.session.id, username: user.username)]
+                headers: [.setCookie: cookies.sessionCookie(userID: user.id, sessionID: session.id, username: user.username)]
             )
         } catch let error as InvalidInput {
             page.problems = ConsoleForm.problems(error)
@@ -105,6 +85,14 @@ struct SignInConsoleController: Sendable {
         return pages.render(
             "register", title: "Create an account", section: "", page: page, context: context, request: request,
             status: .unprocessableContent)
+    }
+
+    /// An ordinary session for the console's cookie (listed and revocable with the API's); the
+    /// console needs no access token.
+    private func startSession(for user: User, request: Request, context: AppRequestContext) async throws -> SessionRecord {
+        try await accounts.sessions.create(
+            userID: user.id, role: user.role, userAgent: request.headers[.userAgent], ip: context.client.text, logger: context.logger
+        ).session
     }
 
     /// Ends this session everywhere it counts: in Redis (the API's tokens of it stop too) and in

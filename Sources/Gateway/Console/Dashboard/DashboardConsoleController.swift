@@ -5,7 +5,7 @@ import Store
 /// The dashboard: a customer's own orders by status; for staff the shop's counts, revenue, orders per day and
 /// orders waiting to ship.
 struct DashboardConsoleController: Sendable {
-    let users: any UserRepository
+    let accounts: AccountOperations
     let orders: OrderOperations
     let pages: ConsolePages
     let format: ConsoleFormat
@@ -44,7 +44,7 @@ struct DashboardConsoleController: Sendable {
     /// orders; staff see the shop's counts, revenue, orders per day and orders waiting to ship.
     @Sendable func dashboard(_ request: Request, context: AppRequestContext) async throws -> Response {
         guard let user = context.console else { return pages.signInFirst(request) }
-        let account = try await user.account(from: users, logger: context.logger)
+        let account = try await user.account(from: accounts, logger: context.logger)
         let name = account.fullName.flatMap { $0.isEmpty ? nil : $0 } ?? user.username
         var view: DashboardPage
         if user.isStaff {

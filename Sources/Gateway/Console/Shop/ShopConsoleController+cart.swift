@@ -109,7 +109,7 @@ extension ShopConsoleController {
         guard let user = context.console else { return pages.signInFirst(request) }
         let cart = try await carts.priced(user.cart, by: user.actor, logger: context.logger)
         guard cart.canCheckOut else { return pages.redirect("/cart") }
-        let account = try await user.account(from: accounts.users, logger: context.logger)
+        let account = try await user.account(from: accounts, logger: context.logger)
         let view = CheckoutPage(
             lines: lines(of: cart), total: format.money(cart.total), customerName: account.fullName ?? user.username,
             customerEmail: account.email,

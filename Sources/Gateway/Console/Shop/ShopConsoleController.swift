@@ -7,7 +7,7 @@ import Store
 /// The shop's catalog for anyone, and a customer's cart and checkout (``ShopConsoleController+cart``): the order is
 /// placed through the API's operation.
 struct ShopConsoleController: Sendable {
-    let accounts: AccountService
+    let accounts: AccountOperations
     let catalog: CatalogOperations
     let carts: CartOperations
     let pages: ConsolePages

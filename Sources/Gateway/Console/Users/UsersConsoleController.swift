@@ -7,7 +7,7 @@ import Store
 /// The admin's users page: every account with its role and state, new staff accounts, role changes,
 /// deactivation and signing a user out everywhere, through the API's account rules.
 struct UsersConsoleController: Sendable {
-    let accounts: AccountService
+    let accounts: AccountOperations
     let pages: ConsolePages
     let format: ConsoleFormat
 
@@ -71,9 +71,9 @@ struct UsersConsoleController: Sendable {
         let role = parameters["role"].flatMap { Role(rawValue: String($0)) }
         let active: Bool? = parameters["active"] == "yes" ? true : parameters["active"] == "no" ? false : nil
         let page = max(1, min(1_000_000, Int(parameters["page"] ?? "") ?? 1))
-        let list = try await accounts.users.list(
-            UserQuery(role: role, search: search.isEmpty ? nil : search, isActive: active, page: page, size: 25), logger: context.logger
-        )
+        let list = try await accounts.list(
+            UserQuery(role: role, search: search.isEmpty ? nil : search, isActive: active, page: page, size: 25), by: user.actor,
+            logger: context.logger)
         let view = UsersPage(
             users: list.items.map {
                 UserRow(
@@ -101,33 +101,18 @@ struct UsersConsoleController: Sendable {
         return pages.render("users", title: "Users", section: "users", page: view, context: context, request: request, status: status)
     }
 
-    struct CreateUserForm: Decodable {
-        var username: String
-        var email: String
-        var password: String
-        var fullName: String?
-        var role: String
-
-        enum CodingKeys: String, CodingKey {
-            case username, email, password, role
-            case fullName = "full_name"
-        }
-    }
-
     /// An admin makes a vendor or an admin (customers register themselves).
     @Sendable func createUser(_ request: Request, context: AppRequestContext) async throws -> Response {
         guard let user = context.console else { return pages.signInFirst(request) }
         try user.require(.admin)
-        let form = try await ConsoleForm.decode(CreateUserForm.self, request, context: context)
-        let role = Role(rawValue: form.role) ?? .vendor
+        let form = try await ConsoleForm.decode(NewUserRequest.self, request, context: context)
+        let role = form.role.flatMap(Role.init(rawValue:)) ?? .vendor
         let typed = NewUserForm(
             username: form.username, email: form.email, fullName: form.fullName ?? "",
             roles: Self.roleOptions(selected: role, includeCustomer: false)
         )
         do {
-            let input = NewUserRequest(
-                username: form.username, email: form.email, password: form.password, fullName: ConsoleForm.optional(form.fullName))
-            _ = try await accounts.create(try input.account(role: role), logger: context.logger)
+            _ = try await accounts.create(form.formAccount(role: role), logger: context.logger)
             return pages.redirect("/admin/users", notice: "created")
         } catch let error as InvalidInput {
             return try await showUsers(

@@ -6,9 +6,8 @@ import Store
 
 /// `/api/auth`: register, login, refresh, logout, me and the caller's own sessions.
 struct AuthController: Sendable {
-    let accounts: AccountService
-    let limiter: RateLimiter
-    let limits: GatewayConfiguration.RateLimits
+    let accounts: AccountOperations
+    let tokens: TokenIssuer
     let time: DisplayTime
 
     func addRoutes(to router: some RouterMethods<AppRequestContext>) {
@@ -25,12 +24,12 @@ struct AuthController: Sendable {
     // MARK: Register
 
     @Sendable func register(_ request: Request, context: AppRequestContext) async throws -> EditedResponse<UserResponse> {
-        try await limiter.enforce([(limits.registerPerIP, context.client.rateLimitKey)], logger: context.logger)
+        try await accounts.admitRegistration(from: context.client.rateLimitKey, logger: context.logger)
         let body = try await request.decodeJSON(NewUserRequest.self, context: context)
         if let role = body.role, role != Role.customer.rawValue {
             throw APIError(.forbidden, "Self-registration creates customers only; an admin creates other roles.")
         }
-        let user = try await accounts.create(try body.account(role: .customer), logger: context.logger)
+        let user = try await accounts.create(body.account(role: .customer), logger: context.logger)
         return EditedResponse(status: .created, response: UserResponse(user, time: time))
     }
 
@@ -45,10 +44,9 @@ struct AuthController: Sendable {
     @Sendable func login(_ request: Request, context: AppRequestContext) async throws -> TokenResponse {
         let body = try await request.decodeJSON(LoginRequest.self, context: context)
         let user = try await accounts.authenticate(
-            login: body.username, password: body.password, client: context.client, limiter: limiter, limits: limits, logger: context.logger
-        )
-        let signedIn = try await accounts.startSession(
-            for: user, userAgent: request.headers[.userAgent], ip: context.client.text, logger: context.logger)
+            login: body.username, password: body.password, client: context.client.rateLimitKey, logger: context.logger)
+        let signedIn = try await tokens.startSession(
+            for: user, in: accounts.sessions, userAgent: request.headers[.userAgent], ip: context.client.text, logger: context.logger)
         return TokenResponse(
             accessToken: signedIn.accessToken, expiresIn: signedIn.expiresIn, refreshToken: signedIn.refreshToken,
             user: UserResponse(signedIn.user, time: time)
@@ -68,13 +66,13 @@ struct AuthController: Sendable {
             case .rotated(let userID, let sessionID, let role, let refreshToken) =
                 try await accounts.sessions.refresh(token: body.refreshToken, logger: context.logger)
         else { throw invalid }
-        guard let user = try await accounts.users.find(id: userID, logger: context.logger), user.isActive else {
+        guard let user = try await accounts.find(id: userID, logger: context.logger), user.isActive else {
             try await accounts.sessions.revoke(userID: userID, sessionID: sessionID, logger: context.logger)
             throw invalid
         }
-        let access = try await accounts.tokens.sign(userID: userID, role: role, sessionID: sessionID)
+        let access = try await tokens.sign(userID: userID, role: role, sessionID: sessionID)
         return TokenResponse(
-            accessToken: access, expiresIn: Int(accounts.tokens.lifetime.components.seconds),
+            accessToken: access, expiresIn: Int(tokens.lifetime.components.seconds),
             refreshToken: refreshToken, user: UserResponse(user, time: time)
         )
     }
@@ -89,7 +87,7 @@ struct AuthController: Sendable {
 
     @Sendable func me(_ request: Request, context: AppRequestContext) async throws -> UserResponse {
         let identity = try context.requireIdentity()
-        guard let user = try await accounts.users.find(id: identity.userID, logger: context.logger) else {
+        guard let user = try await accounts.find(id: identity.userID, logger: context.logger) else {
             throw APIError(.unauthorized, "The account no longer exists.", headers: [.wwwAuthenticate: "Bearer"])
         }
         return UserResponse(user, time: time)

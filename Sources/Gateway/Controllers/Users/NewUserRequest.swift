@@ -1,6 +1,8 @@
 import Store
 
-/// The body that creates an account, by self-registration or by an admin.
+/// The body (or the console's form) that creates an account, by self-registration or by an
+/// admin (checked by
+/// ``AccountOperations/create(_:logger:)``).
 struct NewUserRequest: Decodable, Sendable {
     var username: String
     var email: String
@@ -16,14 +18,17 @@ struct NewUserRequest: Decodable, Sendable {
         case fullName = "full_name"
     }
 
-    /// Checks every field, then returns the account to create with `role`.
-    func account(role: Role) throws -> AccountService.NewAccount {
-        var validator = InputValidator()
-        validator.username(username)
-        validator.email(email)
-        validator.password(password)
-        AccountService.validateProfile(fullName: fullName, phone: phone, address: address, into: &validator)
-        try validator.validate()
-        return .init(username: username, email: email, password: password, role: role, fullName: fullName, phone: phone, address: address)
+    /// The account to create, with `role`.
+    func account(role: Role) -> NewAccount {
+        NewAccount(username: username, email: email, password: password, role: role, fullName: fullName, phone: phone, address: address)
+    }
+
+    /// The account as a form means it: a form sends every field, blank for "none".
+    func formAccount(role: Role) -> NewAccount {
+        var account = account(role: role)
+        account.fullName = ConsoleForm.optional(fullName)
+        account.phone = ConsoleForm.optional(phone)
+        account.address = ConsoleForm.optional(address)
+        return account
     }
 }

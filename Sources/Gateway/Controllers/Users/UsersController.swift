@@ -6,9 +6,7 @@ import Store
 
 /// `/api/users`: the caller's own profile, and user management for admins.
 struct UsersController: Sendable {
-    let accounts: AccountService
-    let limiter: RateLimiter
-    let limits: GatewayConfiguration.RateLimits
+    let accounts: AccountOperations
     let time: DisplayTime
 
     func addRoutes(to router: some RouterMethods<AppRequestContext>) {
@@ -57,20 +55,18 @@ struct UsersController: Sendable {
     @Sendable func updateMe(_ request: Request, context: AppRequestContext) async throws -> UserResponse {
         let identity = try context.requireIdentity()
         let body = try await request.decodeJSON(UpdateMeRequest.self, context: context)
-        let changes = AccountService.OwnChanges(
+        let changes = AccountOperations.OwnChanges(
             fullName: body.fullName, phone: body.phone, address: body.address, currentPassword: body.currentPassword,
             newPassword: body.newPassword
         )
-        let updated = try await accounts.changeOwn(
-            identity.userID, sessionID: identity.sessionID, changes, limiter: limiter, limits: limits, logger: context.logger
-        )
+        let updated = try await accounts.changeOwn(identity.userID, sessionID: identity.sessionID, changes, logger: context.logger)
         return UserResponse(updated, time: time)
     }
 
     // MARK: Admin
 
     @Sendable func list(_ request: Request, context: AppRequestContext) async throws -> Paginated<UserResponse> {
-        _ = try context.require(.admin)
+        let admin = try context.require(.admin)
         let pagination = try Pagination(request)
         let query = request.uri.queryParameters
         var role: Role?
@@ -81,10 +77,10 @@ struct UsersController: Sendable {
             role = parsed
         }
         let search = query["q"].map(String.init).flatMap { $0.isEmpty ? nil : String($0.prefix(100)) }
-        let page = try await accounts.users.list(
+        let page = try await accounts.list(
             UserQuery(
                 role: role, search: search, isActive: try request.queryBool("is_active"), page: pagination.page, size: pagination.size),
-            logger: context.logger
+            by: admin.actor, logger: context.logger
         )
         return Paginated(items: page.items.map { UserResponse($0, time: time) }, total: page.total, pagination: pagination)
     }
@@ -97,7 +93,7 @@ struct UsersController: Sendable {
                 .unprocessableContent, "The request has invalid fields.",
                 errors: [.init(field: "role", message: "must be customer, vendor or admin")])
         }
-        let user = try await accounts.create(try body.account(role: role), logger: context.logger)
+        let user = try await accounts.create(body.account(role: role), logger: context.logger)
         return EditedResponse(status: .created, response: UserResponse(user, time: time))
     }
 
@@ -147,7 +143,7 @@ struct UsersController: Sendable {
     // MARK: Helpers
 
     private func user(_ id: UUID, context: AppRequestContext) async throws -> User {
-        guard let user = try await accounts.users.find(id: id, logger: context.logger) else { throw APIError(.notFound, "No such user.") }
+        guard let user = try await accounts.find(id: id, logger: context.logger) else { throw APIError(.notFound, "No such user.") }
         return user
     }
 

@@ -1,31 +1,35 @@
 import Foundation
-import Hummingbird
 import Logging
-import ProcessSupport
-import ServiceHTTP
-import Store
 
-/// Account rules shared by the auth and users routes, the bootstrap admin and the CLI.
-struct AccountService: Sendable {
+/// What can be done with accounts, below HTTP: registering, signing in, reading and changing
+/// them. The API, the console and the CLI all go through here, so an account is checked, limited
+/// and audited the same whichever front end acts.
+public struct AccountOperations: Sendable {
     let users: any UserRepository
-    let sessions: SessionStore
+    /// Each user's sessions in Redis (the front ends list and end a user's own through it).
+    public let sessions: SessionStore
     let hasher: PasswordHasher
-    let tokens: TokenIssuer
+    let limiter: RateLimiter
+    let limits: AccountLimits
 
-    /// What a new account needs; validated by the caller.
-    struct NewAccount: Sendable {
-        var username: String
-        var email: String
-        var password: String
-        var role: Role
-        var fullName: String?
-        var phone: String?
-        var address: String?
+    public init(users: any UserRepository, sessions: SessionStore, hasher: PasswordHasher, limiter: RateLimiter, limits: AccountLimits) {
+        self.users = users
+        self.sessions = sessions
+        self.hasher = hasher
+        self.limiter = limiter
+        self.limits = limits
     }
 
-    /// Creates the account; a taken username or email is ``StoreError/Code/duplicate`` naming
-    /// the field.
-    func create(_ account: NewAccount, logger: Logger) async throws -> User {
+    /// Creates the account once every field is valid; a taken username or email is
+    /// ``StoreError/Code/duplicate`` naming the field.
+    public func create(_ account: NewAccount, logger: Logger) async throws -> User {
+        try account.validate()
+        return try await insert(account, logger: logger)
+    }
+
+    /// Stores `account` as given (the bootstrap admin's configured name and password are the
+    /// operator's to choose).
+    func insert(_ account: NewAccount, logger: Logger) async throws -> User {
         let hash = try await hasher.hash(account.password)
         let user = User(
             id: UUIDv7.make(), username: account.username, email: account.email.lowercased(), passwordHash: hash,
@@ -34,49 +38,45 @@ struct AccountService: Sendable {
         return try await users.create(user, logger: logger)
     }
 
+    /// Counts a registration from `client` (a rate-limit subject), before its body is read:
+    /// ``RateLimited`` when the client has registered too often.
+    public func admitRegistration(from client: String, logger: Logger) async throws {
+        try await limiter.enforce([(limits.registrationsPerClient, client)], logger: logger)
+    }
+
     /// The active account `login` (a username or an email) names, when `password` is its own;
     /// else ``SignInRefused``, one refusal for every case. Both sign-in limits (per client, and per
     /// client and account however the account is named) are checked before the password, and a
-    /// missing account costs the same bcrypt as a wrong password. The API and the console both
-    /// sign in through here.
-    func authenticate(
-        login: String, password: String, client: ClientAddress, limiter: RateLimiter, limits: GatewayConfiguration.RateLimits,
-        logger: Logger
-    ) async throws -> User {
+    /// missing account costs the same bcrypt as a wrong password.
+    public func authenticate(login: String, password: String, client: String, logger: Logger) async throws -> User {
         let user = login.unicodeScalars.count <= 254 ? try await users.find(login: login, logger: logger) : nil
         let account = user.map { "user:" + $0.id.uuidString.lowercased() } ?? "login:" + Self.normalised(login: login)
-        try await limiter.enforce(
-            [(limits.loginPerIP, client.rateLimitKey), (limits.loginPerUser, client.rateLimitKey + "|" + account)], logger: logger
-        )
+        try await limiter.enforce([(limits.signInPerClient, client), (limits.signInPerAccount, client + "|" + account)], logger: logger)
         let matches = try await hasher.verify(String(password.prefix(1024)), against: user?.passwordHash)
         guard matches, let user, user.isActive else { throw SignInRefused() }
         return user
+    }
+
+    /// The account `id`, if there is one.
+    public func find(id: UUID, logger: Logger) async throws -> User? {
+        try await users.find(id: id, logger: logger)
+    }
+
+    /// The account a username or email names, if any.
+    public func find(login: String, logger: Logger) async throws -> User? {
+        try await users.find(login: login, logger: logger)
+    }
+
+    /// The accounts matching `query`: admins only.
+    public func list(_ query: UserQuery, by actor: Actor, logger: Logger) async throws -> Page<User> {
+        try Forbidden.unless(actor, is: .admin)
+        return try await users.list(query, logger: logger)
     }
 
     /// How an identifier that names no account is counted: one spelling per case and Unicode
     /// normalisation form, at most 254 code points.
     static func normalised(login: String) -> String {
         String(String.UnicodeScalarView(login.lowercased().precomposedStringWithCanonicalMapping.unicodeScalars.prefix(254)))
-    }
-
-    /// A session just started: its tokens, and whose it is.
-    struct SignedIn: Sendable {
-        var user: User
-        var session: SessionRecord
-        var accessToken: String
-        var refreshToken: String
-        /// Seconds the access token lives.
-        var expiresIn: Int
-    }
-
-    /// Starts a session for `user` (the API's and the console's alike).
-    func startSession(for user: User, userAgent: String?, ip: String, logger: Logger) async throws -> SignedIn {
-        let (session, refreshToken) = try await sessions.create(
-            userID: user.id, role: user.role, userAgent: userAgent, ip: ip, logger: logger)
-        let access = try await tokens.sign(userID: user.id, role: user.role, sessionID: session.id)
-        return SignedIn(
-            user: user, session: session, accessToken: access, refreshToken: refreshToken,
-            expiresIn: Int(tokens.lifetime.components.seconds))
     }
 
     /// Applies `changes`; a change of role, active flag or password ends the user's sessions at once.
@@ -103,7 +103,7 @@ struct AccountService: Sendable {
 
     /// Creates the configured admin unless an account with that email exists; safe when several
     /// gateways start at once (the loser of the race sees the duplicate and moves on).
-    func bootstrapAdmin(email: String, password: String, logger: Logger) async throws {
+    public func bootstrapAdmin(email: String, password: String, logger: Logger) async throws {
         if let existing = try await users.find(login: email, logger: logger) {
             // The admin an earlier start created: nothing to say. Anything else (the demo admin,
             // a customer with that email, another password) the operator must hear about, since
@@ -120,7 +120,7 @@ struct AccountService: Sendable {
         }
         let username = String(email.split(separator: "@").first ?? "admin").filter { $0.isLetter || $0.isNumber || "_.-".contains($0) }
         do {
-            _ = try await create(
+            _ = try await insert(
                 NewAccount(username: username.count >= 3 ? username : "admin", email: email, password: password, role: .admin),
                 logger: logger
             )

@@ -1,27 +1,33 @@
 import Foundation
 import Logging
-import ProcessSupport
-import Store
 
-extension AccountService {
+extension AccountOperations {
     /// What anyone may change on their own account: profile fields (a double optional clears a
     /// field with `.some(nil)`) and, with the current one, the password.
-    struct OwnChanges: Sendable {
-        var fullName: String?? = nil
-        var phone: String?? = nil
-        var address: String?? = nil
-        var currentPassword: String? = nil
-        var newPassword: String? = nil
+    public struct OwnChanges: Sendable {
+        public var fullName: String??
+        public var phone: String??
+        public var address: String??
+        public var currentPassword: String?
+        public var newPassword: String?
+
+        public init(
+            fullName: String?? = nil, phone: String?? = nil, address: String?? = nil, currentPassword: String? = nil,
+            newPassword: String? = nil
+        ) {
+            self.fullName = fullName
+            self.phone = phone
+            self.address = address
+            self.currentPassword = currentPassword
+            self.newPassword = newPassword
+        }
     }
 
     /// Applies `changes` to the signed-in user's own account. A new password needs the current
     /// one (each guess costs a bcrypt, so it is limited like a sign-in) and ends the user's
     /// other sessions, keeping `sessionID`. The API's `PUT /api/users/me` and the console's
     /// account page both change an account through here.
-    func changeOwn(
-        _ userID: UUID, sessionID: String, _ changes: OwnChanges, limiter: RateLimiter, limits: GatewayConfiguration.RateLimits,
-        logger: Logger
-    ) async throws -> User {
+    public func changeOwn(_ userID: UUID, sessionID: String, _ changes: OwnChanges, logger: Logger) async throws -> User {
         var validator = InputValidator()
         Self.validateProfile(fullName: changes.fullName, phone: changes.phone, address: changes.address, into: &validator)
         if let newPassword = changes.newPassword {
@@ -32,7 +38,7 @@ extension AccountService {
 
         var update = UserChanges(fullName: changes.fullName, phone: changes.phone, address: changes.address)
         if let newPassword = changes.newPassword, let currentPassword = changes.currentPassword {
-            try await limiter.enforce([(limits.passwordPerUser, userID.uuidString.lowercased())], logger: logger)
+            try await limiter.enforce([(limits.passwordGuessesPerUser, userID.uuidString.lowercased())], logger: logger)
             guard let current = try await users.find(id: userID, logger: logger) else { throw AccountError(.notFound) }
             guard try await hasher.verify(currentPassword, against: current.passwordHash) else { throw AccountError(.wrongPassword) }
             update.passwordHash = try await hasher.hash(newPassword)
@@ -46,7 +52,7 @@ extension AccountService {
     /// An admin's change to any account: profile fields, role and the active flag. An admin may
     /// not demote or deactivate themselves, and the last active admin stays one (the store's
     /// rule). A change of role or active flag ends that user's sessions at once.
-    func administer(_ id: UUID, _ changes: UserChanges, by admin: Actor, logger: Logger) async throws -> User {
+    public func administer(_ id: UUID, _ changes: UserChanges, by admin: Actor, logger: Logger) async throws -> User {
         try Forbidden.unless(admin, is: .admin)
         var validator = InputValidator()
         Self.validateProfile(fullName: changes.fullName, phone: changes.phone, address: changes.address, into: &validator)
@@ -62,7 +68,7 @@ extension AccountService {
     }
 
     /// Ends every session of `id` (an admin's "sign out everywhere" for that user).
-    func endSessions(of id: UUID, by admin: Actor, logger: Logger) async throws {
+    public func endSessions(of id: UUID, by admin: Actor, logger: Logger) async throws {
         try Forbidden.unless(admin, is: .admin)
         guard try await users.find(id: id, logger: logger) != nil else { throw AccountError(.notFound) }
         try await sessions.revokeAll(userID: id, logger: logger)

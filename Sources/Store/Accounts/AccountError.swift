@@ -1,6 +1,6 @@
 /// Why an account change was refused; the edge maps each code to its answer.
-struct AccountError: Error, Sendable, Equatable {
-    enum Code: Sendable, Equatable {
+public struct AccountError: Error, Sendable, Equatable {
+    public enum Code: Sendable, Equatable {
         /// No such user.
         case notFound
         /// A password change whose current password did not match.
@@ -9,9 +9,9 @@ struct AccountError: Error, Sendable, Equatable {
         case selfDemotion
     }
 
-    var code: Code
+    public var code: Code
 
-    init(_ code: Code) {
+    public init(_ code: Code) {
         self.code = code
     }
 }
