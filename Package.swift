@@ -58,8 +58,22 @@ let package = Package(
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),
-        // What every process needs: configuration, logging, start-up, deadlines, store health
-        // and the classification of store failures.
+        // The process's clients of its stores: the Postgres and Redis pools built from the
+        // configuration, their health check, and the classification of their failures.
+        .target(
+            name: "StoreClients",
+            dependencies: [
+                "Postgres",
+                "ProcessSupport",
+                "Redis",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
+        // What every process needs: configuration, logging, start-up and deadlines.
         .target(
             name: "ProcessSupport",
             dependencies: [
@@ -80,6 +94,7 @@ let package = Package(
             dependencies: [
                 "Postgres",
                 "ProcessSupport",
+                "StoreClients",
                 "Redis",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "HummingbirdBcrypt", package: "hummingbird-auth"),
@@ -91,7 +106,7 @@ let package = Package(
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             resources: [
-                .copy("Migrations"), .process("Scripts"), .process("Jobs/Scripts"), .process("Sessions/Scripts"),
+                .copy("Migrations"), .process("Scripts"), .process("JobQueue/Scripts"), .process("Sessions/Scripts"),
                 .process("RateLimit/Scripts"), .process("Events/Scripts"),
             ]
         ),
@@ -100,6 +115,7 @@ let package = Package(
             name: "ServiceHTTP",
             dependencies: [
                 "ProcessSupport",
+                "StoreClients",
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
@@ -112,6 +128,7 @@ let package = Package(
             dependencies: [
                 "Postgres",
                 "ProcessSupport",
+                "StoreClients",
                 "Redis",
                 "ServiceHTTP",
                 "Store",
@@ -137,6 +154,7 @@ let package = Package(
             dependencies: [
                 "Postgres",
                 "ProcessSupport",
+                "StoreClients",
                 "Redis",
                 "ServiceHTTP",
                 "Store",
@@ -168,6 +186,7 @@ let package = Package(
             dependencies: [
                 "Postgres",
                 "ProcessSupport",
+                "StoreClients",
                 "Redis",
                 "Store",
                 "TestSupport",
@@ -182,6 +201,7 @@ let package = Package(
                 "Postgres",
                 "Gateway",
                 "ProcessSupport",
+                "StoreClients",
                 "Redis",
                 "ServiceHTTP",
                 "Store",
@@ -218,6 +238,7 @@ let package = Package(
                 "Postgres",
                 "Jobs",
                 "ProcessSupport",
+                "StoreClients",
                 "Redis",
                 "Store",
                 "TestSupport",

@@ -8,6 +8,7 @@ import Redis
 import ServiceHTTP
 import ServiceLifecycle
 import Store
+import StoreClients
 
 /// Builds the gateway: its store clients as services, then the HTTP server over `buildRouter`.
 func buildApplication(

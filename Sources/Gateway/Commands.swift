@@ -5,6 +5,7 @@ import Postgres
 import ProcessSupport
 import Redis
 import Store
+import StoreClients
 
 extension GatewayCommand {
     /// `gateway create-user --role admin --username ... --email ... --password ...`

@@ -5,6 +5,7 @@ import Logging
 import ProcessSupport
 import ServiceHTTP
 import Store
+import StoreClients
 
 /// `gateway` serves the HTTP API; `gateway migrate` brings the database schema up to date;
 /// `gateway create-user` and `gateway seed-demo` add accounts.

@@ -5,6 +5,7 @@ import Prometheus
 import Redis
 import ServiceHTTP
 import Store
+import StoreClients
 
 /// Builds a worker process: its store clients as services and its monitoring endpoints.
 func buildApplication(

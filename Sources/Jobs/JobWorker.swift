@@ -5,6 +5,7 @@ import ProcessSupport
 import Redis
 import ServiceLifecycle
 import Store
+import StoreClients
 import Synchronization
 
 /// Claims due transition jobs and applies them to Postgres in batches, until graceful shutdown.

@@ -1,5 +1,6 @@
 import Logging
 import ProcessSupport
+import StoreClients
 
 extension APIError {
     /// How the edge answers an error no mapping knew, for the API and the console alike: a store

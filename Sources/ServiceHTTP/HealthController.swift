@@ -1,6 +1,7 @@
 import Foundation
 import Hummingbird
 import ProcessSupport
+import StoreClients
 
 /// Liveness, readiness and the detailed `/api/health` report.
 public struct HealthController<Context: RequestContext>: Sendable {

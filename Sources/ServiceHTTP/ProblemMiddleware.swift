@@ -2,6 +2,7 @@ import HTTPTypes
 import Hummingbird
 import Logging
 import ProcessSupport
+import StoreClients
 
 /// Turns every error that reaches the edge into an RFC 9457 response with no internal text.
 ///

@@ -2,6 +2,7 @@ import Hummingbird
 import Metrics
 import ProcessSupport
 import Prometheus
+import StoreClients
 
 /// What the gateway and the worker do once their configuration is read: log as configured,
 /// collect metrics into one registry, build the application and serve until SIGTERM; a failed

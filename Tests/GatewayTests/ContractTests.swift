@@ -9,6 +9,7 @@ import ProcessSupport
 import Redis
 import ServiceHTTP
 import Store
+import StoreClients
 import TestSupport
 import Testing
 

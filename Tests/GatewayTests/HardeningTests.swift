@@ -7,6 +7,7 @@ import PostgresNIO
 import ProcessSupport
 import Redis
 import Store
+import StoreClients
 import TestSupport
 import Testing
 

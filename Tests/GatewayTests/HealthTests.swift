@@ -6,6 +6,7 @@ import PostgresNIO
 import ProcessSupport
 import Redis
 import Store
+import StoreClients
 import TestSupport
 import Testing
 

@@ -5,6 +5,7 @@ import Logging
 import ProcessSupport
 import ServiceHTTP
 import Store
+import StoreClients
 
 /// In front of every console page: finds the signed-in user from the session cookie (checking
 /// the session in Redis, with the rate limit, in one round trip, as the API's guard does for a

@@ -1,5 +1,6 @@
 import ProcessSupport
 import Store
+import StoreClients
 
 /// What the operations page reads and runs: the job queue, the workers' heartbeats, the
 /// reconciler and the stores' health (the same objects `/api/background` and `/health` use).

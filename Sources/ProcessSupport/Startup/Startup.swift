@@ -13,20 +13,8 @@ public func loadConfiguration<T>(_ make: (Settings) throws(ConfigurationError) -
     }
 }
 
-/// Runs a process's main work; a failure to start prints one line, not a stack trace, and exits 1.
-public func exitOnStartupFailure(_ body: () async throws -> Void) async {
-    do {
-        try await body()
-    } catch let error as any StartupFailure {
-        failStartup("startup failed: \(error.message)", status: 1)
-    } catch {
-        // The same safe description a log line gets: a store error's codes, never its query.
-        let fields = Logger.Metadata.describing(error).sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }
-        failStartup("startup failed: " + fields.joined(separator: " "), status: 1)
-    }
-}
-
-private func failStartup(_ line: String, status: Int32) -> Never {
+/// Prints `line` to standard error and exits with `status`: how a process that cannot start says why.
+public func failStartup(_ line: String, status: Int32) -> Never {
     FileHandle.standardError.write(Data((line + "\n").utf8))
     exit(status)
 }

@@ -1,4 +1,5 @@
 import ProcessSupport
+import StoreClients
 
 extension StoreClients {
     /// The migrator over this process's database, with the migrations this build ships.

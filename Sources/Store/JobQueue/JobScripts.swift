@@ -1,6 +1,6 @@
 import Redis
 
-/// The job queue's Lua scripts (`Jobs/Scripts/job-*.lua`). All keys share the `{orders}` hash tag
+/// The job queue's Lua scripts (`JobQueue/Scripts/job-*.lua`). All keys share the `{orders}` hash tag
 /// (one cluster slot), and every script reads Redis's clock, so workers' clocks never matter.
 ///
 /// Keys: scheduled (zset member → due ms), inflight (zset member → lease expiry ms), dead (zset

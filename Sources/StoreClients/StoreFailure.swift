@@ -1,5 +1,6 @@
 import Logging
 import Postgres
+import ProcessSupport
 import Redis
 
 /// A failure of Postgres or Redis, classified for the edge and described for logs.

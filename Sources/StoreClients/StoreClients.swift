@@ -1,5 +1,6 @@
 import Logging
 import Postgres
+import ProcessSupport
 import Redis
 import ServiceLifecycle
 
