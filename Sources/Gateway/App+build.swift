@@ -151,10 +151,11 @@ func buildRouter(
         ProblemMiddleware(domain: domain.apiError(for:))
         NULCharacterMiddleware()
         JSONBodyMiddleware()
-        RequestGuardMiddleware(
-            tokens: tokens, admission: admission, limits: configuration.rateLimits, proxies: configuration.trustedProxies
+        ConsoleMiddleware(pages: pages)
+        AdmissionMiddleware(
+            tokens: tokens, cookies: cookies, admission: admission, limits: configuration.rateLimits, proxies: configuration.trustedProxies
         )
-        ConsoleMiddleware(cookies: cookies, admission: admission, limits: configuration.rateLimits, pages: pages)
+        ConsoleSessionMiddleware(cookies: cookies)
     }
     let routes = MethodAwareRouter(router)
     HealthController(health: health, timeZone: configuration.platform.timeZone, service: "gateway").addRoutes(to: routes)

@@ -16,9 +16,9 @@ struct AppRequestContext: RequestContext {
     /// The connection, for a long-lived response that must be able to drop it (an event stream
     /// whose client stopped reading).
     let channel: any Channel
-    /// Set by ``RequestGuardMiddleware`` when the request carries a live session's access token.
+    /// Set by ``AdmissionMiddleware`` when the request carries a live session's access token.
     var identity: Identity?
-    /// Set by ``ConsoleMiddleware`` when a console page's cookie names a live session.
+    /// Set by ``AdmissionMiddleware`` when a console page's cookie names a live session.
     var console: ConsoleUser?
     /// The client's address as rate limits and sessions see it.
     var client = ClientAddress.unknown

@@ -170,7 +170,7 @@ struct AuthTests {
             head: .init(method: .get, scheme: "http", authority: "localhost", path: "/", headerFields: [.authorization: header]),
             body: .init(buffer: ByteBuffer())
         )
-        #expect(RequestGuardMiddleware.bearerToken(request) == token)
+        #expect(AdmissionMiddleware.bearerToken(request) == token)
     }
 
     @Test func aVerifiedTokenIsRememberedUntilItExpiresAndTheCacheStaysBounded() {

@@ -5,7 +5,7 @@ import Store
 
 /// Reading the console's forms and writing its links: what every page's controller shares.
 enum ConsoleForm {
-    /// Decodes a form body (already read and CSRF-checked by ``ConsoleMiddleware``).
+    /// Decodes a form body (already read and CSRF-checked by ``ConsoleSessionMiddleware``).
     static func decode<T: Decodable>(_ type: T.Type, _ request: Request, context: AppRequestContext) async throws -> T {
         var request = request
         let body = try await request.collectBody(upTo: context.maxUploadSize)
