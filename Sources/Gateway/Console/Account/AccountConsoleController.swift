@@ -92,31 +92,21 @@ struct AccountConsoleController: Sendable {
         return system.map { "\(browser) on \($0)" } ?? browser
     }
 
-    struct ProfileForm: Decodable {
-        var fullName: String?
-        var phone: String?
-        var address: String?
-
-        enum CodingKeys: String, CodingKey {
-            case phone, address
-            case fullName = "full_name"
-        }
-    }
-
     @Sendable func updateProfile(_ request: Request, context: AppRequestContext) async throws -> Response {
         guard let user = context.console else { return pages.signInFirst(request) }
-        let form = try await ConsoleForm.decode(ProfileForm.self, request, context: context)
-        let changes = AccountOperations.OwnChanges(
-            fullName: .some(ConsoleForm.optional(form.fullName)), phone: .some(ConsoleForm.optional(form.phone)),
-            address: .some(ConsoleForm.optional(form.address))
-        )
+        let form = try await ConsoleForm.decode(OwnAccountRequest.self, request, context: context)
+        // Only the profile's fields: a password change has a form of its own.
+        var changes = form.formChanges
+        (changes.currentPassword, changes.newPassword) = (nil, nil)
         do {
             _ = try await accounts.changeOwn(
                 user.id, sessionID: user.sessionID, changes, logger: context.logger)
             return pages.redirect("/account", notice: "saved")
         } catch let error as InvalidInput {
             var typed = try await user.account(from: accounts, logger: context.logger)
-            (typed.fullName, typed.phone, typed.address) = (form.fullName, form.phone, form.address)
+            (typed.fullName, typed.phone, typed.address) = (
+                form.changes.fullName ?? nil, form.changes.phone ?? nil, form.changes.address ?? nil
+            )
             return try await showAccount(
                 typed, user: user, profileError: "Please correct the fields below.", problems: ConsoleForm.problems(error),
                 status: .unprocessableContent,
@@ -125,21 +115,12 @@ struct AccountConsoleController: Sendable {
         }
     }
 
-    struct PasswordForm: Decodable {
-        var currentPassword: String
-        var newPassword: String
-
-        enum CodingKeys: String, CodingKey {
-            case currentPassword = "current_password"
-            case newPassword = "new_password"
-        }
-    }
-
     /// Changes the password with the current one; the user's other sessions end, this one stays.
     @Sendable func changePassword(_ request: Request, context: AppRequestContext) async throws -> Response {
         guard let user = context.console else { return pages.signInFirst(request) }
-        let form = try await ConsoleForm.decode(PasswordForm.self, request, context: context)
-        let changes = AccountOperations.OwnChanges(currentPassword: form.currentPassword, newPassword: form.newPassword)
+        let form = try await ConsoleForm.decode(OwnAccountRequest.self, request, context: context)
+        // Only the password: the profile has a form of its own.
+        let changes = AccountOperations.OwnChanges(currentPassword: form.changes.currentPassword, newPassword: form.changes.newPassword)
         do {
             _ = try await accounts.changeOwn(
                 user.id, sessionID: user.sessionID, changes, logger: context.logger)
@@ -152,10 +133,10 @@ struct AccountConsoleController: Sendable {
                 request: request, context: context
             )
         } catch let error as AccountError where error.code == .wrongPassword {
+            let answer = pages.problems.apiError(for: error)
             return try await showAccount(
-                try await user.account(from: accounts, logger: context.logger), user: user,
-                passwordError: "The current password is incorrect.", problems: ["current_password": "is incorrect"],
-                status: .unprocessableContent, request: request, context: context
+                try await user.account(from: accounts, logger: context.logger), user: user, passwordError: answer?.detail,
+                problems: answer.map(ConsoleForm.problems) ?? [:], status: .unprocessableContent, request: request, context: context
             )
         }
     }

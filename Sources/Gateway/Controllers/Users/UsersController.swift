@@ -27,39 +27,10 @@ struct UsersController: Sendable {
         return UserResponse(try await user(identity.userID, context: context), time: time)
     }
 
-    /// Profile fields anyone may change on their own account, plus a password change.
-    struct UpdateMeRequest: Decodable {
-        var fullName: String??
-        var phone: String??
-        var address: String??
-        var currentPassword: String?
-        var newPassword: String?
-
-        enum CodingKeys: String, CodingKey {
-            case phone, address
-            case fullName = "full_name"
-            case currentPassword = "current_password"
-            case newPassword = "new_password"
-        }
-
-        init(from decoder: any Decoder) throws {
-            let container = try decoder.container(keyedBy: CodingKeys.self)
-            fullName = try container.decodeNullable(String.self, forKey: .fullName)
-            phone = try container.decodeNullable(String.self, forKey: .phone)
-            address = try container.decodeNullable(String.self, forKey: .address)
-            currentPassword = try container.decodeIfPresent(String.self, forKey: .currentPassword)
-            newPassword = try container.decodeIfPresent(String.self, forKey: .newPassword)
-        }
-    }
-
     @Sendable func updateMe(_ request: Request, context: AppRequestContext) async throws -> UserResponse {
         let identity = try context.requireIdentity()
-        let body = try await request.decodeJSON(UpdateMeRequest.self, context: context)
-        let changes = AccountOperations.OwnChanges(
-            fullName: body.fullName, phone: body.phone, address: body.address, currentPassword: body.currentPassword,
-            newPassword: body.newPassword
-        )
-        let updated = try await accounts.changeOwn(identity.userID, sessionID: identity.sessionID, changes, logger: context.logger)
+        let body = try await request.decodeJSON(OwnAccountRequest.self, context: context)
+        let updated = try await accounts.changeOwn(identity.userID, sessionID: identity.sessionID, body.changes, logger: context.logger)
         return UserResponse(updated, time: time)
     }
 
