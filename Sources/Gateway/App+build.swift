@@ -141,7 +141,13 @@ func buildRouter(
         secret: configuration.secretKey, secure: configuration.platform.environment != .development,
         maxAge: configuration.refreshTokenDays * 86_400
     )
-    let carts = CartStore(redis: redis, ttl: .seconds(configuration.refreshTokenDays * 86_400))
+    let catalog = CatalogOperations(products: PostgresProductRepository(database: database))
+    let orders = OrderOperations(
+        orders: PostgresOrderRepository(database: database), schedule: TransitionSchedule(redis: redis, retries: scheduleRetries),
+        rules: configuration.platform.orderRules, exportPageTimeout: .seconds(configuration.requestTimeoutSeconds)
+    )
+    let carts = CartOperations(
+        carts: CartStore(redis: redis, ttl: .seconds(configuration.refreshTokenDays * 86_400)), catalog: catalog, orders: orders)
     let pages = ConsolePages(renderer: renderer, cookies: cookies, problems: domain, carts: carts)
     router.addMiddleware {
         RequestIDMiddleware()
@@ -162,12 +168,7 @@ func buildRouter(
     DocsController(document: document, assets: SwaggerUIAssets(directory: configuration.swaggerUIDirectory)).addRoutes(to: routes)
     AuthController(accounts: accounts, tokens: tokens, time: time).addRoutes(to: routes)
     UsersController(accounts: accounts, time: time).addRoutes(to: routes)
-    let catalog = CatalogOperations(products: PostgresProductRepository(database: database))
     ProductsController(catalog: catalog, time: time).addRoutes(to: routes)
-    let orders = OrderOperations(
-        orders: PostgresOrderRepository(database: database), schedule: TransitionSchedule(redis: redis, retries: scheduleRetries),
-        rules: configuration.platform.orderRules, exportPageTimeout: .seconds(configuration.requestTimeoutSeconds)
-    )
     OrdersController(operations: orders, time: time, timeZone: configuration.platform.timeZone).addRoutes(to: routes)
     let queue = JobQueue(redis: redis)
     let reconciler = Reconciler(transitions: OrderTransitions(database: database), queue: queue, redis: redis)
@@ -184,7 +185,7 @@ func buildRouter(
     let timeZone = configuration.platform.timeZone
     let console = routes.router
     ShopConsoleController(
-        accounts: accounts, catalog: catalog, carts: CartOperations(carts: carts, catalog: catalog, orders: orders), pages: pages,
+        accounts: accounts, catalog: catalog, carts: carts, pages: pages,
         format: format
     )
     .addRoutes(to: console)

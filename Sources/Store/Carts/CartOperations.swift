@@ -34,6 +34,13 @@ public struct CartOperations: Sendable {
         return PricedCart(lines: lines, total: total)
     }
 
+    /// How many items the cart holds (the badge on every page), without pricing it; 0 for anyone
+    /// but a customer.
+    public func itemCount(_ cart: CartID, by actor: Actor, logger: Logger) async throws -> Int {
+        guard actor.role == .customer else { return 0 }
+        return try await carts.lines(userID: cart.userID, sessionID: cart.sessionID, logger: logger).reduce(0) { $0 + $1.quantity }
+    }
+
     /// Adds `quantity` (1–1000) of a product the catalog sells.
     public func add(_ sku: String, quantity: Int, to cart: CartID, by actor: Actor, logger: Logger) async throws {
         try Forbidden.unless(actor, is: .customer)
