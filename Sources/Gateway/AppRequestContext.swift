@@ -49,7 +49,7 @@ struct AppRequestContext: RequestContext {
     /// The caller when their role is one of `roles`, else 403 (401 when not authenticated).
     func require(_ roles: Role...) throws -> Identity {
         let identity = try requireIdentity()
-        guard roles.contains(identity.role) else { throw Forbidden("Your role may not do this.") }
+        guard roles.contains(identity.role) else { throw Forbidden() }
         return identity
     }
 }

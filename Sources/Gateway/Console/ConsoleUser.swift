@@ -21,7 +21,7 @@ struct ConsoleUser: Sendable {
     /// This user when their role is one of `roles`; else the 403 page.
     @discardableResult
     func require(_ roles: Role...) throws(Forbidden) -> ConsoleUser {
-        guard roles.contains(role) else { throw Forbidden("Your role may not open this page.") }
+        guard roles.contains(role) else { throw Forbidden() }
         return self
     }
 

@@ -53,7 +53,7 @@ extension AccountOperations {
     /// not demote or deactivate themselves, and the last active admin stays one (the store's
     /// rule). A change of role or active flag ends that user's sessions at once.
     public func administer(_ id: UUID, _ changes: UserChanges, by admin: Actor, logger: Logger) async throws -> User {
-        try Forbidden.unless(admin, is: .admin)
+        try adminsOnly(admin)
         var validator = InputValidator()
         Self.validateProfile(fullName: changes.fullName, phone: changes.phone, address: changes.address, into: &validator)
         try validator.validate()
@@ -69,7 +69,7 @@ extension AccountOperations {
 
     /// Ends every session of `id` (an admin's "sign out everywhere" for that user).
     public func endSessions(of id: UUID, by admin: Actor, logger: Logger) async throws {
-        try Forbidden.unless(admin, is: .admin)
+        try adminsOnly(admin)
         guard try await users.find(id: id, logger: logger) != nil else { throw AccountError(.notFound) }
         try await sessions.revokeAll(userID: id, logger: logger)
     }

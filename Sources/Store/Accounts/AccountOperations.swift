@@ -67,9 +67,15 @@ public struct AccountOperations: Sendable {
         try await users.find(login: login, logger: logger)
     }
 
+    /// Who manages accounts (lists them, changes anyone's, ends their sessions): admins. A front
+    /// end that reads input first asks it early, to answer 403 before 422.
+    public func adminsOnly(_ actor: Actor) throws(Forbidden) {
+        try Forbidden.unless(actor, is: .admin)
+    }
+
     /// The accounts matching `query`: admins only.
     public func list(_ query: UserQuery, by actor: Actor, logger: Logger) async throws -> Page<User> {
-        try Forbidden.unless(actor, is: .admin)
+        try adminsOnly(actor)
         return try await users.list(query, logger: logger)
     }
 

@@ -21,7 +21,7 @@ public struct CatalogOperations: Sendable {
 
     /// Every product matching `query`, deleted ones too (staff keeping the catalog).
     public func manage(_ query: ProductQuery, by actor: Actor, logger: Logger) async throws -> Page<Product> {
-        try Forbidden.unless(actor, is: .vendor, .admin)
+        try keepersOnly(actor)
         var query = query
         query.includeInactive = true
         return try await products.list(query, logger: logger)
@@ -45,7 +45,7 @@ public struct CatalogOperations: Sendable {
 
     /// Adds a product (vendors, admins); a taken SKU is ``StoreError/Code/duplicate``.
     public func create(_ input: ProductInput, by actor: Actor, logger: Logger) async throws -> Product {
-        try Forbidden.unless(actor, is: .vendor, .admin)
+        try keepersOnly(actor)
         var validator = InputValidator()
         validator.length(input.sku, "sku", 1...64)
         validator.check(
@@ -66,7 +66,7 @@ public struct CatalogOperations: Sendable {
 
     /// Changes a product (vendors, admins; `is_active` admins only).
     public func update(_ sku: String, _ changes: ProductChanges, by actor: Actor, logger: Logger) async throws -> Product {
-        try Forbidden.unless(actor, is: .vendor, .admin)
+        try keepersOnly(actor)
         if changes.isActive != nil { try Forbidden.unless(actor, is: .admin, reason: Self.onlyAdmins) }
         var validator = InputValidator()
         Self.validate(
@@ -89,6 +89,12 @@ public struct CatalogOperations: Sendable {
     }
 
     static let onlyAdmins = "Only admins may change is_active (delete or restore a product)."
+
+    /// Who keeps the catalog (adds, changes, lists every product): vendors and admins. A front end
+    /// that reads input first asks it early, to answer 403 before 422.
+    public func keepersOnly(_ actor: Actor) throws(Forbidden) {
+        try Forbidden.unless(actor, is: .vendor, .admin)
+    }
 
     static func validate(
         name: String?, description: String?, category: String?, price: Decimal?, stock: Int?, imageURL: String?,

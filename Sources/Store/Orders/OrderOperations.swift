@@ -87,13 +87,13 @@ public struct OrderOperations: Sendable {
 
     /// Every order matching `query`: staff only.
     public func all(_ query: OrderQuery, by actor: Actor, logger: Logger) async throws -> OrderList {
-        try Forbidden.unless(actor, is: .vendor, .admin)
+        try staffOnly(actor)
         return try await orders.list(query, logger: logger)
     }
 
     /// Counts, revenue and orders per day of `query`'s orders, days in `timeZone`: staff only.
     public func stats(_ query: OrderQuery, timeZone: TimeZone, by actor: Actor, logger: Logger) async throws -> OrderStats {
-        try Forbidden.unless(actor, is: .vendor, .admin)
+        try staffOnly(actor)
         return try await orders.stats(query, timeZone: timeZone.identifier, logger: logger)
     }
 
@@ -102,15 +102,17 @@ public struct OrderOperations: Sendable {
         try await orders.stats(OrderQuery(userID: actor.id), timeZone: timeZone.identifier, logger: logger)
     }
 
-    /// Streams `query`'s orders, newest first, to `row`: staff only. Check ``exportAllowed(for:)``
+    /// Streams `query`'s orders, newest first, to `row`: staff only. Check ``staffOnly(_:)``
     /// first when the stream starts after the response does. A page that cannot be read in time
     /// (a store restarting) ends the stream with an error, so the answer is cut, not held open.
     public func export(_ query: OrderQuery, by actor: Actor, logger: Logger, row: (OrderExportRow) async throws -> Void) async throws {
-        try exportAllowed(for: actor)
+        try staffOnly(actor)
         try await orders.export(query, pageTimeout: exportPageTimeout, logger: logger, row: row)
     }
 
-    public func exportAllowed(for actor: Actor) throws(Forbidden) {
+    /// The rule of every staff-only operation here (everyone's orders, their stats and export,
+    /// moves): a front end that reads input first asks it early, to answer 403 before 422.
+    public func staffOnly(_ actor: Actor) throws(Forbidden) {
         try Forbidden.unless(actor, is: .vendor, .admin)
     }
 
@@ -145,7 +147,7 @@ public struct OrderOperations: Sendable {
     public func changeStatus(
         of id: UUID, to status: OrderStatus, notes: String?, trackingNumber: String?, by actor: Actor, logger: Logger
     ) async throws -> Order {
-        try Forbidden.unless(actor, is: .vendor, .admin)
+        try staffOnly(actor)
         var validator = InputValidator()
         validator.length(notes, "notes", 0...500)
         validator.length(trackingNumber, "tracking_number", 1...100)

@@ -180,7 +180,7 @@ extension OrdersConsoleController {
     /// operation.
     @Sendable func changeOrderStatus(_ request: Request, context: AppRequestContext) async throws -> Response {
         guard let user = context.console else { return pages.signInFirst(request) }
-        try user.require(.vendor, .admin)
+        try orders.staffOnly(user.actor)
         let id = try Self.orderID(context)
         let change = try await ConsoleForm.decode(StatusChangeRequest.self, request, context: context).formChange
         do {

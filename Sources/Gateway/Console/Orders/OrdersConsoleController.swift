@@ -160,7 +160,7 @@ struct OrdersConsoleController: Sendable {
     /// operation (and audit event) as a single change, and shows what became of each.
     @Sendable func bulk(_ request: Request, context: AppRequestContext) async throws -> Response {
         guard let user = context.console else { return pages.signInFirst(request) }
-        try user.require(.vendor, .admin)
+        try orders.staffOnly(user.actor)
         let form = try await ConsoleForm.decode(BulkForm.self, request, context: context)
         let back = ConsoleForm.safeReturn(form.back.flatMap { $0.hasPrefix("/orders") ? $0 : nil } ?? "/orders")
         let ids = Array((form.ids ?? []).prefix(100))

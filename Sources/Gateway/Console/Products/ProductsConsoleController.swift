@@ -40,7 +40,7 @@ struct ProductsConsoleController: Sendable {
     /// Every product, deleted ones too, for staff to keep.
     @Sendable func manageProducts(_ request: Request, context: AppRequestContext) async throws -> Response {
         guard let user = context.console else { return pages.signInFirst(request) }
-        try user.require(.vendor, .admin)
+        try catalog.keepersOnly(user.actor)
         let parameters = request.uri.queryParameters
         let search = String((parameters["q"].map(String.init) ?? "").prefix(100))
         let page = max(1, min(1_000_000, Int(parameters["page"] ?? "") ?? 1))
@@ -97,7 +97,7 @@ struct ProductsConsoleController: Sendable {
 
     @Sendable func newProductPage(_ request: Request, context: AppRequestContext) async throws -> Response {
         guard let user = context.console else { return pages.signInFirst(request) }
-        try user.require(.vendor, .admin)
+        try catalog.keepersOnly(user.actor)
         let view = ProductFormPage(
             isNew: true, action: "/manage/products", sku: "", name: "", description: "", category: "", price: "", stock: "0", imageURL: "",
             active: true, isAdmin: user.isAdmin
@@ -107,7 +107,7 @@ struct ProductsConsoleController: Sendable {
 
     @Sendable func createProduct(_ request: Request, context: AppRequestContext) async throws -> Response {
         guard let user = context.console else { return pages.signInFirst(request) }
-        try user.require(.vendor, .admin)
+        try catalog.keepersOnly(user.actor)
         let form = try await ConsoleForm.decode(ProductForm.self, request, context: context)
         do {
             let (price, stock) = try Self.numbers(form)
@@ -128,7 +128,7 @@ struct ProductsConsoleController: Sendable {
 
     @Sendable func editProductPage(_ request: Request, context: AppRequestContext) async throws -> Response {
         guard let user = context.console else { return pages.signInFirst(request) }
-        try user.require(.vendor, .admin)
+        try catalog.keepersOnly(user.actor)
         let product = try await catalog.product(
             try context.parameters.require("sku"), includeInactive: true, for: user.actor, logger: context.logger)
         let view = ProductFormPage(
@@ -143,7 +143,7 @@ struct ProductsConsoleController: Sendable {
     /// Saves a product's fields; only an admin's form carries (and may change) the active flag.
     @Sendable func updateProduct(_ request: Request, context: AppRequestContext) async throws -> Response {
         guard let user = context.console else { return pages.signInFirst(request) }
-        try user.require(.vendor, .admin)
+        try catalog.keepersOnly(user.actor)
         let sku = try context.parameters.require("sku")
         var form = try await ConsoleForm.decode(ProductForm.self, request, context: context)
         form.sku = sku

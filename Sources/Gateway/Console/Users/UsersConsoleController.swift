@@ -58,7 +58,7 @@ struct UsersConsoleController: Sendable {
 
     @Sendable func usersPage(_ request: Request, context: AppRequestContext) async throws -> Response {
         guard let user = context.console else { return pages.signInFirst(request) }
-        try user.require(.admin)
+        try accounts.adminsOnly(user.actor)
         return try await showUsers(user: user, request: request, context: context)
     }
 
@@ -104,7 +104,7 @@ struct UsersConsoleController: Sendable {
     /// An admin makes a vendor or an admin (customers register themselves).
     @Sendable func createUser(_ request: Request, context: AppRequestContext) async throws -> Response {
         guard let user = context.console else { return pages.signInFirst(request) }
-        try user.require(.admin)
+        try accounts.adminsOnly(user.actor)
         let form = try await ConsoleForm.decode(NewUserRequest.self, request, context: context)
         let role = form.role.flatMap(Role.init(rawValue:)) ?? .vendor
         let typed = NewUserForm(
@@ -139,7 +139,7 @@ struct UsersConsoleController: Sendable {
     /// that user's console and API sessions at once.
     @Sendable func updateUser(_ request: Request, context: AppRequestContext) async throws -> Response {
         guard let user = context.console else { return pages.signInFirst(request) }
-        try user.require(.admin)
+        try accounts.adminsOnly(user.actor)
         guard let id = UUID(uuidString: try context.parameters.require("id")) else { throw AccountError(.notFound) }
         let form = try await ConsoleForm.decode(UpdateUserForm.self, request, context: context)
         do {

@@ -24,7 +24,7 @@ extension OrdersController {
     @Sendable func changeStatus(_ request: Request, context: AppRequestContext) async throws -> OrderResponse {
         let actor = try context.requireIdentity().actor
         let id = try Self.id(context)
-        try Forbidden.unless(actor, is: .vendor, .admin)
+        try operations.staffOnly(actor)
         let body = try await request.decodeJSON(StatusChangeRequest.self, context: context)
         let order = try await operations.changeStatus(
             of: id, to: body.status, notes: body.notes, trackingNumber: body.trackingNumber, by: actor, logger: context.logger

@@ -57,7 +57,7 @@ struct OrdersController: Sendable {
 
     @Sendable func listAll(_ request: Request, context: AppRequestContext) async throws -> Paginated<OrderResponse> {
         let actor = try context.requireIdentity().actor
-        try Forbidden.unless(actor, is: .vendor, .admin)
+        try operations.staffOnly(actor)
         let pagination = try Pagination(request)
         let query = try OrderFilters.query(request, pagination: pagination, timeZone: timeZone)
         return page(try await operations.all(query, by: actor, logger: context.logger), pagination: pagination)

@@ -76,7 +76,7 @@ struct ProductsController: Sendable {
 
     @Sendable func create(_ request: Request, context: AppRequestContext) async throws -> EditedResponse<ProductResponse> {
         let actor = try context.requireIdentity().actor
-        try Forbidden.unless(actor, is: .vendor, .admin)
+        try catalog.keepersOnly(actor)
         let body = try await request.decodeJSON(CreateRequest.self, context: context)
         let input = ProductInput(
             sku: body.sku, name: body.name, description: body.description, category: body.category, price: body.price.value,
@@ -115,7 +115,7 @@ struct ProductsController: Sendable {
 
     @Sendable func update(_ request: Request, context: AppRequestContext) async throws -> ProductResponse {
         let actor = try context.requireIdentity().actor
-        try Forbidden.unless(actor, is: .vendor, .admin)
+        try catalog.keepersOnly(actor)
         let sku = try context.parameters.require("sku")
         let body = try await request.decodeJSON(UpdateRequest.self, context: context)
         let changes = ProductChanges(
