@@ -26,10 +26,19 @@ struct SignInConsoleController: Sendable {
         var problems: [String: String] = [:]
     }
 
+    /// The sign-in form: the API's credentials, and where to go next.
     struct LoginForm: Decodable {
-        var username: String
-        var password: String
+        var credentials: SignInRequest
         var next: String?
+
+        enum CodingKeys: String, CodingKey {
+            case next
+        }
+
+        init(from decoder: any Decoder) throws {
+            credentials = try SignInRequest(from: decoder)
+            next = try decoder.container(keyedBy: CodingKeys.self).decodeIfPresent(String.self, forKey: .next)
+        }
     }
 
     @Sendable func loginPage(_ request: Request, context: AppRequestContext) async throws -> Response {
@@ -44,14 +53,15 @@ struct SignInConsoleController: Sendable {
         let form = try await ConsoleForm.decode(LoginForm.self, request, context: context)
         do {
             let user = try await accounts.authenticate(
-                login: form.username, password: form.password, client: context.client.rateLimitKey, logger: context.logger)
+                login: form.credentials.username, password: form.credentials.password, client: context.client.rateLimitKey,
+                logger: context.logger)
             let session = try await startSession(for: user, request: request, context: context)
             return pages.redirect(
                 ConsoleForm.safeReturn(form.next), notice: "signed-in",
                 headers: [.setCookie: cookies.sessionCookie(userID: user.id, sessionID: session.id, username: user.username)]
             )
         } catch is SignInRefused {
-            let page = AuthPage(username: form.username, next: form.next ?? "", error: "Incorrect username or password.")
+            let page = AuthPage(username: form.credentials.username, next: form.next ?? "", error: "Incorrect username or password.")
             return pages.render(
                 "login", title: "Sign in", section: "", page: page, context: context, request: request, status: .unauthorized)
         }

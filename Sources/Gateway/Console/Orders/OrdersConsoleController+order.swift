@@ -148,15 +148,8 @@ extension OrdersConsoleController {
         guard let user = context.console else { return pages.signInFirst(request) }
         let id = try Self.orderID(context)
         let form = try await ConsoleForm.decode(OrderCancelRequest.self, request, context: context)
-        do {
+        return try await changing(id, user: user, fieldsError: "Please correct the reason.", notice: "cancelled", request, context) {
             _ = try await orders.cancel(id, reason: ConsoleForm.optional(form.reason), by: user.actor, logger: context.logger)
-            return pages.redirect("/orders/" + id.uuidString.lowercased(), notice: "cancelled")
-        } catch let error as InvalidInput {
-            return try await orderAgain(
-                id, user: user, error: "Please correct the reason.", problems: ConsoleForm.problems(error), request: request,
-                context: context)
-        } catch let error as OrderError where error.code != .notFound {
-            return try await orderAgain(id, user: user, error: pages.problems.answer(to: error).detail, request: request, context: context)
         }
     }
 
@@ -164,15 +157,8 @@ extension OrdersConsoleController {
         guard let user = context.console else { return pages.signInFirst(request) }
         let id = try Self.orderID(context)
         let details = try await ConsoleForm.decode(OrderDetailsRequest.self, request, context: context).formDetails
-        do {
+        return try await changing(id, user: user, notice: "saved", request, context) {
             _ = try await orders.updateDetails(of: id, details, by: user.actor, logger: context.logger)
-            return pages.redirect("/orders/" + id.uuidString.lowercased(), notice: "saved")
-        } catch let error as InvalidInput {
-            return try await orderAgain(
-                id, user: user, error: "Please correct the fields below.", problems: ConsoleForm.problems(error), request: request,
-                context: context)
-        } catch let error as OrderError where error.code != .notFound {
-            return try await orderAgain(id, user: user, error: pages.problems.answer(to: error).detail, request: request, context: context)
         }
     }
 
@@ -183,7 +169,8 @@ extension OrdersConsoleController {
         try orders.staffOnly(user.actor)
         let id = try Self.orderID(context)
         let change = try await ConsoleForm.decode(StatusChangeRequest.self, request, context: context).formChange
-        do {
+        let notice = change.status == .cancelled ? "cancelled" : "moved"
+        return try await changing(id, user: user, notice: notice, request, context) {
             if change.status == .cancelled {
                 _ = try await orders.cancel(id, reason: change.notes, by: user.actor, logger: context.logger)
             } else {
@@ -191,24 +178,28 @@ extension OrdersConsoleController {
                     of: id, to: change.status, notes: change.notes, trackingNumber: change.trackingNumber, by: user.actor,
                     logger: context.logger)
             }
-            return pages.redirect("/orders/" + id.uuidString.lowercased(), notice: change.status == .cancelled ? "cancelled" : "moved")
-        } catch let error as InvalidInput {
-            return try await orderAgain(
-                id, user: user, error: "Please correct the fields below.", problems: ConsoleForm.problems(error), request: request,
-                context: context)
-        } catch let error as OrderError where error.code != .notFound {
-            return try await orderAgain(id, user: user, error: pages.problems.answer(to: error).detail, request: request, context: context)
         }
     }
 
-    /// The order page again with what went wrong (422 for a field, 409 for a refused change).
-    private func orderAgain(
-        _ id: UUID, user: ConsoleUser, error: String?, problems: [String: String] = [:], request: Request, context: AppRequestContext
+    /// Runs one change of the order, then goes back to its page with `notice`; a refusal shows the
+    /// page again with what went wrong (422 for a field, 409 for a refused change). Someone
+    /// else's order stays the 404 page.
+    private func changing(
+        _ id: UUID, user: ConsoleUser, fieldsError: String = "Please correct the fields below.", notice: String, _ request: Request,
+        _ context: AppRequestContext, change: () async throws -> Void
     ) async throws -> Response {
+        var error: String?
+        var problems: [String: String] = [:]
+        do {
+            try await change()
+            return pages.redirect("/orders/" + id.uuidString.lowercased(), notice: notice)
+        } catch let refusal as InvalidInput {
+            (error, problems) = (fieldsError, ConsoleForm.problems(refusal))
+        } catch let refusal as OrderError where refusal.code != .notFound {
+            error = pages.problems.answer(to: refusal).detail
+        }
         return try await showOrder(
             id, user: user, error: error, problems: problems, status: problems.isEmpty ? .conflict : .unprocessableContent,
-            request: request,
-            context: context
-        )
+            request: request, context: context)
     }
 }

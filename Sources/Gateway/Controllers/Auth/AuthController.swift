@@ -35,14 +35,8 @@ struct AuthController: Sendable {
 
     // MARK: Login and refresh
 
-    struct LoginRequest: Decodable {
-        /// A username or an email.
-        var username: String
-        var password: String
-    }
-
     @Sendable func login(_ request: Request, context: AppRequestContext) async throws -> TokenResponse {
-        let body = try await request.decodeJSON(LoginRequest.self, context: context)
+        let body = try await request.decodeJSON(SignInRequest.self, context: context)
         let user = try await accounts.authenticate(
             login: body.username, password: body.password, client: context.client.rateLimitKey, logger: context.logger)
         let signedIn = try await tokens.startSession(
