@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import Testing
 
 /// Every statement goes through `Database` (`Sources/Postgres`): postgres-nio 1.33.2's async row
@@ -7,37 +8,25 @@ import Testing
 /// included, may name what runs statements another way.
 @Suite("Query path")
 struct QueryPathTests {
-    /// The checkout this file lives in.
-    static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-
     /// postgres-nio's ways to run a statement, or to hold what runs one. `PostgresClient.Configuration`
     /// (settings, not a client) is allowed.
-    static let forbidden =
-        #"PostgresClient(?!\.Configuration)|PostgresConnection|PostgresRowSequence|PostgresPreparedStatement|PreparedQuery|PSQLRowStream|PostgresDatabase\b|withTransaction\(|\.withRows\("#
+    static let rule = SourceRule(
+        forbidding:
+            #"PostgresClient(?!\.Configuration)|PostgresConnection|PostgresRowSequence|PostgresPreparedStatement|PreparedQuery|PSQLRowStream|PostgresDatabase\b|withTransaction\(|\.withRows\("#
+    )
 
-    /// The lines of `text` that break the rule (comments are not code).
-    static func violations(in text: String) -> [String] {
-        let pattern = try! Regex(forbidden)
-        return text.split(separator: "\n", omittingEmptySubsequences: false).map(String.init).filter { line in
-            !line.trimmingCharacters(in: .whitespaces).hasPrefix("//") && line.contains(pattern)
-        }
-    }
+    static func violations(in text: String) -> [String] { rule.violations(in: text) }
 
     // MARK: Tests
 
     @Test func onlyTheDatabaseRunsStatements() throws {
         var found: [String] = []
-        for folder in ["Sources", "Tests"] {
-            let base = Self.root.appendingPathComponent(folder)
-            let files = FileManager.default.enumerator(at: base, includingPropertiesForKeys: nil)?.compactMap { $0 as? URL } ?? []
-            for file in files where file.pathExtension == "swift" {
-                let path = String(file.path.dropFirst(Self.root.path.count + 1))
-                if path.hasPrefix("Sources/Postgres/") || path.hasSuffix("/QueryPathTests.swift") { continue }
-                found += Self.violations(in: try String(contentsOf: file, encoding: .utf8)).map { "\(path): \($0)" }
-            }
+        for (path, file) in SourceRule.swiftFiles(under: "Sources") + SourceRule.swiftFiles(under: "Tests") {
+            if path.hasPrefix("Sources/Postgres/") || path.hasSuffix("/QueryPathTests.swift") { continue }
+            found += Self.violations(in: try String(contentsOf: file, encoding: .utf8)).map { "\(path): \($0)" }
         }
         #expect(found.isEmpty, "statements outside Database: \(found)")
-        #expect(FileManager.default.fileExists(atPath: Self.root.appendingPathComponent("Sources/Postgres/Database.swift").path))
+        #expect(FileManager.default.fileExists(atPath: SourceRule.root().appendingPathComponent("Sources/Postgres/Database.swift").path))
     }
 
     @Test func theRuleSeesWhatBreaksIt() {

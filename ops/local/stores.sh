@@ -112,10 +112,26 @@ ensure_database() {
     fi
 }
 
+# The pid of the Redis answering on this stack's port, if one answers.
+redis_answering_pid() {
+    redis-cli -h 127.0.0.1 -p "$redis_port" info server 2>/dev/null | tr -d '\r' | sed -n 's/^process_id://p'
+}
+
+# Whether the Redis answering on the port is this stack's own (its pidfile names it): another
+# stack's server on the same port must be neither used nor stopped.
+redis_is_ours() {
+    local pid; pid=$(redis_answering_pid)
+    [ -n "$pid" ] && [ -s "$redis_dir/redis.pid" ] && [ "$pid" = "$(cat "$redis_dir/redis.pid")" ]
+}
+
 start_redis() {
     mkdir -p "$redis_dir"
-    if redis-cli -h 127.0.0.1 -p "$redis_port" ping >/dev/null 2>&1; then
+    if redis_is_ours; then
         return
+    fi
+    if [ -n "$(redis_answering_pid)" ]; then
+        log "port $redis_port is taken by another Redis (another stack's?); stop it or choose another port (DEV_REDIS_PORT / TEST_REDIS_PORT)"
+        exit 1
     fi
     log "starting Redis on 127.0.0.1:$redis_port"
     local attempt seen
@@ -141,7 +157,7 @@ stop_all() {
         log "stopping Postgres"
         as_pg "$bin/pg_ctl" -D "$pg_dir/data" -m fast -w stop >/dev/null || true
     fi
-    if redis-cli -h 127.0.0.1 -p "$redis_port" ping >/dev/null 2>&1; then
+    if redis_is_ours; then
         log "stopping Redis"
         redis-cli -h 127.0.0.1 -p "$redis_port" shutdown nosave >/dev/null 2>&1 || true
     fi

@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import Testing
 
 /// The console is a front end like the API: its pages call the business operations and never the
@@ -6,31 +7,22 @@ import Testing
 /// (docs/ARCHITECTURE.md says why), so this test keeps the boundary a target would.
 @Suite("Console boundary")
 struct ConsoleBoundaryTests {
-    /// The console's sources.
-    static let folder = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-        .deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("Sources/Gateway/Console")
-
     /// What reaches past the operations: the store clients, a repository, a store of Redis keys,
     /// SQL. (`StoreHealth`, the health endpoints' read-only probe, is allowed: the operations page
     /// shows it.)
-    static let forbidden =
-        #"^import (Postgres|PostgresNIO|Redis)\b|\b(Database|DatabaseConnection|RedisClient|RedisCommand|CartStore|SessionStore|OrderTransitions)\b|\w+Repository\b|\bSELECT\b|\bUPDATE\b .* SET\b"#
+    static let rule = SourceRule(
+        forbidding:
+            #"^import (Postgres|PostgresNIO|Redis)\b|\b(Database|DatabaseConnection|RedisClient|RedisCommand|CartStore|SessionStore|OrderTransitions)\b|\w+Repository\b|\bSELECT\b|\bUPDATE\b .* SET\b"#
+    )
 
-    /// The lines of `text` that break the rule (comments are not code).
-    static func violations(in text: String) -> [String] {
-        let pattern = try! Regex(forbidden)
-        return text.split(separator: "\n", omittingEmptySubsequences: false).map(String.init).filter { line in
-            !line.trimmingCharacters(in: .whitespaces).hasPrefix("//") && line.contains(pattern)
-        }
-    }
+    static func violations(in text: String) -> [String] { rule.violations(in: text) }
 
     @Test func consolePagesCallOnlyOperations() throws {
-        let files = FileManager.default.enumerator(at: Self.folder, includingPropertiesForKeys: nil)?.compactMap { $0 as? URL } ?? []
-        let sources = files.filter { $0.pathExtension == "swift" }
-        #expect(sources.count > 20, "found only \(sources.count) console sources under \(Self.folder.path)")
+        let sources = SourceRule.swiftFiles(under: "Sources/Gateway/Console")
+        #expect(sources.count > 20, "found only \(sources.count) console sources")
         var found: [String] = []
-        for file in sources {
-            found += Self.violations(in: try String(contentsOf: file, encoding: .utf8)).map { "\(file.lastPathComponent): \($0)" }
+        for (path, file) in sources {
+            found += Self.violations(in: try String(contentsOf: file, encoding: .utf8)).map { "\(path): \($0)" }
         }
         #expect(found.isEmpty, "the console reaches past the operations: \(found)")
     }
