@@ -52,7 +52,7 @@ struct ChaosTests {
         Fault(name: "Postgres restart (fast)") { _ in try await stores("restart-postgres", "fast") },
         Fault(name: "Postgres restart (immediate)") { _ in try await stores("restart-postgres", "immediate") },
         Fault(name: "gateway SIGKILL", victim: "gateway-0") { stack in kill(try stack.pid(of: "gateway-0"), SIGKILL) },
-        Fault(name: "gateway trap (crash + backtrace)", victim: "gateway-?", recovery: 15) { _ in
+        Fault(name: "gateway trap (crash + backtrace)", victim: "gateway-?", recovery: 20) { _ in
             FileManager.default.createFile(atPath: trapFile, contents: nil)
         },
     ]
@@ -233,7 +233,7 @@ struct ChaosTests {
         if fault.victim != nil {
             // The victim is whichever process's pid changed; it is back when it answers ready.
             let names = (0..<2).map { "gateway-\($0)" } + (0..<3).map { "worker-\($0)" }
-            let back = try await ScaleTests.eventually(within: .seconds(15)) {
+            let back = try await ScaleTests.eventually(within: .seconds(fault.recovery + 5)) {
                 for (name, pid) in zip(names, before) where (try? stack.pid(of: name)) != pid {
                     if await stack.isReady(name) { return true }
                 }
