@@ -5,12 +5,8 @@ import Store
 struct OrderDetailsRequest: Decodable, Sendable {
     var details: OrderDetails
 
-    enum CodingKeys: String, CodingKey {
-        case notes
-        case customerName = "customer_name"
-        case customerPhone = "customer_phone"
-        case shippingAddress = "shipping_address"
-    }
+    /// The contact fields' keys: the details are those fields, less the email.
+    typealias CodingKeys = OrderContactFields.CodingKeys
 
     init(from decoder: any Decoder) throws {
         let container = try decoder.container(keyedBy: CodingKeys.self)
