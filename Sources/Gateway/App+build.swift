@@ -161,7 +161,7 @@ func buildRouter(
         AdmissionMiddleware(
             tokens: tokens, cookies: cookies, admission: admission, limits: configuration.rateLimits, proxies: configuration.trustedProxies
         )
-        ConsoleSessionMiddleware(cookies: cookies)
+        ConsoleSessionMiddleware(cookies: cookies, pages: pages)
     }
     let routes = MethodAwareRouter(router)
     HealthController(health: health, timeZone: configuration.platform.timeZone, service: "gateway").addRoutes(to: routes)

@@ -1,9 +1,10 @@
 import Hummingbird
 
-/// Around every console page: what goes wrong on a console path (a refusal of
-/// ``AdmissionMiddleware``'s, a form's, a handler's, a path no route serves) becomes a page in the
-/// console's style with the request id. Paths of the API (``ConsolePaths``) pass through untouched,
-/// to be answered as problem documents.
+/// In front of ``AdmissionMiddleware`` on a console path: a refusal of the admission itself (too
+/// many requests, a session that cannot be checked) becomes a page in the console's style with
+/// the request id, outside any user's frame since none was admitted. What goes wrong after the
+/// admission is shown by ``ConsoleSessionMiddleware``, inside the signed-in frame. Paths of the
+/// API (``ConsolePaths``) pass through untouched, to be answered as problem documents.
 struct ConsoleMiddleware: RouterMiddleware {
     typealias Context = AppRequestContext
 

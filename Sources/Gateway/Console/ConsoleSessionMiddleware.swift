@@ -4,23 +4,30 @@ import Hummingbird
 import ServiceHTTP
 
 /// Behind ``AdmissionMiddleware`` on a console path: every form post's CSRF token is checked
-/// against the session the admission found (or, before sign-in, the browser's form cookie), and a
-/// cookie whose session is gone (signed out elsewhere, deactivated) is cleared.
+/// against the session the admission found (or, before sign-in, the browser's form cookie); what
+/// goes wrong from here on (a refused form, a handler's refusal, a path no route serves) becomes
+/// a page inside the signed-in user's frame; and a cookie whose session is gone (signed out
+/// elsewhere, deactivated) is cleared.
 struct ConsoleSessionMiddleware: RouterMiddleware {
     typealias Context = AppRequestContext
 
     let cookies: ConsoleCookies
+    let pages: ConsolePages
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         guard ConsolePaths.owns(request.uri.path) else { return try await next(request, context) }
-        let request = request.method == .post ? try await checkedForm(request, context: context) : request
-        var response = try await next(request, context)
-        if context.console == nil, cookies.session(in: request.headers) != nil,
-            !response.headers[values: .setCookie].contains(where: { $0.hasPrefix(ConsoleCookies.sessionName) })
-        {
-            response.headers.append(HTTPField(name: .setCookie, value: cookies.clearedSession))
+        do {
+            let request = request.method == .post ? try await checkedForm(request, context: context) : request
+            var response = try await next(request, context)
+            if context.console == nil, cookies.session(in: request.headers) != nil,
+                !response.headers[values: .setCookie].contains(where: { $0.hasPrefix(ConsoleCookies.sessionName) })
+            {
+                response.headers.append(HTTPField(name: .setCookie, value: cookies.clearedSession))
+            }
+            return response
+        } catch {
+            return pages.failure(error, request: request, context: context)
         }
-        return response
     }
 
     /// The request with its form body read once and checked: the `_csrf` field must be the

@@ -257,8 +257,16 @@ struct ConsoleTests {
             expectPage(try await browser.post("/orders/bulk", [("action", "process"), ("ids[]", UUID().uuidString)]), .forbidden)
             browser.forget()
             try await browser.signIn(vendor.username)
-            for path in ["/admin/users", "/admin/operations", "/cart"] { expectPage(try await browser.get(path), .forbidden, path) }
+            for path in ["/admin/users", "/admin/operations", "/cart"] {
+                let refused = try await browser.get(path)
+                expectPage(refused, .forbidden, path)
+                // The refusal is shown inside the signed-in frame: the user is still signed in.
+                #expect(refused.text.contains(vendor.username) && refused.text.contains("Sign out"), "\(path) lost the signed-in frame")
+            }
             expectPage(try await browser.post("/admin/operations/reconcile"), .forbidden)
+            let missing = try await browser.get("/no-such-page")
+            expectPage(missing, .notFound)
+            #expect(missing.text.contains(vendor.username), "the 404 page lost the signed-in frame")
         }
     }
 
