@@ -36,7 +36,8 @@ struct ConsoleChart: Sendable {
             out +=
                 "<text class=\"axis\" x=\"\(f(left - 6))\" y=\"\(f(y + 4))\" text-anchor=\"end\">\(Self.short(maximum * fraction))</text>"
         }
-        let labelEvery = max(1, points.count / 7)
+        // At most 7 labels under the bars, whatever their number: more overlap.
+        let labelEvery = max(1, (points.count + 6) / 7)
         for (index, point) in points.enumerated() {
             let barHeight = plotHeight * point.value / maximum
             let x = left + step * Double(index) + step * 0.15
