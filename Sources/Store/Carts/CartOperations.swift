@@ -14,19 +14,16 @@ public struct CartOperations: Sendable {
         self.orders = orders
     }
 
-    /// The cart priced line by line; a product gone from the catalog stays as a line no longer
-    /// sold, for the customer to take out.
+    /// The cart priced from the catalog in one read; a product gone from the catalog stays as a
+    /// line no longer sold, for the customer to take out.
     public func priced(_ cart: CartID, by actor: Actor, logger: Logger) async throws -> PricedCart {
         try Forbidden.unless(actor, is: .customer)
+        let cartLines = try await carts.lines(userID: cart.userID, sessionID: cart.sessionID, logger: logger)
+        let sold = try await catalog.products(cartLines.map(\.sku), logger: logger)
         var lines: [PricedCart.Line] = []
         var total = Decimal(0)
-        for (sku, quantity) in try await carts.lines(userID: cart.userID, sessionID: cart.sessionID, logger: logger) {
-            let product: Product?
-            do {
-                product = try await catalog.product(sku, for: actor, logger: logger)
-            } catch let error as StoreError where error.code == .notFound {
-                product = nil
-            }
+        for (sku, quantity) in cartLines {
+            let product = sold[sku]
             let lineTotal = product.map { $0.price * Decimal(quantity) }
             total += lineTotal ?? 0
             lines.append(PricedCart.Line(sku: sku, product: product, quantity: quantity, lineTotal: lineTotal))
@@ -61,7 +58,7 @@ public struct CartOperations: Sendable {
         async throws -> UUID
     {
         try Forbidden.unless(actor, is: .customer)
-        if let earlier = try await orders.placed(withKey: key, by: actor, logger: logger) { return earlier }
+        // A replay with the cart still full is recognised by `place` itself (same key, same lines).
         let lines = try await carts.lines(userID: cart.userID, sessionID: cart.sessionID, logger: logger)
         // An empty cart may be one a first submit has just placed and emptied.
         if lines.isEmpty, let earlier = try await orders.placed(withKey: key, by: actor, logger: logger) { return earlier }

@@ -41,6 +41,13 @@ public struct CatalogOperations: Sendable {
         return product
     }
 
+    /// The products of `skus` the catalog sells now, by SKU (one read: a cart's lines). A SKU
+    /// missing from the answer is no longer sold.
+    public func products(_ skus: [String], logger: Logger) async throws -> [String: Product] {
+        let found = try await products.find(skus: skus, logger: logger).filter(\.isActive)
+        return Dictionary(found.map { ($0.sku, $0) }, uniquingKeysWith: { first, _ in first })
+    }
+
     // MARK: Keeping
 
     /// Adds a product (vendors, admins); a taken SKU is ``StoreError/Code/duplicate``.

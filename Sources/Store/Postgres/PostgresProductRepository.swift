@@ -39,6 +39,12 @@ public struct PostgresProductRepository: ProductRepository {
         ).first
     }
 
+    public func find(skus: [String], logger: Logger) async throws -> [Product] {
+        guard !skus.isEmpty else { return [] }
+        return try Self.products(
+            try await database.query("SELECT \(unescaped: Self.columns) FROM products WHERE sku = ANY(\(skus))", logger: logger))
+    }
+
     public func list(_ query: ProductQuery, logger: Logger) async throws -> Page<Product> {
         let pattern = query.search.map { "%" + PostgresUserRepository.escapeLike($0.lowercased()) + "%" }
         let rows = try await database.query(

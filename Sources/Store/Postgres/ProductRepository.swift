@@ -6,6 +6,8 @@ public protocol ProductRepository: Sendable {
     func create(_ product: Product, logger: Logger) async throws -> Product
     /// Finds by SKU, active or not.
     func find(sku: String, logger: Logger) async throws -> Product?
+    /// The products of `skus` that exist, active or not, in one read (a cart's lines).
+    func find(skus: [String], logger: Logger) async throws -> [Product]
     /// Active products matching `query`, by category then name.
     func list(_ query: ProductQuery, logger: Logger) async throws -> Page<Product>
     /// Active categories with how many active products each has, by name.
