@@ -170,10 +170,10 @@ func buildRouter(
     UsersController(accounts: accounts, time: time).addRoutes(to: routes)
     ProductsController(catalog: catalog, time: time).addRoutes(to: routes)
     OrdersController(operations: orders, time: time, timeZone: configuration.platform.timeZone).addRoutes(to: routes)
-    let queue = JobQueue(redis: redis)
-    let reconciler = Reconciler(transitions: OrderTransitions(database: database), queue: queue, redis: redis)
+    let queues = JobQueues(redis: redis)
+    let reconciler = Reconciler(transitions: OrderTransitions(database: database), queue: queues[.transition], redis: redis)
     let registry = WorkerRegistry(redis: redis)
-    BackgroundController(queue: queue, reconciler: reconciler, registry: registry, time: time).addRoutes(to: routes)
+    BackgroundController(queues: queues, reconciler: reconciler, registry: registry, time: time).addRoutes(to: routes)
     // Without a fan-out that runs (a router built for a test), the stream answers 503.
     let fanout =
         events ?? buildEvents(configuration, accounts: accounts, database: database, redis: redis, logger: Logger(label: "events")).1
@@ -196,7 +196,7 @@ func buildRouter(
     ProductsConsoleController(catalog: catalog, pages: pages, format: format).addRoutes(to: console)
     UsersConsoleController(accounts: accounts, pages: pages, format: format).addRoutes(to: console)
     BackgroundConsoleController(
-        operations: ConsoleOperationsSources(queue: queue, registry: registry, reconciler: reconciler, health: health), pages: pages,
+        operations: ConsoleOperationsSources(queues: queues, registry: registry, reconciler: reconciler, health: health), pages: pages,
         format: format
     ).addRoutes(to: console)
     AccountConsoleController(accounts: accounts, pages: pages, cookies: cookies, format: format).addRoutes(to: console)

@@ -21,13 +21,30 @@ func buildApplication(
         health: StoreHealth(database: database, redis: redis),
         metrics: metrics
     )
+    let transitions = OrderTransitions(database: database)
+    var handlers: [any JobHandler] = []
+    for kind in configuration.kinds {
+        switch kind {
+        case .transition:
+            handlers.append(
+                TransitionJobs(
+                    policy: TransitionJobs.policy(
+                        concurrency: configuration.concurrency, lease: .seconds(configuration.leaseSeconds),
+                        maxAttempts: configuration.maxAttempts),
+                    transitions: transitions,
+                    reconciler: Reconciler(transitions: transitions, queue: JobQueue(redis: redis), redis: redis)
+                ))
+        case .email, .webhook, .paymentIntent, .paymentCapture, .paymentVoid, .paymentRefund:
+            // Kinds this build has no handler for yet: nothing creates their jobs either.
+            continue
+        }
+    }
     let worker = JobWorker(
         options: .init(
-            concurrency: configuration.concurrency, lease: .seconds(configuration.leaseSeconds),
-            maxAttempts: configuration.maxAttempts, reconcileInterval: .seconds(configuration.platform.reconcileIntervalSeconds),
+            reconcileInterval: .seconds(configuration.platform.reconcileIntervalSeconds),
             instance: configuration.port == 0 ? nil : "\(JobWorker.machineName()):\(configuration.port)"
         ),
-        redis: redis, transitions: OrderTransitions(database: database), logger: logger
+        redis: redis, handlers: handlers, logger: logger
     )
     // The worker after the clients it uses: on any shutdown it drains its batch before they close.
     let stores = OrderedServices([database, redis, worker], logger: logger)

@@ -20,4 +20,9 @@ extension TestResponse {
     var json: [String: Any]? {
         (try? JSONSerialization.jsonObject(with: Data(buffer: body))) as? [String: Any]
     }
+
+    /// The body as a decoded JSON array of objects.
+    var jsonArray: [[String: Any]]? {
+        (try? JSONSerialization.jsonObject(with: Data(buffer: body))) as? [[String: Any]]
+    }
 }

@@ -113,9 +113,9 @@ struct JobQueueTests {
         try await withQueue { queue, redis in
             try await queue.enqueue(member(), dueAt: Date(), logger: logger)
             let job = try #require(try await queue.claim(worker: "a", limit: 1, lease: .seconds(60), logger: logger).jobs.first)
-            try await redis.send("DEL", JobQueue.wakeKey)
+            try await redis.send("DEL", queue.keys.wake)
             try await queue.release([job], logger: logger)
-            #expect(try await redis.send("LLEN", JobQueue.wakeKey).int == 1, "a sleeping worker is woken")
+            #expect(try await redis.send("LLEN", queue.keys.wake).int == 1, "a sleeping worker is woken")
             let again = try #require(try await queue.claim(worker: "b", limit: 1, lease: .seconds(5), logger: logger).jobs.first)
             #expect(again.attempts == 1)
         }
@@ -124,12 +124,12 @@ struct JobQueueTests {
     @Test func anEarlierJobWakesASleepingWorker() async throws {
         try await withQueue { queue, redis in
             try await queue.enqueue(member(), dueAt: Date().addingTimeInterval(60), logger: logger)
-            #expect(try await redis.send("LLEN", JobQueue.wakeKey).int == 1)
-            try await redis.send("DEL", JobQueue.wakeKey)
+            #expect(try await redis.send("LLEN", queue.keys.wake).int == 1)
+            try await redis.send("DEL", queue.keys.wake)
             try await queue.enqueue(member(), dueAt: Date().addingTimeInterval(120), logger: logger)
-            #expect(try await redis.send("LLEN", JobQueue.wakeKey).int == 0, "a later job wakes nobody")
+            #expect(try await redis.send("LLEN", queue.keys.wake).int == 0, "a later job wakes nobody")
             try await queue.enqueue(member(), dueAt: Date().addingTimeInterval(30), logger: logger)
-            #expect(try await redis.send("LLEN", JobQueue.wakeKey).int == 1)
+            #expect(try await redis.send("LLEN", queue.keys.wake).int == 1)
         }
     }
 
@@ -139,7 +139,7 @@ struct JobQueueTests {
         try await withQueue { queue, redis in
             // Two buckets recorded by hand around the current one, as heartbeats 10 s apart would.
             let bucket = Int(Date().timeIntervalSince1970 / 10)
-            try await redis.send("HSET", JobQueue.historyKey, bucket - 2, "5,0", bucket - 1, "7,2")
+            try await redis.send("HSET", queue.keys.history, bucket - 2, "5,0", bucket - 1, "7,2")
             for _ in 0..<3 { try await queue.enqueue(member(), dueAt: Date(), logger: logger) }
             let claimed = try await queue.claim(worker: "a", limit: 3, lease: .seconds(5), logger: logger)
             #expect(try await queue.ack(claimed.jobs, logger: logger) == [true, true, true])
@@ -149,6 +149,54 @@ struct JobQueueTests {
             #expect(samples.map(\.lagMilliseconds) == [7, 42], "the second heartbeat of a bucket records nothing")
             #expect(samples.map(\.done) == [2, 1], "each sample counts the jobs done since the one before")
             #expect(samples.last.map { abs($0.at.timeIntervalSinceNow) < 11 } == true)
+        }
+    }
+
+    // MARK: Kinds
+
+    /// Each kind has a queue of its own: a claim of one kind never takes another's job, and
+    /// operators see every kind's depth and dead jobs together.
+    @Test func kindsHaveQueuesOfTheirOwn() async throws {
+        try await withQueue { transitions, redis in
+            let webhooks = JobQueue(redis: redis, kind: .webhook)
+            let delivery = UUID().uuidString.lowercased()
+            try await webhooks.enqueue(delivery, dueAt: Date(), logger: logger)
+            try await transitions.enqueue(member(), dueAt: Date().addingTimeInterval(60), logger: logger)
+            #expect(try await transitions.claim(worker: "a", limit: 10, lease: .seconds(5), logger: logger).jobs.isEmpty)
+            let claimed = try await webhooks.claim(worker: "a", limit: 10, lease: .seconds(5), logger: logger).jobs
+            #expect(claimed.map(\.member) == [delivery])
+            #expect(webhooks.keys.scheduled == "jobs:{webhook}:scheduled", "one hash tag per kind")
+            #expect(transitions.keys.scheduled == "jobs:{orders}:scheduled", "transitions keep their keys")
+
+            #expect(try await webhooks.retry(claimed[0], after: .zero, error: "410", maxAttempts: 1, logger: logger) == .dead)
+            let queues = JobQueues(redis: redis)
+            let depths = try await queues.depths(logger: logger)
+            #expect(depths.map(\.kind) == JobKind.allCases)
+            #expect(depths.first { $0.kind == .webhook }?.depth.dead == 1)
+            #expect(depths.first { $0.kind == .transition }?.depth.scheduled == 1)
+            #expect(QueueDepth.total(depths.map(\.depth)).scheduled == 1)
+            let dead = try await queues.dead(logger: logger)
+            #expect(dead.map(\.kind) == [.webhook])
+            #expect(dead.first?.orderID == nil, "a delivery's member is not an order")
+            #expect(try await queues.resurrect(delivery, logger: logger) == .webhook)
+            #expect(try await queues.resurrect(delivery, logger: logger) == nil, "no longer dead")
+            let again = try await webhooks.claim(worker: "b", limit: 10, lease: .seconds(5), logger: logger).jobs
+            #expect(again.map(\.attempts) == [1], "a retried dead job starts its attempts afresh")
+        }
+    }
+
+    /// A kind's maximum age: a failure whose retry would come later than that after the job was
+    /// first enqueued makes it dead, whatever attempts are left.
+    @Test func aRetryPastTheMaximumAgeIsDead() async throws {
+        try await withQueue { queue, _ in
+            try await queue.enqueue(member(), dueAt: Date(), logger: logger)
+            let first = try #require(try await queue.claim(worker: "a", limit: 1, lease: .seconds(5), logger: logger).jobs.first)
+            #expect(
+                try await queue.retry(first, after: .zero, error: "x", maxAttempts: 10, maxAge: .seconds(60), logger: logger) == .retried)
+            let second = try #require(try await queue.claim(worker: "a", limit: 1, lease: .seconds(5), logger: logger).jobs.first)
+            #expect(
+                try await queue.retry(second, after: .seconds(61), error: "x", maxAttempts: 10, maxAge: .seconds(60), logger: logger)
+                    == .dead)
         }
     }
 }

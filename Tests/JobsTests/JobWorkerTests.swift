@@ -76,8 +76,8 @@ struct JobWorkerTests {
         let redisClient = RedisClient(configuration: try RedisConfiguration(url: redis), logger: logger)
         let workers = (0..<count).map { _ in
             JobWorker(
-                options: .init(concurrency: 64, lease: .seconds(2), maxAttempts: 5, reconcileInterval: reconcileEvery),
-                redis: redisClient, transitions: OrderTransitions(database: postgres), logger: logger
+                options: .init(reconcileInterval: reconcileEvery), redis: redisClient,
+                handlers: [Self.transitionJobs(database: postgres, redis: redisClient)], logger: logger
             )
         }
         let finished = try await withThrowingTaskGroup(of: Void.self) { group in
@@ -97,6 +97,14 @@ struct JobWorkerTests {
         }
         await redisClient.shutdown()
         return finished
+    }
+
+    /// The transition kind as the worker runs it, with the tests' short lease.
+    static func transitionJobs(database: Database, redis: RedisClient) -> TransitionJobs {
+        let transitions = OrderTransitions(database: database)
+        return TransitionJobs(
+            policy: TransitionJobs.policy(concurrency: 64, lease: .seconds(2), maxAttempts: 5), transitions: transitions,
+            reconciler: Reconciler(transitions: transitions, queue: JobQueue(redis: redis), redis: redis))
     }
 
     static func count(_ client: Database, _ query: PostgresQuery) async throws -> Int {

@@ -3,33 +3,25 @@ import Logging
 import NIOCore
 import Redis
 
-/// The delayed-transition queue in Redis: enqueue, claim with a lease and a fencing token, ack,
-/// retry, release, reap expired leases, and the dead set. Each operation is one Lua script.
+/// One kind's queue of delayed jobs in Redis: enqueue, claim with a lease and a fencing token,
+/// ack, retry, release, reap expired leases, and the dead set. Each operation is one Lua script.
+/// A job is a member naming what to do (an order's move, a delivery of the ledger); its payload
+/// lives in Postgres.
 public struct JobQueue: Sendable {
-    public static let scheduledKey = "jobs:{orders}:scheduled"
-    public static let inflightKey = "jobs:{orders}:inflight"
-    public static let deadKey = "jobs:{orders}:dead"
-    public static let wakeKey = "jobs:{orders}:wake"
-    /// Set by the reconciler once the schedule matches Postgres; gone when Redis lost its data.
-    public static let epochKey = "jobs:{orders}:epoch"
-    /// Jobs finished since the counter began (charted by the operations page).
-    static let doneKey = "jobs:{orders}:done"
-    /// Samples of the queue over the last minutes: bucket → "lag ms,done counter".
-    public static let historyKey = "jobs:{orders}:history"
-    static let fenceKey = "jobs:{orders}:fence"
-    static let jobPrefix = "jobs:{orders}:job:"
-
+    public let kind: JobKind
+    public let keys: JobQueueKeys
     let redis: RedisClient
 
-    public init(redis: RedisClient) {
+    public init(redis: RedisClient, kind: JobKind = .transition) {
         self.redis = redis
+        self.kind = kind
+        self.keys = JobQueueKeys(kind: kind)
     }
 
     public static func member(orderID: UUID) -> String { "\(orderID.uuidString.lowercased()):processing" }
     /// The order a job's member names (the inverse of ``member(orderID:)``); nil for a member
     /// this build does not know.
     public static func orderID(member: String) -> UUID? { UUID(uuidString: String(member.prefix { $0 != ":" })) }
-    static func jobKey(_ member: String) -> String { jobPrefix + member }
 
     /// Schedules `member` at `dueAt` unless it is already scheduled, running or dead.
     @discardableResult
@@ -43,19 +35,19 @@ public struct JobQueue: Sendable {
     /// the ones waiting, or `seconds` pass.
     public func waitForWake(on connection: RedisConnection, seconds: Double) async throws {
         _ = try await connection.send(
-            RedisCommand("BLPOP", Self.wakeKey, String(format: "%.3f", seconds)), timeout: .milliseconds(Int64(seconds * 1000) + 2000))
+            RedisCommand("BLPOP", keys.wake, String(format: "%.3f", seconds)), timeout: .milliseconds(Int64(seconds * 1000) + 2000))
     }
 
     /// Records that the schedule now holds every pending order Postgres has (the reconciler,
     /// after a pass): claims report the schedule whole until Redis loses this key with its data.
     public func markScheduleWhole(logger: Logger) async throws {
-        _ = try await redis.send(RedisCommand("SET", Self.epochKey, String(Int(Date().timeIntervalSince1970))), logger: logger)
+        _ = try await redis.send(RedisCommand("SET", keys.epoch, String(Int(Date().timeIntervalSince1970))), logger: logger)
     }
 
     /// The script calls that enqueue many jobs in one round trip (the reconciler's re-enqueue).
     public func enqueueCall(_ member: String, dueAt: Date) -> ScriptCall {
         ScriptCall(
-            JobScripts.enqueue, keys: [Self.scheduledKey, Self.inflightKey, Self.deadKey, Self.wakeKey, Self.jobKey(member)],
+            JobScripts.enqueue, keys: [keys.scheduled, keys.inflight, keys.dead, keys.wake, keys.job(member)],
             arguments: [member, Self.milliseconds(dueAt)]
         )
     }
@@ -63,7 +55,7 @@ public struct JobQueue: Sendable {
     /// Drops a scheduled job (its order was cancelled).
     public func remove(_ member: String, logger: Logger) async throws {
         _ = try await redis.pipeline(
-            [RedisCommand("ZREM", Self.scheduledKey, member), RedisCommand("DEL", Self.jobKey(member))], logger: logger)
+            [RedisCommand("ZREM", keys.scheduled, member), RedisCommand("DEL", keys.job(member))], logger: logger)
     }
 
     /// What a claim returned: the jobs, Redis's clock, the next due time after them, and whether
@@ -78,8 +70,8 @@ public struct JobQueue: Sendable {
     /// Takes up to `limit` due jobs for `worker`, each leased for `lease`.
     public func claim(worker: String, limit: Int, lease: Duration, logger: Logger) async throws -> Claim {
         let reply = try await redis.run(
-            JobScripts.claim, keys: [Self.scheduledKey, Self.inflightKey, Self.fenceKey, Self.epochKey],
-            arguments: [worker, limit, Self.milliseconds(lease), Self.jobPrefix], logger: logger
+            JobScripts.claim, keys: [keys.scheduled, keys.inflight, keys.fence, keys.epoch],
+            arguments: [worker, limit, Self.milliseconds(lease), keys.jobPrefix], logger: logger
         )
         let values = reply.array ?? []
         guard values.count >= 3, let now = values[0].int, let next = values[1].int, let epoch = values[2].int else {
@@ -106,7 +98,7 @@ public struct JobQueue: Sendable {
         let replies = try await redis.run(
             jobs.map {
                 ScriptCall(
-                    JobScripts.ack, keys: [Self.inflightKey, Self.jobKey($0.member), Self.doneKey], arguments: [$0.member, $0.token])
+                    JobScripts.ack, keys: [keys.inflight, keys.job($0.member), keys.done], arguments: [$0.member, $0.token])
             },
             logger: logger
         )
@@ -119,22 +111,27 @@ public struct JobQueue: Sendable {
         _ = try await redis.run(
             jobs.map {
                 ScriptCall(
-                    JobScripts.extend, keys: [Self.inflightKey, Self.jobKey($0.member)],
+                    JobScripts.extend, keys: [keys.inflight, keys.job($0.member)],
                     arguments: [$0.member, $0.token, Self.milliseconds(lease)])
             },
             logger: logger
         )
     }
 
-    /// Outcome of ``retry(_:after:error:maxAttempts:logger:)``.
+    /// Outcome of ``retry(_:after:error:maxAttempts:maxAge:logger:)``.
     public enum RetryOutcome: Sendable, Equatable { case retried, dead, stale }
 
-    public func retry(_ job: ClaimedJob, after delay: Duration, error: String, maxAttempts: Int, logger: Logger) async throws
-        -> RetryOutcome
-    {
+    /// Reschedules a failed job after `delay`, or makes it dead once it has had `maxAttempts`
+    /// or would run more than `maxAge` after it was first enqueued.
+    public func retry(
+        _ job: ClaimedJob, after delay: Duration, error: String, maxAttempts: Int, maxAge: Duration? = nil, logger: Logger
+    ) async throws -> RetryOutcome {
         let reply = try await redis.run(
-            JobScripts.retry, keys: [Self.scheduledKey, Self.inflightKey, Self.deadKey, Self.jobKey(job.member), Self.wakeKey],
-            arguments: [job.member, job.token, Self.milliseconds(delay), String(error.prefix(500)), maxAttempts], logger: logger
+            JobScripts.retry, keys: [keys.scheduled, keys.inflight, keys.dead, keys.job(job.member), keys.wake],
+            arguments: [
+                job.member, job.token, Self.milliseconds(delay), String(error.prefix(500)), maxAttempts,
+                maxAge.map { Self.milliseconds($0) } ?? 0,
+            ], logger: logger
         )
         switch reply.int {
         case 1: return .retried
@@ -149,8 +146,8 @@ public struct JobQueue: Sendable {
         _ = try await redis.run(
             jobs.map {
                 ScriptCall(
-                    JobScripts.release, keys: [Self.scheduledKey, Self.inflightKey, Self.wakeKey],
-                    arguments: [$0.member, $0.token, Self.jobPrefix])
+                    JobScripts.release, keys: [keys.scheduled, keys.inflight, keys.wake],
+                    arguments: [$0.member, $0.token, keys.jobPrefix])
             },
             logger: logger
         )
@@ -160,8 +157,8 @@ public struct JobQueue: Sendable {
     /// ``JobScripts/releaseAbandoned``); returns how many.
     public func releaseAbandoned(ownerPrefix: String, currentOwner: String, logger: Logger) async throws -> Int {
         let reply = try await redis.run(
-            JobScripts.releaseAbandoned, keys: [Self.scheduledKey, Self.inflightKey, Self.wakeKey],
-            arguments: [Self.jobPrefix, ownerPrefix, currentOwner], logger: logger
+            JobScripts.releaseAbandoned, keys: [keys.scheduled, keys.inflight, keys.wake],
+            arguments: [keys.jobPrefix, ownerPrefix, currentOwner], logger: logger
         )
         return reply.int ?? 0
     }
@@ -169,8 +166,8 @@ public struct JobQueue: Sendable {
     /// Returns expired leases to the schedule; returns (recovered, dead).
     public func reap(maxAttempts: Int, limit: Int = 500, logger: Logger) async throws -> (recovered: Int, dead: Int) {
         let reply = try await redis.run(
-            JobScripts.reap, keys: [Self.scheduledKey, Self.inflightKey, Self.deadKey, Self.wakeKey],
-            arguments: [Self.jobPrefix, maxAttempts, limit], logger: logger
+            JobScripts.reap, keys: [keys.scheduled, keys.inflight, keys.dead, keys.wake],
+            arguments: [keys.jobPrefix, maxAttempts, limit], logger: logger
         )
         let values = reply.array?.compactMap(\.int) ?? []
         return (values.first ?? 0, values.dropFirst().first ?? 0)
@@ -179,14 +176,15 @@ public struct JobQueue: Sendable {
     /// Puts a dead job back on the schedule, due now; false when it is not dead.
     public func resurrect(_ member: String, logger: Logger) async throws -> Bool {
         let reply = try await redis.run(
-            JobScripts.resurrect, keys: [Self.scheduledKey, Self.deadKey, Self.wakeKey, Self.jobKey(member)], arguments: [member],
+            JobScripts.resurrect, keys: [keys.scheduled, keys.dead, keys.wake, keys.job(member)], arguments: [member],
             logger: logger
         )
         return reply.int == 1
     }
 
+    /// The most recently dead jobs first, at most `limit`.
     public func dead(limit: Int = 100, logger: Logger) async throws -> [DeadJob] {
-        let entries = try await redis.send(RedisCommand("ZRANGE", Self.deadKey, 0, limit - 1, "WITHSCORES"), logger: logger).array ?? []
+        let entries = try await redis.send(RedisCommand("ZREVRANGE", keys.dead, 0, limit - 1, "WITHSCORES"), logger: logger).array ?? []
         var members: [(String, Double)] = []
         for index in stride(from: 0, to: entries.count - 1, by: 2) {
             if let member = entries[index].string, let score = entries[index + 1].string.flatMap(Double.init) {
@@ -195,10 +193,11 @@ public struct JobQueue: Sendable {
         }
         guard !members.isEmpty else { return [] }
         let details = try await redis.pipeline(
-            members.map { RedisCommand("HMGET", Self.jobKey($0.0), "attempts", "error") }, logger: logger)
+            members.map { RedisCommand("HMGET", keys.job($0.0), "attempts", "error") }, logger: logger)
         return zip(members, details).map { entry, detail in
             let fields = detail.array ?? []
             return DeadJob(
+                kind: kind,
                 member: entry.0, attempts: fields.first?.int ?? 0, lastError: fields.dropFirst().first?.string,
                 diedAt: Date(timeIntervalSince1970: entry.1 / 1000)
             )
@@ -221,14 +220,14 @@ public struct JobQueue: Sendable {
     /// Records the queue's lag in the current bucket, unless another worker did already.
     public func recordHistory(lagMilliseconds: Int, logger: Logger) async throws {
         try await redis.run(
-            JobScripts.history, keys: [Self.historyKey, Self.doneKey],
+            JobScripts.history, keys: [keys.history, keys.done],
             arguments: [lagMilliseconds, Self.milliseconds(Self.historyBucket), Self.historyBuckets], logger: logger
         )
     }
 
     /// The recorded samples, oldest first, each with the jobs done since the one before.
     public func history(logger: Logger) async throws -> [HistorySample] {
-        let fields = try await redis.send(RedisCommand("HGETALL", Self.historyKey), logger: logger).array?.compactMap(\.string) ?? []
+        let fields = try await redis.send(RedisCommand("HGETALL", keys.history), logger: logger).array?.compactMap(\.string) ?? []
         var points: [(bucket: Int, lag: Int, done: Int)] = []
         for index in stride(from: 0, to: fields.count - 1, by: 2) {
             let values = fields[index + 1].split(separator: ",").compactMap { Int($0) }
@@ -249,14 +248,14 @@ public struct JobQueue: Sendable {
         let replies = try await redis.pipeline(
             [
                 RedisCommand("TIME"),
-                RedisCommand("ZCARD", Self.scheduledKey),
-                RedisCommand("ZCARD", Self.inflightKey),
-                RedisCommand("ZCARD", Self.deadKey),
-                RedisCommand("ZRANGE", Self.scheduledKey, 0, 0, "WITHSCORES"),
+                RedisCommand("ZCARD", keys.scheduled),
+                RedisCommand("ZCARD", keys.inflight),
+                RedisCommand("ZCARD", keys.dead),
+                RedisCommand("ZRANGE", keys.scheduled, 0, 0, "WITHSCORES"),
             ], logger: logger)
         let time = replies[0].array?.compactMap(\.int) ?? [0, 0]
         let now = time[0] * 1000 + (time.count > 1 ? time[1] / 1000 : 0)
-        let due = try await redis.send(RedisCommand("ZCOUNT", Self.scheduledKey, "-inf", now), logger: logger).int ?? 0
+        let due = try await redis.send(RedisCommand("ZCOUNT", keys.scheduled, "-inf", now), logger: logger).int ?? 0
         let oldest = replies[4].array?.dropFirst().first?.string.flatMap(Double.init).map(Int.init) ?? now
         return QueueDepth(
             scheduled: replies[1].int ?? 0, due: due, inFlight: replies[2].int ?? 0, dead: replies[3].int ?? 0,

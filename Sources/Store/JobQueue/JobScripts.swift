@@ -1,11 +1,12 @@
 import Redis
 
-/// The job queue's Lua scripts (`JobQueue/Scripts/job-*.lua`). All keys share the `{orders}` hash tag
-/// (one cluster slot), and every script reads Redis's clock, so workers' clocks never matter.
+/// The job queue's Lua scripts (`JobQueue/Scripts/job-*.lua`). All keys of one kind share a hash
+/// tag (one cluster slot: ``JobQueueKeys``), and every script reads Redis's clock, so workers'
+/// clocks never matter.
 ///
 /// Keys: scheduled (zset member → due ms), inflight (zset member → lease expiry ms), dead (zset
 /// member → when it died), wake (list), fence (counter), and one hash per job with its owner,
-/// fencing token, attempts, due time and last error.
+/// fencing token, attempts, due time, first enqueue time and last error.
 enum JobScripts {
     /// KEYS: scheduled, inflight, dead, wake, job. ARGV: member, due ms.
     /// Adds the job unless it is already scheduled, running or dead; wakes a sleeping worker
@@ -28,8 +29,9 @@ enum JobScripts {
     /// KEYS: inflight, job. ARGV: member, token, lease ms. Extends the lease of a job still owned.
     static let extend = BundledScripts.load("job-extend")
 
-    /// KEYS: scheduled, inflight, dead, job, wake. ARGV: member, token, delay ms, error, max attempts.
-    /// Reschedules a failed job after `delay`, or moves it to dead past the attempt limit.
+    /// KEYS: scheduled, inflight, dead, job, wake. ARGV: member, token, delay ms, error, max attempts,
+    /// max age ms (0: none). Reschedules a failed job after `delay`, or moves it to dead past the
+    /// attempt limit or its maximum age.
     /// Returns 1 retried, 2 dead, 0 stale token.
     static let retry = BundledScripts.load("job-retry")
 

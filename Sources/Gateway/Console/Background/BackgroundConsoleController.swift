@@ -4,7 +4,7 @@ import ProcessSupport
 import ServiceHTTP
 import Store
 
-/// The admin's operations page: the workers, the queue and its lag, dead jobs to retry, the reconciler, the
+/// The admin's operations page: the workers, the queues of every kind and their lag, dead jobs to retry, the reconciler, the
 /// stores' health (what `/api/background` and `/health` read).
 struct BackgroundConsoleController: Sendable {
     let operations: ConsoleOperationsSources
@@ -25,8 +25,19 @@ struct BackgroundConsoleController: Sendable {
         var jobsDone: Int
     }
 
+    /// One kind's queue.
+    struct KindRow: Sendable {
+        var kind: String
+        var scheduled: Int
+        var due: Int
+        var inFlight: Int
+        var dead: Int
+        var lag: String
+    }
+
     struct DeadRow: Sendable {
         var id: String
+        var kind: String
         var orderHref: String?
         var orderReference: String
         var attempts: Int
@@ -42,6 +53,7 @@ struct BackgroundConsoleController: Sendable {
         var inFlight: Int
         var dead: Int
         var lag: String
+        var kinds: [KindRow]
         var chart: String?
         var deadJobs: [DeadRow]
         var noDeadJobs: Bool
@@ -62,10 +74,11 @@ struct BackgroundConsoleController: Sendable {
         let health = await operations.health.check(logger: context.logger)
         let logger = context.logger
         async let workers = operations.registry.list(logger: logger)
-        async let depth = operations.queue.depth(logger: logger)
-        async let dead = operations.queue.dead(limit: 50, logger: logger)
-        async let history = operations.queue.history(logger: logger)
-        let (list, queue, deadJobs, samples) = try await (workers, depth, dead, history)
+        async let depths = operations.queues.depths(logger: logger)
+        async let dead = operations.queues.dead(limit: 50, logger: logger)
+        async let history = operations.queues[.transition].history(logger: logger)
+        let (list, kinds, deadJobs, samples) = try await (workers, depths, dead, history)
+        let queue = QueueDepth.total(kinds.map(\.depth))
         let chart =
             samples.isEmpty
             ? nil
@@ -86,13 +99,17 @@ struct BackgroundConsoleController: Sendable {
                     jobsDone: $0.jobsDone)
             },
             noWorkers: list.isEmpty, scheduled: queue.scheduled, due: queue.due, inFlight: queue.inFlight, dead: queue.dead,
-            lag: queue.oldestDueLagMilliseconds < 1000
-                ? "\(queue.oldestDueLagMilliseconds) ms" : String(format: "%.1f s", Double(queue.oldestDueLagMilliseconds) / 1000),
+            lag: Self.lag(queue.oldestDueLagMilliseconds),
+            kinds: kinds.map {
+                KindRow(
+                    kind: $0.kind.rawValue, scheduled: $0.depth.scheduled, due: $0.depth.due, inFlight: $0.depth.inFlight,
+                    dead: $0.depth.dead, lag: Self.lag($0.depth.oldestDueLagMilliseconds))
+            },
             chart: chart,
             deadJobs: deadJobs.map { job in
                 let orderID = job.orderID
                 return DeadRow(
-                    id: job.member, orderHref: orderID.map { "/orders/" + $0.uuidString.lowercased() },
+                    id: job.member, kind: job.kind.rawValue, orderHref: orderID.map { "/orders/" + $0.uuidString.lowercased() },
                     orderReference: orderID.map(ConsoleFormat.reference) ?? job.member, attempts: job.attempts,
                     lastError: job.lastError ?? "",
                     died: format.time(job.diedAt)
@@ -101,6 +118,11 @@ struct BackgroundConsoleController: Sendable {
             noDeadJobs: deadJobs.isEmpty, database: health.database, redis: health.redis, report: report
         )
         return pages.render("operations", title: "Operations", section: "operations", page: view, context: context, request: request)
+    }
+
+    /// A lag in milliseconds below a second, in seconds above.
+    static func lag(_ milliseconds: Int) -> String {
+        milliseconds < 1000 ? "\(milliseconds) ms" : String(format: "%.1f s", Double(milliseconds) / 1000)
     }
 
     /// Runs the reconciler now, as `POST /api/background/trigger` does.
@@ -120,7 +142,7 @@ struct BackgroundConsoleController: Sendable {
         guard let user = context.console else { return pages.signInFirst(request) }
         try user.require(.admin)
         let id = try context.parameters.require("id")
-        guard id.count <= 100, try await operations.queue.resurrect(id, logger: context.logger) else {
+        guard id.count <= 100, try await operations.queues.resurrect(id, logger: context.logger) != nil else {
             throw APIError(.notFound, "No such dead job.")
         }
         return pages.redirect("/admin/operations", notice: "retried")

@@ -4,9 +4,9 @@ import ProcessSupport
 import ServiceHTTP
 import Store
 
-/// `/api/background`: the delayed-job queue as operators see it.
+/// `/api/background`: the job queues of every kind as operators see them.
 struct BackgroundController: Sendable {
-    let queue: JobQueue
+    let queues: JobQueues
     let reconciler: Reconciler
     let registry: WorkerRegistry
     let time: DisplayTime
@@ -54,18 +54,40 @@ struct BackgroundController: Sendable {
             }
         }
 
-        struct Queue: Encodable, Sendable {
+        struct Depth: Encodable, Sendable {
             var scheduled: Int
             var due: Int
             var inFlight: Int
             var dead: Int
             var oldestDueLagMs: Int
 
+            init(_ depth: QueueDepth) {
+                scheduled = depth.scheduled
+                due = depth.due
+                inFlight = depth.inFlight
+                dead = depth.dead
+                oldestDueLagMs = depth.oldestDueLagMilliseconds
+            }
+
             enum CodingKeys: String, CodingKey {
                 case scheduled, due, dead
                 case inFlight = "in_flight"
                 case oldestDueLagMs = "oldest_due_lag_ms"
             }
+        }
+
+        /// The totals over every kind, and each kind's own.
+        struct Queue: Encodable, Sendable {
+            var total: Depth
+            var kinds: [String: Depth]
+
+            func encode(to encoder: any Encoder) throws {
+                try total.encode(to: encoder)
+                var container = encoder.container(keyedBy: KindsKey.self)
+                try container.encode(kinds, forKey: .kinds)
+            }
+
+            enum KindsKey: String, CodingKey { case kinds }
         }
 
         var workers: [Worker]
@@ -75,8 +97,8 @@ struct BackgroundController: Sendable {
     @Sendable func status(_ request: Request, context: AppRequestContext) async throws -> StatusResponse {
         _ = try context.require(.vendor, .admin)
         async let workers = registry.list(logger: context.logger)
-        async let depth = queue.depth(logger: context.logger)
-        let (list, queueDepth) = try await (workers, depth)
+        async let depths = queues.depths(logger: context.logger)
+        let (list, kinds) = try await (workers, depths)
         return StatusResponse(
             workers: list.map {
                 .init(
@@ -84,21 +106,22 @@ struct BackgroundController: Sendable {
                     lastSeenAt: time.string(from: $0.lastSeenAt), jobsDone: $0.jobsDone)
             },
             queue: .init(
-                scheduled: queueDepth.scheduled, due: queueDepth.due, inFlight: queueDepth.inFlight, dead: queueDepth.dead,
-                oldestDueLagMs: queueDepth.oldestDueLagMilliseconds
+                total: .init(QueueDepth.total(kinds.map(\.depth))),
+                kinds: Dictionary(uniqueKeysWithValues: kinds.map { ($0.kind.rawValue, .init($0.depth)) })
             )
         )
     }
 
     struct DeadResponse: Encodable, Sendable {
         var id: String
+        var kind: String
         var orderID: String?
         var attempts: Int
         var lastError: String?
         var diedAt: String
 
         enum CodingKeys: String, CodingKey {
-            case id, attempts
+            case id, kind, attempts
             case orderID = "order_id"
             case lastError = "last_error"
             case diedAt = "died_at"
@@ -107,9 +130,9 @@ struct BackgroundController: Sendable {
 
     @Sendable func dead(_ request: Request, context: AppRequestContext) async throws -> Response {
         _ = try context.require(.admin)
-        let jobs = try await queue.dead(logger: context.logger).map {
+        let jobs = try await queues.dead(logger: context.logger).map {
             DeadResponse(
-                id: $0.member, orderID: $0.orderID?.uuidString.lowercased(), attempts: $0.attempts,
+                id: $0.member, kind: $0.kind.rawValue, orderID: $0.orderID?.uuidString.lowercased(), attempts: $0.attempts,
                 lastError: $0.lastError, diedAt: time.string(from: $0.diedAt)
             )
         }
@@ -118,13 +141,16 @@ struct BackgroundController: Sendable {
 
     struct RetryResponse: Codable, Sendable, ResponseEncodable {
         var id: String
+        var kind: String
         var scheduled: Bool
     }
 
     @Sendable func retryDead(_ request: Request, context: AppRequestContext) async throws -> RetryResponse {
         _ = try context.require(.admin)
         let id = try context.parameters.require("id")
-        guard id.count <= 100, try await queue.resurrect(id, logger: context.logger) else { throw APIError(.notFound, "No such dead job.") }
-        return RetryResponse(id: id, scheduled: true)
+        guard id.count <= 100, let kind = try await queues.resurrect(id, logger: context.logger) else {
+            throw APIError(.notFound, "No such dead job.")
+        }
+        return RetryResponse(id: id, kind: kind.rawValue, scheduled: true)
     }
 }

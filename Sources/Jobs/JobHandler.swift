@@ -1,0 +1,18 @@
+import Logging
+import Store
+
+/// What a worker does with the jobs of one kind.
+protocol JobHandler: Sendable {
+    var kind: JobKind { get }
+    var policy: JobPolicy { get }
+
+    /// Runs a claimed batch within ``JobPolicy/timeout``; one outcome per job, in order.
+    func process(_ jobs: [ClaimedJob], logger: Logger) async -> [JobOutcome]
+
+    /// The periodic pass that makes this kind's schedule agree with Postgres, by whichever worker
+    /// holds its lease.
+    func reconcile(owner: String, interval: Duration, logger: Logger) async throws
+
+    /// An urgent pass: Redis came back, or lost this kind's schedule.
+    func reconcileUrgently(owner: String, reason: String, logger: Logger) async
+}

@@ -1,0 +1,225 @@
+import Foundation
+import Logging
+import Redis
+import ServiceLifecycle
+import Store
+import Synchronization
+
+/// Claims the due jobs of one kind and runs them through its handler, until graceful shutdown.
+///
+/// Sleeps until the next due time or until an earlier job is enqueued (a blocking pop on the
+/// kind's wake-up list, at most `maxSleep`), so a job runs within milliseconds of its due time
+/// without polling.
+final class JobKindRunner: Sendable {
+    let handler: any JobHandler
+    let queue: JobQueue
+    let redis: RedisClient
+    let workerID: String
+    let maxSleep: Duration
+    let logger: Logger
+    let metrics: JobMetrics
+    /// Jobs finished by this runner (the worker's heartbeat reports the sum).
+    let done = JobCounter()
+    /// Jobs claimed and not yet finished, when batches overlap.
+    private let running = Mutex(0)
+    /// Whether Redis failed since the last claim that worked (so the next one means it is back).
+    private let redisWasAway = Mutex(false)
+    /// Whether this process runs an urgent reconcile of this kind right now.
+    private let reconciling = Mutex(false)
+
+    var kind: JobKind { handler.kind }
+    var policy: JobPolicy { handler.policy }
+
+    init(handler: any JobHandler, redis: RedisClient, workerID: String, maxSleep: Duration, logger: Logger) {
+        self.handler = handler
+        self.queue = JobQueue(redis: redis, kind: handler.kind)
+        self.redis = redis
+        self.workerID = workerID
+        self.maxSleep = maxSleep
+        var logger = logger
+        logger[metadataKey: "job.kind"] = "\(handler.kind.rawValue)"
+        self.logger = logger
+        self.metrics = JobMetrics(kind: handler.kind)
+    }
+
+    // MARK: Claiming
+
+    func claimLoop() async {
+        while !Task.isShuttingDownGracefully && !Task.isCancelled {
+            do {
+                try await redis.withDedicatedConnection { wake in
+                    // Closing the wake-up connection ends a blocking pop at once on SIGTERM.
+                    try await withGracefulShutdownHandler {
+                        try await self.claimUntilShutdown(wake: wake)
+                    } onGracefulShutdown: {
+                        wake.closeSoon()
+                    }
+                }
+            } catch {
+                if Task.isShuttingDownGracefully || Task.isCancelled { break }
+                // Redis is away: wait a little and reconnect; Postgres keeps the truth meanwhile.
+                redisWasAway.withLock { $0 = true }
+                logger.warning("claim loop error; retrying", metadata: Logger.Metadata.describing(error))
+                try? await Task.sleep(for: .milliseconds(200))
+            }
+        }
+        // Overlapping batches still running finish first (each within the kind's timeout).
+        let deadline = ContinuousClock.now + policy.timeout + .seconds(1)
+        while running.withLock({ $0 }) > 0 && ContinuousClock.now < deadline {
+            try? await Task.sleep(for: .milliseconds(10))
+        }
+    }
+
+    private func claimUntilShutdown(wake: RedisConnection) async throws {
+        while !Task.isShuttingDownGracefully && !Task.isCancelled {
+            let free = policy.concurrency - running.withLock { $0 }
+            if free <= 0 {
+                // Every slot is busy with a slow batch: look again shortly.
+                try await Task.sleep(for: .milliseconds(5))
+                continue
+            }
+            let claim = try await queue.claim(worker: workerID, limit: free, lease: policy.lease, logger: logger)
+            // Redis is back after an outage, or lost the schedule: what fell due meanwhile runs
+            // now, not at the reconciler's next interval.
+            let cameBack = redisWasAway.withLock { away in
+                defer { away = false }
+                return away
+            }
+            if cameBack || !claim.scheduleIsWhole {
+                reconcileSoon(reason: cameBack ? "redis came back" : "schedule lost")
+            }
+            if !claim.jobs.isEmpty {
+                if policy.overlapping {
+                    running.withLock { $0 += claim.jobs.count }
+                    // Not a child of the loop: the loop must claim again while this batch waits on its peer.
+                    Task {
+                        _ = await self.process(claim.jobs)
+                        self.running.withLock { $0 -= claim.jobs.count }
+                    }
+                } else if await !process(claim.jobs) {
+                    // The database is not answering: give it a moment, not a hot loop.
+                    try await Task.sleep(for: .milliseconds(200))
+                }
+                continue
+            }
+            // Nothing due: sleep until the next due time, or until woken by an earlier job.
+            // Redis times blocking pops to its `hz` tick (100 ms by default), so the last
+            // stretch before a due time is slept locally, to the millisecond.
+            let maxSleep = JobWorker.seconds(self.maxSleep)
+            let untilNext = claim.nextDue.map { $0.timeIntervalSince(claim.serverNow) } ?? maxSleep + Self.preciseWindow
+            let block = min(untilNext - Self.preciseWindow, maxSleep)
+            if block > 0.01 {
+                try await queue.waitForWake(on: wake, seconds: block)
+            } else {
+                try await Task.sleep(for: .milliseconds(Int64(min(max(1, untilNext * 1000), 1000))))
+            }
+        }
+    }
+
+    /// How long before a due time a worker stops blocking in Redis and sleeps locally instead.
+    static let preciseWindow = 0.15
+
+    /// Starts an urgent reconciler pass beside the claim loop (whose claimed jobs must not wait
+    /// for it), unless this process runs one already.
+    private func reconcileSoon(reason: String) {
+        let start = reconciling.withLock { running in
+            defer { running = true }
+            return !running
+        }
+        guard start else { return }
+        Task {
+            await handler.reconcileUrgently(owner: workerID, reason: reason, logger: logger)
+            reconciling.withLock { $0 = false }
+        }
+    }
+
+    // MARK: Running a batch
+
+    /// Runs a batch through the handler, extending its leases meanwhile, and settles each job by
+    /// its outcome. Returns false when the batch's store did not answer (handed back as it was).
+    private func process(_ jobs: [ClaimedJob]) async -> Bool {
+        metrics.claimed.increment(by: jobs.count)
+        let extender = Task {
+            while !Task.isCancelled {
+                try await Task.sleep(for: policy.lease / 3)
+                try await queue.extend(jobs, lease: policy.lease, logger: logger)
+            }
+        }
+        defer { extender.cancel() }
+        let outcomes = await handler.process(jobs, logger: logger)
+        let settledAt = Date()
+        var finished: [ClaimedJob] = []
+        var later: [(ClaimedJob, Date)] = []
+        var unavailable: [ClaimedJob] = []
+        var failed: [(ClaimedJob, String, Duration?)] = []
+        for (job, outcome) in zip(jobs, outcomes) {
+            switch outcome {
+            case .applied:
+                metrics.applied.increment()
+                metrics.lateness.recordElapsed(since: job.dueAt, now: settledAt)
+                finished.append(job)
+            case .noop:
+                metrics.noop.increment()
+                finished.append(job)
+            case .later(let due):
+                finished.append(job)
+                later.append((job, due))
+            case .failed(let error, let retryAfter): failed.append((job, error, retryAfter))
+            case .unavailable: unavailable.append(job)
+            }
+        }
+        do {
+            _ = try await queue.ack(finished, logger: logger)
+            for (job, due) in later { try await queue.enqueue(job.member, dueAt: due, logger: logger) }
+            done.add(finished.count)
+        } catch {
+            // Their leases run out and the reaper hands them back: each runs again, in effect once.
+            logger.warning("could not settle a batch", metadata: Logger.Metadata.describing(error, ["job.count": "\(jobs.count)"]))
+        }
+        if !unavailable.isEmpty {
+            // An outage is not the jobs' fault: they go back due as they were, attempts not
+            // counted, and run the moment their store answers again (not after a backoff).
+            try? await queue.release(unavailable, logger: logger)
+            metrics.released.increment(by: unavailable.count)
+        }
+        for (job, error, retryAfter) in failed {
+            let wait = retryAfter.map { max($0, policy.backoff(job.attempts)) } ?? policy.backoff(job.attempts)
+            let outcome = try? await queue.retry(
+                job, after: wait, error: error, maxAttempts: policy.maxAttempts, maxAge: policy.maxAge, logger: logger)
+            if outcome == .dead { metrics.dead.increment() } else { metrics.retried.increment() }
+        }
+        return unavailable.isEmpty
+    }
+
+    // MARK: Alongside
+
+    /// Returns expired leases of this kind to its schedule.
+    func reap() async throws {
+        let (recovered, dead) = try await queue.reap(maxAttempts: policy.maxAttempts, logger: logger)
+        if recovered > 0 {
+            metrics.recovered.increment(by: recovered)
+            logger.notice("recovered jobs whose lease expired", metadata: ["job.count": "\(recovered)"])
+        }
+        if dead > 0 { metrics.dead.increment(by: dead) }
+    }
+
+    /// Hands back the jobs of this kind an earlier process of this worker instance left leased.
+    func releaseAbandoned(instance: String) async {
+        do {
+            let released = try await queue.releaseAbandoned(ownerPrefix: instance + "/", currentOwner: workerID, logger: logger)
+            if released > 0 {
+                logger.notice("handed back jobs an earlier process of this worker left leased", metadata: ["job.count": "\(released)"])
+            }
+        } catch {
+            logger.warning(
+                "could not hand back an earlier process's jobs; their leases will run out", metadata: Logger.Metadata.describing(error))
+        }
+    }
+
+    /// Records this kind's depth in the gauges and its history for the operations page.
+    func recordDepth() async throws {
+        let depth = try await queue.depth(logger: logger)
+        metrics.record(depth)
+        try await queue.recordHistory(lagMilliseconds: depth.oldestDueLagMilliseconds, logger: logger)
+    }
+}

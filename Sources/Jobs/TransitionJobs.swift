@@ -1,0 +1,74 @@
+import Foundation
+import Logging
+import ProcessSupport
+import Store
+import StoreClients
+
+/// The `transition` kind: a batch of due orders moves pending → processing in one conditional
+/// statement (`OrderTransitions.processDue`).
+struct TransitionJobs: JobHandler {
+    let kind = JobKind.transition
+    let policy: JobPolicy
+    let transitions: OrderTransitions
+    let reconciler: Reconciler
+
+    init(policy: JobPolicy, transitions: OrderTransitions, reconciler: Reconciler) {
+        self.policy = policy
+        self.transitions = transitions
+        self.reconciler = reconciler
+    }
+
+    /// The policy from the worker's settings: a batch applies within a second.
+    static func policy(concurrency: Int, lease: Duration, maxAttempts: Int) -> JobPolicy {
+        JobPolicy(
+            concurrency: concurrency, lease: lease, timeout: .seconds(1), maxAttempts: maxAttempts, maxAge: nil, overlapping: false,
+            backoff: JobPolicy.exponential())
+    }
+
+    func process(_ jobs: [ClaimedJob], logger: Logger) async -> [JobOutcome] {
+        let ids = jobs.compactMap(\.orderID)
+        do {
+            let outcome = try await Deadline.race(policy.timeout) { [transitions] in
+                try await transitions.processDue(ids, reason: "auto-processed", logger: logger)
+            }
+            let now = Date()
+            return jobs.map { job in
+                guard let orderID = job.orderID else { return .noop }
+                if outcome.moved.contains(orderID) { return .applied }
+                if let due = outcome.notYetDue[orderID] { return .later(due) }
+                // A job is enqueued just before its order's commit: an order not there yet is looked
+                // for again shortly, for a while; after that it never committed, and its job is done.
+                if outcome.missing.contains(orderID), now.timeIntervalSince(job.dueAt) < 10 { return .later(now.addingTimeInterval(0.2)) }
+                return .noop
+            }
+        } catch  where StoreFailure(error)?.kind == .transient {
+            logger.warning(
+                "database unavailable; handing the batch back", metadata: Logger.Metadata.describing(error, ["job.count": "\(jobs.count)"]))
+            return jobs.map { _ in .unavailable }
+        } catch {
+            logger.error(
+                "applying a batch failed; retrying its jobs", metadata: Logger.Metadata.describing(error, ["job.count": "\(jobs.count)"]))
+            return jobs.map { _ in .failed("apply failed") }
+        }
+    }
+
+    func reconcile(owner: String, interval: Duration, logger: Logger) async throws {
+        guard try await reconciler.lead(owner: owner, interval: interval, logger: logger) else { return }
+        _ = try await reconciler.runOnce(logger: logger)
+    }
+
+    func reconcileUrgently(owner: String, reason: String, logger: Logger) async {
+        do {
+            if let report = try await reconciler.runUrgently(owner: owner, logger: logger) {
+                logger.notice(
+                    "reconciled at once",
+                    metadata: [
+                        "reconcile.reason": "\(reason)", "reconcile.updated": "\(report.updated)",
+                        "reconcile.enqueued": "\(report.enqueued)",
+                    ])
+            }
+        } catch {
+            logger.warning("urgent reconcile failed", metadata: Logger.Metadata.describing(error, ["reconcile.reason": "\(reason)"]))
+        }
+    }
+}

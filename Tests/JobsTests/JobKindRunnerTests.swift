@@ -1,0 +1,109 @@
+import Foundation
+import Logging
+import ProcessSupport
+import Redis
+import Store
+import Synchronization
+import TestSupport
+import Testing
+
+@testable import Jobs
+
+/// The worker's machinery for any kind, against a Redis server of each test's own: a handler's
+/// outcomes become retries with its policy's backoff, dead jobs past its attempts, and
+/// overlapping batches up to its concurrency.
+@Suite("Job kinds in the worker", .timeLimit(.minutes(2)))
+struct JobKindRunnerTests {
+    let logger = TestStores.logger
+
+    /// A handler that fails each job until its `failures` are used up; records every attempt.
+    final class FlakyHandler: JobHandler {
+        let kind = JobKind.webhook
+        let policy: JobPolicy
+        let failures: [String: Int]
+        let attempts = Mutex<[String: Int]>([:])
+        /// The most batches that ran at once.
+        let overlap = Mutex((now: 0, most: 0))
+
+        init(policy: JobPolicy, failures: [String: Int]) {
+            self.policy = policy
+            self.failures = failures
+        }
+
+        func process(_ jobs: [ClaimedJob], logger: Logger) async -> [JobOutcome] {
+            overlap.withLock { $0 = (now: $0.now + 1, most: max($0.most, $0.now + 1)) }
+            defer { overlap.withLock { $0.now -= 1 } }
+            try? await Task.sleep(for: .milliseconds(100))
+            return jobs.map { job in
+                let attempt = attempts.withLock { counts in
+                    counts[job.member, default: 0] += 1
+                    return counts[job.member]!
+                }
+                return attempt <= failures[job.member, default: 0] ? .failed("peer answered 500") : .applied
+            }
+        }
+
+        func reconcile(owner: String, interval: Duration, logger: Logger) async throws {}
+        func reconcileUrgently(owner: String, reason: String, logger: Logger) async {}
+    }
+
+    @Test func outcomesBecomeRetriesAndDeadJobsByTheKindsPolicy() async throws {
+        try await PrivateRedisServer.with { server in
+            let redis = RedisClient(configuration: try RedisConfiguration(url: server.url), logger: logger)
+            let queue = JobQueue(redis: redis, kind: .webhook)
+            let members = (0..<12).map { "delivery-\($0)" }
+            // Two fail twice, one always: the rest succeed at once.
+            let handler = FlakyHandler(
+                policy: JobPolicy(
+                    concurrency: 4, lease: .seconds(5), timeout: .seconds(5), maxAttempts: 4, maxAge: nil, overlapping: true,
+                    backoff: JobPolicy.schedule([.milliseconds(50)])),
+                failures: [members[0]: 2, members[1]: 2, members[2]: 100])
+            let worker = JobWorker(options: .init(reconcileInterval: .seconds(3600)), redis: redis, handlers: [handler], logger: logger)
+            let run = Task { try await worker.run() }
+            // One at a time, so each claim finds a job while earlier batches still run.
+            for member in members {
+                try await queue.enqueue(member, dueAt: Date(), logger: logger)
+                try await Task.sleep(for: .milliseconds(20))
+            }
+            var depth = try await queue.depth(logger: logger)
+            let deadline = ContinuousClock.now + .seconds(20)
+            while !(depth.dead == 1 && depth.scheduled == 0 && depth.inFlight == 0), ContinuousClock.now < deadline {
+                try await Task.sleep(for: .milliseconds(100))
+                depth = try await queue.depth(logger: logger)
+            }
+            run.cancel()
+            _ = try? await run.value
+            let attempts = handler.attempts.withLock { $0 }
+            #expect(attempts[members[0]] == 3 && attempts[members[1]] == 3, "two failures, then delivered")
+            #expect(attempts[members[2]] == 4, "the kind's attempts, then dead")
+            #expect(members.dropFirst(3).allSatisfy { attempts[$0] == 1 })
+            #expect(depth.dead == 1 && depth.scheduled == 0 && depth.inFlight == 0)
+            #expect(try await queue.dead(logger: logger).map(\.lastError) == ["peer answered 500"])
+            #expect(handler.overlap.withLock { $0.most } >= 2, "a batch claims while an earlier one still runs")
+            await redis.shutdown()
+        }
+    }
+
+    // MARK: Policies
+
+    @Test func aScheduleRepeatsItsLastWaitWithJitter() {
+        let backoff = JobPolicy.schedule([.zero, .seconds(5), .seconds(300)])
+        #expect(backoff(1) == .zero)
+        #expect((4.5...5.5).contains(JobWorker.seconds(backoff(2))))
+        #expect((270...330).contains(JobWorker.seconds(backoff(3))))
+        #expect((270...330).contains(JobWorker.seconds(backoff(9))))
+    }
+
+    @Test func exponentialBackoffDoublesUpToItsCeiling() {
+        let backoff = JobPolicy.exponential(base: .milliseconds(200), ceiling: .seconds(30))
+        #expect((0.1...0.2).contains(JobWorker.seconds(backoff(1))))
+        #expect((0.8...1.6).contains(JobWorker.seconds(backoff(4))))
+        #expect((15...30).contains(JobWorker.seconds(backoff(20))))
+    }
+
+    @Test func jobKindsAreReadFromTheirList() throws {
+        #expect(try WorkerConfiguration.kinds([]) == JobKind.allCases)
+        #expect(try WorkerConfiguration.kinds(["webhook", "Transition", "webhook"]) == [.webhook, .transition])
+        #expect(throws: ConfigurationError.self) { try WorkerConfiguration.kinds(["webhooks"]) }
+    }
+}
