@@ -93,6 +93,7 @@ logs: ## Follow the dev processes' logs
 
 test: packages ## Run the whole test suite on test stores of its own (started, then stopped with all it started)
 	swift build --build-tests
+	@ops/local/peers.sh >/dev/null
 	$(WITH_TEST_STORES) env $(TEST_STORE_URLS) timeout -s KILL 600 swift test --skip-build
 
 test-e2e: packages ## Whole-platform tests: nginx, gateways and workers as processes, scaled, killed, restarted

@@ -25,6 +25,7 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
         .package(url: "https://github.com/jpsim/Yams.git", from: "6.2.2"),
         .package(url: "https://github.com/hummingbird-project/swift-mustache.git", from: "2.1.1"),
+        .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
     ],
     targets: [
         .systemLibrary(
@@ -123,9 +124,19 @@ let package = Package(
                 .product(name: "Prometheus", package: "swift-prometheus"),
             ]
         ),
+        // How an order and its events are written as JSON: one shape for the API, the live
+        // stream and webhooks.
+        .target(
+            name: "OrderJSON",
+            dependencies: [
+                "ProcessSupport",
+                "Store",
+            ]
+        ),
         .executableTarget(
             name: "Gateway",
             dependencies: [
+                "OrderJSON",
                 "Postgres",
                 "ProcessSupport",
                 "StoreClients",
@@ -152,16 +163,21 @@ let package = Package(
         .executableTarget(
             name: "Jobs",
             dependencies: [
+                "OrderJSON",
                 "Postgres",
                 "ProcessSupport",
                 "StoreClients",
                 "Redis",
                 "ServiceHTTP",
                 "Store",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOFoundationCompat", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
@@ -172,9 +188,11 @@ let package = Package(
                 "Postgres",
                 "ProcessSupport",
                 "Store",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOFoundationCompat", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),

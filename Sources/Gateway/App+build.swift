@@ -174,6 +174,11 @@ func buildRouter(
     let reconciler = Reconciler(transitions: OrderTransitions(database: database), queue: queues[.transition], redis: redis)
     let registry = WorkerRegistry(redis: redis)
     BackgroundController(queues: queues, reconciler: reconciler, registry: registry, time: time).addRoutes(to: routes)
+    let webhooks = WebhookOperations(
+        endpoints: WebhookEndpointStore(database: database), ledger: DeliveryLedger(database: database), redis: redis,
+        network: NetworkAddressGuard(allowPrivateNetworks: configuration.platform.webhooks.allowPrivateNetworks),
+        secretGrace: .seconds(configuration.platform.webhooks.secretGraceSeconds))
+    WebhooksController(webhooks: webhooks, time: time).addRoutes(to: routes)
     // Without a fan-out that runs (a router built for a test), the stream answers 503.
     let fanout =
         events ?? buildEvents(configuration, accounts: accounts, database: database, redis: redis, logger: Logger(label: "events")).1

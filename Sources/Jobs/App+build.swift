@@ -4,6 +4,7 @@ import ProcessSupport
 import Prometheus
 import Redis
 import ServiceHTTP
+import ServiceLifecycle
 import Store
 import StoreClients
 
@@ -22,6 +23,7 @@ func buildApplication(
         metrics: metrics
     )
     let transitions = OrderTransitions(database: database)
+    let webhookClients = PinnedHTTPClients()
     var handlers: [any JobHandler] = []
     for kind in configuration.kinds {
         switch kind {
@@ -34,7 +36,20 @@ func buildApplication(
                     transitions: transitions,
                     reconciler: Reconciler(transitions: transitions, queue: JobQueue(redis: redis), redis: redis)
                 ))
-        case .email, .webhook, .paymentIntent, .paymentCapture, .paymentVoid, .paymentRefund:
+        case .webhook:
+            let settings = configuration.platform.webhooks
+            let ledger = DeliveryLedger(database: database)
+            handlers.append(
+                WebhookJobs(
+                    policy: WebhookJobs.policy(
+                        concurrency: settings.concurrency,
+                        schedule: settings.retrySchedule.map { $0.map { .seconds($0) } } ?? WebhookJobs.standardSchedule),
+                    ledger: ledger, endpoints: WebhookEndpointStore(database: database), events: OrderEventLog(database: database),
+                    network: NetworkAddressGuard(allowPrivateNetworks: settings.allowPrivateNetworks), clients: webhookClients,
+                    time: DisplayTime(timeZone: configuration.platform.timeZone),
+                    reconciler: DeliveryReconciler(ledger: ledger, queue: JobQueue(redis: redis, kind: .webhook), redis: redis)
+                ))
+        case .email, .paymentIntent, .paymentCapture, .paymentVoid, .paymentRefund:
             // Kinds this build has no handler for yet: nothing creates their jobs either.
             continue
         }
@@ -46,8 +61,17 @@ func buildApplication(
         ),
         redis: redis, handlers: handlers, logger: logger
     )
+    // A worker that delivers also turns new events into deliveries (one process at a time).
+    // The HTTP clients close after the worker's last delivery (services stop in reverse order).
+    var services: [any Service] = [database, redis, OnShutdown { await webhookClients.shutdown() }, worker]
+    if configuration.kinds.contains(.webhook) || configuration.kinds.contains(.email) {
+        services.append(
+            DeliveryDispatchLoop(
+                dispatcher: DeliveryDispatcher(ledger: DeliveryLedger(database: database), redis: redis, email: false), owner: worker.id,
+                interval: .milliseconds(100), logger: logger))
+    }
     // The worker after the clients it uses: on any shutdown it drains its batch before they close.
-    let stores = OrderedServices([database, redis, worker], logger: logger)
+    let stores = OrderedServices(services, logger: logger)
     var app = Application(
         router: router,
         configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "order-platform-worker"),

@@ -51,7 +51,7 @@ public enum ChildProcess {
 
     /// Starts a program in the background with `environment`, its output appended to `logFile`;
     /// returns its pid (stop it with `kill` and reap it with ``wait(_:)``).
-    public static func spawn(_ path: String, environment: [String: String], logFile: String) throws -> pid_t {
+    public static func spawn(_ path: String, arguments: [String] = [], environment: [String: String], logFile: String) throws -> pid_t {
         var actions = posix_spawn_file_actions_t()
         posix_spawn_file_actions_init(&actions)
         defer { posix_spawn_file_actions_destroy(&actions) }
@@ -59,7 +59,7 @@ public enum ChildProcess {
         posix_spawn_file_actions_addopen(&actions, 1, logFile, O_WRONLY | O_CREAT | O_APPEND, 0o600)
         posix_spawn_file_actions_addopen(&actions, 2, logFile, O_WRONLY | O_CREAT | O_APPEND, 0o600)
         closeInheritedDescriptors(&actions)
-        let argv = [strdup(path), nil]
+        let argv = ([path] + arguments).map { strdup($0) } + [nil]
         defer { for pointer in argv { free(pointer) } }
         let envp = environment.map { strdup("\($0.key)=\($0.value)") } + [nil]
         defer { for pointer in envp { free(pointer) } }

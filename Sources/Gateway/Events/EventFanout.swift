@@ -1,6 +1,7 @@
 import Foundation
 import Logging
 import NIOCore
+import OrderJSON
 import ProcessSupport
 import Redis
 import ServiceLifecycle

@@ -85,6 +85,8 @@ struct DomainProblems: Sendable {
             return APIError(.conflict, "That \(field) is already taken.", errors: [.init(field: field, message: "is already taken")])
         case .lastAdmin:
             return APIError(.conflict, "That would leave the shop without an active admin; make another admin first.")
+        case .conflict:
+            return APIError(.conflict, error.detail ?? "That cannot be done in its present state.")
         default:
             return APIError(.notFound, "No such \(error.field ?? "resource").")
         }

@@ -24,6 +24,7 @@ public struct PlatformConfiguration: Sendable {
     public var currency: String
     public var maxPendingOrders: Int
     public var reconcileIntervalSeconds: Int
+    public var webhooks: WebhookSettings
 
     public init(settings: Settings) throws(ConfigurationError) {
         environment = try settings.choice("ENV", default: Environment.production)
@@ -74,5 +75,6 @@ public struct PlatformConfiguration: Sendable {
         }
         maxPendingOrders = try settings.int("MAX_PENDING_ORDERS", default: 20, range: 1...100_000)
         reconcileIntervalSeconds = try settings.int("RECONCILE_INTERVAL_SECONDS", default: 30, range: 1...86_400)
+        webhooks = try WebhookSettings(settings: settings)
     }
 }

@@ -8,6 +8,8 @@ public struct StoreError: Error, Sendable, Equatable, CustomStringConvertible {
         public static let notFound = Code(base: "notFound")
         /// The change would leave no active admin.
         public static let lastAdmin = Code(base: "lastAdmin")
+        /// The thing is not in a state that allows this (a delivery retried that did not fail).
+        public static let conflict = Code(base: "conflict")
         public var description: String { base }
     }
 

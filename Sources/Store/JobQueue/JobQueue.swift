@@ -52,6 +52,14 @@ public struct JobQueue: Sendable {
         )
     }
 
+    /// Makes `member` due now, wherever it is: a dead job is put back, a scheduled one brought
+    /// forward, a missing one enqueued (one that runs now is left to finish).
+    public func runNow(_ member: String, logger: Logger) async throws {
+        if try await resurrect(member, logger: logger) { return }
+        let moved = try await redis.send(RedisCommand("ZADD", keys.scheduled, "XX", "CH", 0, member), logger: logger).int ?? 0
+        if moved == 0 { try await enqueue(member, dueAt: Date(), logger: logger) }
+    }
+
     /// Drops a scheduled job (its order was cancelled).
     public func remove(_ member: String, logger: Logger) async throws {
         _ = try await redis.pipeline(

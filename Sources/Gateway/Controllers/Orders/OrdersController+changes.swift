@@ -1,4 +1,5 @@
 import Hummingbird
+import OrderJSON
 import Store
 
 extension OrdersController {

@@ -1,6 +1,7 @@
 import Foundation
 import HTTPTypes
 import Hummingbird
+import OrderJSON
 import ProcessSupport
 import ServiceHTTP
 import Store

@@ -1,11 +1,17 @@
 import ProcessSupport
 import Store
 
-/// An event's `data:` as the live stream sends it (`../shared/API.md`, "Live events"): the
-/// change, who made it, and the order's new state in the API's `Order` shape.
-struct OrderEventMessage: Encodable, Sendable {
-    var event: PublishedOrderEvent
-    var time: DisplayTime
+/// An event's `data:` as the live stream sends it (`../shared/API.md`, "Live events"), and as a
+/// webhook's `data` carries it: the change, who made it, and the order's new state in the API's
+/// `Order` shape.
+public struct OrderEventMessage: Encodable, Sendable {
+    public var event: PublishedOrderEvent
+    public var time: DisplayTime
+
+    public init(event: PublishedOrderEvent, time: DisplayTime) {
+        self.event = event
+        self.time = time
+    }
 
     enum CodingKeys: String, CodingKey {
         case id, type, actor, reason, at, order
@@ -14,7 +20,7 @@ struct OrderEventMessage: Encodable, Sendable {
         case toStatus = "to_status"
     }
 
-    func encode(to encoder: any Encoder) throws {
+    public func encode(to encoder: any Encoder) throws {
         var container = encoder.container(keyedBy: CodingKeys.self)
         try container.encode(String(event.position), forKey: .id)
         try container.encode(event.type.rawValue, forKey: .type)

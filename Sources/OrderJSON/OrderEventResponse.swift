@@ -2,9 +2,14 @@ import ProcessSupport
 import Store
 
 /// One entry of an order's audit trail: who moved it from which status to which, and when.
-struct OrderEventResponse: Encodable, Sendable {
-    var event: OrderEvent
-    var time: DisplayTime
+public struct OrderEventResponse: Encodable, Sendable {
+    public var event: OrderEvent
+    public var time: DisplayTime
+
+    public init(event: OrderEvent, time: DisplayTime) {
+        self.event = event
+        self.time = time
+    }
 
     enum CodingKeys: String, CodingKey {
         case id, actor, reason, at
@@ -12,12 +17,13 @@ struct OrderEventResponse: Encodable, Sendable {
         case toStatus = "to_status"
     }
 
-    struct Actor: Encodable {
-        var id: String
-        var role: Role?
+    /// Who made a change, when a person did (the system is the string "system").
+    public struct Actor: Encodable, Sendable {
+        public var id: String
+        public var role: Role?
     }
 
-    func encode(to encoder: any Encoder) throws {
+    public func encode(to encoder: any Encoder) throws {
         var container = encoder.container(keyedBy: CodingKeys.self)
         try container.encode(event.id.uuidString.lowercased(), forKey: .id)
         try container.encode(event.fromStatus, forKey: .fromStatus)

@@ -1,11 +1,10 @@
 import Foundation
-import Hummingbird
 import ProcessSupport
 import Store
 
 /// An order as the API shows it: money as two-place strings, times in `TIMEZONE`.
-struct OrderResponse: Encodable, Sendable, ResponseEncodable {
-    struct Item: Encodable, Sendable {
+public struct OrderResponse: Encodable, Sendable {
+    public struct Item: Encodable, Sendable {
         var id: String
         var productID: String
         var productSKU: String
@@ -25,7 +24,7 @@ struct OrderResponse: Encodable, Sendable, ResponseEncodable {
             case totalPrice = "total_price"
         }
 
-        func encode(to encoder: any Encoder) throws {
+        public func encode(to encoder: any Encoder) throws {
             var container = encoder.container(keyedBy: CodingKeys.self)
             try container.encode(id, forKey: .id)
             try container.encode(productID, forKey: .productID)
@@ -38,8 +37,13 @@ struct OrderResponse: Encodable, Sendable, ResponseEncodable {
         }
     }
 
-    var order: Order
-    var time: DisplayTime
+    public var order: Order
+    public var time: DisplayTime
+
+    public init(order: Order, time: DisplayTime) {
+        self.order = order
+        self.time = time
+    }
 
     enum CodingKeys: String, CodingKey {
         case id, notes, status, currency, items
@@ -57,7 +61,7 @@ struct OrderResponse: Encodable, Sendable, ResponseEncodable {
         case cancellableUntil = "cancellable_until"
     }
 
-    func encode(to encoder: any Encoder) throws {
+    public func encode(to encoder: any Encoder) throws {
         var container = encoder.container(keyedBy: CodingKeys.self)
         try container.encode(order.id.uuidString.lowercased(), forKey: .id)
         try container.encode(order.userID.uuidString.lowercased(), forKey: .userID)
@@ -78,7 +82,7 @@ struct OrderResponse: Encodable, Sendable, ResponseEncodable {
         try container.encode(time.string(from: order.cancellableUntil), forKey: .cancellableUntil)
     }
 
-    static func item(_ item: OrderItem) -> Item {
+    public static func item(_ item: OrderItem) -> Item {
         Item(
             id: item.id.uuidString.lowercased(), productID: item.productID.uuidString.lowercased(), productSKU: item.productSKU,
             productName: item.productName, productDescription: item.productDescription, quantity: item.quantity,
