@@ -43,7 +43,8 @@ func buildApplication(
                 WebhookJobs(
                     policy: WebhookJobs.policy(
                         concurrency: settings.concurrency,
-                        schedule: settings.retrySchedule.map { $0.map { .seconds($0) } } ?? WebhookJobs.standardSchedule),
+                        schedule: settings.retrySchedule.map { $0.map { .seconds($0) } } ?? WebhookJobs.standardSchedule,
+                        lease: .seconds(configuration.leaseSeconds)),
                     ledger: ledger, endpoints: WebhookEndpointStore(database: database), events: OrderEventLog(database: database),
                     network: NetworkAddressGuard(allowPrivateNetworks: settings.allowPrivateNetworks), clients: webhookClients,
                     time: DisplayTime(timeZone: configuration.platform.timeZone),

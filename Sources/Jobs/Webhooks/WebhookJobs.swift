@@ -24,10 +24,11 @@ struct WebhookJobs: JobHandler {
 
     /// The policy: `schedule` is when each attempt runs after the first failure's (Standard
     /// Webhooks': immediately, 5 s, 5 min, 30 min, 2 h, 5 h, 10 h, 14 h, 20 h, 24 h), one
-    /// attempt per entry, then dead.
-    static func policy(concurrency: Int, schedule: [Duration]) -> JobPolicy {
+    /// attempt per entry, then dead. The lease is the worker's (`JOB_LEASE_SECONDS`), extended
+    /// while a delivery waits on its peer.
+    static func policy(concurrency: Int, schedule: [Duration], lease: Duration) -> JobPolicy {
         JobPolicy(
-            concurrency: concurrency, lease: .seconds(30), timeout: .seconds(25), maxAttempts: max(1, schedule.count), maxAge: nil,
+            concurrency: concurrency, lease: lease, timeout: .seconds(25), maxAttempts: max(1, schedule.count), maxAge: nil,
             overlapping: true, backoff: JobPolicy.schedule(Array(schedule.dropFirst())))
     }
 
