@@ -205,6 +205,7 @@ func buildRouter(
         format: format
     ).addRoutes(to: console)
     AccountConsoleController(accounts: accounts, pages: pages, cookies: cookies, format: format).addRoutes(to: console)
+    WebhooksConsoleController(webhooks: webhooks, pages: pages, format: format).addRoutes(to: console)
     renderer.assets.addRoutes(to: console)
     return routes
 }

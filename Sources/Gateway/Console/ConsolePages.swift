@@ -93,6 +93,7 @@ struct ConsolePages: Sendable {
         "created": "Created.",
         "reconciled": "The reconciler ran.",
         "retried": "The job was scheduled again.",
+        "deleted": "Deleted.",
     ]
 
     static func navigation(for user: ConsoleUser?, section: String, cartCount: Int) -> [NavItem] {
@@ -108,6 +109,7 @@ struct ConsolePages: Sendable {
         if user.isAdmin {
             items.append(NavItem(label: "Users", href: "/admin/users", current: section == "users"))
             items.append(NavItem(label: "Operations", href: "/admin/operations", current: section == "operations"))
+            items.append(NavItem(label: "Webhooks", href: "/admin/webhooks", current: section == "webhooks"))
         }
         items.append(NavItem(label: "Account", href: "/account", current: section == "account"))
         return items

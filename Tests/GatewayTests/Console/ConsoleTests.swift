@@ -85,7 +85,12 @@ struct ConsoleTests {
                         "/manage/products/\(sku)",
                     ]
                 ),
-                (admin, signedIn + ["/manage/products", "/admin/users", "/admin/users?role=vendor&active=yes", "/admin/operations"]),
+                (
+                    admin,
+                    signedIn + [
+                        "/manage/products", "/admin/users", "/admin/users?role=vendor&active=yes", "/admin/operations", "/admin/webhooks",
+                    ]
+                ),
             ]
             let browser = ConsoleBrowser(client)
             for path in anyone { expectPage(try await browser.get(path), .ok, path) }
@@ -497,6 +502,49 @@ struct ConsoleTests {
             expectPage(ran)
             #expect(ran.text.contains("The reconciler ran"))
             expectPage(try await browser.post("/admin/operations/dead/no-such-job/retry"), .notFound)
+        }
+    }
+
+    /// An admin adds an endpoint (a refused URL is shown beside its field with what was typed),
+    /// sees its secret once, rotates it and deletes the endpoint; a vendor gets the 403 page.
+    @Test func theWebhookPagesKeepEndpoints() async throws {
+        let admin = try await createAccount(role: .admin)
+        let vendor = try await createAccount(role: .vendor)
+        try await makeAccountsGateway().test(.router) { client in
+            let browser = ConsoleBrowser(client)
+            try await browser.signIn(vendor.username)
+            expectPage(try await browser.get("/admin/webhooks"), .forbidden)
+            browser.forget()
+            try await browser.signIn(admin.username)
+            expectPage(try await browser.get("/admin/webhooks"))
+            let refused = try await browser.post(
+                "/admin/webhooks", [("url", "https://127.0.0.1/hooks"), ("events[]", "order.created"), ("active", "on")])
+            expectPage(refused, .unprocessableContent)
+            #expect(refused.text.contains("resolves to a loopback address") && refused.text.contains("https://127.0.0.1/hooks"))
+            // A public address literal: nothing is resolved or connected to when it is saved, and the
+            // endpoint stays inactive, so no worker on these stores would ever deliver to it.
+            let url = "https://1.1.1.1/hooks/\(UUID().uuidString.prefix(8))"
+            let created = try await browser.post(
+                "/admin/webhooks", [("url", url), ("events[]", "order.created"), ("events[]", "order.cancelled")])
+            expectPage(created)
+            #expect(created.text.contains("data-secret>whsec_"), "the secret, once")
+            let list = try await browser.get("/admin/webhooks")
+            #expect(list.text.contains(url) && !list.text.contains("whsec_"))
+            let id = try #require(list.text.firstMatch(of: /href="\/admin\/webhooks\/([0-9a-f-]{36})"/)?.1).description
+            let page = try await browser.get("/admin/webhooks/\(id)")
+            expectPage(page)
+            #expect(!page.text.contains("whsec_") && page.text.contains("Nothing sent yet"))
+            let saved = try await browser.post(
+                "/admin/webhooks/\(id)", [("action", "save"), ("url", url), ("events[]", "order.status_changed"), ("description", "ERP")])
+            #expect(saved.status == .seeOther)
+            let edited = try await browser.get("/admin/webhooks/\(id)")
+            #expect(edited.text.contains("value=\"order.status_changed\" checked") && edited.text.contains("value=\"ERP\""))
+            let rotated = try await browser.post("/admin/webhooks/\(id)", [("action", "rotate")])
+            expectPage(rotated)
+            #expect(rotated.text.contains("data-secret>whsec_"))
+            let deleted = try await browser.post("/admin/webhooks/\(id)", [("action", "delete")])
+            #expect(deleted.status == .seeOther)
+            expectPage(try await browser.get("/admin/webhooks/\(id)"), .notFound)
         }
     }
 
