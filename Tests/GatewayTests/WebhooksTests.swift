@@ -72,13 +72,13 @@ struct WebhooksTests {
         let app = try await makeAccountsGateway()
         try await app.test(.router) { client in
             let token = try await client.login(admin.username).access
-            let before = try await client.send(.get, "/api/webhooks/endpoints", token: token).jsonArray?.count
-            for url in [
+            let refused = [
                 "http://hooks.example.com/x", "https://127.0.0.1/x", "https://10.0.0.1/x", "https://169.254.169.254/latest/meta-data",
                 "https://[::1]/x", "https://localhost:8443/x", "https://100.64.0.1/x", "https://192.168.1.1/x",
                 "https://[::ffff:127.0.0.1]/x",
                 "https://[fd00::1]/x", "https://0.0.0.0/x", "https://user:pass@hooks.example.com/x", "not a url",
-            ] {
+            ]
+            for url in refused {
                 let answer = try await client.send(
                     .post, "/api/webhooks/endpoints", token: token, json: #"{"url": "\#(url)", "events": ["order.created"]}"#)
                 #expect(answer.status == .unprocessableContent, "\(url)")
@@ -88,7 +88,9 @@ struct WebhooksTests {
             let unknown = try await client.send(
                 .post, "/api/webhooks/endpoints", token: token, json: #"{"url": "https://1.1.1.1/x", "events": ["order.shipped"]}"#)
             #expect(unknown.status == .unprocessableContent)
-            #expect(try await client.send(.get, "/api/webhooks/endpoints", token: token).jsonArray?.count == before)
+            // Other tests keep endpoints in the same database at the same time: look for these URLs.
+            let stored = try await client.send(.get, "/api/webhooks/endpoints", token: token).jsonArray ?? []
+            #expect(!stored.contains { refused.contains($0["url"] as? String ?? "") }, "nothing refused was stored")
         }
     }
 }
