@@ -32,6 +32,9 @@ export TRUSTED_PROXIES ?= 127.0.0.1
 
 STORES := ops/local/stores.sh
 STACK  := ops/local/stack.sh
+# The dev stack's processes may deliver webhooks to receivers on this machine (http, loopback)
+# unless the environment says otherwise; the test stacks keep the guard on.
+DEV_STACK = WEBHOOK_ALLOW_PRIVATE_NETWORKS=$${WEBHOOK_ALLOW_PRIVATE_NETWORKS:-true} $(STACK)
 # Runs a command with a stack's stores and stops them, and whatever its tests started, however it ends.
 WITH_STORES := ops/local/with-stores.sh
 # The test stack trades durability for speed: its data is thrown away anyway.
@@ -73,16 +76,16 @@ migrate: build stores-dev ## Apply database migrations to the dev database
 
 dev: migrate ## Start stores, migrate, seed demo data, run GATEWAYS gateways behind nginx and WORKERS workers
 	@.build/debug/gateway seed-demo
-	@$(STACK) start
+	@$(DEV_STACK) start
 	@echo
 	@echo "API (nginx): http://127.0.0.1:$(PORT)  (curl localhost:$(PORT)/api/health)"
 	@echo "Logs: make logs    Status: make status    Scale: make scale WORKERS=5    Stop: make stop"
 
 scale: ## Change a running dev stack to GATEWAYS gateways and WORKERS workers (e.g. make scale WORKERS=5)
-	@$(STACK) scale
+	@$(DEV_STACK) scale
 
 restart-gateways: build ## Restart the dev gateways one at a time behind nginx, without a failed request
-	@$(STACK) restart-gateways
+	@$(DEV_STACK) restart-gateways
 
 status: ## Show each dev process, its port and its readiness
 	@$(STACK) status
