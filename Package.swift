@@ -124,6 +124,16 @@ let package = Package(
                 .product(name: "Prometheus", package: "swift-prometheus"),
             ]
         ),
+        // A small SMTP client of our own (no mirrored package speaks SMTP): STARTTLS or TLS,
+        // AUTH, pipelining, dot-stuffing, MIME messages with a text and an HTML part.
+        .target(
+            name: "SMTP",
+            dependencies: [
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+            ]
+        ),
         // How an order and its events are written as JSON: one shape for the API, the live
         // stream and webhooks.
         .target(
@@ -253,6 +263,7 @@ let package = Package(
         .testTarget(
             name: "JobsTests",
             dependencies: [
+                "SMTP",
                 "Postgres",
                 "Jobs",
                 "ProcessSupport",

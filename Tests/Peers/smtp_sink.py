@@ -1,0 +1,100 @@
+"""A real SMTP server (aiosmtpd) on 127.0.0.1 that keeps every message it accepts: in a Maildir
+and as a JSON line parsed by Python's `email` package (an implementation independent of ours).
+The tests' mail server, and `make dev`'s mail sink.
+
+Usage: python smtp_sink.py DIRECTORY [PORT [USER PASSWORD]]
+Binds 127.0.0.1 on PORT (0 or none: a free one) and writes the port to DIRECTORY/port.
+DIRECTORY/messages.jsonl gets one line per accepted message: {"mail_from", "rcpt_tos",
+"from", "to", "subject", "message_id", "date", "parts": [{"type", "charset", "body"}],
+"raw_lines_over_998": bool}. DIRECTORY/Maildir holds the messages themselves.
+DIRECTORY/control.json, when present, is read for each message: {"fail": N, "code": 451} makes
+the next N messages fail at the end of their data with that code.
+With USER and PASSWORD given, AUTH (PLAIN or LOGIN) is required (without TLS: tests only).
+"""
+
+import asyncio
+import json
+import mailbox
+import os
+import sys
+from email import policy
+from email.parser import BytesParser
+
+from aiosmtpd.smtp import SMTP, AuthResult
+
+
+class Sink:
+    def __init__(self, directory):
+        self.directory = directory
+        self.maildir = mailbox.Maildir(os.path.join(directory, "Maildir"), create=True)
+
+    def control(self):
+        path = os.path.join(self.directory, "control.json")
+        try:
+            with open(path) as handle:
+                return json.load(handle), path
+        except (OSError, ValueError):
+            return {}, path
+
+    async def handle_DATA(self, server, session, envelope):
+        control, path = self.control()
+        if control.get("fail", 0) > 0:
+            control["fail"] -= 1
+            with open(path, "w") as handle:
+                json.dump(control, handle)
+            return f"{control.get('code', 451)} 4.3.0 try again later (scripted)"
+        raw = envelope.original_content or envelope.content
+        message = BytesParser(policy=policy.default).parsebytes(raw)
+        parts = []
+        for part in message.walk():
+            if part.is_multipart():
+                continue
+            parts.append({"type": part.get_content_type(), "charset": part.get_content_charset(), "body": part.get_content()})
+        summary = {
+            "mail_from": envelope.mail_from,
+            "rcpt_tos": envelope.rcpt_tos,
+            "from": str(message["From"]),
+            "to": str(message["To"]),
+            "subject": str(message["Subject"]),
+            "message_id": str(message["Message-ID"]),
+            "date": str(message["Date"]),
+            "content_type": message.get_content_type(),
+            "parts": parts,
+            "raw_lines_over_998": any(len(line) > 998 for line in raw.split(b"\r\n")),
+        }
+        self.maildir.add(raw)
+        with open(os.path.join(self.directory, "messages.jsonl"), "a") as handle:
+            handle.write(json.dumps(summary) + "\n")
+        return "250 2.0.0 OK: queued"
+
+
+def authenticator(user, password):
+    def check(server, session, envelope, mechanism, auth_data):
+        if auth_data.login.decode() == user and auth_data.password.decode() == password:
+            return AuthResult(success=True)
+        return AuthResult(success=False, handled=False)
+
+    return check
+
+
+async def main():
+    directory = sys.argv[1]
+    port = int(sys.argv[2]) if len(sys.argv) > 2 else 0
+    os.makedirs(directory, exist_ok=True)
+    sink = Sink(directory)
+    user, password = (sys.argv[3], sys.argv[4]) if len(sys.argv) > 4 else (None, None)
+    options = {}
+    if user and password:
+        options = {"authenticator": authenticator(user, password), "auth_required": True, "auth_require_tls": False}
+    loop = asyncio.get_running_loop()
+    server = await loop.create_server(lambda: SMTP(sink, hostname="sink.local", **options), "127.0.0.1", port)
+    bound = server.sockets[0].getsockname()[1]
+    with open(os.path.join(directory, "port.tmp"), "w") as handle:
+        handle.write(str(bound))
+    os.rename(os.path.join(directory, "port.tmp"), os.path.join(directory, "port"))
+    async with server:
+        await server.serve_forever()
+
+
+if __name__ == "__main__":
+    asyncio.run(main())
