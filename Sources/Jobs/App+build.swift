@@ -3,6 +3,7 @@ import Logging
 import ProcessSupport
 import Prometheus
 import Redis
+import SMTP
 import ServiceHTTP
 import ServiceLifecycle
 import Store
@@ -50,7 +51,24 @@ func buildApplication(
                     time: DisplayTime(timeZone: configuration.platform.timeZone),
                     reconciler: DeliveryReconciler(ledger: ledger, queue: JobQueue(redis: redis, kind: .webhook), redis: redis)
                 ))
-        case .email, .paymentIntent, .paymentCapture, .paymentVoid, .paymentRefund:
+        case .email:
+            guard let url = configuration.platform.mail.url, let smtp = SMTPConfiguration(url: url, clientName: JobWorker.machineName())
+            else {
+                logger.notice("no SMTP_URL: no email is owed or sent")
+                continue
+            }
+            let ledger = DeliveryLedger(database: database)
+            handlers.append(
+                EmailJobs(
+                    policy: EmailJobs.policy(
+                        concurrency: configuration.platform.mail.concurrency, lease: .seconds(configuration.leaseSeconds)),
+                    ledger: ledger, events: OrderEventLog(database: database),
+                    emails: try await OrderEmails(
+                        settings: configuration.platform.mail, time: DisplayTime(timeZone: configuration.platform.timeZone)),
+                    smtp: smtp,
+                    reconciler: DeliveryReconciler(ledger: ledger, queue: JobQueue(redis: redis, kind: .email), redis: redis)
+                ))
+        case .paymentIntent, .paymentCapture, .paymentVoid, .paymentRefund:
             // Kinds this build has no handler for yet: nothing creates their jobs either.
             continue
         }
@@ -68,7 +86,9 @@ func buildApplication(
     if configuration.kinds.contains(.webhook) || configuration.kinds.contains(.email) {
         services.append(
             DeliveryDispatchLoop(
-                dispatcher: DeliveryDispatcher(ledger: DeliveryLedger(database: database), redis: redis, email: false), owner: worker.id,
+                dispatcher: DeliveryDispatcher(
+                    ledger: DeliveryLedger(database: database), redis: redis, email: configuration.platform.mail.url != nil),
+                owner: worker.id,
                 interval: .milliseconds(100), logger: logger))
     }
     // The worker after the clients it uses: on any shutdown it drains its batch before they close.

@@ -152,6 +152,7 @@ final class JobKindRunner: Sendable {
         var later: [(ClaimedJob, Date)] = []
         var unavailable: [ClaimedJob] = []
         var failed: [(ClaimedJob, String, Duration?)] = []
+        var failedForGood: [(ClaimedJob, String)] = []
         for (job, outcome) in zip(jobs, outcomes) {
             switch outcome {
             case .applied:
@@ -165,6 +166,7 @@ final class JobKindRunner: Sendable {
                 finished.append(job)
                 later.append((job, due))
             case .failed(let error, let retryAfter): failed.append((job, error, retryAfter))
+            case .dead(let error): failedForGood.append((job, error))
             case .unavailable: unavailable.append(job)
             }
         }
@@ -187,6 +189,10 @@ final class JobKindRunner: Sendable {
             let outcome = try? await queue.retry(
                 job, after: wait, error: error, maxAttempts: policy.maxAttempts, maxAge: policy.maxAge, logger: logger)
             if outcome == .dead { metrics.dead.increment() } else { metrics.retried.increment() }
+        }
+        for (job, error) in failedForGood {
+            _ = try? await queue.retry(job, after: .zero, error: error, maxAttempts: 0, logger: logger)
+            metrics.dead.increment()
         }
         return unavailable.isEmpty
     }

@@ -11,6 +11,8 @@ enum JobOutcome: Sendable, Equatable {
     /// Failed: retried after the kind's backoff, or after `retryAfter` when the peer named one,
     /// dead past its attempts or age.
     case failed(String, retryAfter: Duration? = nil)
+    /// Failed for good (a peer's permanent refusal): dead at once, whatever attempts are left.
+    case dead(String)
     /// Its store did not answer: handed back due as it was, the attempt not counted.
     case unavailable
 }

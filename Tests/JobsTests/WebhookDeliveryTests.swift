@@ -85,39 +85,13 @@ struct WebhookDeliveryTests {
         }
     }
 
-    /// A pending order with its `created` event, then one event per status of `moves`, each
-    /// given its position as the live stream's relay would. Returns the order's id.
     @discardableResult
     func placeOrder(_ database: Database, moves: [OrderStatus] = []) async throws -> UUID {
-        let user = UUIDv7.make()
-        let order = UUIDv7.make()
-        try await database.query(
-            "INSERT INTO users (id, username, email, password_hash) VALUES (\(user), \("u" + user.uuidString.suffix(12)), \(user.uuidString + "@example.com"), 'x')",
-            logger: logger)
-        try await database.query(
-            """
-            INSERT INTO orders (id, user_id, customer_name, customer_email, shipping_address, total_amount, currency, auto_process_at, cancellable_until)
-            VALUES (\(order), \(user), 'Hook', 'hook@example.com', 'x', 1, 'USD', now() + interval '1 hour', now())
-            """, logger: logger)
-        var from: OrderStatus?
-        for status in [.pending] + moves {
-            try await database.query(
-                "INSERT INTO order_events (id, order_id, from_status, to_status) VALUES (\(UUIDv7.make()), \(order), \(from?.rawValue), \(status.rawValue))",
-                logger: logger)
-            from = status
-        }
-        _ = try await OrderEventLog(database: database).positionNext(limit: 100, logger: logger)
-        return order
+        try await DeliveryTestSupport.placeOrder(database, moves: moves, logger: logger)
     }
 
-    /// Waits until `condition` holds (checked every 100 ms) or `limit` passes; returns whether it held.
     func eventually(within limit: Duration = .seconds(30), _ condition: () async throws -> Bool) async throws -> Bool {
-        let deadline = ContinuousClock.now + limit
-        while ContinuousClock.now < deadline {
-            if try await condition() { return true }
-            try await Task.sleep(for: .milliseconds(100))
-        }
-        return try await condition()
+        try await DeliveryTestSupport.eventually(within: limit, condition)
     }
 
     func deliveries(_ rig: Rig, endpoint: UUID) async throws -> [Delivery] {

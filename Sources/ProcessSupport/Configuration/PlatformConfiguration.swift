@@ -25,6 +25,7 @@ public struct PlatformConfiguration: Sendable {
     public var maxPendingOrders: Int
     public var reconcileIntervalSeconds: Int
     public var webhooks: WebhookSettings
+    public var mail: MailSettings
 
     public init(settings: Settings) throws(ConfigurationError) {
         environment = try settings.choice("ENV", default: Environment.production)
@@ -76,5 +77,6 @@ public struct PlatformConfiguration: Sendable {
         maxPendingOrders = try settings.int("MAX_PENDING_ORDERS", default: 20, range: 1...100_000)
         reconcileIntervalSeconds = try settings.int("RECONCILE_INTERVAL_SECONDS", default: 30, range: 1...86_400)
         webhooks = try WebhookSettings(settings: settings)
+        mail = try MailSettings(settings: settings)
     }
 }

@@ -1,0 +1,89 @@
+import Foundation
+import Mustache
+import ProcessSupport
+import SMTP
+import Store
+
+/// Writes the email a customer gets about one event of their order: a subject naming the order's
+/// short id and its new state, a text and an HTML part from `Resources/Email/*.mustache`, times
+/// in the display zone, a link to the order in the console.
+struct OrderEmails: Sendable {
+    let library: MustacheLibrary
+    let time: DisplayTime
+    let from: MailAddress
+    let publicURL: String
+    /// The domain that ends every Message-ID (the sender's).
+    let domain: String
+
+    init(settings: MailSettings, time: DisplayTime) async throws {
+        guard let directory = Bundle.module.url(forResource: "Email", withExtension: nil) else {
+            throw CocoaError(.fileNoSuchFile, userInfo: [NSLocalizedDescriptionKey: "the email templates are missing"])
+        }
+        library = try await MustacheLibrary(directory: directory.path)
+        self.time = time
+        from = MailAddress(settings.from, name: settings.fromName)
+        publicURL = settings.publicURL.hasSuffix("/") ? String(settings.publicURL.dropLast()) : settings.publicURL
+        domain = String(settings.from.split(separator: "@").last ?? "localhost")
+    }
+
+    /// What the templates read (stored properties only).
+    struct View: Sendable {
+        struct Line: Sendable {
+            var quantity: Int
+            var name: String
+            var total: String
+        }
+
+        var subject: String
+        var name: String
+        var headline: String
+        var shortID: String
+        var itemsCount: Int
+        var total: String
+        var items: [Line]
+        var trackingNumber: String?
+        var reason: String?
+        var at: String
+        var link: String
+        var accountLink: String
+        var canTurnOff: Bool
+        var shop: String
+    }
+
+    /// The message for `event` to `recipient`; its Message-ID is the same every time it is written.
+    func message(for event: PublishedOrderEvent, to recipient: String) -> MailMessage {
+        let order = event.order
+        let shortID = String(order.id.uuidString.lowercased().prefix(8))
+        let state = Self.state(of: event)
+        let view = View(
+            subject: "Order \(shortID): \(state.word)", name: order.customerName, headline: state.headline, shortID: shortID,
+            itemsCount: order.itemsCount, total: "\(order.totalAmount.moneyString) \(order.currency)",
+            items: order.items.map { .init(quantity: $0.quantity, name: $0.productName, total: $0.totalPrice.moneyString) },
+            trackingNumber: event.to == .shipped ? order.trackingNumber : nil,
+            reason: event.to == .cancelled ? (event.reason ?? "no reason given") : nil, at: time.string(from: event.at),
+            link: "\(publicURL)/orders/\(order.id.uuidString.lowercased())", accountLink: "\(publicURL)/account",
+            canTurnOff: event.type == .statusChanged, shop: from.name ?? "")
+        return MailMessage(
+            from: from, to: [MailAddress(recipient, name: order.customerName)], subject: view.subject,
+            messageID: Self.messageID(position: event.position, recipient: recipient, domain: domain), date: event.at,
+            text: library.render(view, withTemplate: "order-text") ?? view.headline,
+            html: library.render(view, withTemplate: "order-html") ?? "<p>\(view.headline)</p>")
+    }
+
+    /// `<position>.<16 hex of the recipient's hash>@<domain>`: one id per (event, recipient), ever.
+    static func messageID(position: Int64, recipient: String, domain: String) -> String {
+        let hash = recipient.lowercased().utf8.reduce(UInt64(14_695_981_039_346_656_037)) { ($0 ^ UInt64($1)) &* 1_099_511_628_211 }
+        return "\(position).\(String(hash, radix: 16))@\(domain)"
+    }
+
+    static func state(of event: PublishedOrderEvent) -> (word: String, headline: String) {
+        switch (event.type, event.to) {
+        case (.created, _): ("placed", "Thank you: we have your order.")
+        case (.cancelled, _): ("cancelled", "Your order was cancelled.")
+        case (_, .processing): ("processing", "We are preparing your order.")
+        case (_, .shipped): ("shipped", "Your order is on its way.")
+        case (_, .delivered): ("delivered", "Your order was delivered.")
+        default: (event.to.rawValue, "Your order is now \(event.to.rawValue).")
+        }
+    }
+}

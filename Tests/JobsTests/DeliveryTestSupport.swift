@@ -1,0 +1,53 @@
+import Foundation
+import Logging
+import Postgres
+import Store
+import TestSupport
+
+/// What the delivery suites share: orders with their events written as the platform writes
+/// them, and waiting for a condition.
+enum DeliveryTestSupport {
+    /// A pending order with its `created` event, then one event per status of `moves` (a
+    /// cancel with `reason`), each given its position as the live stream's relay would. The
+    /// customer is `name` at `email`, with status emails on or off. Returns the order's id.
+    @discardableResult
+    static func placeOrder(
+        _ database: Database, moves: [OrderStatus] = [], name: String = "Hook", email: String = "hook@example.com",
+        statusEmails: Bool = true, tracking: String? = nil, reason: String? = nil, logger: Logger
+    ) async throws -> UUID {
+        let user = UUIDv7.make()
+        let order = UUIDv7.make()
+        try await database.query(
+            """
+            INSERT INTO users (id, username, email, password_hash, email_notifications)
+            VALUES (\(user), \("u" + user.uuidString.suffix(12)), \(user.uuidString + "@example.com"), 'x', \(statusEmails))
+            """, logger: logger)
+        try await database.query(
+            """
+            INSERT INTO orders (id, user_id, customer_name, customer_email, shipping_address, total_amount, currency, auto_process_at,
+                                cancellable_until, tracking_number)
+            VALUES (\(order), \(user), \(name), \(email), 'x', 12.5, 'USD', now() + interval '1 hour', now(), \(tracking))
+            """, logger: logger)
+        var from: OrderStatus?
+        for status in [.pending] + moves {
+            try await database.query(
+                """
+                INSERT INTO order_events (id, order_id, from_status, to_status, reason)
+                VALUES (\(UUIDv7.make()), \(order), \(from?.rawValue), \(status.rawValue), \(status == .cancelled ? reason : nil))
+                """, logger: logger)
+            from = status
+        }
+        _ = try await OrderEventLog(database: database).positionNext(limit: 100, logger: logger)
+        return order
+    }
+
+    /// Waits until `condition` holds (checked every 100 ms) or `limit` passes; returns whether it held.
+    static func eventually(within limit: Duration = .seconds(30), _ condition: () async throws -> Bool) async throws -> Bool {
+        let deadline = ContinuousClock.now + limit
+        while ContinuousClock.now < deadline {
+            if try await condition() { return true }
+            try await Task.sleep(for: .milliseconds(100))
+        }
+        return try await condition()
+    }
+}
