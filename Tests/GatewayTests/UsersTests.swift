@@ -121,4 +121,24 @@ struct UsersTests {
         #expect(try await !hasher.verify(base + "2", against: hash), "bytes past 72 must count")
         #expect(try await !hasher.verify(base + "1", against: nil), "the decoy never matches")
     }
+
+    // MARK: Status emails
+
+    /// A customer turns status emails off and on again through `PUT /api/users/me`; a field that
+    /// is not a boolean is refused, and leaving it out changes nothing.
+    @Test func statusEmailsAreTheCustomersChoice() async throws {
+        let customer = try await createAccount(role: .customer)
+        try await makeAccountsGateway().test(.router) { client in
+            let token = try await client.login(customer.username).access
+            let off = try await client.send(.put, "/api/users/me", token: token, json: #"{"email_notifications": false}"#)
+            #expect(off.status == .ok && off.json?["email_notifications"] as? Bool == false)
+            let kept = try await client.send(.put, "/api/users/me", token: token, json: #"{"full_name": "Quiet One"}"#)
+            #expect(kept.json?["email_notifications"] as? Bool == false, "absent: unchanged")
+            #expect(
+                try await client.send(.put, "/api/users/me", token: token, json: #"{"email_notifications": "no"}"#).status
+                    == .unprocessableContent)
+            let on = try await client.send(.put, "/api/users/me", token: token, json: #"{"email_notifications": true}"#)
+            #expect(on.json?["email_notifications"] as? Bool == true)
+        }
+    }
 }

@@ -10,16 +10,19 @@ extension AccountOperations {
         public var address: String??
         public var currentPassword: String?
         public var newPassword: String?
+        /// Status emails on or off (nil: unchanged).
+        public var emailNotifications: Bool?
 
         public init(
             fullName: String?? = nil, phone: String?? = nil, address: String?? = nil, currentPassword: String? = nil,
-            newPassword: String? = nil
+            newPassword: String? = nil, emailNotifications: Bool? = nil
         ) {
             self.fullName = fullName
             self.phone = phone
             self.address = address
             self.currentPassword = currentPassword
             self.newPassword = newPassword
+            self.emailNotifications = emailNotifications
         }
     }
 
@@ -37,6 +40,7 @@ extension AccountOperations {
         try validator.validate()
 
         var update = UserChanges(fullName: changes.fullName, phone: changes.phone, address: changes.address)
+        update.emailNotifications = changes.emailNotifications
         if let newPassword = changes.newPassword, let currentPassword = changes.currentPassword {
             try await limiter.enforce([(limits.passwordGuessesPerUser, userID.uuidString.lowercased())], logger: logger)
             guard let current = try await users.find(id: userID, logger: logger) else { throw AccountError(.notFound) }

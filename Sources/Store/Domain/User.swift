@@ -12,13 +12,17 @@ public struct User: Sendable, Equatable {
     public var address: String?
     public var isActive: Bool
     public var isVerified: Bool
+    /// Whether the customer wants the processing, shipped and delivered emails (the created and
+    /// cancelled ones are always sent).
+    public var emailNotifications: Bool
     public var createdAt: Date
     public var updatedAt: Date
 
     public init(
         id: UUID, username: String, email: String, passwordHash: String, role: Role,
         fullName: String? = nil, phone: String? = nil, address: String? = nil,
-        isActive: Bool = true, isVerified: Bool = false, createdAt: Date = Date(), updatedAt: Date = Date()
+        isActive: Bool = true, isVerified: Bool = false, emailNotifications: Bool = true, createdAt: Date = Date(),
+        updatedAt: Date = Date()
     ) {
         self.id = id
         self.username = username
@@ -30,6 +34,7 @@ public struct User: Sendable, Equatable {
         self.address = address
         self.isActive = isActive
         self.isVerified = isVerified
+        self.emailNotifications = emailNotifications
         self.createdAt = createdAt
         self.updatedAt = updatedAt
     }

@@ -6,6 +6,7 @@ public struct UserChanges: Sendable, Equatable {
     public var role: Role?
     public var isActive: Bool?
     public var passwordHash: String?
+    public var emailNotifications: Bool?
 
     public init(
         fullName: String?? = nil, phone: String?? = nil, address: String?? = nil,

@@ -12,7 +12,7 @@ public struct PostgresUserRepository: UserRepository {
     }
 
     static let columns =
-        "id, username, email, password_hash, role, full_name, phone, address, is_active, is_verified, created_at, updated_at"
+        "id, username, email, password_hash, role, full_name, phone, address, is_active, is_verified, created_at, updated_at, email_notifications"
 
     public func create(_ user: User, logger: Logger) async throws -> User {
         do {
@@ -121,6 +121,7 @@ public struct PostgresUserRepository: UserRepository {
                     address = CASE WHEN \(changes.address != nil) THEN \(changes.address ?? nil) ELSE address END,
                     role = coalesce(\(changes.role?.rawValue), role),
                     is_active = coalesce(\(changes.isActive), is_active),
+                    email_notifications = coalesce(\(changes.emailNotifications), email_notifications),
                     password_hash = coalesce(\(changes.passwordHash), password_hash),
                     updated_at = now()
                 WHERE id = \(id)
@@ -138,12 +139,12 @@ public struct PostgresUserRepository: UserRepository {
     }
 
     static func user(_ row: DatabaseRow) throws -> User {
-        let (id, username, email, hash, role, fullName, phone, address, isActive, isVerified, createdAt, updatedAt) =
-            try row.decode((UUID, String, String, String, String, String?, String?, String?, Bool, Bool, Date, Date).self)
+        let (id, username, email, hash, role, fullName, phone, address, isActive, isVerified, createdAt, updatedAt, emailNotifications) =
+            try row.decode((UUID, String, String, String, String, String?, String?, String?, Bool, Bool, Date, Date, Bool).self)
         return User(
             id: id, username: username, email: email, passwordHash: hash, role: Role(rawValue: role) ?? .customer,
             fullName: fullName, phone: phone, address: address, isActive: isActive, isVerified: isVerified,
-            createdAt: createdAt, updatedAt: updatedAt
+            emailNotifications: emailNotifications, createdAt: createdAt, updatedAt: updatedAt
         )
     }
 

@@ -548,6 +548,22 @@ struct ConsoleTests {
         }
     }
 
+    /// The account page's checkbox turns status emails off (an unchecked box is "off") and on.
+    @Test func statusEmailsAreSwitchedOnTheAccountPage() async throws {
+        let customer = try await createAccount(role: .customer)
+        try await makeAccountsGateway().test(.router) { client in
+            let browser = ConsoleBrowser(client)
+            try await browser.signIn(customer.username)
+            #expect(try await browser.get("/account").text.contains(#"name="email_notifications" checked"#))
+            let off = try await browser.post("/account/profile", [("full_name", "Quiet"), ("email_notifications_shown", "1")])
+            #expect(off.status == .seeOther)
+            #expect(!(try await browser.get("/account").text.contains(#"name="email_notifications" checked"#)))
+            _ = try await browser.post(
+                "/account/profile", [("full_name", "Quiet"), ("email_notifications_shown", "1"), ("email_notifications", "on")])
+            #expect(try await browser.get("/account").text.contains(#"name="email_notifications" checked"#))
+        }
+    }
+
     // MARK: Account
 
     @Test func aPasswordChangeNeedsTheCurrentOneAndEndsOtherSessions() async throws {

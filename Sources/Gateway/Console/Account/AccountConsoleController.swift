@@ -33,6 +33,7 @@ struct AccountConsoleController: Sendable {
         var fullName: String
         var phone: String
         var address: String
+        var emailNotifications: Bool
         var sessions: [SessionRow]
         var profileError: String?
         var passwordError: String?
@@ -54,7 +55,7 @@ struct AccountConsoleController: Sendable {
         }
         let view = AccountPage(
             username: account.username, email: account.email, role: user.role.rawValue.capitalized, fullName: account.fullName ?? "",
-            phone: account.phone ?? "", address: account.address ?? "",
+            phone: account.phone ?? "", address: account.address ?? "", emailNotifications: account.emailNotifications,
             sessions: sessions.map {
                 SessionRow(
                     id: $0.id, device: Self.device($0.userAgent), ip: $0.ip ?? "", started: format.time($0.createdAt),

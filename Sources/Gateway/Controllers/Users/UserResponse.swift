@@ -13,6 +13,7 @@ struct UserResponse: Codable, Sendable {
     var address: String?
     var isActive: Bool
     var isVerified: Bool
+    var emailNotifications: Bool
     var createdAt: String
     var updatedAt: String
 
@@ -21,6 +22,7 @@ struct UserResponse: Codable, Sendable {
         case fullName = "full_name"
         case isActive = "is_active"
         case isVerified = "is_verified"
+        case emailNotifications = "email_notifications"
         case createdAt = "created_at"
         case updatedAt = "updated_at"
     }
@@ -37,6 +39,7 @@ struct UserResponse: Codable, Sendable {
         try container.encode(address, forKey: .address)
         try container.encode(isActive, forKey: .isActive)
         try container.encode(isVerified, forKey: .isVerified)
+        try container.encode(emailNotifications, forKey: .emailNotifications)
         try container.encode(createdAt, forKey: .createdAt)
         try container.encode(updatedAt, forKey: .updatedAt)
     }
@@ -51,6 +54,7 @@ struct UserResponse: Codable, Sendable {
         address = user.address
         isActive = user.isActive
         isVerified = user.isVerified
+        emailNotifications = user.emailNotifications
         createdAt = time.string(from: user.createdAt)
         updatedAt = time.string(from: user.updatedAt)
     }
