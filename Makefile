@@ -11,6 +11,7 @@ DEV_PG_PORT     ?= 55432
 DEV_REDIS_PORT  ?= 56379
 TEST_PG_PORT    ?= 55433
 TEST_REDIS_PORT ?= 56380
+DEV_SMTP_PORT   ?= 2525
 CHAOS_PG_PORT   ?= 55435
 CHAOS_REDIS_PORT ?= 56382
 
@@ -33,8 +34,12 @@ export TRUSTED_PROXIES ?= 127.0.0.1
 STORES := ops/local/stores.sh
 STACK  := ops/local/stack.sh
 # The dev stack's processes may deliver webhooks to receivers on this machine (http, loopback)
-# unless the environment says otherwise; the test stacks keep the guard on.
-DEV_STACK = WEBHOOK_ALLOW_PRIVATE_NETWORKS=$${WEBHOOK_ALLOW_PRIVATE_NETWORKS:-true} $(STACK)
+# and send customers' emails to the local mail sink, unless the environment says otherwise; the
+# test stacks keep the guard on and send no email.
+DEV_STACK = WEBHOOK_ALLOW_PRIVATE_NETWORKS=$${WEBHOOK_ALLOW_PRIVATE_NETWORKS:-true} \
+	SMTP_URL=$${SMTP_URL:-smtp://127.0.0.1:$(DEV_SMTP_PORT)} SMTP_FROM=$${SMTP_FROM:-orders@shop.localhost} \
+	PUBLIC_URL=$${PUBLIC_URL:-http://127.0.0.1:$(PORT)} $(STACK)
+MAIL_SINK := ops/local/mail-sink.sh
 # Runs a command with a stack's stores and stops them, and whatever its tests started, however it ends.
 WITH_STORES := ops/local/with-stores.sh
 # The test stack trades durability for speed: its data is thrown away anyway.
@@ -76,6 +81,7 @@ migrate: build stores-dev ## Apply database migrations to the dev database
 
 dev: migrate ## Start stores, migrate, seed demo data, run GATEWAYS gateways behind nginx and WORKERS workers
 	@.build/debug/gateway seed-demo
+	@[ -n "$${SMTP_URL:-}" ] || $(MAIL_SINK) start .data/dev/mail $(DEV_SMTP_PORT)
 	@$(DEV_STACK) start
 	@echo
 	@echo "API (nginx): http://127.0.0.1:$(PORT)  (curl localhost:$(PORT)/api/health)"
@@ -90,6 +96,7 @@ restart-gateways: build ## Restart the dev gateways one at a time behind nginx, 
 status: ## Show each dev process, its port and its readiness
 	@$(STACK) status
 	@$(STORES) status dev $(DEV_PG_PORT) $(DEV_REDIS_PORT)
+	@$(MAIL_SINK) status .data/dev/mail $(DEV_SMTP_PORT)
 
 logs: ## Follow the dev processes' logs
 	tail -n 50 -F .data/dev/logs/*.log
@@ -129,6 +136,7 @@ fuzz: build ## schemathesis (private venv) against a live gateway, anonymously a
 
 stop: ## Stop the dev processes and every private store
 	@$(STACK) stop
+	@$(MAIL_SINK) stop .data/dev/mail $(DEV_SMTP_PORT)
 	@$(STORES) stop dev $(DEV_PG_PORT) $(DEV_REDIS_PORT)
 	@$(STORES) stop test $(TEST_PG_PORT) $(TEST_REDIS_PORT)
 	@$(STORES) stop chaos $(CHAOS_PG_PORT) $(CHAOS_REDIS_PORT)

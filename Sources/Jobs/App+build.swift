@@ -64,7 +64,7 @@ func buildApplication(
                         concurrency: configuration.platform.mail.concurrency, lease: .seconds(configuration.leaseSeconds)),
                     ledger: ledger, events: OrderEventLog(database: database),
                     emails: try await OrderEmails(
-                        settings: configuration.platform.mail, time: DisplayTime(timeZone: configuration.platform.timeZone)),
+                        settings: configuration.platform.mail, timeZone: configuration.platform.timeZone),
                     smtp: smtp,
                     reconciler: DeliveryReconciler(ledger: ledger, queue: JobQueue(redis: redis, kind: .email), redis: redis)
                 ))

@@ -9,18 +9,21 @@ import Store
 /// in the display zone, a link to the order in the console.
 struct OrderEmails: Sendable {
     let library: MustacheLibrary
-    let time: DisplayTime
+    /// Times as people read them, in the display zone: `4 Dec 2026, 08:16 IST`.
+    let time: Date.FormatStyle
     let from: MailAddress
     let publicURL: String
     /// The domain that ends every Message-ID (the sender's).
     let domain: String
 
-    init(settings: MailSettings, time: DisplayTime) async throws {
+    init(settings: MailSettings, timeZone: TimeZone) async throws {
         guard let directory = Bundle.module.url(forResource: "Email", withExtension: nil) else {
             throw CocoaError(.fileNoSuchFile, userInfo: [NSLocalizedDescriptionKey: "the email templates are missing"])
         }
         library = try await MustacheLibrary(directory: directory.path)
-        self.time = time
+        var style = Date.FormatStyle(date: .abbreviated, time: .shortened, locale: Locale(identifier: "en_GB"), timeZone: timeZone)
+        style.timeZone = timeZone
+        self.time = style
         from = MailAddress(settings.from, name: settings.fromName)
         publicURL = settings.publicURL.hasSuffix("/") ? String(settings.publicURL.dropLast()) : settings.publicURL
         domain = String(settings.from.split(separator: "@").last ?? "localhost")
@@ -38,7 +41,7 @@ struct OrderEmails: Sendable {
         var name: String
         var headline: String
         var shortID: String
-        var itemsCount: Int
+        var itemsCount: String
         var total: String
         var items: [Line]
         var trackingNumber: String?
@@ -53,14 +56,16 @@ struct OrderEmails: Sendable {
     /// The message for `event` to `recipient`; its Message-ID is the same every time it is written.
     func message(for event: PublishedOrderEvent, to recipient: String) -> MailMessage {
         let order = event.order
-        let shortID = String(order.id.uuidString.lowercased().prefix(8))
+        let shortID = Self.shortID(order.id)
         let state = Self.state(of: event)
         let view = View(
             subject: "Order \(shortID): \(state.word)", name: order.customerName, headline: state.headline, shortID: shortID,
-            itemsCount: order.itemsCount, total: "\(order.totalAmount.moneyString) \(order.currency)",
+            itemsCount: order.itemsCount == 1 ? "1 item" : "\(order.itemsCount) items",
+            total: "\(order.totalAmount.moneyString) \(order.currency)",
             items: order.items.map { .init(quantity: $0.quantity, name: $0.productName, total: $0.totalPrice.moneyString) },
             trackingNumber: event.to == .shipped ? order.trackingNumber : nil,
-            reason: event.to == .cancelled ? (event.reason ?? "no reason given") : nil, at: time.string(from: event.at),
+            reason: event.to == .cancelled ? (event.reason ?? "no reason given") : nil,
+            at: event.at.formatted(time) + " (" + (time.timeZone.identifier) + ")",
             link: "\(publicURL)/orders/\(order.id.uuidString.lowercased())", accountLink: "\(publicURL)/account",
             canTurnOff: event.type == .statusChanged, shop: from.name ?? "")
         return MailMessage(
@@ -68,6 +73,14 @@ struct OrderEmails: Sendable {
             messageID: Self.messageID(position: event.position, recipient: recipient, domain: domain), date: event.at,
             text: library.render(view, withTemplate: "order-text") ?? view.headline,
             html: library.render(view, withTemplate: "order-html") ?? "<p>\(view.headline)</p>")
+    }
+
+    /// The contract's short id (the id's first 8 characters) and the console's reference (its
+    /// last 8): ids are UUIDv7, whose first characters are a clock that orders of the same minute
+    /// share, so the reference tells them apart.
+    static func shortID(_ id: UUID) -> String {
+        let text = id.uuidString.lowercased()
+        return "\(text.prefix(8)) (#\(text.suffix(8)))"
     }
 
     /// `<position>.<16 hex of the recipient's hash>@<domain>`: one id per (event, recipient), ever.
