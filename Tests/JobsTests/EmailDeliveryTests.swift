@@ -42,15 +42,25 @@ struct EmailDeliveryTests {
                     let dispatch = DeliveryDispatchLoop(
                         dispatcher: DeliveryDispatcher(ledger: ledger, redis: redis, email: true), owner: worker.id,
                         interval: .milliseconds(50), logger: logger)
-                    group.addTask { try await worker.run() }
-                    group.addTask { try await dispatch.run() }
+                    // The worker and the dispatcher stop before the pool they use, as in a worker process.
+                    let running = Task {
+                        try await withThrowingTaskGroup(of: Void.self) { processes in
+                            processes.addTask { try await worker.run() }
+                            processes.addTask { try await dispatch.run() }
+                            try await processes.waitForAll()
+                        }
+                    }
                     do {
                         try await body(database, redis)
                     } catch {
+                        running.cancel()
+                        _ = await running.result
                         group.cancelAll()
                         await redis.shutdown()
                         throw error
                     }
+                    running.cancel()
+                    _ = await running.result
                     group.cancelAll()
                     await redis.shutdown()
                 }

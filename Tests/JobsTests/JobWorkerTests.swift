@@ -82,7 +82,14 @@ struct JobWorkerTests {
         }
         let finished = try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask { await postgres.run() }
-            for worker in workers { group.addTask { try await worker.run() } }
+            // The workers stop before the pool they use, as in a worker process (OrderedServices):
+            // a statement begun after the pool's run() ended would wait for it forever.
+            let running = Task {
+                try await withThrowingTaskGroup(of: Void.self) { workersGroup in
+                    for worker in workers { workersGroup.addTask { try await worker.run() } }
+                    try await workersGroup.waitForAll()
+                }
+            }
             let deadline = ContinuousClock.now + limit
             var finished: ContinuousClock.Instant?
             while ContinuousClock.now < deadline {
@@ -92,6 +99,8 @@ struct JobWorkerTests {
                 }
                 try await Task.sleep(for: .milliseconds(100))
             }
+            running.cancel()
+            _ = await running.result
             group.cancelAll()
             return finished
         }

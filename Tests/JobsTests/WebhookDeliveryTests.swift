@@ -59,9 +59,14 @@ struct WebhookDeliveryTests {
                     let dispatch = DeliveryDispatchLoop(
                         dispatcher: DeliveryDispatcher(ledger: ledger, redis: redis, email: false), owner: worker.id,
                         interval: .milliseconds(50), logger: logger)
-                    if inProcess {
-                        group.addTask { try await worker.run() }
-                        group.addTask { try await dispatch.run() }
+                    // The worker and the dispatcher stop before the pool they use, as in a worker process.
+                    let running = Task {
+                        guard inProcess else { return }
+                        try await withThrowingTaskGroup(of: Void.self) { processes in
+                            processes.addTask { try await worker.run() }
+                            processes.addTask { try await dispatch.run() }
+                            try await processes.waitForAll()
+                        }
                     }
                     let webhooks = WebhookOperations(
                         endpoints: WebhookEndpointStore(database: database), ledger: ledger, redis: redis, network: network,
@@ -72,11 +77,15 @@ struct WebhookDeliveryTests {
                     do {
                         try await body(rig)
                     } catch {
+                        running.cancel()
+                        _ = await running.result
                         group.cancelAll()
                         await clients.shutdown()
                         await redis.shutdown()
                         throw error
                     }
+                    running.cancel()
+                    _ = await running.result
                     group.cancelAll()
                     await clients.shutdown()
                     await redis.shutdown()
