@@ -24,12 +24,7 @@ public struct DeliveryDispatcher: Sendable {
 
     /// Takes or keeps the lease for `lease`; true when `owner` holds it.
     public func lead(owner: String, lease: Duration, logger: Logger) async throws -> Bool {
-        let milliseconds = JobQueue.milliseconds(lease)
-        let taken = try await redis.send(RedisCommand("SET", Self.leaseKey, owner, "NX", "PX", milliseconds), logger: logger)
-        if !taken.isNull { return true }
-        guard try await redis.send(RedisCommand("GET", Self.leaseKey), logger: logger).string == owner else { return false }
-        try await redis.send(RedisCommand("PEXPIRE", Self.leaseKey, milliseconds), logger: logger)
-        return true
+        try await RedisLease(key: Self.leaseKey, redis: redis).take(owner: owner, for: lease, logger: logger)
     }
 
     /// Whether events wait to be dispatched.

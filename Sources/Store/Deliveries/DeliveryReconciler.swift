@@ -42,11 +42,7 @@ public struct DeliveryReconciler: Sendable {
 
     /// The periodic pass, by whichever process holds the kind's lease.
     public func reconcile(owner: String, interval: Duration, logger: Logger) async throws {
-        let taken = try await redis.send(
-            RedisCommand("SET", lockKey, owner, "NX", "PX", JobQueue.milliseconds(interval)), logger: logger)
-        if taken.isNull {
-            guard try await redis.send(RedisCommand("GET", lockKey), logger: logger).string == owner else { return }
-        }
+        guard try await RedisLease(key: lockKey, redis: redis).take(owner: owner, for: interval, logger: logger) else { return }
         try await runOnce(logger: logger)
     }
 

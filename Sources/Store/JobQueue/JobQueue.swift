@@ -56,7 +56,10 @@ public struct JobQueue: Sendable {
     /// forward, a missing one enqueued (one that runs now is left to finish).
     public func runNow(_ member: String, logger: Logger) async throws {
         if try await resurrect(member, logger: logger) { return }
-        let moved = try await redis.send(RedisCommand("ZADD", keys.scheduled, "XX", "CH", 0, member), logger: logger).int ?? 0
+        // Due now (not at 0, which the depth's lag would read as a job waiting since 1970).
+        let moved =
+            try await redis.send(RedisCommand("ZADD", keys.scheduled, "XX", "CH", Self.milliseconds(Date()), member), logger: logger).int
+            ?? 0
         if moved == 0 { try await enqueue(member, dueAt: Date(), logger: logger) }
     }
 

@@ -60,9 +60,6 @@ public struct Reconciler: Sendable {
 
     /// Takes (or keeps) the cluster-wide lease for `interval`; true when `owner` holds it.
     public func lead(owner: String, interval: Duration, logger: Logger) async throws -> Bool {
-        let milliseconds = JobQueue.milliseconds(interval)
-        let taken = try await redis.send(RedisCommand("SET", Self.lockKey, owner, "NX", "PX", milliseconds), logger: logger)
-        if !taken.isNull { return true }
-        return try await redis.send(RedisCommand("GET", Self.lockKey), logger: logger).string == owner
+        try await RedisLease(key: Self.lockKey, redis: redis).take(owner: owner, for: interval, logger: logger)
     }
 }
