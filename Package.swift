@@ -143,12 +143,29 @@ let package = Package(
                 "Store",
             ]
         ),
+        // The emails customers get about their orders (Mustache templates, one Message-ID per
+        // event and recipient), and the admins' outbox over the delivery ledger.
+        .target(
+            name: "OrderEmail",
+            dependencies: [
+                "Postgres",
+                "ProcessSupport",
+                "Redis",
+                "SMTP",
+                "Store",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Mustache", package: "swift-mustache"),
+            ],
+            resources: [.copy("Resources/Email")]
+        ),
         .executableTarget(
             name: "Gateway",
             dependencies: [
+                "OrderEmail",
                 "OrderJSON",
                 "Postgres",
                 "ProcessSupport",
+                "SMTP",
                 "StoreClients",
                 "Redis",
                 "ServiceHTTP",
@@ -173,6 +190,7 @@ let package = Package(
         .executableTarget(
             name: "Jobs",
             dependencies: [
+                "OrderEmail",
                 "SMTP",
                 "OrderJSON",
                 "Postgres",
@@ -185,15 +203,13 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
-                .product(name: "Mustache", package: "swift-mustache"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOFoundationCompat", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
-            ],
-            resources: [.copy("Resources/Email")]
+            ]
         ),
         .target(
             name: "TestSupport",
@@ -229,6 +245,7 @@ let package = Package(
         .testTarget(
             name: "GatewayTests",
             dependencies: [
+                "OrderEmail",
                 "Postgres",
                 "Gateway",
                 "ProcessSupport",
@@ -266,6 +283,7 @@ let package = Package(
         .testTarget(
             name: "JobsTests",
             dependencies: [
+                "OrderEmail",
                 "SMTP",
                 "Postgres",
                 "Jobs",

@@ -1,6 +1,7 @@
 import Foundation
 import Hummingbird
 import Logging
+import OrderEmail
 import Postgres
 import ProcessSupport
 import Prometheus
@@ -33,6 +34,7 @@ func buildApplication(
         metrics: metrics,
         document: try APIDocument.bundled(),
         renderer: try await ConsoleRenderer.bundled(),
+        emails: try await OrderEmails(configuration.platform),
         scheduleRetries: scheduleRetries,
         events: fanout
     )
@@ -129,6 +131,7 @@ func buildRouter(
     metrics: PrometheusCollectorRegistry,
     document: APIDocument,
     renderer: ConsoleRenderer,
+    emails: OrderEmails,
     scheduleRetries: ScheduleRetries? = nil,
     events: EventFanout? = nil
 ) -> MethodAwareRouter<AppRequestContext> {
@@ -206,6 +209,10 @@ func buildRouter(
     ).addRoutes(to: console)
     AccountConsoleController(accounts: accounts, pages: pages, cookies: cookies, format: format).addRoutes(to: console)
     WebhooksConsoleController(webhooks: webhooks, pages: pages, format: format).addRoutes(to: console)
+    OutboxConsoleController(
+        outbox: Outbox(database: database, redis: redis, emails: emails, sending: configuration.platform.mail.url != nil), pages: pages,
+        format: format
+    ).addRoutes(to: console)
     renderer.assets.addRoutes(to: console)
     return routes
 }

@@ -1,5 +1,6 @@
 import Hummingbird
 import Logging
+import OrderEmail
 import ProcessSupport
 import Prometheus
 import Redis
@@ -63,8 +64,7 @@ func buildApplication(
                     policy: EmailJobs.policy(
                         concurrency: configuration.platform.mail.concurrency, lease: .seconds(configuration.leaseSeconds)),
                     ledger: ledger, events: OrderEventLog(database: database),
-                    emails: try await OrderEmails(
-                        settings: configuration.platform.mail, timeZone: configuration.platform.timeZone),
+                    emails: try await OrderEmails(configuration.platform),
                     smtp: smtp,
                     reconciler: DeliveryReconciler(ledger: ledger, queue: JobQueue(redis: redis, kind: .email), redis: redis)
                 ))

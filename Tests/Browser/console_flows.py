@@ -434,7 +434,7 @@ def flows(customer, staff, admin):
     check("Deactivated" in text(admin), "the customer is deactivated")
     go(customer, "/orders")
     check("/login" in customer.current_url, "the deactivated customer's open session is signed out at its next request")
-    visit_and_audit(admin, "admin", [("dashboard", "/dashboard"), ("users", "/admin/users"), ("orders", "/orders"), ("order", f"/orders/{fourth}"), ("account", "/account"), ("webhooks", "/admin/webhooks")])
+    visit_and_audit(admin, "admin", [("dashboard", "/dashboard"), ("users", "/admin/users"), ("orders", "/orders"), ("order", f"/orders/{fourth}"), ("account", "/account"), ("webhooks", "/admin/webhooks"), ("outbox", "/admin/outbox")])
 
 
 if __name__ == "__main__":

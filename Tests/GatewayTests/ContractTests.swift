@@ -3,6 +3,7 @@ import Hummingbird
 import HummingbirdTesting
 import NIOCore
 import NIOFoundationCompat
+import OrderEmail
 import Postgres
 import PostgresNIO
 import ProcessSupport
@@ -32,7 +33,8 @@ struct ContractTests {
         let routes = buildRouter(
             configuration, accounts: accounts, tokens: await buildTokens(configuration), database: postgres, redis: redis,
             health: StoreHealth(database: postgres, redis: redis), metrics: .init(), document: try APIDocument.bundled(),
-            renderer: try await ConsoleRenderer.bundled()
+            renderer: try await ConsoleRenderer.bundled(),
+            emails: try await OrderEmails(configuration.platform)
         )
         var operations = Set<String>()
         for (path, methods) in routes.routes {

@@ -1,6 +1,7 @@
 import Foundation
 import Hummingbird
 import HummingbirdTesting
+import OrderEmail
 import Postgres
 import PostgresNIO
 import ProcessSupport
@@ -83,7 +84,8 @@ func makeGatewayWithoutSchemaCheck(_ overrides: [String: String]) async throws -
     let router = buildRouter(
         configuration, accounts: accounts, tokens: await buildTokens(configuration), database: postgres, redis: redis,
         health: StoreHealth(database: postgres, redis: redis),
-        metrics: .init(), document: try APIDocument.bundled(), renderer: try await ConsoleRenderer.bundled()
+        metrics: .init(), document: try APIDocument.bundled(), renderer: try await ConsoleRenderer.bundled(),
+        emails: try await OrderEmails(configuration.platform)
     ).router
     return ContractCheckedApplication(base: Application(router: router, services: [postgres, redis]))
 }

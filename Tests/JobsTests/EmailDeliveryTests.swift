@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import OrderEmail
 import Postgres
 import ProcessSupport
 import Redis
@@ -69,7 +70,7 @@ struct EmailDeliveryTests {
     }
 
     func emails(_ database: Database) async throws -> [Delivery] {
-        try await DeliveryLedger(database: database).latest(kind: .email, limit: 100, logger: logger)
+        try await DeliveryLedger(database: database).latest(kind: .email, offset: 0, size: 100, logger: logger).items
     }
 
     /// An order's whole life, and a cancelled one: the right recipient, subjects naming the

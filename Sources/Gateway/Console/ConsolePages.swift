@@ -110,6 +110,7 @@ struct ConsolePages: Sendable {
             items.append(NavItem(label: "Users", href: "/admin/users", current: section == "users"))
             items.append(NavItem(label: "Operations", href: "/admin/operations", current: section == "operations"))
             items.append(NavItem(label: "Webhooks", href: "/admin/webhooks", current: section == "webhooks"))
+            items.append(NavItem(label: "Outbox", href: "/admin/outbox", current: section == "outbox"))
         }
         items.append(NavItem(label: "Account", href: "/account", current: section == "account"))
         return items

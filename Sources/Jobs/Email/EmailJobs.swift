@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import OrderEmail
 import SMTP
 import Store
 import StoreClients
@@ -47,11 +48,7 @@ struct EmailJobs: JobHandler {
         do {
             guard let delivery = try await ledger.find(id, logger: logger), delivery.state != .delivered else { return .noop }
             if try await ledger.hasEarlierOwed(delivery, logger: logger) { return .later(Date().addingTimeInterval(1)) }
-            guard
-                let event = try await events.events(
-                    after: delivery.eventPosition - 1, through: delivery.eventPosition, customer: nil, order: nil, limit: 1, logger: logger
-                ).first
-            else {
+            guard let event = try await events.events(at: [delivery.eventPosition], logger: logger).first else {
                 try await ledger.record(id, DeliveryAttempt(result: .failed(final: true), error: "event no longer exists"), logger: logger)
                 return .noop
             }

@@ -152,6 +152,20 @@ public struct DeliveryLedger: Sendable {
         ).first.map(Self.delivery)
     }
 
+    /// Sends a failed or dead delivery of `kind` again now, through `queue` (that kind's).
+    public func retry(_ id: UUID, kind: JobKind, through queue: JobQueue, logger: Logger) async throws -> Delivery {
+        guard let delivery = try await find(id, logger: logger), delivery.kind == kind else {
+            throw StoreError(.notFound, field: "delivery")
+        }
+        guard let reopened = try await reopen(id, logger: logger) else {
+            throw StoreError(
+                .conflict, field: "delivery",
+                detail: "Only a failed or dead delivery can be retried; this one is \(delivery.state.rawValue).")
+        }
+        try await queue.runNow(reopened.member, logger: logger)
+        return reopened
+    }
+
     // MARK: Reading
 
     /// An endpoint's deliveries, newest first, `size` from `offset`.
@@ -166,14 +180,16 @@ public struct DeliveryLedger: Sendable {
         return (try await items.map(Self.delivery), Int(count))
     }
 
-    /// The latest deliveries of `kind`, newest first (the outbox).
-    public func latest(kind: JobKind, limit: Int, logger: Logger) async throws -> [Delivery] {
-        try await database.query(
+    /// The deliveries of `kind`, newest first, `size` from `offset` (the outbox).
+    public func latest(kind: JobKind, offset: Int, size: Int, logger: Logger) async throws -> (items: [Delivery], total: Int) {
+        async let items = database.query(
             """
             SELECT \(unescaped: Self.columns) FROM deliveries WHERE kind = \(kind.rawValue)
-            ORDER BY created_at DESC, id DESC LIMIT \(limit)
-            """, logger: logger
-        ).map(Self.delivery)
+            ORDER BY created_at DESC, id DESC OFFSET \(offset) LIMIT \(size)
+            """, logger: logger)
+        async let total = database.query("SELECT count(*)::int8 FROM deliveries WHERE kind = \(kind.rawValue)", logger: logger)
+        let count: Int64 = try await total.first?.decode(Int64.self) ?? 0
+        return (try await items.map(Self.delivery), Int(count))
     }
 
     /// Deliveries of `kind` still owed (pending or failed), oldest first: the reconciler's list.

@@ -52,9 +52,22 @@ public struct OrderEventLog: Sendable {
                 """,
                 logger: logger
             )
-            let events = try rows.map(Self.row)
-            let orders = events.isEmpty ? [:] : try await Self.orders(Set(events.map(\.orderID)), on: connection, logger: logger)
-            return try events.compactMap { row in try orders[row.orderID].map { try row.event(order: $0) } }
+            return try await Self.attachOrders(try rows.map(Self.row), on: connection, logger: logger)
+        }
+    }
+
+    /// The events at `positions` that still exist, oldest first.
+    public func events(at positions: [Int64], logger: Logger) async throws -> [PublishedOrderEvent] {
+        guard !positions.isEmpty else { return [] }
+        return try await database.withConnection { connection in
+            let rows = try await connection.query(
+                """
+                SELECT \(unescaped: Self.eventColumns)
+                FROM order_events e WHERE e.position = ANY(\(positions)) ORDER BY e.position
+                """,
+                logger: logger
+            )
+            return try await Self.attachOrders(try rows.map(Self.row), on: connection, logger: logger)
         }
     }
 
@@ -126,6 +139,14 @@ public struct OrderEventLog: Sendable {
             reason: try value("reason", String?.self), at: try value("at", Date.self),
             state: try value("order_state", String?.self)
         )
+    }
+
+    /// `rows` as events, each with its order (one more query); an event whose order is gone is left out.
+    static func attachOrders(_ rows: [EventRow], on connection: DatabaseConnection, logger: Logger) async throws
+        -> [PublishedOrderEvent]
+    {
+        let orders = rows.isEmpty ? [:] : try await orders(Set(rows.map(\.orderID)), on: connection, logger: logger)
+        return try rows.compactMap { row in try orders[row.orderID].map { try row.event(order: $0) } }
     }
 
     /// The orders in `ids` with their lines, by id.

@@ -85,16 +85,7 @@ public struct WebhookOperations: Sendable {
     /// Sends a failed or dead delivery again now.
     public func retryDelivery(_ id: UUID, by actor: Actor, logger: Logger) async throws -> Delivery {
         try adminsOnly(actor)
-        guard let delivery = try await ledger.find(id, logger: logger), delivery.kind == .webhook else {
-            throw StoreError(.notFound, field: "delivery")
-        }
-        guard let reopened = try await ledger.reopen(id, logger: logger) else {
-            throw StoreError(
-                .conflict, field: "delivery",
-                detail: "Only a failed or dead delivery can be retried; this one is \(delivery.state.rawValue).")
-        }
-        try await queue.runNow(reopened.member, logger: logger)
-        return reopened
+        return try await ledger.retry(id, kind: .webhook, through: queue, logger: logger)
     }
 
     static let noSuchEndpoint = StoreError(.notFound, field: "webhook endpoint")

@@ -2,6 +2,7 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
+import Postgres
 import Store
 import TestSupport
 import Testing
@@ -89,6 +90,7 @@ struct ConsoleTests {
                     admin,
                     signedIn + [
                         "/manage/products", "/admin/users", "/admin/users?role=vendor&active=yes", "/admin/operations", "/admin/webhooks",
+                        "/admin/outbox",
                     ]
                 ),
             ]
@@ -545,6 +547,62 @@ struct ConsoleTests {
             let deleted = try await browser.post("/admin/webhooks/\(id)", [("action", "delete")])
             #expect(deleted.status == .seeOther)
             expectPage(try await browser.get("/admin/webhooks/\(id)"), .notFound)
+        }
+    }
+
+    /// The outbox lists a customer's email with its subject, shows its headers and text part,
+    /// and frames its HTML part from a sandboxed route; a pending one cannot be retried; a
+    /// vendor gets the 403 page. (A worker test sends the same emails to a real SMTP server.)
+    @Test func theOutboxShowsACustomersEmail() async throws {
+        let admin = try await createAccount(role: .admin)
+        let vendor = try await createAccount(role: .vendor)
+        try await makeAccountsGateway().test(.router) { client in
+            let browser = ConsoleBrowser(client)
+            let orderID = try await customerWithOrder(browser).order
+            let (email, recipient) = try await Self.emailDelivery(of: try #require(UUID(uuidString: orderID)))
+            browser.forget()
+            try await browser.signIn(vendor.username)
+            expectPage(try await browser.get("/admin/outbox"), .forbidden)
+            expectPage(try await browser.get("/admin/outbox/\(email)"), .forbidden)
+            browser.forget()
+            try await browser.signIn(admin.username)
+            let list = try await browser.get("/admin/outbox")
+            expectPage(list)
+            let subject = "Order \(orderID.prefix(8)) (#\(orderID.suffix(8))): placed"
+            #expect(list.text.contains(#"href="/admin/outbox/\#(email)">\#(subject)</a>"#), "listed with its subject")
+            #expect(list.text.contains("SMTP_URL</code> is not set"), "this gateway has no SMTP_URL: the page says email is off")
+            let page = try await browser.get("/admin/outbox/\(email)")
+            expectPage(page)
+            #expect(page.text.contains(recipient) && page.text.contains("Hello ") && page.text.contains("Message-ID"))
+            #expect(page.text.contains(#"<iframe class="email-frame" sandbox src="/admin/outbox/\#(email)/html""#))
+            let html = try await browser.get("/admin/outbox/\(email)/html")
+            #expect(html.status == .ok && html.text.contains("Thank you: we have your order."))
+            let policy = html.headers[HTTPField.Name("Content-Security-Policy")!] ?? ""
+            #expect(policy.contains("sandbox") && policy.contains("default-src 'none'") && policy.contains("frame-ancestors 'self'"))
+            let retried = try await browser.post("/admin/outbox/\(email)/retry")
+            expectPage(retried, .conflict)
+            expectPage(try await browser.get("/admin/outbox/\(UUID())"), .notFound)
+            expectPage(try await browser.get("/admin/outbox/not-an-id"), .notFound)
+        }
+    }
+
+    /// The email owed for `order`'s creation, once its event has a position and is dispatched
+    /// (done here, as the relay and a worker's dispatcher would).
+    static func emailDelivery(of order: UUID) async throws -> (id: String, recipient: String) {
+        try await TestStores.withDatabase(url: TestStores.databaseURL) { postgres in
+            let events = OrderEventLog(database: postgres)
+            let ledger = DeliveryLedger(database: postgres)
+            for _ in 0..<100 {
+                let found = try await postgres.query(
+                    "SELECT id, target FROM deliveries WHERE order_id = \(order) AND kind = 'email'", logger: TestStores.logger
+                ).first?.decode((UUID, String).self)
+                if let found { return (found.0.uuidString.lowercased(), found.1) }
+                _ = try await events.positionNext(limit: 1000, logger: TestStores.logger)
+                _ = try await ledger.dispatchNext(limit: 1000, email: true, logger: TestStores.logger)
+                try await Task.sleep(for: .milliseconds(50))
+            }
+            Issue.record("the order's email was never dispatched")
+            throw CancellationError()
         }
     }
 

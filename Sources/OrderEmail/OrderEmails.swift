@@ -7,7 +7,7 @@ import Store
 /// Writes the email a customer gets about one event of their order: a subject naming the order's
 /// short id and its new state, a text and an HTML part from `Resources/Email/*.mustache`, times
 /// in the display zone, a link to the order in the console.
-struct OrderEmails: Sendable {
+public struct OrderEmails: Sendable {
     let library: MustacheLibrary
     /// Times as people read them, in the display zone: `4 Dec 2026, 08:16 IST`.
     let time: Date.FormatStyle
@@ -16,7 +16,7 @@ struct OrderEmails: Sendable {
     /// The domain that ends every Message-ID (the sender's).
     let domain: String
 
-    init(settings: MailSettings, timeZone: TimeZone) async throws {
+    public init(settings: MailSettings, timeZone: TimeZone) async throws {
         guard let directory = Bundle.module.url(forResource: "Email", withExtension: nil) else {
             throw CocoaError(.fileNoSuchFile, userInfo: [NSLocalizedDescriptionKey: "the email templates are missing"])
         }
@@ -27,6 +27,11 @@ struct OrderEmails: Sendable {
         from = MailAddress(settings.from, name: settings.fromName)
         publicURL = settings.publicURL.hasSuffix("/") ? String(settings.publicURL.dropLast()) : settings.publicURL
         domain = String(settings.from.split(separator: "@").last ?? "localhost")
+    }
+
+    /// The emails of `platform`'s shop: its sender and console address, its display zone.
+    public init(_ platform: PlatformConfiguration) async throws {
+        try await self.init(settings: platform.mail, timeZone: platform.timeZone)
     }
 
     /// What the templates read (stored properties only).
@@ -54,12 +59,12 @@ struct OrderEmails: Sendable {
     }
 
     /// The message for `event` to `recipient`; its Message-ID is the same every time it is written.
-    func message(for event: PublishedOrderEvent, to recipient: String) -> MailMessage {
+    public func message(for event: PublishedOrderEvent, to recipient: String) -> MailMessage {
         let order = event.order
         let shortID = Self.shortID(order.id)
         let state = Self.state(of: event)
         let view = View(
-            subject: "Order \(shortID): \(state.word)", name: order.customerName, headline: state.headline, shortID: shortID,
+            subject: Self.subject(of: event), name: order.customerName, headline: state.headline, shortID: shortID,
             itemsCount: order.itemsCount == 1 ? "1 item" : "\(order.itemsCount) items",
             total: "\(order.totalAmount.moneyString) \(order.currency)",
             items: order.items.map { .init(quantity: $0.quantity, name: $0.productName, total: $0.totalPrice.moneyString) },
@@ -75,10 +80,15 @@ struct OrderEmails: Sendable {
             html: library.render(view, withTemplate: "order-html") ?? "<p>\(view.headline)</p>")
     }
 
+    /// `Order <short id>: <state>`, as the contract has it.
+    public static func subject(of event: PublishedOrderEvent) -> String {
+        "Order \(shortID(event.orderID)): \(state(of: event).word)"
+    }
+
     /// The contract's short id (the id's first 8 characters) and the console's reference (its
     /// last 8): ids are UUIDv7, whose first characters are a clock that orders of the same minute
     /// share, so the reference tells them apart.
-    static func shortID(_ id: UUID) -> String {
+    public static func shortID(_ id: UUID) -> String {
         let text = id.uuidString.lowercased()
         return "\(text.prefix(8)) (#\(text.suffix(8)))"
     }
