@@ -110,12 +110,14 @@ test-e2e: packages ## Whole-platform tests: nginx, gateways and workers as proce
 	swift build --build-tests
 	$(WITH_TEST_STORES) env $(TEST_STORE_URLS) E2E_TESTS=1 timeout -s KILL 600 swift test --skip-build --filter EndToEndTests
 
-bench: release ## Release build, private tuned stack, wrk + pgbench + jobs; writes bench/results/<date>.md
+bench: release ## Release build, private tuned stack, wrk + pgbench + jobs + deliveries; writes bench/results/<date>.md
 	@WITH_WRK=1 $(STORES) packages
+	@ops/local/peers.sh >/dev/null
 	bench/run.sh
 
 bench-quick: release ## The benchmark in under two minutes (one connection count, 2,000 jobs, 1 worker)
 	@WITH_WRK=1 $(STORES) packages
+	@ops/local/peers.sh >/dev/null
 	QUICK=1 bench/run.sh
 
 stores-chaos:
@@ -123,6 +125,7 @@ stores-chaos:
 
 test-chaos: packages ## Faults on a live stack under traffic: workers, gateways, Redis killed; Postgres restarted one at a time and in a storm
 	swift build --build-tests
+	@ops/local/peers.sh >/dev/null
 	@ops/local/swagger-ui.sh .build/debug/swagger-ui
 	$(WITH_STORES) chaos $(CHAOS_PG_PORT) $(CHAOS_REDIS_PORT) env CHAOS_TESTS=1 CHAOS_PG_PORT=$(CHAOS_PG_PORT) \
 	  CHAOS_REDIS_PORT=$(CHAOS_REDIS_PORT) TEST_DATABASE_URL=postgres://app@127.0.0.1:$(CHAOS_PG_PORT)/orders \

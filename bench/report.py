@@ -44,14 +44,24 @@ for r in rows:
 print()
 print("## Delayed transitions (due uniformly over a window; 0.1 s is a burst: its rate is the ceiling)")
 print()
-print("| jobs | window s | offered /s | workers | applied | applied /s | lateness p50 ms | p99 ms | max ms | early | Postgres CPU (cores) | Redis CPU (cores) |")
-print("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+print("| jobs | window s | offered /s | workers | deliveries too | applied | applied /s | lateness p50 ms | p99 ms | max ms | early | Postgres CPU (cores) | Redis CPU (cores) |")
+print("|---:|---:|---:|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|")
 for r in rows:
     if r.get("scenario") != "jobs":
         continue
     window = float(r.get("window", 5))
-    print(f"| {r['jobs']} | {window:g} | {int(r['jobs'] / window)} | {r['workers']} | {r['applied']} | {r['per_second']} | {r['p50']} | {r['p99']} | {r['max']} | "
-          f"{r['early']} | {r['postgres_cpu']} | {r['redis_cpu']} |")
+    print(f"| {r['jobs']} | {window:g} | {int(r['jobs'] / window)} | {r['workers']} | {'yes' if r.get('deliveries') else 'no'} | {r['applied']} | {r['per_second']} | "
+          f"{r['p50']} | {r['p99']} | {r['max']} | {r['early']} | {r['postgres_cpu']} | {r['redis_cpu']} |")
+deliveries = [r for r in rows if r.get("scenario") == "deliveries"]
+if deliveries:
+    print()
+    print("## Deliveries (each transition's event to 3 webhook receivers on loopback and by email to the mail sink)")
+    print()
+    print("| workers | events | delivered | still owed | deliveries /s | webhook event → accepted p50 ms | p99 ms | email p50 ms | p99 ms | verified by the receivers | accepted by the sink |")
+    print("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+    for r in deliveries:
+        print(f"| {r['workers']} | {r['events']} | {r['delivered']} | {r['owed']} | {r['per_second']} | {r['webhook_p50']} | {r['webhook_p99']} | "
+              f"{r['email_p50']} | {r['email_p99']} | {r['received']} | {r['mailed']} |")
 for r in rows:
     if r.get("scenario") != "events":
         continue

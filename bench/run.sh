@@ -5,8 +5,8 @@
 # Environment: GATEWAYS (1), WORKERS (2: the HTTP scenarios' stack), QUICK (0; 1 = short runs,
 # fewer connection counts, 2,000 jobs only), DURATION (seconds per wrk run: 15, quick 5),
 # BENCH_BIN (.build/release; another build's binaries, for an A/B on the same stack), ONLY (empty;
-# `jobs` runs the job scenarios alone; `events` the live-events scenario alone, after one create
-# run that gives get_order its orders).
+# `jobs` runs the job and delivery scenarios alone, `deliveries` the delivery scenario alone;
+# `events` the live-events scenario alone, after one create run that gives get_order its orders).
 # Prints a Markdown table and writes it to bench/results/<date>.md.
 set -euo pipefail
 
@@ -40,7 +40,8 @@ if [ "$(psql "$admin_url" -Atc "SHOW track_commit_timestamp" 2>/dev/null)" = off
     ops/local/stores.sh stop bench $pg_port $redis_port >&2
 fi
 # Nothing the bench starts outlives it, however it ends.
-trap 'STACK=bench ops/local/stack.sh stop >/dev/null 2>&1 || true; ops/local/stores.sh stop bench $pg_port $redis_port >/dev/null 2>&1 || true' EXIT
+trap 'STACK=bench ops/local/stack.sh stop >/dev/null 2>&1 || true; ops/local/stores.sh stop bench $pg_port $redis_port >/dev/null 2>&1 || true
+      for f in $work/hook-*.pid; do [ -s "$f" ] && kill "$(cat "$f")" 2>/dev/null; done; ops/local/mail-sink.sh stop $work/mail 0 >/dev/null 2>&1 || true' EXIT
 PG_MAX_CONNECTIONS=500 PG_EXTRA_OPTS="$bench_pg_opts" ops/local/stores.sh start bench $pg_port $redis_port >&2
 psql "$admin_url" -qc "DROP DATABASE IF EXISTS bench WITH (FORCE)" -c "CREATE DATABASE bench" >&2
 redis-cli -p $redis_port flushall >/dev/null
@@ -129,7 +130,7 @@ pgbench_run() {
 connection_counts=$([ "$quick" = 1 ] && echo "64" || echo "16 64 256")
 events_only=$([ "${ONLY:-}" = events ] && echo 1 || echo 0)
 [ "$events_only" = 1 ] && connection_counts=64
-if [ "${ONLY:-}" != jobs ]; then
+if [ "${ONLY:-}" != jobs ] && [ "${ONLY:-}" != deliveries ]; then
 # Each create run starts with no pending orders, so runs compare alike: the load keeps every
 # order pending (the cap is raised out of its way), and the create's pending count grows with them.
 reset_pending() { psql "$DATABASE_URL" -qc "UPDATE orders SET status = 'processing' WHERE status = 'pending'" >&2; }
@@ -326,6 +327,7 @@ jobs_run() {
     redis_cpu=$(python3 -c "print(($(ticks $(redis_pids)) - $redis0) / 100 / $wall)")
     psql "$DATABASE_URL" -Atc "
         SELECT json_build_object('scenario', 'jobs', 'jobs', $count, 'window', $window, 'workers', $worker_count,
+          'deliveries', $([ -n "${4:-}" ] && echo true || echo false),
           'applied', count(e.id),
           'per_second', round((count(e.id) / greatest(extract(epoch FROM max(e.at) - min(o.auto_process_at)), 0.001))::numeric, 0),
           'p50', round((percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM e.at - o.auto_process_at)) * 1000)::numeric, 1),
@@ -336,12 +338,88 @@ jobs_run() {
         FROM orders o JOIN order_events e ON e.order_id = o.id AND e.to_status = 'processing'
         WHERE o.customer_name = 'Jobs'" >>"$rows"
     log "jobs n=$count workers=$worker_count: $(tail -1 "$rows")"
+    [ -z "${4:-}" ] || deliveries_measure "$worker_count"
     psql "$DATABASE_URL" -qc "DELETE FROM order_events WHERE order_id IN (SELECT id FROM orders WHERE customer_name = 'Jobs'); DELETE FROM orders WHERE customer_name = 'Jobs'" >&2
 }
-for w in $([ "$quick" = 1 ] && echo "1" || echo "1 2 4"); do
+[ "${ONLY:-}" = deliveries ] || for w in $([ "$quick" = 1 ] && echo "1" || echo "1 2 4"); do
     jobs_run 2000 "$w"
     [ "$quick" = 1 ] || jobs_run 20000 "$w"
     [ "$quick" = 1 ] || jobs_run 20000 "$w" 0.1
+done
+
+# MARK: deliveries: the 2,000 transitions of 2,000 jobs at 400/s again, each of their events now
+# also delivered to 3 webhook endpoints (loopback receivers that verify every signature with
+# `standardwebhooks`) and emailed through the mail sink: 8,000 deliveries beside the transitions
+
+# The time from each event's commit to its delivery's acceptance (the ledger's delivered_at), per
+# kind, once every delivery of the run's events is settled (or after 120 s).
+# Deliveries the 3 receivers verified, together.
+received_verified() {
+    for i in 0 1 2; do curl -fsS "http://127.0.0.1:$(cat "$work/hook-$i.port")/_received"; echo; done |
+        python3 -c 'import json, sys; print(sum(r["verified"] for line in sys.stdin if line.strip() for r in json.loads(line)))'
+}
+
+deliveries_measure() {
+    local worker_count=$1
+    for _ in $(seq 1200); do
+        [ "$(psql "$DATABASE_URL" -Atc "
+            SELECT (SELECT count(*) FROM order_events e JOIN orders o ON o.id = e.order_id
+                    WHERE o.customer_name = 'Jobs' AND (e.position IS NULL
+                       OR e.position > (SELECT position FROM delivery_dispatch WHERE name = 'events')))
+                 + (SELECT count(*) FROM deliveries WHERE state IN ('pending', 'failed'))")" = 0 ] && break
+        sleep 0.1
+    done
+    psql "$DATABASE_URL" -Atc "
+        SELECT json_build_object('scenario', 'deliveries', 'workers', $worker_count, 'events', count(DISTINCT d.event_position),
+          'delivered', count(*) FILTER (WHERE d.state = 'delivered'), 'owed', count(*) FILTER (WHERE d.state <> 'delivered'),
+          'per_second', round((count(*) / greatest(extract(epoch FROM max(d.delivered_at) - min(e.at)), 0.001))::numeric, 0),
+          'webhook_p50', round((percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM d.delivered_at - e.at))
+                                FILTER (WHERE d.kind = 'webhook') * 1000)::numeric, 1),
+          'webhook_p99', round((percentile_cont(0.99) WITHIN GROUP (ORDER BY extract(epoch FROM d.delivered_at - e.at))
+                                FILTER (WHERE d.kind = 'webhook') * 1000)::numeric, 1),
+          'email_p50', round((percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM d.delivered_at - e.at))
+                              FILTER (WHERE d.kind = 'email') * 1000)::numeric, 1),
+          'email_p99', round((percentile_cont(0.99) WITHIN GROUP (ORDER BY extract(epoch FROM d.delivered_at - e.at))
+                              FILTER (WHERE d.kind = 'email') * 1000)::numeric, 1),
+          'received', $(received_verified),
+          'mailed', $(wc -l <"$work/mail/messages.jsonl" 2>/dev/null || echo 0))
+        FROM deliveries d JOIN order_events e ON e.position = d.event_position" >>"$rows"
+    log "deliveries workers=$worker_count: $(tail -1 "$rows")"
+}
+
+deliveries_run() {
+    local worker_count=$1 i secret
+    peers_python=$(ops/local/peers.sh)
+    rm -rf "$work/mail" && mkdir -p "$work/mail"
+    ops/local/mail-sink.sh start "$work/mail" $((port + 300)) >&2
+    for i in 0 1 2; do
+        rm -f "$work/hook-$i.port"
+        setsid "$peers_python" Tests/Peers/webhook_receiver.py "$work/hook-$i.port" >>"$work/hook-$i.log" 2>&1 </dev/null &
+        echo $! >"$work/hook-$i.pid"
+    done
+    for i in 0 1 2; do
+        for _ in $(seq 100); do [ -s "$work/hook-$i.port" ] && break; sleep 0.05; done
+        secret="whsec_$(head -c 32 /dev/urandom | base64)"
+        curl -fsS "http://127.0.0.1:$(cat "$work/hook-$i.port")/_control" -d "{\"secrets\": [\"$secret\"]}" >/dev/null
+        psql "$DATABASE_URL" -qc "INSERT INTO webhook_endpoints (id, url, event_types, secret)
+            VALUES (gen_random_uuid(), 'http://127.0.0.1:$(cat "$work/hook-$i.port")/hooks',
+                    ARRAY['order.created', 'order.status_changed', 'order.cancelled'], '$secret')" >&2
+    done
+    # Only this run's events are delivered: the dispatcher starts after every event so far.
+    psql "$DATABASE_URL" -qc "DELETE FROM deliveries;
+        UPDATE delivery_dispatch SET position = (SELECT coalesce(max(position), 0) FROM order_events) WHERE name = 'events'" >&2
+    # Workers that deliver: started again with the peers in their environment.
+    GATEWAYS=$gateways WORKERS=0 ops/local/stack.sh scale >/dev/null
+    SMTP_URL="smtp://127.0.0.1:$((port + 300))" SMTP_FROM=orders@bench.localhost WEBHOOK_ALLOW_PRIVATE_NETWORKS=true \
+        GATEWAYS=$gateways WORKERS=$worker_count ops/local/stack.sh scale >/dev/null
+    jobs_run 2000 "$worker_count" 5 deliveries
+    GATEWAYS=$gateways WORKERS=0 ops/local/stack.sh scale >/dev/null
+    psql "$DATABASE_URL" -qc "DELETE FROM webhook_endpoints" >&2
+    for i in 0 1 2; do kill "$(cat "$work/hook-$i.pid")" 2>/dev/null || true; done
+    ops/local/mail-sink.sh stop "$work/mail" $((port + 300)) >&2
+}
+for w in $([ "$quick" = 1 ] && echo "1" || echo "1 2"); do
+    deliveries_run "$w"
 done
 
 # MARK: report

@@ -6,7 +6,8 @@ protocol JobHandler: Sendable {
     var kind: JobKind { get }
     var policy: JobPolicy { get }
 
-    /// Runs a claimed batch within ``JobPolicy/timeout``; one outcome per job, in order.
+    /// Runs a claimed batch within ``JobPolicy/timeout``; one outcome per job, in order. A batch
+    /// still running a second later is handed back whole by the runner.
     func process(_ jobs: [ClaimedJob], logger: Logger) async -> [JobOutcome]
 
     /// The periodic pass that makes this kind's schedule agree with Postgres, by whichever worker

@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import ProcessSupport
 import Redis
 import ServiceLifecycle
 import Store
@@ -128,7 +129,10 @@ final class JobKindRunner: Sendable {
         }
         guard start else { return }
         Task {
-            await handler.reconcileUrgently(owner: workerID, reason: reason, logger: logger)
+            // Bounded: a pass stuck on a stranded query must not keep every later one from starting.
+            _ = try? await Deadline.race(.seconds(60)) { [handler, workerID, logger] in
+                await handler.reconcileUrgently(owner: workerID, reason: reason, logger: logger)
+            }
             reconciling.withLock { $0 = false }
         }
     }
@@ -146,7 +150,21 @@ final class JobKindRunner: Sendable {
             }
         }
         defer { extender.cancel() }
-        let outcomes = await handler.process(jobs, logger: logger)
+        let outcomes: [JobOutcome]
+        do {
+            // A second past the kind's timeout: a handler that bounds its own work answers first.
+            outcomes = try await Deadline.race(policy.timeout + .seconds(1)) { [handler, logger] in
+                await handler.process(jobs, logger: logger)
+            }
+        } catch {
+            // A store that neither answers nor fails (a pool lease stranded by a database
+            // restart) must not hold these jobs for ever while the extender keeps their leases:
+            // they go back to the queue, for this or another worker.
+            logger.warning(
+                "batch exceeded its kind's timeout; handed back",
+                metadata: ["job.kind": "\(handler.kind.rawValue)", "job.count": "\(jobs.count)", "job.timeout": "\(policy.timeout)"])
+            outcomes = Array(repeating: .unavailable, count: jobs.count)
+        }
         let settledAt = Date()
         var finished: [ClaimedJob] = []
         var later: [(ClaimedJob, Date)] = []

@@ -111,11 +111,13 @@ final class JobWorker: Service, Sendable {
     }
 
     /// Runs `body` every `interval` until shutdown; an error is logged and the next round comes.
+    /// Each run is bounded: a query a Postgres restart stranded must not stop a reaper or a
+    /// reconciler for good.
     private func every(_ interval: Duration, _ body: @escaping @Sendable () async throws -> Void) async {
         await cancelWhenGracefulShutdown {
             while !Task.isCancelled {
                 do {
-                    try await body()
+                    try await Deadline.race(max(interval, .seconds(60)), body)
                 } catch {
                     self.logger.warning("background task failed", metadata: Logger.Metadata.describing(error))
                 }

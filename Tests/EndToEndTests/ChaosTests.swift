@@ -10,7 +10,8 @@ import Testing
 /// An operator's bad day on a real stack (nginx, 2 gateways, 3 workers, Postgres, Redis, all
 /// processes under the local supervisor) while 8 clients place orders as careful clients do
 /// (retrying with the same `Idempotency-Key`): faults one at a time, each followed by steady
-/// traffic. Run by `make test-chaos`, on stores of its own that it may kill and restart.
+/// traffic; a fourth worker delivers every event to a webhook receiver and the mail sink. Run by
+/// `make test-chaos`, on stores of its own that it may kill and restart.
 @Suite(
     "Chaos", .serialized, .timeLimit(.minutes(10)),
     .enabled(if: ProcessInfo.processInfo.environment["CHAOS_TESTS"] == "1", "run by make test-chaos")
@@ -68,15 +69,21 @@ struct ChaosTests {
     // MARK: The run
 
     @Test func theStackRidesOutEveryFault() async throws {
-        try await Self.withStack { stack, database in
-            try await Self.run(stack, database: database)
+        try await Self.withDeliveryPeers { peers in
+            try await Self.withStack(deliveringTo: peers) { stack, database in
+                let windows = try await Self.run(stack, database: database)
+                try await Self.expectEveryEventDelivered(peers, database: database, windows: windows)
+            }
         }
     }
 
     /// Starts the chaos stores (flushed, on an empty migrated database with ``products`` in
     /// stock and `orders` orders of three lines each already delivered), then nginx, 2 gateways
-    /// and 3 workers under the local supervisor; runs `body` with the stack and the database's URL.
-    static func withStack(orders: Int = 0, _ body: (LocalStack, String) async throws -> Void) async throws {
+    /// and 3 workers under the local supervisor (and a fourth delivering webhooks and emails to
+    /// `peers` when given); runs `body` with the stack and the database's URL.
+    static func withStack(
+        orders: Int = 0, deliveringTo peers: DeliveryPeers? = nil, _ body: (LocalStack, String) async throws -> Void
+    ) async throws {
         try await Self.stores("start")
         try await ChildProcess.run("/usr/bin/redis-cli", ["-p", String(Self.redisPort), "flushall"])
         try await TestStores.withEmptyDatabase { database in
@@ -91,6 +98,7 @@ struct ChaosTests {
                     logger: TestStores.logger
                 )
                 if orders > 0 { try await seed(orders: orders, client) }
+                if let peers { try await subscribe(peers, client) }
             }
             var settings = ScaleTests.settings(database: database, redis: "redis://127.0.0.1:\(Self.redisPort)/0")
             settings.merge([
@@ -98,16 +106,20 @@ struct ChaosTests {
                 "JOB_LEASE_SECONDS": "2", "AUTO_PROCESS_AFTER_SECONDS": "2", "RECONCILE_INTERVAL_SECONDS": "300", "LOG_LEVEL": "notice",
                 "DATABASE_POOL_MIN": ProcessInfo.processInfo.environment["CHAOS_POOL_MIN"] ?? "1",
             ]) { _, new in new }
+            if let peers { settings.merge(deliverySettings(peers)) { _, new in new } }
             let stack = LocalStack(name: "chaos", port: 18_700, workerPort: 19_700, settings: settings)
             // Logs of earlier runs would be counted as this run's crashes.
             try? FileManager.default.removeItem(at: LocalStack.root.appendingPathComponent(".data/chaos/logs"))
-            try await stack.with(gateways: 2, workers: 3) {
+            // A fourth worker delivers, when there is anything to deliver to.
+            try await stack.with(gateways: 2, workers: peers == nil ? 3 : 4) {
                 try await body(stack, database)
             }
         }
     }
 
-    static func run(_ stack: LocalStack, database: String) async throws {
+    /// The run; returns its faults' windows.
+    @discardableResult
+    static func run(_ stack: LocalStack, database: String) async throws -> [Window] {
         let traffic = Traffic(port: stack.port, products: products)
         let stop = Shared(false)
         let windows = try await withThrowingTaskGroup(of: [Window].self) { group in
@@ -163,6 +175,7 @@ struct ChaosTests {
         let unknown = traps.values.flatMap { $0 }.filter { !$0.contains("on purpose") }
         #expect(unknown.isEmpty, "processes crashed: \(unknown)")
         #expect(traps.values.flatMap { $0 }.filter { $0.contains("on purpose") }.count == 1, "one deliberate trap")
+        return windows
     }
 
     /// Every order placed moves to processing (within 20 s), and the database holds exactly what

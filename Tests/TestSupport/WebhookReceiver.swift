@@ -82,6 +82,6 @@ public final class WebhookReceiver: Sendable {
         request.method = .init(rawValue: method)
         if let body { request.body = .bytes(ByteBuffer(data: body)) }
         let response = try await HTTPClient.shared.execute(request, timeout: .seconds(10))
-        return Data(buffer: try await response.body.collect(upTo: 16 << 20))
+        return Data(buffer: try await response.body.collect(upTo: 256 << 20))
     }
 }

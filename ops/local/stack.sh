@@ -111,7 +111,15 @@ wait_ready() {
 }
 
 start_gateway() { METRICS_PORT=$((gateway_metrics_port + $1)) start_one "gateway-$1" gateway PORT $((gateway_port + $1)); }
-start_worker() { start_one "worker-$1" worker WORKER_PORT $((worker_port + $1)); }
+# WORKER_<i>_JOB_KINDS, when set, is worker i's JOB_KINDS: some workers deliver, others move orders.
+start_worker() {
+    local kinds="WORKER_$1_JOB_KINDS"
+    if [ -n "${!kinds:-}" ]; then
+        JOB_KINDS=${!kinds} start_one "worker-$1" worker WORKER_PORT $((worker_port + $1))
+    else
+        start_one "worker-$1" worker WORKER_PORT $((worker_port + $1))
+    fi
+}
 
 # The indices of the running processes of one kind, in order.
 indices() {

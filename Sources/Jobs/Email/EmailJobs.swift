@@ -46,10 +46,15 @@ struct EmailJobs: JobHandler {
         guard let id = UUID(uuidString: job.member) else { return .noop }
         let final = job.attempts >= policy.maxAttempts
         do {
-            guard let delivery = try await ledger.find(id, logger: logger), delivery.state != .delivered else { return .noop }
-            if try await ledger.hasEarlierOwed(delivery, logger: logger) { return .later(Date().addingTimeInterval(1)) }
-            guard let event = try await events.events(at: [delivery.eventPosition], logger: logger).first else {
-                try await ledger.record(id, DeliveryAttempt(result: .failed(final: true), error: "event no longer exists"), logger: logger)
+            let found = try await StoreCall.bounded { [ledger, events] () -> (Delivery, PublishedOrderEvent?, Bool)? in
+                guard let delivery = try await ledger.find(id, logger: logger), delivery.state != .delivered else { return nil }
+                if try await ledger.hasEarlierOwed(delivery, logger: logger) { return (delivery, nil, true) }
+                return (delivery, try await events.events(at: [delivery.eventPosition], logger: logger).first, false)
+            }
+            guard let (delivery, event, blocked) = found else { return .noop }
+            if blocked { return .later(Date().addingTimeInterval(1)) }
+            guard let event else {
+                try await record(id, DeliveryAttempt(result: .failed(final: true), error: "event no longer exists"), logger: logger)
                 return .noop
             }
             let message = emails.message(for: event, to: delivery.target)
@@ -64,7 +69,7 @@ struct EmailJobs: JobHandler {
                     connection = nil
                 }
                 let permanent = !error.isTransient
-                try await ledger.record(
+                try await record(
                     id,
                     DeliveryAttempt(
                         result: .failed(final: final || permanent), responseStatus: error.code,
@@ -72,7 +77,7 @@ struct EmailJobs: JobHandler {
                     logger: logger)
                 return permanent ? .dead(error.message) : .failed(error.message)
             }
-            try await ledger.record(
+            try await record(
                 id,
                 DeliveryAttempt(
                     result: .delivered, responseStatus: 250, durationMilliseconds: Int((ContinuousClock.now - started).milliseconds)),
@@ -84,6 +89,11 @@ struct EmailJobs: JobHandler {
             logger.error("email delivery failed unexpectedly", metadata: Logger.Metadata.describing(error))
             return .failed("internal error")
         }
+    }
+
+    /// Records an attempt in the ledger, bounded.
+    func record(_ id: UUID, _ attempt: DeliveryAttempt, logger: Logger) async throws {
+        try await StoreCall.bounded { [ledger] in try await ledger.record(id, attempt, logger: logger) }
     }
 
     func reconcile(owner: String, interval: Duration, logger: Logger) async throws {

@@ -55,29 +55,35 @@ struct WebhookJobs: JobHandler {
         guard let id = UUID(uuidString: job.member) else { return .noop }
         let final = job.attempts >= policy.maxAttempts
         do {
-            guard let delivery = try await ledger.find(id, logger: logger), delivery.state != .delivered,
-                let endpointID = delivery.endpointID
-            else { return .noop }
-            // One order's events reach one endpoint in their order.
-            if try await ledger.hasEarlierOwed(delivery, logger: logger) { return .later(Date().addingTimeInterval(1)) }
-            guard let (endpoint, secrets) = try await endpoints.signing(endpointID, logger: logger) else { return .noop }
-            guard endpoint.active else {
-                try await ledger.record(id, DeliveryAttempt(result: .failed(final: true), error: "endpoint inactive"), logger: logger)
-                return .noop
+            // What the attempt needs, read in one bounded call.
+            let read = try await StoreCall.bounded { [ledger, endpoints, events, logger] () -> Read in
+                guard let delivery = try await ledger.find(id, logger: logger), delivery.state != .delivered,
+                    let endpointID = delivery.endpointID
+                else { return .nothing }
+                // One order's events reach one endpoint in their order.
+                if try await ledger.hasEarlierOwed(delivery, logger: logger) { return .blocked }
+                guard let (endpoint, secrets) = try await endpoints.signing(endpointID, logger: logger) else { return .nothing }
+                guard endpoint.active else { return .refused("endpoint inactive") }
+                guard let event = try await events.events(at: [delivery.eventPosition], logger: logger).first else {
+                    return .refused("event no longer exists")
+                }
+                return .ready(delivery, endpoint, secrets, event)
             }
-            guard
-                let event = try await events.events(
-                    after: delivery.eventPosition - 1, through: delivery.eventPosition, customer: nil, order: nil, limit: 1, logger: logger
-                ).first
-            else {
-                try await ledger.record(id, DeliveryAttempt(result: .failed(final: true), error: "event no longer exists"), logger: logger)
+            let (delivery, endpoint, secrets, event): (Delivery, WebhookEndpoint, WebhookEndpointStore.Secrets, PublishedOrderEvent)
+            switch read {
+            case .nothing: return .noop
+            case .blocked: return .later(Date().addingTimeInterval(1))
+            case .refused(let reason):
+                try await record(id, DeliveryAttempt(result: .failed(final: true), error: reason), logger: logger)
                 return .noop
+            case .ready(let found, let foundEndpoint, let foundSecrets, let foundEvent):
+                (delivery, endpoint, secrets, event) = (found, foundEndpoint, foundSecrets, foundEvent)
             }
             let attempt = await send(event: event, delivery: delivery, to: endpoint, secrets: secrets, final: final, logger: logger)
-            try await ledger.record(id, attempt.record, logger: logger)
+            try await record(id, attempt.record, logger: logger)
             if attempt.gone {
-                try await endpoints.deactivate(endpointID, logger: logger)
-                logger.notice("webhook endpoint answered 410 Gone; deactivated", metadata: ["webhook.endpoint": "\(endpointID)"])
+                try await StoreCall.bounded { [endpoints, logger] in try await endpoints.deactivate(endpoint.id, logger: logger) }
+                logger.notice("webhook endpoint answered 410 Gone; deactivated", metadata: ["webhook.endpoint": "\(endpoint.id)"])
             }
             switch attempt.record.result {
             case .delivered: return .applied
@@ -89,6 +95,22 @@ struct WebhookJobs: JobHandler {
             logger.error("webhook delivery failed unexpectedly", metadata: Logger.Metadata.describing(error))
             return .failed("internal error")
         }
+    }
+
+    /// What a delivery's attempt starts from.
+    enum Read: Sendable {
+        /// Delivered already, or its row or endpoint is gone.
+        case nothing
+        /// An earlier event of its order is still owed to the endpoint.
+        case blocked
+        /// It cannot be sent, for this reason (recorded as its final failure).
+        case refused(String)
+        case ready(Delivery, WebhookEndpoint, WebhookEndpointStore.Secrets, PublishedOrderEvent)
+    }
+
+    /// Records an attempt in the ledger, bounded.
+    func record(_ id: UUID, _ attempt: DeliveryAttempt, logger: Logger) async throws {
+        try await StoreCall.bounded { [ledger] in try await ledger.record(id, attempt, logger: logger) }
     }
 
     /// What one `POST` came to.

@@ -5,7 +5,8 @@ import Redis
 /// Turns committed order events into deliveries (the ledger) and their jobs (the queue), one
 /// process at a time cluster-wide under a lease in Redis. The ledger's cursor and key make each
 /// event become each delivery exactly once, whoever dispatches and however often it crashes;
-/// a job lost between the commit and the enqueue is enqueued again by the reconciler.
+/// a job lost between the commit and the enqueue (an error at either, or a leader that died
+/// between them) is enqueued by ``enqueueOwed(logger:)`` before the next step.
 public struct DeliveryDispatcher: Sendable {
     let ledger: DeliveryLedger
     let redis: RedisClient
@@ -43,14 +44,18 @@ public struct DeliveryDispatcher: Sendable {
         for delivery in dispatched.deliveries {
             calls.append(JobQueue(redis: redis, kind: delivery.kind).enqueueCall(delivery.member, dueAt: now))
         }
-        do {
-            _ = try await redis.run(calls, logger: logger)
-        } catch {
-            // The ledger has them: the reconciler enqueues what is still owed.
-            logger.warning(
-                "could not enqueue new deliveries; the reconciler will",
-                metadata: ["delivery.count": "\(calls.count)", "error.type": "\(String(describing: type(of: error)))"])
-        }
+        // An error here leaves committed deliveries without jobs: the loop then runs
+        // ``enqueueOwed(logger:)`` before its next step.
+        _ = try await redis.run(calls, logger: logger)
         return dispatched.events
+    }
+
+    /// Enqueues every delivery the ledger still owes that Redis does not hold (scheduled, running
+    /// or dead), of every kind this dispatcher writes: after a step that may have committed its
+    /// deliveries without enqueueing them, and on taking the lease from another process.
+    public func enqueueOwed(logger: Logger) async throws {
+        for kind in email ? [JobKind.webhook, .email] : [.webhook] {
+            try await DeliveryReconciler(ledger: ledger, queue: JobQueue(redis: redis, kind: kind), redis: redis).runOnce(logger: logger)
+        }
     }
 }
