@@ -72,13 +72,23 @@ final class JobKindRunner: Sendable {
     }
 
     private func claimUntilShutdown(wake: RedisConnection) async throws {
+        var busySince: ContinuousClock.Instant?
         while !Task.isShuttingDownGracefully && !Task.isCancelled {
             let free = policy.concurrency - running.withLock { $0 }
             if free <= 0 {
-                // Every slot is busy with a slow batch: look again shortly.
+                // Every slot is busy with a slow batch: look again shortly (and say so when it lasts).
+                let since = busySince ?? .now
+                busySince = since
+                if ContinuousClock.now - since > .seconds(20) {
+                    logger.warning(
+                        "every slot busy for 20 s",
+                        metadata: ["job.running": "\(running.withLock { $0 })", "job.timeout": "\(policy.timeout)"])
+                    busySince = .now
+                }
                 try await Task.sleep(for: .milliseconds(5))
                 continue
             }
+            busySince = nil
             let claim = try await queue.claim(worker: workerID, limit: free, lease: policy.lease, logger: logger)
             // Redis is back after an outage, or lost the schedule: what fell due meanwhile runs
             // now, not at the reconciler's next interval.
@@ -166,6 +176,14 @@ final class JobKindRunner: Sendable {
             outcomes = Array(repeating: .unavailable, count: jobs.count)
         }
         let settledAt = Date()
+        let settling = ContinuousClock.now
+        defer {
+            if ContinuousClock.now - settling > .seconds(5) {
+                logger.warning(
+                    "settling a batch took long",
+                    metadata: ["job.count": "\(jobs.count)", "job.settle": "\(ContinuousClock.now - settling)"])
+            }
+        }
         var finished: [ClaimedJob] = []
         var later: [(ClaimedJob, Date)] = []
         var unavailable: [ClaimedJob] = []

@@ -94,9 +94,11 @@ extension ChaosTests {
             let mails = try peers.sink.messages()
             // Message-ID: <position>.<recipient's hash>@<domain>
             let mailed = Set(mails.compactMap { $0.messageID.drop { $0 == "<" }.split(separator: ".").first.flatMap { Int64($0) } })
-            // Known issue (#25): in 2 of 3 runs, the delivering worker's email kind stopped claiming
-            // after the last fault (jobs due in Redis, none claimed, no error logged), while its
-            // webhook kind went on; not found yet.
+            // Known issue (#25), in 4 of 8 runs: a few of the delivering worker's emails (24 to 807)
+            // stay owed after the faults while every webhook of the same events arrives: some sit
+            // in flight with their leases still extended 2 minutes on (the batch's timeout did not
+            // hand them back), some due and unclaimed, some in no Redis set at all; no error logged.
+            // Not found yet.
             withKnownIssue("the email kind can stop claiming after the faults", isIntermittent: true) {
                 #expect(emailsSettled, "every email accepted within 120 s of the webhooks: \(states)")
                 #expect(

@@ -43,6 +43,13 @@ struct EmailJobs: JobHandler {
     }
 
     func send(_ job: ClaimedJob, over connection: inout SMTPConnection?, logger: Logger) async -> JobOutcome {
+        let begun = ContinuousClock.now
+        var stage = "read"
+        defer {
+            if ContinuousClock.now - begun > .seconds(5) {
+                logger.warning("email slow", metadata: ["email.stage": "\(stage)", "email.took": "\(ContinuousClock.now - begun)"])
+            }
+        }
         guard let id = UUID(uuidString: job.member) else { return .noop }
         let final = job.attempts >= policy.maxAttempts
         do {
@@ -57,11 +64,15 @@ struct EmailJobs: JobHandler {
                 try await record(id, DeliveryAttempt(result: .failed(final: true), error: "event no longer exists"), logger: logger)
                 return .noop
             }
+            stage = "render"
             let message = emails.message(for: event, to: delivery.target)
             let started = ContinuousClock.now
             do {
+                stage = "open"
                 if connection == nil { connection = try await SMTPConnection.open(smtp) }
+                stage = "send"
                 try await connection!.send(message)
+                stage = "record"
             } catch let error as SMTPError {
                 // A broken connection is not reused for the rest of the batch.
                 if error.code == nil {
