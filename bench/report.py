@@ -62,6 +62,15 @@ if deliveries:
     for r in deliveries:
         print(f"| {r['workers']} | {r['events']} | {r['delivered']} | {r['owed']} | {r['per_second']} | {r['webhook_p50']} | {r['webhook_p99']} | "
               f"{r['email_p50']} | {r['email_p99']} | {r['received']} | {r['mailed']} |")
+    cpu = [r for r in rows if r.get("scenario") == "delivery_cpu"]
+    if cpu:
+        print()
+        print("CPU while they ran (cores, from the first due time to the last delivery):")
+        print()
+        print("| workers | seconds | workers' CPU | the Python peers' | Postgres | Redis | gateway |")
+        print("|---:|---:|---:|---:|---:|---:|---:|")
+        for r in cpu:
+            print(f"| {r['workers']} | {r['wall_s']} | {r['workers_cpu']} | {r['peers_cpu']} | {r['postgres_cpu']} | {r['redis_cpu']} | {r['gateway_cpu']} |")
 for r in rows:
     if r.get("scenario") != "events":
         continue

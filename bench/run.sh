@@ -326,7 +326,7 @@ jobs_run() {
     pg_cpu=$(python3 -c "print(($(ticks $(postgres_pids)) - $pg0) / 100 / $wall)")
     redis_cpu=$(python3 -c "print(($(ticks $(redis_pids)) - $redis0) / 100 / $wall)")
     psql "$DATABASE_URL" -Atc "
-        SELECT json_build_object('scenario', 'jobs', 'jobs', $count, 'window', $window, 'workers', $worker_count,
+        SELECT json_build_object('scenario', 'jobs', 'jobs', $count, 'window', $window, 'workers', '$worker_count${layout:-}',
           'deliveries', $([ -n "${4:-}" ] && echo true || echo false),
           'applied', count(e.id),
           'per_second', round((count(e.id) / greatest(extract(epoch FROM max(e.at) - min(o.auto_process_at)), 0.001))::numeric, 0),
@@ -370,7 +370,7 @@ deliveries_measure() {
         sleep 0.1
     done
     psql "$DATABASE_URL" -Atc "
-        SELECT json_build_object('scenario', 'deliveries', 'workers', $worker_count, 'events', count(DISTINCT d.event_position),
+        SELECT json_build_object('scenario', 'deliveries', 'workers', '$worker_count${layout:-}', 'events', count(DISTINCT d.event_position),
           'delivered', count(*) FILTER (WHERE d.state = 'delivered'), 'owed', count(*) FILTER (WHERE d.state <> 'delivered'),
           'per_second', round((count(*) / greatest(extract(epoch FROM max(d.delivered_at) - min(e.at)), 0.001))::numeric, 0),
           'webhook_p50', round((percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM d.delivered_at - e.at))
@@ -391,7 +391,8 @@ deliveries_run() {
     local worker_count=$1 i secret
     peers_python=$(ops/local/peers.sh)
     rm -rf "$work/mail" && mkdir -p "$work/mail"
-    ops/local/mail-sink.sh start "$work/mail" $((port + 300)) >&2
+    ops/local/mail-sink.sh start "$work/mail" 0 >/dev/null
+    sink_port=$(cat "$work/mail/port")
     for i in 0 1 2; do
         rm -f "$work/hook-$i.port"
         setsid "$peers_python" Tests/Peers/webhook_receiver.py "$work/hook-$i.port" >>"$work/hook-$i.log" 2>&1 </dev/null &
@@ -410,17 +411,40 @@ deliveries_run() {
         UPDATE delivery_dispatch SET position = (SELECT coalesce(max(position), 0) FROM order_events) WHERE name = 'events'" >&2
     # Workers that deliver: started again with the peers in their environment.
     GATEWAYS=$gateways WORKERS=0 ops/local/stack.sh scale >/dev/null
-    SMTP_URL="smtp://127.0.0.1:$((port + 300))" SMTP_FROM=orders@bench.localhost WEBHOOK_ALLOW_PRIVATE_NETWORKS=true \
+    # With `split`, the first worker moves orders and the others deliver (JOB_KINDS per worker).
+    layout=""
+    local kinds=()
+    if [ "${2:-}" = split ]; then
+        layout=" (1 transitions, $((worker_count - 1)) deliveries)"
+        kinds=(WORKER_0_JOB_KINDS=transition)
+        for i in $(seq 1 $((worker_count - 1))); do kinds+=("WORKER_${i}_JOB_KINDS=webhook,email"); done
+    fi
+    env "${kinds[@]}" SMTP_URL="smtp://127.0.0.1:$sink_port" SMTP_FROM=orders@bench.localhost WEBHOOK_ALLOW_PRIVATE_NETWORKS=true \
         GATEWAYS=$gateways WORKERS=$worker_count ops/local/stack.sh scale >/dev/null
+    # CPU (cores) of each party while the deliveries run: workers, the Python peers, the stores.
+    local peers w0 p0 pg0 r0 g0 t0
+    peers="$(cat "$work"/hook-*.pid) $(cat "$work/mail/sink.pid")"
+    w0=$(ticks $(cat .data/bench/run/worker-*.pid)); p0=$(ticks $peers); pg0=$(ticks $(postgres_pids)); r0=$(ticks $(redis_pids))
+    g0=$(ticks $(gateway_pids)); t0=$(date +%s.%N)
     jobs_run 2000 "$worker_count" 5 deliveries
+    python3 -c "
+wall = $(date +%s.%N) - $t0
+parts = {'workers_cpu': $(ticks $(cat .data/bench/run/worker-*.pid)) - $w0, 'peers_cpu': $(ticks $peers) - $p0,
+         'postgres_cpu': $(ticks $(postgres_pids)) - $pg0, 'redis_cpu': $(ticks $(redis_pids)) - $r0, 'gateway_cpu': $(ticks $(gateway_pids)) - $g0}
+print('{\"scenario\": \"delivery_cpu\", \"workers\": \"$worker_count${layout:-}\", \"wall_s\": %.1f, ' % wall
+      + ', '.join('\"%s\": %.2f' % (k, v / 100 / wall) for k, v in parts.items()) + '}')" >>"$rows"
+    log "delivery CPU: $(tail -1 "$rows")"
     GATEWAYS=$gateways WORKERS=0 ops/local/stack.sh scale >/dev/null
     psql "$DATABASE_URL" -qc "DELETE FROM webhook_endpoints" >&2
     for i in 0 1 2; do kill "$(cat "$work/hook-$i.pid")" 2>/dev/null || true; done
-    ops/local/mail-sink.sh stop "$work/mail" $((port + 300)) >&2
+    ops/local/mail-sink.sh stop "$work/mail" 0 >&2
 }
 for w in $([ "$quick" = 1 ] && echo "1" || echo "1 2"); do
     deliveries_run "$w"
 done
+[ "$quick" = 1 ] || deliveries_run 2 split
+[ "$quick" = 1 ] || deliveries_run 3 split
+layout=""
 
 # MARK: report
 
