@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import NIOPosix
 import ProcessSupport
 import Redis
 import ServiceLifecycle
@@ -176,14 +177,11 @@ final class JobKindRunner: Sendable {
             outcomes = Array(repeating: .unavailable, count: jobs.count)
         }
         let settledAt = Date()
-        let settling = ContinuousClock.now
-        defer {
-            if ContinuousClock.now - settling > .seconds(5) {
-                logger.warning(
-                    "settling a batch took long",
-                    metadata: ["job.count": "\(jobs.count)", "job.settle": "\(ContinuousClock.now - settling)"])
-            }
+        // Said when it happens, not after: a settle that never ends would never say so.
+        let watchdog = MultiThreadedEventLoopGroup.singleton.any().scheduleTask(in: .seconds(10)) { [logger] in
+            logger.warning("settling a batch takes over 10 s", metadata: ["job.count": "\(jobs.count)"])
         }
+        defer { watchdog.cancel() }
         var finished: [ClaimedJob] = []
         var later: [(ClaimedJob, Date)] = []
         var unavailable: [ClaimedJob] = []

@@ -51,7 +51,9 @@ extension ChaosTests {
 
     /// Every event reached the receiver, verified, and every event a customer is told of reached
     /// the sink (the ledger agrees: nothing owed, nothing dead); prints the repeats.
-    static func expectEveryEventDelivered(_ peers: DeliveryPeers, database: String, windows: [Window]) async throws {
+    static func expectEveryEventDelivered(
+        _ peers: DeliveryPeers, stack: LocalStack, database: String, windows: [Window]
+    ) async throws {
         try await TestStores.withDatabase(url: database) { client in
             func settled(_ kind: String) async throws -> Bool {
                 try await ScaleTests.eventually(within: .seconds(120)) {
@@ -70,7 +72,10 @@ extension ChaosTests {
                 "SELECT kind, state, count(*)::int8 FROM deliveries GROUP BY kind, state", logger: TestStores.logger
             ).map { try $0.decode((String, String, Int64).self) }
             #expect(webhooksSettled, "every webhook delivered within 120 s of the last fault: \(states)")
-            if !webhooksSettled || !emailsSettled { try await describeOwed(client, windows: windows) }
+            if !webhooksSettled || !emailsSettled {
+                try await describeOwed(client, windows: windows)
+                try await dumpThreads(of: "worker-3", in: stack)
+            }
             let events = Set(try await positions(client, "SELECT position FROM order_events"))
             let notified = Set(
                 try await positions(
@@ -98,7 +103,9 @@ extension ChaosTests {
             // stay owed after the faults while every webhook of the same events arrives: some sit
             // in flight with their leases still extended 2 minutes on (the batch's timeout did not
             // hand them back), some due and unclaimed, some in no Redis set at all; no error logged.
-            // Not found yet.
+            // A dump of the delivering worker while stuck: no thread blocked or spinning, both event
+            // loops waiting with no timer scheduled (so no Redis command, SMTP reply or batch
+            // deadline pending): the email work awaits something that nothing resumes. Not found yet.
             withKnownIssue("the email kind can stop claiming after the faults", isIntermittent: true) {
                 #expect(emailsSettled, "every email accepted within 120 s of the webhooks: \(states)")
                 #expect(
@@ -145,6 +152,27 @@ extension ChaosTests {
                     attempted ?? 0, error, redis.joined(separator: " ")))
         }
         print("Owed after the run:\n" + lines.joined(separator: "\n"))
+    }
+
+    /// Writes each thread's CPU over 2 s and every thread's backtrace of `process` (gdb, attached
+    /// for a moment) to its log folder, and prints where, with the frames of this project's modules.
+    static func dumpThreads(of process: String, in stack: LocalStack) async throws {
+        let file = LocalStack.root.appendingPathComponent(".data/\(stack.name)/logs/\(process).backtraces").path
+        let pid = try stack.pid(of: process)
+        _ = try await ChildProcess.run(
+            "/bin/sh",
+            [
+                "-c",
+                "{ top -H -b -n 2 -d 2 -p \(pid) | tail -n 12; gdb -p \(pid) -batch -ex 'thread apply all bt 40'; } > \(file) 2>&1",
+            ])
+        let text = (try? String(contentsOfFile: file, encoding: .utf8)) ?? ""
+        // Each thread's CPU (a thread spinning shows), then the frames of this project's modules.
+        let ours = text.split(separator: "\n").filter { line in
+            ["Jobs", "Store", "SMTP", "Redis", "Postgres", "ProcessSupport", "Thread ", "NIO", "PID USER", "worker"].contains {
+                line.contains($0)
+            }
+        }
+        print("Threads of \(process) (pid \(pid)) in \(file):\n" + ours.prefix(80).joined(separator: "\n"))
     }
 
     /// The positions a query returns.

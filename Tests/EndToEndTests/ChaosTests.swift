@@ -72,7 +72,7 @@ struct ChaosTests {
         try await Self.withDeliveryPeers { peers in
             try await Self.withStack(deliveringTo: peers) { stack, database in
                 let windows = try await Self.run(stack, database: database)
-                try await Self.expectEveryEventDelivered(peers, database: database, windows: windows)
+                try await Self.expectEveryEventDelivered(peers, stack: stack, database: database, windows: windows)
             }
         }
     }
