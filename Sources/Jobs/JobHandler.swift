@@ -6,8 +6,8 @@ protocol JobHandler: Sendable {
     var kind: JobKind { get }
     var policy: JobPolicy { get }
 
-    /// Runs a claimed batch within ``JobPolicy/timeout``; one outcome per job, in order. A batch
-    /// still running a second later is handed back whole by the runner.
+    /// Runs a claimed batch; one outcome per job, in order. The runner bounds it by
+    /// ``JobPolicy/timeout``: a batch still running then is handed back whole.
     func process(_ jobs: [ClaimedJob], logger: Logger) async -> [JobOutcome]
 
     /// The periodic pass that makes this kind's schedule agree with Postgres, by whichever worker

@@ -163,8 +163,7 @@ final class JobKindRunner: Sendable {
         defer { extender.cancel() }
         let outcomes: [JobOutcome]
         do {
-            // A second past the kind's timeout: a handler that bounds its own work answers first.
-            outcomes = try await Deadline.race(policy.timeout + .seconds(1)) { [handler, logger] in
+            outcomes = try await Deadline.race(policy.timeout) { [handler, logger] in
                 await handler.process(jobs, logger: logger)
             }
         } catch {

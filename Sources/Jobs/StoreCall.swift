@@ -1,4 +1,7 @@
+import Foundation
+import Logging
 import ProcessSupport
+import Store
 
 /// One call from a job to its stores, bounded: a query whose pool connection a Postgres restart
 /// stranded never answers nor fails, and must not hold a batch (or the dispatcher) until its
@@ -8,5 +11,10 @@ enum StoreCall {
 
     static func bounded<T: Sendable>(_ work: @escaping @Sendable () async throws -> T) async throws -> T {
         try await Deadline.race(deadline, work)
+    }
+
+    /// Records a delivery's attempt in the ledger, bounded (both delivery kinds do).
+    static func record(_ attempt: DeliveryAttempt, of id: UUID, in ledger: DeliveryLedger, logger: Logger) async throws {
+        try await bounded { try await ledger.record(id, attempt, logger: logger) }
     }
 }

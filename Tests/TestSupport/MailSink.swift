@@ -2,7 +2,7 @@ import Foundation
 
 /// `Tests/Peers/smtp_sink.py`: a real SMTP server (aiosmtpd) on loopback that keeps every
 /// message it accepts, parsed by Python's `email` package.
-public final class MailSink: Sendable {
+public final class MailSink: StoppablePeer {
     public let port: Int
     let pid: pid_t
     public let folder: URL
@@ -55,18 +55,11 @@ public final class MailSink: Sendable {
         self.folder = folder
     }
 
+    /// Runs `body` with a started sink, stopping it however `body` ends.
     public static func with<T: Sendable>(user: String? = nil, password: String? = nil, _ body: (MailSink) async throws -> T) async throws
         -> T
     {
-        let sink = try await start(user: user, password: password)
-        do {
-            let result = try await body(sink)
-            await sink.stop()
-            return result
-        } catch {
-            await sink.stop()
-            throw error
-        }
+        try await PythonPeers.with({ try await start(user: user, password: password) }, body)
     }
 
     public func stop() async {

@@ -35,6 +35,21 @@ public enum PythonPeers {
         TestChildren.forget(process: pid)
     }
 
+    /// Runs `body` with a peer `start` made, stopping it however `body` ends.
+    public static func with<Peer: StoppablePeer, T: Sendable>(
+        _ start: () async throws -> Peer, _ body: (Peer) async throws -> T
+    ) async throws -> T {
+        let peer = try await start()
+        do {
+            let result = try await body(peer)
+            await peer.stop()
+            return result
+        } catch {
+            await peer.stop()
+            throw error
+        }
+    }
+
     /// Waits for a peer to write its port into `file`.
     public static func port(in file: String, within limit: Duration = .seconds(20)) async throws -> Int {
         let deadline = ContinuousClock.now + limit
@@ -44,4 +59,9 @@ public enum PythonPeers {
         }
         throw CocoaError(.fileReadUnknown, userInfo: [NSLocalizedDescriptionKey: "a peer did not report its port in \(file)"])
     }
+}
+
+/// A peer a test starts and must stop: a receiver, a mail sink.
+public protocol StoppablePeer: Sendable {
+    func stop() async
 }

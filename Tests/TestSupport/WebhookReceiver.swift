@@ -5,7 +5,7 @@ import NIOFoundationCompat
 
 /// `Tests/Peers/webhook_receiver.py`: a real HTTP server on loopback that verifies every delivery
 /// with the `standardwebhooks` package and answers from a script the test sets.
-public final class WebhookReceiver: Sendable {
+public final class WebhookReceiver: StoppablePeer {
     public let port: Int
     let pid: pid_t
     let folder: URL
@@ -47,15 +47,7 @@ public final class WebhookReceiver: Sendable {
 
     /// Runs `body` with a started receiver, stopping it however `body` ends.
     public static func with<T: Sendable>(_ body: (WebhookReceiver) async throws -> T) async throws -> T {
-        let receiver = try await start()
-        do {
-            let result = try await body(receiver)
-            await receiver.stop()
-            return result
-        } catch {
-            await receiver.stop()
-            throw error
-        }
+        try await PythonPeers.with(start, body)
     }
 
     public func stop() async {

@@ -61,7 +61,8 @@ struct EmailJobs: JobHandler {
             guard let (delivery, event, blocked) = found else { return .noop }
             if blocked { return .later(Date().addingTimeInterval(1)) }
             guard let event else {
-                try await record(id, DeliveryAttempt(result: .failed(final: true), error: "event no longer exists"), logger: logger)
+                try await StoreCall.record(
+                    DeliveryAttempt(result: .failed(final: true), error: "event no longer exists"), of: id, in: ledger, logger: logger)
                 return .noop
             }
             stage = "render"
@@ -80,19 +81,17 @@ struct EmailJobs: JobHandler {
                     connection = nil
                 }
                 let permanent = !error.isTransient
-                try await record(
-                    id,
+                try await StoreCall.record(
                     DeliveryAttempt(
                         result: .failed(final: final || permanent), responseStatus: error.code,
                         durationMilliseconds: Int((ContinuousClock.now - started).milliseconds), error: error.message),
-                    logger: logger)
+                    of: id, in: ledger, logger: logger)
                 return permanent ? .dead(error.message) : .failed(error.message)
             }
-            try await record(
-                id,
+            try await StoreCall.record(
                 DeliveryAttempt(
                     result: .delivered, responseStatus: 250, durationMilliseconds: Int((ContinuousClock.now - started).milliseconds)),
-                logger: logger)
+                of: id, in: ledger, logger: logger)
             return .applied
         } catch  where StoreFailure(error)?.kind == .transient {
             return .unavailable
@@ -100,11 +99,6 @@ struct EmailJobs: JobHandler {
             logger.error("email delivery failed unexpectedly", metadata: Logger.Metadata.describing(error))
             return .failed("internal error")
         }
-    }
-
-    /// Records an attempt in the ledger, bounded.
-    func record(_ id: UUID, _ attempt: DeliveryAttempt, logger: Logger) async throws {
-        try await StoreCall.bounded { [ledger] in try await ledger.record(id, attempt, logger: logger) }
     }
 
     func reconcile(owner: String, interval: Duration, logger: Logger) async throws {

@@ -74,13 +74,15 @@ struct WebhookJobs: JobHandler {
             case .nothing: return .noop
             case .blocked: return .later(Date().addingTimeInterval(1))
             case .refused(let reason):
-                try await record(id, DeliveryAttempt(result: .failed(final: true), error: reason), logger: logger)
+                try await StoreCall.record(
+                    DeliveryAttempt(result: .failed(final: true), error: reason), of: id, in: ledger, logger: logger)
                 return .noop
             case .ready(let found, let foundEndpoint, let foundSecrets, let foundEvent):
                 (delivery, endpoint, secrets, event) = (found, foundEndpoint, foundSecrets, foundEvent)
             }
             let attempt = await send(event: event, delivery: delivery, to: endpoint, secrets: secrets, final: final, logger: logger)
-            try await record(id, attempt.record, logger: logger)
+            try await StoreCall.record(
+                attempt.record, of: id, in: ledger, logger: logger)
             if attempt.gone {
                 try await StoreCall.bounded { [endpoints, logger] in try await endpoints.deactivate(endpoint.id, logger: logger) }
                 logger.notice("webhook endpoint answered 410 Gone; deactivated", metadata: ["webhook.endpoint": "\(endpoint.id)"])
@@ -106,11 +108,6 @@ struct WebhookJobs: JobHandler {
         /// It cannot be sent, for this reason (recorded as its final failure).
         case refused(String)
         case ready(Delivery, WebhookEndpoint, WebhookEndpointStore.Secrets, PublishedOrderEvent)
-    }
-
-    /// Records an attempt in the ledger, bounded.
-    func record(_ id: UUID, _ attempt: DeliveryAttempt, logger: Logger) async throws {
-        try await StoreCall.bounded { [ledger] in try await ledger.record(id, attempt, logger: logger) }
     }
 
     /// What one `POST` came to.
