@@ -81,12 +81,14 @@ struct WebhookJobs: JobHandler {
                 (delivery, endpoint, secrets, event) = (found, foundEndpoint, foundSecrets, foundEvent)
             }
             let attempt = await send(event: event, delivery: delivery, to: endpoint, secrets: secrets, final: final, logger: logger)
-            try await StoreCall.record(
-                attempt.record, of: id, in: ledger, logger: logger)
+            // 410: the endpoint is turned off before its delivery is recorded dead, so whoever sees
+            // the dead delivery sees the endpoint off (and a crash between the two leaves the job,
+            // whose next attempt finds the endpoint inactive).
             if attempt.gone {
                 try await StoreCall.bounded { [endpoints, logger] in try await endpoints.deactivate(endpoint.id, logger: logger) }
                 logger.notice("webhook endpoint answered 410 Gone; deactivated", metadata: ["webhook.endpoint": "\(endpoint.id)"])
             }
+            try await StoreCall.record(attempt.record, of: id, in: ledger, logger: logger)
             switch attempt.record.result {
             case .delivered: return .applied
             case .failed: return attempt.gone ? .noop : .failed(attempt.record.error ?? "failed", retryAfter: attempt.retryAfter)
