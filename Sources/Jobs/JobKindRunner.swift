@@ -195,9 +195,7 @@ final class JobKindRunner: Sendable {
             case .noop:
                 metrics.noop.increment()
                 finished.append(job)
-            case .later(let due):
-                finished.append(job)
-                later.append((job, due))
+            case .later(let due): later.append((job, due))
             case .failed(let error, let retryAfter): failed.append((job, error, retryAfter))
             case .dead(let error): failedForGood.append((job, error))
             case .unavailable: unavailable.append(job)
@@ -205,8 +203,8 @@ final class JobKindRunner: Sendable {
         }
         do {
             _ = try await queue.ack(finished, logger: logger)
-            for (job, due) in later { try await queue.enqueue(job.member, dueAt: due, logger: logger) }
             done.add(finished.count)
+            _ = try await queue.reschedule(later, logger: logger)
         } catch {
             // Their leases run out and the reaper hands them back: each runs again, in effect once.
             logger.warning("could not settle a batch", metadata: Logger.Metadata.describing(error, ["job.count": "\(jobs.count)"]))

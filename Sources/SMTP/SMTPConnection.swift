@@ -135,6 +135,9 @@ public final class SMTPConnection: @unchecked Sendable {
         try expect(accepted, "message")
     }
 
+    /// Whether the connection can take another message (not closed by either side).
+    public var isUsable: Bool { channel.isActive }
+
     /// Says goodbye and closes the connection.
     public func close() async {
         _ = try? await command("QUIT")

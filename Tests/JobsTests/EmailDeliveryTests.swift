@@ -135,6 +135,7 @@ struct EmailDeliveryTests {
                 #expect(try await DeliveryTestSupport.eventually { try await emails(database).first?.state == .delivered })
                 let delivery = try #require(try await emails(database).first)
                 #expect(delivery.attempts == 3, "two 451s, then accepted")
+                #expect(delivery.responseStatus == 250 && delivery.lastError == nil, "the acceptance's record replaces the refusals'")
                 #expect(try sink.messages().count == 1)
                 try await JobQueue(redis: redis, kind: .email).enqueue(delivery.member, dueAt: Date(), logger: logger)
                 try await Task.sleep(for: .seconds(1))

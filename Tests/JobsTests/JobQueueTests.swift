@@ -199,4 +199,46 @@ struct JobQueueTests {
                     == .dead)
         }
     }
+
+    // MARK: Rescheduling and reconciling
+
+    /// A job that ran too early goes back in one step: scheduled at its new time, its attempt
+    /// not spent, its first enqueue time kept; a stale token changes nothing.
+    @Test func aJobThatRanEarlyIsRescheduledInOneStep() async throws {
+        try await withQueue { queue, redis in
+            let name = member()
+            try await queue.enqueue(name, dueAt: Date(), logger: logger)
+            let created = try await redis.send("HGET", queue.keys.job(name), "created").string
+            let job = try #require(try await queue.claim(worker: "a", limit: 1, lease: .seconds(60), logger: logger).jobs.first)
+            let due = Date().addingTimeInterval(30)
+            #expect(try await queue.reschedule([(job, due)], logger: logger) == [true])
+            #expect(try await redis.send("ZSCORE", queue.keys.inflight, name).isNull, "no longer in flight")
+            let score = try #require(try await redis.send("ZSCORE", queue.keys.scheduled, name).string.flatMap(Double.init))
+            #expect(abs(score - due.timeIntervalSince1970 * 1000) < 2)
+            #expect(try await redis.send("HGET", queue.keys.job(name), "created").string == created)
+            #expect(try await queue.reschedule([(job, Date())], logger: logger) == [false], "the token is spent")
+            #expect(try await redis.send("ZSCORE", queue.keys.scheduled, name).string.flatMap(Double.init) == score)
+            try await redis.send("ZADD", queue.keys.scheduled, "0", name)
+            let again = try #require(try await queue.claim(worker: "b", limit: 1, lease: .seconds(5), logger: logger).jobs.first)
+            #expect(again.attempts == 1, "running early was not an attempt")
+        }
+    }
+
+    /// The schedule counts as whole only after a pass during which Redis kept its data: a flush
+    /// in the middle of a pass leaves it unmarked, so the next claim asks for another pass.
+    @Test func aPassDuringWhichRedisLostItsDataMarksNothing() async throws {
+        try await withQueue { queue, redis in
+            #expect(try await !queue.claim(worker: "a", limit: 1, lease: .seconds(5), logger: logger).scheduleIsWhole)
+            let interrupted = try await queue.beginPass(logger: logger)
+            try await redis.send("FLUSHALL")
+            #expect(try await !queue.finishPass(interrupted, logger: logger))
+            #expect(try await !queue.claim(worker: "a", limit: 1, lease: .seconds(5), logger: logger).scheduleIsWhole)
+
+            let first = try await queue.beginPass(logger: logger)
+            let second = try await queue.beginPass(logger: logger)
+            #expect(try await !queue.finishPass(first, logger: logger), "a later pass began: the earlier one marks nothing")
+            #expect(try await queue.finishPass(second, logger: logger))
+            #expect(try await queue.claim(worker: "a", limit: 1, lease: .seconds(5), logger: logger).scheduleIsWhole)
+        }
+    }
 }

@@ -6,9 +6,9 @@ import Store
 import StoreClients
 
 /// The `email` kind: one message per (event, recipient), written by ``OrderEmails`` and handed
-/// to `SMTP_URL`; a batch shares one connection. The ledger records the server's acceptance
-/// before the job is acked: a worker that dies between the two sends the message again, with
-/// the same Message-ID (the window is one ledger write).
+/// to `SMTP_URL`; a batch shares one connection and one ledger write. The ledger records the
+/// server's acceptance before the jobs are acked: a worker that dies between the two sends the
+/// batch's messages again, with the same Message-IDs (the window is the batch).
 struct EmailJobs: JobHandler {
     let kind = JobKind.email
     let policy: JobPolicy
@@ -31,73 +31,80 @@ struct EmailJobs: JobHandler {
     }
 
     func process(_ jobs: [ClaimedJob], logger: Logger) async -> [JobOutcome] {
+        var outcomes = [JobOutcome](repeating: .noop, count: jobs.count)
+        let ids = jobs.map { UUID(uuidString: $0.member) }
+        // The batch's rows and events, in three statements whatever its size.
+        let owed: [UUID: OwedDelivery]
+        let events: [Int64: PublishedOrderEvent]
+        do {
+            (owed, events) = try await StoreCall.bounded { [ledger, self] in
+                let owed = try await ledger.owed(ids.compactMap { $0 }, logger: logger)
+                let positions = Set(owed.values.filter { !$0.blocked }.map(\.delivery.eventPosition))
+                let events = try await self.events.events(at: Array(positions), logger: logger)
+                return (owed, Dictionary(events.map { ($0.position, $0) }, uniquingKeysWith: { first, _ in first }))
+            }
+        } catch {
+            return Array(repeating: StoreCall.outcome(of: error, logger: logger), count: jobs.count)
+        }
+        var records: [(index: Int, id: UUID, attempt: DeliveryAttempt)] = []
         var connection: SMTPConnection?
-        var outcomes: [JobOutcome] = []
-        for job in jobs {
+        for (index, job) in jobs.enumerated() {
+            guard let id = ids[index], let work = owed[id] else { continue }
+            if work.blocked {
+                outcomes[index] = .later(Date().addingTimeInterval(1))
+                continue
+            }
+            guard let event = events[work.delivery.eventPosition] else {
+                records.append((index, id, DeliveryAttempt(result: .failed(final: true), error: "event no longer exists")))
+                continue
+            }
             var logger = logger
             logger[metadataKey: "delivery.id"] = "\(job.member)"
-            outcomes.append(await send(job, over: &connection, logger: logger))
+            let message = emails.message(for: event, to: work.delivery.target)
+            let (attempt, outcome) = await send(message, final: job.attempts >= policy.maxAttempts, over: &connection, logger: logger)
+            records.append((index, id, attempt))
+            outcomes[index] = outcome
         }
         await connection?.close()
+        // Acceptance is recorded once for the batch, before its jobs are acked: a worker that dies
+        // in between sends the batch's messages again, with the same Message-IDs.
+        do {
+            try await StoreCall.record(records.map { ($0.id, $0.attempt) }, in: ledger, logger: logger)
+        } catch {
+            let outcome = StoreCall.outcome(of: error, logger: logger)
+            for record in records { outcomes[record.index] = outcome }
+        }
         return outcomes
     }
 
-    func send(_ job: ClaimedJob, over connection: inout SMTPConnection?, logger: Logger) async -> JobOutcome {
-        let begun = ContinuousClock.now
-        var stage = "read"
+    /// Hands one message to the server over the batch's connection (opened on first use, dropped
+    /// when it breaks): the attempt to record and the job's outcome.
+    func send(_ message: MailMessage, final: Bool, over connection: inout SMTPConnection?, logger: Logger) async -> (
+        DeliveryAttempt, JobOutcome
+    ) {
+        let started = ContinuousClock.now
+        func took() -> Int { Int((ContinuousClock.now - started).milliseconds) }
         defer {
-            if ContinuousClock.now - begun > .seconds(5) {
-                logger.warning("email slow", metadata: ["email.stage": "\(stage)", "email.took": "\(ContinuousClock.now - begun)"])
-            }
+            if took() > 5000 { logger.warning("email hand-over slow", metadata: ["email.took": "\(took()) ms"]) }
         }
-        guard let id = UUID(uuidString: job.member) else { return .noop }
-        let final = job.attempts >= policy.maxAttempts
         do {
-            let found = try await StoreCall.bounded { [ledger, events] () -> (Delivery, PublishedOrderEvent?, Bool)? in
-                guard let delivery = try await ledger.find(id, logger: logger), delivery.state != .delivered else { return nil }
-                if try await ledger.hasEarlierOwed(delivery, logger: logger) { return (delivery, nil, true) }
-                return (delivery, try await events.events(at: [delivery.eventPosition], logger: logger).first, false)
-            }
-            guard let (delivery, event, blocked) = found else { return .noop }
-            if blocked { return .later(Date().addingTimeInterval(1)) }
-            guard let event else {
-                try await StoreCall.record(
-                    DeliveryAttempt(result: .failed(final: true), error: "event no longer exists"), of: id, in: ledger, logger: logger)
-                return .noop
-            }
-            stage = "render"
-            let message = emails.message(for: event, to: delivery.target)
-            let started = ContinuousClock.now
-            do {
-                stage = "open"
-                if connection == nil { connection = try await SMTPConnection.open(smtp) }
-                stage = "send"
-                try await connection!.send(message)
-                stage = "record"
-            } catch let error as SMTPError {
-                // A broken connection is not reused for the rest of the batch.
-                if error.code == nil {
-                    await connection?.close()
-                    connection = nil
-                }
-                let permanent = !error.isTransient
-                try await StoreCall.record(
-                    DeliveryAttempt(
-                        result: .failed(final: final || permanent), responseStatus: error.code,
-                        durationMilliseconds: Int((ContinuousClock.now - started).milliseconds), error: error.message),
-                    of: id, in: ledger, logger: logger)
-                return permanent ? .dead(error.message) : .failed(error.message)
-            }
-            try await StoreCall.record(
-                DeliveryAttempt(
-                    result: .delivered, responseStatus: 250, durationMilliseconds: Int((ContinuousClock.now - started).milliseconds)),
-                of: id, in: ledger, logger: logger)
-            return .applied
-        } catch  where StoreFailure(error)?.kind == .transient {
-            return .unavailable
+            if connection == nil { connection = try await SMTPConnection.open(smtp) }
+            try await connection!.send(message)
+            return (DeliveryAttempt(result: .delivered, responseStatus: 250, durationMilliseconds: took()), .applied)
         } catch {
-            logger.error("email delivery failed unexpectedly", metadata: Logger.Metadata.describing(error))
-            return .failed("internal error")
+            let error = error as? SMTPError ?? SMTPError(code: nil, message: "the mail server failed", isTransient: true)
+            // A broken connection is not reused for the rest of the batch.
+            if error.code == nil || connection?.isUsable != true {
+                await connection?.close()
+                connection = nil
+            }
+            let permanent = !error.isTransient
+            return (
+                DeliveryAttempt(
+                    result: .failed(final: final || permanent), responseStatus: error.code, durationMilliseconds: took(),
+                    error: error.message),
+                permanent ? .dead(error.message) : .failed(error.message)
+            )
         }
     }
 

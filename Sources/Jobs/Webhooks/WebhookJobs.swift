@@ -38,78 +38,104 @@ struct WebhookJobs: JobHandler {
     ]
 
     func process(_ jobs: [ClaimedJob], logger: Logger) async -> [JobOutcome] {
-        await withTaskGroup(of: (Int, JobOutcome).self) { group in
-            for (index, job) in jobs.enumerated() {
-                group.addTask { (index, await deliver(job, logger: logger)) }
-            }
-            var outcomes = [JobOutcome](repeating: .unavailable, count: jobs.count)
-            for await (index, outcome) in group { outcomes[index] = outcome }
-            return outcomes
-        }
-    }
-
-    /// One attempt at one delivery, recorded in the ledger before the job is settled.
-    func deliver(_ job: ClaimedJob, logger: Logger) async -> JobOutcome {
-        var logger = logger
-        logger[metadataKey: "delivery.id"] = "\(job.member)"
-        guard let id = UUID(uuidString: job.member) else { return .noop }
-        let final = job.attempts >= policy.maxAttempts
+        var outcomes = [JobOutcome](repeating: .noop, count: jobs.count)
+        let ids = jobs.map { UUID(uuidString: $0.member) }
+        // What the batch needs (rows, endpoints with their secrets, events), in four statements
+        // whatever its size.
+        let read: Read
         do {
-            // What the attempt needs, read in one bounded call.
-            let read = try await StoreCall.bounded { [ledger, endpoints, events, logger] () -> Read in
-                guard let delivery = try await ledger.find(id, logger: logger), delivery.state != .delivered,
-                    let endpointID = delivery.endpointID
-                else { return .nothing }
-                // One order's events reach one endpoint in their order.
-                if try await ledger.hasEarlierOwed(delivery, logger: logger) { return .blocked }
-                guard let (endpoint, secrets) = try await endpoints.signing(endpointID, logger: logger) else { return .nothing }
-                guard endpoint.active else { return .refused("endpoint inactive") }
-                guard let event = try await events.events(at: [delivery.eventPosition], logger: logger).first else {
-                    return .refused("event no longer exists")
+            read = try await StoreCall.bounded { [ledger, endpoints, events] in
+                let owed = try await ledger.owed(ids.compactMap { $0 }, logger: logger)
+                let signing = try await endpoints.signing(Array(Set(owed.values.compactMap(\.delivery.endpointID))), logger: logger)
+                let positions = Set(owed.values.filter { !$0.blocked }.map(\.delivery.eventPosition))
+                let found = try await events.events(at: Array(positions), logger: logger)
+                return Read(
+                    owed: owed, signing: signing,
+                    events: Dictionary(found.map { ($0.position, $0) }, uniquingKeysWith: { first, _ in first }))
+            }
+        } catch {
+            return Array(repeating: StoreCall.outcome(of: error, logger: logger), count: jobs.count)
+        }
+        var records: [(index: Int, id: UUID, attempt: DeliveryAttempt)] = []
+        var posts: [Post] = []
+        for (index, job) in jobs.enumerated() {
+            guard let id = ids[index], let work = read.owed[id], let endpointID = work.delivery.endpointID,
+                let (endpoint, secrets) = read.signing[endpointID]
+            else { continue }
+            // One order's events reach one endpoint in their order.
+            if work.blocked {
+                outcomes[index] = .later(Date().addingTimeInterval(1))
+                continue
+            }
+            guard endpoint.active else {
+                records.append((index, id, DeliveryAttempt(result: .failed(final: true), error: "endpoint inactive")))
+                continue
+            }
+            guard let event = read.events[work.delivery.eventPosition] else {
+                records.append((index, id, DeliveryAttempt(result: .failed(final: true), error: "event no longer exists")))
+                continue
+            }
+            posts.append(
+                Post(
+                    index: index, id: id, delivery: work.delivery, endpoint: endpoint, secrets: secrets, event: event,
+                    final: job.attempts >= policy.maxAttempts))
+        }
+        let attempts = await withTaskGroup(of: (Post, Attempt).self) { group in
+            for post in posts {
+                group.addTask {
+                    var logger = logger
+                    logger[metadataKey: "delivery.id"] = "\(post.delivery.member)"
+                    let attempt = await send(
+                        event: post.event, delivery: post.delivery, to: post.endpoint, secrets: post.secrets, final: post.final,
+                        logger: logger)
+                    return (post, attempt)
                 }
-                return .ready(delivery, endpoint, secrets, event)
             }
-            let (delivery, endpoint, secrets, event): (Delivery, WebhookEndpoint, WebhookEndpointStore.Secrets, PublishedOrderEvent)
-            switch read {
-            case .nothing: return .noop
-            case .blocked: return .later(Date().addingTimeInterval(1))
-            case .refused(let reason):
-                try await StoreCall.record(
-                    DeliveryAttempt(result: .failed(final: true), error: reason), of: id, in: ledger, logger: logger)
-                return .noop
-            case .ready(let found, let foundEndpoint, let foundSecrets, let foundEvent):
-                (delivery, endpoint, secrets, event) = (found, foundEndpoint, foundSecrets, foundEvent)
-            }
-            let attempt = await send(event: event, delivery: delivery, to: endpoint, secrets: secrets, final: final, logger: logger)
+            return await group.reduce(into: []) { $0.append($1) }
+        }
+        for (post, attempt) in attempts {
+            records.append((post.index, post.id, attempt.record))
+            outcomes[post.index] =
+                switch attempt.record.result {
+                case .delivered: .applied
+                case .failed: attempt.gone ? .noop : .failed(attempt.record.error ?? "failed", retryAfter: attempt.retryAfter)
+                }
+        }
+        do {
             // 410: the endpoint is turned off before its delivery is recorded dead, so whoever sees
             // the dead delivery sees the endpoint off (and a crash between the two leaves the job,
             // whose next attempt finds the endpoint inactive).
-            if attempt.gone {
-                try await StoreCall.bounded { [endpoints, logger] in try await endpoints.deactivate(endpoint.id, logger: logger) }
-                logger.notice("webhook endpoint answered 410 Gone; deactivated", metadata: ["webhook.endpoint": "\(endpoint.id)"])
+            for endpoint in Set(attempts.filter { $0.1.gone }.map(\.0.endpoint.id)) {
+                try await StoreCall.bounded { [endpoints] in try await endpoints.deactivate(endpoint, logger: logger) }
+                logger.notice("webhook endpoint answered 410 Gone; deactivated", metadata: ["webhook.endpoint": "\(endpoint)"])
             }
-            try await StoreCall.record(attempt.record, of: id, in: ledger, logger: logger)
-            switch attempt.record.result {
-            case .delivered: return .applied
-            case .failed: return attempt.gone ? .noop : .failed(attempt.record.error ?? "failed", retryAfter: attempt.retryAfter)
-            }
-        } catch  where StoreFailure(error)?.kind == .transient {
-            return .unavailable
+            // One write for the batch, before its jobs are acked: a worker that dies in between
+            // sends the batch again, with the same webhook-ids.
+            try await StoreCall.record(records.map { ($0.id, $0.attempt) }, in: ledger, logger: logger)
         } catch {
-            logger.error("webhook delivery failed unexpectedly", metadata: Logger.Metadata.describing(error))
-            return .failed("internal error")
+            let outcome = StoreCall.outcome(of: error, logger: logger)
+            for record in records { outcomes[record.index] = outcome }
         }
+        return outcomes
     }
 
-    /// What a delivery's attempt starts from.
-    enum Read: Sendable {
-        /// Delivered already, or its row or endpoint is gone.
-        case nothing
-        /// An earlier event of its order is still owed to the endpoint.
-        case blocked
-        /// It cannot be sent, for this reason (recorded as its final failure).
-        case refused(String)
-        case ready(Delivery, WebhookEndpoint, WebhookEndpointStore.Secrets, PublishedOrderEvent)
+    /// What a batch starts from, read in one bounded call.
+    struct Read: Sendable {
+        var owed: [UUID: OwedDelivery]
+        var signing: [UUID: (endpoint: WebhookEndpoint, secrets: WebhookEndpointStore.Secrets)]
+        var events: [Int64: PublishedOrderEvent]
+    }
+
+    /// One delivery ready to be `POST`ed.
+    struct Post: Sendable {
+        var index: Int
+        var id: UUID
+        var delivery: Delivery
+        var endpoint: WebhookEndpoint
+        var secrets: WebhookEndpointStore.Secrets
+        var event: PublishedOrderEvent
+        /// No attempt follows this one (a failure is dead).
+        var final: Bool
     }
 
     /// What one `POST` came to.

@@ -111,34 +111,56 @@ public struct DeliveryLedger: Sendable {
             Self.delivery)
     }
 
-    /// Whether an earlier event of the same order still waits for the same target: deliveries
-    /// of one order to one target go in event order (a dead one no longer holds the others back).
-    public func hasEarlierOwed(_ delivery: Delivery, logger: Logger) async throws -> Bool {
-        try await database.query(
+    /// What a batch of jobs is to deliver, in one statement: each delivery still owed, with whether
+    /// an earlier event of its order still waits for the same target (deliveries of one order to
+    /// one target go in event order; a dead one no longer holds the others back). Delivered or
+    /// vanished rows are left out.
+    public func owed(_ ids: [UUID], logger: Logger) async throws -> [UUID: OwedDelivery] {
+        guard !ids.isEmpty else { return [:] }
+        let rows = try await database.query(
             """
-            SELECT EXISTS (SELECT 1 FROM deliveries
-                           WHERE order_id = \(delivery.orderID) AND target = \(delivery.target) AND kind = \(delivery.kind.rawValue)
-                             AND event_position < \(delivery.eventPosition) AND state IN ('pending', 'failed'))
-            """, logger: logger
-        ).first?.decode(Bool.self) ?? false
+            SELECT \(unescaped: Self.columns),
+                   EXISTS (SELECT 1 FROM deliveries p
+                           WHERE p.order_id = d.order_id AND p.target = d.target AND p.kind = d.kind
+                             AND p.event_position < d.event_position AND p.state IN ('pending', 'failed')) AS blocked
+            FROM deliveries d WHERE d.id = ANY(\(ids)) AND d.state <> 'delivered'
+            """, logger: logger)
+        var owed: [UUID: OwedDelivery] = [:]
+        for row in rows {
+            let delivery = try Self.delivery(row)
+            owed[delivery.id] = OwedDelivery(delivery: delivery, blocked: try row.decode(Bool.self, column: "blocked"))
+        }
+        return owed
     }
 
     /// Records an attempt. A delivery already delivered stays so (a duplicate attempt after a
     /// crash changes nothing).
     public func record(_ id: UUID, _ attempt: DeliveryAttempt, logger: Logger) async throws {
-        let state: DeliveryState =
+        try await record([(id, attempt)], logger: logger)
+    }
+
+    /// Records a batch's attempts in one statement (one commit for the batch).
+    public func record(_ attempts: [(id: UUID, attempt: DeliveryAttempt)], logger: Logger) async throws {
+        guard !attempts.isEmpty else { return }
+        let states = attempts.map { (_, attempt) -> String in
             switch attempt.result {
-            case .delivered: .delivered
-            case .failed(let final): final ? .dead : .failed
+            case .delivered: DeliveryState.delivered.rawValue
+            case .failed(let final): (final ? DeliveryState.dead : .failed).rawValue
             }
+        }
+        // Arrays cannot hold NULL here: 0, -1 and '' stand for "none" and become NULL again.
         try await database.query(
             """
-            UPDATE deliveries SET
-                state = \(state.rawValue), attempts = attempts + 1, response_status = \(attempt.responseStatus),
-                duration_ms = \(attempt.durationMilliseconds), last_error = \(attempt.error.map { String($0.prefix(500)) }),
-                response_excerpt = \(attempt.responseExcerpt.map { String($0.prefix(Delivery.excerptLimit)) }),
-                attempted_at = now(), delivered_at = CASE WHEN \(state.rawValue) = 'delivered' THEN now() END
-            WHERE id = \(id) AND state <> 'delivered'
+            UPDATE deliveries d SET
+                state = t.state, attempts = d.attempts + 1, response_status = nullif(t.status, 0),
+                duration_ms = nullif(t.duration, -1), last_error = nullif(t.error, ''), response_excerpt = nullif(t.excerpt, ''),
+                attempted_at = now(), delivered_at = CASE WHEN t.state = 'delivered' THEN now() END
+            FROM unnest(\(attempts.map(\.id)), \(states), \(attempts.map { $0.attempt.responseStatus ?? 0 }),
+                        \(attempts.map { $0.attempt.durationMilliseconds ?? -1 }),
+                        \(attempts.map { String(($0.attempt.error ?? "").prefix(500)) }),
+                        \(attempts.map { String(($0.attempt.responseExcerpt ?? "").prefix(Delivery.excerptLimit)) }))
+                 AS t (id, state, status, duration, error, excerpt)
+            WHERE d.id = t.id AND d.state <> 'delivered'
             """, logger: logger)
     }
 

@@ -25,6 +25,7 @@ public struct DeliveryReconciler: Sendable {
     /// One pass: returns how many deliveries it enqueued.
     @discardableResult
     public func runOnce(logger: Logger) async throws -> Int {
+        let pass = try await queue.beginPass(logger: logger)
         let owed = try await ledger.owed(kind: queue.kind, limit: horizon, logger: logger)
         let now = Date()
         var enqueued = 0
@@ -32,7 +33,7 @@ public struct DeliveryReconciler: Sendable {
             let calls = owed[chunk..<min(chunk + 500, owed.count)].map { queue.enqueueCall($0.uuidString.lowercased(), dueAt: now) }
             enqueued += try await redis.run(Array(calls), logger: logger).filter { $0.int == 1 }.count
         }
-        try await queue.markScheduleWhole(logger: logger)
+        try await queue.finishPass(pass, logger: logger)
         if enqueued > 0 {
             logger.notice(
                 "re-enqueued owed deliveries", metadata: ["job.kind": "\(queue.kind.rawValue)", "reconcile.enqueued": "\(enqueued)"])

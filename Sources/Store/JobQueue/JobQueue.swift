@@ -38,10 +38,23 @@ public struct JobQueue: Sendable {
             RedisCommand("BLPOP", keys.wake, String(format: "%.3f", seconds)), timeout: .milliseconds(Int64(seconds * 1000) + 2000))
     }
 
-    /// Records that the schedule now holds every pending order Postgres has (the reconciler,
-    /// after a pass): claims report the schedule whole until Redis loses this key with its data.
-    public func markScheduleWhole(logger: Logger) async throws {
-        _ = try await redis.send(RedisCommand("SET", keys.epoch, String(Int(Date().timeIntervalSince1970))), logger: logger)
+    /// Starts a reconciler pass, before it reads Postgres: returns the token that
+    /// ``finishPass(_:logger:)`` needs. Redis losing its data during the pass loses the token too.
+    public func beginPass(logger: Logger) async throws -> String {
+        let token = UUID().uuidString
+        _ = try await redis.send(RedisCommand("SET", keys.pass, token, "PX", 3_600_000), logger: logger)
+        return token
+    }
+
+    /// Ends a pass that enqueued everything Postgres owed when it began: claims report the
+    /// schedule whole until Redis loses its data again. A pass during which Redis lost its data
+    /// (or a later pass began) marks nothing: the next claim asks for another.
+    @discardableResult
+    public func finishPass(_ token: String, logger: Logger) async throws -> Bool {
+        try await redis.run(
+            JobScripts.finishPass, keys: [keys.pass, keys.epoch], arguments: [token, String(Int(Date().timeIntervalSince1970))],
+            logger: logger
+        ).int == 1
     }
 
     /// The script calls that enqueue many jobs in one round trip (the reconciler's re-enqueue).
@@ -149,6 +162,22 @@ public struct JobQueue: Sendable {
         case 2: return .dead
         default: return .stale
         }
+    }
+
+    /// Puts claimed jobs back to run at their new due times (they ran too early), each in one
+    /// step: a job is never finished without being scheduled again. Returns for each whether the
+    /// token was still current.
+    public func reschedule(_ jobs: [(job: ClaimedJob, dueAt: Date)], logger: Logger) async throws -> [Bool] {
+        guard !jobs.isEmpty else { return [] }
+        let replies = try await redis.run(
+            jobs.map {
+                ScriptCall(
+                    JobScripts.reschedule, keys: [keys.scheduled, keys.inflight, keys.job($0.job.member), keys.wake],
+                    arguments: [$0.job.member, $0.job.token, Self.milliseconds($0.dueAt)])
+            },
+            logger: logger
+        )
+        return replies.map { $0.int == 1 }
     }
 
     /// Hands jobs back at once, due as before (graceful shutdown).

@@ -12,6 +12,8 @@ public struct JobQueueKeys: Sendable, Equatable {
     public let wake: String
     /// Set by the reconciler once the schedule matches Postgres; gone when Redis lost its data.
     public let epoch: String
+    /// The token of the reconciler pass under way: the epoch is set only if it survives the pass.
+    let pass: String
     /// Jobs finished since the counter began (charted by the operations page).
     public let done: String
     /// Samples of the queue over the last minutes: bucket → "lag ms,done counter".
@@ -28,11 +30,13 @@ public struct JobQueueKeys: Sendable, Equatable {
         dead = prefix + "dead"
         wake = prefix + "wake"
         epoch = prefix + "epoch"
+        pass = prefix + "pass"
         done = prefix + "done"
         history = prefix + "history"
         fence = prefix + "fence"
         jobPrefix = prefix + "job:"
     }
 
-    func job(_ member: String) -> String { jobPrefix + member }
+    /// The hash kept for one job.
+    public func job(_ member: String) -> String { jobPrefix + member }
 }

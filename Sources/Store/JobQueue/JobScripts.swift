@@ -35,6 +35,14 @@ enum JobScripts {
     /// Returns 1 retried, 2 dead, 0 stale token.
     static let retry = BundledScripts.load("job-retry")
 
+    /// KEYS: scheduled, inflight, job, wake. ARGV: member, token, due ms. Puts a claimed job back
+    /// to run at `due` in one step (it ran too early: not an attempt). Returns 1, or 0 for a stale token.
+    static let reschedule = BundledScripts.load("job-reschedule")
+
+    /// KEYS: pass, epoch. ARGV: the pass's token, epoch value. Marks the schedule whole after a
+    /// reconciler pass unless Redis lost the pass's token meanwhile. Returns 1 when marked.
+    static let finishPass = BundledScripts.load("job-pass-finish")
+
     /// KEYS: scheduled, inflight, wake. ARGV: member, token, job key prefix.
     /// Hands a claimed job back at once (graceful shutdown), not counting the attempt.
     static let release = BundledScripts.load("job-release")

@@ -30,6 +30,7 @@ public struct Reconciler: Sendable {
 
     /// One pass, whoever holds the lock (the admin's trigger runs it at once).
     public func runOnce(logger: Logger) async throws -> Report {
+        let pass = try await queue.beginPass(logger: logger)
         let updated = try await transitions.sweepOverdue(reason: "auto-processed (reconciler)", logger: logger)
         var enqueued = 0
         let upcoming = try await transitions.upcoming(limit: horizon, logger: logger)
@@ -39,8 +40,9 @@ public struct Reconciler: Sendable {
             }
             enqueued += try await redis.run(Array(calls), logger: logger).filter { $0.int == 1 }.count
         }
-        // The schedule now matches Postgres: claims find the epoch until Redis loses it again.
-        try await queue.markScheduleWhole(logger: logger)
+        // The schedule holds what Postgres owed when the pass began: claims find the epoch until
+        // Redis loses its data again (and the pass marks nothing if that happened meanwhile).
+        try await queue.finishPass(pass, logger: logger)
         if updated > 0 || enqueued > 0 {
             logger.notice("reconciled", metadata: ["reconcile.updated": "\(updated)", "reconcile.enqueued": "\(enqueued)"])
         }

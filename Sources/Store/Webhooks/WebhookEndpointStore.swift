@@ -75,21 +75,24 @@ public struct WebhookEndpointStore: Sendable {
         ).first.map(Self.endpoint)
     }
 
-    /// The endpoint with the secrets that sign for it now; nil when it is gone.
-    public func signing(_ id: UUID, logger: Logger) async throws -> (endpoint: WebhookEndpoint, secrets: Secrets)? {
-        guard
-            let row = try await database.query(
-                """
-                SELECT \(unescaped: Self.columns), secret,
-                       CASE WHEN previous_secret_until > now() THEN previous_secret END AS previous_secret
-                FROM webhook_endpoints WHERE id = \(id)
-                """, logger: logger
-            ).first
-        else { return nil }
-        let endpoint = try Self.endpoint(row)
-        let (current, previous) = try (row.decode(String.self, column: "secret"), row.decode(String?.self, column: "previous_secret"))
-        guard let secret = WebhookSecret(current) else { return nil }
-        return (endpoint, Secrets(current: secret, previous: previous.flatMap(WebhookSecret.init)))
+    /// The endpoints with the secrets that sign for them now (a batch's, in one statement); the
+    /// ones gone are left out.
+    public func signing(_ ids: [UUID], logger: Logger) async throws -> [UUID: (endpoint: WebhookEndpoint, secrets: Secrets)] {
+        guard !ids.isEmpty else { return [:] }
+        let rows = try await database.query(
+            """
+            SELECT \(unescaped: Self.columns), secret,
+                   CASE WHEN previous_secret_until > now() THEN previous_secret END AS previous_secret
+            FROM webhook_endpoints WHERE id = ANY(\(ids))
+            """, logger: logger)
+        var found: [UUID: (endpoint: WebhookEndpoint, secrets: Secrets)] = [:]
+        for row in rows {
+            let endpoint = try Self.endpoint(row)
+            let (current, previous) = try (row.decode(String.self, column: "secret"), row.decode(String?.self, column: "previous_secret"))
+            guard let secret = WebhookSecret(current) else { continue }
+            found[endpoint.id] = (endpoint, Secrets(current: secret, previous: previous.flatMap(WebhookSecret.init)))
+        }
+        return found
     }
 
     /// Turns an endpoint off (it answered 410 Gone).
