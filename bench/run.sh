@@ -41,7 +41,7 @@ if [ "$(psql "$admin_url" -Atc "SHOW track_commit_timestamp" 2>/dev/null)" = off
 fi
 # Nothing the bench starts outlives it, however it ends.
 trap 'STACK=bench ops/local/stack.sh stop >/dev/null 2>&1 || true; ops/local/stores.sh stop bench $pg_port $redis_port >/dev/null 2>&1 || true
-      for f in $work/hook-*.pid; do [ -s "$f" ] && kill "$(cat "$f")" 2>/dev/null; done; ops/local/mail-sink.sh stop $work/mail 0 >/dev/null 2>&1 || true' EXIT
+      for f in $work/hook-*.pid; do [ -s "$f" ] && kill "$(cat "$f")" 2>/dev/null || true; done; ops/local/mail-sink.sh stop $work/mail 0 >/dev/null 2>&1 || true' EXIT
 PG_MAX_CONNECTIONS=500 PG_EXTRA_OPTS="$bench_pg_opts" ops/local/stores.sh start bench $pg_port $redis_port >&2
 psql "$admin_url" -qc "DROP DATABASE IF EXISTS bench WITH (FORCE)" -c "CREATE DATABASE bench" >&2
 redis-cli -p $redis_port flushall >/dev/null

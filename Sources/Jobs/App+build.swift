@@ -65,7 +65,7 @@ func buildApplication(
                         concurrency: configuration.platform.mail.concurrency, lease: .seconds(configuration.leaseSeconds)),
                     ledger: ledger, events: OrderEventLog(database: database),
                     emails: try await OrderEmails(configuration.platform),
-                    smtp: smtp,
+                    smtp: smtp, connections: configuration.platform.mail.connections,
                     reconciler: DeliveryReconciler(ledger: ledger, queue: JobQueue(redis: redis, kind: .email), redis: redis)
                 ))
         case .paymentIntent, .paymentCapture, .paymentVoid, .paymentRefund:

@@ -36,7 +36,7 @@ struct EmailDeliveryTests {
                         policy: policy, ledger: ledger, events: OrderEventLog(database: database),
                         emails: try await OrderEmails(
                             settings: settings, timeZone: TimeZone(identifier: "Asia/Kolkata")!),
-                        smtp: try #require(SMTPConfiguration(url: sink.url)),
+                        smtp: try #require(SMTPConfiguration(url: sink.url)), connections: 2,
                         reconciler: DeliveryReconciler(ledger: ledger, queue: JobQueue(redis: redis, kind: .email), redis: redis))
                     let worker = JobWorker(
                         options: .init(reconcileInterval: .seconds(3600)), redis: redis, handlers: [handler], logger: logger)

@@ -6,7 +6,7 @@ import Store
 import StoreClients
 
 /// The `email` kind: one message per (event, recipient), written by ``OrderEmails`` and handed
-/// to `SMTP_URL`; a batch shares one connection and one ledger write. The ledger records the
+/// to `SMTP_URL`; a batch goes over a few connections side by side and shares one ledger write. The ledger records the
 /// server's acceptance before the jobs are acked: a worker that dies between the two sends the
 /// batch's messages again, with the same Message-IDs (the window is the batch).
 struct EmailJobs: JobHandler {
@@ -16,6 +16,8 @@ struct EmailJobs: JobHandler {
     let events: OrderEventLog
     let emails: OrderEmails
     let smtp: SMTPConfiguration
+    /// Connections one batch sends over side by side (`EMAIL_CONNECTIONS`).
+    let connections: Int
     let reconciler: DeliveryReconciler
 
     /// Retries a refused or failed hand-over for about a day: 30 s, 2 min, 10 min, 30 min, 1 h,
@@ -47,7 +49,7 @@ struct EmailJobs: JobHandler {
             return Array(repeating: StoreCall.outcome(of: error, logger: logger), count: jobs.count)
         }
         var records: [(index: Int, id: UUID, attempt: DeliveryAttempt)] = []
-        var connection: SMTPConnection?
+        var letters: [Letter] = []
         for (index, job) in jobs.enumerated() {
             guard let id = ids[index], let work = owed[id] else { continue }
             if work.blocked {
@@ -58,14 +60,35 @@ struct EmailJobs: JobHandler {
                 records.append((index, id, DeliveryAttempt(result: .failed(final: true), error: "event no longer exists")))
                 continue
             }
-            var logger = logger
-            logger[metadataKey: "delivery.id"] = "\(job.member)"
-            let message = emails.message(for: event, to: work.delivery.target)
-            let (attempt, outcome) = await send(message, final: job.attempts >= policy.maxAttempts, over: &connection, logger: logger)
-            records.append((index, id, attempt))
-            outcomes[index] = outcome
+            letters.append(
+                Letter(
+                    index: index, id: id, message: emails.message(for: event, to: work.delivery.target),
+                    final: job.attempts >= policy.maxAttempts))
         }
-        await connection?.close()
+        // Side by side over a few connections, each taking every n-th letter in turn.
+        let lanes = max(1, min(letters.count, connections))
+        let ready = letters
+        let sent = await withTaskGroup(of: [(Letter, DeliveryAttempt, JobOutcome)].self) { group in
+            for lane in 0..<lanes {
+                group.addTask {
+                    var connection: SMTPConnection?
+                    var sent: [(Letter, DeliveryAttempt, JobOutcome)] = []
+                    for letter in stride(from: lane, to: ready.count, by: lanes).map({ ready[$0] }) {
+                        var logger = logger
+                        logger[metadataKey: "delivery.id"] = "\(letter.id)"
+                        let (attempt, outcome) = await send(letter.message, final: letter.final, over: &connection, logger: logger)
+                        sent.append((letter, attempt, outcome))
+                    }
+                    await connection?.close()
+                    return sent
+                }
+            }
+            return await group.reduce(into: []) { $0 += $1 }
+        }
+        for (letter, attempt, outcome) in sent {
+            records.append((letter.index, letter.id, attempt))
+            outcomes[letter.index] = outcome
+        }
         // Acceptance is recorded once for the batch, before its jobs are acked: a worker that dies
         // in between sends the batch's messages again, with the same Message-IDs.
         do {
@@ -75,6 +98,15 @@ struct EmailJobs: JobHandler {
             for record in records { outcomes[record.index] = outcome }
         }
         return outcomes
+    }
+
+    /// One message of a batch, ready to send.
+    struct Letter: Sendable {
+        var index: Int
+        var id: UUID
+        var message: MailMessage
+        /// No attempt follows this one (a failure is dead).
+        var final: Bool
     }
 
     /// Hands one message to the server over the batch's connection (opened on first use, dropped

@@ -9,8 +9,11 @@ public struct MailSettings: Sendable {
     public var fromName: String
     /// `PUBLIC_URL`: where customers reach the console, for the link to their order.
     public var publicURL: String
-    /// `EMAIL_CONCURRENCY`: emails one worker sends at once (each batch over one connection).
+    /// `EMAIL_CONCURRENCY`: emails one worker has in hand at once (claimed as batches).
     public var concurrency: Int
+    /// `EMAIL_CONNECTIONS`: SMTP connections one batch sends over side by side (each reused for
+    /// its share of the batch), kept low for servers that limit a client's connections.
+    public var connections: Int
 
     public init(settings: Settings) throws(ConfigurationError) {
         url = settings.string("SMTP_URL", isSecret: true).flatMap { $0.isEmpty ? nil : $0 }
@@ -24,5 +27,6 @@ public struct MailSettings: Sendable {
         fromName = settings.string("SMTP_FROM_NAME", default: "Order platform")
         publicURL = settings.string("PUBLIC_URL", default: "http://127.0.0.1:8000")
         concurrency = try settings.int("EMAIL_CONCURRENCY", default: 16, range: 1...256)
+        connections = try settings.int("EMAIL_CONNECTIONS", default: 4, range: 1...64)
     }
 }
