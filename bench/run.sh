@@ -6,7 +6,8 @@
 # fewer connection counts, 2,000 jobs only), DURATION (seconds per wrk run: 15, quick 5),
 # BENCH_BIN (.build/release; another build's binaries, for an A/B on the same stack), ONLY (empty;
 # `jobs` runs the job and delivery scenarios alone, `deliveries` the delivery scenario alone;
-# `events` the live-events scenario alone, after one create run that gives get_order its orders).
+# `events` the live-events scenario alone, after one create run that gives get_order its orders),
+# DELIVERY_LAYOUTS (the delivery runs' workers and layouts: "1 2 2:split 3:split", quick "1").
 # Prints a Markdown table and writes it to bench/results/<date>.md.
 set -euo pipefail
 
@@ -389,6 +390,14 @@ deliveries_measure() {
 
 deliveries_run() {
     local worker_count=$1 i secret
+    # With `split`, the first worker moves orders and the others deliver (JOB_KINDS per worker).
+    layout=""
+    local kinds=()
+    if [ "${2:-}" = split ]; then
+        layout=" (1 transitions, $((worker_count - 1)) deliveries)"
+        kinds=(WORKER_0_JOB_KINDS=transition)
+        for i in $(seq 1 $((worker_count - 1))); do kinds+=("WORKER_${i}_JOB_KINDS=webhook,email"); done
+    fi
     peers_python=$(ops/local/peers.sh)
     rm -rf "$work/mail" && mkdir -p "$work/mail"
     ops/local/mail-sink.sh start "$work/mail" 0 >/dev/null
@@ -411,14 +420,6 @@ deliveries_run() {
         UPDATE delivery_dispatch SET position = (SELECT coalesce(max(position), 0) FROM order_events) WHERE name = 'events'" >&2
     # Workers that deliver: started again with the peers in their environment.
     GATEWAYS=$gateways WORKERS=0 ops/local/stack.sh scale >/dev/null
-    # With `split`, the first worker moves orders and the others deliver (JOB_KINDS per worker).
-    layout=""
-    local kinds=()
-    if [ "${2:-}" = split ]; then
-        layout=" (1 transitions, $((worker_count - 1)) deliveries)"
-        kinds=(WORKER_0_JOB_KINDS=transition)
-        for i in $(seq 1 $((worker_count - 1))); do kinds+=("WORKER_${i}_JOB_KINDS=webhook,email"); done
-    fi
     env "${kinds[@]}" SMTP_URL="smtp://127.0.0.1:$sink_port" SMTP_FROM=orders@bench.localhost WEBHOOK_ALLOW_PRIVATE_NETWORKS=true \
         GATEWAYS=$gateways WORKERS=$worker_count ops/local/stack.sh scale >/dev/null
     # CPU (cores) of each party while the deliveries run: workers, the Python peers, the stores.
@@ -439,11 +440,11 @@ print('{\"scenario\": \"delivery_cpu\", \"workers\": \"$worker_count${layout:-}\
     for i in 0 1 2; do kill "$(cat "$work/hook-$i.pid")" 2>/dev/null || true; done
     ops/local/mail-sink.sh stop "$work/mail" 0 >&2
 }
-for w in $([ "$quick" = 1 ] && echo "1" || echo "1 2"); do
-    deliveries_run "$w"
+# DELIVERY_LAYOUTS: worker count and layout of each delivery run (`3:split`: one worker moves
+# orders, two deliver).
+for run in ${DELIVERY_LAYOUTS:-$([ "$quick" = 1 ] && echo "1" || echo "1 2 2:split 3:split")}; do
+    deliveries_run "${run%%:*}" "$([ "${run#*:}" = "$run" ] || echo "${run#*:}")"
 done
-[ "$quick" = 1 ] || deliveries_run 2 split
-[ "$quick" = 1 ] || deliveries_run 3 split
 layout=""
 
 # MARK: report

@@ -30,39 +30,24 @@ public struct OrderTransitions: Sendable {
     /// already (nothing to do) or are early (reported in `notYetDue`).
     public func processDue(_ ids: [UUID], reason: String, logger: Logger) async throws -> Outcome {
         guard !ids.isEmpty else { return Outcome() }
-        // One transaction, so both statements read the same `now()`: an order the update finds
-        // early is then surely reported early (with a later clock it could look due yet unmoved,
-        // and its job would be acked with the order still pending).
-        return try await database.transaction(logger: logger) { connection in
-            var outcome = Outcome()
-            let moved = try await connection.query(
-                """
-                UPDATE orders SET status = 'processing', updated_at = now()
-                WHERE id = ANY(\(ids)) AND status = 'pending' AND auto_process_at <= now()
-                RETURNING id
-                """,
-                logger: logger
-            ).map { try $0.decode(UUID.self) }
-            try await RecordOrderEvents(orders: moved, from: .pending, to: .processing, reason: reason).run(on: connection, logger: logger)
-            outcome.moved = Set(moved)
-            let rest = ids.filter { !outcome.moved.contains($0) }
-            if !rest.isEmpty {
-                let rows = try await connection.query(
-                    """
-                    SELECT id, status = 'pending', auto_process_at > now(), auto_process_at FROM orders WHERE id = ANY(\(rest))
-                    """,
-                    logger: logger
-                ).map { try $0.decode((UUID, Bool, Bool, Date).self) }
-                (outcome.notYetDue, outcome.missing) = Self.unmoved(rest, found: rows)
-            }
-            return outcome
+        // One statement, so the update and the second look read the same `now()` and snapshot: an
+        // order the update finds early is then surely reported early (with a later clock it could
+        // look due yet unmoved, and its job would be acked with the order still pending).
+        let rows = try await database.execute(MoveDueOrders(orders: ids, reason: reason), logger: logger)
+        var outcome = Outcome()
+        outcome.moved = Set(rows.filter(\.moved).map(\.id))
+        let rest = ids.filter { !outcome.moved.contains($0) }
+        if !rest.isEmpty {
+            (outcome.notYetDue, outcome.missing) = Self.unmoved(
+                rest, found: rows.filter { !$0.moved }.map { ($0.id, $0.pending, $0.later, $0.due) })
         }
+        return outcome
     }
 
     /// How the orders an update did not move stand, from a second look at them (`pending`,
     /// due `later` than now, `due`): early ones by due time, and the missing ones, not found or
-    /// found pending and due: each statement reads the rows committed when it starts, so an order
-    /// committed after the update looked shows up here unmoved, and is looked for again.
+    /// found pending and due (an order committed after the statement began is not seen; one the
+    /// update waited for and found changed shows as it was): each is looked for again.
     static func unmoved(_ ids: [UUID], found rows: [(id: UUID, pending: Bool, later: Bool, due: Date)]) -> (
         notYetDue: [UUID: Date], missing: Set<UUID>
     ) {
