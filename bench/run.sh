@@ -7,7 +7,8 @@
 # BENCH_BIN (.build/release; another build's binaries, for an A/B on the same stack), ONLY (empty;
 # `jobs` runs the job and delivery scenarios alone, `deliveries` the delivery scenario alone;
 # `events` the live-events scenario alone, after one create run that gives get_order its orders),
-# DELIVERY_LAYOUTS (the delivery runs' workers and layouts: "1 2 2:split 3:split", quick "1").
+# JOB_WORKERS (the job runs' worker counts: "1 2 4", quick "1"), DELIVERY_LAYOUTS (the delivery
+# runs' workers and layouts: "1 2 2:split 3:split", quick "1"; either empty: none of those runs).
 # Prints a Markdown table and writes it to bench/results/<date>.md.
 set -euo pipefail
 
@@ -342,7 +343,8 @@ jobs_run() {
     [ -z "${4:-}" ] || deliveries_measure "$worker_count"
     psql "$DATABASE_URL" -qc "DELETE FROM order_events WHERE order_id IN (SELECT id FROM orders WHERE customer_name = 'Jobs'); DELETE FROM orders WHERE customer_name = 'Jobs'" >&2
 }
-[ "${ONLY:-}" = deliveries ] || for w in $([ "$quick" = 1 ] && echo "1" || echo "1 2 4"); do
+# JOB_WORKERS: the worker counts of the job runs (empty: none).
+[ "${ONLY:-}" = deliveries ] || for w in ${JOB_WORKERS-$([ "$quick" = 1 ] && echo "1" || echo "1 2 4")}; do
     jobs_run 2000 "$w"
     [ "$quick" = 1 ] || jobs_run 20000 "$w"
     [ "$quick" = 1 ] || jobs_run 20000 "$w" 0.1
@@ -441,8 +443,8 @@ print('{\"scenario\": \"delivery_cpu\", \"workers\": \"$worker_count${layout:-}\
     ops/local/mail-sink.sh stop "$work/mail" 0 >&2
 }
 # DELIVERY_LAYOUTS: worker count and layout of each delivery run (`3:split`: one worker moves
-# orders, two deliver).
-for run in ${DELIVERY_LAYOUTS:-$([ "$quick" = 1 ] && echo "1" || echo "1 2 2:split 3:split")}; do
+# orders, two deliver; empty: none).
+for run in ${DELIVERY_LAYOUTS-$([ "$quick" = 1 ] && echo "1" || echo "1 2 2:split 3:split")}; do
     deliveries_run "${run%%:*}" "$([ "${run#*:}" = "$run" ] || echo "${run#*:}")"
 done
 layout=""
