@@ -28,6 +28,9 @@ final class JobKindRunner: Sendable {
     private let redisWasAway = Mutex(false)
     /// Whether this process runs an urgent reconcile of this kind right now.
     private let reconciling = Mutex(false)
+    /// Until when claiming pauses: an overlapping batch found its store away, and claiming the
+    /// jobs it handed back at once would only hand them back again.
+    private let pausedUntil = Mutex<ContinuousClock.Instant?>(nil)
 
     var kind: JobKind { handler.kind }
     var policy: JobPolicy { handler.policy }
@@ -90,6 +93,10 @@ final class JobKindRunner: Sendable {
                 continue
             }
             busySince = nil
+            if let until = pausedUntil.withLock({ $0 }), until > .now {
+                try await Task.sleep(until: until)
+                continue
+            }
             let claim = try await queue.claim(worker: workerID, limit: free, lease: policy.lease, logger: logger)
             // Redis is back after an outage, or lost the schedule: what fell due meanwhile runs
             // now, not at the reconciler's next interval.
@@ -105,7 +112,10 @@ final class JobKindRunner: Sendable {
                     running.withLock { $0 += claim.jobs.count }
                     // Not a child of the loop: the loop must claim again while this batch waits on its peer.
                     Task {
-                        _ = await self.process(claim.jobs)
+                        if await !self.process(claim.jobs) {
+                            // The store is not answering: give it a moment, not a hot loop.
+                            self.pausedUntil.withLock { $0 = .now + .milliseconds(200) }
+                        }
                         self.running.withLock { $0 -= claim.jobs.count }
                     }
                 } else if await !process(claim.jobs) {

@@ -17,10 +17,12 @@ struct TransitionJobs: JobHandler {
         self.reconciler = reconciler
     }
 
-    /// The policy from the worker's settings: a batch applies within a second.
+    /// The policy from the worker's settings: a batch applies within a second. Batches overlap:
+    /// an order falling due while the previous batch's commit waits on a busy disk is claimed
+    /// and applied at once, not after it (each job is claimed once, and the move is conditional).
     static func policy(concurrency: Int, lease: Duration, maxAttempts: Int) -> JobPolicy {
         JobPolicy(
-            concurrency: concurrency, lease: lease, timeout: .seconds(1), maxAttempts: maxAttempts, maxAge: nil, overlapping: false,
+            concurrency: concurrency, lease: lease, timeout: .seconds(1), maxAttempts: maxAttempts, maxAge: nil, overlapping: true,
             backoff: JobPolicy.exponential())
     }
 

@@ -84,6 +84,51 @@ struct JobKindRunnerTests {
         }
     }
 
+    /// A handler whose store is away until `back`: it hands every batch back until then.
+    final class AwayHandler: JobHandler {
+        let kind = JobKind.webhook
+        let policy = JobPolicy(
+            concurrency: 4, lease: .seconds(5), timeout: .seconds(5), maxAttempts: 4, maxAge: nil, overlapping: true,
+            backoff: JobPolicy.schedule([.milliseconds(50)]))
+        let back: ContinuousClock.Instant
+        let batches = Mutex(0)
+
+        init(back: ContinuousClock.Instant) { self.back = back }
+
+        func process(_ jobs: [ClaimedJob], logger: Logger) async -> [JobOutcome] {
+            batches.withLock { $0 += 1 }
+            return jobs.map { _ in ContinuousClock.now < back ? .unavailable : .applied }
+        }
+
+        func reconcile(owner: String, interval: Duration, logger: Logger) async throws {}
+        func reconcileUrgently(owner: String, reason: String, logger: Logger) async {}
+    }
+
+    /// Overlapping batches whose store is away hand their jobs back and claiming pauses a moment
+    /// each time (not a hot loop of claims and hand-backs); the jobs run once it answers again.
+    @Test func aStoreAwayPausesClaimingInsteadOfSpinning() async throws {
+        try await PrivateRedisServer.with { server in
+            let redis = RedisClient(configuration: try RedisConfiguration(url: server.url), logger: logger)
+            let queue = JobQueue(redis: redis, kind: .webhook)
+            let handler = AwayHandler(back: .now + .seconds(1))
+            try await queue.enqueue("delivery-away", dueAt: Date(), logger: logger)
+            let worker = JobWorker(options: .init(reconcileInterval: .seconds(3600)), redis: redis, handlers: [handler], logger: logger)
+            let run = Task { try await worker.run() }
+            var depth = try await queue.depth(logger: logger)
+            let deadline = ContinuousClock.now + .seconds(10)
+            while !(depth.scheduled == 0 && depth.inFlight == 0), ContinuousClock.now < deadline {
+                try await Task.sleep(for: .milliseconds(50))
+                depth = try await queue.depth(logger: logger)
+            }
+            run.cancel()
+            _ = try? await run.value
+            #expect(depth.scheduled == 0 && depth.inFlight == 0 && depth.dead == 0, "applied once the store answered")
+            let batches = handler.batches.withLock { $0 }
+            #expect(batches >= 2 && batches <= 10, "about one batch per 200 ms while away: \(batches)")
+            await redis.shutdown()
+        }
+    }
+
     // MARK: Policies
 
     @Test func aScheduleRepeatsItsLastWaitWithJitter() {
