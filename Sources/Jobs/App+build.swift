@@ -53,11 +53,12 @@ func buildApplication(
                     reconciler: DeliveryReconciler(ledger: ledger, queue: JobQueue(redis: redis, kind: .webhook), redis: redis)
                 ))
         case .email:
-            guard let url = configuration.platform.mail.url, let smtp = SMTPConfiguration(url: url, clientName: JobWorker.machineName())
+            guard let url = configuration.platform.mail.url, var smtp = SMTPConfiguration(url: url, clientName: JobWorker.machineName())
             else {
                 logger.notice("no SMTP_URL: no email is owed or sent")
                 continue
             }
+            smtp.trustedCertificatesFile = configuration.platform.mail.trustedCertificatesFile
             let ledger = DeliveryLedger(database: database)
             handlers.append(
                 EmailJobs(

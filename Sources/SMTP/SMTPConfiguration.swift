@@ -17,6 +17,8 @@ public struct SMTPConfiguration: Sendable {
     public var password: String?
     /// The name this client gives in `EHLO`.
     public var clientName: String
+    /// A PEM file of certificates trusted beside the system's (a relay with a private CA).
+    public var trustedCertificatesFile: String?
     public var connectTimeout: Duration = .seconds(10)
     /// How long any one reply may take.
     public var replyTimeout: Duration = .seconds(30)

@@ -24,7 +24,14 @@ public final class SMTPConnection: @unchecked Sendable {
         _ configuration: SMTPConfiguration, group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton
     ) async throws -> SMTPConnection {
         let replies = SMTPReplyHandler()
-        let tls = try NIOSSLContext(configuration: .makeClientConfiguration())
+        var tlsConfiguration = TLSConfiguration.makeClientConfiguration()
+        if let file = configuration.trustedCertificatesFile { tlsConfiguration.additionalTrustRoots = [.file(file)] }
+        let tls: NIOSSLContext
+        do {
+            tls = try NIOSSLContext(configuration: tlsConfiguration)
+        } catch {
+            throw SMTPError(code: nil, message: "the trusted certificates could not be read", isTransient: false)
+        }
         let host = configuration.host
         let implicit = configuration.security == .implicitTLS
         let channel: any Channel

@@ -28,8 +28,11 @@ final class SMTPReplyHandler: ChannelInboundHandler, @unchecked Sendable {
         buffer.writeBuffer(&bytes)
         while let newline = buffer.readableBytesView.firstIndex(of: UInt8(ascii: "\n")) {
             let length = newline - buffer.readerIndex + 1
-            guard var line = buffer.readString(length: length) else { break }
-            line = String(line.dropLast(line.hasSuffix("\r\n") ? 2 : 1))
+            // The line ending is cut as bytes: in a `String`, "\r\n" is one character.
+            guard var bytes = buffer.readBytes(length: length) else { break }
+            bytes.removeLast()
+            if bytes.last == UInt8(ascii: "\r") { bytes.removeLast() }
+            let line = String(decoding: bytes, as: UTF8.self)
             guard line.utf8.count >= 3, let code = Int(line.prefix(3)) else {
                 fail(SMTPError(code: nil, message: "the server's reply could not be read", isTransient: true), context: context)
                 return

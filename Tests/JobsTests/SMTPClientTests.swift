@@ -79,6 +79,55 @@ struct SMTPClientTests {
         }
     }
 
+    // MARK: Pipelining and TLS
+
+    /// A server that does not offer PIPELINING gets one command at a time; one that does (as the
+    /// sink by default, and real servers) gets the envelope at once: both take the messages.
+    @Test func pipelinesOnlyWhenOffered() async throws {
+        for offered in [true, false] {
+            try await MailSink.with(options: .init(pipelining: offered)) { sink in
+                let connection = try await SMTPConnection.open(try #require(SMTPConfiguration(url: sink.url)))
+                #expect((connection.extensions["PIPELINING"] != nil) == offered)
+                for n in 1...3 {
+                    try await connection.send(message(subject: "Message \(n)", text: "x", html: "<p>x</p>", id: "\(n).p@shop.example"))
+                }
+                await connection.close()
+                #expect(try sink.messages().map(\.subject) == ["Message 1", "Message 2", "Message 3"])
+            }
+        }
+    }
+
+    /// STARTTLS (the sink refuses MAIL before it) to a certificate chaining to `SMTP_CA_FILE`;
+    /// without that trust the connection is refused before anything is sent.
+    @Test func upgradesWithStartTLSAndChecksTheCertificate() async throws {
+        let certificate = try await TestCertificate.make()
+        try await MailSink.with(options: .init(tls: (.starttls, certificate))) { sink in
+            var configuration = try #require(SMTPConfiguration(url: sink.url))
+            await #expect(throws: SMTPError.self, "a certificate nothing vouches for") {
+                _ = try await SMTPConnection.open(configuration)
+            }
+            configuration.trustedCertificatesFile = certificate.certificate
+            let connection = try await SMTPConnection.open(configuration)
+            try await connection.send(message(subject: "Sealed", text: "x", html: "<p>x</p>", id: "9.t@shop.example"))
+            await connection.close()
+            #expect(try sink.messages().map(\.subject) == ["Sealed"])
+        }
+    }
+
+    /// `smtps://`: TLS from the first byte.
+    @Test func speaksTLSFromTheFirstByte() async throws {
+        let certificate = try await TestCertificate.make()
+        try await MailSink.with(options: .init(tls: (.implicit, certificate))) { sink in
+            var configuration = try #require(SMTPConfiguration(url: sink.implicitTLSURL))
+            #expect(configuration.security == .implicitTLS)
+            configuration.trustedCertificatesFile = certificate.certificate
+            let connection = try await SMTPConnection.open(configuration)
+            try await connection.send(message(subject: "Sealed from the start", text: "x", html: "<p>x</p>", id: "10.t@shop.example"))
+            await connection.close()
+            #expect(try sink.messages().map(\.subject) == ["Sealed from the start"])
+        }
+    }
+
     // MARK: MIME on its own
 
     @Test func renderedMessagesAreSevenBitWithShortLines() {

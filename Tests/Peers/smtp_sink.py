@@ -10,12 +10,16 @@ DIRECTORY/messages.jsonl gets one line per accepted message: {"mail_from", "rcpt
 DIRECTORY/control.json, when present, is read for each message: {"fail": N, "code": 451} makes
 the next N messages fail at the end of their data with that code.
 With USER and PASSWORD given, AUTH (PLAIN or LOGIN) is required (without TLS: tests only).
+DIRECTORY/options.json, when present at start: {"tls": "starttls" | "implicit", "cert": PEM path,
+"key": PEM path} serves STARTTLS (and requires it before MAIL) or TLS from the first byte;
+{"pipelining": false} stops advertising PIPELINING (advertised by default, as real servers do).
 """
 
 import asyncio
 import json
 import mailbox
 import os
+import ssl
 import sys
 from email import policy
 from email.header import decode_header, make_header
@@ -25,8 +29,9 @@ from aiosmtpd.smtp import SMTP, AuthResult
 
 
 class Sink:
-    def __init__(self, directory):
+    def __init__(self, directory, pipelining=True):
         self.directory = directory
+        self.pipelining = pipelining
         self.maildir = mailbox.Maildir(os.path.join(directory, "Maildir"), create=True)
 
     def control(self):
@@ -36,6 +41,13 @@ class Sink:
                 return json.load(handle), path
         except (OSError, ValueError):
             return {}, path
+
+    async def handle_EHLO(self, server, session, envelope, hostname, responses):
+        # aiosmtpd reads pipelined commands in order; it only does not say so.
+        session.host_name = hostname
+        if self.pipelining:
+            responses.insert(len(responses) - 1, "250-PIPELINING")
+        return responses
 
     async def handle_DATA(self, server, session, envelope):
         control, path = self.control()
@@ -93,13 +105,28 @@ async def main():
     directory = sys.argv[1]
     port = int(sys.argv[2]) if len(sys.argv) > 2 else 0
     os.makedirs(directory, exist_ok=True)
-    sink = Sink(directory)
+    try:
+        with open(os.path.join(directory, "options.json")) as handle:
+            settings = json.load(handle)
+    except OSError:
+        settings = {}
+    sink = Sink(directory, pipelining=settings.get("pipelining", True))
     user, password = (sys.argv[3], sys.argv[4]) if len(sys.argv) > 4 else (None, None)
     options = {}
     if user and password:
         options = {"authenticator": authenticator(user, password), "auth_required": True, "auth_require_tls": False}
+    tls, listening = None, None
+    if settings.get("tls"):
+        tls = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+        tls.load_cert_chain(settings["cert"], settings["key"])
+        if settings["tls"] == "starttls":
+            options.update(tls_context=tls, require_starttls=True)
+        else:
+            listening = tls
     loop = asyncio.get_running_loop()
-    server = await loop.create_server(lambda: SMTP(sink, hostname="sink.local", **options), "127.0.0.1", port)
+    server = await loop.create_server(
+        lambda: SMTP(sink, hostname="sink.local", **options), "127.0.0.1", port, ssl=listening
+    )
     bound = server.sockets[0].getsockname()[1]
     with open(os.path.join(directory, "port.tmp"), "w") as handle:
         handle.write(str(bound))

@@ -35,9 +35,29 @@ public final class MailSink: StoppablePeer {
         }
     }
 
+    /// How the sink speaks beyond plain SMTP.
+    public struct Options: Sendable {
+        /// TLS with this certificate: after STARTTLS (required before MAIL) or from the first byte.
+        public var tls: (mode: TLSMode, certificate: TestCertificate)?
+        /// Whether `EHLO` offers PIPELINING (as real servers do).
+        public var pipelining = true
+
+        public enum TLSMode: String, Sendable { case starttls, implicit }
+
+        public init(tls: (mode: TLSMode, certificate: TestCertificate)? = nil, pipelining: Bool = true) {
+            self.tls = tls
+            self.pipelining = pipelining
+        }
+    }
+
     /// Starts a sink; with `user` and `password`, AUTH is required.
-    public static func start(user: String? = nil, password: String? = nil) async throws -> MailSink {
+    public static func start(user: String? = nil, password: String? = nil, options: Options = Options()) async throws -> MailSink {
         let folder = try TestChildren.folder("mail-sink-\(UUID().uuidString)")
+        var settings: [String: Any] = ["pipelining": options.pipelining]
+        if let (mode, certificate) = options.tls {
+            settings.merge(["tls": mode.rawValue, "cert": certificate.certificate, "key": certificate.key]) { $1 }
+        }
+        try JSONSerialization.data(withJSONObject: settings).write(to: folder.appendingPathComponent("options.json"))
         var arguments = [folder.path]
         if let user, let password { arguments += ["0", user, password] }
         let pid = try PythonPeers.start("smtp_sink.py", arguments: arguments, logFile: folder.appendingPathComponent("log").path)
@@ -56,10 +76,10 @@ public final class MailSink: StoppablePeer {
     }
 
     /// Runs `body` with a started sink, stopping it however `body` ends.
-    public static func with<T: Sendable>(user: String? = nil, password: String? = nil, _ body: (MailSink) async throws -> T) async throws
-        -> T
-    {
-        try await PythonPeers.with({ try await start(user: user, password: password) }, body)
+    public static func with<T: Sendable>(
+        user: String? = nil, password: String? = nil, options: Options = Options(), _ body: (MailSink) async throws -> T
+    ) async throws -> T {
+        try await PythonPeers.with({ try await start(user: user, password: password, options: options) }, body)
     }
 
     public func stop() async {
@@ -69,6 +89,9 @@ public final class MailSink: StoppablePeer {
 
     /// `smtp://127.0.0.1:<port>`.
     public var url: String { "smtp://127.0.0.1:\(port)" }
+
+    /// `smtps://127.0.0.1:<port>` (for a sink speaking TLS from the first byte).
+    public var implicitTLSURL: String { "smtps://127.0.0.1:\(port)" }
 
     /// The next `count` messages fail at the end of their data with `code`.
     public func failNext(_ count: Int, code: Int = 451) throws {

@@ -1,3 +1,5 @@
+import Foundation
+
 /// Where customers' emails go (`SMTP_URL`; none: no email is owed at all) and what they say
 /// about the shop.
 public struct MailSettings: Sendable {
@@ -14,6 +16,9 @@ public struct MailSettings: Sendable {
     /// `EMAIL_CONNECTIONS`: SMTP connections one batch sends over side by side (each reused for
     /// its share of the batch), kept low for servers that limit a client's connections.
     public var connections: Int
+    /// `SMTP_CA_FILE`: a PEM file of certificates the mail server's may chain to, beside the
+    /// system's (a relay with a private CA); checked at start.
+    public var trustedCertificatesFile: String?
 
     public init(settings: Settings) throws(ConfigurationError) {
         url = settings.string("SMTP_URL", isSecret: true).flatMap { $0.isEmpty ? nil : $0 }
@@ -28,5 +33,9 @@ public struct MailSettings: Sendable {
         publicURL = settings.string("PUBLIC_URL", default: "http://127.0.0.1:8000")
         concurrency = try settings.int("EMAIL_CONCURRENCY", default: 16, range: 1...256)
         connections = try settings.int("EMAIL_CONNECTIONS", default: 4, range: 1...64)
+        trustedCertificatesFile = settings.string("SMTP_CA_FILE").flatMap { $0.isEmpty ? nil : $0 }
+        if let file = trustedCertificatesFile, !FileManager.default.isReadableFile(atPath: file) {
+            throw ConfigurationError(key: "SMTP_CA_FILE", reason: "names no readable file")
+        }
     }
 }
