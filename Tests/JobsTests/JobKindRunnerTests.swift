@@ -84,19 +84,22 @@ struct JobKindRunnerTests {
         }
     }
 
-    /// A handler whose store is away until `back`: it hands every batch back until then.
+    /// A handler whose store is away for a second from its first batch: it hands every batch
+    /// back until then.
     final class AwayHandler: JobHandler {
         let kind = JobKind.webhook
         let policy = JobPolicy(
             concurrency: 4, lease: .seconds(5), timeout: .seconds(5), maxAttempts: 4, maxAge: nil, overlapping: true,
             backoff: JobPolicy.schedule([.milliseconds(50)]))
-        let back: ContinuousClock.Instant
+        let back = Mutex<ContinuousClock.Instant?>(nil)
         let batches = Mutex(0)
-
-        init(back: ContinuousClock.Instant) { self.back = back }
 
         func process(_ jobs: [ClaimedJob], logger: Logger) async -> [JobOutcome] {
             batches.withLock { $0 += 1 }
+            let back = back.withLock { back in
+                if back == nil { back = .now + .seconds(1) }
+                return back!
+            }
             return jobs.map { _ in ContinuousClock.now < back ? .unavailable : .applied }
         }
 
@@ -110,7 +113,7 @@ struct JobKindRunnerTests {
         try await PrivateRedisServer.with { server in
             let redis = RedisClient(configuration: try RedisConfiguration(url: server.url), logger: logger)
             let queue = JobQueue(redis: redis, kind: .webhook)
-            let handler = AwayHandler(back: .now + .seconds(1))
+            let handler = AwayHandler()
             try await queue.enqueue("delivery-away", dueAt: Date(), logger: logger)
             let worker = JobWorker(options: .init(reconcileInterval: .seconds(3600)), redis: redis, handlers: [handler], logger: logger)
             let run = Task { try await worker.run() }

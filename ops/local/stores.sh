@@ -42,6 +42,8 @@ ensure_packages() {
     ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || missing+=(postgresql)
     command -v pkg-config >/dev/null || missing+=(pkg-config)
     command -v curl >/dev/null || missing+=(curl)
+    # The SMTP tests make a throwaway certificate for their TLS mail server.
+    command -v openssl >/dev/null || missing+=(openssl)
     command -v nginx >/dev/null || [ -x /usr/sbin/nginx ] || missing+=(nginx)
     [ -z "${WITH_WRK:-}" ] || command -v wrk >/dev/null || missing+=(wrk)
     if [ ${#missing[@]} -gt 0 ]; then
