@@ -178,6 +178,36 @@ struct ChaosTests {
         return windows
     }
 
+    /// Prints the orders still pending (the first 10) with what Redis holds of their jobs: the
+    /// clues to a move that never came.
+    static func describeUnmoved(_ client: Database) async throws {
+        let rows = try await client.query(
+            """
+            SELECT id, extract(epoch FROM created_at)::float8, extract(epoch FROM auto_process_at)::float8
+            FROM orders WHERE status = 'pending' ORDER BY auto_process_at LIMIT 10
+            """, logger: TestStores.logger)
+        var lines: [String] = []
+        for row in rows {
+            let (id, created, due) = try row.decode((UUID, Double, Double).self)
+            let member = "\(id.uuidString.lowercased()):processing"
+            // ChildProcess keeps standard error only.
+            let answer = try await ChildProcess.run(
+                "/bin/sh",
+                [
+                    "-c",
+                    """
+                    for set in scheduled inflight dead; do printf '%s=' $set; /usr/bin/redis-cli -p \(redisPort) ZSCORE 'jobs:{orders}:'$set \(member); done >&2; \
+                    /usr/bin/redis-cli -p \(redisPort) HGETALL 'jobs:{orders}:job:\(member)' | tr '\\n' ' ' >&2
+                    """,
+                ])
+            lines.append(
+                String(
+                    format: "%@ created %.3f due %.3f redis: %@", id.uuidString.lowercased(), created, due,
+                    answer.standardError.replacingOccurrences(of: "\n", with: " ")))
+        }
+        print("Pending after the run:\n" + lines.joined(separator: "\n"))
+    }
+
     /// Every order placed moves to processing (within 20 s), and the database holds exactly what
     /// clients were told: one order per acknowledged key, one processing event each, none early,
     /// stock taken as ordered. Returns what it read.
@@ -188,6 +218,7 @@ struct ChaosTests {
                 try await ScaleTests.count(client, "SELECT count(*) FROM orders WHERE status = 'pending'") == 0
             }
             #expect(moved, "every order moved to processing")
+            if !moved { try await describeUnmoved(client) }
             let facts = try await Facts.read(client)
             #expect(Set(orders.map(\.id)).count == orders.count, "one distinct order per key")
             #expect(facts.orders.count == orders.count, "\(facts.orders.count) orders in the database, \(orders.count) acknowledged")

@@ -148,20 +148,24 @@ public struct DeliveryLedger: Sendable {
             case .failed(let final): (final ? DeliveryState.dead : .failed).rawValue
             }
         }
-        // Arrays cannot hold NULL here: 0, -1 and '' stand for "none" and become NULL again.
-        try await database.query(
-            """
-            UPDATE deliveries d SET
-                state = t.state, attempts = d.attempts + 1, response_status = nullif(t.status, 0),
-                duration_ms = nullif(t.duration, -1), last_error = nullif(t.error, ''), response_excerpt = nullif(t.excerpt, ''),
-                attempted_at = now(), delivered_at = CASE WHEN t.state = 'delivered' THEN now() END
-            FROM unnest(\(attempts.map(\.id)), \(states), \(attempts.map { $0.attempt.responseStatus ?? 0 }),
-                        \(attempts.map { $0.attempt.durationMilliseconds ?? -1 }),
-                        \(attempts.map { String(($0.attempt.error ?? "").prefix(500)) }),
-                        \(attempts.map { String(($0.attempt.responseExcerpt ?? "").prefix(Delivery.excerptLimit)) }))
-                 AS t (id, state, status, duration, error, excerpt)
-            WHERE d.id = t.id AND d.state <> 'delivered'
-            """, logger: logger)
+        // Arrays cannot hold NULL here: 0, -1 and '' stand for "none" and become NULL again. In a
+        // transaction: an autocommit statement reports success before its commit, and the jobs
+        // are acked on this answer.
+        try await database.transaction(logger: logger) { connection in
+            try await connection.query(
+                """
+                UPDATE deliveries d SET
+                    state = t.state, attempts = d.attempts + 1, response_status = nullif(t.status, 0),
+                    duration_ms = nullif(t.duration, -1), last_error = nullif(t.error, ''), response_excerpt = nullif(t.excerpt, ''),
+                    attempted_at = now(), delivered_at = CASE WHEN t.state = 'delivered' THEN now() END
+                FROM unnest(\(attempts.map(\.id)), \(states), \(attempts.map { $0.attempt.responseStatus ?? 0 }),
+                            \(attempts.map { $0.attempt.durationMilliseconds ?? -1 }),
+                            \(attempts.map { String(($0.attempt.error ?? "").prefix(500)) }),
+                            \(attempts.map { String(($0.attempt.responseExcerpt ?? "").prefix(Delivery.excerptLimit)) }))
+                     AS t (id, state, status, duration, error, excerpt)
+                WHERE d.id = t.id AND d.state <> 'delivered'
+                """, logger: logger)
+        }
     }
 
     /// Marks a delivery owed again (an admin's retry); false when it is not failed or dead.

@@ -33,7 +33,12 @@ public struct OrderTransitions: Sendable {
         // One statement, so the update and the second look read the same `now()` and snapshot: an
         // order the update finds early is then surely reported early (with a later clock it could
         // look due yet unmoved, and its job would be acked with the order still pending).
-        let rows = try await database.execute(MoveDueOrders(orders: ids, reason: reason), logger: logger)
+        // Inside BEGIN … COMMIT: alone, the statement's rows and its CommandComplete come before
+        // its implicit commit (at Sync), so a server killed between the two would report orders
+        // moved that never were, and their jobs would be acked. COMMIT's answer comes after.
+        let rows = try await database.transaction(logger: logger) { connection in
+            try await connection.execute(MoveDueOrders(orders: ids, reason: reason), logger: logger)
+        }
         var outcome = Outcome()
         outcome.moved = Set(rows.filter(\.moved).map(\.id))
         let rest = ids.filter { !outcome.moved.contains($0) }
