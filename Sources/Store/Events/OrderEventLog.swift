@@ -21,10 +21,13 @@ public struct OrderEventLog: Sendable {
     /// another process is giving positions at this moment.
     public func positionNext(limit: Int, logger: Logger) async throws -> [PublishedOrderEvent] {
         // One statement (migration 0003's function) takes the lock, gives the positions and
-        // returns the events with their orders' lines; its transaction, and so the lock, ends
-        // with it.
-        let rows = try await database.query(
-            "SELECT * FROM order_events_publish_next(\(Self.positionLock), \(Int32(clamping: limit)))", logger: logger)
+        // returns the events with their orders' lines; the transaction, and so the lock, ends at
+        // COMMIT. Not autocommit: its rows would come before its commit, and a server killed in
+        // between would have the relay publish positions that were never given.
+        let rows = try await database.transaction(logger: logger) { connection in
+            try await connection.query(
+                "SELECT * FROM order_events_publish_next(\(Self.positionLock), \(Int32(clamping: limit)))", logger: logger)
+        }
         // One row per line of each event's order, an event's rows together.
         var events: [(row: EventRow, order: Order)] = []
         for row in rows {
