@@ -6,9 +6,10 @@ import Store
 import StoreClients
 
 /// The `email` kind: one message per (event, recipient), written by ``OrderEmails`` and handed
-/// to `SMTP_URL`; a batch goes over a few connections side by side and shares one ledger write. The ledger records the
-/// server's acceptance before the jobs are acked: a worker that dies between the two sends the
-/// batch's messages again, with the same Message-IDs (the window is the batch).
+/// to `SMTP_URL`; a batch goes over a few connections side by side and shares one ledger write.
+/// The ledger records the server's acceptance before the jobs are acked: a worker that dies
+/// between the two sends the batch's messages again, with the same Message-IDs (the window is
+/// the batch).
 struct EmailJobs: JobHandler {
     let kind = JobKind.email
     let policy: JobPolicy
