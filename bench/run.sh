@@ -340,6 +340,16 @@ jobs_run() {
         FROM orders o JOIN order_events e ON e.order_id = o.id AND e.to_status = 'processing'
         WHERE o.customer_name = 'Jobs'" >>"$rows"
     log "jobs n=$count workers=$worker_count: $(tail -1 "$rows")"
+    # Where the tail sits in the window: p99 and max per second of due time (logged, not tabled).
+    log "  lateness by second of the window (s: p99/max ms): $(psql "$DATABASE_URL" -Atc "
+        SELECT string_agg(format('%s: %s/%s', s, p99, mx), ', ' ORDER BY s) FROM (
+          SELECT s, round((percentile_cont(0.99) WITHIN GROUP (ORDER BY late))::numeric, 1) AS p99,
+                 round(max(late)::numeric, 1) AS mx
+          FROM (SELECT floor(extract(epoch FROM o.auto_process_at - min(o.auto_process_at) OVER ()))::int AS s,
+                       extract(epoch FROM e.at - o.auto_process_at) * 1000 AS late
+                FROM orders o JOIN order_events e ON e.order_id = o.id AND e.to_status = 'processing'
+                WHERE o.customer_name = 'Jobs') t
+          GROUP BY s) u")"
     [ -z "${4:-}" ] || deliveries_measure "$worker_count"
     psql "$DATABASE_URL" -qc "DELETE FROM order_events WHERE order_id IN (SELECT id FROM orders WHERE customer_name = 'Jobs'); DELETE FROM orders WHERE customer_name = 'Jobs'" >&2
 }
