@@ -14,14 +14,21 @@ enum StoreCall {
         try await Deadline.race(deadline, work)
     }
 
-    /// Records a delivery's attempt in the ledger, bounded (both delivery kinds do).
-    static func record(_ attempt: DeliveryAttempt, of id: UUID, in ledger: DeliveryLedger, logger: Logger) async throws {
-        try await record([(id, attempt)], in: ledger, logger: logger)
-    }
-
-    /// Records a batch's attempts in one bounded statement.
-    static func record(_ attempts: [(id: UUID, attempt: DeliveryAttempt)], in ledger: DeliveryLedger, logger: Logger) async throws {
-        try await bounded { try await ledger.record(attempts, logger: logger) }
+    /// Records a batch's attempts in one bounded write, after `first` (bounded too), before the
+    /// jobs are acked: a worker that dies in between sends the batch again, with the same ids.
+    /// When either fails, every job with a record takes the failure's outcome instead of its own.
+    static func record(
+        _ records: [(index: Int, id: UUID, attempt: DeliveryAttempt)], settling outcomes: inout [JobOutcome],
+        in ledger: DeliveryLedger, logger: Logger, first: @escaping @Sendable () async throws -> Void = {}
+    ) async {
+        let attempts = records.map { ($0.id, $0.attempt) }
+        do {
+            try await bounded(first)
+            try await bounded { try await ledger.record(attempts, logger: logger) }
+        } catch {
+            let outcome = outcome(of: error, logger: logger)
+            for record in records { outcomes[record.index] = outcome }
+        }
     }
 
     /// The outcome of a job whose store call failed: handed back for an outage, failed (and

@@ -90,14 +90,8 @@ struct EmailJobs: JobHandler {
             records.append((letter.index, letter.id, attempt))
             outcomes[letter.index] = outcome
         }
-        // Acceptance is recorded once for the batch, before its jobs are acked: a worker that dies
-        // in between sends the batch's messages again, with the same Message-IDs.
-        do {
-            try await StoreCall.record(records.map { ($0.id, $0.attempt) }, in: ledger, logger: logger)
-        } catch {
-            let outcome = StoreCall.outcome(of: error, logger: logger)
-            for record in records { outcomes[record.index] = outcome }
-        }
+        // Acceptance is recorded once for the batch (the same Message-IDs if it is sent again).
+        await StoreCall.record(records, settling: &outcomes, in: ledger, logger: logger)
         return outcomes
     }
 

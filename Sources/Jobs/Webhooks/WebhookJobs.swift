@@ -101,20 +101,16 @@ struct WebhookJobs: JobHandler {
                 case .failed: attempt.gone ? .noop : .failed(attempt.record.error ?? "failed", retryAfter: attempt.retryAfter)
                 }
         }
-        do {
-            // 410: the endpoint is turned off before its delivery is recorded dead, so whoever sees
-            // the dead delivery sees the endpoint off (and a crash between the two leaves the job,
-            // whose next attempt finds the endpoint inactive).
-            for endpoint in Set(attempts.filter { $0.1.gone }.map(\.0.endpoint.id)) {
-                try await StoreCall.bounded { [endpoints] in try await endpoints.deactivate(endpoint, logger: logger) }
+        // 410: the endpoint is turned off before its delivery is recorded dead, so whoever sees
+        // the dead delivery sees the endpoint off (and a crash between the two leaves the job,
+        // whose next attempt finds the endpoint inactive). One write for the batch (the same
+        // webhook-ids if it is sent again).
+        let gone = Set(attempts.filter { $0.1.gone }.map(\.0.endpoint.id))
+        await StoreCall.record(records, settling: &outcomes, in: ledger, logger: logger) { [endpoints] in
+            for endpoint in gone {
+                try await endpoints.deactivate(endpoint, logger: logger)
                 logger.notice("webhook endpoint answered 410 Gone; deactivated", metadata: ["webhook.endpoint": "\(endpoint)"])
             }
-            // One write for the batch, before its jobs are acked: a worker that dies in between
-            // sends the batch again, with the same webhook-ids.
-            try await StoreCall.record(records.map { ($0.id, $0.attempt) }, in: ledger, logger: logger)
-        } catch {
-            let outcome = StoreCall.outcome(of: error, logger: logger)
-            for record in records { outcomes[record.index] = outcome }
         }
         return outcomes
     }

@@ -133,13 +133,8 @@ public struct DeliveryLedger: Sendable {
         return owed
     }
 
-    /// Records an attempt. A delivery already delivered stays so (a duplicate attempt after a
-    /// crash changes nothing).
-    public func record(_ id: UUID, _ attempt: DeliveryAttempt, logger: Logger) async throws {
-        try await record([(id, attempt)], logger: logger)
-    }
-
-    /// Records a batch's attempts in one statement (one commit for the batch).
+    /// Records a batch's attempts in one statement (one commit for the batch). A delivery already
+    /// delivered stays so (a duplicate attempt after a crash changes nothing).
     public func record(_ attempts: [(id: UUID, attempt: DeliveryAttempt)], logger: Logger) async throws {
         guard !attempts.isEmpty else { return }
         let states = attempts.map { (_, attempt) -> String in
