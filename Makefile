@@ -6,14 +6,15 @@ SHELL := /bin/bash
 .DEFAULT_GOAL := help
 
 # Ports of the private stores: dev and test stacks are separate, so `make test` never
-# disturbs a running `make dev`.
-DEV_PG_PORT     ?= 55432
-DEV_REDIS_PORT  ?= 56379
-TEST_PG_PORT    ?= 55433
-TEST_REDIS_PORT ?= 56380
+# disturbs a running `make dev`. All lie below Linux's ephemeral range (32768–60999), where an
+# outgoing connection's local port could hold one just as a store starts.
+DEV_PG_PORT     ?= 25432
+DEV_REDIS_PORT  ?= 26379
+TEST_PG_PORT    ?= 25433
+TEST_REDIS_PORT ?= 26380
 DEV_SMTP_PORT   ?= 2525
-CHAOS_PG_PORT   ?= 55435
-CHAOS_REDIS_PORT ?= 56382
+CHAOS_PG_PORT   ?= 25435
+CHAOS_REDIS_PORT ?= 26382
 
 # App processes of the dev stack: nginx on PORT balances the gateways on GATEWAY_PORT and up;
 # workers answer health and metrics on WORKER_PORT and up. GATEWAYS (default 1) and WORKERS

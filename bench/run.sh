@@ -18,8 +18,8 @@ quick=${QUICK:-0}
 gateways=${GATEWAYS:-1}
 workers=${WORKERS:-2}
 duration=${DURATION:-$([ "$quick" = 1 ] && echo 5 || echo 15)}
-pg_port=55434
-redis_port=56381
+pg_port=25434
+redis_port=26381
 port=18500
 bin=$(cd "${BENCH_BIN:-.build/release}" && pwd)
 work=.data/bench/work

@@ -35,10 +35,11 @@ public struct Outbox: Sendable {
         try Forbidden.unless(actor, is: .admin)
     }
 
-    /// The emails, newest first: `size` of page `page` (from 1).
-    public func latest(page: Int, size: Int, by actor: Actor, logger: Logger) async throws -> Page<Entry> {
+    /// The emails, newest first: `size` of page `page` (from 1); only `order`'s when it is given.
+    public func latest(order: UUID? = nil, page: Int, size: Int, by actor: Actor, logger: Logger) async throws -> Page<Entry> {
         try adminsOnly(actor)
-        let (items, total) = try await ledger.latest(kind: .email, offset: (page - 1) * size, size: size, logger: logger)
+        let (items, total) = try await ledger.latest(
+            kind: .email, order: order, offset: (page - 1) * size, size: size, logger: logger)
         let subjects = Dictionary(
             try await events.events(at: items.map(\.eventPosition), logger: logger).map { ($0.position, OrderEmails.subject(of: $0)) },
             uniquingKeysWith: { first, _ in first })

@@ -9,7 +9,7 @@
 # screenshots of every page at 1280x800 and 375x812 in light and dark under
 # .data/browser/screenshots (printed at the end).
 #
-# Environment: TEST_PG_PORT (55433), TEST_REDIS_PORT (56380), BROWSER_PORT (18400: nginx; the
+# Environment: TEST_PG_PORT (25433), TEST_REDIS_PORT (26380), BROWSER_PORT (18400: nginx; the
 # gateway is BROWSER_PORT+1).
 set -euo pipefail
 
@@ -17,8 +17,8 @@ root=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$root"
 venv=.data/browser/venv
 out=.data/browser
-pg_port=${TEST_PG_PORT:-55433}
-redis_port=${TEST_REDIS_PORT:-56380}
+pg_port=${TEST_PG_PORT:-25433}
+redis_port=${TEST_REDIS_PORT:-26380}
 port=${BROWSER_PORT:-18400}
 
 missing=()

@@ -18,8 +18,8 @@ import Testing
 )
 struct ChaosTests {
     static let environment = ProcessInfo.processInfo.environment
-    static let pgPort = Int(environment["CHAOS_PG_PORT"] ?? "") ?? 55435
-    static let redisPort = Int(environment["CHAOS_REDIS_PORT"] ?? "") ?? 56382
+    static let pgPort = Int(environment["CHAOS_PG_PORT"] ?? "") ?? 25435
+    static let redisPort = Int(environment["CHAOS_REDIS_PORT"] ?? "") ?? 26382
     static let products = 20
     static let stockEach = 10_000_000
     /// The stack's `REQUEST_TIMEOUT_SECONDS`: no request may take longer (plus a little slack).

@@ -16,7 +16,7 @@
 # hypothesis parses lambda sources on two threads at once and CPython 3.11's ast module fails
 # with "AST constructor recursion depth mismatch" (a crash of the fuzzer, not of the gateway).
 #
-# Environment: TEST_PG_PORT (55433), TEST_REDIS_PORT (56380), FUZZ_EXAMPLES (examples per
+# Environment: TEST_PG_PORT (25433), TEST_REDIS_PORT (26380), FUZZ_EXAMPLES (examples per
 # operation, 30), FUZZ_PORT (18300: nginx; the gateway fuzzed directly is FUZZ_PORT+1).
 set -euo pipefail
 
@@ -25,8 +25,8 @@ cd "$root"
 version=4.32.5
 venv=.data/fuzz/venv
 reports=.data/fuzz/reports
-pg_port=${TEST_PG_PORT:-55433}
-redis_port=${TEST_REDIS_PORT:-56380}
+pg_port=${TEST_PG_PORT:-25433}
+redis_port=${TEST_REDIS_PORT:-26380}
 examples=${FUZZ_EXAMPLES:-30}
 port=${FUZZ_PORT:-18300}
 gateway="http://127.0.0.1:$((port + 1))"

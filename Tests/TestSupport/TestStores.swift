@@ -9,10 +9,10 @@ import Store
 public enum TestStores {
     public static let databaseURL =
         ProcessInfo.processInfo.environment["TEST_DATABASE_URL"]
-        ?? "postgres://app@127.0.0.1:55433/orders"
+        ?? "postgres://app@127.0.0.1:25433/orders"
     public static let redisURL =
         ProcessInfo.processInfo.environment["TEST_REDIS_URL"]
-        ?? "redis://127.0.0.1:56380/0"
+        ?? "redis://127.0.0.1:26380/0"
 
     public static let logger: Logger = {
         var logger = Logger(label: "test")

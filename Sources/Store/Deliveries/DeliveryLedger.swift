@@ -201,8 +201,22 @@ public struct DeliveryLedger: Sendable {
         return (try await items.map(Self.delivery), Int(count))
     }
 
-    /// The deliveries of `kind`, newest first, `size` from `offset` (the outbox).
-    public func latest(kind: JobKind, offset: Int, size: Int, logger: Logger) async throws -> (items: [Delivery], total: Int) {
+    /// The deliveries of `kind`, newest first, `size` from `offset` (the outbox); only `order`'s
+    /// when it is given.
+    public func latest(kind: JobKind, order: UUID? = nil, offset: Int, size: Int, logger: Logger) async throws -> (
+        items: [Delivery], total: Int
+    ) {
+        if let order {
+            async let items = database.query(
+                """
+                SELECT \(unescaped: Self.columns) FROM deliveries WHERE order_id = \(order) AND kind = \(kind.rawValue)
+                ORDER BY created_at DESC, id DESC OFFSET \(offset) LIMIT \(size)
+                """, logger: logger)
+            async let total = database.query(
+                "SELECT count(*)::int8 FROM deliveries WHERE order_id = \(order) AND kind = \(kind.rawValue)", logger: logger)
+            let count: Int64 = try await total.first?.decode(Int64.self) ?? 0
+            return (try await items.map(Self.delivery), Int(count))
+        }
         async let items = database.query(
             """
             SELECT \(unescaped: Self.columns) FROM deliveries WHERE kind = \(kind.rawValue)

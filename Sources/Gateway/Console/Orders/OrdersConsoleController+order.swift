@@ -50,6 +50,8 @@ extension OrdersConsoleController {
         var trackingNumber: String?
         var events: [EventView]
         var staff: Bool
+        /// The viewer reads the outbox (a link to this order's emails).
+        var admin: Bool
         var pending: Bool
         /// The customer may still cancel (pending, inside the window).
         var canCancel: Bool
@@ -99,7 +101,7 @@ extension OrdersConsoleController {
             lines: lines, total: format.money(order.totalAmount), itemsCount: order.itemsCount, customerName: order.customerName,
             customerEmail: order.customerEmail, customerPhone: order.customerPhone ?? "", shippingAddress: order.shippingAddress,
             notes: order.notes ?? "", trackingNumber: order.trackingNumber, events: events.map { event(view: $0, viewer: user) },
-            staff: staff,
+            staff: staff, admin: user.isAdmin,
             pending: order.status == .pending, canCancel: !staff && mayCancel, cancellableUntil: format.time(order.cancellableUntil),
             cancellableUntilMachine: format.machine(order.cancellableUntil),
             cancelRemaining: Self.remaining(until: order.cancellableUntil, now: now),

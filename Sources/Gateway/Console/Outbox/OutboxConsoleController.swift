@@ -38,14 +38,22 @@ struct OutboxConsoleController: Sendable {
         var empty: Bool
         /// `SMTP_URL` is not set: no email is owed.
         var off: Bool
+        /// The list is one order's (`?order=`): its reference and page.
+        var order: OrderFilter?
         var paging: ConsolePaging
+    }
+
+    struct OrderFilter: Sendable {
+        var reference: String
+        var href: String
     }
 
     @Sendable func outboxPage(_ request: Request, context: AppRequestContext) async throws -> Response {
         guard let user = context.console else { return pages.signInFirst(request) }
         try outbox.adminsOnly(user.actor)
         let page = max(1, min(1_000_000, Int(request.uri.queryParameters["page"] ?? "") ?? 1))
-        let latest = try await outbox.latest(page: page, size: 50, by: user.actor, logger: context.logger)
+        let order = try Self.orderFilter(request)
+        let latest = try await outbox.latest(order: order, page: page, size: 50, by: user.actor, logger: context.logger)
         let view = OutboxPage(
             rows: latest.items.map { entry in
                 let delivery = entry.delivery
@@ -57,7 +65,10 @@ struct OutboxConsoleController: Sendable {
                     at: format.time(delivery.deliveredAt ?? delivery.attemptedAt ?? delivery.createdAt))
             },
             empty: latest.items.isEmpty, off: !outbox.sending,
-            paging: ConsolePaging(page: page, size: 50, total: latest.total, path: "/admin/outbox", query: []))
+            order: order.map { OrderFilter(reference: ConsoleFormat.reference($0), href: "/orders/" + $0.uuidString.lowercased()) },
+            paging: ConsolePaging(
+                page: page, size: 50, total: latest.total, path: "/admin/outbox",
+                query: order.map { [("order", $0.uuidString.lowercased())] } ?? []))
         return pages.render("outbox", title: "Outbox", section: "outbox", page: view, context: context, request: request)
     }
 
@@ -124,6 +135,13 @@ struct OutboxConsoleController: Sendable {
         guard let user = context.console else { return pages.signInFirst(request) }
         let delivery = try await outbox.retry(try Self.id(context), by: user.actor, logger: context.logger)
         return pages.redirect("/admin/outbox/" + delivery.member, notice: "retried")
+    }
+
+    /// `?order=`: an order id, or the 404 page for one that cannot exist (as `/orders/{id}`).
+    static func orderFilter(_ request: Request) throws -> UUID? {
+        guard let value = request.uri.queryParameters["order"], !value.isEmpty else { return nil }
+        guard let id = UUID(uuidString: String(value)) else { throw OrderError(.notFound) }
+        return id
     }
 
     static func address(_ address: MailAddress) -> String {
