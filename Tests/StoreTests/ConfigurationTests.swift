@@ -59,4 +59,32 @@ struct ConfigurationTests {
         #expect(try Settings.from(["X": "a, b,,c"]).list("X") == ["a", "b", "c"])
         #expect(throws: ConfigurationError.self) { try Settings.from(["X": "[not json"]).list("X") }
     }
+
+    // MARK: Payments
+
+    @Test func paymentsAreOffUnlessAskedFor() throws {
+        let payments = try configuration(valid).payments
+        #expect(payments.provider == .off && !payments.enabled && payments.timeoutSeconds == 1800)
+        #expect(payments.apiBase == "https://api.stripe.com")
+    }
+
+    @Test func stripeNeedsItsKeyItsWebhookSecretAndHTTPSBeyondLoopback() throws {
+        let stripe = valid.merging([
+            "PAYMENTS": "stripe", "STRIPE_SECRET_KEY": "sk_test_1", "STRIPE_WEBHOOK_SECRET": "whsec_a, whsec_b",
+            "STRIPE_API_BASE": "http://127.0.0.1:8420",
+        ]) { $1 }
+        let payments = try configuration(stripe).payments
+        #expect(payments.enabled && payments.webhookSecrets == ["whsec_a", "whsec_b"] && payments.secretKey == "sk_test_1")
+        for (key, value) in [
+            ("STRIPE_SECRET_KEY", ""), ("STRIPE_SECRET_KEY", "pk_test_public"), ("STRIPE_WEBHOOK_SECRET", ""),
+            ("STRIPE_API_BASE", "http://stripe.example"), ("STRIPE_API_BASE", "ftp://127.0.0.1"), ("PAYMENTS", "paypal"),
+            ("PAYMENT_TIMEOUT_SECONDS", "5"),
+        ] {
+            var values = stripe
+            values[key] = value
+            let error = #expect(throws: ConfigurationError.self) { try configuration(values) }
+            #expect(error?.key == key, "\(key)=\(value)")
+            #expect(error?.description.contains("sk_test_1") == false, "the key never appears in an error")
+        }
+    }
 }

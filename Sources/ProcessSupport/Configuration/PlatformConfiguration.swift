@@ -26,6 +26,7 @@ public struct PlatformConfiguration: Sendable {
     public var reconcileIntervalSeconds: Int
     public var webhooks: WebhookSettings
     public var mail: MailSettings
+    public var payments: PaymentSettings
 
     public init(settings: Settings) throws(ConfigurationError) {
         environment = try settings.choice("ENV", default: Environment.production)
@@ -78,5 +79,6 @@ public struct PlatformConfiguration: Sendable {
         reconcileIntervalSeconds = try settings.int("RECONCILE_INTERVAL_SECONDS", default: 30, range: 1...86_400)
         webhooks = try WebhookSettings(settings: settings)
         mail = try MailSettings(settings: settings)
+        payments = try PaymentSettings(settings: settings)
     }
 }
