@@ -39,10 +39,13 @@ public struct OrderResponse: Encodable, Sendable {
 
     public var order: Order
     public var time: DisplayTime
+    /// The order's payment (nil: none, as every order while payments are off: `unpaid`, `null`).
+    public var payment: PaymentResponse?
 
-    public init(order: Order, time: DisplayTime) {
+    public init(order: Order, time: DisplayTime, payment: PaymentResponse? = nil) {
         self.order = order
         self.time = time
+        self.payment = payment
     }
 
     enum CodingKeys: String, CodingKey {
@@ -59,6 +62,8 @@ public struct OrderResponse: Encodable, Sendable {
         case updatedAt = "updated_at"
         case autoProcessAt = "auto_process_at"
         case cancellableUntil = "cancellable_until"
+        case paymentStatus = "payment_status"
+        case payment
     }
 
     public func encode(to encoder: any Encoder) throws {
@@ -80,6 +85,8 @@ public struct OrderResponse: Encodable, Sendable {
         try container.encode(time.string(from: order.updatedAt), forKey: .updatedAt)
         try container.encode(time.string(from: order.autoProcessAt), forKey: .autoProcessAt)
         try container.encode(time.string(from: order.cancellableUntil), forKey: .cancellableUntil)
+        try container.encode((payment?.payment.status ?? .unpaid).rawValue, forKey: .paymentStatus)
+        try container.encode(payment, forKey: .payment)
     }
 
     public static func item(_ item: OrderItem) -> Item {

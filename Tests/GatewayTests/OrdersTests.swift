@@ -68,6 +68,8 @@ struct OrdersTests {
             #expect(order["items_count"] as? Int == 6)
             #expect((order["items"] as? [[String: Any]])?.count == 2)
             #expect(order["status"] as? String == "pending")
+            // Payments off (v1.2): unpaid, no payment object, both keys present.
+            #expect(order["payment_status"] as? String == "unpaid" && order.keys.contains("payment") && order["payment"] is NSNull)
             #expect(try await stock(sku) == 7)
         }
     }

@@ -143,6 +143,19 @@ struct ResponsePolicyTests {
         html.components(separatedBy: "<script").dropFirst().filter { !$0.hasPrefix(" src=") }.count
     }
 
+    // MARK: Payments
+
+    /// Payments are not wired into orders yet (#26): asked for them, a gateway refuses to start
+    /// rather than take orders it would not charge; off, every order is unpaid with no payment.
+    @Test func aGatewayAskedToChargeRefusesToStartUntilPaymentsAreWired() async throws {
+        let values = [
+            "ENV": "development", "DATABASE_URL": TestStores.databaseURL, "REDIS_URL": TestStores.redisURL, "PAYMENTS": "stripe",
+            "STRIPE_SECRET_KEY": "sk_test_x", "STRIPE_WEBHOOK_SECRET": "whsec_x", "STRIPE_API_BASE": "http://127.0.0.1:9",
+        ]
+        let error = #expect(throws: ConfigurationError.self) { try GatewayConfiguration(settings: Settings.from(values)) }
+        #expect(error?.key == "PAYMENTS")
+    }
+
     // MARK: Signing key
 
     @Test func aDevelopmentGatewayWithoutAKeyMakesUpItsOwn() throws {

@@ -90,7 +90,7 @@ public struct DeliveryLedger: Sendable {
         switch type {
         case .created, .cancelled: true
         case .statusChanged: wantsStatusEmails && [.processing, .shipped, .delivered].contains(status)
-        case .updated: false
+        case .updated, .paymentUpdated: false
         }
     }
 

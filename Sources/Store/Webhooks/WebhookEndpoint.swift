@@ -22,6 +22,6 @@ public struct WebhookEndpoint: Sendable, Equatable {
         self.updatedAt = updatedAt
     }
 
-    /// The event types an endpoint may ask for: the live stream's, and the payments' change.
-    public static let knownEventTypes = OrderEventType.allCases.map(\.rawValue) + ["order.payment_updated"]
+    /// The event types an endpoint may ask for: the live stream's, payments' changes included.
+    public static let knownEventTypes = OrderEventType.allCases.map(\.rawValue)
 }

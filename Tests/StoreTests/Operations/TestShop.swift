@@ -14,6 +14,8 @@ struct TestShop: Sendable {
     let carts: CartOperations
     let accounts: AccountOperations
     let users: PostgresUserRepository
+    /// The pool the operations use, for stores a test drives directly.
+    let database: Database
     let logger = TestStores.logger
 
     /// Runs `body` with a shop whose orders follow `rules`.
@@ -33,7 +35,8 @@ struct TestShop: Sendable {
                 let accounts = AccountOperations(
                     users: users, sessions: SessionStore(redis: redis, ttl: .seconds(60)), hasher: PasswordHasher(cost: 4),
                     limiter: RateLimiter(redis: redis), limits: Self.accountLimits)
-                try await body(TestShop(orders: orders, catalog: catalog, carts: carts, accounts: accounts, users: users))
+                try await body(
+                    TestShop(orders: orders, catalog: catalog, carts: carts, accounts: accounts, users: users, database: database))
             }
         } catch {
             await redis.shutdown()
