@@ -202,6 +202,7 @@ let package = Package(
             name: "Jobs",
             dependencies: [
                 "OrderEmail",
+                "Payments",
                 "SMTP",
                 "OrderJSON",
                 "Postgres",
@@ -309,6 +310,7 @@ let package = Package(
                 "SMTP",
                 "Postgres",
                 "Jobs",
+                "Payments",
                 "ProcessSupport",
                 "StoreClients",
                 "Redis",

@@ -20,52 +20,23 @@ struct EmailDeliveryTests {
     /// A migrated database, a private Redis, and a worker sending email to `sink` with the
     /// dispatcher beside it, for `body`.
     func withWorker(_ sink: MailSink, _ body: (Database, RedisClient) async throws -> Void) async throws {
-        try await PrivateRedisServer.with { server in
-            try await TestStores.withEmptyDatabase { url in
-                let database = Database(configuration: try .init(url: url), logger: logger)
-                let redis = RedisClient(configuration: try RedisConfiguration(url: server.url), logger: logger)
-                try await withThrowingTaskGroup(of: Void.self) { group in
-                    group.addTask { await database.run() }
-                    try await Migrator(database: database, migrations: Migration.bundled(), logger: logger).migrate()
-                    let ledger = DeliveryLedger(database: database)
-                    let settings = try MailSettings(
-                        settings: Settings.from(["SMTP_URL": sink.url, "SMTP_FROM": "orders@shop.example", "SMTP_FROM_NAME": "Shöp"]))
-                    var policy = EmailJobs.policy(concurrency: 8, lease: .seconds(2))
-                    policy.backoff = JobPolicy.schedule([.milliseconds(300)])
-                    let handler = EmailJobs(
-                        policy: policy, ledger: ledger, events: OrderEventLog(database: database),
-                        emails: try await OrderEmails(
-                            settings: settings, timeZone: TimeZone(identifier: "Asia/Kolkata")!),
-                        smtp: try #require(SMTPConfiguration(url: sink.url)), connections: 2,
-                        reconciler: DeliveryReconciler(ledger: ledger, queue: JobQueue(redis: redis, kind: .email), redis: redis))
-                    let worker = JobWorker(
-                        options: .init(reconcileInterval: .seconds(3600)), redis: redis, handlers: [handler], logger: logger)
-                    let dispatch = DeliveryDispatchLoop(
-                        dispatcher: DeliveryDispatcher(ledger: ledger, redis: redis, email: true), owner: worker.id,
-                        interval: .milliseconds(50), logger: logger)
-                    // The worker and the dispatcher stop before the pool they use, as in a worker process.
-                    let running = Task {
-                        try await withThrowingTaskGroup(of: Void.self) { processes in
-                            processes.addTask { try await worker.run() }
-                            processes.addTask { try await dispatch.run() }
-                            try await processes.waitForAll()
-                        }
-                    }
-                    do {
-                        try await body(database, redis)
-                    } catch {
-                        running.cancel()
-                        _ = await running.result
-                        group.cancelAll()
-                        await redis.shutdown()
-                        throw error
-                    }
-                    running.cancel()
-                    _ = await running.result
-                    group.cancelAll()
-                    await redis.shutdown()
-                }
-            }
+        try await JobsTestSupport.withStores(logger: logger) { stores in
+            let (database, redis) = (stores.database, stores.redis)
+            let ledger = DeliveryLedger(database: database)
+            let settings = try MailSettings(
+                settings: Settings.from(["SMTP_URL": sink.url, "SMTP_FROM": "orders@shop.example", "SMTP_FROM_NAME": "Shöp"]))
+            var policy = EmailJobs.policy(concurrency: 8, lease: .seconds(2))
+            policy.backoff = JobPolicy.schedule([.milliseconds(300)])
+            let handler = EmailJobs(
+                policy: policy, ledger: ledger, events: OrderEventLog(database: database),
+                emails: try await OrderEmails(settings: settings, timeZone: TimeZone(identifier: "Asia/Kolkata")!),
+                smtp: try #require(SMTPConfiguration(url: sink.url)), connections: 2,
+                reconciler: DeliveryReconciler(ledger: ledger, queue: JobQueue(redis: redis, kind: .email), redis: redis))
+            let worker = JobWorker(options: .init(reconcileInterval: .seconds(3600)), redis: redis, handlers: [handler], logger: logger)
+            let dispatch = DeliveryDispatchLoop(
+                dispatcher: DeliveryDispatcher(ledger: ledger, redis: redis, email: true), owner: worker.id,
+                interval: .milliseconds(50), logger: logger)
+            try await stores.running([worker, dispatch]) { try await body(database, redis) }
         }
     }
 
@@ -78,12 +49,12 @@ struct EmailDeliveryTests {
     @Test func anOrdersLifeIsEmailed() async throws {
         try await MailSink.with { sink in
             try await withWorker(sink) { database, _ in
-                let order = try await DeliveryTestSupport.placeOrder(
+                let order = try await JobsTestSupport.placeOrder(
                     database, moves: [.processing, .shipped, .delivered], name: "Zoë Ångström", email: "Zoe@Example.com",
                     tracking: "TRK-Ü-42", logger: logger)
-                let cancelled = try await DeliveryTestSupport.placeOrder(
+                let cancelled = try await JobsTestSupport.placeOrder(
                     database, moves: [.cancelled], name: "Bo", email: "bo@example.com", reason: "changed my mind", logger: logger)
-                #expect(try await DeliveryTestSupport.eventually { try sink.messages().count == 6 })
+                #expect(try await JobsTestSupport.eventually { try sink.messages().count == 6 })
                 let messages = try sink.messages()
                 let short = OrderEmails.shortID(order)
                 let mine = messages.filter { $0.rcptTos == ["zoe@example.com"] }
@@ -102,7 +73,7 @@ struct EmailDeliveryTests {
                 #expect(boShort.hasPrefix(String(cancelled.uuidString.lowercased().prefix(8))), "the contract's first 8 characters")
                 #expect(bo.last?.parts.allSatisfy { $0.body.contains("changed my mind") } == true)
                 // The ledger records each acceptance just after the server's 250: wait for the last one.
-                #expect(try await DeliveryTestSupport.eventually { try await emails(database).allSatisfy { $0.state == .delivered } })
+                #expect(try await JobsTestSupport.eventually { try await emails(database).allSatisfy { $0.state == .delivered } })
             }
         }
     }
@@ -111,11 +82,11 @@ struct EmailDeliveryTests {
     @Test func statusEmailsCanBeTurnedOff() async throws {
         try await MailSink.with { sink in
             try await withWorker(sink) { database, _ in
-                try await DeliveryTestSupport.placeOrder(
+                try await JobsTestSupport.placeOrder(
                     database, moves: [.processing, .shipped, .delivered], email: "quiet@example.com", statusEmails: false, logger: logger)
-                try await DeliveryTestSupport.placeOrder(
+                try await JobsTestSupport.placeOrder(
                     database, moves: [.cancelled], email: "quiet@example.com", statusEmails: false, reason: "x", logger: logger)
-                #expect(try await DeliveryTestSupport.eventually { try sink.messages().count == 3 })
+                #expect(try await JobsTestSupport.eventually { try sink.messages().count == 3 })
                 try await Task.sleep(for: .milliseconds(500))
                 #expect(
                     try sink.messages().map { $0.subject.split(separator: " ").last.map(String.init) ?? "" }.sorted() == [
@@ -131,8 +102,8 @@ struct EmailDeliveryTests {
         try await MailSink.with { sink in
             try sink.failNext(2, code: 451)
             try await withWorker(sink) { database, redis in
-                try await DeliveryTestSupport.placeOrder(database, email: "retry@example.com", logger: logger)
-                #expect(try await DeliveryTestSupport.eventually { try await emails(database).first?.state == .delivered })
+                try await JobsTestSupport.placeOrder(database, email: "retry@example.com", logger: logger)
+                #expect(try await JobsTestSupport.eventually { try await emails(database).first?.state == .delivered })
                 let delivery = try #require(try await emails(database).first)
                 #expect(delivery.attempts == 3, "two 451s, then accepted")
                 #expect(delivery.responseStatus == 250 && delivery.lastError == nil, "the acceptance's record replaces the refusals'")

@@ -39,68 +39,44 @@ struct WebhookDeliveryTests {
         schedule: [Duration] = [.zero, .milliseconds(300), .milliseconds(300)], guarded: Bool = false,
         resolver: any HostResolver = SystemHostResolver(), inProcess: Bool = true, _ body: (Rig) async throws -> Void
     ) async throws {
-        try await PrivateRedisServer.with { server in
-            try await TestStores.withEmptyDatabase { url in
-                let database = Database(configuration: try .init(url: url), logger: logger)
-                let redis = RedisClient(configuration: try RedisConfiguration(url: server.url), logger: logger)
-                try await withThrowingTaskGroup(of: Void.self) { group in
-                    group.addTask { await database.run() }
-                    try await Migrator(database: database, migrations: Migration.bundled(), logger: logger).migrate()
-                    let ledger = DeliveryLedger(database: database)
-                    let network = NetworkAddressGuard(allowPrivateNetworks: !guarded, resolver: resolver)
-                    let clients = PinnedHTTPClients()
-                    let handler = WebhookJobs(
-                        policy: WebhookJobs.policy(concurrency: 8, schedule: schedule, lease: .seconds(2)), ledger: ledger,
-                        endpoints: WebhookEndpointStore(database: database), events: OrderEventLog(database: database), network: network,
-                        clients: clients, time: DisplayTime(timeZone: TimeZone(identifier: "UTC")!),
-                        reconciler: DeliveryReconciler(ledger: ledger, queue: JobQueue(redis: redis, kind: .webhook), redis: redis))
-                    let worker = JobWorker(
-                        options: .init(reconcileInterval: .seconds(3600)), redis: redis, handlers: [handler], logger: logger)
-                    let dispatch = DeliveryDispatchLoop(
-                        dispatcher: DeliveryDispatcher(ledger: ledger, redis: redis, email: false), owner: worker.id,
-                        interval: .milliseconds(50), logger: logger)
-                    // The worker and the dispatcher stop before the pool they use, as in a worker process.
-                    let running = Task {
-                        guard inProcess else { return }
-                        try await withThrowingTaskGroup(of: Void.self) { processes in
-                            processes.addTask { try await worker.run() }
-                            processes.addTask { try await dispatch.run() }
-                            try await processes.waitForAll()
-                        }
-                    }
-                    let webhooks = WebhookOperations(
-                        endpoints: WebhookEndpointStore(database: database), ledger: ledger, redis: redis, network: network,
-                        secretGrace: .seconds(60))
-                    let rig = Rig(
-                        database: database, redis: redis, webhooks: webhooks, ledger: ledger, admin: Actor(id: UUIDv7.make(), role: .admin),
-                        databaseURL: url, redisURL: server.url)
-                    do {
-                        try await body(rig)
-                    } catch {
-                        running.cancel()
-                        _ = await running.result
-                        group.cancelAll()
-                        await clients.shutdown()
-                        await redis.shutdown()
-                        throw error
-                    }
-                    running.cancel()
-                    _ = await running.result
-                    group.cancelAll()
-                    await clients.shutdown()
-                    await redis.shutdown()
-                }
+        try await JobsTestSupport.withStores(logger: logger) { stores in
+            let (database, redis) = (stores.database, stores.redis)
+            let ledger = DeliveryLedger(database: database)
+            let network = NetworkAddressGuard(allowPrivateNetworks: !guarded, resolver: resolver)
+            let clients = PinnedHTTPClients()
+            let handler = WebhookJobs(
+                policy: WebhookJobs.policy(concurrency: 8, schedule: schedule, lease: .seconds(2)), ledger: ledger,
+                endpoints: WebhookEndpointStore(database: database), events: OrderEventLog(database: database), network: network,
+                clients: clients, time: DisplayTime(timeZone: TimeZone(identifier: "UTC")!),
+                reconciler: DeliveryReconciler(ledger: ledger, queue: JobQueue(redis: redis, kind: .webhook), redis: redis))
+            let worker = JobWorker(options: .init(reconcileInterval: .seconds(3600)), redis: redis, handlers: [handler], logger: logger)
+            let dispatch = DeliveryDispatchLoop(
+                dispatcher: DeliveryDispatcher(ledger: ledger, redis: redis, email: false), owner: worker.id,
+                interval: .milliseconds(50), logger: logger)
+            let webhooks = WebhookOperations(
+                endpoints: WebhookEndpointStore(database: database), ledger: ledger, redis: redis, network: network,
+                secretGrace: .seconds(60))
+            let rig = Rig(
+                database: database, redis: redis, webhooks: webhooks, ledger: ledger, admin: Actor(id: UUIDv7.make(), role: .admin),
+                databaseURL: stores.databaseURL, redisURL: stores.redisURL)
+            // The HTTP clients close after the worker's last delivery.
+            do {
+                try await stores.running(inProcess ? [worker, dispatch] : []) { try await body(rig) }
+            } catch {
+                await clients.shutdown()
+                throw error
             }
+            await clients.shutdown()
         }
     }
 
     @discardableResult
     func placeOrder(_ database: Database, moves: [OrderStatus] = []) async throws -> UUID {
-        try await DeliveryTestSupport.placeOrder(database, moves: moves, logger: logger)
+        try await JobsTestSupport.placeOrder(database, moves: moves, logger: logger)
     }
 
     func eventually(within limit: Duration = .seconds(30), _ condition: () async throws -> Bool) async throws -> Bool {
-        try await DeliveryTestSupport.eventually(within: limit, condition)
+        try await JobsTestSupport.eventually(within: limit, condition)
     }
 
     func deliveries(_ rig: Rig, endpoint: UUID) async throws -> [Delivery] {

@@ -142,6 +142,16 @@ public struct PaymentLedger: Sendable {
         ).map(Self.payment)
     }
 
+    /// Orders whose payment still waits for its intent (the provider was away when they were
+    /// placed, or the job that creates it was lost), oldest first: the reconciler's list.
+    public func withoutIntent(limit: Int, logger: Logger) async throws -> [UUID] {
+        try await database.query(
+            """
+            SELECT order_id FROM payments WHERE intent_id IS NULL AND status = 'unpaid' ORDER BY created_at LIMIT \(limit)
+            """, logger: logger
+        ).map { try $0.decode(UUID.self) }
+    }
+
     // MARK: Refunds
 
     /// A refund asked for: `amount` (nil: all that remains refundable) of `order`'s capture.

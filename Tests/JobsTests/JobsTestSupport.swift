@@ -1,12 +1,61 @@
 import Foundation
 import Logging
 import Postgres
+import Redis
+import ServiceLifecycle
 import Store
 import TestSupport
 
-/// What the delivery suites share: orders with their events written as the platform writes
-/// them, and waiting for a condition.
-enum DeliveryTestSupport {
+/// What the job suites share: their stores, orders with their events written as the platform
+/// writes them, and waiting for a condition.
+enum JobsTestSupport {
+    /// A migrated empty database with its pool running, and a private Redis.
+    struct Stores: Sendable {
+        let database: Database
+        let redis: RedisClient
+        let databaseURL: String
+        let redisURL: String
+
+        /// Runs `services` (a worker, a dispatcher) beside `body`; they stop before the stores
+        /// they use, as in a worker process, however `body` ends.
+        func running(_ services: [any Service], _ body: () async throws -> Void) async throws {
+            let running = Task {
+                try await withThrowingTaskGroup(of: Void.self) { processes in
+                    for service in services { processes.addTask { try await service.run() } }
+                    try await processes.waitForAll()
+                }
+            }
+            var failure: (any Error)?
+            do { try await body() } catch { failure = error }
+            running.cancel()
+            _ = await running.result
+            if let failure { throw failure }
+        }
+    }
+
+    /// Runs `body` with fresh ``Stores``, closed however it ends.
+    static func withStores(logger: Logger, _ body: (Stores) async throws -> Void) async throws {
+        try await PrivateRedisServer.with { server in
+            try await TestStores.withEmptyDatabase { url in
+                let database = Database(configuration: try .init(url: url), logger: logger)
+                let redis = RedisClient(configuration: try RedisConfiguration(url: server.url), logger: logger)
+                try await withThrowingTaskGroup(of: Void.self) { group in
+                    group.addTask { await database.run() }
+                    var failure: (any Error)?
+                    do {
+                        try await Migrator(database: database, migrations: Migration.bundled(), logger: logger).migrate()
+                        try await body(Stores(database: database, redis: redis, databaseURL: url, redisURL: server.url))
+                    } catch {
+                        failure = error
+                    }
+                    group.cancelAll()
+                    await redis.shutdown()
+                    if let failure { throw failure }
+                }
+            }
+        }
+    }
+
     /// A pending order with its `created` event, then one event per status of `moves` (a
     /// cancel with `reason`), each given its position as the live stream's relay would. The
     /// customer is `name` at `email`, with status emails on or off. Returns the order's id.
