@@ -31,11 +31,13 @@ struct PaymentLedgerTests {
     @Test func aPaymentMovesForwardOnlyFromTheStatesEachStepNames() async throws {
         try await TestShop.with { shop in
             let (order, ledger) = try await paidFor(shop)
+            // Provider ids are unique across the shared test database: each run makes its own.
+            let (pi1, pi2) = ("pi_" + UUID().uuidString.prefix(8), "pi_" + UUID().uuidString.prefix(8))
             let (first, recorded) = try await ledger.recordIntent(
-                "pi_first", clientSecret: "pi_first_secret_x", of: order.id, logger: shop.logger)
-            #expect(recorded && first.intentID == "pi_first" && first.clientSecret == "pi_first_secret_x")
-            let (second, again) = try await ledger.recordIntent("pi_second", clientSecret: nil, of: order.id, logger: shop.logger)
-            #expect(!again && second.intentID == "pi_first", "the first intent recorded stays the order's")
+                pi1, clientSecret: pi1 + "_secret_x", of: order.id, logger: shop.logger)
+            #expect(recorded && first.intentID == pi1 && first.clientSecret == pi1 + "_secret_x")
+            let (second, again) = try await ledger.recordIntent(pi2, clientSecret: nil, of: order.id, logger: shop.logger)
+            #expect(!again && second.intentID == pi1, "the first intent recorded stays the order's")
 
             let action = #"{"type":"use_stripe_sdk"}"#
             let waiting = try await ledger.apply(
@@ -86,6 +88,7 @@ struct PaymentLedgerTests {
     @Test func refundsHoldTheirAmountUntilSettledAndNeverExceedTheCapture() async throws {
         try await TestShop.with { shop in
             let (order, ledger) = try await paidFor(shop)  // 25.00
+            let re = { (n: Int) in "re_\(n)_" + UUID().uuidString.prefix(8) }
             let unpaid = await #expect(throws: PaymentError.self) {
                 try await ledger.requestRefund(request(order, "1.00"), logger: shop.logger)
             }
@@ -101,17 +104,17 @@ struct PaymentLedgerTests {
             // A failed refund gives its amount back; a settled one is not settled twice.
             _ = try await ledger.settleRefund(first.id, succeeded: false, providerRefundID: nil, error: "declined", logger: shop.logger)
             #expect(
-                try await ledger.settleRefund(first.id, succeeded: true, providerRefundID: "re_1", error: nil, logger: shop.logger) == nil)
+                try await ledger.settleRefund(first.id, succeeded: true, providerRefundID: re(1), error: nil, logger: shop.logger) == nil)
             #expect(try await ledger.payment(of: order.id, logger: shop.logger)?.refundable == 25)
             let (part, _) = try await ledger.requestRefund(request(order, "5.00"), logger: shop.logger)
-            let settled = try await ledger.settleRefund(part.id, succeeded: true, providerRefundID: "re_2", error: nil, logger: shop.logger)
-            #expect(settled?.status == .succeeded && settled?.providerRefundID == "re_2")
+            let settled = try await ledger.settleRefund(part.id, succeeded: true, providerRefundID: re(2), error: nil, logger: shop.logger)
+            #expect(settled?.status == .succeeded && settled?.providerRefundID?.hasPrefix("re_2_") == true)
             var payment = try #require(try await ledger.payment(of: order.id, logger: shop.logger))
             #expect(payment.status == .partiallyRefunded && payment.refundedAmount == 5 && payment.refundingAmount == 0)
             // No amount: all that remains.
             let (rest, _) = try await ledger.requestRefund(request(order, nil), logger: shop.logger)
             #expect(rest.amount == 20)
-            _ = try await ledger.settleRefund(rest.id, succeeded: true, providerRefundID: "re_3", error: nil, logger: shop.logger)
+            _ = try await ledger.settleRefund(rest.id, succeeded: true, providerRefundID: re(3), error: nil, logger: shop.logger)
             payment = try #require(try await ledger.payment(of: order.id, logger: shop.logger))
             #expect(payment.status == .refunded && payment.refundedAmount == 25 && payment.refundable == 0)
             let none = await #expect(throws: PaymentError.self) { try await ledger.requestRefund(request(order, nil), logger: shop.logger) }

@@ -10,7 +10,7 @@ import StoreClients
 /// The ledger records the server's acceptance before the jobs are acked: a worker that dies
 /// between the two sends the batch's messages again, with the same Message-IDs (the window is
 /// the batch).
-struct EmailJobs: JobHandler {
+struct EmailJobs: LedgerJobHandler {
     let kind = JobKind.email
     let policy: JobPolicy
     let ledger: DeliveryLedger
@@ -133,13 +133,5 @@ struct EmailJobs: JobHandler {
                 permanent ? .dead(error.message) : .failed(error.message)
             )
         }
-    }
-
-    func reconcile(owner: String, interval: Duration, logger: Logger) async throws {
-        try await reconciler.reconcile(owner: owner, interval: interval, logger: logger)
-    }
-
-    func reconcileUrgently(owner: String, reason: String, logger: Logger) async {
-        await reconciler.reconcileUrgently(owner: owner, reason: reason, logger: logger)
     }
 }

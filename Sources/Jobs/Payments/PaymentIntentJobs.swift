@@ -8,47 +8,25 @@ import Store
 /// call carries the order's idempotency key (Stripe answers a repeat with the first intent), and
 /// the ledger records the first intent only; a call that lost (a job run twice against a provider
 /// that ignores the key, as localstripe does) cancels the intent it made.
-struct PaymentIntentJobs: JobHandler {
+struct PaymentIntentJobs: LedgerJobHandler {
     let kind = JobKind.paymentIntent
     let policy: JobPolicy
     let ledger: PaymentLedger
     let stripe: StripeClient
     let reconciler: LedgerReconciler
 
-    /// The policy: a few intents at once (each is one provider call of up to its timeout),
-    /// retried with backoff for as long as an order may stay unpaid.
-    static func policy(concurrency: Int, lease: Duration, maxAge: Duration) -> JobPolicy {
-        JobPolicy(
-            concurrency: concurrency, lease: lease, timeout: .seconds(30), maxAttempts: 50, maxAge: maxAge, overlapping: true,
-            backoff: JobPolicy.exponential(base: .seconds(1), ceiling: .seconds(60)))
-    }
-
     /// The idempotency key of an order's intent: the same from every process, every attempt.
     static func idempotencyKey(order: UUID) -> String { "order-\(order.uuidString.lowercased())-intent" }
 
     func process(_ jobs: [ClaimedJob], logger: Logger) async -> [JobOutcome] {
-        await withTaskGroup(of: (Int, JobOutcome).self) { group in
-            for (index, job) in jobs.enumerated() {
-                group.addTask { (index, await self.create(job, logger: logger)) }
-            }
-            var outcomes = [JobOutcome](repeating: .noop, count: jobs.count)
-            for await (index, outcome) in group { outcomes[index] = outcome }
-            return outcomes
-        }
+        await PaymentJobs.each(jobs, logger: logger, create)
     }
 
-    func create(_ job: ClaimedJob, logger base: Logger) async -> JobOutcome {
-        guard let order = UUID(uuidString: job.member) else { return .dead("not an order id") }
-        let logger = {
-            var logger = base
-            logger[metadataKey: "order.id"] = "\(job.member)"
-            return logger
-        }()
-        let payment: Payment?
-        do {
-            payment = try await StoreCall.bounded { try await ledger.payment(of: order, logger: logger) }
-        } catch {
-            return StoreCall.outcome(of: error, logger: logger)
+    @Sendable func create(_ job: ClaimedJob, logger: Logger) async -> JobOutcome {
+        let (order, payment): (UUID, Payment?)
+        switch await PaymentJobs.payment(for: job, in: ledger, logger: logger) {
+        case .success(let found): (order, payment) = found
+        case .failure(let stop): return stop.outcome
         }
         // No payment (placed with payments off), or its intent exists already.
         guard let payment, payment.intentID == nil, payment.status == .unpaid else { return .noop }
@@ -62,7 +40,7 @@ struct PaymentIntentJobs: JobHandler {
                 amount: amount, currency: payment.currency, orderID: job.member, idempotencyKey: Self.idempotencyKey(order: order),
                 logger: logger)
         } catch {
-            return error.isTransient ? .failed("provider unavailable (\(error.code))") : .dead("provider refused (\(error.code))")
+            return PaymentJobs.outcome(of: error)
         }
         do {
             let (recorded, won) = try await StoreCall.bounded {
@@ -80,13 +58,5 @@ struct PaymentIntentJobs: JobHandler {
             // (Stripe answers with this intent) and records it.
             return StoreCall.outcome(of: error, logger: logger)
         }
-    }
-
-    func reconcile(owner: String, interval: Duration, logger: Logger) async throws {
-        try await reconciler.reconcile(owner: owner, interval: interval, logger: logger)
-    }
-
-    func reconcileUrgently(owner: String, reason: String, logger: Logger) async {
-        await reconciler.reconcileUrgently(owner: owner, reason: reason, logger: logger)
     }
 }

@@ -11,7 +11,7 @@ import StoreClients
 
 /// The `webhook` kind: one order event `POST`ed to one endpoint, signed as Standard Webhooks 1.0
 /// says, to the address the network guard checked at this moment (never one resolved later).
-struct WebhookJobs: JobHandler {
+struct WebhookJobs: LedgerJobHandler {
     let kind = JobKind.webhook
     let policy: JobPolicy
     let ledger: DeliveryLedger
@@ -257,13 +257,5 @@ struct WebhookJobs: JobHandler {
         case is NIOConnectionError, is IOError, is ChannelError: "could not connect"
         default: "request failed (\(String(describing: type(of: error))))"
         }
-    }
-
-    func reconcile(owner: String, interval: Duration, logger: Logger) async throws {
-        try await reconciler.reconcile(owner: owner, interval: interval, logger: logger)
-    }
-
-    func reconcileUrgently(owner: String, reason: String, logger: Logger) async {
-        await reconciler.reconcileUrgently(owner: owner, reason: reason, logger: logger)
     }
 }

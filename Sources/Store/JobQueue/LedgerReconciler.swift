@@ -43,6 +43,30 @@ public struct LedgerReconciler: Sendable {
         }
     }
 
+    /// The orders whose authorised payment waits for its capture (the `payment_capture` kind).
+    public init(captures ledger: PaymentLedger, redis: RedisClient, horizon: Int = 10_000) {
+        self.init(queue: JobQueue(redis: redis, kind: .paymentCapture), redis: redis, horizon: horizon, noun: "captures") {
+            limit, logger in
+            try await ledger.needingCapture(limit: limit, logger: logger)
+        }
+    }
+
+    /// The cancelled orders whose payment is still open (the `payment_void` kind).
+    public init(voids ledger: PaymentLedger, redis: RedisClient, horizon: Int = 10_000) {
+        self.init(queue: JobQueue(redis: redis, kind: .paymentVoid), redis: redis, horizon: horizon, noun: "voids") {
+            limit, logger in
+            try await ledger.needingVoid(limit: limit, logger: logger)
+        }
+    }
+
+    /// The refunds still waiting for the provider (the `payment_refund` kind).
+    public init(refunds ledger: PaymentLedger, redis: RedisClient, horizon: Int = 10_000) {
+        self.init(queue: JobQueue(redis: redis, kind: .paymentRefund), redis: redis, horizon: horizon, noun: "refunds") {
+            limit, logger in
+            try await ledger.pendingRefunds(limit: limit, logger: logger).map(\.id)
+        }
+    }
+
     var lockKey: String { "jobs:{\(queue.kind.rawValue)}:reconciler" }
 
     /// One pass: returns how many jobs it enqueued.

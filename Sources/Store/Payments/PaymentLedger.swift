@@ -52,9 +52,10 @@ public struct PaymentLedger: Sendable {
             .first.map(Self.payment)
     }
 
-    /// Records the provider's intent for `order`, unless one is recorded already: the first
-    /// creator wins, and a later one (a job run twice, a provider without idempotency keys)
-    /// learns it lost and cancels its own intent. Returns the payment and whether this call
+    /// Records the provider's intent for `order`, unless one is recorded already or the payment
+    /// is no longer unpaid (voided when the order was cancelled meanwhile): the first creator
+    /// wins, and a later one (a job run twice, a provider without idempotency keys) learns it
+    /// lost and cancels its own intent. Returns the payment and whether this call
     /// recorded it.
     public func recordIntent(
         _ intentID: String, clientSecret: String?, of order: UUID, logger: Logger
@@ -63,7 +64,7 @@ public struct PaymentLedger: Sendable {
             let recorded = try await connection.query(
                 """
                 UPDATE payments SET intent_id = \(intentID), client_secret = \(clientSecret), updated_at = now()
-                WHERE order_id = \(order) AND intent_id IS NULL
+                WHERE order_id = \(order) AND intent_id IS NULL AND status = 'unpaid'
                 RETURNING \(unescaped: Self.columns)
                 """, logger: logger
             ).first.map(Self.payment)
@@ -152,7 +153,37 @@ public struct PaymentLedger: Sendable {
         ).map { try $0.decode(UUID.self) }
     }
 
+    /// Orders that moved past pending with their payment authorised and not captured: the
+    /// capture reconciler's list.
+    public func needingCapture(limit: Int, logger: Logger) async throws -> [UUID] {
+        try await database.query(
+            """
+            SELECT p.order_id FROM payments p JOIN orders o ON o.id = p.order_id
+            WHERE p.status = 'authorized' AND o.status IN ('processing', 'shipped', 'delivered')
+            ORDER BY p.updated_at LIMIT \(limit)
+            """, logger: logger
+        ).map { try $0.decode(UUID.self) }
+    }
+
+    /// Cancelled orders whose payment is still open (an authorisation to release, an intent to
+    /// cancel): the void reconciler's list.
+    public func needingVoid(limit: Int, logger: Logger) async throws -> [UUID] {
+        try await database.query(
+            """
+            SELECT p.order_id FROM payments p JOIN orders o ON o.id = p.order_id
+            WHERE p.status IN ('unpaid', 'requires_action', 'authorized') AND o.status = 'cancelled'
+            ORDER BY p.updated_at LIMIT \(limit)
+            """, logger: logger
+        ).map { try $0.decode(UUID.self) }
+    }
+
     // MARK: Refunds
+
+    /// One refund.
+    public func refund(_ id: UUID, logger: Logger) async throws -> Refund? {
+        try await database.query("SELECT \(unescaped: Self.refundColumns) FROM refunds WHERE id = \(id)", logger: logger)
+            .first.map(Self.refund)
+    }
 
     /// A refund asked for: `amount` (nil: all that remains refundable) of `order`'s capture.
     public struct RefundRequest: Sendable {
