@@ -148,6 +148,14 @@ let package = Package(
             ]
         ),
         .target(
+            name: "OrderPayments",
+            dependencies: [
+                "Payments",
+                "Store",
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .target(
             name: "OrderJSON",
             dependencies: [
                 "ProcessSupport",
@@ -172,6 +180,7 @@ let package = Package(
         .executableTarget(
             name: "Gateway",
             dependencies: [
+                "OrderPayments",
                 "OrderEmail",
                 "OrderJSON",
                 "Postgres",
@@ -257,7 +266,10 @@ let package = Package(
         .testTarget(
             name: "PaymentsTests",
             dependencies: [
+                "OrderPayments",
                 "Payments",
+                "Postgres",
+                "Store",
                 "TestSupport",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Logging", package: "swift-log"),

@@ -2,6 +2,7 @@ import Foundation
 import Hummingbird
 import Logging
 import OrderEmail
+import OrderPayments
 import Postgres
 import ProcessSupport
 import Prometheus
@@ -182,6 +183,12 @@ func buildRouter(
         network: NetworkAddressGuard(allowPrivateNetworks: configuration.platform.webhooks.allowPrivateNetworks),
         secretGrace: .seconds(configuration.platform.webhooks.secretGraceSeconds))
     WebhooksController(webhooks: webhooks, time: time).addRoutes(to: routes)
+    if configuration.platform.payments.enabled {
+        StripeWebhookController(
+            events: PaymentProviderEvents(
+                ledger: PaymentLedger(database: database), secrets: configuration.platform.payments.webhookSecrets)
+        ).addRoutes(to: routes)
+    }
     // Without a fan-out that runs (a router built for a test), the stream answers 503.
     let fanout =
         events ?? buildEvents(configuration, accounts: accounts, database: database, redis: redis, logger: Logger(label: "events")).1

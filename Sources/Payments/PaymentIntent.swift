@@ -1,3 +1,5 @@
+import Foundation
+
 /// A Stripe PaymentIntent as the platform reads it: its state, amounts in minor units, and
 /// what its payer still has to do.
 public struct PaymentIntent: Sendable, Equatable, Decodable {
@@ -47,6 +49,15 @@ public struct PaymentIntent: Sendable, Equatable, Decodable {
 
         struct Redirect: Decodable {
             var url: String?
+        }
+
+        /// The platform's own record of it: `{"type": …, "redirect_to_url": {"url": …}}` (the
+        /// rest Stripe.js reads itself from the client secret).
+        public var json: String {
+            var object: [String: Any] = ["type": type]
+            if let redirectURL { object["redirect_to_url"] = ["url": redirectURL] }
+            let data = (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])) ?? Data("{}".utf8)
+            return String(decoding: data, as: UTF8.self)
         }
 
         public init(type: String, redirectURL: String? = nil) {

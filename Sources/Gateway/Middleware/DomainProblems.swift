@@ -1,4 +1,5 @@
 import Hummingbird
+import OrderPayments
 import ServiceHTTP
 import Store
 
@@ -40,8 +41,29 @@ struct DomainProblems: Sendable {
             answer(to: error)
         case let error as StoreError:
             answer(to: error)
+        case let error as PaymentError:
+            answer(to: error)
+        case let error as PaymentWebhookRefused:
+            switch error.reason {
+            case .badSignature: APIError(.badRequest, "The Stripe-Signature header does not sign this body with the webhook's secret.")
+            case .stale: APIError(.badRequest, "The Stripe-Signature header was made too long ago (more than 300 seconds).")
+            case .malformed: APIError(.badRequest, "The body is not a provider event.")
+            }
         default:
             nil
+        }
+    }
+
+    func answer(to error: PaymentError) -> APIError {
+        switch error.code {
+        case .notFound: APIError(.notFound, "This order has no payment.")
+        case .exceedsRefundable: APIError(.conflict, "More than remains refundable: \(error.detail ?? "nothing remains").")
+        case .idempotencyMismatch: APIError(.unprocessableContent, "This Idempotency-Key was already used with a different request body.")
+        case .invalidAmount:
+            APIError(
+                .unprocessableContent, "The amount is not one the order's currency can express.",
+                errors: [.init(field: "amount", message: "must be above zero, in the order's currency")])
+        default: APIError(.conflict, "The order's payment does not allow this now.")
         }
     }
 

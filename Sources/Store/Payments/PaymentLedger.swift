@@ -104,32 +104,79 @@ public struct PaymentLedger: Sendable {
     /// needs it.
     public func apply(_ change: Change, to order: UUID, from: Set<PaymentStatus>, logger: Logger) async throws -> Payment? {
         try await database.transaction(logger: logger) { connection in
-            try await connection.query(
-                """
-                WITH before AS (
-                    SELECT status FROM payments WHERE order_id = \(order) FOR UPDATE
-                ), changed AS (
-                    UPDATE payments p SET
-                        status = \(change.status.rawValue),
-                        captured_amount = coalesce(\(change.capturedAmount)::numeric, p.captured_amount),
-                        next_action = \(change.nextAction)::jsonb,
-                        last_error = \(change.lastError),
-                        client_secret = CASE WHEN \(change.status.rawValue) IN ('unpaid', 'requires_action') THEN p.client_secret END,
-                        updated_at = now()
-                    FROM before
-                    WHERE p.order_id = \(order) AND before.status = ANY(\(from.map(\.rawValue)))
-                    RETURNING p.*, before.status AS previous
-                ), recorded AS (
-                    INSERT INTO order_events (\(unescaped: RecordOrderEvents.columns), order_state, kind)
-                    SELECT \(UUIDv7.make()), o.id, o.status, o.status, NULL::uuid, NULL::text, c.status,
-                           \(unescaped: OrderEventState.sql("o")), 'payment'
-                    FROM changed c JOIN orders o ON o.id = c.order_id
-                    WHERE c.status <> c.previous
-                )
-                SELECT \(unescaped: Self.columns) FROM changed
-                """, logger: logger
-            ).first.map(Self.payment)
+            try await Self.apply(change, to: order, from: from, on: connection, logger: logger)
         }
+    }
+
+    /// What a provider's webhook event did here.
+    public enum EventOutcome: Sendable, Equatable {
+        /// The payment changed.
+        case applied(Payment)
+        /// The payment was past the state the event would move it from (a late or repeated one).
+        case unchanged
+        /// This event id was applied before: nothing happens twice.
+        case replayed
+    }
+
+    /// Applies a provider's event once: its id is recorded with the change in one transaction,
+    /// so a replay (the provider retries, an attacker repeats) changes nothing, and a crash
+    /// leaves neither.
+    public func applyProviderEvent(
+        id: String, type: String, change: Change, to order: UUID, from: Set<PaymentStatus>, logger: Logger
+    ) async throws -> EventOutcome {
+        try await database.transaction(logger: logger) { connection in
+            let first =
+                try await connection.query(
+                    """
+                    INSERT INTO payment_provider_events (id, type) VALUES (\(id), \(type))
+                    ON CONFLICT (id) DO NOTHING RETURNING id
+                    """, logger: logger
+                ).first != nil
+            guard first else { return .replayed }
+            return try await Self.apply(change, to: order, from: from, on: connection, logger: logger).map { .applied($0) }
+                ?? .unchanged
+        }
+    }
+
+    /// Records a provider's event that changes nothing (an unknown type, another intent's): a
+    /// replay is known as one. Returns whether it was new.
+    public func recordProviderEvent(id: String, type: String, logger: Logger) async throws -> Bool {
+        try await database.transaction(logger: logger) { connection in
+            try await connection.query(
+                "INSERT INTO payment_provider_events (id, type) VALUES (\(id), \(type)) ON CONFLICT (id) DO NOTHING RETURNING id",
+                logger: logger
+            ).first != nil
+        }
+    }
+
+    static func apply(
+        _ change: Change, to order: UUID, from: Set<PaymentStatus>, on connection: DatabaseConnection, logger: Logger
+    ) async throws -> Payment? {
+        try await connection.query(
+            """
+            WITH before AS (
+                SELECT status FROM payments WHERE order_id = \(order) FOR UPDATE
+            ), changed AS (
+                UPDATE payments p SET
+                    status = \(change.status.rawValue),
+                    captured_amount = coalesce(\(change.capturedAmount)::numeric, p.captured_amount),
+                    next_action = \(change.nextAction)::jsonb,
+                    last_error = \(change.lastError),
+                    client_secret = CASE WHEN \(change.status.rawValue) IN ('unpaid', 'requires_action') THEN p.client_secret END,
+                    updated_at = now()
+                FROM before
+                WHERE p.order_id = \(order) AND before.status = ANY(\(from.map(\.rawValue)))
+                RETURNING p.*, before.status AS previous
+            ), recorded AS (
+                INSERT INTO order_events (\(unescaped: RecordOrderEvents.columns), order_state, kind)
+                SELECT \(UUIDv7.make()), o.id, o.status, o.status, NULL::uuid, NULL::text, c.status,
+                       \(unescaped: OrderEventState.sql("o")), 'payment'
+                FROM changed c JOIN orders o ON o.id = c.order_id
+                WHERE c.status <> c.previous
+            )
+            SELECT \(unescaped: Self.columns) FROM changed
+            """, logger: logger
+        ).first.map(Self.payment)
     }
 
     /// Payments the provider may still move on its own (unpaid, awaiting authentication,
