@@ -22,8 +22,8 @@ struct JobKindRunnerTests {
         let policy: JobPolicy
         let failures: [String: Int]
         let attempts = Mutex<[String: Int]>([:])
-        /// The most batches that ran at once.
-        let overlap = Mutex((now: 0, most: 0))
+        /// The most batches that ran at once, and how many ran in all.
+        let overlap = Mutex((now: 0, most: 0, batches: 0))
 
         init(policy: JobPolicy, failures: [String: Int]) {
             self.policy = policy
@@ -31,8 +31,17 @@ struct JobKindRunnerTests {
         }
 
         func process(_ jobs: [ClaimedJob], logger: Logger) async -> [JobOutcome] {
-            overlap.withLock { $0 = (now: $0.now + 1, most: max($0.most, $0.now + 1)) }
+            let first = overlap.withLock {
+                $0 = (now: $0.now + 1, most: max($0.most, $0.now + 1), batches: $0.batches + 1)
+                return $0.batches == 1
+            }
             defer { overlap.withLock { $0.now -= 1 } }
+            // The first batch waits (a while at most) for a second to start beside it: a runner
+            // that claims only between batches never gives it one, however fast the machine.
+            let deadline = ContinuousClock.now + .seconds(3)
+            while first, overlap.withLock({ $0.now }) < 2, ContinuousClock.now < deadline {
+                try? await Task.sleep(for: .milliseconds(10))
+            }
             try? await Task.sleep(for: .milliseconds(100))
             return jobs.map { job in
                 let attempt = attempts.withLock { counts in
