@@ -211,6 +211,7 @@ let package = Package(
             name: "Jobs",
             dependencies: [
                 "OrderEmail",
+                "OrderPayments",
                 "Payments",
                 "SMTP",
                 "OrderJSON",
@@ -269,6 +270,7 @@ let package = Package(
                 "OrderPayments",
                 "Payments",
                 "Postgres",
+                "Redis",
                 "Store",
                 "TestSupport",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),

@@ -57,6 +57,13 @@ struct DomainProblems: Sendable {
     func answer(to error: PaymentError) -> APIError {
         switch error.code {
         case .notFound: APIError(.notFound, "This order has no payment.")
+        case .declined:
+            APIError(
+                .init(code: 402, reasonPhrase: "Payment Required"), error.detail ?? "The payment method was declined.",
+                type: "/problems/payment-declined",
+                errors: [.init(field: "payment_method", message: "was declined; the order can be paid with another")])
+        case .providerUnavailable:
+            APIError(.serviceUnavailable, "The payment provider is unavailable; try again shortly.", headers: [.retryAfter: "5"])
         case .exceedsRefundable: APIError(.conflict, "More than remains refundable: \(error.detail ?? "nothing remains").")
         case .idempotencyMismatch: APIError(.unprocessableContent, "This Idempotency-Key was already used with a different request body.")
         case .invalidAmount:

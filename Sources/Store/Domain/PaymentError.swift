@@ -12,6 +12,11 @@ public struct PaymentError: Error, Sendable, Equatable, CustomStringConvertible 
         public static let idempotencyMismatch = Code(base: "idempotencyMismatch")
         /// An amount the currency cannot express, or not above zero.
         public static let invalidAmount = Code(base: "invalidAmount")
+        /// The provider declined the payment method (`detail` is its message for the customer);
+        /// the order stays payable.
+        public static let declined = Code(base: "declined")
+        /// The provider did not answer: nothing is known to have changed; try again later.
+        public static let providerUnavailable = Code(base: "providerUnavailable")
         public var description: String { base }
     }
 

@@ -78,6 +78,36 @@ public struct PaymentLedger: Sendable {
         }
     }
 
+    /// Puts a fresh intent in place of `old` while the payment is unpaid (a provider that will
+    /// not confirm an intent again after a decline, as localstripe). False when the payment
+    /// moved on or has another intent now.
+    public func replaceIntent(_ old: String, with new: String, clientSecret: String?, of order: UUID, logger: Logger) async throws
+        -> Bool
+    {
+        try await database.transaction(logger: logger) { connection in
+            try await connection.query(
+                """
+                UPDATE payments SET intent_id = \(new), client_secret = \(clientSecret), next_action = NULL, updated_at = now()
+                WHERE order_id = \(order) AND intent_id = \(old) AND status = 'unpaid'
+                RETURNING order_id
+                """, logger: logger
+            ).first != nil
+        }
+    }
+
+    /// The payment of `order` with the id of the order's owner (who alone may pay it).
+    public func paymentAndOwner(of order: UUID, logger: Logger) async throws -> (payment: Payment, owner: UUID)? {
+        guard
+            let row = try await database.query(
+                """
+                SELECT \(unescaped: Self.columns), (SELECT user_id FROM orders WHERE id = payments.order_id) AS user_id
+                FROM payments WHERE order_id = \(order)
+                """, logger: logger
+            ).first
+        else { return nil }
+        return (try Self.payment(row), try row.decode(UUID.self, column: "user_id"))
+    }
+
     /// A change of a payment's status, as the provider's answer (or the platform's decision)
     /// makes it.
     public struct Change: Sendable {
