@@ -181,6 +181,7 @@ let package = Package(
             name: "Gateway",
             dependencies: [
                 "OrderPayments",
+                "Payments",
                 "OrderEmail",
                 "OrderJSON",
                 "Postgres",

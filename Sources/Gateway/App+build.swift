@@ -3,6 +3,7 @@ import Hummingbird
 import Logging
 import OrderEmail
 import OrderPayments
+import Payments
 import Postgres
 import ProcessSupport
 import Prometheus
@@ -183,11 +184,14 @@ func buildRouter(
         network: NetworkAddressGuard(allowPrivateNetworks: configuration.platform.webhooks.allowPrivateNetworks),
         secretGrace: .seconds(configuration.platform.webhooks.secretGraceSeconds))
     WebhooksController(webhooks: webhooks, time: time).addRoutes(to: routes)
-    if configuration.platform.payments.enabled {
-        StripeWebhookController(
-            events: PaymentProviderEvents(
-                ledger: PaymentLedger(database: database), secrets: configuration.platform.payments.webhookSecrets)
+    let settings = configuration.platform.payments
+    if settings.enabled, let key = settings.secretKey {
+        let ledger = PaymentLedger(database: database)
+        let stripe = StripeClient(http: .shared, configuration: .init(apiBase: settings.apiBase, secretKey: key))
+        PaymentsController(
+            payments: PaymentOperations(ledger: ledger, stripe: stripe, refundJobs: queues[.paymentRefund]), orders: orders, time: time
         ).addRoutes(to: routes)
+        StripeWebhookController(events: PaymentProviderEvents(ledger: ledger, secrets: settings.webhookSecrets)).addRoutes(to: routes)
     }
     // Without a fan-out that runs (a router built for a test), the stream answers 503.
     let fanout =
