@@ -19,7 +19,7 @@ import Testing
 /// The payment endpoints over HTTP against a real localstripe and the test stores: what the
 /// owner and staff send and get back. (The gateway mounts them with payments on; here a
 /// router carries them alone, its caller named by a test header instead of a token.)
-@Suite("Payments API", .timeLimit(.minutes(2)))
+@Suite("Payments API", .timeLimit(.minutes(2)), .serialized)
 struct PaymentsControllerTests {
     let logger = TestStores.logger
 

@@ -17,7 +17,7 @@ import Testing
 /// `POST /api/payments/stripe/webhook` over HTTP: a real localstripe signs and sends its event
 /// to a live router, which applies it; a forged signature is a 400 problem, an oversized body a
 /// 413, and neither changes anything.
-@Suite("Stripe webhook", .timeLimit(.minutes(2)))
+@Suite("Stripe webhook", .timeLimit(.minutes(2)), .serialized)
 struct StripeWebhookTests {
     let logger = TestStores.logger
     let secret = "whsec_" + UUID().uuidString

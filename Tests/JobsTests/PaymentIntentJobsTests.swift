@@ -12,7 +12,7 @@ import Testing
 /// The `payment_intent` kind against a real localstripe, Postgres and Redis: an order's intent
 /// is created once, for its total in minor units, however often its job runs, through a
 /// provider outage, and after Redis lost the job.
-@Suite("Payment intents", .timeLimit(.minutes(3)))
+@Suite("Payment intents", .timeLimit(.minutes(3)), .serialized)
 struct PaymentIntentJobsTests {
     let logger = TestStores.logger
 

@@ -10,7 +10,7 @@ import Testing
 /// The kinds that move money (capture, void, refund) against a real localstripe, Postgres and
 /// Redis: each moves it once, however often its job runs and whether or not an earlier run's
 /// answer was lost, and the provider's count agrees with the ledger.
-@Suite("Payment captures, voids and refunds", .timeLimit(.minutes(3)))
+@Suite("Payment captures, voids and refunds", .timeLimit(.minutes(3)), .serialized)
 struct PaymentMoneyJobsTests {
     let logger = TestStores.logger
 

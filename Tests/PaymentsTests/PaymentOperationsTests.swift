@@ -11,7 +11,7 @@ import Testing
 /// Paying and refunding below HTTP, against a real localstripe and the shared test Postgres and
 /// Redis: the owner's confirmation authorises, asks for authentication or is declined and stays
 /// payable; staff refunds are recorded once and queued for their job.
-@Suite("Payment operations", .timeLimit(.minutes(2)))
+@Suite("Payment operations", .timeLimit(.minutes(2)), .serialized)
 struct PaymentOperationsTests {
     let logger = TestStores.logger
 

@@ -9,7 +9,7 @@ import Testing
 /// The Stripe client against a real localstripe on loopback: the calls the platform makes, the
 /// states they lead to as the provider reports them, and its refusals mapped to what the
 /// platform does about them.
-@Suite("Stripe client")
+@Suite("Stripe client", .serialized)
 struct StripeClientTests {
     let logger = Logger(label: "test")
 

@@ -156,4 +156,33 @@ struct PaymentLedgerTests {
             #expect(payment.refundingAmount == 25 && payment.refundable == 0)
         }
     }
+
+    // MARK: Orders
+
+    /// An order with a payment ships only once it is captured; one placed with payments off
+    /// (no payment) ships as before.
+    @Test func anOrderShipsOnlyPaid() async throws {
+        try await TestShop.with { shop in
+            let (order, ledger) = try await paidFor(shop)
+            let vendor = try await shop.actor(.vendor)
+            _ = try await shop.orders.changeStatus(
+                of: order.id, to: .processing, notes: nil, trackingNumber: nil, by: vendor, logger: shop.logger)
+            let unpaid = await #expect(throws: OrderError.self) {
+                try await shop.orders.changeStatus(
+                    of: order.id, to: .shipped, notes: nil, trackingNumber: "T1", by: vendor, logger: shop.logger)
+            }
+            #expect(unpaid?.code == .unpaid)
+            try await capture(shop, order, ledger)
+            let shipped = try await shop.orders.changeStatus(
+                of: order.id, to: .shipped, notes: nil, trackingNumber: "T1", by: vendor, logger: shop.logger)
+            #expect(shipped.status == .shipped)
+            let unpaidOff = try await shop.place(try await shop.product(), by: try await shop.actor(.customer))
+            _ = try await shop.orders.changeStatus(
+                of: unpaidOff.id, to: .processing, notes: nil, trackingNumber: nil, by: vendor, logger: shop.logger)
+            #expect(
+                try await shop.orders.changeStatus(
+                    of: unpaidOff.id, to: .shipped, notes: nil, trackingNumber: "T2", by: vendor, logger: shop.logger
+                ).status == .shipped)
+        }
+    }
 }

@@ -100,6 +100,8 @@ struct DomainProblems: Sendable {
             APIError(.unprocessableContent, "This Idempotency-Key was already used with a different request body.")
         case .cancelWindowClosed:
             APIError(.conflict, "The cancel window of this order has closed; contact the shop.")
+        case .unpaid:
+            APIError(.conflict, "The order is not paid: it ships once its payment is captured.", type: "/problems/order-unpaid")
         case .illegalTransition:
             APIError(.conflict, "The order is \(error.currentStatus?.rawValue ?? "in another state"); that change is not allowed now.")
         default:

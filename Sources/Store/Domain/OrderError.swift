@@ -14,6 +14,8 @@ public struct OrderError: Error, Sendable, Equatable, CustomStringConvertible {
         public static let notFound = Code(base: "notFound")
         /// A line's total or the order's total would be more than ``Money/maximum``.
         public static let totalTooLarge = Code(base: "totalTooLarge")
+        /// The order's payment is not captured: it cannot ship.
+        public static let unpaid = Code(base: "unpaid")
         public var description: String { base }
     }
 

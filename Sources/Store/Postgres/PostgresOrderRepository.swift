@@ -108,17 +108,27 @@ public struct PostgresOrderRepository: OrderRepository {
         }
     }
 
+    /// The payment statuses an order may ship with: captured, refunded in part at most.
+    static let shippable: Set<String> = [PaymentStatus.paid.rawValue, PaymentStatus.partiallyRefunded.rawValue]
+
     /// Moves the order in one transaction on `connection`: status, stock back on cancel, event.
     static func apply(_ transition: Transition, to id: UUID, on connection: DatabaseConnection, logger: Logger) async throws {
         try await connection.transaction(logger: logger) { connection in
+            // The payment's status too (none: placed with payments off): an order ships only paid.
             let current = try await connection.query(
-                "SELECT status, user_id, cancellable_until >= now() FROM orders WHERE id = \(id) FOR UPDATE",
+                """
+                SELECT status, user_id, cancellable_until >= now(), (SELECT status FROM payments WHERE order_id = orders.id)
+                FROM orders WHERE id = \(id) FOR UPDATE
+                """,
                 logger: logger
-            ).last?.decode((String, UUID, Bool).self)
-            guard let (rawStatus, owner, withinWindow) = current, let status = OrderStatus(rawValue: rawStatus) else {
+            ).last?.decode((String, UUID, Bool, String?).self)
+            guard let (rawStatus, owner, withinWindow, payment) = current, let status = OrderStatus(rawValue: rawStatus) else {
                 throw OrderError(.notFound)
             }
             if let refusal = transition.refusal(status: status, owner: owner, withinCancelWindow: withinWindow) { throw refusal }
+            if transition.to == .shipped, let payment, !Self.shippable.contains(payment) {
+                throw OrderError(.unpaid, currentStatus: status)
+            }
             try await connection.query(
                 """
                 UPDATE orders SET status = \(transition.to.rawValue),
