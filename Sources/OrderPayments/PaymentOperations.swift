@@ -154,10 +154,7 @@ public struct PaymentOperations: Sendable {
 
     /// `pm_` and letters, digits and `_`: every id Stripe gives a payment method.
     static func isPaymentMethodID(_ text: String) -> Bool {
-        text.hasPrefix("pm_") && (4...255).contains(text.utf8.count)
-            && text.utf8.allSatisfy {
-                $0 == UInt8(ascii: "_") || (0x30...0x39).contains($0) || (0x41...0x5A).contains($0) || (0x61...0x7A).contains($0)
-            }
+        text.hasPrefix("pm_") && text.utf8.count > 3 && StripeClient.isID(text)
     }
 
     static func minorUnits(_ payment: Payment) throws -> Int64 {

@@ -55,7 +55,7 @@ public struct PaymentProviderEvents: Sendable {
             return try await ledger.recordProviderEvent(id: event.id, type: event.type, logger: logger) ? .ignored : .replayed
         }
         let outcome = try await ledger.applyProviderEvent(
-            id: event.id, type: event.type, change: change, to: order, from: from, logger: logger)
+            id: event.id, type: event.type, change: change, to: order, intent: intent.id, from: from, logger: logger)
         switch outcome {
         case .applied(let payment):
             logger.info("payment updated by the provider", metadata: ["payment.status": "\(payment.status.rawValue)"])

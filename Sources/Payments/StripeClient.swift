@@ -165,14 +165,18 @@ public struct StripeClient: Sendable {
         }
     }
 
-    /// An id as one path segment: Stripe's ids are letters, digits and `_`; anything else
-    /// cannot name an object there and must not reach the URL.
-    static func pathSegment(_ id: String) throws(PaymentProviderError) -> String {
-        guard !id.isEmpty, id.utf8.count <= 255,
-            id.utf8.allSatisfy({
+    /// Whether `text` can be a Stripe id: 1–255 letters, digits and `_` (`pi_…`, `pm_card_visa`).
+    public static func isID(_ text: String) -> Bool {
+        (1...255).contains(text.utf8.count)
+            && text.utf8.allSatisfy {
                 $0 == UInt8(ascii: "_") || (0x30...0x39).contains($0) || (0x41...0x5A).contains($0) || (0x61...0x7A).contains($0)
-            })
-        else { throw PaymentProviderError(.notFound) }
+            }
+    }
+
+    /// An id as one path segment: anything that cannot name an object at Stripe must not reach
+    /// the URL.
+    static func pathSegment(_ id: String) throws(PaymentProviderError) -> String {
+        guard isID(id) else { throw PaymentProviderError(.notFound) }
         return id
     }
 }

@@ -95,6 +95,21 @@ struct PaymentMoneyJobsTests {
         }
     }
 
+    /// A captured order cancelled by staff, or a void killed between recording the capture and
+    /// asking for the refund: the void reconciler finds it, the capture is refunded in full
+    /// once, and then nothing is owed.
+    @Test func aCancelledOrdersCaptureIsRefundedOnceAfterACrash() async throws {
+        try await withRig(worker: true) { rig in
+            let order = try await rig.paidOrder()
+            try await rig.database.query("UPDATE orders SET status = 'cancelled' WHERE id = \(order)", logger: logger)
+            #expect(try await rig.voids.reconciler.runOnce(logger: logger) == 1)
+            #expect(try await JobsTestSupport.eventually { try await rig.payment(order)?.status == .refunded })
+            #expect(try await rig.providerRefunds(of: order) == [1250])
+            #expect(await rig.voids.process([rig.job(order)], logger: logger) == [.noop])
+            #expect(try await rig.voids.reconciler.runOnce(logger: logger) == 0)
+        }
+    }
+
     // MARK: Refunds
 
     @Test func aRefundIsMadeOnceAndSettled() async throws {

@@ -4,8 +4,8 @@ import Payments
 import Store
 
 /// The `payment_void` kind: releases the payment of a cancelled order. An authorisation (or an
-/// intent not yet paid) is cancelled at the provider; a payment that turns out to be captured
-/// already is refunded in full instead, as a refund of its own kind.
+/// intent not yet paid) is cancelled at the provider; a payment captured already (or found
+/// captured by the cancel) is refunded in full instead, as a refund of its own kind.
 struct PaymentVoidJobs: LedgerJobHandler {
     let kind = JobKind.paymentVoid
     let policy: JobPolicy
@@ -28,7 +28,11 @@ struct PaymentVoidJobs: LedgerJobHandler {
         case .success(let found): (order, payment) = found
         case .failure(let stop): return stop.outcome
         }
-        guard let payment, Self.open.contains(payment.status) else { return .noop }
+        guard let payment else { return .noop }
+        // Captured before the order was cancelled (staff cancel a processing order), or a
+        // refund this job asked for before a crash never recorded: the capture goes back.
+        if payment.status == .paid || payment.status == .partiallyRefunded { return await refundInFull(order, logger: logger) }
+        guard Self.open.contains(payment.status) else { return .noop }
         var status = PaymentIntent.Status.canceled
         var received: Int64?
         if let intentID = payment.intentID {
@@ -58,22 +62,36 @@ struct PaymentVoidJobs: LedgerJobHandler {
             case .succeeded:
                 // Captured before the cancel reached it: the money goes back as a full refund.
                 let captured = received.map { MinorUnits.decimal($0, currency: payment.currency) } ?? payment.amount
-                let refund = try await StoreCall.bounded {
-                    _ = try await ledger.apply(.init(status: .paid, capturedAmount: captured), to: order, from: Self.open, logger: logger)
-                    return try await ledger.requestRefund(
-                        .init(
-                            order: order, amount: nil, reason: "order cancelled", idempotencyKey: "order-cancelled", requestHash: nil,
-                            requestedBy: nil), logger: logger
-                    ).refund
-                }
                 _ = try await StoreCall.bounded {
-                    try await refunds.enqueue(refund.id.uuidString.lowercased(), dueAt: Date(), logger: logger)
+                    try await ledger.apply(.init(status: .paid, capturedAmount: captured), to: order, from: Self.open, logger: logger)
                 }
-                return .applied
+                return await refundInFull(order, logger: logger)
             default:
                 logger.error("a void left its intent open", metadata: ["payment.status": "\(status.rawValue)"])
                 return .failed("intent \(status.rawValue) after cancel")
             }
+        } catch {
+            return StoreCall.outcome(of: error, logger: logger)
+        }
+    }
+
+    /// Asks for the cancellation's full refund (once per order, by its key) and queues its job.
+    func refundInFull(_ order: UUID, logger: Logger) async -> JobOutcome {
+        do {
+            let refund = try await StoreCall.bounded {
+                try await ledger.requestRefund(
+                    .init(
+                        order: order, amount: nil, reason: "order cancelled", idempotencyKey: PaymentLedger.cancellationRefundKey,
+                        requestHash: nil, requestedBy: nil), logger: logger
+                ).refund
+            }
+            guard refund.status == .pending else { return .noop }
+            _ = try await StoreCall.bounded {
+                try await refunds.enqueue(refund.id.uuidString.lowercased(), dueAt: Date(), logger: logger)
+            }
+            return .applied
+        } catch let error as PaymentError where error.code == .exceedsRefundable {
+            return .noop  // refunded in full already (by staff)
         } catch {
             return StoreCall.outcome(of: error, logger: logger)
         }

@@ -14,7 +14,4 @@ public enum PaymentStatus: String, Sendable, Codable, CaseIterable {
     case voided
     /// The provider refused for good (an intent that can no longer be paid).
     case failed
-
-    /// Whether the provider may still move it on its own (the reconciler's concern).
-    public var isOpen: Bool { self == .unpaid || self == .requiresAction || self == .authorized }
 }
