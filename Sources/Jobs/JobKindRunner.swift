@@ -164,10 +164,16 @@ final class JobKindRunner: Sendable {
     /// its outcome. Returns false when the batch's store did not answer (handed back as it was).
     private func process(_ jobs: [ClaimedJob]) async -> Bool {
         metrics.claimed.increment(by: jobs.count)
+        // One failed extension must not end the extending: a lease that lapses while its job
+        // still runs lets another worker run the job too (a second email or webhook).
         let extender = Task {
             while !Task.isCancelled {
                 try await Task.sleep(for: policy.lease / 3)
-                try await queue.extend(jobs, lease: policy.lease, logger: logger)
+                do {
+                    try await queue.extend(jobs, lease: policy.lease, logger: logger)
+                } catch {
+                    logger.warning("could not extend a batch's leases", metadata: Logger.Metadata.describing(error))
+                }
             }
         }
         defer { extender.cancel() }

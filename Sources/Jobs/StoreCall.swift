@@ -24,7 +24,19 @@ enum StoreCall {
         let attempts = records.map { ($0.id, $0.attempt) }
         do {
             try await bounded(first)
-            try await bounded { try await ledger.record(attempts, logger: logger) }
+            // What was sent is sent: a write that fails for a moment is tried again within the
+            // bound rather than handing the batch back to be sent twice.
+            try await bounded {
+                var pause = Duration.milliseconds(50)
+                while true {
+                    do {
+                        return try await ledger.record(attempts, logger: logger)
+                    } catch  where StoreFailure(error)?.kind == .transient && !Task.isCancelled {
+                        try await Task.sleep(for: pause)
+                        pause = min(pause * 2, .seconds(1))
+                    }
+                }
+            }
         } catch {
             let outcome = outcome(of: error, logger: logger)
             for record in records { outcomes[record.index] = outcome }
