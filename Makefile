@@ -13,6 +13,7 @@ DEV_REDIS_PORT  ?= 26379
 TEST_PG_PORT    ?= 25433
 TEST_REDIS_PORT ?= 26380
 DEV_SMTP_PORT   ?= 2525
+DEV_STRIPE_PORT ?= 2526
 CHAOS_PG_PORT   ?= 25435
 CHAOS_REDIS_PORT ?= 26382
 
@@ -37,10 +38,17 @@ STACK  := ops/local/stack.sh
 # The dev stack's processes may deliver webhooks to receivers on this machine (http, loopback)
 # and send customers' emails to the local mail sink, unless the environment says otherwise; the
 # test stacks keep the guard on and send no email.
+# Orders are paid through the local localstripe (test keys of its own) unless PAYMENTS or
+# STRIPE_API_BASE says otherwise.
+DEV_STRIPE_WEBHOOK_SECRET := whsec_devlocalstripeZGV2LXdlYmhvb2stc2VjcmV0
 DEV_STACK = WEBHOOK_ALLOW_PRIVATE_NETWORKS=$${WEBHOOK_ALLOW_PRIVATE_NETWORKS:-true} \
 	SMTP_URL=$${SMTP_URL:-smtp://127.0.0.1:$(DEV_SMTP_PORT)} SMTP_FROM=$${SMTP_FROM:-orders@shop.localhost} \
-	PUBLIC_URL=$${PUBLIC_URL:-http://127.0.0.1:$(PORT)} $(STACK)
+	PUBLIC_URL=$${PUBLIC_URL:-http://127.0.0.1:$(PORT)} \
+	PAYMENTS=$${PAYMENTS:-stripe} STRIPE_API_BASE=$${STRIPE_API_BASE:-http://127.0.0.1:$(DEV_STRIPE_PORT)} \
+	STRIPE_SECRET_KEY=$${STRIPE_SECRET_KEY:-sk_test_localstripe} \
+	STRIPE_WEBHOOK_SECRET=$${STRIPE_WEBHOOK_SECRET:-$(DEV_STRIPE_WEBHOOK_SECRET)} $(STACK)
 MAIL_SINK := ops/local/mail-sink.sh
+PAYMENT_PROVIDER := ops/local/payment-provider.sh
 # Runs a command with a stack's stores and stops them, and whatever its tests started, however it ends.
 WITH_STORES := ops/local/with-stores.sh
 # The test stack trades durability for speed: its data is thrown away anyway.
@@ -83,6 +91,8 @@ migrate: build stores-dev ## Apply database migrations to the dev database
 dev: migrate ## Start stores, migrate, seed demo data, run GATEWAYS gateways behind nginx and WORKERS workers
 	@.build/debug/gateway seed-demo
 	@[ -n "$${SMTP_URL:-}" ] || $(MAIL_SINK) start .data/dev/mail $(DEV_SMTP_PORT)
+	@[ -n "$${PAYMENTS:-}$${STRIPE_API_BASE:-}" ] || $(PAYMENT_PROVIDER) start .data/dev/stripe $(DEV_STRIPE_PORT) \
+		http://127.0.0.1:$(PORT)/api/payments/stripe/webhook $(DEV_STRIPE_WEBHOOK_SECRET)
 	@$(DEV_STACK) start
 	@echo
 	@echo "API (nginx): http://127.0.0.1:$(PORT)  (curl localhost:$(PORT)/api/health)"
@@ -98,6 +108,7 @@ status: ## Show each dev process, its port and its readiness
 	@$(STACK) status
 	@$(STORES) status dev $(DEV_PG_PORT) $(DEV_REDIS_PORT)
 	@$(MAIL_SINK) status .data/dev/mail $(DEV_SMTP_PORT)
+	@$(PAYMENT_PROVIDER) status .data/dev/stripe
 
 logs: ## Follow the dev processes' logs
 	tail -n 50 -F .data/dev/logs/*.log
@@ -141,6 +152,7 @@ fuzz: build ## schemathesis (private venv) against a live gateway, anonymously a
 stop: ## Stop the dev processes and every private store
 	@$(STACK) stop
 	@$(MAIL_SINK) stop .data/dev/mail $(DEV_SMTP_PORT)
+	@$(PAYMENT_PROVIDER) stop .data/dev/stripe
 	@$(STORES) stop dev $(DEV_PG_PORT) $(DEV_REDIS_PORT)
 	@$(STORES) stop test $(TEST_PG_PORT) $(TEST_REDIS_PORT)
 	@$(STORES) stop chaos $(CHAOS_PG_PORT) $(CHAOS_REDIS_PORT)

@@ -149,7 +149,8 @@ func buildRouter(
     let catalog = CatalogOperations(products: PostgresProductRepository(database: database))
     let orders = OrderOperations(
         orders: PostgresOrderRepository(database: database), schedule: TransitionSchedule(redis: redis, retries: scheduleRetries),
-        rules: configuration.platform.orderRules, exportPageTimeout: .seconds(configuration.requestTimeoutSeconds)
+        rules: configuration.platform.orderRules, exportPageTimeout: .seconds(configuration.requestTimeoutSeconds),
+        paymentJobs: configuration.platform.payments.enabled ? JobQueues(redis: redis) : nil
     )
     let carts = CartOperations(
         carts: CartStore(redis: redis, ttl: .seconds(configuration.refreshTokenDays * 86_400)), catalog: catalog, orders: orders)
@@ -185,13 +186,19 @@ func buildRouter(
         secretGrace: .seconds(configuration.platform.webhooks.secretGraceSeconds))
     WebhooksController(webhooks: webhooks, time: time).addRoutes(to: routes)
     let settings = configuration.platform.payments
+    var payments: PaymentOperations?
     if settings.enabled, let key = settings.secretKey {
         let ledger = PaymentLedger(database: database)
         let stripe = StripeClient(http: .shared, configuration: .init(apiBase: settings.apiBase, secretKey: key))
-        PaymentsController(
-            payments: PaymentOperations(ledger: ledger, stripe: stripe, refundJobs: queues[.paymentRefund]), orders: orders, time: time
+        let operations = PaymentOperations(
+            ledger: ledger, stripe: stripe, refundJobs: queues[.paymentRefund],
+            moves: TransitionSchedule(redis: redis, retries: scheduleRetries))
+        payments = operations
+        PaymentsController(payments: operations, orders: orders, time: time).addRoutes(to: routes)
+        StripeWebhookController(
+            events: PaymentProviderEvents(
+                ledger: ledger, secrets: settings.webhookSecrets, moves: TransitionSchedule(redis: redis, retries: scheduleRetries))
         ).addRoutes(to: routes)
-        StripeWebhookController(events: PaymentProviderEvents(ledger: ledger, secrets: settings.webhookSecrets)).addRoutes(to: routes)
     }
     // Without a fan-out that runs (a router built for a test), the stream answers 503.
     let fanout =
@@ -211,7 +218,7 @@ func buildRouter(
     SignInConsoleController(accounts: accounts, pages: pages, cookies: cookies).addRoutes(to: console)
     DashboardConsoleController(accounts: accounts, orders: orders, pages: pages, format: format, timeZone: timeZone)
         .addRoutes(to: console)
-    OrdersConsoleController(orders: orders, pages: pages, format: format, timeZone: timeZone).addRoutes(to: console)
+    OrdersConsoleController(orders: orders, pages: pages, format: format, timeZone: timeZone, payments: payments).addRoutes(to: console)
     ProductsConsoleController(catalog: catalog, pages: pages, format: format).addRoutes(to: console)
     UsersConsoleController(accounts: accounts, pages: pages, format: format).addRoutes(to: console)
     BackgroundConsoleController(

@@ -80,7 +80,6 @@ struct GatewayConfiguration: Sendable {
 
     init(settings: Settings) throws(ConfigurationError) {
         platform = try PlatformConfiguration(settings: settings)
-        try platform.payments.requireOffUntilWired()
         host = settings.string("HOST", default: "127.0.0.1")
         port = try settings.int("PORT", default: 8000, range: 0...65_535)
         metricsHost = settings.string("METRICS_HOST", default: host)

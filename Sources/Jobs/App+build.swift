@@ -1,6 +1,7 @@
 import Hummingbird
 import Logging
 import OrderEmail
+import Payments
 import ProcessSupport
 import Prometheus
 import Redis
@@ -24,8 +25,17 @@ func buildApplication(
         health: StoreHealth(database: database, redis: redis),
         metrics: metrics
     )
-    let transitions = OrderTransitions(database: database)
+    let transitions = OrderTransitions(
+        database: database, paymentTimeout: configuration.platform.payments.enabled ? configuration.platform.payments.timeoutSeconds : nil)
     let webhookClients = PinnedHTTPClients()
+    let payments = configuration.platform.payments
+    let stripe = payments.secretKey.map { key in
+        StripeClient(http: .shared, configuration: .init(apiBase: payments.apiBase, secretKey: key))
+    }
+    if !payments.enabled { logger.notice("PAYMENTS=off: no payment job is owed or run") }
+    let paymentPolicy = PaymentJobs.policy(
+        concurrency: min(configuration.concurrency, 16), lease: .seconds(configuration.leaseSeconds), maxAge: .seconds(86_400))
+    let paymentLedger = PaymentLedger(database: database)
     var handlers: [any JobHandler] = []
     for kind in configuration.kinds {
         switch kind {
@@ -36,7 +46,8 @@ func buildApplication(
                         concurrency: configuration.concurrency, lease: .seconds(configuration.leaseSeconds),
                         maxAttempts: configuration.maxAttempts),
                     transitions: transitions,
-                    reconciler: Reconciler(transitions: transitions, queue: JobQueue(redis: redis), redis: redis)
+                    reconciler: Reconciler(transitions: transitions, queue: JobQueue(redis: redis), redis: redis),
+                    captures: payments.enabled ? JobQueue(redis: redis, kind: .paymentCapture) : nil
                 ))
         case .webhook:
             let settings = configuration.platform.webhooks
@@ -70,9 +81,10 @@ func buildApplication(
                     reconciler: DeliveryReconciler(ledger: ledger, queue: JobQueue(redis: redis, kind: .email), redis: redis)
                 ))
         case .paymentIntent, .paymentCapture, .paymentVoid, .paymentRefund:
-            // Orders are not charged yet (#26: `PAYMENTS=stripe` is refused at start), so nothing
-            // creates these kinds' jobs; `PaymentIntentJobs` runs in its tests only so far.
-            continue
+            guard payments.enabled, let stripe else { continue }
+            if let handler = PaymentJobs.handler(of: kind, policy: paymentPolicy, ledger: paymentLedger, stripe: stripe, redis: redis) {
+                handlers.append(handler)
+            }
         }
     }
     let worker = JobWorker(

@@ -10,11 +10,15 @@ struct TransitionJobs: JobHandler {
     let policy: JobPolicy
     let transitions: OrderTransitions
     let reconciler: Reconciler
+    /// The `payment_capture` queue, with payments on: an order moved with an authorised payment
+    /// is captured by its job.
+    let captures: JobQueue?
 
-    init(policy: JobPolicy, transitions: OrderTransitions, reconciler: Reconciler) {
+    init(policy: JobPolicy, transitions: OrderTransitions, reconciler: Reconciler, captures: JobQueue? = nil) {
         self.policy = policy
         self.transitions = transitions
         self.reconciler = reconciler
+        self.captures = captures
     }
 
     /// The policy from the worker's settings: a batch applies within a second. Batches overlap:
@@ -32,9 +36,14 @@ struct TransitionJobs: JobHandler {
             // Bounded by the runner (the policy's 1 s timeout), as every kind is.
             let outcome = try await transitions.processDue(ids, reason: "auto-processed", logger: logger)
             let now = Date()
+            if let captures, !outcome.toCapture.isEmpty {
+                await enqueueCaptures(outcome.toCapture, in: captures, logger: logger)
+            }
             return jobs.map { job in
                 guard let orderID = job.orderID else { return .noop }
                 if outcome.moved.contains(orderID) { return .applied }
+                // Its payment's authorisation schedules it again; until then it waits unscheduled.
+                if outcome.awaitingPayment.contains(orderID) { return .noop }
                 if let due = outcome.notYetDue[orderID] { return .later(due) }
                 // A job is enqueued just before its order's commit: an order not there yet is looked
                 // for again shortly, for a while; after that it never committed, and its job is done.
@@ -49,6 +58,18 @@ struct TransitionJobs: JobHandler {
             logger.error(
                 "applying a batch failed; retrying its jobs", metadata: Logger.Metadata.describing(error, ["job.count": "\(jobs.count)"]))
             return jobs.map { _ in .failed("apply failed") }
+        }
+    }
+
+    /// The captures of orders just moved, at once; what fails here the captures' reconciler
+    /// finds (an authorised payment of an order past pending).
+    func enqueueCaptures(_ orders: Set<UUID>, in captures: JobQueue, logger: Logger) async {
+        do {
+            try await captures.enqueue(orders.map { $0.uuidString.lowercased() }, dueAt: Date(), logger: logger)
+        } catch {
+            logger.warning(
+                "could not enqueue the captures of moved orders; the reconciler will",
+                metadata: Logger.Metadata.describing(error, ["job.count": "\(orders.count)"]))
         }
     }
 

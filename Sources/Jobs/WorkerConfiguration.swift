@@ -18,7 +18,6 @@ struct WorkerConfiguration: Sendable {
 
     init(settings: Settings) throws(ConfigurationError) {
         platform = try PlatformConfiguration(settings: settings)
-        try platform.payments.requireOffUntilWired()
         host = settings.string("WORKER_HOST", default: "127.0.0.1")
         port = try settings.int("WORKER_PORT", default: 9100, range: 0...65_535)
         kinds = try Self.kinds(settings.list("JOB_KINDS"))

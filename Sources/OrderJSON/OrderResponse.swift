@@ -42,10 +42,12 @@ public struct OrderResponse: Encodable, Sendable {
     /// The order's payment (nil: none, as every order while payments are off: `unpaid`, `null`).
     public var payment: PaymentResponse?
 
-    public init(order: Order, time: DisplayTime, payment: PaymentResponse? = nil) {
+    /// The order as `viewer` sees it: its payment's client secret and next action only for its
+    /// owner. `payment` replaces the one the order was read with.
+    public init(order: Order, time: DisplayTime, viewer: UUID? = nil, payment: PaymentResponse? = nil) {
         self.order = order
         self.time = time
-        self.payment = payment
+        self.payment = payment ?? order.payment.map { PaymentResponse(payment: $0, forOwner: viewer == order.userID) }
     }
 
     enum CodingKeys: String, CodingKey {

@@ -12,11 +12,15 @@ public struct PaymentOperations: Sendable {
     let stripe: StripeClient
     /// The `payment_refund` queue: a refund is made by its job, retried until the provider answers.
     let refundJobs: JobQueue
+    /// The orders' automatic moves: an order held for its payment is scheduled again once the
+    /// payment is authorised.
+    let moves: TransitionSchedule?
 
-    public init(ledger: PaymentLedger, stripe: StripeClient, refundJobs: JobQueue) {
+    public init(ledger: PaymentLedger, stripe: StripeClient, refundJobs: JobQueue, moves: TransitionSchedule? = nil) {
         self.ledger = ledger
         self.stripe = stripe
         self.refundJobs = refundJobs
+        self.moves = moves
     }
 
     // MARK: Paying
@@ -98,6 +102,11 @@ public struct PaymentOperations: Sendable {
             return try await ledger.payment(of: payment.orderID, logger: logger) ?? payment
         }
         if let changed = try await ledger.apply(change, to: payment.orderID, from: [.unpaid, .requiresAction], logger: logger) {
+            if changed.status == .authorized, let moves {
+                // Due now at the latest: a move still scheduled keeps its own (later) time, and
+                // one its job found waiting (acked) runs at once. Lost, the reconciler finds it.
+                await moves.schedule(orderID: payment.orderID, dueAt: Date(), timeout: .milliseconds(500), logger: logger)
+            }
             return changed
         }
         return try await ledger.payment(of: payment.orderID, logger: logger) ?? payment

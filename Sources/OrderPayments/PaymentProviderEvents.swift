@@ -14,11 +14,14 @@ public struct PaymentProviderEvents: Sendable {
     let secrets: [String]
     /// How far a signature's time may be from now.
     let tolerance: TimeInterval
+    /// The orders' automatic moves: an authorisation schedules its order's move again.
+    let moves: TransitionSchedule?
 
-    public init(ledger: PaymentLedger, secrets: [String], tolerance: TimeInterval = 300) {
+    public init(ledger: PaymentLedger, secrets: [String], tolerance: TimeInterval = 300, moves: TransitionSchedule? = nil) {
         self.ledger = ledger
         self.secrets = secrets
         self.tolerance = tolerance
+        self.moves = moves
     }
 
     /// What a received event did.
@@ -59,6 +62,9 @@ public struct PaymentProviderEvents: Sendable {
         switch outcome {
         case .applied(let payment):
             logger.info("payment updated by the provider", metadata: ["payment.status": "\(payment.status.rawValue)"])
+            if payment.status == .authorized, let moves {
+                await moves.schedule(orderID: order, dueAt: Date(), timeout: .milliseconds(500), logger: logger)
+            }
             return .applied
         case .unchanged: return .unchanged
         case .replayed: return .replayed

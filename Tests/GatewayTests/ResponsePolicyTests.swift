@@ -145,15 +145,18 @@ struct ResponsePolicyTests {
 
     // MARK: Payments
 
-    /// Payments are not wired into orders yet (#26): asked for them, a gateway refuses to start
-    /// rather than take orders it would not charge; off, every order is unpaid with no payment.
-    @Test func aGatewayAskedToChargeRefusesToStartUntilPaymentsAreWired() async throws {
-        let values = [
+    /// A gateway asked to charge starts with its provider's key and webhook secret, and refuses
+    /// to start without the key rather than take orders it could not charge.
+    @Test func aGatewayAskedToChargeNeedsItsProvidersKey() async throws {
+        var values = [
             "ENV": "development", "DATABASE_URL": TestStores.databaseURL, "REDIS_URL": TestStores.redisURL, "PAYMENTS": "stripe",
             "STRIPE_SECRET_KEY": "sk_test_x", "STRIPE_WEBHOOK_SECRET": "whsec_x", "STRIPE_API_BASE": "http://127.0.0.1:9",
         ]
+        let configuration = try GatewayConfiguration(settings: Settings.from(values))
+        #expect(configuration.platform.orderRules.paymentProvider == "stripe")
+        values["STRIPE_SECRET_KEY"] = nil
         let error = #expect(throws: ConfigurationError.self) { try GatewayConfiguration(settings: Settings.from(values)) }
-        #expect(error?.key == "PAYMENTS")
+        #expect(error?.key == "STRIPE_SECRET_KEY")
     }
 
     // MARK: Signing key

@@ -86,6 +86,7 @@ struct ConsolePages: Sendable {
         "cart-updated": "Your cart was updated.",
         "placed": "Thank you! Your order has been placed.",
         "cancelled": "The order was cancelled.",
+        "paid": "Thank you! Your payment went through.",
         "saved": "Saved.",
         "moved": "The order moved on.",
         "password": "Your password was changed; your other sessions have ended.",

@@ -1,6 +1,7 @@
 import Foundation
 import Logging
 import Payments
+import Redis
 import Store
 
 /// What the payment kinds share: each job of a batch on its own (one provider call or two
@@ -28,6 +29,26 @@ enum PaymentJobs {
         JobPolicy(
             concurrency: concurrency, lease: lease, timeout: .seconds(30), maxAttempts: 50, maxAge: maxAge, overlapping: true,
             backoff: JobPolicy.exponential(base: .seconds(1), ceiling: .seconds(60)))
+    }
+
+    /// The handler of a payment `kind` (nil for any other kind), each with its reconciler.
+    static func handler(of kind: JobKind, policy: JobPolicy, ledger: PaymentLedger, stripe: StripeClient, redis: RedisClient)
+        -> (any JobHandler)?
+    {
+        switch kind {
+        case .paymentIntent:
+            PaymentIntentJobs(policy: policy, ledger: ledger, stripe: stripe, reconciler: LedgerReconciler(payments: ledger, redis: redis))
+        case .paymentCapture:
+            PaymentCaptureJobs(policy: policy, ledger: ledger, stripe: stripe, reconciler: LedgerReconciler(captures: ledger, redis: redis))
+        case .paymentVoid:
+            PaymentVoidJobs(
+                policy: policy, ledger: ledger, stripe: stripe, refunds: JobQueue(redis: redis, kind: .paymentRefund),
+                reconciler: LedgerReconciler(voids: ledger, redis: redis))
+        case .paymentRefund:
+            PaymentRefundJobs(policy: policy, ledger: ledger, stripe: stripe, reconciler: LedgerReconciler(refunds: ledger, redis: redis))
+        default:
+            nil
+        }
     }
 
     /// An outage or a rate limit is retried; any other refusal is for good.

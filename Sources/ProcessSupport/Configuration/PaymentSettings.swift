@@ -47,13 +47,5 @@ public struct PaymentSettings: Sendable {
         }
     }
 
-    /// This build does not charge orders yet (#26): a gateway or worker asked to refuses to
-    /// start rather than take orders it would not charge.
-    public func requireOffUntilWired() throws(ConfigurationError) {
-        guard provider == .off else {
-            throw ConfigurationError(key: "PAYMENTS", reason: "stripe is not wired into orders in this build yet (#26): leave it off")
-        }
-    }
-
     static let loopbackHosts: Set<String> = ["127.0.0.1", "localhost", "::1", "[::1]"]
 }

@@ -18,6 +18,8 @@ public struct Order: Sendable, Equatable, Codable {
     public var updatedAt: Date
     public var autoProcessAt: Date
     public var cancellableUntil: Date
+    /// Its payment (nil: placed while payments were off).
+    public var payment: Payment? = nil
 
     /// The sum of the lines' quantities.
     public var itemsCount: Int { items.reduce(0) { $0 + $1.quantity } }

@@ -2,7 +2,7 @@ import Foundation
 
 /// An order's payment at the provider, as the platform last knew it. Amounts in the order's
 /// currency, exact.
-public struct Payment: Sendable, Equatable {
+public struct Payment: Sendable, Equatable, Codable {
     public var orderID: UUID
     /// `stripe`.
     public var provider: String

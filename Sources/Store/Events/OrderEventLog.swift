@@ -26,7 +26,7 @@ public struct OrderEventLog: Sendable {
         // between would have the relay publish positions that were never given.
         let rows = try await database.transaction(logger: logger) { connection in
             try await connection.query(
-                "SELECT * FROM order_events_publish_next(\(Self.positionLock), \(Int32(clamping: limit)))", logger: logger)
+                "SELECT * FROM order_events_publish_with_payments(\(Self.positionLock), \(Int32(clamping: limit)))", logger: logger)
         }
         // One row per line of each event's order, an event's rows together.
         var events: [(row: EventRow, order: Order)] = []
@@ -157,7 +157,7 @@ public struct OrderEventLog: Sendable {
         let rows = try await connection.query(
             """
             SELECT \(unescaped: OrderRow.orderColumns), \(unescaped: OrderRow.itemColumns)
-            FROM orders o LEFT JOIN order_items i ON i.order_id = o.id
+            FROM orders o \(unescaped: OrderRow.paymentJoin) LEFT JOIN order_items i ON i.order_id = o.id
             WHERE o.id = ANY(\(Array(ids))) ORDER BY o.id, i.product_sku
             """,
             logger: logger

@@ -31,6 +31,18 @@ public struct JobQueue: Sendable {
         return reply.int == 1
     }
 
+    /// Schedules each of `members` at `dueAt` (as ``enqueue(_:dueAt:timeout:logger:)`` does) in
+    /// one round trip. Returns how many were added.
+    @discardableResult
+    public func enqueue(_ members: [String], dueAt: Date, logger: Logger) async throws -> Int {
+        guard !members.isEmpty else { return 0 }
+        let replies = try await redis.run(members.map { enqueueCall($0, dueAt: dueAt) }, logger: logger)
+        if let failed = replies.first(where: { if case .error = $0 { true } else { false } }), case .error(let message) = failed {
+            throw RedisError(.server, message)
+        }
+        return replies.filter { $0.int == 1 }.count
+    }
+
     /// Waits on `connection` (a dedicated one: it blocks) until a job is enqueued earlier than
     /// the ones waiting, or `seconds` pass.
     public func waitForWake(on connection: RedisConnection, seconds: Double) async throws {

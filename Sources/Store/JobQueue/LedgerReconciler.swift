@@ -77,8 +77,8 @@ public struct LedgerReconciler: Sendable {
         let now = Date()
         var enqueued = 0
         for chunk in stride(from: 0, to: owed.count, by: 500) {
-            let calls = owed[chunk..<min(chunk + 500, owed.count)].map { queue.enqueueCall($0.uuidString.lowercased(), dueAt: now) }
-            enqueued += try await redis.run(Array(calls), logger: logger).filter { $0.int == 1 }.count
+            enqueued += try await queue.enqueue(
+                owed[chunk..<min(chunk + 500, owed.count)].map { $0.uuidString.lowercased() }, dueAt: now, logger: logger)
         }
         try await queue.finishPass(pass, logger: logger)
         if enqueued > 0 {

@@ -32,6 +32,10 @@ public struct Reconciler: Sendable {
     public func runOnce(logger: Logger) async throws -> Report {
         let pass = try await queue.beginPass(logger: logger)
         let updated = try await transitions.sweepOverdue(reason: "auto-processed (reconciler)", logger: logger)
+        let unpaid = try await transitions.cancelUnpaid(logger: logger)
+        if !unpaid.isEmpty {
+            logger.notice("cancelled orders whose payment did not come", metadata: ["order.count": "\(unpaid.count)"])
+        }
         var enqueued = 0
         let upcoming = try await transitions.upcoming(limit: horizon, logger: logger)
         for chunk in stride(from: 0, to: upcoming.count, by: 500) {

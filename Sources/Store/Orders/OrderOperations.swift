@@ -14,12 +14,19 @@ public struct OrderOperations: Sendable {
     /// How long an export may wait for its next page: its answer started long before, so the
     /// request's deadline no longer bounds it (the gateway's `REQUEST_TIMEOUT_SECONDS`).
     let exportPageTimeout: Duration
+    /// The payment kinds' queues, with payments on: a new order's intent and a cancelled one's
+    /// void are made by their jobs.
+    let paymentJobs: JobQueues?
 
-    public init(orders: any OrderRepository, schedule: TransitionSchedule, rules: OrderRules, exportPageTimeout: Duration = .seconds(5)) {
+    public init(
+        orders: any OrderRepository, schedule: TransitionSchedule, rules: OrderRules, exportPageTimeout: Duration = .seconds(5),
+        paymentJobs: JobQueues? = nil
+    ) {
         self.orders = orders
         self.schedule = schedule
         self.rules = rules
         self.exportPageTimeout = exportPageTimeout
+        self.paymentJobs = paymentJobs
     }
 
     /// How long the scheduling of a move may hold up an order's commit when Redis stalls.
@@ -43,6 +50,10 @@ public struct OrderOperations: Sendable {
         }
         if !replayed {
             await schedule.schedule(orderID: order.id, dueAt: order.autoProcessAt, timeout: Self.scheduleTimeout, logger: logger)
+        }
+        if let payment = order.payment, payment.intentID == nil {
+            // After the commit (a job before it would find no payment yet).
+            await enqueuePayment(.paymentIntent, of: order.id, logger: logger)
         }
         logger.info("order placed", metadata: ["order.id": "\(order.id)", "order.replayed": "\(replayed)"])
         return (order, replayed)
@@ -139,7 +150,21 @@ public struct OrderOperations: Sendable {
         try validator.validate()
         let order = try await orders.apply(OrderPolicy(actor).cancellation(reason: reason), to: id, logger: logger)
         await schedule.unschedule(orderID: id, logger: logger)
+        if order.payment != nil { await enqueuePayment(.paymentVoid, of: id, logger: logger) }
         return order
+    }
+
+    /// Enqueues the order's job of a payment `kind` now; a crash or an unanswered enqueue leaves
+    /// it to that kind's reconciler, which finds it from the payments ledger.
+    func enqueuePayment(_ kind: JobKind, of order: UUID, logger: Logger) async {
+        guard let paymentJobs else { return }
+        do {
+            try await paymentJobs[kind].enqueue(order.uuidString.lowercased(), dueAt: Date(), timeout: Self.scheduleTimeout, logger: logger)
+        } catch {
+            logger.warning(
+                "could not enqueue the order's payment job; its reconciler will",
+                metadata: Logger.Metadata.describing(error, ["order.id": "\(order)", "job.kind": "\(kind.rawValue)"]))
+        }
     }
 
     /// Moves the order to `status` (staff only): any legal next state; `shipped` needs a tracking
@@ -155,7 +180,10 @@ public struct OrderOperations: Sendable {
         try validator.validate()
         let transition = OrderPolicy(actor).move(to: status, notes: notes, trackingNumber: trackingNumber)
         let order = try await orders.apply(transition, to: id, logger: logger)
-        if status == .cancelled { await schedule.unschedule(orderID: id, logger: logger) }
+        if status == .cancelled {
+            await schedule.unschedule(orderID: id, logger: logger)
+            if order.payment != nil { await enqueuePayment(.paymentVoid, of: id, logger: logger) }
+        }
         return order
     }
 }

@@ -3,12 +3,14 @@ import Postgres
 
 /// The workers' move of due orders to processing, in one statement (one round trip, atomic on
 /// its own): the update, the event row of each order it moved (its state taken from the updated
-/// row), and how every asked-for order stands, all read at the same `now()` and snapshot.
+/// row), and how every asked-for order stands, all read at the same `now()` and snapshot. An
+/// order with a payment moves only once it is authorised: until then it is awaiting payment.
 struct MoveDueOrders: PreparedStatement {
     static let sql = """
         WITH moved AS (
             UPDATE orders SET status = 'processing', updated_at = now()
             WHERE id = ANY($1::uuid[]) AND status = 'pending' AND auto_process_at <= now()
+              AND NOT EXISTS (\(awaitingPayment("orders")))
             RETURNING *
         ), recorded AS (
             INSERT INTO order_events (\(RecordOrderEvents.columns), order_state)
@@ -16,13 +18,20 @@ struct MoveDueOrders: PreparedStatement {
             FROM unnest($1::uuid[], $2::uuid[]) WITH ORDINALITY AS e(order_id, event_id, n) JOIN moved m ON m.id = e.order_id
             ORDER BY e.n
         )
-        SELECT o.id, m.id IS NOT NULL, o.status = 'pending', o.auto_process_at > now(), o.auto_process_at
-        FROM orders o LEFT JOIN moved m ON m.id = o.id WHERE o.id = ANY($1::uuid[])
+        SELECT o.id, m.id IS NOT NULL, o.status = 'pending', o.auto_process_at > now(), o.auto_process_at,
+               EXISTS (\(awaitingPayment("o"))), p.status IS NOT DISTINCT FROM 'authorized'
+        FROM orders o LEFT JOIN moved m ON m.id = o.id LEFT JOIN payments p ON p.order_id = o.id WHERE o.id = ANY($1::uuid[])
         """
 
+    /// The payment of the order `table` names that keeps it from moving: one not yet authorised.
+    static func awaitingPayment(_ table: String) -> String {
+        "SELECT 1 FROM payments p WHERE p.order_id = \(table).id AND p.status NOT IN ('authorized', 'paid')"
+    }
+
     /// An asked-for order: whether this statement moved it, and (for one it did not) whether it
-    /// was pending, due later than now, and when.
-    typealias Row = (id: UUID, moved: Bool, pending: Bool, later: Bool, due: Date)
+    /// was pending, due later than now, and when; whether its payment holds it, and whether its
+    /// authorisation waits for its capture.
+    typealias Row = (id: UUID, moved: Bool, pending: Bool, later: Bool, due: Date, awaitingPayment: Bool, authorized: Bool)
 
     var orders: [UUID]
     var reason: String
@@ -34,7 +43,7 @@ struct MoveDueOrders: PreparedStatement {
     }
 
     func decodeRow(_ row: DatabaseRow) throws -> Row {
-        let (id, moved, pending, later, due) = try row.decode((UUID, Bool, Bool, Bool, Date).self)
-        return (id, moved, pending, later, due)
+        let (id, moved, pending, later, due, awaiting, authorized) = try row.decode((UUID, Bool, Bool, Bool, Date, Bool, Bool).self)
+        return (id, moved, pending, later, due, awaiting, authorized)
     }
 }

@@ -7,7 +7,7 @@ import PostgresNIO
 struct OrderByIDStatement: PreparedStatement {
     static let sql = """
         SELECT \(OrderRow.orderColumns), \(OrderRow.itemColumns)
-        FROM orders o LEFT JOIN order_items i ON i.order_id = o.id
+        FROM orders o \(OrderRow.paymentJoin) LEFT JOIN order_items i ON i.order_id = o.id
         WHERE o.id = $1::uuid ORDER BY i.product_sku
         """
 

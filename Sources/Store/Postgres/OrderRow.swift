@@ -3,13 +3,23 @@ import Postgres
 import PostgresNIO
 
 /// The one place an order and its lines are read from a row, by column name: every statement
-/// that returns orders selects ``orderColumns`` (and ``itemColumns`` for its lines).
+/// that returns orders selects ``orderColumns`` (and ``itemColumns`` for its lines) from
+/// `orders o` joined with ``paymentJoin``.
 enum OrderRow {
-    /// An order's columns, named as ``order(_:)`` reads them.
+    /// An order's columns and its payment's, named as ``order(_:)`` reads them.
     static let orderColumns = """
         o.id, o.user_id, o.customer_name, o.customer_email, o.customer_phone, o.shipping_address, o.notes, o.status,
-        o.total_amount, o.currency, o.tracking_number, o.created_at, o.updated_at, o.auto_process_at, o.cancellable_until
+        o.total_amount, o.currency, o.tracking_number, o.created_at, o.updated_at, o.auto_process_at, o.cancellable_until,
+        p.order_id AS payment_order_id, p.provider AS payment_provider, p.status AS payment_status,
+        p.intent_id AS payment_intent_id, p.amount AS payment_amount, p.currency AS payment_currency,
+        p.captured_amount AS payment_captured_amount, p.refunded_amount AS payment_refunded_amount,
+        p.refunding_amount AS payment_refunding_amount, p.client_secret AS payment_client_secret,
+        p.next_action::text AS payment_next_action, p.last_error AS payment_last_error, p.created_at AS payment_created_at,
+        p.updated_at AS payment_updated_at
         """
+
+    /// The join every order statement makes for ``orderColumns``' payment (one row or none).
+    static let paymentJoin = "LEFT JOIN payments p ON p.order_id = o.id"
 
     /// A line's columns, renamed so they can sit beside ``orderColumns`` in one row.
     static let itemColumns = """
@@ -28,8 +38,25 @@ enum OrderRow {
             totalAmount: try value("total_amount", Decimal.self), currency: try value("currency", String.self),
             trackingNumber: try value("tracking_number", String?.self), items: [],
             createdAt: try value("created_at", Date.self), updatedAt: try value("updated_at", Date.self),
-            autoProcessAt: try value("auto_process_at", Date.self), cancellableUntil: try value("cancellable_until", Date.self)
+            autoProcessAt: try value("auto_process_at", Date.self), cancellableUntil: try value("cancellable_until", Date.self),
+            payment: try payment(row)
         )
+    }
+
+    /// The order's payment; nil when its columns are NULL (placed with payments off).
+    static func payment(_ row: DatabaseRow) throws -> Payment? {
+        func value<T: PostgresDecodable>(_ name: String, _ type: T.Type) throws -> T {
+            try row.decode(T.self, column: "payment_" + name)
+        }
+        guard let order = try value("order_id", UUID?.self) else { return nil }
+        return Payment(
+            orderID: order, provider: try value("provider", String.self),
+            status: PaymentStatus(rawValue: try value("status", String.self)) ?? .unpaid, intentID: try value("intent_id", String?.self),
+            amount: try value("amount", Decimal.self), currency: try value("currency", String.self),
+            capturedAmount: try value("captured_amount", Decimal.self), refundedAmount: try value("refunded_amount", Decimal.self),
+            refundingAmount: try value("refunding_amount", Decimal.self), clientSecret: try value("client_secret", String?.self),
+            nextAction: try value("next_action", String?.self), lastError: try value("last_error", String?.self),
+            createdAt: try value("created_at", Date.self), updatedAt: try value("updated_at", Date.self))
     }
 
     /// The line of a row; nil when its columns are NULL (an order without lines in an outer join).

@@ -8,9 +8,44 @@ import PostgresNIO
 /// second time and a cancelled order is never advanced.
 public struct OrderTransitions: Sendable {
     let database: Database
+    /// `PAYMENT_TIMEOUT_SECONDS`: a pending order whose payment is not authorised this long after
+    /// it was placed is cancelled (nil: payments off).
+    let paymentTimeout: Int?
 
-    public init(database: Database) {
+    public init(database: Database, paymentTimeout: Int? = nil) {
         self.database = database
+        self.paymentTimeout = paymentTimeout
+    }
+
+    /// Why the system cancels an order whose payment did not come.
+    public static let unpaidReason = "payment not received"
+
+    /// Cancels, one transaction each (its stock back, its event), the pending orders whose
+    /// payment is not authorised `paymentTimeout` after they were placed, at most `limit`.
+    /// Their payments are voided by the voids' reconciler. Returns the orders cancelled.
+    public func cancelUnpaid(limit: Int = 500, logger: Logger) async throws -> [UUID] {
+        guard let paymentTimeout else { return [] }
+        let overdue = try await database.query(
+            """
+            SELECT o.id FROM orders o JOIN payments p ON p.order_id = o.id
+            WHERE o.status = 'pending' AND p.status IN ('unpaid', 'requires_action', 'failed')
+              AND o.created_at < now() - \(Double(paymentTimeout)) * interval '1 second'
+            ORDER BY o.created_at LIMIT \(limit)
+            """, logger: logger
+        ).map { try $0.decode(UUID.self) }
+        var cancelled: [UUID] = []
+        for id in overdue {
+            let cancel = Transition(to: .cancelled, from: [.pending], actorID: nil, actorRole: nil, reason: Self.unpaidReason)
+            do {
+                try await database.withConnection { connection in
+                    try await PostgresOrderRepository.apply(cancel, to: id, on: connection, logger: logger)
+                }
+                cancelled.append(id)
+            } catch is OrderError {
+                // Moved or cancelled meanwhile (paid at the last moment): nothing to do.
+            }
+        }
+        return cancelled
     }
 
     /// What happened to each order of a batch.
@@ -24,6 +59,11 @@ public struct OrderTransitions: Sendable {
         /// committed while the batch ran (after its update looked, before its second look). The
         /// worker looks for these again shortly.
         public var missing: Set<UUID> = []
+        /// Due, and held by a payment not yet authorised: moved once it is (whoever records the
+        /// authorisation schedules the move again).
+        public var awaitingPayment: Set<UUID> = []
+        /// Moved now with an authorised payment: to be captured.
+        public var toCapture: Set<UUID> = []
     }
 
     /// Moves the orders in `ids` that are pending and due; the others were cancelled or moved
@@ -41,7 +81,9 @@ public struct OrderTransitions: Sendable {
         }
         var outcome = Outcome()
         outcome.moved = Set(rows.filter(\.moved).map(\.id))
-        let rest = ids.filter { !outcome.moved.contains($0) }
+        outcome.toCapture = Set(rows.filter { $0.moved && $0.authorized }.map(\.id))
+        outcome.awaitingPayment = Set(rows.filter { !$0.moved && $0.pending && !$0.later && $0.awaitingPayment }.map(\.id))
+        let rest = ids.filter { !outcome.moved.contains($0) && !outcome.awaitingPayment.contains($0) }
         if !rest.isEmpty {
             (outcome.notYetDue, outcome.missing) = Self.unmoved(
                 rest, found: rows.filter { !$0.moved }.map { ($0.id, $0.pending, $0.later, $0.due) })
@@ -75,6 +117,7 @@ public struct OrderTransitions: Sendable {
                     """
                     UPDATE orders SET status = 'processing', updated_at = now()
                     WHERE id IN (SELECT id FROM orders WHERE status = 'pending' AND auto_process_at <= now()
+                                   AND NOT EXISTS (\(unescaped: MoveDueOrders.awaitingPayment("orders")))
                                  ORDER BY auto_process_at LIMIT \(batch) FOR UPDATE SKIP LOCKED)
                     RETURNING id
                     """,
@@ -91,10 +134,15 @@ public struct OrderTransitions: Sendable {
 
     /// Pending orders, soonest first (for re-enqueueing after Redis lost its data). Those come
     /// due since the sweep before this are included: the two statements read different clocks,
-    /// and an order due in between must not fall through both.
+    /// and an order due in between must not fall through both. Those awaiting their payment are
+    /// not: its authorisation schedules them.
     public func upcoming(limit: Int, logger: Logger) async throws -> [(id: UUID, dueAt: Date)] {
         try await database.query(
-            "SELECT id, auto_process_at FROM orders WHERE status = 'pending' ORDER BY auto_process_at LIMIT \(limit)",
+            """
+            SELECT id, auto_process_at FROM orders WHERE status = 'pending'
+              AND NOT EXISTS (\(unescaped: MoveDueOrders.awaitingPayment("orders")))
+            ORDER BY auto_process_at LIMIT \(limit)
+            """,
             logger: logger
         ).map { row in
             let (id, due) = try row.decode((UUID, Date).self)

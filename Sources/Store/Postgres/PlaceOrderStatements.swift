@@ -108,9 +108,13 @@ enum PlaceOrderStatements {
             ), event AS (
                 INSERT INTO order_events (\(RecordOrderEvents.columns), order_state)
                 SELECT $17::uuid, $4::uuid, NULL, 'pending', $5::uuid, $18::text, NULL, \(OrderEventState.sql("o")) FROM o
+            ), p AS (
+                INSERT INTO payments (order_id, provider, amount, currency)
+                SELECT o.id, $19::text, o.total_amount, o.currency FROM o WHERE $19::text IS NOT NULL
+                RETURNING *
             )
             SELECT \(OrderRow.orderColumns), \(OrderRow.itemColumns)
-            FROM o LEFT JOIN i ON true ORDER BY i.product_sku
+            FROM o LEFT JOIN p ON true LEFT JOIN i ON true ORDER BY i.product_sku
             """
         /// Decoded by ``OrderRow/orders(_:)``.
         typealias Row = DatabaseRow
@@ -152,6 +156,7 @@ enum PlaceOrderStatements {
             try binds.append(Double(rules.cancelWindowSeconds))
             try binds.append(eventID)
             try binds.append(order.actorRole.rawValue)
+            try binds.append(rules.paymentProvider)
         }
 
         func decodeRow(_ row: DatabaseRow) throws -> DatabaseRow { row }

@@ -35,7 +35,7 @@ extension PostgresOrderRepository {
             }
         let sql = try Self.filtered(
             "SELECT \(OrderRow.orderColumns), (extract(epoch FROM o.created_at) * 1000000)::int8 AS cursor_micros"
-                + (counting ? ", count(*) OVER () AS total_count" : "") + " FROM orders o",
+                + (counting ? ", count(*) OVER () AS total_count" : "") + " FROM orders o " + OrderRow.paymentJoin,
             query
         ) { sql in
             if let cursor = query.cursor {

@@ -67,6 +67,8 @@ extension OrdersConsoleController {
         var error: String?
         var problems: [String: String] = [:]
         var serverNow: String
+        /// Its payment (nil: placed with payments off).
+        var payment: PaymentView?
     }
 
     static func orderID(_ context: AppRequestContext) throws -> UUID {
@@ -110,6 +112,7 @@ extension OrdersConsoleController {
             staffCanCancel: staff && mayCancel, error: error, serverNow: format.machine(now)
         )
         view.problems = problems
+        view.payment = paymentView(order, viewer: user)
         return pages.render(
             "order", title: "Order " + view.reference, section: "orders", page: view, context: context, request: request, status: status,
             cartCount: await pages.cartCount(user, context: context)

@@ -1,5 +1,6 @@
 import Foundation
 import Hummingbird
+import OrderPayments
 import ProcessSupport
 import ServiceHTTP
 import Store
@@ -11,6 +12,8 @@ struct OrdersConsoleController: Sendable {
     let pages: ConsolePages
     let format: ConsoleFormat
     let timeZone: TimeZone
+    /// Paying, with payments on (the owner's payment form on the order's page).
+    var payments: PaymentOperations? = nil
 
     func addRoutes(to router: some RouterMethods<AppRequestContext>) {
         router.get("/orders", use: orderList)
@@ -20,6 +23,7 @@ struct OrdersConsoleController: Sendable {
         router.post("/orders/{id}/cancel", use: cancelOrder)
         router.post("/orders/{id}/details", use: updateOrderDetails)
         router.post("/orders/{id}/status", use: changeOrderStatus)
+        router.post("/orders/{id}/payment", use: payOrder)
     }
 
     /// The list's filters as the form shows them (what was typed, kept in the URL).

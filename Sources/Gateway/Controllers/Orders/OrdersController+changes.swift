@@ -8,7 +8,7 @@ extension OrdersController {
         let id = try Self.id(context)
         let body = try await request.decodeJSON(OrderDetailsRequest.self, context: context)
         let order = try await operations.updateDetails(of: id, body.details, by: actor, logger: context.logger)
-        return OrderResponse(order: order, time: time)
+        return OrderResponse(order: order, time: time, viewer: actor.id)
     }
 
     @Sendable func cancel(_ request: Request, context: AppRequestContext) async throws -> OrderResponse {
@@ -19,7 +19,8 @@ extension OrdersController {
         if request.headers[.contentLength].map({ $0 != "0" }) ?? (request.headers[.transferEncoding] != nil) {
             reason = try await request.decodeJSON(OrderCancelRequest.self, context: context).reason
         }
-        return OrderResponse(order: try await operations.cancel(id, reason: reason, by: actor, logger: context.logger), time: time)
+        let order = try await operations.cancel(id, reason: reason, by: actor, logger: context.logger)
+        return OrderResponse(order: order, time: time, viewer: actor.id)
     }
 
     @Sendable func changeStatus(_ request: Request, context: AppRequestContext) async throws -> OrderResponse {
@@ -30,6 +31,6 @@ extension OrdersController {
         let order = try await operations.changeStatus(
             of: id, to: body.status, notes: body.notes, trackingNumber: body.trackingNumber, by: actor, logger: context.logger
         )
-        return OrderResponse(order: order, time: time)
+        return OrderResponse(order: order, time: time, viewer: actor.id)
     }
 }

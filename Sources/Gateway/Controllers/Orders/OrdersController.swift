@@ -41,7 +41,7 @@ struct OrdersController: Sendable {
         let (order, replayed) = try await operations.place(
             body.input, by: actor, idempotencyKey: request.headers[Self.idempotencyKey], logger: context.logger
         )
-        var response = try OrderResponse(order: order, time: time).response(from: request, context: context)
+        var response = try OrderResponse(order: order, time: time, viewer: actor.id).response(from: request, context: context)
         response.status = .created
         if replayed { response.headers[Self.replayed] = "true" }
         return response
@@ -53,7 +53,7 @@ struct OrdersController: Sendable {
         let actor = try context.requireIdentity().actor
         let pagination = try Pagination(request)
         let query = try OrderFilters.query(request, pagination: pagination, timeZone: timeZone)
-        return page(try await operations.mine(query, by: actor, logger: context.logger), pagination: pagination)
+        return page(try await operations.mine(query, by: actor, logger: context.logger), pagination: pagination, viewer: actor.id)
     }
 
     @Sendable func listAll(_ request: Request, context: AppRequestContext) async throws -> Paginated<OrderResponse> {
@@ -61,19 +61,20 @@ struct OrdersController: Sendable {
         try operations.staffOnly(actor)
         let pagination = try Pagination(request)
         let query = try OrderFilters.query(request, pagination: pagination, timeZone: timeZone)
-        return page(try await operations.all(query, by: actor, logger: context.logger), pagination: pagination)
+        return page(try await operations.all(query, by: actor, logger: context.logger), pagination: pagination, viewer: actor.id)
     }
 
-    private func page(_ list: OrderList, pagination: Pagination) -> Paginated<OrderResponse> {
+    private func page(_ list: OrderList, pagination: Pagination, viewer: UUID) -> Paginated<OrderResponse> {
         Paginated(
-            items: list.orders.map { OrderResponse(order: $0, time: time) }, total: list.total, pagination: pagination,
+            items: list.orders.map { OrderResponse(order: $0, time: time, viewer: viewer) }, total: list.total, pagination: pagination,
             nextCursor: list.nextCursor?.token
         )
     }
 
     @Sendable func get(_ request: Request, context: AppRequestContext) async throws -> OrderResponse {
         let actor = try context.requireIdentity().actor
-        return OrderResponse(order: try await operations.order(try Self.id(context), visibleTo: actor, logger: context.logger), time: time)
+        let order = try await operations.order(try Self.id(context), visibleTo: actor, logger: context.logger)
+        return OrderResponse(order: order, time: time, viewer: actor.id)
     }
 
     @Sendable func events(_ request: Request, context: AppRequestContext) async throws -> Response {

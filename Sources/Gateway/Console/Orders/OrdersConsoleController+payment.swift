@@ -1,0 +1,74 @@
+import Foundation
+import Hummingbird
+import OrderPayments
+import Store
+
+extension OrdersConsoleController {
+    // MARK: Payment
+
+    /// An order's payment as its page shows it.
+    struct PaymentView: Sendable {
+        var status: String
+        var statusLabel: String
+        var amount: String
+        var captured: String
+        var refunded: String
+        /// The provider's last refusal, in the customer's words.
+        var lastError: String?
+        /// The owner may pay now (the order waits for it).
+        var canPay: Bool
+        /// The provider's test payment methods by name (test keys only: no card number is asked).
+        var methods: [ConsoleOption]
+    }
+
+    /// The test payment methods the payment form offers (Stripe's and localstripe's ids).
+    static let testMethods: [(id: String, label: String)] = [
+        ("pm_card_visa", "Visa ending 4242 (succeeds)"),
+        ("pm_card_mastercard", "Mastercard ending 4444 (succeeds)"),
+        ("pm_card_chargeCustomerFail", "Card that is declined"),
+    ]
+
+    func paymentView(_ order: Order, viewer: ConsoleUser) -> PaymentView? {
+        guard let payment = order.payment else { return nil }
+        let labels: [PaymentStatus: String] = [
+            .unpaid: "Awaiting payment", .requiresAction: "Needs authentication", .authorized: "Authorised", .paid: "Paid",
+            .partiallyRefunded: "Partly refunded", .refunded: "Refunded", .voided: "Voided", .failed: "Failed",
+        ]
+        let canPay =
+            payments != nil && viewer.id == order.userID && order.status == .pending
+            && (payment.status == .unpaid || payment.status == .requiresAction)
+        return PaymentView(
+            status: payment.status.rawValue, statusLabel: labels[payment.status] ?? payment.status.rawValue,
+            amount: format.money(payment.amount), captured: format.money(payment.capturedAmount),
+            refunded: format.money(payment.refundedAmount), lastError: payment.lastError, canPay: canPay,
+            methods: canPay ? Self.testMethods.map { ConsoleOption(value: $0.id, label: $0.label, selected: false) } : [])
+    }
+
+    /// The owner pays with one of the test methods: back to the order with a notice, or the page
+    /// again with the provider's refusal (a decline leaves the order payable).
+    @Sendable func payOrder(_ request: Request, context: AppRequestContext) async throws -> Response {
+        guard let user = context.console else { return pages.signInFirst(request) }
+        let id = try Self.orderID(context)
+        guard let payments else { throw OrderError(.notFound) }
+        let form = try await ConsoleForm.decode(PaymentForm.self, request, context: context)
+        let error: String
+        do {
+            _ = try await payments.confirm(order: id, paymentMethod: form.paymentMethod, by: user.actor, logger: context.logger)
+            return pages.redirect("/orders/" + id.uuidString.lowercased(), notice: "paid")
+        } catch let refusal as PaymentError where refusal.code != .notFound {
+            error = refusal.detail ?? "The payment could not be made."
+        } catch let refusal as InvalidInput {
+            error = refusal.fields.first.map { "Payment method \($0.message)." } ?? "Please choose a payment method."
+        }
+        return try await showOrder(id, user: user, error: error, status: .conflict, request: request, context: context)
+    }
+
+    /// The payment form's one field.
+    struct PaymentForm: Decodable {
+        var paymentMethod: String
+
+        enum CodingKeys: String, CodingKey {
+            case paymentMethod = "payment_method"
+        }
+    }
+}

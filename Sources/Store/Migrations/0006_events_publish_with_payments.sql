@@ -1,0 +1,57 @@
+-- Orders read with their payment (#26): the relay's statement returns each event's order with
+-- its payment's columns too (NULL for an order placed with payments off), named as every other
+-- order statement names them (payment_…). 0003's function stays until no gateway older than this
+-- runs (both take the same lock, so the two never give positions at once).
+CREATE FUNCTION order_events_publish_with_payments(lock_key bigint, batch integer)
+RETURNS TABLE (
+    "position" bigint, kind text, order_id uuid, customer_id uuid, from_status text, to_status text,
+    actor_id uuid, actor_role text, reason text, at timestamptz, order_state text,
+    id uuid, user_id uuid, customer_name text, customer_email text, customer_phone text, shipping_address text,
+    notes text, status text, total_amount numeric, currency text, tracking_number text, created_at timestamptz,
+    updated_at timestamptz, auto_process_at timestamptz, cancellable_until timestamptz,
+    payment_order_id uuid, payment_provider text, payment_status text, payment_intent_id text, payment_amount numeric,
+    payment_currency text, payment_captured_amount numeric, payment_refunded_amount numeric,
+    payment_refunding_amount numeric, payment_client_secret text, payment_next_action text, payment_last_error text,
+    payment_created_at timestamptz, payment_updated_at timestamptz,
+    item_id uuid, item_product_id uuid, item_product_sku text, item_product_name text, item_product_description text,
+    item_quantity integer, item_unit_price numeric, item_total_price numeric
+)
+LANGUAGE plpgsql VOLATILE AS $$
+#variable_conflict use_column
+DECLARE
+    base bigint;
+    given bigint;
+BEGIN
+    IF NOT pg_try_advisory_xact_lock(lock_key) THEN
+        RETURN;
+    END IF;
+    SELECT last_value INTO base FROM order_event_positions;
+    RETURN QUERY
+    WITH waiting AS (
+        SELECT e.id, row_number() OVER (ORDER BY e.seq) AS n
+        FROM (SELECT id, seq FROM order_events WHERE position IS NULL ORDER BY seq LIMIT batch) AS e
+    ), moved AS (
+        UPDATE order_events e SET position = base + waiting.n
+        FROM waiting WHERE e.id = waiting.id
+        RETURNING e.position, e.kind, e.order_id, e.from_status, e.to_status, e.actor_id, e.actor_role, e.reason, e.at,
+                  e.order_state::text AS order_state
+    )
+    SELECT m.position, m.kind, m.order_id, o.user_id, m.from_status, m.to_status, m.actor_id, m.actor_role, m.reason,
+           m.at, m.order_state,
+           o.id, o.user_id, o.customer_name, o.customer_email, o.customer_phone, o.shipping_address, o.notes, o.status,
+           o.total_amount::numeric, o.currency::text, o.tracking_number, o.created_at, o.updated_at, o.auto_process_at,
+           o.cancellable_until,
+           p.order_id, p.provider, p.status, p.intent_id, p.amount::numeric, p.currency::text, p.captured_amount::numeric,
+           p.refunded_amount::numeric, p.refunding_amount::numeric, p.client_secret, p.next_action::text, p.last_error,
+           p.created_at, p.updated_at,
+           i.id, i.product_id, i.product_sku, i.product_name, i.product_description, i.quantity, i.unit_price::numeric,
+           i.total_price::numeric
+    FROM moved m JOIN orders o ON o.id = m.order_id LEFT JOIN payments p ON p.order_id = o.id
+         LEFT JOIN order_items i ON i.order_id = o.id
+    ORDER BY m.position, i.product_sku;
+    SELECT max(e.position) INTO given FROM order_events e WHERE e.position > base;
+    IF given IS NOT NULL THEN
+        PERFORM setval('order_event_positions', given, true);
+    END IF;
+END
+$$;
