@@ -1,6 +1,7 @@
 import Hummingbird
 import Logging
 import OrderEmail
+import OrderPayments
 import Payments
 import ProcessSupport
 import Prometheus
@@ -82,7 +83,14 @@ func buildApplication(
                 ))
         case .paymentIntent, .paymentCapture, .paymentVoid, .paymentRefund:
             guard payments.enabled, let stripe else { continue }
-            if let handler = PaymentJobs.handler(of: kind, policy: paymentPolicy, ledger: paymentLedger, stripe: stripe, redis: redis) {
+            let sync = PaymentProviderSync(
+                ledger: paymentLedger, stripe: stripe,
+                operations: PaymentOperations(
+                    ledger: paymentLedger, stripe: stripe, refundJobs: JobQueue(redis: redis, kind: .paymentRefund),
+                    moves: TransitionSchedule(redis: redis)))
+            if let handler = PaymentJobs.handler(
+                of: kind, policy: paymentPolicy, ledger: paymentLedger, stripe: stripe, redis: redis, sync: sync)
+            {
                 handlers.append(handler)
             }
         }

@@ -81,8 +81,10 @@ public struct PaymentOperations: Sendable {
         return try await stripe.confirm(intent, idempotencyKey: "confirm-\(attempt)", logger: logger)
     }
 
-    /// The provider's answer to a confirmation, recorded.
-    func record(_ answer: PaymentIntent, of payment: Payment, logger: Logger) async throws -> Payment {
+    /// The provider's answer about an intent (a confirmation's, or a later look at it),
+    /// recorded: an authorisation schedules the order's move. A decline throws
+    /// ``PaymentError/Code-swift.struct/declined`` with the payment left payable.
+    public func record(_ answer: PaymentIntent, of payment: Payment, logger: Logger) async throws -> Payment {
         let change: PaymentLedger.Change
         switch answer.status {
         case .requiresCapture:

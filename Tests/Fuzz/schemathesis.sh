@@ -55,7 +55,15 @@ export WEBHOOK_ALLOW_PRIVATE_NETWORKS=true JOB_KINDS=transition
 .build/debug/gateway seed-demo >/dev/null
 
 export STACK=fuzz PORT=$port GATEWAY_PORT=$((port + 1)) WORKER_PORT=$((port + 100))
-trap 'ops/local/stack.sh stop >/dev/null 2>&1 || true' EXIT
+trap 'ops/local/stack.sh stop >/dev/null 2>&1 || true; ops/local/payment-provider.sh stop .data/fuzz/stripe' EXIT
+# Payments on, against a localstripe of the run's own on loopback: the payment and refund
+# operations are fuzzed with the provider answering (its state thrown away each run).
+stripe_port=$((port + 200))
+rm -rf .data/fuzz/stripe
+ops/local/payment-provider.sh start .data/fuzz/stripe "$stripe_port" \
+    "http://127.0.0.1:$((port + 1))/api/payments/stripe/webhook" whsec_fuzzZnV6ei13ZWJob29rLXNlY3JldA >/dev/null
+export PAYMENTS=stripe STRIPE_API_BASE="http://127.0.0.1:$stripe_port" STRIPE_SECRET_KEY=sk_test_fuzz
+export STRIPE_WEBHOOK_SECRET=whsec_fuzzZnV6ei13ZWJob29rLXNlY3JldA
 GATEWAYS=1 WORKERS=1 ops/local/stack.sh start >/dev/null
 
 token() {

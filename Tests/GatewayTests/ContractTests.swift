@@ -24,9 +24,14 @@ struct ContractTests {
 
     // MARK: Helpers
 
-    /// The router's routes as the document writes paths (`{id}`), each with its methods.
+    /// The router's routes as the document writes paths (`{id}`), each with its methods (with
+    /// payments on: the document describes their routes too, 404 while they are off).
     func routerOperations() async throws -> Set<String> {
-        let configuration = try GatewayConfiguration(settings: TestStores.settings())
+        let configuration = try GatewayConfiguration(
+            settings: TestStores.settings([
+                "PAYMENTS": "stripe", "STRIPE_API_BASE": "http://127.0.0.1:9", "STRIPE_SECRET_KEY": "sk_test_contract",
+                "STRIPE_WEBHOOK_SECRET": "whsec_contract",
+            ]))
         let postgres = Database(configuration: configuration.platform.postgres, logger: TestStores.logger)
         let redis = RedisClient(configuration: configuration.platform.redis, logger: TestStores.logger)
         let accounts = buildAccounts(configuration, database: postgres, redis: redis)

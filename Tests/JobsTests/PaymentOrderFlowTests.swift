@@ -135,4 +135,36 @@ struct PaymentOrderFlowTests {
             #expect(try await rig.providerIntents(of: order).map(\.status) == ["canceled"])
         }
     }
+
+    // MARK: The provider sync
+
+    /// 3-D Secure completed in the payer's browser sends no webhook on localstripe: the sync
+    /// learns the authorisation from the provider, and the order's move is scheduled.
+    @Test func anAuthorisationThePlatformDidNotHearOfIsLearnedFromTheProvider() async throws {
+        try await PaymentTestRig.with(worker: false, logger: logger) { rig in
+            let order = try await rig.placeOrder()
+            _ = await rig.intents.process([rig.job(order)], logger: logger)
+            let owner = try await rig.database.query("SELECT user_id FROM orders WHERE id = \(order)", logger: logger).first!.decode(
+                UUID.self)
+            let operations = PaymentOperations(
+                ledger: rig.ledger, stripe: rig.stripe, refundJobs: rig.queue(.paymentRefund), moves: TransitionSchedule(redis: rig.redis))
+            let method = try await rig.provider.cardMethod(number: "4000002500003155")
+            let pending = try await operations.confirm(
+                order: order, paymentMethod: method, by: Actor(id: owner, role: .customer), logger: logger)
+            #expect(pending.status == .requiresAction)
+            let intent = try #require(pending.intentID)
+            let secret = try #require(try await rig.payment(order)?.clientSecret)
+            try await rig.provider.authenticate(intent: intent, clientSecret: secret, success: true)
+
+            let sync = PaymentProviderSync(ledger: rig.ledger, stripe: rig.stripe, operations: operations, quietSeconds: 30)
+            #expect(await sync.run(logger: logger) == 0, "a payment changed moments ago is left to its own answer")
+            try await rig.database.query(
+                "UPDATE payments SET updated_at = now() - interval '1 minute' WHERE order_id = \(order)", logger: logger)
+            #expect(await sync.run(logger: logger) == 1)
+            #expect(try await rig.payment(order)?.status == .authorized)
+            let move = JobQueue.member(orderID: order)
+            #expect(!(try await rig.redis.send(RedisCommand("ZSCORE", rig.queue(.transition).keys.scheduled, move), logger: logger)).isNull)
+            #expect(await sync.run(logger: logger) == 0, "nothing left waiting on its payer")
+        }
+    }
 }

@@ -104,8 +104,9 @@ public final class LocalStripe: StoppablePeer {
         return (try JSONSerialization.jsonObject(with: Data(buffer: body)) as? [String: Any]) ?? [:]
     }
 
+    /// A form POST to the provider with the test key (its own `_config` and `_authenticate` too).
     @discardableResult
-    func post(_ path: String, _ fields: [String: String]) async throws -> Data {
+    public func post(_ path: String, _ fields: [String: String]) async throws -> Data {
         var request = HTTPClientRequest(url: apiBase + path)
         request.method = .POST
         request.headers.add(name: "Authorization", value: "Bearer " + Self.secretKey)

@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import OrderPayments
 import Payments
 import Redis
 import Store
@@ -31,23 +32,28 @@ enum PaymentJobs {
             backoff: JobPolicy.exponential(base: .seconds(1), ceiling: .seconds(60)))
     }
 
-    /// The handler of a payment `kind` (nil for any other kind), each with its reconciler.
-    static func handler(of kind: JobKind, policy: JobPolicy, ledger: PaymentLedger, stripe: StripeClient, redis: RedisClient)
-        -> (any JobHandler)?
-    {
+    /// The handler of a payment `kind` (nil for any other kind), each with its reconciler; the
+    /// intents' reconciler passes are followed by `sync`'s.
+    static func handler(
+        of kind: JobKind, policy: JobPolicy, ledger: PaymentLedger, stripe: StripeClient, redis: RedisClient, sync: PaymentProviderSync
+    ) -> (any JobHandler)? {
         switch kind {
         case .paymentIntent:
-            PaymentIntentJobs(policy: policy, ledger: ledger, stripe: stripe, reconciler: LedgerReconciler(payments: ledger, redis: redis))
+            var reconciler = LedgerReconciler(payments: ledger, redis: redis)
+            reconciler.followUp = { logger in await sync.run(logger: logger) }
+            return PaymentIntentJobs(policy: policy, ledger: ledger, stripe: stripe, reconciler: reconciler)
         case .paymentCapture:
-            PaymentCaptureJobs(policy: policy, ledger: ledger, stripe: stripe, reconciler: LedgerReconciler(captures: ledger, redis: redis))
+            return PaymentCaptureJobs(
+                policy: policy, ledger: ledger, stripe: stripe, reconciler: LedgerReconciler(captures: ledger, redis: redis))
         case .paymentVoid:
-            PaymentVoidJobs(
+            return PaymentVoidJobs(
                 policy: policy, ledger: ledger, stripe: stripe, refunds: JobQueue(redis: redis, kind: .paymentRefund),
                 reconciler: LedgerReconciler(voids: ledger, redis: redis))
         case .paymentRefund:
-            PaymentRefundJobs(policy: policy, ledger: ledger, stripe: stripe, reconciler: LedgerReconciler(refunds: ledger, redis: redis))
+            return PaymentRefundJobs(
+                policy: policy, ledger: ledger, stripe: stripe, reconciler: LedgerReconciler(refunds: ledger, redis: redis))
         default:
-            nil
+            return nil
         }
     }
 

@@ -16,6 +16,8 @@ public struct LedgerReconciler: Sendable {
     let horizon: Int
     /// What the pass's log line calls them.
     let noun: String
+    /// Runs after each periodic pass, under the same lease (the payment intents' provider sync).
+    public var followUp: (@Sendable (Logger) async -> Void)?
 
     public init(
         queue: JobQueue, redis: RedisClient, horizon: Int = 10_000, noun: String,
@@ -92,6 +94,7 @@ public struct LedgerReconciler: Sendable {
     public func reconcile(owner: String, interval: Duration, logger: Logger) async throws {
         guard try await RedisLease(key: lockKey, redis: redis).take(owner: owner, for: interval, logger: logger) else { return }
         try await runOnce(logger: logger)
+        await followUp?(logger)
     }
 
     /// A pass now (Redis came back, or lost the kind's schedule), one at a time cluster-wide.

@@ -222,6 +222,22 @@ public struct PaymentLedger: Sendable {
         ).map { try $0.decode(UUID.self) }
     }
 
+    /// Payments with an intent that still wait on their payer (`unpaid`, `requires_action`) of
+    /// orders still pending, unchanged for `quietSeconds`, least recently changed first: what
+    /// the provider sync asks the provider about (an authorisation the platform did not hear of:
+    /// 3-D Secure completed in the payer's browser, a lost webhook, a crash after the answer).
+    public func waitingOnPayer(quietSeconds: Int, limit: Int, logger: Logger) async throws -> [Payment] {
+        try await database.query(
+            """
+            SELECT \(unescaped: Self.columns) FROM payments p
+            WHERE p.status IN ('unpaid', 'requires_action') AND p.intent_id IS NOT NULL
+              AND p.updated_at < now() - \(Double(quietSeconds)) * interval '1 second'
+              AND EXISTS (SELECT 1 FROM orders o WHERE o.id = p.order_id AND o.status = 'pending')
+            ORDER BY p.updated_at LIMIT \(limit)
+            """, logger: logger
+        ).map(Self.payment)
+    }
+
     /// Orders that moved past pending with their payment authorised and not captured: the
     /// capture reconciler's list.
     public func needingCapture(limit: Int, logger: Logger) async throws -> [UUID] {

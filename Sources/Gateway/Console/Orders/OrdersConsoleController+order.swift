@@ -112,7 +112,7 @@ extension OrdersConsoleController {
             staffCanCancel: staff && mayCancel, error: error, serverNow: format.machine(now)
         )
         view.problems = problems
-        view.payment = paymentView(order, viewer: user)
+        view.payment = try await paymentView(order, viewer: user, logger: context.logger)
         return pages.render(
             "order", title: "Order " + view.reference, section: "orders", page: view, context: context, request: request, status: status,
             cartCount: await pages.cartCount(user, context: context)
