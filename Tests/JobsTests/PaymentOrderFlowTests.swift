@@ -74,25 +74,7 @@ struct PaymentOrderFlowTests {
 
     @Test func anOrderPlacedWithPaymentsOnOpensItsPaymentAndQueuesItsIntent() async throws {
         try await PaymentTestRig.with(worker: true, logger: logger) { rig in
-            let user = try await rig.database.query(
-                """
-                INSERT INTO users (id, username, email, password_hash) VALUES (\(UUIDv7.make()), \("p" + UUID().uuidString.prefix(12)),
-                    \(UUID().uuidString + "@example.com"), 'x') RETURNING id
-                """, logger: logger
-            ).first!.decode(UUID.self)
-            let sku = "PAY-" + UUID().uuidString.prefix(8)
-            try await rig.database.query(
-                "INSERT INTO products (id, sku, name, category, price, stock) VALUES (\(UUIDv7.make()), \(sku), 'Paid thing', 'Books', 7.25, 10)",
-                logger: logger)
-            let rules = OrderRules(
-                autoProcessAfterSeconds: 600, cancelWindowSeconds: 300, maxPendingOrders: 50, currency: "USD", paymentProvider: "stripe")
-            let operations = OrderOperations(
-                orders: PostgresOrderRepository(database: rig.database), schedule: TransitionSchedule(redis: rig.redis), rules: rules,
-                paymentJobs: JobQueues(redis: rig.redis))
-            let input = OrderInput(
-                customerName: "Pay Er", customerEmail: "payer@example.com", customerPhone: nil, shippingAddress: "1 Road",
-                notes: nil, lines: [(sku, 2)])
-            let (order, _) = try await operations.place(input, by: Actor(id: user, role: .customer), idempotencyKey: nil, logger: logger)
+            let (order, user, operations) = try await rig.placeThroughOperations()
             let payment = try #require(order.payment, "the order answers with its payment")
             #expect(payment.status == .unpaid && payment.amount == Decimal(string: "14.50")! && payment.intentID == nil)
             // Its job makes the intent, for the order's total in cents.

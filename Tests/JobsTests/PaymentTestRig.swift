@@ -62,6 +62,31 @@ struct PaymentTestRig {
         return order
     }
 
+    /// An order of two at 7.25 placed through the operations as a gateway with payments on
+    /// places it (its payment opened, its intent's job queued), by a new customer.
+    func placeThroughOperations() async throws -> (order: Order, customer: UUID, operations: OrderOperations) {
+        let user = try await database.query(
+            """
+            INSERT INTO users (id, username, email, password_hash) VALUES (\(UUIDv7.make()), \("p" + UUID().uuidString.prefix(12)),
+                \(UUID().uuidString + "@example.com"), 'x') RETURNING id
+            """, logger: logger
+        ).first!.decode(UUID.self)
+        let sku = "PAY-" + UUID().uuidString.prefix(8)
+        try await database.query(
+            "INSERT INTO products (id, sku, name, category, price, stock) VALUES (\(UUIDv7.make()), \(sku), 'Paid thing', 'Books', 7.25, 10)",
+            logger: logger)
+        let rules = OrderRules(
+            autoProcessAfterSeconds: 600, cancelWindowSeconds: 300, maxPendingOrders: 50, currency: "USD", paymentProvider: "stripe")
+        let operations = OrderOperations(
+            orders: PostgresOrderRepository(database: database), schedule: TransitionSchedule(redis: redis), rules: rules,
+            paymentJobs: JobQueues(redis: redis))
+        let input = OrderInput(
+            customerName: "Pay Er", customerEmail: "payer@example.com", customerPhone: nil, shippingAddress: "1 Road", notes: nil,
+            lines: [(sku, 2)])
+        let (order, _) = try await operations.place(input, by: Actor(id: user, role: .customer), idempotencyKey: nil, logger: logger)
+        return (order, user, operations)
+    }
+
     /// An order whose payment the customer authorised with `pm_card_visa`.
     func authorisedOrder() async throws -> UUID {
         let order = try await placeOrder()
