@@ -3,6 +3,7 @@ import Logging
 import OrderPayments
 import Payments
 import Postgres
+import ProcessSupport
 import Redis
 import TestSupport
 import Testing
@@ -68,5 +69,64 @@ struct PaymentFaultTests {
             #expect(try await rig.providerRefunds(of: order) == [250], "one refund of 2.50 at the provider")
             #expect(try await rig.payment(order)?.status == .partiallyRefunded)
         }
+    }
+}
+
+extension PaymentFaultTests {
+    // MARK: A worker killed
+
+    /// A worker process SIGKILLed while it captures: another one captures every order, each
+    /// once and in full at the provider.
+    @Test func aWorkerKilledWhileCapturingLosesNoCaptureAndDoublesNone() async throws {
+        try await PaymentTestRig.with(worker: false, logger: logger) { rig in
+            var orders: [UUID] = []
+            for _ in 0..<30 { orders.append(try await rig.authorisedOrder()) }
+            try await rig.database.query("UPDATE orders SET status = 'processing' WHERE id = ANY(\(orders))", logger: logger)
+            try await rig.queue(.paymentCapture).enqueue(orders.map { $0.uuidString.lowercased() }, dueAt: Date(), logger: logger)
+            let first = try startWorkerProcess(rig)
+            #expect(
+                try await JobsTestSupport.eventually(within: .seconds(30)) {
+                    try await rig.database.query("SELECT count(*) FROM payments WHERE status = 'paid'", logger: logger).first!
+                        .decode(Int.self) > 0
+                }, "the first worker captures")
+            kill(first, SIGKILL)
+            await ChildProcess.wait(first)
+            TestChildren.forget(process: first)
+            let before = try await rig.database.query(
+                "SELECT count(*) FROM payments WHERE status = 'paid' AND order_id = ANY(\(orders))", logger: logger
+            ).first!.decode(Int.self)
+            print("captures after SIGKILL: the first worker had recorded \(before) of \(orders.count)")
+            let second = try startWorkerProcess(rig)
+            #expect(
+                try await JobsTestSupport.eventually(within: .seconds(40)) {
+                    try await rig.database.query(
+                        "SELECT count(*) FROM payments WHERE status = 'paid' AND captured_amount = amount AND order_id = ANY(\(orders))",
+                        logger: logger
+                    ).first!.decode(Int.self) == orders.count
+                })
+            for order in orders {
+                #expect(try await rig.providerIntents(of: order).map(\.status) == ["succeeded"], "one intent, captured")
+            }
+            kill(second, SIGTERM)
+            #expect(await ChildProcess.status(of: second, within: .seconds(10)) == 0, "the survivor drains and stops on SIGTERM")
+            TestChildren.forget(process: second)
+        }
+    }
+
+    /// A `worker` process running captures only, two at a time, on the rig's stores and provider.
+    func startWorkerProcess(_ rig: PaymentTestRig) throws -> pid_t {
+        let log = FileManager.default.temporaryDirectory.appendingPathComponent("capture-worker-\(UUID().uuidString).log").path
+        let pid = try ChildProcess.spawn(
+            ChildProcess.productsDirectory.appendingPathComponent("worker").path,
+            environment: [
+                "DATABASE_URL": rig.databaseURL, "REDIS_URL": rig.redisURL, "ENV": "test", "WORKER_PORT": "0",
+                "JOB_KINDS": "payment_capture", "CONCURRENCY": "2", "JOB_LEASE_SECONDS": "2", "LOG_LEVEL": "warning",
+                "RECONCILE_INTERVAL_SECONDS": "3600",
+                "PAYMENTS": "stripe", "STRIPE_API_BASE": rig.provider.apiBase, "STRIPE_SECRET_KEY": LocalStripe.secretKey,
+                "STRIPE_WEBHOOK_SECRET": "whsec_faulttests",
+            ],
+            logFile: log)
+        TestChildren.record(process: pid, program: "worker")
+        return pid
     }
 }

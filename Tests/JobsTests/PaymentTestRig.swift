@@ -21,6 +21,9 @@ struct PaymentTestRig {
     let voids: PaymentVoidJobs
     let refunds: PaymentRefundJobs
     let logger: Logger
+    /// Where a worker process started by a test finds the rig's stores.
+    let databaseURL: String
+    let redisURL: String
 
     /// Runs `body` with a rig, with a worker running every payment kind when `worker` is on.
     static func with(worker: Bool, logger: Logger, _ body: (PaymentTestRig) async throws -> Void) async throws {
@@ -42,7 +45,7 @@ struct PaymentTestRig {
                         reconciler: LedgerReconciler(voids: ledger, redis: redis)),
                     refunds: PaymentRefundJobs(
                         policy: policy, ledger: ledger, stripe: stripe, reconciler: LedgerReconciler(refunds: ledger, redis: redis)),
-                    logger: logger)
+                    logger: logger, databaseURL: stores.databaseURL, redisURL: stores.redisURL)
                 let jobs = JobWorker(
                     options: .init(reconcileInterval: .seconds(3600)), redis: redis,
                     handlers: [rig.intents, rig.captures, rig.voids, rig.refunds], logger: logger)
