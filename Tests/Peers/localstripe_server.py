@@ -8,7 +8,8 @@ localstripe itself binds every interface (`::`) and pickles its whole state to t
 /tmp/localstripe.pickle on every write, which two stacks on one machine would share. Here its
 aiohttp app is served on loopback, and its store is saved to DIRECTORY/state.pickle (written
 to a temporary file and renamed, so a SIGKILL leaves the last whole state) and loaded from it
-at start unless --from-scratch: a restarted provider keeps its intents, as Stripe would.
+at start unless --from-scratch: a restarted provider keeps its intents, as Stripe would. It also
+knows Stripe's test id `pm_card_threeDSecure2Required` (a card that asks for 3-D Secure).
 """
 
 import asyncio
@@ -45,6 +46,17 @@ def main():
             pickle.dump(dict(store), handle, protocol=pickle.HIGHEST_PROTOCOL)
         os.replace(temporary, state)
 
+    # Stripe's own test id for a card that asks for 3-D Secure, which localstripe lacks (it knows
+    # the card number only): the console offers test methods by id, never by number.
+    canonical = resources.PaymentMethod._try_get_canonical_test_article.__func__
+
+    def canonical_with_3ds(cls, id):
+        if id == "pm_card_threeDSecure2Required":
+            return resources.PaymentMethod(
+                type="card", card=dict(number="4000002500003155", exp_month="12", exp_year="2034", cvc="123"))
+        return canonical(cls, id)
+
+    resources.PaymentMethod._try_get_canonical_test_article = classmethod(canonical_with_3ds)
     resources.Store.try_load_from_disk = load
     resources.Store.dump_to_disk = save
     if from_scratch:

@@ -87,6 +87,7 @@ struct ConsolePages: Sendable {
         "placed": "Thank you! Your order has been placed.",
         "cancelled": "The order was cancelled.",
         "paid": "Thank you! Your payment went through.",
+        "authenticate": "Your card asks you to confirm the payment: see below.",
         "refunded": "The refund was asked for; it shows as succeeded once the provider confirms.",
         "saved": "Saved.",
         "moved": "The order moved on.",

@@ -44,6 +44,7 @@ struct ConsolePaymentTests {
             let page = try await browser.get("/orders/\(order)")
             #expect(page.status == .ok && page.text.contains("Awaiting payment") && page.text.contains(#"id="pay-order""#))
             #expect(page.text.contains("pm_card_visa") && !page.text.contains("card number"))
+            #expect(!page.text.contains("pm_card_mastercard"), "only methods the provider knows")
 
             let declined = try await browser.post("/orders/\(order)/payment", [("payment_method", "pm_card_chargeCustomerFail")])
             #expect(declined.status == .conflict && declined.text.contains(#"id="pay-order""#), "still payable after a decline")
@@ -122,6 +123,36 @@ struct ConsolePaymentTests {
             let customerView = ConsoleBrowser(client)
             let refused = try await customerView.post("/orders/\(order)/refunds", [("amount", "1")], csrf: false)
             #expect(refused.status != .seeOther || refused.headers[.location]?.hasPrefix("/login") == true)
+        }
+    }
+
+    /// A card that asks for 3-D Secure: the page stands in for the bank's step (a local test
+    /// provider only); failed, the order is payable again; confirmed, the payment is authorised.
+    @Test func threeDSecureIsTheAuthenticationStepAndAFailureLeavesTheOrderPayable() async throws {
+        try await withPayingGateway { client in
+            let browser = ConsoleBrowser(client)
+            let customer = try await createAccount(role: .customer)
+            let sku = try await orders.makeProduct(stock: 10)
+            let token = try await client.login(customer.username).access
+            let order = try #require(try await orders.place(client, token: token, [(sku, 1)]).json?["id"] as? String)
+            try await browser.signIn(customer.username)
+            try await browser.get("/orders/\(order)")
+
+            let asked = try await browser.post("/orders/\(order)/payment", [("payment_method", "pm_card_threeDSecure2Required")])
+            #expect(asked.headers[.location] == "/orders/\(order)?notice=authenticate")
+            let step = try await browser.get("/orders/\(order)")
+            #expect(step.text.contains("Needs authentication") && step.text.contains(#"id="authenticate-payment""#))
+            #expect(!step.text.contains(#"id="pay-order""#))
+
+            let failed = try await browser.post("/orders/\(order)/payment/authenticate", [("success", "false")])
+            #expect(failed.status == .conflict && failed.text.contains(#"id="pay-order""#), "payable again after a failed step")
+
+            try await browser.post("/orders/\(order)/payment", [("payment_method", "pm_card_threeDSecure2Required")])
+            try await browser.get("/orders/\(order)")
+            let confirmed = try await browser.post("/orders/\(order)/payment/authenticate", [("success", "true")])
+            #expect(confirmed.status == .seeOther)
+            let read = try await client.send(.get, "/api/orders/\(order)", token: token)
+            #expect(read.json?["payment_status"] as? String == "authorized")
         }
     }
 }

@@ -19,6 +19,8 @@ extension OrdersConsoleController {
         var lastError: String?
         /// The owner may pay now (the order waits for it).
         var canPay: Bool
+        /// The owner's 3-D Secure step, stood in for on a local test provider.
+        var canAuthenticate: Bool
         /// The provider's test payment methods by name (test keys only: no card number is asked).
         var methods: [ConsoleOption]
         /// Its refunds, oldest first (staff and its owner).
@@ -41,7 +43,7 @@ extension OrdersConsoleController {
     /// The test payment methods the payment form offers (Stripe's and localstripe's ids).
     static let testMethods: [(id: String, label: String)] = [
         ("pm_card_visa", "Visa ending 4242 (succeeds)"),
-        ("pm_card_mastercard", "Mastercard ending 4444 (succeeds)"),
+        ("pm_card_threeDSecure2Required", "Card that asks for 3-D Secure (then the authentication step)"),
         ("pm_card_chargeCustomerFail", "Card that is declined"),
     ]
 
@@ -53,13 +55,13 @@ extension OrdersConsoleController {
             .unpaid: "Awaiting payment", .requiresAction: "Needs authentication", .authorized: "Authorised", .paid: "Paid",
             .partiallyRefunded: "Partly refunded", .refunded: "Refunded", .voided: "Voided", .failed: "Failed",
         ]
-        let canPay =
-            payments != nil && viewer.id == order.userID && order.status == .pending
-            && (payment.status == .unpaid || payment.status == .requiresAction)
+        let payer = payments != nil && viewer.id == order.userID && order.status == .pending
+        let canPay = payer && payment.status == .unpaid
+        let canAuthenticate = payer && payment.status == .requiresAction && payments?.authenticatesForTesting == true
         return PaymentView(
             status: payment.status.rawValue, statusLabel: labels[payment.status] ?? payment.status.rawValue,
             amount: format.money(payment.amount), captured: format.money(payment.capturedAmount),
-            refunded: format.money(payment.refundedAmount), lastError: payment.lastError, canPay: canPay,
+            refunded: format.money(payment.refundedAmount), lastError: payment.lastError, canPay: canPay, canAuthenticate: canAuthenticate,
             methods: canPay ? Self.testMethods.map { ConsoleOption(value: $0.id, label: $0.label, selected: false) } : [],
             refunds: refunds.map {
                 RefundView(amount: format.money($0.amount), status: $0.status.rawValue, reason: $0.reason, at: format.time($0.createdAt))
@@ -78,14 +80,39 @@ extension OrdersConsoleController {
         let form = try await ConsoleForm.decode(PaymentForm.self, request, context: context)
         let error: String
         do {
-            _ = try await payments.confirm(order: id, paymentMethod: form.paymentMethod, by: user.actor, logger: context.logger)
-            return pages.redirect("/orders/" + id.uuidString.lowercased(), notice: "paid")
+            let payment = try await payments.confirm(
+                order: id, paymentMethod: form.paymentMethod, by: user.actor, logger: context.logger)
+            return pages.redirect(
+                "/orders/" + id.uuidString.lowercased(), notice: payment.status == .requiresAction ? "authenticate" : "paid")
         } catch let refusal as PaymentError where refusal.code != .notFound {
             error = pages.problems.answer(to: refusal).detail ?? "The payment could not be made."
         } catch let refusal as InvalidInput {
             error = refusal.fields.first.map { "Payment method \($0.message)." } ?? "Please choose a payment method."
         }
         return try await showOrder(id, user: user, error: error, status: .conflict, request: request, context: context)
+    }
+
+    /// The owner completes or fails the 3-D Secure step on a local test provider (`success` is
+    /// `true` or `false`), back to the order with the outcome.
+    @Sendable func authenticatePayment(_ request: Request, context: AppRequestContext) async throws -> Response {
+        guard let user = context.console else { return pages.signInFirst(request) }
+        let id = try Self.orderID(context)
+        guard let payments else { throw OrderError(.notFound) }
+        let form = try await ConsoleForm.decode(AuthenticationForm.self, request, context: context)
+        let error: String
+        do {
+            _ = try await payments.authenticateForTesting(
+                order: id, success: form.success == "true", by: user.actor, logger: context.logger)
+            return pages.redirect("/orders/" + id.uuidString.lowercased(), notice: "paid")
+        } catch let refusal as PaymentError where refusal.code != .notFound {
+            error = pages.problems.answer(to: refusal).detail ?? "The authentication did not succeed."
+        }
+        return try await showOrder(id, user: user, error: error, status: .conflict, request: request, context: context)
+    }
+
+    /// The authentication step's one field.
+    struct AuthenticationForm: Decodable {
+        var success: String
     }
 
     /// Staff refund part or all of what was captured; the form's key makes a second send the

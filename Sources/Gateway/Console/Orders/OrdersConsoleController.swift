@@ -24,6 +24,7 @@ struct OrdersConsoleController: Sendable {
         router.post("/orders/{id}/details", use: updateOrderDetails)
         router.post("/orders/{id}/status", use: changeOrderStatus)
         router.post("/orders/{id}/payment", use: payOrder)
+        router.post("/orders/{id}/payment/authenticate", use: authenticatePayment)
         router.post("/orders/{id}/refunds", use: refundOrder)
     }
 
