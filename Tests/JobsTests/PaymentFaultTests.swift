@@ -50,12 +50,7 @@ struct PaymentFaultTests {
             #expect(try await rig.payment(order)?.status == .paid)
             #expect(try await rig.providerIntents(of: order).map(\.status) == ["succeeded"])
 
-            let vendor = try await rig.database.query(
-                """
-                INSERT INTO users (id, username, email, password_hash) VALUES (\(UUIDv7.make()), \("v" + UUID().uuidString.prefix(12)),
-                    \(UUID().uuidString + "@example.com"), 'x') RETURNING id
-                """, logger: logger
-            ).first!.decode(UUID.self)
+            let vendor = try await rig.newUser()
             let staff = Actor(id: vendor, role: .vendor)
             let operations = PaymentOperations(ledger: rig.ledger, stripe: rig.stripe, refundJobs: rig.queue(.paymentRefund))
             let (refund, _) = try await operations.refund(

@@ -72,6 +72,41 @@ struct PaymentOrderFlowTests {
         }
     }
 
+    /// Ordered, paid, moved, captured, shipped and delivered, the provider's intent agreeing at
+    /// each step; shipping before the capture is refused.
+    @Test func thePaidPathFromOrderToDelivery() async throws {
+        try await PaymentTestRig.with(worker: true, logger: logger) { rig in
+            let (order, customer, operations) = try await rig.placeThroughOperations()
+            #expect(try await JobsTestSupport.eventually { try await rig.payment(order.id)?.intentID != nil })
+            #expect(try await rig.providerIntents(of: order.id).map(\.status) == ["requires_payment_method"])
+            let payments = PaymentOperations(
+                ledger: rig.ledger, stripe: rig.stripe, refundJobs: rig.queue(.paymentRefund), moves: TransitionSchedule(redis: rig.redis))
+            let paid = try await payments.confirm(
+                order: order.id, paymentMethod: "pm_card_visa", by: Actor(id: customer, role: .customer), logger: logger)
+            #expect(paid.status == .authorized)
+            #expect(try await rig.providerIntents(of: order.id).map(\.status) == ["requires_capture"])
+
+            let vendor = Actor(id: try await rig.newUser(), role: .vendor)
+            await #expect(throws: OrderError.self, "no shipping before the capture") {
+                _ = try await operations.changeStatus(
+                    of: order.id, to: .shipped, notes: nil, trackingNumber: "TRK1", by: vendor, logger: logger)
+            }
+            try await rig.database.query(
+                "UPDATE orders SET auto_process_at = now() - interval '1 second' WHERE id = \(order.id)", logger: logger)
+            #expect(await transitionJobs(rig).process([moveJob(order.id)], logger: logger) == [.applied])
+            #expect(try await JobsTestSupport.eventually { try await rig.payment(order.id)?.status == .paid })
+            #expect(try await rig.providerIntents(of: order.id).map(\.status) == ["succeeded"])
+
+            let shipped = try await operations.changeStatus(
+                of: order.id, to: .shipped, notes: nil, trackingNumber: "TRK1", by: vendor, logger: logger)
+            #expect(shipped.status == .shipped && shipped.payment?.status == .paid)
+            let delivered = try await operations.changeStatus(
+                of: order.id, to: .delivered, notes: nil, trackingNumber: nil, by: vendor, logger: logger)
+            #expect(delivered.status == .delivered && delivered.payment?.capturedAmount == Decimal(string: "14.50")!)
+            #expect(try await rig.providerIntents(of: order.id).map(\.status) == ["succeeded"])
+        }
+    }
+
     @Test func anOrderPlacedWithPaymentsOnOpensItsPaymentAndQueuesItsIntent() async throws {
         try await PaymentTestRig.with(worker: true, logger: logger) { rig in
             let (order, user, operations) = try await rig.placeThroughOperations()

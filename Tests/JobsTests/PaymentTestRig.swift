@@ -68,12 +68,7 @@ struct PaymentTestRig {
     /// An order of two at 7.25 placed through the operations as a gateway with payments on
     /// places it (its payment opened, its intent's job queued), by a new customer.
     func placeThroughOperations() async throws -> (order: Order, customer: UUID, operations: OrderOperations) {
-        let user = try await database.query(
-            """
-            INSERT INTO users (id, username, email, password_hash) VALUES (\(UUIDv7.make()), \("p" + UUID().uuidString.prefix(12)),
-                \(UUID().uuidString + "@example.com"), 'x') RETURNING id
-            """, logger: logger
-        ).first!.decode(UUID.self)
+        let user = try await newUser()
         let sku = "PAY-" + UUID().uuidString.prefix(8)
         try await database.query(
             "INSERT INTO products (id, sku, name, category, price, stock) VALUES (\(UUIDv7.make()), \(sku), 'Paid thing', 'Books', 7.25, 10)",
@@ -88,6 +83,16 @@ struct PaymentTestRig {
             lines: [(sku, 2)])
         let (order, _) = try await operations.place(input, by: Actor(id: user, role: .customer), idempotencyKey: nil, logger: logger)
         return (order, user, operations)
+    }
+
+    /// A new account's id (an actor that events and refunds may name).
+    func newUser() async throws -> UUID {
+        try await database.query(
+            """
+            INSERT INTO users (id, username, email, password_hash) VALUES (\(UUIDv7.make()), \("p" + UUID().uuidString.prefix(12)),
+                \(UUID().uuidString + "@example.com"), 'x') RETURNING id
+            """, logger: logger
+        ).first!.decode(UUID.self)
     }
 
     /// An order whose payment the customer authorised with `pm_card_visa`.
