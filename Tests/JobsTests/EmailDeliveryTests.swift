@@ -25,7 +25,7 @@ struct EmailDeliveryTests {
             let ledger = DeliveryLedger(database: database)
             let settings = try MailSettings(
                 settings: Settings.from(["SMTP_URL": sink.url, "SMTP_FROM": "orders@shop.example", "SMTP_FROM_NAME": "Shöp"]))
-            var policy = EmailJobs.policy(concurrency: 8, lease: .seconds(2))
+            var policy = EmailJobs.policy(concurrency: 8, lease: .seconds(10))
             policy.backoff = JobPolicy.schedule([.milliseconds(300)])
             let handler = EmailJobs(
                 policy: policy, ledger: ledger, events: OrderEventLog(database: database),

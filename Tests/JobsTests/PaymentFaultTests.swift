@@ -75,7 +75,7 @@ extension PaymentFaultTests {
     @Test func aWorkerKilledWhileCapturingLosesNoCaptureAndDoublesNone() async throws {
         try await PaymentTestRig.with(worker: false, logger: logger) { rig in
             var orders: [UUID] = []
-            for _ in 0..<30 { orders.append(try await rig.authorisedOrder()) }
+            for _ in 0..<16 { orders.append(try await rig.authorisedOrder()) }
             try await rig.database.query("UPDATE orders SET status = 'processing' WHERE id = ANY(\(orders))", logger: logger)
             try await rig.queue(.paymentCapture).enqueue(orders.map { $0.uuidString.lowercased() }, dueAt: Date(), logger: logger)
             let first = try startWorkerProcess(rig)

@@ -45,7 +45,7 @@ struct WebhookDeliveryTests {
             let network = NetworkAddressGuard(allowPrivateNetworks: !guarded, resolver: resolver)
             let clients = PinnedHTTPClients()
             let handler = WebhookJobs(
-                policy: WebhookJobs.policy(concurrency: 8, schedule: schedule, lease: .seconds(2)), ledger: ledger,
+                policy: WebhookJobs.policy(concurrency: 8, schedule: schedule, lease: .seconds(10)), ledger: ledger,
                 endpoints: WebhookEndpointStore(database: database), events: OrderEventLog(database: database), network: network,
                 clients: clients, time: DisplayTime(timeZone: TimeZone(identifier: "UTC")!),
                 reconciler: DeliveryReconciler(ledger: ledger, queue: JobQueue(redis: redis, kind: .webhook), redis: redis))
