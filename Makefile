@@ -54,9 +54,10 @@ WITH_STORES := ops/local/with-stores.sh
 # The test stack trades durability for speed: its data is thrown away anyway.
 TEST_PG_OPTS := -c fsync=off -c synchronous_commit=off -c full_page_writes=off
 WITH_TEST_STORES = PG_MAX_CONNECTIONS=1000 PG_EXTRA_OPTS="$(TEST_PG_OPTS)" $(WITH_STORES) test $(TEST_PG_PORT) $(TEST_REDIS_PORT)
-# The two load tests (thousands of requests through a debug gateway) run after the rest, on
-# their own: beside the other suites they starved them of this machine's two cores.
-LOAD_TESTS := aClientThatReadsNothingIsDisconnected|noFieldAtAnExtremeEarnsA5xxOrStopsTheGateway
+# The two load tests (thousands of requests through a debug gateway) and the suites that start a
+# payment provider (a localstripe process per test, worker processes) run after the rest: in one
+# burst with every other suite they starved this machine's two cores, and 2 s store timeouts fired.
+LOAD_TESTS := aClientThatReadsNothingIsDisconnected|noFieldAtAnExtremeEarnsA5xxOrStopsTheGateway|Payment|Stripe
 TEST_STORE_URLS = TEST_DATABASE_URL=postgres://app@127.0.0.1:$(TEST_PG_PORT)/orders TEST_REDIS_URL=redis://127.0.0.1:$(TEST_REDIS_PORT)/0
 
 .PHONY: help dev test test-e2e test-browser test-chaos stores-chaos fuzz format lint bench bench-quick build release migrate stop clean-data logs status scale restart-gateways stores-dev stores-test packages

@@ -67,7 +67,9 @@ struct PaymentOrderFlowTests {
             #expect(try await status(order, rig.database) == "processing")
             // The running worker captures it.
             #expect(try await JobsTestSupport.eventually { try await rig.payment(order)?.status == .paid })
-            #expect(try await rig.providerIntents(of: order).map(\.status) == ["succeeded"])
+            // The worker's first reconcile may have made a second intent beside the owner's
+            // (localstripe ignores idempotency keys): the loser is cancelled, never charged.
+            #expect(try await rig.providerIntents(of: order).map(\.status).filter { $0 != "canceled" } == ["succeeded"])
             #expect(try await rig.payment(order)?.capturedAmount == Decimal(string: "12.50")!)
         }
     }
@@ -149,7 +151,8 @@ struct PaymentOrderFlowTests {
             // The voids' reconciler finds its open payment and its job cancels the intent.
             _ = try await LedgerReconciler(voids: rig.ledger, redis: rig.redis).runOnce(logger: logger)
             #expect(try await JobsTestSupport.eventually { try await rig.payment(order)?.status == .voided })
-            #expect(try await rig.providerIntents(of: order).map(\.status) == ["canceled"])
+            let statuses = try await rig.providerIntents(of: order).map(\.status)
+            #expect(!statuses.isEmpty && statuses.allSatisfy { $0 == "canceled" }, "\(statuses)")
         }
     }
 
