@@ -147,8 +147,10 @@ func buildRouter(
         maxAge: configuration.refreshTokenDays * 86_400
     )
     let catalog = CatalogOperations(products: PostgresProductRepository(database: database))
+    // One schedule for the orders' moves: placing schedules them, an authorisation resumes them.
+    let moves = TransitionSchedule(redis: redis, retries: scheduleRetries)
     let orders = OrderOperations(
-        orders: PostgresOrderRepository(database: database), schedule: TransitionSchedule(redis: redis, retries: scheduleRetries),
+        orders: PostgresOrderRepository(database: database), schedule: moves,
         rules: configuration.platform.orderRules, exportPageTimeout: .seconds(configuration.requestTimeoutSeconds),
         paymentJobs: configuration.platform.payments.enabled ? JobQueues(redis: redis) : nil
     )
@@ -190,14 +192,11 @@ func buildRouter(
     if settings.enabled, let key = settings.secretKey {
         let ledger = PaymentLedger(database: database)
         let stripe = StripeClient(http: .shared, configuration: .init(apiBase: settings.apiBase, secretKey: key))
-        let operations = PaymentOperations(
-            ledger: ledger, stripe: stripe, refundJobs: queues[.paymentRefund],
-            moves: TransitionSchedule(redis: redis, retries: scheduleRetries))
+        let operations = PaymentOperations(ledger: ledger, stripe: stripe, refundJobs: queues[.paymentRefund], moves: moves)
         payments = operations
         PaymentsController(payments: operations, orders: orders, time: time).addRoutes(to: routes)
         StripeWebhookController(
-            events: PaymentProviderEvents(
-                ledger: ledger, secrets: settings.webhookSecrets, moves: TransitionSchedule(redis: redis, retries: scheduleRetries))
+            events: PaymentProviderEvents(ledger: ledger, secrets: settings.webhookSecrets, moves: moves)
         ).addRoutes(to: routes)
     }
     // Without a fan-out that runs (a router built for a test), the stream answers 503.

@@ -83,14 +83,7 @@ func buildApplication(
                 ))
         case .paymentIntent, .paymentCapture, .paymentVoid, .paymentRefund:
             guard payments.enabled, let stripe else { continue }
-            let sync = PaymentProviderSync(
-                ledger: paymentLedger, stripe: stripe,
-                operations: PaymentOperations(
-                    ledger: paymentLedger, stripe: stripe, refundJobs: JobQueue(redis: redis, kind: .paymentRefund),
-                    moves: TransitionSchedule(redis: redis)))
-            if let handler = PaymentJobs.handler(
-                of: kind, policy: paymentPolicy, ledger: paymentLedger, stripe: stripe, redis: redis, sync: sync)
-            {
+            if let handler = PaymentJobs.handler(of: kind, policy: paymentPolicy, ledger: paymentLedger, stripe: stripe, redis: redis) {
                 handlers.append(handler)
             }
         }

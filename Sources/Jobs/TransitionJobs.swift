@@ -65,7 +65,8 @@ struct TransitionJobs: JobHandler {
     /// finds (an authorised payment of an order past pending).
     func enqueueCaptures(_ orders: Set<UUID>, in captures: JobQueue, logger: Logger) async {
         do {
-            try await captures.enqueue(orders.map { $0.uuidString.lowercased() }, dueAt: Date(), logger: logger)
+            let now = Date()
+            try await captures.enqueue(orders.map { ($0.uuidString.lowercased(), now) }, logger: logger)
         } catch {
             logger.warning(
                 "could not enqueue the captures of moved orders; the reconciler will",

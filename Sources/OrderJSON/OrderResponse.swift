@@ -43,11 +43,11 @@ public struct OrderResponse: Encodable, Sendable {
     public var payment: PaymentResponse?
 
     /// The order as `viewer` sees it: its payment's client secret and next action only for its
-    /// owner. `payment` replaces the one the order was read with.
-    public init(order: Order, time: DisplayTime, viewer: UUID? = nil, payment: PaymentResponse? = nil) {
+    /// owner.
+    public init(order: Order, time: DisplayTime, viewer: UUID? = nil) {
         self.order = order
         self.time = time
-        self.payment = payment ?? order.payment.map { PaymentResponse(payment: $0, forOwner: viewer == order.userID) }
+        self.payment = order.payment.map { PaymentResponse(payment: $0, forOwner: viewer == order.userID) }
     }
 
     enum CodingKeys: String, CodingKey {

@@ -104,11 +104,7 @@ public struct PaymentOperations: Sendable {
             return try await ledger.payment(of: payment.orderID, logger: logger) ?? payment
         }
         if let changed = try await ledger.apply(change, to: payment.orderID, from: [.unpaid, .requiresAction], logger: logger) {
-            if changed.status == .authorized, let moves {
-                // Due now at the latest: a move still scheduled keeps its own (later) time, and
-                // one its job found waiting (acked) runs at once. Lost, the reconciler finds it.
-                await moves.schedule(orderID: payment.orderID, dueAt: Date(), timeout: .milliseconds(500), logger: logger)
-            }
+            if changed.status == .authorized { await moves?.resume(orderID: payment.orderID, logger: logger) }
             return changed
         }
         return try await ledger.payment(of: payment.orderID, logger: logger) ?? payment

@@ -62,9 +62,7 @@ public struct PaymentProviderEvents: Sendable {
         switch outcome {
         case .applied(let payment):
             logger.info("payment updated by the provider", metadata: ["payment.status": "\(payment.status.rawValue)"])
-            if payment.status == .authorized, let moves {
-                await moves.schedule(orderID: order, dueAt: Date(), timeout: .milliseconds(500), logger: logger)
-            }
+            if payment.status == .authorized { await moves?.resume(orderID: order, logger: logger) }
             return .applied
         case .unchanged: return .unchanged
         case .replayed: return .replayed

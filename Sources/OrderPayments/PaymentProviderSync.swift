@@ -9,32 +9,35 @@ import Store
 /// provider's answer and its write) moves the order on as if it had. Runs after the payment
 /// intents' reconciler pass, one process at a time.
 public struct PaymentProviderSync: Sendable {
-    let ledger: PaymentLedger
-    let stripe: StripeClient
     let operations: PaymentOperations
     /// How long a payment must have been unchanged: a confirmation in flight records its own answer.
     let quietSeconds: Int
 
-    public init(ledger: PaymentLedger, stripe: StripeClient, operations: PaymentOperations, quietSeconds: Int = 30) {
-        self.ledger = ledger
-        self.stripe = stripe
+    public init(operations: PaymentOperations, quietSeconds: Int = 30) {
         self.operations = operations
         self.quietSeconds = quietSeconds
     }
 
-    /// One pass over at most `limit` payments; returns how many changed. A provider or store
-    /// that does not answer ends the pass (the next one asks again).
+    /// One pass over at most `limit` payments; returns how many changed. A provider or store that
+    /// does not answer ends the pass (the next one asks again); a payment the provider refuses to
+    /// tell about (an intent it does not know) is logged and passed over, so it never holds up
+    /// the ones behind it.
     @discardableResult
     public func run(limit: Int = 100, logger: Logger) async -> Int {
         var changed = 0
         do {
-            for payment in try await ledger.waitingOnPayer(quietSeconds: quietSeconds, limit: limit, logger: logger) {
+            let waiting = try await operations.ledger.waitingOnPayer(quietSeconds: quietSeconds, limit: limit, logger: logger)
+            for payment in waiting {
                 guard let intentID = payment.intentID else { continue }
-                let intent = try await stripe.intent(intentID, logger: logger)
                 do {
+                    let intent = try await operations.stripe.intent(intentID, logger: logger)
                     if try await operations.record(intent, of: payment, logger: logger).status != payment.status { changed += 1 }
                 } catch let error as PaymentError where error.code == .declined {
                     // Recorded as a refusal the payer can see; the order stays payable.
+                } catch let error as PaymentProviderError where !error.isTransient {
+                    logger.warning(
+                        "the provider would not tell about a payment's intent",
+                        metadata: ["payment.intent": "\(intentID)", "error.code": "\(error.code)"])
                 }
             }
         } catch {

@@ -77,7 +77,7 @@ extension PaymentFaultTests {
             var orders: [UUID] = []
             for _ in 0..<16 { orders.append(try await rig.authorisedOrder()) }
             try await rig.database.query("UPDATE orders SET status = 'processing' WHERE id = ANY(\(orders))", logger: logger)
-            try await rig.queue(.paymentCapture).enqueue(orders.map { $0.uuidString.lowercased() }, dueAt: Date(), logger: logger)
+            try await rig.queue(.paymentCapture).enqueue(orders.map { ($0.uuidString.lowercased(), Date()) }, logger: logger)
             let first = try startWorkerProcess(rig)
             #expect(
                 try await JobsTestSupport.eventually(within: .seconds(30)) {

@@ -142,6 +142,15 @@ struct PaymentOrderFlowTests {
             #expect(cancelled.contains(order) && !cancelled.contains(fresh) && !cancelled.contains(paid))
             #expect(try await status(order, rig.database) == "cancelled")
             #expect(try await status(paid, rig.database) == "pending", "an authorised order is not cancelled")
+            // Authorised between a pass's look and its cancel: the check made with the payment's
+            // row locked refuses it.
+            let late = Transition(
+                to: .cancelled, from: [.pending], actorID: nil, actorRole: nil, reason: OrderTransitions.unpaidReason,
+                paymentIn: OrderTransitions.unpaidStates)
+            await #expect(throws: OrderError.self) {
+                _ = try await PostgresOrderRepository(database: rig.database).apply(late, to: paid, logger: logger)
+            }
+            #expect(try await status(paid, rig.database) == "pending")
             let reason = try await rig.database.query(
                 "SELECT reason FROM order_events WHERE order_id = \(order) AND to_status = 'cancelled'", logger: logger
             ).first?.decode(String?.self)
@@ -176,7 +185,7 @@ struct PaymentOrderFlowTests {
             let secret = try #require(try await rig.payment(order)?.clientSecret)
             try await rig.provider.authenticate(intent: intent, clientSecret: secret, success: true)
 
-            let sync = PaymentProviderSync(ledger: rig.ledger, stripe: rig.stripe, operations: operations, quietSeconds: 30)
+            let sync = PaymentProviderSync(operations: operations, quietSeconds: 30)
             #expect(await sync.run(logger: logger) == 0, "a payment changed moments ago is left to its own answer")
             try await rig.database.query(
                 "UPDATE payments SET updated_at = now() - interval '1 minute' WHERE order_id = \(order)", logger: logger)

@@ -33,12 +33,16 @@ enum PaymentJobs {
     }
 
     /// The handler of a payment `kind` (nil for any other kind), each with its reconciler; the
-    /// intents' reconciler passes are followed by `sync`'s.
-    static func handler(
-        of kind: JobKind, policy: JobPolicy, ledger: PaymentLedger, stripe: StripeClient, redis: RedisClient, sync: PaymentProviderSync
-    ) -> (any JobHandler)? {
+    /// intents' reconciler passes are followed by the provider sync's.
+    static func handler(of kind: JobKind, policy: JobPolicy, ledger: PaymentLedger, stripe: StripeClient, redis: RedisClient)
+        -> (any JobHandler)?
+    {
         switch kind {
         case .paymentIntent:
+            let sync = PaymentProviderSync(
+                operations: PaymentOperations(
+                    ledger: ledger, stripe: stripe, refundJobs: JobQueue(redis: redis, kind: .paymentRefund),
+                    moves: TransitionSchedule(redis: redis)))
             var reconciler = LedgerReconciler(payments: ledger, redis: redis)
             reconciler.followUp = { logger in await sync.run(logger: logger) }
             return PaymentIntentJobs(policy: policy, ledger: ledger, stripe: stripe, reconciler: reconciler)

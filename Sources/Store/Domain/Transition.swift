@@ -12,10 +12,14 @@ public struct Transition: Sendable {
     public var trackingNumber: String?
     /// Only the order's owner may act, and only within the cancel window (a customer's cancel).
     public var ownerWithinCancelWindow: UUID?
+    /// The change applies only while the order's payment is in one of these states, checked with
+    /// the payment's row locked (the unpaid timeout's cancel, which an authorisation committed
+    /// meanwhile must stop); nil: whatever the payment.
+    public var paymentIn: Set<PaymentStatus>?
 
     public init(
         to: OrderStatus, from: Set<OrderStatus>, actorID: UUID?, actorRole: Role?, reason: String? = nil,
-        trackingNumber: String? = nil, ownerWithinCancelWindow: UUID? = nil
+        trackingNumber: String? = nil, ownerWithinCancelWindow: UUID? = nil, paymentIn: Set<PaymentStatus>? = nil
     ) {
         self.to = to
         self.from = from
@@ -24,6 +28,7 @@ public struct Transition: Sendable {
         self.reason = reason
         self.trackingNumber = trackingNumber
         self.ownerWithinCancelWindow = ownerWithinCancelWindow
+        self.paymentIn = paymentIn
     }
 
     /// Why this change may not be made to an order in `status`, owned by `owner`, whose cancel

@@ -31,16 +31,19 @@ public struct JobQueue: Sendable {
         return reply.int == 1
     }
 
-    /// Schedules each of `members` at `dueAt` (as ``enqueue(_:dueAt:timeout:logger:)`` does) in
-    /// one round trip. Returns how many were added.
+    /// Schedules each job (as ``enqueue(_:dueAt:timeout:logger:)`` does), 500 to a round trip:
+    /// a reconciler's re-enqueue, a batch's captures. Returns how many were added.
     @discardableResult
-    public func enqueue(_ members: [String], dueAt: Date, logger: Logger) async throws -> Int {
-        guard !members.isEmpty else { return 0 }
-        let replies = try await redis.run(members.map { enqueueCall($0, dueAt: dueAt) }, logger: logger)
-        if let failed = replies.first(where: { if case .error = $0 { true } else { false } }), case .error(let message) = failed {
-            throw RedisError(.server, message)
+    public func enqueue(_ jobs: [(member: String, dueAt: Date)], logger: Logger) async throws -> Int {
+        var added = 0
+        for start in stride(from: 0, to: jobs.count, by: 500) {
+            let calls = jobs[start..<min(start + 500, jobs.count)].map { enqueueCall($0.member, dueAt: $0.dueAt) }
+            for reply in try await redis.run(calls, logger: logger) {
+                if case .error(let message) = reply { throw RedisError(.server, message) }
+                if reply.int == 1 { added += 1 }
+            }
         }
-        return replies.filter { $0.int == 1 }.count
+        return added
     }
 
     /// Waits on `connection` (a dedicated one: it blocks) until a job is enqueued earlier than

@@ -77,11 +77,7 @@ public struct LedgerReconciler: Sendable {
         let pass = try await queue.beginPass(logger: logger)
         let owed = try await owed(horizon, logger)
         let now = Date()
-        var enqueued = 0
-        for chunk in stride(from: 0, to: owed.count, by: 500) {
-            enqueued += try await queue.enqueue(
-                owed[chunk..<min(chunk + 500, owed.count)].map { $0.uuidString.lowercased() }, dueAt: now, logger: logger)
-        }
+        let enqueued = try await queue.enqueue(owed.map { ($0.uuidString.lowercased(), now) }, logger: logger)
         try await queue.finishPass(pass, logger: logger)
         if enqueued > 0 {
             logger.notice(

@@ -36,14 +36,8 @@ public struct Reconciler: Sendable {
         if !unpaid.isEmpty {
             logger.notice("cancelled orders whose payment did not come", metadata: ["order.count": "\(unpaid.count)"])
         }
-        var enqueued = 0
         let upcoming = try await transitions.upcoming(limit: horizon, logger: logger)
-        for chunk in stride(from: 0, to: upcoming.count, by: 500) {
-            let calls = upcoming[chunk..<min(chunk + 500, upcoming.count)].map {
-                queue.enqueueCall(JobQueue.member(orderID: $0.id), dueAt: $0.dueAt)
-            }
-            enqueued += try await redis.run(Array(calls), logger: logger).filter { $0.int == 1 }.count
-        }
+        let enqueued = try await queue.enqueue(upcoming.map { (JobQueue.member(orderID: $0.id), $0.dueAt) }, logger: logger)
         // The schedule holds what Postgres owed when the pass began: claims find the epoch until
         // Redis loses its data again (and the pass marks nothing if that happened meanwhile).
         try await queue.finishPass(pass, logger: logger)

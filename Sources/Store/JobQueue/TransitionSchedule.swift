@@ -39,6 +39,15 @@ public struct TransitionSchedule: Sendable {
         }
     }
 
+    /// Schedules again the move of an order its payment held, now that it is authorised: due now
+    /// at the latest (a move still scheduled keeps its own, later time; one its job found waiting,
+    /// and acked, runs at once). If its job is in flight at this moment the enqueue is refused and
+    /// that job acks it as waiting: the reconciler's next pass enqueues it (a pending order with
+    /// an authorised payment is one it looks for).
+    public func resume(orderID: UUID, logger: Logger) async {
+        await schedule(orderID: orderID, dueAt: Date(), timeout: .milliseconds(500), logger: logger)
+    }
+
     /// Drops the scheduled move (a cancelled order); a race with a worker is harmless, since the
     /// worker's update is conditional on the order still being pending.
     public func unschedule(orderID: UUID, logger: Logger) async {

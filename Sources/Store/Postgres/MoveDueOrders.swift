@@ -18,8 +18,7 @@ struct MoveDueOrders: PreparedStatement {
             FROM unnest($1::uuid[], $2::uuid[]) WITH ORDINALITY AS e(order_id, event_id, n) JOIN moved m ON m.id = e.order_id
             ORDER BY e.n
         )
-        SELECT o.id, m.id IS NOT NULL, o.status = 'pending', o.auto_process_at > now(), o.auto_process_at,
-               EXISTS (\(awaitingPayment("o"))), p.status IS NOT DISTINCT FROM 'authorized'
+        SELECT o.id, m.id IS NOT NULL, o.status = 'pending', o.auto_process_at > now(), o.auto_process_at, p.status
         FROM orders o LEFT JOIN moved m ON m.id = o.id LEFT JOIN payments p ON p.order_id = o.id WHERE o.id = ANY($1::uuid[])
         """
 
@@ -29,8 +28,8 @@ struct MoveDueOrders: PreparedStatement {
     }
 
     /// An asked-for order: whether this statement moved it, and (for one it did not) whether it
-    /// was pending, due later than now, and when; whether its payment holds it, and whether its
-    /// authorisation waits for its capture.
+    /// was pending, due later than now, and when; whether its payment holds it (one not yet
+    /// authorised), and whether its authorisation waits for its capture.
     typealias Row = (id: UUID, moved: Bool, pending: Bool, later: Bool, due: Date, awaitingPayment: Bool, authorized: Bool)
 
     var orders: [UUID]
@@ -43,7 +42,9 @@ struct MoveDueOrders: PreparedStatement {
     }
 
     func decodeRow(_ row: DatabaseRow) throws -> Row {
-        let (id, moved, pending, later, due, awaiting, authorized) = try row.decode((UUID, Bool, Bool, Bool, Date, Bool, Bool).self)
-        return (id, moved, pending, later, due, awaiting, authorized)
+        let (id, moved, pending, later, due, payment) = try row.decode((UUID, Bool, Bool, Bool, Date, String?).self)
+        let status = payment.flatMap(PaymentStatus.init(rawValue:))
+        let awaiting = payment != nil && status != .authorized && status != .paid
+        return (id, moved, pending, later, due, awaiting, status == .authorized)
     }
 }

@@ -19,6 +19,8 @@ public struct OrderTransitions: Sendable {
 
     /// Why the system cancels an order whose payment did not come.
     public static let unpaidReason = "payment not received"
+    /// The payment states the unpaid timeout cancels in.
+    static let unpaidStates: Set<PaymentStatus> = [.unpaid, .requiresAction, .failed]
 
     /// Cancels, one transaction each (its stock back, its event), the pending orders whose
     /// payment is not authorised `paymentTimeout` after they were placed, at most `limit`.
@@ -28,21 +30,23 @@ public struct OrderTransitions: Sendable {
         let overdue = try await database.query(
             """
             SELECT o.id FROM orders o JOIN payments p ON p.order_id = o.id
-            WHERE o.status = 'pending' AND p.status IN ('unpaid', 'requires_action', 'failed')
+            WHERE o.status = 'pending' AND p.status = ANY(\(Self.unpaidStates.map(\.rawValue)))
               AND o.created_at < now() - \(Double(paymentTimeout)) * interval '1 second'
             ORDER BY o.created_at LIMIT \(limit)
             """, logger: logger
         ).map { try $0.decode(UUID.self) }
         var cancelled: [UUID] = []
+        // Still unpaid when the order is locked: a payment authorised at the last moment wins.
+        let cancel = Transition(
+            to: .cancelled, from: [.pending], actorID: nil, actorRole: nil, reason: Self.unpaidReason, paymentIn: Self.unpaidStates)
         for id in overdue {
-            let cancel = Transition(to: .cancelled, from: [.pending], actorID: nil, actorRole: nil, reason: Self.unpaidReason)
             do {
                 try await database.withConnection { connection in
                     try await PostgresOrderRepository.apply(cancel, to: id, on: connection, logger: logger)
                 }
                 cancelled.append(id)
             } catch is OrderError {
-                // Moved or cancelled meanwhile (paid at the last moment): nothing to do.
+                // Moved, cancelled or authorised meanwhile: nothing to do.
             }
         }
         return cancelled

@@ -114,6 +114,17 @@ public struct PostgresOrderRepository: OrderRepository {
     /// Moves the order in one transaction on `connection`: status, stock back on cancel, event.
     static func apply(_ transition: Transition, to id: UUID, on connection: DatabaseConnection, logger: Logger) async throws {
         try await connection.transaction(logger: logger) { connection in
+            // A change that depends on the payment locks its row first, before the order's, as an
+            // authorisation does (its event's foreign key then waits on the order): an
+            // authorisation either committed before this and is seen here, or waits for this
+            // commit and finds the order cancelled (its payment then voided).
+            var lockedPayment: PaymentStatus?
+            if transition.paymentIn != nil {
+                lockedPayment =
+                    try await connection.query(
+                        "SELECT status FROM payments WHERE order_id = \(id) FOR UPDATE", logger: logger
+                    ).first.map { PaymentStatus(rawValue: try $0.decode(String.self)) } ?? nil
+            }
             // The payment's status too (none: placed with payments off): an order ships only paid.
             let current = try await connection.query(
                 """
@@ -128,6 +139,9 @@ public struct PostgresOrderRepository: OrderRepository {
             if let refusal = transition.refusal(status: status, owner: owner, withinCancelWindow: withinWindow) { throw refusal }
             if transition.to == .shipped, let payment, !Self.shippable.contains(payment) {
                 throw OrderError(.unpaid, currentStatus: status)
+            }
+            if let allowed = transition.paymentIn, !(lockedPayment.map(allowed.contains) ?? false) {
+                throw OrderError(.illegalTransition, currentStatus: status)
             }
             try await connection.query(
                 """

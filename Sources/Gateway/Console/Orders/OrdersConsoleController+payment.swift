@@ -17,7 +17,7 @@ extension OrdersConsoleController {
         var refunded: String
         /// The provider's last refusal, in the customer's words.
         var lastError: String?
-        /// The owner may pay now (the order waits for it).
+        /// The owner may pay now with a test method (the order waits for it; test mode only).
         var canPay: Bool
         /// The owner's 3-D Secure step, stood in for on a local test provider.
         var canAuthenticate: Bool
@@ -49,14 +49,16 @@ extension OrdersConsoleController {
 
     func paymentView(_ order: Order, viewer: ConsoleUser, logger: Logger) async throws -> PaymentView? {
         guard let payment = order.payment else { return nil }
-        let refunds = try await payments?.refunds(of: order.id, by: viewer.actor, logger: logger) ?? []
+        // Nothing captured, nothing refunded: no round trip for the refunds of an unpaid order.
+        let refunds =
+            payment.capturedAmount > 0 ? try await payments?.refunds(of: order.id, by: viewer.actor, logger: logger) ?? [] : []
         let refundable = payment.capturedAmount - payment.refundedAmount - payment.refundingAmount
         let labels: [PaymentStatus: String] = [
             .unpaid: "Awaiting payment", .requiresAction: "Needs authentication", .authorized: "Authorised", .paid: "Paid",
             .partiallyRefunded: "Partly refunded", .refunded: "Refunded", .voided: "Voided", .failed: "Failed",
         ]
         let payer = payments != nil && viewer.id == order.userID && order.status == .pending
-        let canPay = payer && payment.status == .unpaid
+        let canPay = payer && payment.status == .unpaid && payments?.offersTestMethods == true
         let canAuthenticate = payer && payment.status == .requiresAction && payments?.authenticatesForTesting == true
         return PaymentView(
             status: payment.status.rawValue, statusLabel: labels[payment.status] ?? payment.status.rawValue,

@@ -35,10 +35,10 @@ struct PaymentsController: Sendable {
         let actor = try context.requireIdentity().actor
         let id = try Self.orderID(context)
         let body = try await request.decodeJSON(PayRequest.self, context: context)
-        let payment = try await payments.confirm(order: id, paymentMethod: body.paymentMethod, by: actor, logger: context.logger)
+        _ = try await payments.confirm(order: id, paymentMethod: body.paymentMethod, by: actor, logger: context.logger)
+        // Read after the confirmation: the order with the payment it recorded.
         let order = try await orders.order(id, visibleTo: actor, logger: context.logger)
-        return try OrderResponse(order: order, time: time, payment: PaymentResponse(payment: payment, forOwner: true))
-            .response(from: request, context: context)
+        return try OrderResponse(order: order, time: time, viewer: actor.id).response(from: request, context: context)
     }
 
     struct RefundRequest: Decodable {

@@ -7,6 +7,10 @@ extension PaymentOperations {
     /// Whether the payer's 3-D Secure step can be stood in for here (a local test provider).
     public var authenticatesForTesting: Bool { stripe.isLocalTestProvider }
 
+    /// Whether a payer may be offered the provider's test payment methods by name (test mode;
+    /// live card entry needs Stripe.js, which the console does not ship).
+    public var offersTestMethods: Bool { stripe.isTestMode }
+
     /// The owner completes (`success`) or fails the 3-D Secure step of `order`'s payment on a
     /// local test provider; the intent is then read back and recorded as a confirmation's answer
     /// is: authorised (the order's move scheduled), or declined and payable again.

@@ -8,6 +8,12 @@ extension StripeClient {
             || configuration.apiBase.hasPrefix("http://[::1]:")
     }
 
+    /// Whether payments here are test payments: a test key (`sk_test_`, `rk_test_`) or a local test
+    /// provider. Only then are the provider's test payment methods named to a payer.
+    public var isTestMode: Bool {
+        isLocalTestProvider || configuration.secretKey.hasPrefix("sk_test_") || configuration.secretKey.hasPrefix("rk_test_")
+    }
+
     /// Completes (or fails) an intent's 3-D Secure step as the payer's browser would, on
     /// localstripe only (`POST /v1/payment_intents/{id}/_authenticate`): Stripe's own step is a
     /// page of the card issuer that only Stripe.js or a redirect reaches.
