@@ -12,8 +12,8 @@ import Testing
 @testable import Store
 
 /// Money moves through faults, counted at the provider (a real localstripe): an outage at the
-/// moment of ordering neither fails nor doubles anything, and Redis losing its data loses no
-/// capture or refund and makes none twice.
+/// moment of ordering neither fails nor doubles anything; Redis losing its data, a worker or the
+/// provider killed mid-capture loses no capture or refund and makes none twice.
 @Suite("Payments through faults", .timeLimit(.minutes(3)), .serialized)
 struct PaymentFaultTests {
     let logger = TestStores.logger
@@ -105,6 +105,44 @@ extension PaymentFaultTests {
             kill(second, SIGTERM)
             #expect(await ChildProcess.status(of: second, within: .seconds(10)) == 0, "the survivor drains and stops on SIGTERM")
             TestChildren.forget(process: second)
+        }
+    }
+
+    // MARK: The provider killed
+
+    /// The provider is SIGKILLed while a worker process captures and comes back a few seconds
+    /// later with its state: the captures refused meanwhile are retried, each intent is captured
+    /// once and in full, and none is given up.
+    @Test func aProviderKilledWhileCapturingLosesNoCaptureAndDoublesNone() async throws {
+        try await PaymentTestRig.with(worker: false, logger: logger) { rig in
+            var orders: [UUID] = []
+            for _ in 0..<16 { orders.append(try await rig.authorisedOrder()) }
+            try await rig.database.query("UPDATE orders SET status = 'processing' WHERE id = ANY(\(orders))", logger: logger)
+            try await rig.queue(.paymentCapture).enqueue(orders.map { ($0.uuidString.lowercased(), Date()) }, logger: logger)
+            let worker = try startWorkerProcess(rig)
+            let paid = { [orders] in
+                try await rig.database.query(
+                    "SELECT count(*) FROM payments WHERE status = 'paid' AND captured_amount = amount AND order_id = ANY(\(orders))",
+                    logger: logger
+                ).first!.decode(Int.self)
+            }
+            #expect(try await JobsTestSupport.eventually(within: .seconds(30)) { try await paid() > 0 }, "the worker captures")
+            await rig.provider.kill()
+            let before = try await paid()
+            print("captures when the provider was killed: \(before) of \(orders.count) recorded")
+            try await Task.sleep(for: .seconds(3))
+            try await rig.provider.restart()
+            #expect(
+                try await JobsTestSupport.eventually(within: .seconds(60)) { try await paid() == orders.count },
+                "every capture made once the provider is back")
+            #expect(before < orders.count, "the provider was killed before the last capture")
+            for order in orders {
+                #expect(try await rig.providerIntents(of: order).map(\.status) == ["succeeded"], "one intent, captured")
+            }
+            #expect(try await rig.queue(.paymentCapture).depth(logger: logger).dead == 0, "no capture given up")
+            kill(worker, SIGTERM)
+            #expect(await ChildProcess.status(of: worker, within: .seconds(10)) == 0)
+            TestChildren.forget(process: worker)
         }
     }
 
