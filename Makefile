@@ -140,7 +140,7 @@ bench-quick: release ## The benchmark in under two minutes (one connection count
 stores-chaos:
 	@$(STORES) start chaos $(CHAOS_PG_PORT) $(CHAOS_REDIS_PORT)
 
-test-chaos: packages ## Faults on a live stack under traffic: workers, gateways, Redis killed; Postgres restarted one at a time and in a storm
+test-chaos: packages ## Faults on a live stack under traffic: workers, gateways, Redis, the payment provider killed; Postgres restarted one at a time and in a storm
 	swift build --build-tests
 	@ops/local/peers.sh >/dev/null
 	@ops/local/swagger-ui.sh .build/debug/swagger-ui

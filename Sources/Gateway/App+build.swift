@@ -191,7 +191,7 @@ func buildRouter(
     var payments: PaymentOperations?
     if settings.enabled, let key = settings.secretKey {
         let ledger = PaymentLedger(database: database)
-        let stripe = StripeClient(http: .shared, configuration: .init(apiBase: settings.apiBase, secretKey: key))
+        let stripe = StripeClient(http: .paymentProvider, configuration: .init(apiBase: settings.apiBase, secretKey: key))
         let operations = PaymentOperations(ledger: ledger, stripe: stripe, refundJobs: queues[.paymentRefund], moves: moves)
         payments = operations
         PaymentsController(payments: operations, orders: orders, time: time).addRoutes(to: routes)

@@ -31,7 +31,7 @@ func buildApplication(
     let webhookClients = PinnedHTTPClients()
     let payments = configuration.platform.payments
     let stripe = payments.secretKey.map { key in
-        StripeClient(http: .shared, configuration: .init(apiBase: payments.apiBase, secretKey: key))
+        StripeClient(http: .paymentProvider, configuration: .init(apiBase: payments.apiBase, secretKey: key))
     }
     if !payments.enabled { logger.notice("PAYMENTS=off: no payment job is owed or run") }
     let paymentPolicy = PaymentJobs.policy(

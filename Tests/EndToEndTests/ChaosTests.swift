@@ -10,7 +10,8 @@ import Testing
 /// An operator's bad day on a real stack (nginx, 2 gateways, 3 workers, Postgres, Redis, all
 /// processes under the local supervisor) while 8 clients place orders as careful clients do
 /// (retrying with the same `Idempotency-Key`): faults one at a time, each followed by steady
-/// traffic; a fourth worker delivers every event to a webhook receiver and the mail sink. Run by
+/// traffic; a fourth worker delivers every event to a webhook receiver and the mail sink. The
+/// payment provider's outage has a run of its own, with payments on and clients paying. Run by
 /// `make test-chaos`, on stores of its own that it may kill and restart.
 @Suite(
     "Chaos", .serialized, .timeLimit(.minutes(10)),
@@ -34,8 +35,7 @@ struct ChaosTests {
         var name: String
         /// The app process that dies (its supervisor must have it serving again within `recovery`), if any.
         var victim: String?
-        /// Seconds its victim may take to serve again: a crash writes its backtrace first (a
-        /// debug build's, symbolicated, took up to ~10 s on this loaded 2-core machine).
+        /// Seconds its victim may take to serve again (a crash writes its backtrace first).
         var recovery: Double = 10
         var inject: @Sendable (LocalStack) async throws -> Void
     }
@@ -84,7 +84,8 @@ struct ChaosTests {
     /// and 3 workers under the local supervisor (and a fourth delivering webhooks and emails to
     /// `peers` when given); runs `body` with the stack and the database's URL.
     static func withStack(
-        orders: Int = 0, deliveringTo peers: DeliveryPeers? = nil, _ body: (LocalStack, String) async throws -> Void
+        orders: Int = 0, deliveringTo peers: DeliveryPeers? = nil, settings extra: [String: String] = [:],
+        _ body: (LocalStack, String) async throws -> Void
     ) async throws {
         try await Self.stores("start")
         try await ChildProcess.run("/usr/bin/redis-cli", ["-p", String(Self.redisPort), "flushall"])
@@ -113,6 +114,7 @@ struct ChaosTests {
                 "SWIFT_BACKTRACE": "enable=yes,interactive=no,symbolicate=off",
             ]) { _, new in new }
             if let peers { settings.merge(deliverySettings(peers)) { _, new in new } }
+            settings.merge(extra) { _, new in new }
             let stack = LocalStack(name: "chaos", port: 18_700, workerPort: 19_700, settings: settings)
             // Logs of earlier runs would be counted as this run's crashes.
             try? FileManager.default.removeItem(at: LocalStack.root.appendingPathComponent(".data/chaos/logs"))

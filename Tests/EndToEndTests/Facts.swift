@@ -27,7 +27,7 @@ struct Facts: Sendable {
         let rows = try await client.query(
             """
             SELECT o.id, extract(epoch FROM o.auto_process_at)::float8, extract(epoch FROM e.at)::float8
-            FROM orders o LEFT JOIN order_events e ON e.order_id = o.id AND e.to_status = 'processing'
+            FROM orders o LEFT JOIN order_events e ON e.order_id = o.id AND e.kind = 'transition' AND e.to_status = 'processing'
             """,
             logger: TestStores.logger
         )
@@ -38,12 +38,13 @@ struct Facts: Sendable {
         }
         return Facts(
             orders: orders,
-            processingEvents: try await ScaleTests.count(client, "SELECT count(*) FROM order_events WHERE to_status = 'processing'"),
+            processingEvents: try await ScaleTests.count(
+                client, "SELECT count(*) FROM order_events WHERE kind = 'transition' AND to_status = 'processing'"),
             early: try await ScaleTests.count(
                 client,
                 """
                 SELECT count(*) FROM order_events e JOIN orders o ON o.id = e.order_id
-                WHERE e.to_status = 'processing' AND e.at < o.auto_process_at
+                WHERE e.kind = 'transition' AND e.to_status = 'processing' AND e.at < o.auto_process_at
                 """),
             stockTaken: try await ScaleTests.count(client, "SELECT (count(*) * \(stockEach) - sum(stock))::int8 FROM products"),
             quantityOrdered: try await ScaleTests.count(client, "SELECT coalesce(sum(quantity), 0)::int8 FROM order_items")

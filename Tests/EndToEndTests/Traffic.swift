@@ -7,6 +7,8 @@ import NIOCore
 /// signs in, and places orders one after another; an order is retried with its
 /// `Idempotency-Key` after a transport error, a 5xx, a 409 "still in progress" or a 429, and
 /// after signing in again on a 401 (the sessions may have been flushed), until it is placed.
+/// With `pays`, each client then pays for its order (`pm_card_visa`) as doggedly, until the
+/// payment is authorised.
 final class Traffic: Sendable {
     /// One request and its answer (`status` 0: no answer).
     struct Attempt: Sendable, CustomStringConvertible {
@@ -29,13 +31,15 @@ final class Traffic: Sendable {
 
     let port: Int
     let products: Int
+    let pays: Bool
     let attempts = Shared<[Attempt]>([])
     let orders = Shared<[Placed]>([])
     static let idempotencyKey = HTTPField.Name("Idempotency-Key")!
 
-    init(port: Int, products: Int) {
+    init(port: Int, products: Int, pays: Bool = false) {
         self.port = port
         self.products = products
+        self.pays = pays
     }
 
     /// One client's loop until `stop`; the order under way when `stop` comes is still finished.
@@ -60,6 +64,7 @@ final class Traffic: Sendable {
                     &connection, "create", .post, "/api/orders", token: token, json: body, headers: [Self.idempotencyKey: key])
                 if response?.status == .created, let id = response?.json?["id"] as? String {
                     orders.update { $0.append(Placed(key: key, id: id)) }
+                    if pays { await pay(id, &connection, name, &token) }
                     break
                 }
                 if response?.status == .unauthorized {
@@ -70,6 +75,21 @@ final class Traffic: Sendable {
             }
         }
         await connection.close()
+    }
+
+    /// Pays for order `id` with Stripe's test Visa until the payment is authorised: retried after
+    /// a transport error, a 5xx (the provider away: 503) or a 429; a 409 means an earlier try
+    /// went through (its answer lost) and the payment is no longer payable.
+    func pay(_ id: String, _ connection: inout APIConnection, _ name: String, _ token: inout String) async {
+        for _ in 0..<600 {
+            let response = await send(
+                &connection, "pay", .post, "/api/orders/\(id)/payment", token: token, json: #"{"payment_method":"pm_card_visa"}"#)
+            switch response?.status.code {
+            case 200, 409: return
+            case 401: token = await login(&connection, name)
+            default: try? await Task.sleep(for: .milliseconds(100))
+            }
+        }
     }
 
     /// Signs in, again and again while the stores are away; returns the access token.

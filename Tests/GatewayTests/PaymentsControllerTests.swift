@@ -50,7 +50,8 @@ struct PaymentsControllerTests {
                     TestCaller()
                 }
                 let ledger = PaymentLedger(database: database)
-                let stripe = StripeClient(http: .shared, configuration: .init(apiBase: provider.apiBase, secretKey: LocalStripe.secretKey))
+                let stripe = StripeClient(
+                    http: .paymentProvider, configuration: .init(apiBase: provider.apiBase, secretKey: LocalStripe.secretKey))
                 let orders = OrderOperations(
                     orders: PostgresOrderRepository(database: database), schedule: TransitionSchedule(redis: redis),
                     rules: OrderRules(autoProcessAfterSeconds: 600, cancelWindowSeconds: 300, maxPendingOrders: 50, currency: "USD"))

@@ -57,7 +57,7 @@ struct StripeWebhookTests {
                     try await provider.registerWebhook(url: "http://127.0.0.1:\(port)/api/payments/stripe/webhook", secret: secret)
                     let ledger = PaymentLedger(database: database)
                     let stripe = StripeClient(
-                        http: .shared, configuration: .init(apiBase: provider.apiBase, secretKey: LocalStripe.secretKey))
+                        http: .paymentProvider, configuration: .init(apiBase: provider.apiBase, secretKey: LocalStripe.secretKey))
                     let order = try await placeOrder(database)
                     let intent = try await stripe.createIntent(
                         amount: 1250, currency: "usd", orderID: order.uuidString.lowercased(), idempotencyKey: "i-\(order)", logger: logger)

@@ -32,7 +32,8 @@ struct PaymentTestRig {
                 let (database, redis) = (stores.database, stores.redis)
                 let ledger = PaymentLedger(database: database)
                 let stripe = StripeClient(
-                    http: .shared, configuration: .init(apiBase: provider.apiBase, secretKey: LocalStripe.secretKey, timeout: .seconds(2)))
+                    http: .paymentProvider,
+                    configuration: .init(apiBase: provider.apiBase, secretKey: LocalStripe.secretKey, timeout: .seconds(2)))
                 let policy = PaymentJobs.policy(concurrency: 4, lease: .seconds(5), maxAge: .seconds(600))
                 let rig = PaymentTestRig(
                     database: database, redis: redis, ledger: ledger, provider: provider, stripe: stripe,

@@ -29,7 +29,8 @@ struct PaymentOperationsTests {
                 let redis = RedisClient(configuration: try RedisConfiguration(url: TestStores.redisURL), logger: logger)
                 let ledger = PaymentLedger(database: database)
                 let stripe = StripeClient(
-                    http: .shared, configuration: .init(apiBase: provider.apiBase, secretKey: LocalStripe.secretKey, timeout: .seconds(3)))
+                    http: .paymentProvider,
+                    configuration: .init(apiBase: provider.apiBase, secretKey: LocalStripe.secretKey, timeout: .seconds(3)))
                 let operations = PaymentOperations(
                     ledger: ledger, stripe: stripe, refundJobs: JobQueue(redis: redis, kind: .paymentRefund))
                 var failure: (any Error)?

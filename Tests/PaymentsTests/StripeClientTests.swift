@@ -15,7 +15,7 @@ struct StripeClientTests {
 
     func client(_ provider: LocalStripe, key: String = LocalStripe.secretKey) -> StripeClient {
         StripeClient(
-            http: .shared, configuration: .init(apiBase: provider.apiBase, secretKey: key, timeout: .seconds(5)))
+            http: .paymentProvider, configuration: .init(apiBase: provider.apiBase, secretKey: key, timeout: .seconds(5)))
     }
 
     /// A fresh intent of `amount` cents for a made-up order.
@@ -137,8 +137,11 @@ struct StripeClientTests {
             let stripe = client(provider)
             let created = try await intent(stripe)
             await provider.kill()
+            let asked = ContinuousClock.now
             let away = await #expect(throws: PaymentProviderError.self) { try await stripe.intent(created.id, logger: logger) }
             #expect(away?.code == .unavailable && away?.isTransient == true)
+            // A refused connection fails the call at once, not at the call's 5 s timeout.
+            #expect(ContinuousClock.now - asked < .seconds(2.5), "the call waited for a provider that refused to connect")
             try await provider.restart()
             #expect(try await stripe.intent(created.id, logger: logger).id == created.id)
         }
