@@ -38,19 +38,29 @@ for r in rows:
           f"| {r['scenario']} | {r['connections']} | {w['rps']:.0f} | {w['p50']:.1f} | {w['p99']:.1f} | {w['p999']:.1f} | {w['errors']} | {cpu} | "
           f"{r['rss_mb']} | – | – | – |")
 for r in rows:
+    if r.get("scenario") == "captures":
+        print()
+        print(f"Captures beside the transitions: {r['paid']} of {r['captures']} captured at localstripe, about {r['per_second']}/s from their first due time.")
+for r in rows:
+    if r.get("scenario") == "payment_intents":
+        print()
+        print(f"Payments on: {r['opened']} payments opened by the orders; the workers made {r['made']} intents at localstripe "
+              f"during the {r['seconds']} s create_order_payments_on run ({r['made'] / r['seconds']:.0f}/s), the other {r['rest']} "
+              f"in {r['rest_s']} s after it ({r['missing']} still missing then).")
+for r in rows:
     if "redis" in r:
         print()
         print(f"Redis alone: {r['redis']['rps']:.0f} session-touch + rate-limit scripts/s at 64 connections (redis-benchmark).")
 print()
 print("## Delayed transitions (due uniformly over a window; 0.1 s is a burst: its rate is the ceiling)")
 print()
-print("| jobs | window s | offered /s | workers | deliveries too | applied | applied /s | lateness p50 ms | p99 ms | max ms | early | Postgres CPU (cores) | Redis CPU (cores) |")
+print("| jobs | window s | offered /s | workers | beside them | applied | applied /s | lateness p50 ms | p99 ms | max ms | early | Postgres CPU (cores) | Redis CPU (cores) |")
 print("|---:|---:|---:|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|")
 for r in rows:
     if r.get("scenario") != "jobs":
         continue
     window = float(r.get("window", 5))
-    print(f"| {r['jobs']} | {window:g} | {int(r['jobs'] / window)} | {r['workers']} | {'yes' if r.get('deliveries') else 'no'} | {r['applied']} | {r['per_second']} | "
+    print(f"| {r['jobs']} | {window:g} | {int(r['jobs'] / window)} | {r['workers']} | {'deliveries' if r.get('deliveries') else str(r['captures']) + ' captures' if r.get('captures') else '–'} | {r['applied']} | {r['per_second']} | "
           f"{r['p50']} | {r['p99']} | {r['max']} | {r['early']} | {r['postgres_cpu']} | {r['redis_cpu']} |")
 deliveries = [r for r in rows if r.get("scenario") == "deliveries"]
 if deliveries:

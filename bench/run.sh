@@ -6,7 +6,8 @@
 # fewer connection counts, 2,000 jobs only), DURATION (seconds per wrk run: 15, quick 5),
 # BENCH_BIN (.build/release; another build's binaries, for an A/B on the same stack), ONLY (empty;
 # `jobs` runs the job and delivery scenarios alone, `deliveries` the delivery scenario alone;
-# `events` the live-events scenario alone, after one create run that gives get_order its orders),
+# `events` the live-events scenario alone, after one create run that gives get_order its orders;
+# `payments` create_order with payments off and on alone),
 # JOB_WORKERS (the job runs' worker counts: "1 2 4", quick "1"), DELIVERY_LAYOUTS (the delivery
 # runs' workers and layouts: "1 2 2:split 3:split", quick "1"; either empty: none of those runs).
 # Prints a Markdown table and writes it to bench/results/<date>.md.
@@ -43,6 +44,7 @@ if [ "$(psql "$admin_url" -Atc "SHOW track_commit_timestamp" 2>/dev/null)" = off
 fi
 # Nothing the bench starts outlives it, however it ends.
 trap 'STACK=bench ops/local/stack.sh stop >/dev/null 2>&1 || true; ops/local/stores.sh stop bench $pg_port $redis_port >/dev/null 2>&1 || true
+      ops/local/payment-provider.sh stop $work/stripe >/dev/null 2>&1 || true
       for f in $work/hook-*.pid; do [ -s "$f" ] && kill "$(cat "$f")" 2>/dev/null || true; done; ops/local/mail-sink.sh stop $work/mail 0 >/dev/null 2>&1 || true' EXIT
 PG_MAX_CONNECTIONS=500 PG_EXTRA_OPTS="$bench_pg_opts" ops/local/stores.sh start bench $pg_port $redis_port >&2
 psql "$admin_url" -qc "DROP DATABASE IF EXISTS bench WITH (FORCE)" -c "CREATE DATABASE bench" >&2
@@ -132,7 +134,7 @@ pgbench_run() {
 connection_counts=$([ "$quick" = 1 ] && echo "64" || echo "16 64 256")
 events_only=$([ "${ONLY:-}" = events ] && echo 1 || echo 0)
 [ "$events_only" = 1 ] && connection_counts=64
-if [ "${ONLY:-}" != jobs ] && [ "${ONLY:-}" != deliveries ]; then
+if [ "${ONLY:-}" != jobs ] && [ "${ONLY:-}" != deliveries ] && [ "${ONLY:-}" != payments ]; then
 # Each create run starts with no pending orders, so runs compare alike: the load keeps every
 # order pending (the cap is raised out of its way), and the create's pending count grows with them.
 reset_pending() { psql "$DATABASE_URL" -qc "UPDATE orders SET status = 'processing' WHERE status = 'pending'" >&2; }
@@ -329,7 +331,7 @@ jobs_run() {
     redis_cpu=$(python3 -c "print(($(ticks $(redis_pids)) - $redis0) / 100 / $wall)")
     psql "$DATABASE_URL" -Atc "
         SELECT json_build_object('scenario', 'jobs', 'jobs', $count, 'window', $window, 'workers', '$worker_count${layout:-}',
-          'deliveries', $([ -n "${4:-}" ] && echo true || echo false),
+          'deliveries', $([ -n "${4:-}" ] && echo true || echo false), 'captures', ${beside_captures:-0},
           'applied', count(e.id),
           'per_second', round((count(e.id) / greatest(extract(epoch FROM max(e.at) - min(o.auto_process_at)), 0.001))::numeric, 0),
           'p50', round((percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM e.at - o.auto_process_at)) * 1000)::numeric, 1),
@@ -354,7 +356,7 @@ jobs_run() {
     psql "$DATABASE_URL" -qc "DELETE FROM order_events WHERE order_id IN (SELECT id FROM orders WHERE customer_name = 'Jobs'); DELETE FROM orders WHERE customer_name = 'Jobs'" >&2
 }
 # JOB_WORKERS: the worker counts of the job runs (empty: none).
-[ "${ONLY:-}" = deliveries ] || for w in ${JOB_WORKERS-$([ "$quick" = 1 ] && echo "1" || echo "1 2 4")}; do
+[ "${ONLY:-}" = deliveries ] || [ "${ONLY:-}" = payments ] || for w in ${JOB_WORKERS-$([ "$quick" = 1 ] && echo "1" || echo "1 2 4")}; do
     jobs_run 2000 "$w"
     [ "$quick" = 1 ] || jobs_run 20000 "$w"
     [ "$quick" = 1 ] || jobs_run 20000 "$w" 0.1
@@ -454,10 +456,93 @@ print('{\"scenario\": \"delivery_cpu\", \"workers\": \"$worker_count${layout:-}\
 }
 # DELIVERY_LAYOUTS: worker count and layout of each delivery run (`3:split`: one worker moves
 # orders, two deliver; empty: none).
-for run in ${DELIVERY_LAYOUTS-$([ "$quick" = 1 ] && echo "1" || echo "1 2 2:split 3:split")}; do
+[ "${ONLY:-}" = payments ] || for run in ${DELIVERY_LAYOUTS-$([ "$quick" = 1 ] && echo "1" || echo "1 2 2:split 3:split")}; do
     deliveries_run "${run%%:*}" "$([ "${run#*:}" = "$run" ] || echo "${run#*:}")"
 done
 layout=""
+
+# MARK: payments: create_order at 64 connections with payments off, then on against localstripe
+# (each order opens its payment in the placing statement and queues its intent, which the
+# workers make at the provider meanwhile), on the same stack restarted with PAYMENTS=stripe
+
+payments_run() {
+    local connections=64 stripe_port=${BENCH_STRIPE_PORT:-$((port + 400))} before made
+    GATEWAYS=$gateways WORKERS=$workers ops/local/stack.sh scale >/dev/null
+    psql "$DATABASE_URL" -qc "UPDATE orders SET status = 'processing' WHERE status = 'pending'" >&2
+    wrk_run create_order_payments_off $connections create_order.lua
+    rm -rf "$work/stripe"
+    PROVIDER_IN_MEMORY=1 ops/local/payment-provider.sh start "$work/stripe" $stripe_port "$target/api/payments/stripe/webhook" whsec_bench >&2
+    STACK=bench ops/local/stack.sh stop >&2
+    export PAYMENTS=stripe STRIPE_API_BASE=http://127.0.0.1:$stripe_port STRIPE_SECRET_KEY=sk_test_bench STRIPE_WEBHOOK_SECRET=whsec_bench
+    GATEWAYS=$gateways WORKERS=$workers ops/local/stack.sh start >&2
+    psql "$DATABASE_URL" -qc "UPDATE orders SET status = 'processing' WHERE status = 'pending'" >&2
+    before=$(psql "$DATABASE_URL" -Atc "SELECT count(*) FROM payments WHERE intent_id IS NOT NULL")
+    wrk_run create_order_payments_on $connections create_order.lua
+    made=$(psql "$DATABASE_URL" -Atc "SELECT count(*) FROM payments WHERE intent_id IS NOT NULL")
+    # The intents still queued are made before the captures run (their own figure: intents a second).
+    local queued_at=$(date +%s.%N) opened
+    opened=$(psql "$DATABASE_URL" -Atc "SELECT count(*) FROM payments")
+    for _ in $(seq 1200); do
+        [ "$(psql "$DATABASE_URL" -Atc "SELECT count(*) FROM payments WHERE intent_id IS NULL")" = 0 ] && break
+        sleep 0.1
+    done
+    echo "{\"scenario\": \"payment_intents\", \"seconds\": $duration, \"made\": $((made - before)), \"opened\": $opened, \"rest\": $((opened - made)), \"rest_s\": $(python3 -c "import time; print(round(time.time() - $queued_at, 1))"), \"missing\": $(psql "$DATABASE_URL" -Atc "SELECT count(*) FROM payments WHERE intent_id IS NULL")}" >>"$rows"
+    log "payments: $(tail -1 "$rows")"
+    captures_run 2000 "$workers"
+    STACK=bench ops/local/stack.sh stop >&2
+    ops/local/payment-provider.sh stop "$work/stripe" >&2
+    unset PAYMENTS STRIPE_API_BASE STRIPE_SECRET_KEY STRIPE_WEBHOOK_SECRET
+}
+# captures_run N WORKERS: N authorised intents made at localstripe (create, method, confirm),
+# their payments recorded as authorised, and their capture jobs due over the same 5 s as the
+# 2,000 transitions of a jobs run beside them: the transitions' lateness with captures running.
+captures_run() {
+    local count=$1 worker_count=$2 user
+    user=$(psql "$DATABASE_URL" -Atc "SELECT id FROM users WHERE username = 'bench_0'")
+    python3 - "$STRIPE_API_BASE" "$count" >"$work/intents" <<'PY'
+import json, sys, urllib.parse, urllib.request
+from concurrent.futures import ThreadPoolExecutor
+base, count = sys.argv[1], int(sys.argv[2])
+def call(path, fields):
+    request = urllib.request.Request(base + path, data=urllib.parse.urlencode(fields).encode(),
+                                     headers={"Authorization": "Bearer sk_test_bench"})
+    with urllib.request.urlopen(request, timeout=30) as answer:
+        return json.load(answer)
+def authorised(_):
+    intent = call("/v1/payment_intents", {"amount": 1000, "currency": "usd", "capture_method": "manual", "payment_method_types[]": "card"})
+    call(f"/v1/payment_intents/{intent['id']}", {"payment_method": "pm_card_visa"})
+    confirmed = call(f"/v1/payment_intents/{intent['id']}/confirm", {})
+    assert confirmed["status"] == "requires_capture", confirmed["status"]
+    return intent["id"]
+with ThreadPoolExecutor(4) as pool:
+    for intent in pool.map(authorised, range(count)):
+        print(intent)
+PY
+    # Due from 8 s on over 5 s, as the jobs run's transitions (written just after these).
+    psql "$DATABASE_URL" -Atc "
+        CREATE TEMP TABLE captures (id uuid, intent text, due timestamptz);
+        INSERT INTO captures (intent) VALUES $(sed "s/.*/('&')/" "$work/intents" | paste -sd,);
+        UPDATE captures SET id = gen_random_uuid(), due = now() + interval '9 seconds' + random() * interval '5 seconds';
+        INSERT INTO orders (id, user_id, customer_name, customer_email, shipping_address, total_amount, currency, status, auto_process_at, cancellable_until, created_at)
+        SELECT id, '$user', 'Captures', 'captures@example.com', 'x', 10, 'USD', 'processing', now(), now(), now() FROM captures;
+        INSERT INTO payments (order_id, provider, status, intent_id, amount, currency) SELECT id, 'stripe', 'authorized', intent, 10, 'USD' FROM captures;
+        SELECT 'ZADD jobs:{payment_capture}:scheduled NX ' || ceil(extract(epoch FROM due) * 1000)::bigint || ' ' || id || chr(10) ||
+               'HSET jobs:{payment_capture}:job:' || id || ' due ' || ceil(extract(epoch FROM due) * 1000)::bigint
+               || ' created ' || ceil(extract(epoch FROM now()) * 1000)::bigint FROM captures" |
+        redis-cli -p $redis_port >/dev/null
+    redis-cli -p $redis_port LPUSH 'jobs:{payment_capture}:wake' 1 >/dev/null
+    beside_captures=$count jobs_run 2000 "$worker_count"
+    for _ in $(seq 600); do
+        [ "$(psql "$DATABASE_URL" -Atc "SELECT count(*) FROM payments p JOIN orders o ON o.id = p.order_id WHERE o.customer_name = 'Captures' AND p.status = 'authorized'")" = 0 ] && break
+        sleep 0.1
+    done
+    psql "$DATABASE_URL" -Atc "
+        SELECT json_build_object('scenario', 'captures', 'captures', count(*), 'paid', count(*) FILTER (WHERE p.status = 'paid'),
+          'per_second', round((count(*) FILTER (WHERE p.status = 'paid') / greatest(extract(epoch FROM max(p.updated_at) - min(p.created_at)) - 9, 0.001))::numeric, 0))
+        FROM payments p JOIN orders o ON o.id = p.order_id WHERE o.customer_name = 'Captures'" >>"$rows"
+    log "captures: $(tail -1 "$rows")"
+}
+if [ -z "${ONLY:-}" ] || [ "${ONLY:-}" = payments ]; then payments_run; fi
 
 # MARK: report
 

@@ -4,6 +4,8 @@
 # its webhook pointed at the gateway's endpoint (WEBHOOK_URL, signed with SECRET). `make dev` points
 # the stack's STRIPE_API_BASE at it unless STRIPE_API_BASE or PAYMENTS is set.
 #   ops/local/payment-provider.sh start DIR PORT WEBHOOK_URL SECRET | stop DIR | status DIR
+# PROVIDER_IN_MEMORY=1 keeps its state in memory only (the benchmark: saving it costs more than the
+# platform's work once it grows).
 set -euo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
 action=${1:?usage: payment-provider.sh start DIR PORT WEBHOOK_URL SECRET | stop DIR | status DIR}
@@ -21,7 +23,8 @@ start)
         python=$("$root/ops/local/peers.sh")
         mkdir -p "$dir"
         rm -f "$dir/port"
-        setsid "$python" "$root/Tests/Peers/localstripe_server.py" "$dir" "$port" >>"$dir/provider.log" 2>&1 </dev/null &
+        setsid "$python" "$root/Tests/Peers/localstripe_server.py" "$dir" "$port" \
+            $([ "${PROVIDER_IN_MEMORY:-0}" = 1 ] && echo --in-memory) >>"$dir/provider.log" 2>&1 </dev/null &
         echo $! >"$pidfile"
         for _ in $(seq 200); do [ -s "$dir/port" ] && break; sleep 0.05; done
         if [ ! -s "$dir/port" ]; then
