@@ -5,12 +5,13 @@
 # and selenium plus axe-selenium-python (pinned) into a private venv under .data/browser. Starts
 # nginx, a gateway and a worker on a database of their own (on the test Postgres and Redis,
 # which the Makefile starts), seeds the demo accounts, and runs Tests/Browser/console_flows.py:
-# every role's main flows end to end, axe-core on every page as every role it serves, and
+# every role's main flows end to end (orders paid for through a localstripe of the run's own,
+# as in `make dev`), axe-core on every page as every role it serves, and
 # screenshots of every page at 1280x800 and 375x812 in light and dark under
 # .data/browser/screenshots (printed at the end).
 #
 # Environment: TEST_PG_PORT (25433), TEST_REDIS_PORT (26380), BROWSER_PORT (18400: nginx; the
-# gateway is BROWSER_PORT+1).
+# gateway is BROWSER_PORT+1, the payment provider BROWSER_PORT+400).
 set -euo pipefail
 
 root=$(cd "$(dirname "$0")/../.." && pwd)
@@ -52,8 +53,15 @@ export RATE_LIMIT_LOGIN_IP=1000/min RATE_LIMIT_LOGIN_USER=1000/min RATE_LIMIT_RE
 .build/debug/gateway migrate >/dev/null
 .build/debug/gateway seed-demo >/dev/null
 
+# Orders are paid for, as in `make dev`: localstripe (its test methods offered by name), its
+# webhook to the gateway.
+rm -rf "$out/stripe"
+trap 'ops/local/stack.sh stop >/dev/null 2>&1 || true; ops/local/payment-provider.sh stop "$out/stripe" >/dev/null 2>&1 || true' EXIT
+ops/local/payment-provider.sh start "$out/stripe" $((port + 400)) "http://127.0.0.1:$((port + 1))/api/payments/stripe/webhook" \
+    whsec_browser >/dev/null
+export PAYMENTS=stripe STRIPE_API_BASE="http://127.0.0.1:$((port + 400))" STRIPE_SECRET_KEY=sk_test_browser STRIPE_WEBHOOK_SECRET=whsec_browser
+
 export STACK=browser PORT=$port GATEWAY_PORT=$((port + 1)) WORKER_PORT=$((port + 100))
-trap 'ops/local/stack.sh stop >/dev/null 2>&1 || true' EXIT
 GATEWAYS=1 WORKERS=1 ops/local/stack.sh start >/dev/null
 
 rm -rf "$out/screenshots"

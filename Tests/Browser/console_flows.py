@@ -139,6 +139,19 @@ def checkout(driver):
     return re.search(r"/orders/([0-9a-f-]{36})", driver.current_url).group(1)
 
 
+def payment_of(driver):
+    e = driver.find_elements(By.ID, "payment-status")
+    return e[0].text.strip() if e else None
+
+
+def pay(driver, method="pm_card_visa"):
+    """Pays for the order whose page is open with one of the test methods; returns the payment's label."""
+    driver.find_element(By.CSS_SELECTOR, f"input[name=payment_method][value={method}]").click()
+    driver.find_element(By.ID, "pay-order").click()
+    wait(driver, lambda d: "notice=paid" in d.current_url or "notice=authenticate" in d.current_url, message="the payment answered")
+    return payment_of(driver)
+
+
 def emulate(driver, width, height, dark):
     driver.execute_cdp_cmd(
         "Emulation.setDeviceMetricsOverride", {"width": width, "height": height, "deviceScaleFactor": 1, "mobile": width < 600}
@@ -290,10 +303,14 @@ def flows(customer, staff, admin):
     check(status_of(customer) == "Cancelled", "the customer cancels within the window")
     check("ordered twice by mistake" in text(customer), "the timeline shows the reason")
 
-    print("customer: a second order is processed by a worker while its page is open")
+    print("customer: a second order is paid, then processed by a worker while its page is open")
     add_to_cart(customer, "SP-MAT-01", 1)
     second = checkout(customer)
     audit(customer, "customer", "order-pending")
+    check(payment_of(customer) == "Awaiting payment", f"a new order awaits its payment ({payment_of(customer)!r})")
+    paid = pay(customer)
+    check(paid == "Authorised", f"paying with the test Visa authorises the payment ({paid!r})")
+    audit(customer, "customer", "order-authorised")
     customer.execute_script("window.__stillHere = true")
     moved = wait(customer, lambda d: status_of(d) == "Processing", seconds=40)
     check(moved is not None, "the open order page shows processing")
@@ -301,6 +318,9 @@ def flows(customer, staff, admin):
     said = wait(customer, lambda d: "Processing" in (d.find_element(By.ID, "live-announcer").get_attribute("textContent") or ""), seconds=3)
     announced = customer.find_element(By.ID, "live-announcer").get_attribute("textContent")
     check(said is not None, f"the change is announced to screen readers ({announced!r})")
+    captured = wait(customer, lambda d: payment_of(d) == "Paid", seconds=15)
+    check(captured is not None and customer.execute_script("return window.__stillHere === true"),
+          f"the capture that follows the move shows as paid without a reload ({payment_of(customer)!r})")
     # The page learns of changes from the event stream, not by asking again: with nothing
     # happening to its order for 9 s (two polls' worth), it fetches nothing.
     time.sleep(2)
@@ -323,6 +343,7 @@ def flows(customer, staff, admin):
     check(len(rows) == 1, f"the vendor's filter finds the customer's processing order ({len(rows)} rows)")
     staff.find_element(By.LINK_TEXT, "#" + second[-8:]).click()
     wait(staff, lambda d: second in d.current_url)
+    check(payment_of(staff) == "Paid", f"the vendor sees the payment captured when the order moved ({payment_of(staff)!r})")
     before = staff.current_url
     staff.find_element(By.ID, "move-shipped").click()
     time.sleep(0.5)
@@ -393,6 +414,7 @@ def flows(customer, staff, admin):
     print("admin: a dead job is retried and applied")
     add_to_cart(customer, "FB-HONEY-01", 1)
     fourth = checkout(customer)
+    check(pay(customer) == "Authorised", "the fourth order is paid for")
     member = f"{fourth}:processing"
     # The job fails every attempt: what a worker leaves behind, written as its scripts do.
     subprocess.run(REDIS + ["ZREM", "jobs:{orders}:scheduled", member], check=True, capture_output=True)
@@ -408,7 +430,7 @@ def flows(customer, staff, admin):
     applied = wait(customer, lambda d: status_of(d) == "Processing", seconds=40)
     check(applied is not None, "the retried job moves the order to processing")
     # A dead job's order is otherwise moved only by the reconciler's sweep, with its own reason.
-    reason = sql(f"SELECT reason FROM order_events WHERE order_id = '{fourth}' AND to_status = 'processing'")
+    reason = sql(f"SELECT reason FROM order_events WHERE order_id = '{fourth}' AND kind = 'transition' AND to_status = 'processing'")
     check(reason == "auto-processed", f"… by a worker applying the retried job (reason {reason!r})")
 
     print("admin: creates a vendor, deactivates the customer, whose open session ends")

@@ -125,7 +125,7 @@
   function listen() {
     var match = /^\/orders\/([0-9a-f-]{36})$/.exec(window.location.pathname);
     var source = new EventSource("/events/stream" + (match ? "?order_id=" + match[1] : ""));
-    var types = ["order.created", "order.updated", "order.status_changed", "order.cancelled"];
+    var types = ["order.created", "order.updated", "order.status_changed", "order.cancelled", "order.payment_updated"];
     for (var i = 0; i < types.length; i++) source.addEventListener(types[i], refreshAfterEvent);
     // Refused for good (too many streams open in other tabs, say): this page polls instead.
     source.addEventListener("error", function () {
