@@ -74,11 +74,7 @@ extension PaymentFaultTests {
     /// once and in full at the provider.
     @Test func aWorkerKilledWhileCapturingLosesNoCaptureAndDoublesNone() async throws {
         try await PaymentTestRig.with(worker: false, logger: logger) { rig in
-            var orders: [UUID] = []
-            for _ in 0..<16 { orders.append(try await rig.authorisedOrder()) }
-            try await rig.database.query("UPDATE orders SET status = 'processing' WHERE id = ANY(\(orders))", logger: logger)
-            try await rig.queue(.paymentCapture).enqueue(orders.map { ($0.uuidString.lowercased(), Date()) }, logger: logger)
-            let first = try startWorkerProcess(rig)
+            let (orders, first) = try await capturesUnderWay(rig)
             #expect(
                 try await JobsTestSupport.eventually(within: .seconds(30)) {
                     try await rig.database.query("SELECT count(*) FROM payments WHERE status = 'paid'", logger: logger).first!
@@ -92,13 +88,7 @@ extension PaymentFaultTests {
             ).first!.decode(Int.self)
             print("captures after SIGKILL: the first worker had recorded \(before) of \(orders.count)")
             let second = try startWorkerProcess(rig)
-            #expect(
-                try await JobsTestSupport.eventually(within: .seconds(40)) {
-                    try await rig.database.query(
-                        "SELECT count(*) FROM payments WHERE status = 'paid' AND captured_amount = amount AND order_id = ANY(\(orders))",
-                        logger: logger
-                    ).first!.decode(Int.self) == orders.count
-                })
+            #expect(try await JobsTestSupport.eventually(within: .seconds(40)) { try await paidInFull(rig, orders) == orders.count })
             for order in orders {
                 #expect(try await rig.providerIntents(of: order).map(\.status) == ["succeeded"], "one intent, captured")
             }
@@ -115,17 +105,8 @@ extension PaymentFaultTests {
     /// once and in full, and none is given up.
     @Test func aProviderKilledWhileCapturingLosesNoCaptureAndDoublesNone() async throws {
         try await PaymentTestRig.with(worker: false, logger: logger) { rig in
-            var orders: [UUID] = []
-            for _ in 0..<16 { orders.append(try await rig.authorisedOrder()) }
-            try await rig.database.query("UPDATE orders SET status = 'processing' WHERE id = ANY(\(orders))", logger: logger)
-            try await rig.queue(.paymentCapture).enqueue(orders.map { ($0.uuidString.lowercased(), Date()) }, logger: logger)
-            let worker = try startWorkerProcess(rig)
-            let paid = { [orders] in
-                try await rig.database.query(
-                    "SELECT count(*) FROM payments WHERE status = 'paid' AND captured_amount = amount AND order_id = ANY(\(orders))",
-                    logger: logger
-                ).first!.decode(Int.self)
-            }
+            let (orders, worker) = try await capturesUnderWay(rig)
+            let paid = { try await paidInFull(rig, orders) }
             #expect(try await JobsTestSupport.eventually(within: .seconds(30)) { try await paid() > 0 }, "the worker captures")
             await rig.provider.kill()
             let before = try await paid()
@@ -144,6 +125,24 @@ extension PaymentFaultTests {
             #expect(await ChildProcess.status(of: worker, within: .seconds(10)) == 0)
             TestChildren.forget(process: worker)
         }
+    }
+
+    /// 16 authorised orders moved to processing with their captures queued, and a worker
+    /// process started on them.
+    func capturesUnderWay(_ rig: PaymentTestRig) async throws -> (orders: [UUID], worker: pid_t) {
+        var orders: [UUID] = []
+        for _ in 0..<16 { orders.append(try await rig.authorisedOrder()) }
+        try await rig.database.query("UPDATE orders SET status = 'processing' WHERE id = ANY(\(orders))", logger: logger)
+        try await rig.queue(.paymentCapture).enqueue(orders.map { ($0.uuidString.lowercased(), Date()) }, logger: logger)
+        return (orders, try startWorkerProcess(rig))
+    }
+
+    /// How many of `orders` are paid, captured in full.
+    func paidInFull(_ rig: PaymentTestRig, _ orders: [UUID]) async throws -> Int {
+        try await rig.database.query(
+            "SELECT count(*) FROM payments WHERE status = 'paid' AND captured_amount = amount AND order_id = ANY(\(orders))",
+            logger: logger
+        ).first!.decode(Int.self)
     }
 
     /// A `worker` process running captures only, two at a time, on the rig's stores and provider.
