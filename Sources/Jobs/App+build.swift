@@ -45,10 +45,11 @@ func buildApplication(
                 TransitionJobs(
                     policy: TransitionJobs.policy(
                         concurrency: configuration.concurrency, lease: .seconds(configuration.leaseSeconds),
-                        maxAttempts: configuration.maxAttempts),
+                        maxAttempts: configuration.maxAttempts, claimAhead: configuration.transitionClaimAhead),
                     transitions: transitions,
                     reconciler: Reconciler(transitions: transitions, queue: JobQueue(redis: redis), redis: redis),
-                    captures: payments.enabled ? JobQueue(redis: redis, kind: .paymentCapture) : nil
+                    captures: payments.enabled ? JobQueue(redis: redis, kind: .paymentCapture) : nil,
+                    warmConnections: min(4, configuration.platform.postgres.options.maximumConnections)
                 ))
         case .webhook:
             let settings = configuration.platform.webhooks

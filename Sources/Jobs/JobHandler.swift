@@ -16,4 +16,11 @@ protocol JobHandler: Sendable {
 
     /// An urgent pass: Redis came back, or lost this kind's schedule.
     func reconcileUrgently(owner: String, reason: String, logger: Logger) async
+
+    /// Makes ready for jobs due soon after a quiet stretch (opens and prepares connections).
+    func warm(logger: Logger) async
+}
+
+extension JobHandler {
+    func warm(logger: Logger) async {}
 }

@@ -77,6 +77,10 @@ final class JobKindRunner: Sendable {
 
     private func claimUntilShutdown(wake: RedisConnection) async throws {
         var busySince: ContinuousClock.Instant?
+        // When this loop last claimed work, and when it last warmed its handler up.
+        var lastWorkAt: ContinuousClock.Instant?
+        var warmedAt: ContinuousClock.Instant?
+        let ahead = policy.overlapping ? policy.claimAhead : .zero
         while !Task.isShuttingDownGracefully && !Task.isCancelled {
             let free = policy.concurrency - running.withLock { $0 }
             if free <= 0 {
@@ -97,7 +101,7 @@ final class JobKindRunner: Sendable {
                 try await Task.sleep(until: until)
                 continue
             }
-            let claim = try await queue.claim(worker: workerID, limit: free, lease: policy.lease, logger: logger)
+            let claim = try await queue.claim(worker: workerID, limit: free, lease: policy.lease, ahead: ahead, logger: logger)
             // Redis is back after an outage, or lost the schedule: what fell due meanwhile runs
             // now, not at the reconciler's next interval.
             let cameBack = redisWasAway.withLock { away in
@@ -108,33 +112,66 @@ final class JobKindRunner: Sendable {
                 reconcileSoon(reason: cameBack ? "redis came back" : "schedule lost")
             }
             if !claim.jobs.isEmpty {
+                lastWorkAt = .now
                 if policy.overlapping {
-                    running.withLock { $0 += claim.jobs.count }
-                    // Not a child of the loop: the loop must claim again while this batch waits on its peer.
-                    Task {
-                        if await !self.process(claim.jobs) {
-                            // The store is not answering: give it a moment, not a hot loop.
-                            self.pausedUntil.withLock { $0 = .now + .milliseconds(200) }
-                        }
-                        self.running.withLock { $0 -= claim.jobs.count }
-                    }
+                    // Not children of the loop: the loop must claim again while these wait on their peers.
+                    for batch in Self.batches(claim.jobs, now: Date()) { start(batch.jobs, at: batch.startAt) }
                 } else if await !process(claim.jobs) {
                     // The database is not answering: give it a moment, not a hot loop.
                     try await Task.sleep(for: .milliseconds(200))
                 }
-                continue
+                // A full claim may have left due jobs behind; a partial one took every job due by
+                // its horizon, and its next due time is the one after them.
+                if claim.jobs.count >= free || !policy.overlapping { continue }
             }
-            // Nothing due: sleep until the next due time, or until woken by an earlier job.
-            // Redis times blocking pops to its `hz` tick (100 ms by default), so the last
-            // stretch before a due time is slept locally, to the millisecond.
+            // Nothing more due: sleep until the next due time comes within the horizon, or until
+            // woken by an earlier job. Redis times blocking pops to its `hz` tick (100 ms by
+            // default), so the last stretch before a due time is slept locally, to the millisecond.
             let maxSleep = JobWorker.seconds(self.maxSleep)
-            let untilNext = claim.nextDue.map { $0.timeIntervalSince(claim.serverNow) } ?? maxSleep + Self.preciseWindow
+            let untilNext =
+                claim.nextDue.map { $0.timeIntervalSince(claim.serverNow) - JobWorker.seconds(ahead) } ?? maxSleep + Self.preciseWindow
+            if untilNext < Self.warmWindow, lastWorkAt.map({ .now - $0 > Self.quietStretch }) ?? true,
+                warmedAt.map({ .now - $0 > Self.quietStretch }) ?? true
+            {
+                // Orders fall due after a quiet stretch, in which the pool closed its idle connections.
+                warmedAt = .now
+                Task { await handler.warm(logger: logger) }
+            }
             let block = min(untilNext - Self.preciseWindow, maxSleep)
             if block > 0.01 {
                 try await queue.waitForWake(on: wake, seconds: block)
             } else {
                 try await Task.sleep(for: .milliseconds(Int64(min(max(1, untilNext * 1000), 1000))))
             }
+        }
+    }
+
+    /// How soon before the next due time after a quiet stretch the handler warms up.
+    static let warmWindow = 2.0
+    /// How long without work counts as quiet: the pool has closed its idle connections by then.
+    static let quietStretch = Duration.seconds(10)
+
+    /// The claimed jobs in batches: those due by `now` at once, the others (claimed ahead) by due
+    /// time, each batch to start at its due time by this machine's clock. Redis's due times are
+    /// whole milliseconds rounded up, so a batch never starts before its orders are due.
+    static func batches(_ jobs: [ClaimedJob], now: Date) -> [(startAt: ContinuousClock.Instant?, jobs: [ClaimedJob])] {
+        let dueNow = jobs.filter { $0.dueAt <= now }
+        let later = Dictionary(grouping: jobs.filter { $0.dueAt > now }, by: \.dueAt).sorted { $0.key < $1.key }
+        let clock = ContinuousClock.now
+        return (dueNow.isEmpty ? [] : [(nil, dueNow)])
+            + later.map { due, jobs in (clock + .milliseconds(Int64((due.timeIntervalSince(now) * 1000).rounded(.up))), jobs) }
+    }
+
+    /// Runs a batch beside the claim loop, at `startAt` when it was claimed ahead.
+    private func start(_ jobs: [ClaimedJob], at startAt: ContinuousClock.Instant?) {
+        running.withLock { $0 += jobs.count }
+        Task {
+            if let startAt { try? await Task.sleep(until: startAt, clock: .continuous) }
+            if await !self.process(jobs) {
+                // The store is not answering: give it a moment, not a hot loop.
+                self.pausedUntil.withLock { $0 = .now + .milliseconds(200) }
+            }
+            self.running.withLock { $0 -= jobs.count }
         }
     }
 

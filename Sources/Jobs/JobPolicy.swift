@@ -16,6 +16,10 @@ struct JobPolicy: Sendable {
     /// Whether a new claim may start while earlier batches still run (deliveries waiting on slow
     /// peers), or each batch finishes first (transitions: one database statement per batch).
     var overlapping: Bool
+    /// How far ahead of their due time jobs are claimed, each batch then started at its due time
+    /// (overlapping kinds only): the claim's round trip and the loop's wake-up happen before the
+    /// due time instead of after it.
+    var claimAhead: Duration = .zero
     /// The wait before attempt `n + 1` after attempt `n` failed.
     var backoff: @Sendable (_ attempt: Int) -> Duration
 

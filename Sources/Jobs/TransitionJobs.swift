@@ -14,20 +14,25 @@ struct TransitionJobs: JobHandler {
     /// is captured by its job.
     let captures: JobQueue?
 
-    init(policy: JobPolicy, transitions: OrderTransitions, reconciler: Reconciler, captures: JobQueue? = nil) {
+    /// Pooled connections opened and prepared before orders fall due after a quiet stretch.
+    let warmConnections: Int
+
+    init(policy: JobPolicy, transitions: OrderTransitions, reconciler: Reconciler, captures: JobQueue? = nil, warmConnections: Int = 4) {
         self.policy = policy
         self.transitions = transitions
         self.reconciler = reconciler
         self.captures = captures
+        self.warmConnections = warmConnections
     }
 
     /// The policy from the worker's settings: a batch applies within a second. Batches overlap:
     /// an order falling due while the previous batch's commit waits on a busy disk is claimed
     /// and applied at once, not after it (each job is claimed once, and the move is conditional).
-    static func policy(concurrency: Int, lease: Duration, maxAttempts: Int) -> JobPolicy {
+    /// Orders are claimed `claimAhead` before they fall due and moved at their due time.
+    static func policy(concurrency: Int, lease: Duration, maxAttempts: Int, claimAhead: Duration = .zero) -> JobPolicy {
         JobPolicy(
             concurrency: concurrency, lease: lease, timeout: .seconds(1), maxAttempts: maxAttempts, maxAge: nil, overlapping: true,
-            backoff: JobPolicy.exponential())
+            claimAhead: claimAhead, backoff: JobPolicy.exponential())
     }
 
     func process(_ jobs: [ClaimedJob], logger: Logger) async -> [JobOutcome] {
@@ -72,6 +77,10 @@ struct TransitionJobs: JobHandler {
                 "could not enqueue the captures of moved orders; the reconciler will",
                 metadata: Logger.Metadata.describing(error, ["job.count": "\(orders.count)"]))
         }
+    }
+
+    func warm(logger: Logger) async {
+        await transitions.warm(connections: warmConnections)
     }
 
     func reconcile(owner: String, interval: Duration, logger: Logger) async throws {

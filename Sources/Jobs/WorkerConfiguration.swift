@@ -15,6 +15,9 @@ struct WorkerConfiguration: Sendable {
     var leaseSeconds: Int
     /// Attempts before a transition job goes to the dead set.
     var maxAttempts: Int
+    /// How long before their due time orders are claimed, to be moved at it
+    /// (`TRANSITION_CLAIM_AHEAD_MS`; 0 claims them once due).
+    var transitionClaimAhead: Duration
 
     init(settings: Settings) throws(ConfigurationError) {
         platform = try PlatformConfiguration(settings: settings)
@@ -24,6 +27,13 @@ struct WorkerConfiguration: Sendable {
         concurrency = try settings.int("CONCURRENCY", default: 128, range: 1...1024)
         leaseSeconds = try settings.int("JOB_LEASE_SECONDS", default: 5, range: 1...600)
         maxAttempts = try settings.int("JOB_MAX_ATTEMPTS", default: 5, range: 1...100)
+        let claimAhead = try settings.int("TRANSITION_CLAIM_AHEAD_MS", default: 50, range: 0...1000)
+        // A job claimed ahead waits under its lease before it starts: the lease must outlast the wait.
+        guard claimAhead * 2 < leaseSeconds * 1000 else {
+            throw ConfigurationError(
+                key: "TRANSITION_CLAIM_AHEAD_MS", reason: "must be under half of JOB_LEASE_SECONDS (got \(claimAhead) ms)")
+        }
+        transitionClaimAhead = .milliseconds(claimAhead)
     }
 
     /// The kinds a `JOB_KINDS` list names, every kind when it is empty.

@@ -1,4 +1,5 @@
 import Logging
+import NIOConcurrencyHelpers
 import PostgresNIO
 import ServiceLifecycle
 
@@ -39,6 +40,38 @@ public struct Database: Service, Sendable {
     @discardableResult
     public func execute<Statement: PreparedStatement>(_ statement: Statement, logger: Logger) async throws -> [Statement.Row] {
         try await withConnection { try await $0.execute(statement, logger: logger) }
+    }
+
+    /// Runs `statement` alone in a transaction on a pooled connection, BEGIN and COMMIT queued
+    /// with it (``DatabaseConnection/executeInTransaction(_:logger:)``).
+    @discardableResult
+    public func executeInTransaction<Statement: PreparedStatement>(_ statement: Statement, logger: Logger) async throws
+        -> [Statement.Row]
+    {
+        try await withConnection { try await $0.executeInTransaction(statement, logger: logger) }
+    }
+
+    /// Opens up to `count` pooled connections at once and prepares `statements` on each, so that
+    /// work expected soon finds them open and planned (a new connection's first statements pay
+    /// for its start, its catalog caches and its plans). Each lease is held until all are
+    /// prepared (at most `hold`), so no two of them share a connection. Failures are ignored:
+    /// this only saves time.
+    public func warm(connections count: Int, preparing statements: [any PreparedStatement.Type], hold: Duration = .seconds(2)) async {
+        let prepared = NIOLockedValueBox(0)
+        await withDiscardingTaskGroup { group in
+            for _ in 0..<max(0, count) {
+                group.addTask {
+                    _ = try? await withConnection { connection in
+                        for statement in statements { _ = try? await connection.prepare(statement) }
+                        prepared.withLockedValue { $0 += 1 }
+                        let until = ContinuousClock.now + hold
+                        while prepared.withLockedValue({ $0 }) < count && ContinuousClock.now < until {
+                            try await Task.sleep(for: .milliseconds(5))
+                        }
+                    }
+                }
+            }
+        }
     }
 
     /// Lends a pooled connection to `body` (several statements in a row on one session); it goes

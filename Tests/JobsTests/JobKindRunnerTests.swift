@@ -2,12 +2,12 @@ import Foundation
 import Logging
 import ProcessSupport
 import Redis
-import Store
 import Synchronization
 import TestSupport
 import Testing
 
 @testable import Jobs
+@testable import Store
 
 /// The worker's machinery for any kind, against a Redis server of each test's own: a handler's
 /// outcomes become retries with its policy's backoff, dead jobs past its attempts, and
@@ -139,6 +139,83 @@ struct JobKindRunnerTests {
             #expect(batches >= 2 && batches <= 10, "about one batch per 200 ms while away: \(batches)")
             await redis.shutdown()
         }
+    }
+
+    // MARK: Claiming ahead
+
+    /// A handler that records when each job started against its due time, and warm-ups.
+    final class TimingHandler: JobHandler {
+        let kind = JobKind.webhook
+        let policy: JobPolicy
+        let started = Mutex<[(member: String, dueAt: Date, at: Date)]>([])
+        let warmed = Mutex(0)
+
+        init(claimAhead: Duration) {
+            policy = JobPolicy(
+                concurrency: 8, lease: .seconds(10), timeout: .seconds(5), maxAttempts: 4, maxAge: nil, overlapping: true,
+                claimAhead: claimAhead, backoff: JobPolicy.schedule([.milliseconds(50)]))
+        }
+
+        func process(_ jobs: [ClaimedJob], logger: Logger) async -> [JobOutcome] {
+            let now = Date()
+            started.withLock { $0 += jobs.map { ($0.member, $0.dueAt, now) } }
+            return jobs.map { _ in .applied }
+        }
+
+        func warm(logger: Logger) async { warmed.withLock { $0 += 1 } }
+        func reconcile(owner: String, interval: Duration, logger: Logger) async throws {}
+        func reconcileUrgently(owner: String, reason: String, logger: Logger) async {}
+    }
+
+    /// Jobs claimed ahead are held in flight before they fall due and each starts at its due
+    /// time, never before; the handler warms up before the first of them after its quiet start.
+    @Test func jobsClaimedAheadStartAtTheirDueTimeNeverBefore() async throws {
+        try await PrivateRedisServer.with { server in
+            let redis = RedisClient(configuration: try RedisConfiguration(url: server.url), logger: logger)
+            let queue = JobQueue(redis: redis, kind: .webhook)
+            let handler = TimingHandler(claimAhead: .seconds(2))
+            let firstDue = Date().addingTimeInterval(3)
+            let members = (0..<5).map { "delivery-ahead-\($0)" }
+            for (index, member) in members.enumerated() {
+                try await queue.enqueue(member, dueAt: firstDue.addingTimeInterval(Double(index) * 0.01), logger: logger)
+            }
+            let worker = JobWorker(options: .init(reconcileInterval: .seconds(3600)), redis: redis, handlers: [handler], logger: logger)
+            let run = Task { try await worker.run() }
+            // Claimed about 2 s before they fall due: seen in flight with none started, well before.
+            var heldAhead = false
+            while !heldAhead, Date() < firstDue.addingTimeInterval(-0.3) {
+                let depth = try await queue.depth(logger: logger)
+                heldAhead = depth.inFlight == members.count && handler.started.withLock { $0.isEmpty }
+                try await Task.sleep(for: .milliseconds(20))
+            }
+            #expect(heldAhead, "every job claimed ahead of its due time, none started")
+            let deadline = ContinuousClock.now + .seconds(10)
+            while handler.started.withLock({ $0.count }) < members.count, ContinuousClock.now < deadline {
+                try await Task.sleep(for: .milliseconds(20))
+            }
+            run.cancel()
+            _ = try? await run.value
+            let started = handler.started.withLock { $0 }
+            #expect(Set(started.map(\.member)) == Set(members) && started.count == members.count)
+            for job in started { #expect(job.at >= job.dueAt, "\(job.member) started \(job.dueAt.timeIntervalSince(job.at)) s early") }
+            #expect(handler.warmed.withLock { $0 } == 1)
+            await redis.shutdown()
+        }
+    }
+
+    @Test func claimedJobsAreBatchedByDueTime() throws {
+        let now = Date(timeIntervalSince1970: 1_800_000_000)
+        func job(_ member: String, _ offset: Double) -> ClaimedJob {
+            ClaimedJob(member: member, token: "1", attempts: 1, dueAt: now.addingTimeInterval(offset))
+        }
+        let before = ContinuousClock.now
+        let batches = JobKindRunner.batches([job("b", 0.02), job("a", -0.5), job("c", 0.01), job("d", 0.02), job("e", 0)], now: now)
+        let after = ContinuousClock.now
+        #expect(batches.map { $0.jobs.map(\.member) } == [["a", "e"], ["c"], ["b", "d"]])
+        #expect(batches[0].startAt == nil, "due already: at once")
+        let (c, bd) = (try #require(batches[1].startAt), try #require(batches[2].startAt))
+        #expect(c >= before + .milliseconds(10) && c <= after + .milliseconds(10))
+        #expect(bd >= before + .milliseconds(20) && bd <= after + .milliseconds(20))
     }
 
     // MARK: Policies

@@ -31,6 +31,26 @@ struct JobQueueTests {
 
     // MARK: Tests
 
+    /// A claim ahead takes the jobs due within its horizon, each with its due time, and reports
+    /// the next one past it; nothing beyond the horizon is taken.
+    @Test func aClaimAheadTakesJobsDueWithinItsHorizonOnly() async throws {
+        try await withQueue { queue, _ in
+            let (soon, later) = (member(), member())
+            let soonDue = Date().addingTimeInterval(20)
+            try await queue.enqueue(soon, dueAt: soonDue, logger: logger)
+            try await queue.enqueue(later, dueAt: Date().addingTimeInterval(60), logger: logger)
+            #expect(try await queue.claim(worker: "a", limit: 10, lease: .seconds(5), logger: logger).jobs.isEmpty)
+
+            let claim = try await queue.claim(worker: "a", limit: 10, lease: .seconds(5), ahead: .seconds(30), logger: logger)
+            #expect(claim.jobs.map(\.member) == [soon])
+            #expect(abs(try #require(claim.jobs.first).dueAt.timeIntervalSince(soonDue)) < 0.002)
+            let wait = try #require(claim.nextDue).timeIntervalSince(claim.serverNow)
+            #expect(wait > 55 && wait <= 60)
+            let depth = try await queue.depth(logger: logger)
+            #expect(depth.inFlight == 1 && depth.scheduled == 1)
+        }
+    }
+
     @Test func claimsOnlyDueJobsUpToTheBatchLimit() async throws {
         try await withQueue { queue, _ in
             let due = (0..<3).map { _ in member() }

@@ -108,11 +108,13 @@ struct JobWorkerTests {
         return finished
     }
 
-    /// The transition kind as the worker runs it, with the tests' short lease.
+    /// The transition kind as the worker runs it (orders claimed 50 ms ahead, as by default),
+    /// with the tests' short lease.
     static func transitionJobs(database: Database, redis: RedisClient) -> TransitionJobs {
         let transitions = OrderTransitions(database: database)
         return TransitionJobs(
-            policy: TransitionJobs.policy(concurrency: 64, lease: .seconds(2), maxAttempts: 5), transitions: transitions,
+            policy: TransitionJobs.policy(concurrency: 64, lease: .seconds(2), maxAttempts: 5, claimAhead: .milliseconds(50)),
+            transitions: transitions,
             reconciler: Reconciler(transitions: transitions, queue: JobQueue(redis: redis), redis: redis))
     }
 

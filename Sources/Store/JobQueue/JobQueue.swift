@@ -98,7 +98,8 @@ public struct JobQueue: Sendable {
     }
 
     /// What a claim returned: the jobs, Redis's clock, the next due time after them, and whether
-    /// the schedule is known to be whole (false once Redis lost its data).
+    /// the schedule is known to be whole (false once Redis lost its data). With fewer jobs than
+    /// the limit, every job due by the claim's horizon is among them, so `nextDue` is past it.
     public struct Claim: Sendable {
         public var jobs: [ClaimedJob]
         public var serverNow: Date
@@ -106,11 +107,12 @@ public struct JobQueue: Sendable {
         public var scheduleIsWhole: Bool
     }
 
-    /// Takes up to `limit` due jobs for `worker`, each leased for `lease`.
-    public func claim(worker: String, limit: Int, lease: Duration, logger: Logger) async throws -> Claim {
+    /// Takes up to `limit` jobs due within `ahead` of Redis's clock for `worker`, each leased for
+    /// `lease` from now. A job taken ahead must not start before its `dueAt`.
+    public func claim(worker: String, limit: Int, lease: Duration, ahead: Duration = .zero, logger: Logger) async throws -> Claim {
         let reply = try await redis.run(
             JobScripts.claim, keys: [keys.scheduled, keys.inflight, keys.fence, keys.epoch],
-            arguments: [worker, limit, Self.milliseconds(lease), keys.jobPrefix], logger: logger
+            arguments: [worker, limit, Self.milliseconds(lease), keys.jobPrefix, Self.milliseconds(ahead)], logger: logger
         )
         let values = reply.array ?? []
         guard values.count >= 3, let now = values[0].int, let next = values[1].int, let epoch = values[2].int else {

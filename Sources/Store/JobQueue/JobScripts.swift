@@ -13,8 +13,8 @@ enum JobScripts {
     /// when it is now the earliest job. Returns 1 when added.
     static let enqueue = BundledScripts.load("job-enqueue")
 
-    /// KEYS: scheduled, inflight, fence, epoch. ARGV: worker id, batch size, lease ms, job key prefix.
-    /// Moves up to `batch size` due jobs in flight. Returns {now, next due or -1, epoch present
+    /// KEYS: scheduled, inflight, fence, epoch. ARGV: worker id, batch size, lease ms, job key prefix,
+    /// ahead ms (optional). Moves up to `batch size` jobs due within `ahead` ms in flight. Returns {now, next due or -1, epoch present
     /// (1/0), member, token, attempts, due, member, token, ...}; a missing epoch means Redis lost
     /// the schedule (a flush, a restart without its data) and the reconciler must refill it now.
     static let claim = BundledScripts.load("job-claim")

@@ -70,6 +70,12 @@ public struct OrderTransitions: Sendable {
         public var toCapture: Set<UUID> = []
     }
 
+    /// Opens up to `connections` pooled connections with the move prepared on each, before a
+    /// burst of due orders (``Database/warm(connections:preparing:hold:)``).
+    public func warm(connections: Int) async {
+        await database.warm(connections: connections, preparing: [MoveDueOrders.self])
+    }
+
     /// Moves the orders in `ids` that are pending and due; the others were cancelled or moved
     /// already (nothing to do) or are early (reported in `notYetDue`).
     public func processDue(_ ids: [UUID], reason: String, logger: Logger) async throws -> Outcome {
@@ -79,10 +85,9 @@ public struct OrderTransitions: Sendable {
         // look due yet unmoved, and its job would be acked with the order still pending).
         // Inside BEGIN … COMMIT: alone, the statement's rows and its CommandComplete come before
         // its implicit commit (at Sync), so a server killed between the two would report orders
-        // moved that never were, and their jobs would be acked. COMMIT's answer comes after.
-        let rows = try await database.transaction(logger: logger) { connection in
-            try await connection.execute(MoveDueOrders(orders: ids, reason: reason), logger: logger)
-        }
+        // moved that never were, and their jobs would be acked. COMMIT's answer comes after
+        // (queued with BEGIN and the statement: no hop back to this task between the three).
+        let rows = try await database.executeInTransaction(MoveDueOrders(orders: ids, reason: reason), logger: logger)
         var outcome = Outcome()
         outcome.moved = Set(rows.filter(\.moved).map(\.id))
         outcome.toCapture = Set(rows.filter { $0.moved && $0.authorized }.map(\.id))

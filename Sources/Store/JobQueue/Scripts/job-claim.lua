@@ -1,8 +1,10 @@
--- KEYS: scheduled, inflight, fence, epoch. ARGV: worker id, batch size, lease ms, job key prefix.
--- Moves up to `batch size` due jobs in flight. Returns {now, next due or -1, epoch present
+-- KEYS: scheduled, inflight, fence, epoch. ARGV: worker id, batch size, lease ms, job key prefix,
+-- ahead ms (optional, 0). Moves up to `batch size` jobs due within `ahead` ms in flight (a worker
+-- that claims ahead starts each at its due time). Returns {now, next due or -1, epoch present
 -- (1/0), member, token, attempts, due, member, token, ...}; a missing epoch means Redis lost
 -- the schedule (a flush, a restart without its data) and the reconciler must refill it now.
-local due = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', now_ms, 'WITHSCORES', 'LIMIT', 0, tonumber(ARGV[2]))
+local horizon = now_ms + (tonumber(ARGV[5]) or 0)
+local due = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', horizon, 'WITHSCORES', 'LIMIT', 0, tonumber(ARGV[2]))
 local out = {now_ms, -1, redis.call('EXISTS', KEYS[4])}
 for i = 1, #due, 2 do
     local member, score = due[i], due[i + 1]

@@ -1,0 +1,78 @@
+import Foundation
+import PostgresNIO
+import TestSupport
+import Testing
+
+@testable import Postgres
+
+/// The pool's own paths against a real Postgres (a database of each test's own): a statement run
+/// alone in a transaction, and warming connections before a burst.
+@Suite("Database", .timeLimit(.minutes(1)))
+struct DatabaseTests {
+    let logger = TestStores.logger
+
+    /// Inserts two ids in one statement and returns them.
+    struct InsertTwo: PreparedStatement {
+        static let sql = "INSERT INTO items (id) VALUES ($1::bigint), ($2::bigint) RETURNING id"
+        var first: Int
+        var second: Int
+
+        func bind(to binds: inout StatementBinds) throws {
+            try binds.append(first)
+            try binds.append(second)
+        }
+
+        func decodeRow(_ row: DatabaseRow) throws -> Int { try row.decode(Int.self) }
+    }
+
+    /// `body` with a pool of `size` connections on a database of its own holding `items`.
+    func withItems(poolSize size: Int, _ body: (Database) async throws -> Void) async throws {
+        try await TestStores.withEmptyDatabase { url in
+            var configuration = try PostgresClient.Configuration(url: url)
+            configuration.options.maximumConnections = size
+            let database = Database(configuration: configuration, logger: logger)
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                group.addTask { await database.run() }
+                defer { group.cancelAll() }
+                try await database.query("CREATE TABLE items (id bigint PRIMARY KEY)", logger: logger)
+                try await body(database)
+            }
+        }
+    }
+
+    // MARK: A statement alone in a transaction
+
+    /// BEGIN, the statement and COMMIT go out together: a success is committed, and a failure's
+    /// aborted transaction is ended by the queued COMMIT, so the one connection serves the next
+    /// statement (left inside it, the next would fail with "current transaction is aborted").
+    @Test func aStatementAloneInATransactionCommitsOrLeavesItsConnectionClean() async throws {
+        try await withItems(poolSize: 1) { database in
+            let inserted = try await database.executeInTransaction(InsertTwo(first: 1, second: 2), logger: logger)
+            #expect(inserted == [1, 2])
+            await #expect(throws: DatabaseError.self) {
+                try await database.executeInTransaction(InsertTwo(first: 3, second: 1), logger: logger)
+            }
+            let (all, three) = (
+                try await database.scalar("SELECT count(*) FROM items", as: Int.self),
+                try await database.scalar("SELECT count(*) FROM items WHERE id = 3", as: Int.self)
+            )
+            #expect(all == 2 && three == 0)
+            let again = try await database.executeInTransaction(InsertTwo(first: 3, second: 4), logger: logger)
+            #expect(again == [3, 4])
+        }
+    }
+
+    // MARK: Warming
+
+    /// Warming opens the asked-for connections, each with the statements prepared.
+    @Test func warmingOpensAndPreparesEachConnection() async throws {
+        try await withItems(poolSize: 4) { database in
+            await database.warm(connections: 3, preparing: [InsertTwo.self])
+            #expect(database.statements.connectionCount == 3)
+            let open = try await database.scalar(
+                "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND backend_type = 'client backend'",
+                as: Int.self)
+            #expect((open ?? 0) >= 3)
+        }
+    }
+}
