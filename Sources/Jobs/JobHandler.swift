@@ -10,6 +10,10 @@ protocol JobHandler: Sendable {
     /// ``JobPolicy/timeout``: a batch still running then is handed back whole.
     func process(_ jobs: [ClaimedJob], logger: Logger) async -> [JobOutcome]
 
+    /// Runs a batch claimed ahead that must not start before `start` (nil: at once), called a
+    /// little before it so the handler can get ready; by default it waits, then runs it.
+    func process(_ jobs: [ClaimedJob], startingAt start: ContinuousClock.Instant?, logger: Logger) async -> [JobOutcome]
+
     /// The periodic pass that makes this kind's schedule agree with Postgres, by whichever worker
     /// holds its lease.
     func reconcile(owner: String, interval: Duration, logger: Logger) async throws
@@ -22,5 +26,10 @@ protocol JobHandler: Sendable {
 }
 
 extension JobHandler {
+    func process(_ jobs: [ClaimedJob], startingAt start: ContinuousClock.Instant?, logger: Logger) async -> [JobOutcome] {
+        if let start { try? await Task.sleep(until: start, clock: .continuous) }
+        return await process(jobs, logger: logger)
+    }
+
     func warm(logger: Logger) async {}
 }

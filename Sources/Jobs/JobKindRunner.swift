@@ -162,12 +162,16 @@ final class JobKindRunner: Sendable {
             + later.map { due, jobs in (clock + .milliseconds(Int64((due.timeIntervalSince(now) * 1000).rounded(.up))), jobs) }
     }
 
-    /// Runs a batch beside the claim loop, at `startAt` when it was claimed ahead.
+    /// How long before a batch claimed ahead must start its handler is called with it, to get
+    /// ready (a transition begins its transaction, and its move then goes out on time).
+    static let readyLead = Duration.milliseconds(20)
+
+    /// Runs a batch beside the claim loop, from `startAt` when it was claimed ahead.
     private func start(_ jobs: [ClaimedJob], at startAt: ContinuousClock.Instant?) {
         running.withLock { $0 += jobs.count }
         Task {
-            if let startAt { try? await Task.sleep(until: startAt, clock: .continuous) }
-            if await !self.process(jobs) {
+            if let startAt { try? await Task.sleep(until: startAt - Self.readyLead, clock: .continuous) }
+            if await !self.process(jobs, startingAt: startAt) {
                 // The store is not answering: give it a moment, not a hot loop.
                 self.pausedUntil.withLock { $0 = .now + .milliseconds(200) }
             }
@@ -199,7 +203,7 @@ final class JobKindRunner: Sendable {
 
     /// Runs a batch through the handler, extending its leases meanwhile, and settles each job by
     /// its outcome. Returns false when the batch's store did not answer (handed back as it was).
-    private func process(_ jobs: [ClaimedJob]) async -> Bool {
+    private func process(_ jobs: [ClaimedJob], startingAt start: ContinuousClock.Instant? = nil) async -> Bool {
         metrics.claimed.increment(by: jobs.count)
         // One failed extension must not end the extending: a lease that lapses while its job
         // still runs lets another worker run the job too (a second email or webhook).
@@ -217,7 +221,7 @@ final class JobKindRunner: Sendable {
         let outcomes: [JobOutcome]
         do {
             outcomes = try await Deadline.race(policy.timeout) { [handler, logger] in
-                await handler.process(jobs, logger: logger)
+                await handler.process(jobs, startingAt: start, logger: logger)
             }
         } catch {
             // A store that neither answers nor fails (a pool lease stranded by a database

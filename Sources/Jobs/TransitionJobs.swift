@@ -36,10 +36,15 @@ struct TransitionJobs: JobHandler {
     }
 
     func process(_ jobs: [ClaimedJob], logger: Logger) async -> [JobOutcome] {
+        await process(jobs, startingAt: nil, logger: logger)
+    }
+
+    /// Orders claimed ahead: the move's transaction begins now and the move goes out at `start`.
+    func process(_ jobs: [ClaimedJob], startingAt start: ContinuousClock.Instant?, logger: Logger) async -> [JobOutcome] {
         let ids = jobs.compactMap(\.orderID)
         do {
             // Bounded by the runner (the policy's 1 s timeout), as every kind is.
-            let outcome = try await transitions.processDue(ids, reason: "auto-processed", logger: logger)
+            let outcome = try await transitions.processDue(ids, reason: "auto-processed", startingAt: start, logger: logger)
             let now = Date()
             if let captures, !outcome.toCapture.isEmpty {
                 await enqueueCaptures(outcome.toCapture, in: captures, logger: logger)

@@ -42,13 +42,13 @@ public struct Database: Service, Sendable {
         try await withConnection { try await $0.execute(statement, logger: logger) }
     }
 
-    /// Runs `statement` alone in a transaction on a pooled connection, BEGIN and COMMIT queued
-    /// with it (``DatabaseConnection/executeInTransaction(_:logger:)``).
+    /// Runs `statement` alone in a transaction on a pooled connection, COMMIT queued with it, at
+    /// `start` if given (``DatabaseConnection/executeInTransaction(_:startingAt:logger:)``).
     @discardableResult
-    public func executeInTransaction<Statement: PreparedStatement>(_ statement: Statement, logger: Logger) async throws
-        -> [Statement.Row]
-    {
-        try await withConnection { try await $0.executeInTransaction(statement, logger: logger) }
+    public func executeInTransaction<Statement: PreparedStatement>(
+        _ statement: Statement, startingAt start: ContinuousClock.Instant? = nil, logger: Logger
+    ) async throws -> [Statement.Row] {
+        try await withConnection { try await $0.executeInTransaction(statement, startingAt: start, logger: logger) }
     }
 
     /// Opens up to `count` pooled connections at once and prepares `statements` on each, so that

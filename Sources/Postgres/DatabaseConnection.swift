@@ -44,13 +44,16 @@ public struct DatabaseConnection: Sendable {
     }
 
     /// Runs `statement` alone in a transaction and returns its rows once COMMIT has answered.
-    /// BEGIN, the statement and COMMIT are queued on the connection together, so each goes out the
-    /// moment the one before it is answered, without a hop back to the calling task between them
-    /// (on a busy machine each such hop waits for a thread to be scheduled). A statement that
-    /// fails aborts the transaction, and the queued COMMIT then ends it as a rollback.
-    public func executeInTransaction<Statement: PreparedStatement>(_ statement: Statement, logger: Logger) async throws
-        -> [Statement.Row]
-    {
+    /// The statement and COMMIT are queued on the connection together, so COMMIT goes out the
+    /// moment the statement is answered, without a hop back to the calling task (on a busy
+    /// machine each such hop waits for a thread to be scheduled); a statement that fails aborts
+    /// the transaction, and the queued COMMIT then ends it as a rollback. With `start`, BEGIN goes
+    /// out at once and the statement at `start`, by a timer of the connection's own event loop:
+    /// nothing else has to be scheduled to send it (the statement must then read the time with
+    /// `statement_timestamp()`, not `now()`, which is BEGIN's).
+    public func executeInTransaction<Statement: PreparedStatement>(
+        _ statement: Statement, startingAt start: ContinuousClock.Instant? = nil, logger: Logger
+    ) async throws -> [Statement.Row] {
         var binds = StatementBinds()
         try statement.bind(to: &binds)
         let values = binds.values
@@ -58,16 +61,26 @@ public struct DatabaseConnection: Sendable {
         let rows: [PostgresRow]
         do {
             let prepared = try await statements.prepared(Statement.self, on: connection)
+            let deadline = start.map { NIODeadline.now() + .nanoseconds(Self.nanoseconds($0 - .now)) }
             rows = try await connection.eventLoop.flatSubmit {
-                let begin = connection.query("BEGIN", logger: logger)
-                let run = prepared.execute(values)
-                let commit = connection.query("COMMIT", logger: logger)
-                return begin.flatMap { _ in run }.flatMap { rows in commit.map { _ in rows } }
+                let runAndCommit = {
+                    let run = prepared.execute(values)
+                    let commit = connection.query("COMMIT", logger: logger)
+                    return run.flatMap { rows in commit.map { _ in rows } }
+                }
+                return connection.query("BEGIN", logger: logger).flatMap { _ in
+                    guard let deadline, deadline > .now() else { return runAndCommit() }
+                    return connection.eventLoop.scheduleTask(deadline: deadline, runAndCommit).futureResult.flatMap { $0 }
+                }
             }.get()
         } catch {
             throw DatabaseError(error)
         }
         return try rows.map { try statement.decodeRow(DatabaseRow($0, binary: true)) }
+    }
+
+    static func nanoseconds(_ duration: Duration) -> Int64 {
+        duration.components.seconds * 1_000_000_000 + duration.components.attoseconds / 1_000_000_000
     }
 
     /// Prepares `statement` on this connection unless it is already.

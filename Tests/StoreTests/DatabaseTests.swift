@@ -6,7 +6,7 @@ import Testing
 @testable import Postgres
 
 /// The pool's own paths against a real Postgres (a database of each test's own): a statement run
-/// alone in a transaction, and warming connections before a burst.
+/// alone in a transaction (at once or at a start time), and warming connections before a burst.
 @Suite("Database", .timeLimit(.minutes(1)))
 struct DatabaseTests {
     let logger = TestStores.logger
@@ -59,6 +59,26 @@ struct DatabaseTests {
             #expect(all == 2 && three == 0)
             let again = try await database.executeInTransaction(InsertTwo(first: 3, second: 4), logger: logger)
             #expect(again == [3, 4])
+        }
+    }
+
+    /// The transaction's and the statement's times.
+    struct Times: PreparedStatement {
+        static let sql = "SELECT now(), statement_timestamp()"
+        func bind(to binds: inout StatementBinds) throws {}
+        func decodeRow(_ row: DatabaseRow) throws -> (transaction: Date, statement: Date) { try row.decode((Date, Date).self) }
+    }
+
+    /// With a start time, BEGIN goes out at once and the statement not before the start.
+    @Test func aStatementGivenAStartBeginsItsTransactionAtOnceAndRunsThen() async throws {
+        try await withItems(poolSize: 1) { database in
+            let asked = Date()
+            let start = ContinuousClock.now + .milliseconds(300)
+            let rows = try await database.executeInTransaction(Times(), startingAt: start, logger: logger)
+            #expect(ContinuousClock.now >= start)
+            let times = try #require(rows.first)
+            #expect(times.statement.timeIntervalSince(asked) >= 0.299, "the statement ran at its start, not before")
+            #expect(times.statement.timeIntervalSince(times.transaction) >= 0.2, "the transaction began well before it")
         }
     }
 

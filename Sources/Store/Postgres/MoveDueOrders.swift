@@ -3,13 +3,15 @@ import Postgres
 
 /// The workers' move of due orders to processing, in one statement (one round trip, atomic on
 /// its own): the update, the event row of each order it moved (its state taken from the updated
-/// row), and how every asked-for order stands, all read at the same `now()` and snapshot. An
-/// order with a payment moves only once it is authorised: until then it is awaiting payment.
+/// row), and how every asked-for order stands, all read at the same time and snapshot. The time
+/// is the statement's (`statement_timestamp()`), not the transaction's: a worker may begin the
+/// transaction before the orders fall due and send the statement at their due time. An order
+/// with a payment moves only once it is authorised: until then it is awaiting payment.
 struct MoveDueOrders: PreparedStatement {
     static let sql = """
         WITH moved AS (
-            UPDATE orders SET status = 'processing', updated_at = now()
-            WHERE id = ANY($1::uuid[]) AND status = 'pending' AND auto_process_at <= now()
+            UPDATE orders SET status = 'processing', updated_at = statement_timestamp()
+            WHERE id = ANY($1::uuid[]) AND status = 'pending' AND auto_process_at <= statement_timestamp()
               AND NOT EXISTS (\(awaitingPayment("orders")))
             RETURNING *
         ), recorded AS (
@@ -18,7 +20,7 @@ struct MoveDueOrders: PreparedStatement {
             FROM unnest($1::uuid[], $2::uuid[]) WITH ORDINALITY AS e(order_id, event_id, n) JOIN moved m ON m.id = e.order_id
             ORDER BY e.n
         )
-        SELECT o.id, m.id IS NOT NULL, o.status = 'pending', o.auto_process_at > now(), o.auto_process_at, p.status
+        SELECT o.id, m.id IS NOT NULL, o.status = 'pending', o.auto_process_at > statement_timestamp(), o.auto_process_at, p.status
         FROM orders o LEFT JOIN moved m ON m.id = o.id LEFT JOIN payments p ON p.order_id = o.id WHERE o.id = ANY($1::uuid[])
         """
 

@@ -77,17 +77,21 @@ public struct OrderTransitions: Sendable {
     }
 
     /// Moves the orders in `ids` that are pending and due; the others were cancelled or moved
-    /// already (nothing to do) or are early (reported in `notYetDue`).
-    public func processDue(_ ids: [UUID], reason: String, logger: Logger) async throws -> Outcome {
+    /// already (nothing to do) or are early (reported in `notYetDue`). With `start` (their due
+    /// time, for orders claimed ahead), the transaction begins at once and the move is sent then.
+    public func processDue(_ ids: [UUID], reason: String, startingAt start: ContinuousClock.Instant? = nil, logger: Logger)
+        async throws -> Outcome
+    {
         guard !ids.isEmpty else { return Outcome() }
-        // One statement, so the update and the second look read the same `now()` and snapshot: an
+        // One statement, so the update and the second look read the same time and snapshot: an
         // order the update finds early is then surely reported early (with a later clock it could
         // look due yet unmoved, and its job would be acked with the order still pending).
         // Inside BEGIN … COMMIT: alone, the statement's rows and its CommandComplete come before
         // its implicit commit (at Sync), so a server killed between the two would report orders
         // moved that never were, and their jobs would be acked. COMMIT's answer comes after
-        // (queued with BEGIN and the statement: no hop back to this task between the three).
-        let rows = try await database.executeInTransaction(MoveDueOrders(orders: ids, reason: reason), logger: logger)
+        // (queued with the statement: no hop back to this task between the two).
+        let rows = try await database.executeInTransaction(
+            MoveDueOrders(orders: ids, reason: reason), startingAt: start, logger: logger)
         var outcome = Outcome()
         outcome.moved = Set(rows.filter(\.moved).map(\.id))
         outcome.toCapture = Set(rows.filter { $0.moved && $0.authorized }.map(\.id))
