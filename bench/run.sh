@@ -352,6 +352,18 @@ jobs_run() {
                 FROM orders o JOIN order_events e ON e.order_id = o.id AND e.to_status = 'processing'
                 WHERE o.customer_name = 'Jobs') t
           GROUP BY s) u")"
+    # The two parts of the lateness: due → the move's statement reaching Postgres (the order's
+    # updated_at is the statement's time), and the statement → its event row.
+    log "  lateness parts (p50/p99/max ms): due → statement $(psql "$DATABASE_URL" -Atc "
+        SELECT format('%s/%s/%s', round((percentile_cont(0.5) WITHIN GROUP (ORDER BY x))::numeric, 1),
+                      round((percentile_cont(0.99) WITHIN GROUP (ORDER BY x))::numeric, 1), round(max(x)::numeric, 1))
+        FROM (SELECT extract(epoch FROM o.updated_at - o.auto_process_at) * 1000 AS x
+              FROM orders o WHERE o.customer_name = 'Jobs' AND o.status = 'processing') t"), statement → event $(psql "$DATABASE_URL" -Atc "
+        SELECT format('%s/%s/%s', round((percentile_cont(0.5) WITHIN GROUP (ORDER BY x))::numeric, 1),
+                      round((percentile_cont(0.99) WITHIN GROUP (ORDER BY x))::numeric, 1), round(max(x)::numeric, 1))
+        FROM (SELECT extract(epoch FROM e.at - o.updated_at) * 1000 AS x
+              FROM orders o JOIN order_events e ON e.order_id = o.id AND e.to_status = 'processing'
+              WHERE o.customer_name = 'Jobs') t")"
     [ -z "${4:-}" ] || deliveries_measure "$worker_count"
     psql "$DATABASE_URL" -qc "DELETE FROM order_events WHERE order_id IN (SELECT id FROM orders WHERE customer_name = 'Jobs'); DELETE FROM orders WHERE customer_name = 'Jobs'" >&2
 }

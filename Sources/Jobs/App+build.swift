@@ -3,6 +3,7 @@ import Logging
 import OrderEmail
 import OrderPayments
 import Payments
+import Postgres
 import ProcessSupport
 import Prometheus
 import Redis
@@ -26,8 +27,12 @@ func buildApplication(
         health: StoreHealth(database: database, redis: redis),
         metrics: metrics
     )
+    // Transitions beside other kinds get a pool of their own: a burst of deliveries or payments
+    // holding every connection must not make an order that falls due wait for one.
+    let ownTransitionPool = transitionPool(configuration, logger: logger)
     let transitions = OrderTransitions(
-        database: database, paymentTimeout: configuration.platform.payments.enabled ? configuration.platform.payments.timeoutSeconds : nil)
+        database: ownTransitionPool ?? database,
+        paymentTimeout: configuration.platform.payments.enabled ? configuration.platform.payments.timeoutSeconds : nil)
     let webhookClients = PinnedHTTPClients()
     let payments = configuration.platform.payments
     let stripe = payments.secretKey.map { key in
@@ -99,6 +104,7 @@ func buildApplication(
     // A worker that delivers also turns new events into deliveries (one process at a time).
     // The HTTP clients close after the worker's last delivery (services stop in reverse order).
     var services: [any Service] = [database, redis, OnShutdown { await webhookClients.shutdown() }, worker]
+    if let ownTransitionPool { services.insert(ownTransitionPool, at: 1) }
     if configuration.kinds.contains(.webhook) || configuration.kinds.contains(.email) {
         services.append(
             DeliveryDispatchLoop(
@@ -124,6 +130,15 @@ func buildApplication(
         try await migrator.requireCurrentSchema()
     }
     return app
+}
+
+/// The transitions' own pool (`min(8, DATABASE_POOL_SIZE)` connections) when this worker runs
+/// them beside other kinds; nil when they are its only kind (they have its pool to themselves).
+func transitionPool(_ configuration: WorkerConfiguration, logger: Logger) -> Database? {
+    guard configuration.kinds.contains(.transition), configuration.kinds.count > 1 else { return nil }
+    var postgres = configuration.platform.postgres
+    postgres.options.maximumConnections = min(8, postgres.options.maximumConnections)
+    return Database(configuration: postgres, logger: logger)
 }
 
 /// The worker's HTTP surface: health and metrics only.

@@ -174,14 +174,15 @@ struct JobKindRunnerTests {
             let redis = RedisClient(configuration: try RedisConfiguration(url: server.url), logger: logger)
             let queue = JobQueue(redis: redis, kind: .webhook)
             let handler = TimingHandler(claimAhead: .seconds(2))
-            let firstDue = Date().addingTimeInterval(3)
+            let firstDue = Date().addingTimeInterval(5)
             let members = (0..<5).map { "delivery-ahead-\($0)" }
             for (index, member) in members.enumerated() {
                 try await queue.enqueue(member, dueAt: firstDue.addingTimeInterval(Double(index) * 0.01), logger: logger)
             }
             let worker = JobWorker(options: .init(reconcileInterval: .seconds(3600)), redis: redis, handlers: [handler], logger: logger)
             let run = Task { try await worker.run() }
-            // Claimed about 2 s before they fall due: seen in flight with none started, well before.
+            // Claimed about 2 s before they fall due (after a warm-up a little before that): seen
+            // in flight with none started, well before.
             var heldAhead = false
             while !heldAhead, Date() < firstDue.addingTimeInterval(-0.3) {
                 let depth = try await queue.depth(logger: logger)
@@ -233,6 +234,20 @@ struct JobKindRunnerTests {
         #expect((0.1...0.2).contains(JobWorker.seconds(backoff(1))))
         #expect((0.8...1.6).contains(JobWorker.seconds(backoff(4))))
         #expect((15...30).contains(JobWorker.seconds(backoff(20))))
+    }
+
+    /// Transitions get a pool of their own only beside other kinds; a claim ahead must stay
+    /// under half the lease it waits under.
+    @Test func transitionsBesideOtherKindsHaveAPoolOfTheirOwn() throws {
+        func configuration(_ values: [String: String]) throws -> WorkerConfiguration {
+            try WorkerConfiguration(settings: TestStores.settings(["REDIS_URL": "redis://127.0.0.1:1/0"].merging(values) { $1 }))
+        }
+        let logger = TestStores.logger
+        #expect(transitionPool(try configuration(["JOB_KINDS": "transition"]), logger: logger) == nil)
+        #expect(transitionPool(try configuration(["JOB_KINDS": "webhook,email"]), logger: logger) == nil)
+        #expect(transitionPool(try configuration([:]), logger: logger) != nil)
+        #expect(try configuration([:]).transitionClaimAhead == .milliseconds(50))
+        #expect(throws: ConfigurationError.self) { try configuration(["TRANSITION_CLAIM_AHEAD_MS": "600", "JOB_LEASE_SECONDS": "1"]) }
     }
 
     @Test func jobKindsAreReadFromTheirList() throws {
