@@ -56,7 +56,8 @@ public struct Database: Service, Sendable {
     /// for its start, its catalog caches and its plans). Each lease is held until all are
     /// prepared (at most `hold`), so no two of them share a connection. Failures are ignored:
     /// this only saves time.
-    public func warm(connections count: Int, preparing statements: [any PreparedStatement.Type], hold: Duration = .seconds(2)) async {
+    public func warm(connections count: Int, preparing statements: [any PreparedStatement.Type], hold: Duration = .milliseconds(500)) async
+    {
         let prepared = NIOLockedValueBox(0)
         await withDiscardingTaskGroup { group in
             for _ in 0..<max(0, count) {

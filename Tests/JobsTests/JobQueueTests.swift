@@ -29,6 +29,10 @@ struct JobQueueTests {
 
     func member() -> String { JobQueue.member(orderID: UUID()) }
 
+    /// A due time a claim takes at once: a job due "now" is scheduled at the next whole
+    /// millisecond, and a claim within the same millisecond would not take it yet.
+    static func justDue() -> Date { Date().addingTimeInterval(-0.01) }
+
     // MARK: Tests
 
     /// A claim ahead takes the jobs due within its horizon, each with its due time, and reports
@@ -77,7 +81,7 @@ struct JobQueueTests {
     @Test func expiredLeasesAreRecoveredAndStaleTokensFenced() async throws {
         try await withQueue { queue, _ in
             let job = member()
-            try await queue.enqueue(job, dueAt: Date(), logger: logger)
+            try await queue.enqueue(job, dueAt: Self.justDue(), logger: logger)
             let stalled = try #require(try await queue.claim(worker: "a", limit: 10, lease: .seconds(1), logger: logger).jobs.first)
             #expect(try await queue.reap(maxAttempts: 5, logger: logger) == (0, 0), "a live lease is left alone")
             try await Task.sleep(for: .milliseconds(1200))
@@ -98,7 +102,7 @@ struct JobQueueTests {
     @Test func jobsGoDeadAfterMaxAttemptsAndCanBeRetried() async throws {
         try await withQueue { queue, _ in
             let job = member()
-            try await queue.enqueue(job, dueAt: Date(), logger: logger)
+            try await queue.enqueue(job, dueAt: Self.justDue(), logger: logger)
             let first = try #require(try await queue.claim(worker: "a", limit: 1, lease: .seconds(5), logger: logger).jobs.first)
             #expect(try await queue.retry(first, after: .zero, error: "boom", maxAttempts: 2, logger: logger) == .retried)
             let second = try #require(try await queue.claim(worker: "a", limit: 1, lease: .seconds(5), logger: logger).jobs.first)
@@ -120,7 +124,7 @@ struct JobQueueTests {
 
     @Test func retriesWaitTheirBackoff() async throws {
         try await withQueue { queue, _ in
-            try await queue.enqueue(member(), dueAt: Date(), logger: logger)
+            try await queue.enqueue(member(), dueAt: Self.justDue(), logger: logger)
             let job = try #require(try await queue.claim(worker: "a", limit: 1, lease: .seconds(5), logger: logger).jobs.first)
             #expect(try await queue.retry(job, after: .seconds(30), error: "db down", maxAttempts: 5, logger: logger) == .retried)
             let claim = try await queue.claim(worker: "a", limit: 1, lease: .seconds(5), logger: logger)
@@ -131,7 +135,7 @@ struct JobQueueTests {
 
     @Test func releasedJobsAreDueAtOnceWithoutSpendingAnAttempt() async throws {
         try await withQueue { queue, redis in
-            try await queue.enqueue(member(), dueAt: Date(), logger: logger)
+            try await queue.enqueue(member(), dueAt: Self.justDue(), logger: logger)
             let job = try #require(try await queue.claim(worker: "a", limit: 1, lease: .seconds(60), logger: logger).jobs.first)
             try await redis.send("DEL", queue.keys.wake)
             try await queue.release([job], logger: logger)
@@ -164,7 +168,7 @@ struct JobQueueTests {
             // Two buckets recorded by hand around the current one, as heartbeats 10 s apart would.
             let bucket = Int(Date().timeIntervalSince1970 / 10)
             try await redis.send("HSET", queue.keys.history, bucket - 2, "5,0", bucket - 1, "7,2")
-            for _ in 0..<3 { try await queue.enqueue(member(), dueAt: Date(), logger: logger) }
+            for _ in 0..<3 { try await queue.enqueue(member(), dueAt: Self.justDue(), logger: logger) }
             let claimed = try await queue.claim(worker: "a", limit: 3, lease: .seconds(5), logger: logger)
             #expect(try await queue.ack(claimed.jobs, logger: logger) == [true, true, true])
             try await queue.recordHistory(lagMilliseconds: 42, logger: logger)
@@ -184,7 +188,7 @@ struct JobQueueTests {
         try await withQueue { transitions, redis in
             let webhooks = JobQueue(redis: redis, kind: .webhook)
             let delivery = UUID().uuidString.lowercased()
-            try await webhooks.enqueue(delivery, dueAt: Date(), logger: logger)
+            try await webhooks.enqueue(delivery, dueAt: Self.justDue(), logger: logger)
             try await transitions.enqueue(member(), dueAt: Date().addingTimeInterval(60), logger: logger)
             #expect(try await transitions.claim(worker: "a", limit: 10, lease: .seconds(5), logger: logger).jobs.isEmpty)
             let claimed = try await webhooks.claim(worker: "a", limit: 10, lease: .seconds(5), logger: logger).jobs
@@ -213,7 +217,7 @@ struct JobQueueTests {
     /// first enqueued makes it dead, whatever attempts are left.
     @Test func aRetryPastTheMaximumAgeIsDead() async throws {
         try await withQueue { queue, _ in
-            try await queue.enqueue(member(), dueAt: Date(), logger: logger)
+            try await queue.enqueue(member(), dueAt: Self.justDue(), logger: logger)
             let first = try #require(try await queue.claim(worker: "a", limit: 1, lease: .seconds(5), logger: logger).jobs.first)
             #expect(
                 try await queue.retry(first, after: .zero, error: "x", maxAttempts: 10, maxAge: .seconds(60), logger: logger) == .retried)
@@ -231,7 +235,7 @@ struct JobQueueTests {
     @Test func aJobThatRanEarlyIsRescheduledInOneStep() async throws {
         try await withQueue { queue, redis in
             let name = member()
-            try await queue.enqueue(name, dueAt: Date(), logger: logger)
+            try await queue.enqueue(name, dueAt: Self.justDue(), logger: logger)
             let created = try await redis.send("HGET", queue.keys.job(name), "created").string
             let job = try #require(try await queue.claim(worker: "a", limit: 1, lease: .seconds(60), logger: logger).jobs.first)
             let due = Date().addingTimeInterval(30)
