@@ -29,18 +29,7 @@ public struct DatabaseConnection: Sendable {
     /// its decoded rows.
     @discardableResult
     public func execute<Statement: PreparedStatement>(_ statement: Statement, logger: Logger) async throws -> [Statement.Row] {
-        var binds = StatementBinds()
-        try statement.bind(to: &binds)
-        let values = binds.values
-        let connection = connection
-        let rows: [PostgresRow]
-        do {
-            let prepared = try await statements.prepared(Statement.self, on: connection)
-            rows = try await connection.eventLoop.flatSubmit { prepared.execute(values) }.get()
-        } catch {
-            throw DatabaseError(error)
-        }
-        return try rows.map { try statement.decodeRow(DatabaseRow($0, binary: true)) }
+        try await run(statement) { prepared, values in prepared.execute(values) }
     }
 
     /// Runs `statement` alone in a transaction and returns its rows once COMMIT has answered.
@@ -54,25 +43,34 @@ public struct DatabaseConnection: Sendable {
     public func executeInTransaction<Statement: PreparedStatement>(
         _ statement: Statement, startingAt start: ContinuousClock.Instant? = nil, logger: Logger
     ) async throws -> [Statement.Row] {
+        let connection = connection
+        let deadline = start.map { NIODeadline.now() + .nanoseconds(Self.nanoseconds($0 - .now)) }
+        return try await run(statement) { prepared, values in
+            let runAndCommit = {
+                let run = prepared.execute(values)
+                let commit = connection.query("COMMIT", logger: logger)
+                return run.flatMap { rows in commit.map { _ in rows } }
+            }
+            return connection.query("BEGIN", logger: logger).flatMap { _ in
+                guard let deadline, deadline > .now() else { return runAndCommit() }
+                return connection.eventLoop.scheduleTask(deadline: deadline, runAndCommit).futureResult.flatMap { $0 }
+            }
+        }
+    }
+
+    /// Binds `statement`, prepares it here if needed, hands both to `submit` on the connection's
+    /// event loop (so the callbacks collecting rows are in place before an answer can arrive), and
+    /// decodes the rows that come back.
+    private func run<Statement: PreparedStatement>(
+        _ statement: Statement, submit: @escaping @Sendable (PreparedQuery, [PostgresData]) -> EventLoopFuture<[PostgresRow]>
+    ) async throws -> [Statement.Row] {
         var binds = StatementBinds()
         try statement.bind(to: &binds)
         let values = binds.values
-        let connection = connection
         let rows: [PostgresRow]
         do {
             let prepared = try await statements.prepared(Statement.self, on: connection)
-            let deadline = start.map { NIODeadline.now() + .nanoseconds(Self.nanoseconds($0 - .now)) }
-            rows = try await connection.eventLoop.flatSubmit {
-                let runAndCommit = {
-                    let run = prepared.execute(values)
-                    let commit = connection.query("COMMIT", logger: logger)
-                    return run.flatMap { rows in commit.map { _ in rows } }
-                }
-                return connection.query("BEGIN", logger: logger).flatMap { _ in
-                    guard let deadline, deadline > .now() else { return runAndCommit() }
-                    return connection.eventLoop.scheduleTask(deadline: deadline, runAndCommit).futureResult.flatMap { $0 }
-                }
-            }.get()
+            rows = try await connection.eventLoop.flatSubmit { submit(prepared, values) }.get()
         } catch {
             throw DatabaseError(error)
         }

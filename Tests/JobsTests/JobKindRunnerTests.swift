@@ -16,8 +16,27 @@ import Testing
 struct JobKindRunnerTests {
     let logger = TestStores.logger
 
+    /// A private Redis and the webhook queue on it for `body`.
+    func withQueue(_ body: (JobQueue, RedisClient) async throws -> Void) async throws {
+        try await PrivateRedisServer.with { server in
+            let redis = RedisClient(configuration: try RedisConfiguration(url: server.url), logger: logger)
+            try await body(JobQueue(redis: redis, kind: .webhook), redis)
+            await redis.shutdown()
+        }
+    }
+
+    /// Runs a worker with `handler` while `body` runs, and stops it after.
+    func whileWorking(_ handler: some JobHandler, redis: RedisClient, _ body: () async throws -> Void) async throws {
+        let worker = JobWorker(options: .init(reconcileInterval: .seconds(3600)), redis: redis, handlers: [handler], logger: logger)
+        let run = Task { try await worker.run() }
+        defer { run.cancel() }
+        try await body()
+        run.cancel()
+        _ = try? await run.value
+    }
+
     /// A handler that fails each job until its `failures` are used up; records every attempt.
-    final class FlakyHandler: JobHandler {
+    final class FlakyHandler: HandlerOfTheseTests {
         let kind = JobKind.webhook
         let policy: JobPolicy
         let failures: [String: Int]
@@ -51,15 +70,10 @@ struct JobKindRunnerTests {
                 return attempt <= failures[job.member, default: 0] ? .failed("peer answered 500") : .applied
             }
         }
-
-        func reconcile(owner: String, interval: Duration, logger: Logger) async throws {}
-        func reconcileUrgently(owner: String, reason: String, logger: Logger) async {}
     }
 
     @Test func outcomesBecomeRetriesAndDeadJobsByTheKindsPolicy() async throws {
-        try await PrivateRedisServer.with { server in
-            let redis = RedisClient(configuration: try RedisConfiguration(url: server.url), logger: logger)
-            let queue = JobQueue(redis: redis, kind: .webhook)
+        try await withQueue { queue, redis in
             let members = (0..<12).map { "delivery-\($0)" }
             // Two fail twice, one always: the rest succeed at once.
             let handler = FlakyHandler(
@@ -67,21 +81,19 @@ struct JobKindRunnerTests {
                     concurrency: 4, lease: .seconds(5), timeout: .seconds(5), maxAttempts: 4, maxAge: nil, overlapping: true,
                     backoff: JobPolicy.schedule([.milliseconds(50)])),
                 failures: [members[0]: 2, members[1]: 2, members[2]: 100])
-            let worker = JobWorker(options: .init(reconcileInterval: .seconds(3600)), redis: redis, handlers: [handler], logger: logger)
-            let run = Task { try await worker.run() }
-            // One at a time, so each claim finds a job while earlier batches still run.
-            for member in members {
-                try await queue.enqueue(member, dueAt: Date(), logger: logger)
-                try await Task.sleep(for: .milliseconds(20))
-            }
             var depth = try await queue.depth(logger: logger)
-            let deadline = ContinuousClock.now + .seconds(20)
-            while !(depth.dead == 1 && depth.scheduled == 0 && depth.inFlight == 0), ContinuousClock.now < deadline {
-                try await Task.sleep(for: .milliseconds(100))
-                depth = try await queue.depth(logger: logger)
+            try await whileWorking(handler, redis: redis) {
+                // One at a time, so each claim finds a job while earlier batches still run.
+                for member in members {
+                    try await queue.enqueue(member, dueAt: Date(), logger: logger)
+                    try await Task.sleep(for: .milliseconds(20))
+                }
+                let deadline = ContinuousClock.now + .seconds(20)
+                while !(depth.dead == 1 && depth.scheduled == 0 && depth.inFlight == 0), ContinuousClock.now < deadline {
+                    try await Task.sleep(for: .milliseconds(100))
+                    depth = try await queue.depth(logger: logger)
+                }
             }
-            run.cancel()
-            _ = try? await run.value
             let attempts = handler.attempts.withLock { $0 }
             #expect(attempts[members[0]] == 3 && attempts[members[1]] == 3, "two failures, then delivered")
             #expect(attempts[members[2]] == 4, "the kind's attempts, then dead")
@@ -89,13 +101,12 @@ struct JobKindRunnerTests {
             #expect(depth.dead == 1 && depth.scheduled == 0 && depth.inFlight == 0)
             #expect(try await queue.dead(logger: logger).map(\.lastError) == ["peer answered 500"])
             #expect(handler.overlap.withLock { $0.most } >= 2, "a batch claims while an earlier one still runs")
-            await redis.shutdown()
         }
     }
 
     /// A handler whose store is away for a second from its first batch: it hands every batch
     /// back until then.
-    final class AwayHandler: JobHandler {
+    final class AwayHandler: HandlerOfTheseTests {
         let kind = JobKind.webhook
         let policy = JobPolicy(
             concurrency: 4, lease: .seconds(5), timeout: .seconds(5), maxAttempts: 4, maxAge: nil, overlapping: true,
@@ -111,40 +122,32 @@ struct JobKindRunnerTests {
             }
             return jobs.map { _ in ContinuousClock.now < back ? .unavailable : .applied }
         }
-
-        func reconcile(owner: String, interval: Duration, logger: Logger) async throws {}
-        func reconcileUrgently(owner: String, reason: String, logger: Logger) async {}
     }
 
     /// Overlapping batches whose store is away hand their jobs back and claiming pauses a moment
     /// each time (not a hot loop of claims and hand-backs); the jobs run once it answers again.
     @Test func aStoreAwayPausesClaimingInsteadOfSpinning() async throws {
-        try await PrivateRedisServer.with { server in
-            let redis = RedisClient(configuration: try RedisConfiguration(url: server.url), logger: logger)
-            let queue = JobQueue(redis: redis, kind: .webhook)
+        try await withQueue { queue, redis in
             let handler = AwayHandler()
             try await queue.enqueue("delivery-away", dueAt: Date(), logger: logger)
-            let worker = JobWorker(options: .init(reconcileInterval: .seconds(3600)), redis: redis, handlers: [handler], logger: logger)
-            let run = Task { try await worker.run() }
             var depth = try await queue.depth(logger: logger)
-            let deadline = ContinuousClock.now + .seconds(10)
-            while !(depth.scheduled == 0 && depth.inFlight == 0), ContinuousClock.now < deadline {
-                try await Task.sleep(for: .milliseconds(50))
-                depth = try await queue.depth(logger: logger)
+            try await whileWorking(handler, redis: redis) {
+                let deadline = ContinuousClock.now + .seconds(10)
+                while !(depth.scheduled == 0 && depth.inFlight == 0), ContinuousClock.now < deadline {
+                    try await Task.sleep(for: .milliseconds(50))
+                    depth = try await queue.depth(logger: logger)
+                }
             }
-            run.cancel()
-            _ = try? await run.value
             #expect(depth.scheduled == 0 && depth.inFlight == 0 && depth.dead == 0, "applied once the store answered")
             let batches = handler.batches.withLock { $0 }
             #expect(batches >= 2 && batches <= 10, "about one batch per 200 ms while away: \(batches)")
-            await redis.shutdown()
         }
     }
 
     // MARK: Claiming ahead
 
     /// A handler that records when each job started against its due time, and warm-ups.
-    final class TimingHandler: JobHandler {
+    final class TimingHandler: HandlerOfTheseTests {
         let kind = JobKind.webhook
         let policy: JobPolicy
         let started = Mutex<[(member: String, dueAt: Date, at: Date)]>([])
@@ -163,44 +166,37 @@ struct JobKindRunnerTests {
         }
 
         func warm(logger: Logger) async { warmed.withLock { $0 += 1 } }
-        func reconcile(owner: String, interval: Duration, logger: Logger) async throws {}
-        func reconcileUrgently(owner: String, reason: String, logger: Logger) async {}
     }
 
     /// Jobs claimed ahead are held in flight before they fall due and each starts at its due
     /// time, never before; the handler warms up before the first of them after its quiet start.
     @Test func jobsClaimedAheadStartAtTheirDueTimeNeverBefore() async throws {
-        try await PrivateRedisServer.with { server in
-            let redis = RedisClient(configuration: try RedisConfiguration(url: server.url), logger: logger)
-            let queue = JobQueue(redis: redis, kind: .webhook)
+        try await withQueue { queue, redis in
             let handler = TimingHandler(claimAhead: .seconds(2))
             let firstDue = Date().addingTimeInterval(5)
             let members = (0..<5).map { "delivery-ahead-\($0)" }
             for (index, member) in members.enumerated() {
                 try await queue.enqueue(member, dueAt: firstDue.addingTimeInterval(Double(index) * 0.01), logger: logger)
             }
-            let worker = JobWorker(options: .init(reconcileInterval: .seconds(3600)), redis: redis, handlers: [handler], logger: logger)
-            let run = Task { try await worker.run() }
-            // Claimed about 2 s before they fall due (after a warm-up a little before that): seen
-            // in flight with none started, well before.
             var heldAhead = false
-            while !heldAhead, Date() < firstDue.addingTimeInterval(-0.3) {
-                let depth = try await queue.depth(logger: logger)
-                heldAhead = depth.inFlight == members.count && handler.started.withLock { $0.isEmpty }
-                try await Task.sleep(for: .milliseconds(20))
+            try await whileWorking(handler, redis: redis) {
+                // Claimed about 2 s before they fall due (after a warm-up a little before that): seen
+                // in flight with none started, well before.
+                while !heldAhead, Date() < firstDue.addingTimeInterval(-0.3) {
+                    let depth = try await queue.depth(logger: logger)
+                    heldAhead = depth.inFlight == members.count && handler.started.withLock { $0.isEmpty }
+                    try await Task.sleep(for: .milliseconds(20))
+                }
+                let deadline = ContinuousClock.now + .seconds(10)
+                while handler.started.withLock({ $0.count }) < members.count, ContinuousClock.now < deadline {
+                    try await Task.sleep(for: .milliseconds(20))
+                }
             }
             #expect(heldAhead, "every job claimed ahead of its due time, none started")
-            let deadline = ContinuousClock.now + .seconds(10)
-            while handler.started.withLock({ $0.count }) < members.count, ContinuousClock.now < deadline {
-                try await Task.sleep(for: .milliseconds(20))
-            }
-            run.cancel()
-            _ = try? await run.value
             let started = handler.started.withLock { $0 }
             #expect(Set(started.map(\.member)) == Set(members) && started.count == members.count)
             for job in started { #expect(job.at >= job.dueAt, "\(job.member) started \(job.dueAt.timeIntervalSince(job.at)) s early") }
             #expect(handler.warmed.withLock { $0 } == 1)
-            await redis.shutdown()
         }
     }
 
@@ -255,4 +251,12 @@ struct JobKindRunnerTests {
         #expect(try WorkerConfiguration.kinds(["webhook", "Transition", "webhook"]) == [.webhook, .transition])
         #expect(throws: ConfigurationError.self) { try WorkerConfiguration.kinds(["webhooks"]) }
     }
+}
+
+/// A handler of these tests: nothing to reconcile.
+protocol HandlerOfTheseTests: JobHandler {}
+
+extension HandlerOfTheseTests {
+    func reconcile(owner: String, interval: Duration, logger: Logger) async throws {}
+    func reconcileUrgently(owner: String, reason: String, logger: Logger) async {}
 }
