@@ -7,9 +7,11 @@
 # BENCH_BIN (.build/release; another build's binaries, for an A/B on the same stack), ONLY (empty;
 # `jobs` runs the job and delivery scenarios alone, `deliveries` the delivery scenario alone;
 # `events` the live-events scenario alone, after one create run that gives get_order its orders;
-# `payments` create_order with payments off and on alone),
+# `payments` create_order with payments off and on alone; `http` the HTTP scenarios and Redis alone),
 # JOB_WORKERS (the job runs' worker counts: "1 2 4", quick "1"), DELIVERY_LAYOUTS (the delivery
-# runs' workers and layouts: "1 2 2:split 3:split", quick "1"; either empty: none of those runs).
+# runs' workers and layouts: "1 2 2:split 3:split", quick "1"; either empty: none of those runs),
+# BENCH_PERF (a directory: each wrk run's gateway profile by `perf record` into it,
+# <scenario>-<connections>.data; BENCH_PERF_GRAPH=1 with call graphs).
 # Prints a Markdown table and writes it to bench/results/<date>.md.
 set -euo pipefail
 
@@ -111,8 +113,15 @@ peak_rss() { local max=0 pid kb; for pid in $(gateway_pids); do kb=$(awk '/VmHWM
 wrk_run() {
     local name=$1 connections=$2 script=$3 out before after
     before=$(ticks $(gateway_pids))
+    local perf_pid=
+    if [ -n "${BENCH_PERF:-}" ]; then
+        mkdir -p "$BENCH_PERF"
+        perf record -q -F 1999 ${BENCH_PERF_GRAPH:+-g} -o "$BENCH_PERF/$name-$connections.data" -p "$(gateway_pids | paste -sd,)" >/dev/null 2>&1 &
+        perf_pid=$!
+    fi
     out=$(wrk -t2 -c"$connections" -d"${duration}s" --timeout 10s -s "bench/$script" "$target${4:-}" 2>&1 | grep '^BENCH ' | sed 's/^BENCH //')
     after=$(ticks $(gateway_pids))
+    if [ -n "$perf_pid" ]; then kill -INT "$perf_pid"; wait "$perf_pid" || true; fi
     echo "{\"scenario\": \"$name\", \"connections\": $connections, \"rss_mb\": $(peak_rss), \"gateway_cpu_s\": $(awk -v t=$((after - before)) -v hz="$(getconf CLK_TCK)" 'BEGIN {printf "%.2f", t / hz}'), \"wrk\": $out}" >>"$rows"
     log "$name c=$connections: $out"
 }
@@ -184,6 +193,8 @@ if [ "$events_only" = 0 ]; then
     wrk_run health_live 64 health.lua
 fi
 
+# ONLY=http: the HTTP scenarios and Redis alone, for iterating on the request path.
+if [ "${ONLY:-}" != http ]; then
 # MARK: live events: 1,000 open streams (990 of the 64 customers, 10 staff) while orders are placed
 # at about 200 a second (one event each); then get_order beside them.
 stream_count=${EVENT_STREAMS:-1000}
@@ -288,6 +299,7 @@ if [ "$events_only" = 1 ]; then
     python3 bench/report.py "$rows" "$gateways" "$workers" "$duration" | tee "$results/$(date +%Y-%m-%d-%H%M)-events.md"
     exit 0
 fi
+fi
 
 # Redis alone: the commands of a request's session touch and rate-limit check, as one script.
 redis_rps=$(redis-benchmark -p $redis_port -c 64 -n $([ "$quick" = 1 ] && echo 50000 || echo 200000) -q \
@@ -368,7 +380,7 @@ jobs_run() {
     psql "$DATABASE_URL" -qc "DELETE FROM order_events WHERE order_id IN (SELECT id FROM orders WHERE customer_name = 'Jobs'); DELETE FROM orders WHERE customer_name = 'Jobs'" >&2
 }
 # JOB_WORKERS: the worker counts of the job runs (empty: none).
-[ "${ONLY:-}" = deliveries ] || [ "${ONLY:-}" = payments ] || for w in ${JOB_WORKERS-$([ "$quick" = 1 ] && echo "1" || echo "1 2 4")}; do
+[ "${ONLY:-}" = deliveries ] || [ "${ONLY:-}" = payments ] || [ "${ONLY:-}" = http ] || for w in ${JOB_WORKERS-$([ "$quick" = 1 ] && echo "1" || echo "1 2 4")}; do
     jobs_run 2000 "$w"
     [ "$quick" = 1 ] || jobs_run 20000 "$w"
     [ "$quick" = 1 ] || jobs_run 20000 "$w" 0.1
@@ -468,7 +480,7 @@ print('{\"scenario\": \"delivery_cpu\", \"workers\": \"$worker_count${layout:-}\
 }
 # DELIVERY_LAYOUTS: worker count and layout of each delivery run (`3:split`: one worker moves
 # orders, two deliver; empty: none).
-[ "${ONLY:-}" = payments ] || for run in ${DELIVERY_LAYOUTS-$([ "$quick" = 1 ] && echo "1" || echo "1 2 2:split 3:split")}; do
+[ "${ONLY:-}" = payments ] || [ "${ONLY:-}" = http ] || for run in ${DELIVERY_LAYOUTS-$([ "$quick" = 1 ] && echo "1" || echo "1 2 2:split 3:split")}; do
     deliveries_run "${run%%:*}" "$([ "${run#*:}" = "$run" ] || echo "${run#*:}")"
 done
 layout=""
