@@ -2,6 +2,8 @@ import ArgumentParser
 import Foundation
 import Hummingbird
 import Logging
+import NIOCore
+import NIOPosix
 import ProcessSupport
 import ServiceHTTP
 import Store
@@ -22,6 +24,9 @@ struct GatewayCommand: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Serve the HTTP API (the default).")
 
         func run() async throws {
+            // Requests' tasks run on the event loops that read and write their sockets (HTTP,
+            // Postgres, Redis) instead of hopping to Swift's own pool and back at every await.
+            NIOSingletons.unsafeTryInstallSingletonPosixEventLoopGroupAsConcurrencyGlobalExecutor()
             let configuration = await loadConfiguration(GatewayConfiguration.init)
             if configuration.platform.environment == .test, let file = ProcessInfo.processInfo.environment["TEST_TRAP_WHEN_FILE_EXISTS"] {
                 GatewayCommand.trap(whenExists: file)
