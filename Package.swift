@@ -160,6 +160,7 @@ let package = Package(
             dependencies: [
                 "ProcessSupport",
                 "Store",
+                .product(name: "NIOCore", package: "swift-nio"),
             ]
         ),
         // The emails customers get about their orders (Mustache templates, one Message-ID per

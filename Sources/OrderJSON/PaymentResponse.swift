@@ -38,6 +38,11 @@ public struct PaymentResponse: Encodable, Sendable {
         case nextAction = "next_action"
     }
 
+    /// The provider's next action as stored (its JSON text), kept to what the payer needs.
+    var nextAction: NextAction? {
+        payment.nextAction.flatMap { try? JSONDecoder().decode(NextAction.self, from: Data($0.utf8)) }
+    }
+
     /// Whether the payer still has something to do with the secret (pay, or authenticate).
     var needsPayer: Bool { payment.status == .unpaid || payment.status == .requiresAction }
 
@@ -52,8 +57,7 @@ public struct PaymentResponse: Encodable, Sendable {
         try container.encode(payment.refundedAmount.moneyString, forKey: .refundedAmount)
         if forOwner && needsPayer {
             try container.encode(payment.clientSecret, forKey: .clientSecret)
-            let action = payment.nextAction.flatMap { try? JSONDecoder().decode(NextAction.self, from: Data($0.utf8)) }
-            try container.encode(action, forKey: .nextAction)
+            try container.encode(nextAction, forKey: .nextAction)
         }
     }
 }

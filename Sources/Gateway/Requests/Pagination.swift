@@ -1,4 +1,5 @@
 import Hummingbird
+import OrderJSON
 import ServiceHTTP
 
 /// `page` (≥ 1, default 1) and `size` (1–100, default 20) from the query; anything else is 400.
@@ -28,7 +29,7 @@ struct Pagination: Sendable {
 
 /// One page of a list, as every list endpoint returns it. Keyset pages (`cursor=`) leave out
 /// `total` and `pages`; `next_cursor` is there when another page may follow.
-struct Paginated<Item: Encodable & Sendable>: ResponseEncodable, Sendable {
+struct Paginated<Item: Encodable & Sendable>: Encodable, ResponseGenerator, Sendable {
     var items: [Item]
     var total: Int?
     var page: Int
@@ -48,6 +49,16 @@ struct Paginated<Item: Encodable & Sendable>: ResponseEncodable, Sendable {
         self.size = pagination.size
         self.pages = total.map { ($0 + pagination.size - 1) / pagination.size }
         self.nextCursor = nextCursor
+    }
+
+    /// Pages of orders are written by ``JSONOutput``; other pages by the context's encoder.
+    func response(from request: Request, context: some RequestContext) throws -> Response {
+        guard let writable = self as? any JSONWritable else {
+            return try context.responseEncoder.encode(self, from: request, context: context)
+        }
+        var out = JSONOutput(capacity: 1024 + 1536 * items.count)
+        writable.write(to: &out)
+        return out.response()
     }
 }
 

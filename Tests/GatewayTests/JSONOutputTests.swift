@@ -1,0 +1,156 @@
+import Foundation
+import Hummingbird
+import NIOCore
+import OrderJSON
+import ProcessSupport
+import Testing
+
+@testable import Gateway
+@testable import Store
+
+/// The hot answers written by `JSONOutput` and the arithmetic `DisplayTime` say what
+/// `JSONEncoder` and `Date.ISO8601FormatStyle` say, on random values (a fixed seed per test, so a
+/// failure repeats).
+@Suite("JSON output")
+struct JSONOutputTests {
+    // MARK: Strings, byte for byte
+
+    @Test func stringsAreEscapedAsJSONEncoderEscapesThem() throws {
+        var random = SeededRandom(seed: 1)
+        let alphabet: [Character] =
+            (0..<0x80).map { Character(Unicode.Scalar(UInt8($0))) } + ["é", "ß", "€", "\u{2028}", "\u{2029}", "\u{FEFF}", "😀", "👩‍👩‍👧", "/"]
+        var samples = alphabet.map { String($0) } + ["", "plain", "a/b\\c\"d", "line\nbreak\r\n\ttab"]
+        for _ in 0..<2_000 {
+            samples.append(String((0..<Int.random(in: 0...24, using: &random)).map { _ in alphabet.randomElement(using: &random)! }))
+        }
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = .withoutEscapingSlashes
+        for sample in samples {
+            var out = JSONOutput()
+            out.beginArray()
+            out.string(sample)
+            out.string(nil)
+            out.endArray()
+            let expected = String(decoding: try encoder.encode([sample, nil]), as: UTF8.self)
+            #expect(String(buffer: out.buffer) == expected, "\(Array(sample.unicodeScalars))")
+        }
+    }
+
+    // MARK: Orders and pages, member for member
+
+    @Test func ordersReadAsTheirEncodableForm() throws {
+        var random = SeededRandom(seed: 2)
+        let time = DisplayTime(timeZone: TimeZone(identifier: "Asia/Kolkata")!)
+        for _ in 0..<500 {
+            let order = Self.order(using: &random)
+            let viewer = Bool.random(using: &random) ? order.userID : UUID()
+            let response = OrderResponse(order: order, time: time, viewer: viewer)
+            var out = JSONOutput()
+            response.write(to: &out)
+            #expect(try Self.parsed(Data(buffer: out.buffer)) == Self.parsed(try Self.encoder.encode(response)))
+        }
+    }
+
+    @Test func pagesOfOrdersReadAsTheirEncodableForm() throws {
+        var random = SeededRandom(seed: 3)
+        let time = DisplayTime(timeZone: TimeZone(identifier: "UTC")!)
+        for count in [0, 1, 3, 20] {
+            let orders = (0..<count).map { _ in OrderResponse(order: Self.order(using: &random), time: time) }
+            let total: Int? = Bool.random(using: &random) ? count * 7 : nil
+            let page = Paginated(
+                items: orders, total: total, pagination: Pagination(page: 2, size: 20),
+                nextCursor: total == nil ? "cursor/\(count)\"x" : nil)
+            var out = JSONOutput()
+            page.write(to: &out)
+            #expect(try Self.parsed(Data(buffer: out.buffer)) == Self.parsed(try Self.encoder.encode(page)))
+        }
+    }
+
+    // MARK: Times, character for character
+
+    @Test func displayTimeWritesWhatTheFormatStyleWrites() {
+        var random = SeededRandom(seed: 5)
+        // Fixed zones, zones with summer time (half-hour and 45-minute offsets among them), and
+        // Kathmandu, whose standard offset itself moved in 1986.
+        let zones = [
+            "UTC", "Asia/Kolkata", "America/New_York", "Europe/London", "Australia/Lord_Howe", "America/St_Johns",
+            "Pacific/Chatham", "Asia/Kathmandu", "Pacific/Kiritimati", "America/Sao_Paulo",
+        ]
+        for zone in zones {
+            let timeZone = TimeZone(identifier: zone)!
+            let display = DisplayTime(timeZone: timeZone)
+            let style = Date.ISO8601FormatStyle(timeZone: timeZone).year().month().day().time(includingFractionalSeconds: true)
+                .timeZone(separator: .colon)
+            var instants = [0, -0.001, 0.999, 1e9 + 0.5, 1_767_225_599.9995, -86_400 * 365.25 * 60].map(Date.init(timeIntervalSince1970:))
+            for _ in 0..<1_000 {
+                instants.append(Date(timeIntervalSince1970: Double.random(in: -2e9...5e9, using: &random)))
+            }
+            for instant in instants {
+                #expect(display.string(from: instant) == instant.formatted(style), "\(zone) \(instant.timeIntervalSince1970)")
+            }
+        }
+    }
+
+    // MARK: Helpers
+
+    static let encoder = {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = .withoutEscapingSlashes
+        return encoder
+    }()
+
+    static func parsed(_ data: Data) throws -> NSObject {
+        try #require(try JSONSerialization.jsonObject(with: data) as? NSObject)
+    }
+
+    static func order(using random: inout SeededRandom) -> Order {
+        func text(_ length: ClosedRange<Int>) -> String {
+            let characters = Array("abcXYZ 019-/\\\"'\n\té€😀")
+            return String((0..<Int.random(in: length, using: &random)).map { _ in characters.randomElement(using: &random)! })
+        }
+        func money() -> Decimal { Decimal(Int.random(in: 0...10_000_000, using: &random)) / 100 }
+        func date() -> Date {
+            Date(timeIntervalSince1970: Double(Int64.random(in: 1_600_000_000_000...1_900_000_000_000, using: &random)) / 1000)
+        }
+        let items = (0..<Int.random(in: 1...5, using: &random)).map { _ in
+            OrderItem(
+                id: UUID(), productID: UUID(), productSKU: text(1...12), productName: text(1...30),
+                productDescription: Bool.random(using: &random) ? text(0...40) : nil, quantity: Int.random(in: 1...1000, using: &random),
+                unitPrice: money(), totalPrice: money())
+        }
+        let status = PaymentStatus.allCases.randomElement(using: &random)!
+        let actions = [
+            nil, #"{"type":"redirect_to_url","redirect_to_url":{"url":"https://bank.example/3ds?a=1&b=/x"}}"#,
+            #"{"type":"use_stripe_sdk"}"#, #"{"type":"redirect_to_url","redirect_to_url":{}}"#, "not json",
+        ]
+        let payment =
+            Bool.random(using: &random)
+            ? Payment(
+                orderID: UUID(), provider: "stripe", status: status, intentID: Bool.random(using: &random) ? "pi_\(text(1...8))" : nil,
+                amount: money(), currency: "EUR", capturedAmount: money(), refundedAmount: money(), refundingAmount: 0,
+                clientSecret: Bool.random(using: &random) ? "pi_secret_\(text(1...8))" : nil,
+                nextAction: actions.randomElement(using: &random)!, lastError: nil, createdAt: date(), updatedAt: date())
+            : nil
+        return Order(
+            id: UUID(), userID: UUID(), customerName: text(1...40), customerEmail: "\(text(1...10))@example.com",
+            customerPhone: Bool.random(using: &random) ? text(5...15) : nil, shippingAddress: text(1...80),
+            notes: Bool.random(using: &random) ? text(0...100) : nil, status: OrderStatus.allCases.randomElement(using: &random)!,
+            totalAmount: money(), currency: "INR", trackingNumber: Bool.random(using: &random) ? text(1...20) : nil, items: items,
+            createdAt: date(), updatedAt: date(), autoProcessAt: date(), cancellableUntil: date(), payment: payment)
+    }
+}
+
+/// A small deterministic generator (SplitMix64), so a failing sample repeats.
+struct SeededRandom: RandomNumberGenerator {
+    var state: UInt64
+
+    init(seed: UInt64) { state = seed }
+
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_38B7_0AA0_1533
+        return z ^ (z >> 31)
+    }
+}
