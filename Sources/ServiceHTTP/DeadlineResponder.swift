@@ -3,7 +3,7 @@ import Hummingbird
 import Logging
 import ProcessSupport
 
-/// Answers every request within `timeout`: when the router has not produced a response by then
+/// Answers every request within `timeout` (and the ``DeadlineWheel``'s tick): when the router has not produced a response by then
 /// (a store that neither answers nor fails, a pool waiting for a connection that never comes),
 /// the client gets 503 problem+json with `Retry-After` and the work is cancelled.
 ///
@@ -23,7 +23,7 @@ public struct DeadlineResponder<Base: HTTPResponder>: HTTPResponder where Base.C
 
     public func respond(to request: Request, context: Context) async throws -> Response {
         do {
-            return try await Deadline.race(timeout) { [base] in try await base.respond(to: request, context: context) }
+            return try await DeadlineWheel.requests.race(timeout) { [base] in try await base.respond(to: request, context: context) }
         } catch let error as DeadlineExceeded {
             // The router's request-id middleware did not get to answer: pick the same id it would.
             let id = request.headers[.requestID].flatMap(RequestIDMiddleware<Context>.sanitized) ?? context.id

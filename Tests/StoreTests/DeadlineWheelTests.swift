@@ -1,0 +1,58 @@
+import Foundation
+import NIOCore
+import ProcessSupport
+import Synchronization
+import Testing
+
+/// Deadlines watched by one repeating timer: the answer comes within the deadline and a tick
+/// whether or not the work honours cancellation, the work is cancelled, and nothing stays
+/// watched after a race ends.
+@Suite("Deadline wheel")
+struct DeadlineWheelTests {
+    let wheel = DeadlineWheel(tick: .milliseconds(20))
+
+    @Test func workThatEndsInTimeIsAnsweredAndNothingStaysWatched() async throws {
+        let values = try await withThrowingTaskGroup(of: Int.self) { group in
+            for value in 0..<50 { group.addTask { try await wheel.race(.seconds(5)) { value } } }
+            return try await group.reduce(into: []) { $0.append($1) }
+        }
+        #expect(values.sorted() == Array(0..<50))
+        #expect(wheel.count == 0)
+        await #expect(throws: Oops.self) { try await wheel.race(.seconds(5)) { () async throws -> Int in throw Oops() } }
+        #expect(wheel.count == 0)
+    }
+
+    @Test func workThatIgnoresCancellationIsLeftBehindAtTheDeadline() async throws {
+        let release = Mutex(false)
+        let started = ContinuousClock.now
+        await #expect(throws: DeadlineExceeded.self) {
+            try await wheel.race(.milliseconds(200)) {
+                // Deaf to cancellation: only the end of the test lets it go.
+                while !release.withLock({ $0 }) { try? await Task.sleep(for: .milliseconds(10)) }
+                return 1
+            }
+        }
+        let waited = ContinuousClock.now - started
+        release.withLock { $0 = true }
+        #expect(waited >= .milliseconds(200) && waited < .seconds(2), "answered after \(waited)")
+        #expect(wheel.count == 0)
+    }
+
+    @Test func workThatHonoursCancellationIsCancelledAtTheDeadline() async throws {
+        let cancelled = Mutex(false)
+        await #expect(throws: DeadlineExceeded.self) {
+            try await wheel.race(.milliseconds(100)) {
+                do {
+                    try await Task.sleep(for: .seconds(30))
+                } catch {
+                    cancelled.withLock { $0 = true }
+                }
+                return 1
+            }
+        }
+        for _ in 0..<200 where !cancelled.withLock({ $0 }) { try await Task.sleep(for: .milliseconds(10)) }
+        #expect(cancelled.withLock { $0 })
+    }
+
+    struct Oops: Error {}
+}
