@@ -196,6 +196,10 @@ final class EventFanout: Service, Sendable {
                             }
                             continue
                         }
+                        if passUnheard(through: entries.last?.position ?? last) {
+                            last = max(last, entries.last?.position ?? last)
+                            continue
+                        }
                         var events: [PublishedOrderEvent] = []
                         if first > last + 1 { events = try await fill(after: last, through: first - 1) }
                         for entry in entries {
@@ -214,6 +218,17 @@ final class EventFanout: Service, Sendable {
                 logger.warning("event reader lost Redis; retrying", metadata: Logger.Metadata.describing(error))
                 try? await Task.sleep(for: .milliseconds(500))
             }
+        }
+    }
+
+    /// With no stream open, moves the fanned-out position to `position` without reading the
+    /// entries (no decoding, no frames, no hole filled): a stream that opens later replays up to
+    /// that position from Postgres, as every new stream does.
+    func passUnheard(through position: Int64) -> Bool {
+        state.withLock { state in
+            guard state.subscribers.isEmpty else { return false }
+            state.last = max(state.last ?? 0, position)
+            return true
         }
     }
 
