@@ -1,3 +1,5 @@
+import Foundation
+import NIOCore
 import PostgresNIO
 
 /// One row of a statement's answer, read by position (``decode(_:)``) or by column name
@@ -24,6 +26,36 @@ public struct DatabaseRow: Sendable {
     public func decode<Value: PostgresDecodable>(_ type: Value.Type, column: String) throws -> Value {
         guard cells.contains(column) else { throw DatabaseError(code: .client, source: "DatabaseRow.missingColumn") }
         return try cell(cells[column]).decode(Value.self, context: .default)
+    }
+
+    /// The `numeric` column named `column` as a `Decimal`, read from Postgres' binary form by
+    /// arithmetic (postgres-nio goes through the number's text, a tenth of a page of orders' CPU
+    /// time); values of more than 16 digits, and every other form, by postgres-nio.
+    public func decimal(column: String) throws -> Decimal {
+        guard cells.contains(column) else { throw DatabaseError(code: .client, source: "DatabaseRow.missingColumn") }
+        let value = cell(cells[column])
+        if value.format == .binary, value.dataType == .numeric, let bytes = value.bytes, let decimal = Self.decimal(numeric: bytes) {
+            return decimal
+        }
+        return try value.decode(Decimal.self, context: .default)
+    }
+
+    /// `numeric`'s binary form (digit count, weight, sign, display scale, then base-10,000
+    /// digits) when its digits fit a `UInt64`; nil otherwise (NaN and infinities too).
+    static func decimal(numeric: ByteBuffer) -> Decimal? {
+        var buffer = numeric
+        guard let count = buffer.readInteger(as: Int16.self), let weight = buffer.readInteger(as: Int16.self),
+            let sign = buffer.readInteger(as: UInt16.self), buffer.readInteger(as: Int16.self) != nil,
+            (0...4).contains(count), sign == 0 || sign == 0x4000, buffer.readableBytes == Int(count) * 2
+        else { return nil }
+        var significand: UInt64 = 0
+        for _ in 0..<count {
+            guard let digit = buffer.readInteger(as: Int16.self), (0..<10_000).contains(digit) else { return nil }
+            significand = significand * 10_000 + UInt64(digit)
+        }
+        guard significand != 0 else { return Decimal(0) }
+        return Decimal(
+            sign: sign == 0x4000 ? .minus : .plus, exponent: 4 * (Int(weight) - Int(count) + 1), significand: Decimal(significand))
     }
 
     /// The row's first columns as `columns` (one type, or a tuple of them).

@@ -95,4 +95,44 @@ struct DatabaseTests {
             #expect((open ?? 0) >= 3)
         }
     }
+
+    // MARK: Numbers
+
+    /// Every kind of `numeric` value, read as text too.
+    struct Numerics: PreparedStatement {
+        static let sql = "SELECT v::numeric AS n, v AS t FROM unnest($1::text[]) v"
+        var values: [String]
+
+        func bind(to binds: inout StatementBinds) throws { try binds.append(values) }
+
+        func decodeRow(_ row: DatabaseRow) throws -> (Decimal, Decimal, String) {
+            (try row.decimal(column: "n"), try row.decode(Decimal.self, column: "n"), try row.decode(String.self, column: "t"))
+        }
+    }
+
+    @Test func numericsReadByArithmeticAreWhatPostgresNIOReads() async throws {
+        var random = SystemRandomNumberGenerator()
+        var values = [
+            "0", "0.00", "-0.01", "12.50", "1299.99", "100", "1e15", "99999999999.99", "-99999999999.99", "0.0001", "1e-10",
+            "1234567890123456", "12345678901234567", "123456789012345678901234567890.5", "5.000", "10000", "0.5",
+        ]
+        for _ in 0..<500 {
+            let cents = Int64.random(in: -10_000_000_000_000...10_000_000_000_000, using: &random)
+            values.append("\(cents / 100).\(String(format: "%02d", abs(cents % 100)))")
+            values.append(
+                String(Int.random(in: 0...1_000_000, using: &random)) + "."
+                    + String(repeating: "0", count: Int.random(in: 0...6, using: &random)))
+        }
+        try await withItems(poolSize: 1) { database in
+            let rows = try await database.execute(Numerics(values: values), logger: logger)
+            #expect(rows.count == values.count)
+            // 12.50 as Postgres sends it: 2 digits, weight 0, positive, scale 2, then 12 and 5000.
+            var twelveFifty = ByteBuffer()
+            for word: Int16 in [2, 0, 0, 2, 12, 5000] { twelveFifty.writeInteger(word) }
+            #expect(DatabaseRow.decimal(numeric: twelveFifty) == Decimal(string: "12.50"))
+            for (fast, library, text) in rows {
+                #expect(fast == library && fast.description == library.description, "\(text): \(fast) against \(library)")
+            }
+        }
+    }
 }

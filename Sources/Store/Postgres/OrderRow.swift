@@ -35,7 +35,7 @@ enum OrderRow {
             customerName: try value("customer_name", String.self), customerEmail: try value("customer_email", String.self),
             customerPhone: try value("customer_phone", String?.self), shippingAddress: try value("shipping_address", String.self),
             notes: try value("notes", String?.self), status: OrderStatus(rawValue: try value("status", String.self)) ?? .pending,
-            totalAmount: try value("total_amount", Decimal.self), currency: try value("currency", String.self),
+            totalAmount: try row.decimal(column: "total_amount"), currency: try value("currency", String.self),
             trackingNumber: try value("tracking_number", String?.self), items: [],
             createdAt: try value("created_at", Date.self), updatedAt: try value("updated_at", Date.self),
             autoProcessAt: try value("auto_process_at", Date.self), cancellableUntil: try value("cancellable_until", Date.self),
@@ -45,31 +45,32 @@ enum OrderRow {
 
     /// The order's payment; nil when its columns are NULL (placed with payments off).
     static func payment(_ row: DatabaseRow) throws -> Payment? {
-        func value<T: PostgresDecodable>(_ name: String, _ type: T.Type) throws -> T {
-            try row.decode(T.self, column: "payment_" + name)
-        }
-        guard let order = try value("order_id", UUID?.self) else { return nil }
+        // Whole column names, not a prefix joined per read: a page of orders reads thousands.
+        func value<T: PostgresDecodable>(_ name: String, _ type: T.Type) throws -> T { try row.decode(T.self, column: name) }
+        guard let order = try value("payment_order_id", UUID?.self) else { return nil }
         return Payment(
-            orderID: order, provider: try value("provider", String.self),
-            status: PaymentStatus(rawValue: try value("status", String.self)) ?? .unpaid, intentID: try value("intent_id", String?.self),
-            amount: try value("amount", Decimal.self), currency: try value("currency", String.self),
-            capturedAmount: try value("captured_amount", Decimal.self), refundedAmount: try value("refunded_amount", Decimal.self),
-            refundingAmount: try value("refunding_amount", Decimal.self), clientSecret: try value("client_secret", String?.self),
-            nextAction: try value("next_action", String?.self), lastError: try value("last_error", String?.self),
-            createdAt: try value("created_at", Date.self), updatedAt: try value("updated_at", Date.self))
+            orderID: order, provider: try value("payment_provider", String.self),
+            status: PaymentStatus(rawValue: try value("payment_status", String.self)) ?? .unpaid,
+            intentID: try value("payment_intent_id", String?.self),
+            amount: try row.decimal(column: "payment_amount"), currency: try value("payment_currency", String.self),
+            capturedAmount: try row.decimal(column: "payment_captured_amount"),
+            refundedAmount: try row.decimal(column: "payment_refunded_amount"),
+            refundingAmount: try row.decimal(column: "payment_refunding_amount"),
+            clientSecret: try value("payment_client_secret", String?.self),
+            nextAction: try value("payment_next_action", String?.self), lastError: try value("payment_last_error", String?.self),
+            createdAt: try value("payment_created_at", Date.self), updatedAt: try value("payment_updated_at", Date.self))
     }
 
     /// The line of a row; nil when its columns are NULL (an order without lines in an outer join).
     static func item(_ row: DatabaseRow) throws -> OrderItem? {
-        func value<T: PostgresDecodable>(_ name: String, _ type: T.Type) throws -> T {
-            try row.decode(T.self, column: "item_" + name)
-        }
-        guard let id = try value("id", UUID?.self) else { return nil }
+        func value<T: PostgresDecodable>(_ name: String, _ type: T.Type) throws -> T { try row.decode(T.self, column: name) }
+        guard let id = try value("item_id", UUID?.self) else { return nil }
         return OrderItem(
-            id: id, productID: try value("product_id", UUID.self), productSKU: try value("product_sku", String.self),
-            productName: try value("product_name", String.self), productDescription: try value("product_description", String?.self),
-            quantity: try value("quantity", Int.self), unitPrice: try value("unit_price", Decimal.self),
-            totalPrice: try value("total_price", Decimal.self)
+            id: id, productID: try value("item_product_id", UUID.self), productSKU: try value("item_product_sku", String.self),
+            productName: try value("item_product_name", String.self),
+            productDescription: try value("item_product_description", String?.self),
+            quantity: try value("item_quantity", Int.self), unitPrice: try row.decimal(column: "item_unit_price"),
+            totalPrice: try row.decimal(column: "item_total_price")
         )
     }
 

@@ -24,17 +24,20 @@ extension PostgresOrderRepository {
         try OrderRow.orders(try await connection.execute(OrderByIDStatement(id: id), logger: logger)).first
     }
 
+    /// A page of orders with their lines in one statement: the page's orders (a CTE, filtered,
+    /// sorted and cut), then each joined with its lines in the page's order, lines by SKU.
     public func list(_ query: OrderQuery, logger: Logger) async throws -> OrderList {
         let counting = query.cursor == nil && query.countsTotal
-        let order: String =
+        func order(_ alias: String) -> String {
             switch query.sort {
-            case .newest: "o.created_at DESC, o.id DESC"
-            case .oldest: "o.created_at ASC, o.id ASC"
-            case .largest: "o.total_amount DESC, o.id DESC"
-            case .smallest: "o.total_amount ASC, o.id ASC"
+            case .newest: "\(alias).created_at DESC, \(alias).id DESC"
+            case .oldest: "\(alias).created_at ASC, \(alias).id ASC"
+            case .largest: "\(alias).total_amount DESC, \(alias).id DESC"
+            case .smallest: "\(alias).total_amount ASC, \(alias).id ASC"
             }
+        }
         let sql = try Self.filtered(
-            "SELECT \(OrderRow.orderColumns), (extract(epoch FROM o.created_at) * 1000000)::int8 AS cursor_micros"
+            "WITH page AS (SELECT \(OrderRow.orderColumns), (extract(epoch FROM o.created_at) * 1000000)::int8 AS cursor_micros"
                 + (counting ? ", count(*) OVER () AS total_count" : "") + " FROM orders o " + OrderRow.paymentJoin,
             query
         ) { sql in
@@ -53,21 +56,21 @@ extension PostgresOrderRepository {
                 sql.appendInterpolation(cursor.id)
                 sql.appendLiteral(")")
             }
-            sql.appendLiteral(" ORDER BY \(order) LIMIT ")
+            sql.appendLiteral(" ORDER BY \(order("o")) LIMIT ")
             sql.appendInterpolation(query.size)
             if query.cursor == nil {
                 sql.appendLiteral(" OFFSET ")
                 sql.appendInterpolation((query.page - 1) * query.size)
             }
+            sql.appendLiteral(
+                ") SELECT page.*, \(OrderRow.itemColumns) FROM page LEFT JOIN order_items i ON i.order_id = page.id"
+                    + " ORDER BY \(order("page")), i.product_sku")
         }
-        var total = 0
-        var headers: [Order] = []
-        var lastMicros: Int64 = 0
-        for row in try await database.query(sql, logger: logger) {
-            lastMicros = try row.decode(Int64.self, column: "cursor_micros")
-            if counting { total = try row.decode(Int.self, column: "total_count") }
-            headers.append(try OrderRow.order(row))
-        }
+        let rows = try await database.query(sql, logger: logger)
+        let headers = try OrderRow.orders(rows)
+        // Every row of an order carries its order's columns: the last row has the last order's.
+        let lastMicros = try rows.last?.decode(Int64.self, column: "cursor_micros") ?? 0
+        var total = try counting ? rows.first?.decode(Int.self, column: "total_count") ?? 0 : 0
         if counting, headers.isEmpty, query.page > 1 {
             total = try await count(query, logger: logger)
         }
@@ -76,7 +79,7 @@ extension PostgresOrderRepository {
             let value = query.sort == .newest || query.sort == .oldest ? String(lastMicros) : "\(last.totalAmount)"
             next = OrderCursor(sort: query.sort, value: value, id: last.id)
         }
-        return OrderList(orders: try await withItems(headers, logger: logger), total: counting ? total : nil, nextCursor: next)
+        return OrderList(orders: headers, total: counting ? total : nil, nextCursor: next)
     }
 
     /// How many orders match the filters of `query`.
@@ -170,28 +173,4 @@ extension PostgresOrderRepository {
 
     /// Orders per page of an export.
     static let exportPageSize = 500
-
-    // MARK: Rows
-
-    /// Fills in the lines of `orders` with one query.
-    func withItems(_ orders: [Order], logger: Logger) async throws -> [Order] {
-        guard !orders.isEmpty else { return [] }
-        let rows = try await database.query(
-            """
-            SELECT i.order_id, \(unescaped: OrderRow.itemColumns)
-            FROM order_items i WHERE i.order_id = ANY(\(orders.map(\.id))) ORDER BY i.product_sku
-            """,
-            logger: logger
-        )
-        var items: [UUID: [OrderItem]] = [:]
-        for row in rows {
-            let orderID = try row.decode(UUID.self, column: "order_id")
-            if let item = try OrderRow.item(row) { items[orderID, default: []].append(item) }
-        }
-        return orders.map { order in
-            var order = order
-            order.items = items[order.id] ?? []
-            return order
-        }
-    }
 }
