@@ -45,10 +45,16 @@ public struct JSONOutput {
     /// An object's key; its value comes next.
     public mutating func key(_ name: StaticString) {
         separate()
-        buffer.writeInteger(UInt8(ascii: "\""))
-        name.withUTF8Buffer { _ = buffer.writeBytes($0) }
-        buffer.writeInteger(UInt8(ascii: "\""))
-        buffer.writeInteger(UInt8(ascii: ":"))
+        // One copy into the buffer for quote, name, quote and colon: every member writes a key.
+        name.withUTF8Buffer { bytes in
+            _ = buffer.writeWithUnsafeMutableBytes(minimumWritableBytes: bytes.count + 3) { out in
+                out[0] = UInt8(ascii: "\"")
+                UnsafeMutableRawBufferPointer(rebasing: out[1..<(bytes.count + 1)]).copyMemory(from: UnsafeRawBufferPointer(bytes))
+                out[bytes.count + 1] = UInt8(ascii: "\"")
+                out[bytes.count + 2] = UInt8(ascii: ":")
+                return bytes.count + 3
+            }
+        }
         afterKey = true
     }
 
