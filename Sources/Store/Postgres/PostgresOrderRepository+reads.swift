@@ -25,9 +25,33 @@ extension PostgresOrderRepository {
     }
 
     /// A page of orders with their lines in one statement: the page's orders (a CTE, filtered,
-    /// sorted and cut), then each joined with its lines in the page's order, lines by SKU.
+    /// sorted and cut), then each joined with its lines in the page's order, lines by SKU. A
+    /// customer's default page is a prepared statement (``CustomerOrdersPageStatement``).
     public func list(_ query: OrderQuery, logger: Logger) async throws -> OrderList {
         let counting = query.cursor == nil && query.countsTotal
+        let rows =
+            if let page = CustomerOrdersPageStatement(query) {
+                try await database.execute(page, logger: logger)
+            } else {
+                try await database.query(try Self.listQuery(query, counting: counting), logger: logger)
+            }
+        let headers = try OrderRow.orders(rows)
+        // Every row of an order carries its order's columns: the last row has the last order's.
+        let lastMicros = try rows.last?.decode(Int64.self, column: "cursor_micros") ?? 0
+        var total = try counting ? rows.first?.decode(Int.self, column: "total_count") ?? 0 : 0
+        if counting, headers.isEmpty, query.page > 1 {
+            total = try await count(query, logger: logger)
+        }
+        var next: OrderCursor?
+        if headers.count == query.size, let last = headers.last {
+            let value = query.sort == .newest || query.sort == .oldest ? String(lastMicros) : "\(last.totalAmount)"
+            next = OrderCursor(sort: query.sort, value: value, id: last.id)
+        }
+        return OrderList(orders: headers, total: counting ? total : nil, nextCursor: next)
+    }
+
+    /// The general list statement: filters, sort, keyset or page, the total when `counting`.
+    static func listQuery(_ query: OrderQuery, counting: Bool) throws -> PostgresQuery {
         func order(_ alias: String) -> String {
             switch query.sort {
             case .newest: "\(alias).created_at DESC, \(alias).id DESC"
@@ -36,7 +60,7 @@ extension PostgresOrderRepository {
             case .smallest: "\(alias).total_amount ASC, \(alias).id ASC"
             }
         }
-        let sql = try Self.filtered(
+        return try filtered(
             "WITH page AS (SELECT \(OrderRow.orderColumns), (extract(epoch FROM o.created_at) * 1000000)::int8 AS cursor_micros"
                 + (counting ? ", count(*) OVER () AS total_count" : "") + " FROM orders o " + OrderRow.paymentJoin,
             query
@@ -66,20 +90,6 @@ extension PostgresOrderRepository {
                 ") SELECT page.*, \(OrderRow.itemColumns) FROM page LEFT JOIN order_items i ON i.order_id = page.id"
                     + " ORDER BY \(order("page")), i.product_sku")
         }
-        let rows = try await database.query(sql, logger: logger)
-        let headers = try OrderRow.orders(rows)
-        // Every row of an order carries its order's columns: the last row has the last order's.
-        let lastMicros = try rows.last?.decode(Int64.self, column: "cursor_micros") ?? 0
-        var total = try counting ? rows.first?.decode(Int.self, column: "total_count") ?? 0 : 0
-        if counting, headers.isEmpty, query.page > 1 {
-            total = try await count(query, logger: logger)
-        }
-        var next: OrderCursor?
-        if headers.count == query.size, let last = headers.last {
-            let value = query.sort == .newest || query.sort == .oldest ? String(lastMicros) : "\(last.totalAmount)"
-            next = OrderCursor(sort: query.sort, value: value, id: last.id)
-        }
-        return OrderList(orders: headers, total: counting ? total : nil, nextCursor: next)
     }
 
     /// How many orders match the filters of `query`.

@@ -41,6 +41,32 @@ struct OrderOperationsTests {
         }
     }
 
+    // MARK: Lists
+
+    /// A customer's default page (a prepared statement) reads as the general list statement does.
+    @Test func aCustomersDefaultPageReadsAsTheGeneralList() async throws {
+        try await TestShop.with { shop in
+            let customer = try await shop.actor(.customer)
+            let (first, second) = (try await shop.product(stock: 100), try await shop.product(stock: 100))
+            for quantity in 1...5 {
+                let input = OrderInput(TestShop.contact, lines: [(first.sku, quantity), (second.sku, 1)])
+                _ = try await shop.orders.place(input, by: customer, idempotencyKey: nil, logger: shop.logger)
+            }
+            _ = try await shop.place(first, by: try await shop.actor(.customer))
+            for (page, size) in [(1, 20), (1, 2), (2, 2), (3, 2), (4, 2)] {
+                let prepared = try await shop.orders.mine(OrderQuery(page: page, size: size), by: customer, logger: shop.logger)
+                // Every status: the same orders, through the general statement.
+                let general = try await shop.orders.mine(
+                    OrderQuery(statuses: OrderStatus.allCases, page: page, size: size), by: customer, logger: shop.logger)
+                #expect(prepared.orders == general.orders && prepared.total == 5 && general.total == 5)
+                #expect(prepared.nextCursor == general.nextCursor && (prepared.nextCursor == nil) == (page * size >= 5))
+                #expect(prepared.orders.allSatisfy { $0.items.count == 2 && $0.userID == customer.id })
+            }
+            let all = try await shop.orders.mine(OrderQuery(), by: customer, logger: shop.logger).orders
+            #expect(all.map(\.createdAt) == all.map(\.createdAt).sorted(by: >))
+        }
+    }
+
     // MARK: Who may change what (OrderPolicy, enforced on the locked row)
 
     @Test func aCustomerCancelsTheirPendingOrderAndItsStockGoesBack() async throws {

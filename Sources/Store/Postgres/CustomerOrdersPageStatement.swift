@@ -1,0 +1,44 @@
+import Foundation
+import Postgres
+
+/// A customer's page of orders as `GET /api/orders/my` asks for it by default (newest first, no
+/// filter, a page number, with the total): the list every customer's screen reads, prepared once
+/// per connection instead of parsed and planned per request. Any other list is built by
+/// ``PostgresOrderRepository/list(_:logger:)``'s general query, whose rows read the same.
+struct CustomerOrdersPageStatement: PreparedStatement {
+    static let sql = """
+        WITH page AS (
+            SELECT \(OrderRow.orderColumns), (extract(epoch FROM o.created_at) * 1000000)::int8 AS cursor_micros,
+                   count(*) OVER () AS total_count
+            FROM orders o \(OrderRow.paymentJoin)
+            WHERE o.user_id = $1::uuid ORDER BY o.created_at DESC, o.id DESC LIMIT $2::int8 OFFSET $3::int8)
+        SELECT page.*, \(OrderRow.itemColumns) FROM page LEFT JOIN order_items i ON i.order_id = page.id
+        ORDER BY page.created_at DESC, page.id DESC, i.product_sku
+        """
+
+    /// Decoded by ``OrderRow/orders(_:)``.
+    typealias Row = DatabaseRow
+
+    var userID: UUID
+    var limit: Int
+    var offset: Int
+
+    /// The statement for `query` when it is such a page; nil for any other list.
+    init?(_ query: OrderQuery) {
+        guard let userID = query.userID, query.statuses.isEmpty, query.createdFrom == nil, query.createdTo == nil,
+            query.search == nil, query.minTotal == nil, query.maxTotal == nil, query.sort == .newest, query.cursor == nil,
+            query.countsTotal
+        else { return nil }
+        self.userID = userID
+        limit = query.size
+        offset = (query.page - 1) * query.size
+    }
+
+    func bind(to binds: inout StatementBinds) throws {
+        try binds.append(userID)
+        try binds.append(limit)
+        try binds.append(offset)
+    }
+
+    func decodeRow(_ row: DatabaseRow) throws -> DatabaseRow { row }
+}
