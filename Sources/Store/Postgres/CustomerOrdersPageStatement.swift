@@ -3,13 +3,15 @@ import Postgres
 
 /// A customer's page of orders as `GET /api/orders/my` asks for it by default (newest first, no
 /// filter, a page number, with the total): the list every customer's screen reads, prepared once
-/// per connection instead of parsed and planned per request. Any other list is built by
+/// per connection instead of parsed and planned per request. The total is its own count (an
+/// index-only scan), not a window over the page's joined rows, so the page itself is the
+/// index's first rows however many orders the customer has. Any other list is built by
 /// ``PostgresOrderRepository/list(_:logger:)``'s general query, whose rows read the same.
 struct CustomerOrdersPageStatement: PreparedStatement {
     static let sql = """
         WITH page AS (
             SELECT \(OrderRow.orderColumns), (extract(epoch FROM o.created_at) * 1000000)::int8 AS cursor_micros,
-                   count(*) OVER () AS total_count
+                   (SELECT count(*) FROM orders c WHERE c.user_id = $1::uuid) AS total_count
             FROM orders o \(OrderRow.paymentJoin)
             WHERE o.user_id = $1::uuid ORDER BY o.created_at DESC, o.id DESC LIMIT $2::int8 OFFSET $3::int8)
         SELECT page.*, \(OrderRow.itemColumns) FROM page LEFT JOIN order_items i ON i.order_id = page.id
