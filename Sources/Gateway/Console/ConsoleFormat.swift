@@ -1,4 +1,5 @@
 import Foundation
+import ProcessSupport
 import Store
 
 /// How the console writes money, times and statuses for people: `$1,299.99`, `1 Dec 2026,
@@ -59,15 +60,8 @@ struct ConsoleFormat: Sendable {
         let seconds = Int(date.timeIntervalSince1970.rounded(.down)) + offset
         let days = seconds >= 0 ? seconds / 86_400 : (seconds - 86_399) / 86_400
         let minutes = (seconds - days * 86_400) / 60
-        let z = days + 719_468
-        let era = (z >= 0 ? z : z - 146_096) / 146_097
-        let dayOfEra = z - era * 146_097
-        let yearOfEra = (dayOfEra - dayOfEra / 1460 + dayOfEra / 36_524 - dayOfEra / 146_096) / 365
-        let dayOfYear = dayOfEra - (365 * yearOfEra + yearOfEra / 4 - yearOfEra / 100)
-        let monthIndex = (5 * dayOfYear + 2) / 153
-        let day = dayOfYear - (153 * monthIndex + 2) / 5 + 1
-        let month = monthIndex < 10 ? monthIndex + 3 : monthIndex - 9
-        return (yearOfEra + era * 400 + (month <= 2 ? 1 : 0), month, day, minutes)
+        let (year, month, day) = DisplayTime.civil(days: Int64(days))
+        return (year, month, day, minutes)
     }
 
     /// "1 Dec", for a chart's axis.

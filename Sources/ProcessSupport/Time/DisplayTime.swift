@@ -84,8 +84,8 @@ public struct DisplayTime: Sendable {
     }
 
     /// The proleptic Gregorian date of a day counted from 1970-01-01 (H. Hinnant's
-    /// `civil_from_days`).
-    private static func civil(days: Int64) -> (year: Int, month: Int, day: Int) {
+    /// `civil_from_days`); the console's dates use it too.
+    public static func civil(days: Int64) -> (year: Int, month: Int, day: Int) {
         let z = days + 719_468
         let era = (z >= 0 ? z : z - 146_096) / 146_097
         let dayOfEra = z - era * 146_097
