@@ -27,11 +27,11 @@ func buildApplication(
         health: StoreHealth(database: database, redis: redis),
         metrics: metrics
     )
-    // Transitions beside other kinds get a pool of their own: a burst of deliveries or payments
-    // holding every connection must not make an order that falls due wait for one.
-    let ownTransitionPool = transitionPool(configuration, logger: logger)
+    // Transitions beside other kinds get a lane of their own (a thread, a pool, Redis
+    // connections): a burst of deliveries or payments must not make an order that falls due wait.
+    let transitionLane = transitionLane(configuration, logger: logger)
     let transitions = OrderTransitions(
-        database: ownTransitionPool ?? database,
+        database: transitionLane?.database ?? database,
         paymentTimeout: configuration.platform.payments.enabled ? configuration.platform.payments.timeoutSeconds : nil)
     let webhookClients = PinnedHTTPClients()
     let payments = configuration.platform.payments
@@ -97,14 +97,15 @@ func buildApplication(
     let worker = JobWorker(
         options: .init(
             reconcileInterval: .seconds(configuration.platform.reconcileIntervalSeconds),
-            instance: configuration.port == 0 ? nil : "\(JobWorker.machineName()):\(configuration.port)"
+            instance: configuration.port == 0 ? nil : "\(JobWorker.machineName()):\(configuration.port)",
+            giveWayAfter: configuration.transitionGiveWayAfter
         ),
-        redis: redis, handlers: handlers, logger: logger
+        redis: redis, handlers: handlers, lanes: transitionLane.map { [.transition: $0] } ?? [:], logger: logger
     )
     // A worker that delivers also turns new events into deliveries (one process at a time).
     // The HTTP clients close after the worker's last delivery (services stop in reverse order).
     var services: [any Service] = [database, redis, OnShutdown { await webhookClients.shutdown() }, worker]
-    if let ownTransitionPool { services.insert(ownTransitionPool, at: 1) }
+    if let transitionLane { services.insert(contentsOf: transitionLane.services, at: 1) }
     if configuration.kinds.contains(.webhook) || configuration.kinds.contains(.email) {
         services.append(
             DeliveryDispatchLoop(
@@ -132,13 +133,11 @@ func buildApplication(
     return app
 }
 
-/// The transitions' own pool (`min(8, DATABASE_POOL_SIZE)` connections) when this worker runs
-/// them beside other kinds; nil when they are its only kind (they have its pool to themselves).
-func transitionPool(_ configuration: WorkerConfiguration, logger: Logger) -> Database? {
+/// The transitions' own lane (a pool of `min(8, DATABASE_POOL_SIZE)` connections) when this
+/// worker runs them beside other kinds; nil when they are its only kind (the process is theirs).
+func transitionLane(_ configuration: WorkerConfiguration, logger: Logger) -> JobLane? {
     guard configuration.kinds.contains(.transition), configuration.kinds.count > 1 else { return nil }
-    var postgres = configuration.platform.postgres
-    postgres.options.maximumConnections = min(8, postgres.options.maximumConnections)
-    return Database(configuration: postgres, logger: logger)
+    return JobLane(configuration.platform, connections: 8, logger: logger)
 }
 
 /// The worker's HTTP surface: health and metrics only.

@@ -16,6 +16,10 @@ final class JobKindRunner: Sendable {
     let handler: any JobHandler
     let queue: JobQueue
     let redis: RedisClient
+    /// Where its claim loop and batches run: a lane's thread, or Swift's shared pool (nil).
+    let executor: EventLoopTaskExecutor?
+    /// Shared by the worker's runners: a punctual kind reports its lateness, the others give way.
+    let giveWay: GiveWay?
     let workerID: String
     let maxSleep: Duration
     let logger: Logger
@@ -35,10 +39,15 @@ final class JobKindRunner: Sendable {
     var kind: JobKind { handler.kind }
     var policy: JobPolicy { handler.policy }
 
-    init(handler: any JobHandler, redis: RedisClient, workerID: String, maxSleep: Duration, logger: Logger) {
+    init(
+        handler: any JobHandler, redis: RedisClient, executor: EventLoopTaskExecutor? = nil, giveWay: GiveWay? = nil,
+        workerID: String, maxSleep: Duration, logger: Logger
+    ) {
         self.handler = handler
         self.queue = JobQueue(redis: redis, kind: handler.kind)
         self.redis = redis
+        self.executor = executor
+        self.giveWay = giveWay
         self.workerID = workerID
         self.maxSleep = maxSleep
         var logger = logger
@@ -82,21 +91,28 @@ final class JobKindRunner: Sendable {
         var warmedAt: ContinuousClock.Instant?
         let ahead = policy.overlapping ? policy.claimAhead : .zero
         while !Task.isShuttingDownGracefully && !Task.isCancelled {
-            let free = policy.concurrency - running.withLock { $0 }
-            if free <= 0 {
+            let running = running.withLock { $0 }
+            let concurrency = policy.punctual ? policy.concurrency : giveWay?.allowance(of: policy.concurrency) ?? policy.concurrency
+            let free = concurrency - running
+            if running >= policy.concurrency {
                 // Every slot is busy with a slow batch: look again shortly (and say so when it lasts).
                 let since = busySince ?? .now
                 busySince = since
                 if ContinuousClock.now - since > .seconds(20) {
                     logger.warning(
                         "every slot busy for 20 s",
-                        metadata: ["job.running": "\(running.withLock { $0 })", "job.timeout": "\(policy.timeout)"])
+                        metadata: ["job.running": "\(running)", "job.timeout": "\(policy.timeout)"])
                     busySince = .now
                 }
                 try await Task.sleep(for: .milliseconds(5))
                 continue
             }
             busySince = nil
+            if free <= 0 {
+                // Giving way to a punctual kind running late.
+                try await Task.sleep(for: .milliseconds(5))
+                continue
+            }
             if let until = pausedUntil.withLock({ $0 }), until > .now {
                 try await Task.sleep(until: until)
                 continue
@@ -135,7 +151,7 @@ final class JobKindRunner: Sendable {
             {
                 // Orders fall due after a quiet stretch, in which the pool closed its idle connections.
                 warmedAt = .now
-                Task { await handler.warm(logger: logger) }
+                Task(executorPreference: executor) { [self] in await handler.warm(logger: logger) }
             }
             let block = min(untilNext - Self.preciseWindow, maxSleep)
             if block > 0.01 {
@@ -169,12 +185,10 @@ final class JobKindRunner: Sendable {
     /// Runs a batch beside the claim loop, from `startAt` when it was claimed ahead.
     private func start(_ jobs: [ClaimedJob], at startAt: ContinuousClock.Instant?) {
         running.withLock { $0 += jobs.count }
-        Task {
+        // On the kind's lane if it has one: an unstructured task does not inherit the loop's.
+        Task(executorPreference: executor) { [self] in
             if let startAt { try? await Task.sleep(until: startAt - Self.readyLead, clock: .continuous) }
-            if await !self.process(jobs, startingAt: startAt) {
-                // The store is not answering: give it a moment, not a hot loop.
-                self.pausedUntil.withLock { $0 = .now + .milliseconds(200) }
-            }
+            await self.process(jobs, startingAt: startAt)
             self.running.withLock { $0 -= jobs.count }
         }
     }
@@ -203,11 +217,12 @@ final class JobKindRunner: Sendable {
 
     /// Runs a batch through the handler, extending its leases meanwhile, and settles each job by
     /// its outcome. Returns false when the batch's store did not answer (handed back as it was).
+    @discardableResult
     private func process(_ jobs: [ClaimedJob], startingAt start: ContinuousClock.Instant? = nil) async -> Bool {
         metrics.claimed.increment(by: jobs.count)
         // One failed extension must not end the extending: a lease that lapses while its job
         // still runs lets another worker run the job too (a second email or webhook).
-        let extender = Task {
+        let extender = Task(executorPreference: executor) { [self] in
             while !Task.isCancelled {
                 try await Task.sleep(for: policy.lease / 3)
                 do {
@@ -220,7 +235,7 @@ final class JobKindRunner: Sendable {
         defer { extender.cancel() }
         let outcomes: [JobOutcome]
         do {
-            outcomes = try await Deadline.race(policy.timeout) { [handler, logger] in
+            outcomes = try await Deadline.race(policy.timeout, executor: executor) { [handler, logger] in
                 await handler.process(jobs, startingAt: start, logger: logger)
             }
         } catch {
@@ -243,11 +258,13 @@ final class JobKindRunner: Sendable {
         var unavailable: [ClaimedJob] = []
         var failed: [(ClaimedJob, String, Duration?)] = []
         var failedForGood: [(ClaimedJob, String)] = []
+        var earliestDue: Date?
         for (job, outcome) in zip(jobs, outcomes) {
             switch outcome {
             case .applied:
                 metrics.applied.increment()
                 metrics.lateness.recordElapsed(since: job.dueAt, now: settledAt)
+                earliestDue = min(earliestDue ?? job.dueAt, job.dueAt)
                 finished.append(job)
             case .noop:
                 metrics.noop.increment()
@@ -258,6 +275,9 @@ final class JobKindRunner: Sendable {
             case .unavailable: unavailable.append(job)
             }
         }
+        if policy.punctual, let giveWay, let earliestDue {
+            giveWay.settled(lateness: .milliseconds(Int64(settledAt.timeIntervalSince(earliestDue) * 1000)))
+        }
         do {
             _ = try await queue.ack(finished, logger: logger)
             done.add(finished.count)
@@ -267,6 +287,9 @@ final class JobKindRunner: Sendable {
             logger.warning("could not settle a batch", metadata: Logger.Metadata.describing(error, ["job.count": "\(jobs.count)"]))
         }
         if !unavailable.isEmpty {
+            // The store is not answering: claiming pauses a moment, not a hot loop of claims and
+            // hand-backs (paused before the hand-back, which the claim loop could otherwise take).
+            pausedUntil.withLock { $0 = .now + .milliseconds(200) }
             // An outage is not the jobs' fault: they go back due as they were, attempts not
             // counted, and run the moment their store answers again (not after a backoff).
             try? await queue.release(unavailable, logger: logger)

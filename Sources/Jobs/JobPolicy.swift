@@ -20,6 +20,9 @@ struct JobPolicy: Sendable {
     /// (overlapping kinds only): the claim's round trip and the loop's wake-up happen before the
     /// due time instead of after it.
     var claimAhead: Duration = .zero
+    /// Whether this kind's lateness matters most in its worker (transitions): the other kinds
+    /// there give way while its batches settle late (``GiveWay``).
+    var punctual = false
     /// The wait before attempt `n + 1` after attempt `n` failed.
     var backoff: @Sendable (_ attempt: Int) -> Duration
 

@@ -19,6 +19,8 @@ final class JobWorker: Service, Sendable {
         /// `host:port` of this worker instance, when its port is fixed: a process that finds its
         /// predecessor's jobs still leased hands them back at once (see ``releaseAbandoned()``).
         var instance: String?
+        /// Lateness of a punctual kind past which the others give way (``GiveWay``); nil: never.
+        var giveWayAfter: Duration? = .milliseconds(10)
     }
 
     let id: String
@@ -32,7 +34,8 @@ final class JobWorker: Service, Sendable {
     /// Set once this process's HTTP server listens on its port.
     let listening = Mutex(false)
 
-    init(options: Options, redis: RedisClient, handlers: [any JobHandler], logger: Logger) {
+    /// `lanes`: the kinds that run on a thread of their own, with that thread's Redis client.
+    init(options: Options, redis: RedisClient, handlers: [any JobHandler], lanes: [JobKind: JobLane] = [:], logger: Logger) {
         let host = Self.machineName()
         let id = "\(options.instance ?? host)/\(getpid())-\(UUID().uuidString.prefix(6).lowercased())"
         self.host = host
@@ -42,8 +45,15 @@ final class JobWorker: Service, Sendable {
         var logger = logger
         logger[metadataKey: "worker.id"] = "\(id)"
         self.logger = logger
+        // The others give way to a punctual kind only when there is one.
+        let giveWay = options.giveWayAfter.flatMap { target in
+            handlers.contains { $0.policy.punctual } && handlers.count > 1 ? GiveWay(target: target) : nil
+        }
         self.runners = handlers.map {
-            JobKindRunner(handler: $0, redis: redis, workerID: id, maxSleep: options.maxSleep, logger: logger)
+            let lane = lanes[$0.kind]
+            return JobKindRunner(
+                handler: $0, redis: lane?.redis ?? redis, executor: lane?.executor, giveWay: giveWay, workerID: id,
+                maxSleep: options.maxSleep, logger: logger)
         }
     }
 
@@ -69,7 +79,7 @@ final class JobWorker: Service, Sendable {
             }
             group.addTask { await self.releaseAbandoned() }
             await withDiscardingTaskGroup { loops in
-                for runner in runners { loops.addTask { await runner.claimLoop() } }
+                for runner in runners { loops.addTask(executorPreference: runner.executor) { await runner.claimLoop() } }
             }
             group.cancelAll()
         }

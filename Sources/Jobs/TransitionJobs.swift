@@ -32,7 +32,7 @@ struct TransitionJobs: JobHandler {
     static func policy(concurrency: Int, lease: Duration, maxAttempts: Int, claimAhead: Duration = .zero) -> JobPolicy {
         JobPolicy(
             concurrency: concurrency, lease: lease, timeout: .seconds(1), maxAttempts: maxAttempts, maxAge: nil, overlapping: true,
-            claimAhead: claimAhead, backoff: JobPolicy.exponential())
+            claimAhead: claimAhead, punctual: true, backoff: JobPolicy.exponential())
     }
 
     func process(_ jobs: [ClaimedJob], logger: Logger) async -> [JobOutcome] {

@@ -18,6 +18,9 @@ struct WorkerConfiguration: Sendable {
     /// How long before their due time orders are claimed, to be moved at it
     /// (`TRANSITION_CLAIM_AHEAD_MS`; 0 claims them once due).
     var transitionClaimAhead: Duration
+    /// Lateness of the transitions past which this worker's other kinds give way
+    /// (`TRANSITION_GIVE_WAY_MS`; nil, from 0: they never do).
+    var transitionGiveWayAfter: Duration?
 
     init(settings: Settings) throws(ConfigurationError) {
         platform = try PlatformConfiguration(settings: settings)
@@ -34,6 +37,8 @@ struct WorkerConfiguration: Sendable {
                 key: "TRANSITION_CLAIM_AHEAD_MS", reason: "must be under half of JOB_LEASE_SECONDS (got \(claimAhead) ms)")
         }
         transitionClaimAhead = .milliseconds(claimAhead)
+        let giveWayAfter = try settings.int("TRANSITION_GIVE_WAY_MS", default: 10, range: 0...60_000)
+        transitionGiveWayAfter = giveWayAfter == 0 ? nil : .milliseconds(giveWayAfter)
     }
 
     /// The kinds a `JOB_KINDS` list names, every kind when it is empty.

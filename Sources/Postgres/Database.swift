@@ -21,8 +21,12 @@ public struct Database: Service, Sendable {
     let client: PostgresClient
     let statements = PreparedStatements()
 
-    public init(configuration: PostgresClient.Configuration, logger: Logger) {
-        client = PostgresClient(configuration: configuration, backgroundLogger: logger)
+    /// A pool whose connections live on `eventLoopGroup` (by default postgres-nio's, NIO's shared one).
+    public init(
+        configuration: PostgresClient.Configuration, eventLoopGroup: any EventLoopGroup = PostgresClient.defaultEventLoopGroup,
+        logger: Logger
+    ) {
+        client = PostgresClient(configuration: configuration, eventLoopGroup: eventLoopGroup, backgroundLogger: logger)
     }
 
     /// Runs the connection pool until the service group shuts down.

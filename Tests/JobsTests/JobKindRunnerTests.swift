@@ -232,17 +232,21 @@ struct JobKindRunnerTests {
         #expect((15...30).contains(JobWorker.seconds(backoff(20))))
     }
 
-    /// Transitions get a pool of their own only beside other kinds; a claim ahead must stay
+    /// Transitions get a lane of their own only beside other kinds; a claim ahead must stay
     /// under half the lease it waits under.
-    @Test func transitionsBesideOtherKindsHaveAPoolOfTheirOwn() throws {
+    @Test func transitionsBesideOtherKindsHaveALaneOfTheirOwn() async throws {
         func configuration(_ values: [String: String]) throws -> WorkerConfiguration {
             try WorkerConfiguration(settings: TestStores.settings(["REDIS_URL": "redis://127.0.0.1:1/0"].merging(values) { $1 }))
         }
         let logger = TestStores.logger
-        #expect(transitionPool(try configuration(["JOB_KINDS": "transition"]), logger: logger) == nil)
-        #expect(transitionPool(try configuration(["JOB_KINDS": "webhook,email"]), logger: logger) == nil)
-        #expect(transitionPool(try configuration([:]), logger: logger) != nil)
+        #expect(transitionLane(try configuration(["JOB_KINDS": "transition"]), logger: logger) == nil)
+        #expect(transitionLane(try configuration(["JOB_KINDS": "webhook,email"]), logger: logger) == nil)
+        let lane = transitionLane(try configuration([:]), logger: logger)
+        #expect(lane != nil)
+        try await lane?.group.shutdownGracefully()
         #expect(try configuration([:]).transitionClaimAhead == .milliseconds(50))
+        #expect(try configuration([:]).transitionGiveWayAfter == .milliseconds(10))
+        #expect(try configuration(["TRANSITION_GIVE_WAY_MS": "0"]).transitionGiveWayAfter == nil)
         #expect(throws: ConfigurationError.self) { try configuration(["TRANSITION_CLAIM_AHEAD_MS": "600", "JOB_LEASE_SECONDS": "1"]) }
     }
 
@@ -250,6 +254,87 @@ struct JobKindRunnerTests {
         #expect(try WorkerConfiguration.kinds([]) == JobKind.allCases)
         #expect(try WorkerConfiguration.kinds(["webhook", "Transition", "webhook"]) == [.webhook, .transition])
         #expect(throws: ConfigurationError.self) { try WorkerConfiguration.kinds(["webhooks"]) }
+    }
+}
+
+extension JobKindRunnerTests {
+    /// A handler that records, batch by batch, whether it ran on a lane's thread.
+    final class WhereHandler: HandlerOfTheseTests {
+        let kind: JobKind
+        let policy = JobPolicy(
+            concurrency: 4, lease: .seconds(5), timeout: .seconds(5), maxAttempts: 4, maxAge: nil, overlapping: true,
+            backoff: JobPolicy.schedule([.milliseconds(50)]))
+        let lane: JobLane
+        let onLane = Mutex<[Bool]>([])
+
+        init(kind: JobKind, lane: JobLane) {
+            self.kind = kind
+            self.lane = lane
+        }
+
+        func process(_ jobs: [ClaimedJob], logger: Logger) async -> [JobOutcome] {
+            onLane.withLock { $0.append(lane.executor.eventLoop.inEventLoop) }
+            // Still there after a suspension: a timer resumes the batch where it runs.
+            try? await Task.sleep(for: .milliseconds(5))
+            onLane.withLock { $0.append(lane.executor.eventLoop.inEventLoop) }
+            return jobs.map { _ in .applied }
+        }
+    }
+
+    /// A kind given a lane runs every batch on the lane's thread, through its Redis client; a
+    /// kind beside it without one never does.
+    @Test func aKindOnALaneRunsItsBatchesOnTheLanesThread() async throws {
+        try await PrivateRedisServer.with { server in
+            let redis = RedisClient(configuration: try RedisConfiguration(url: server.url), logger: logger)
+            let platform = try WorkerConfiguration(settings: TestStores.settings(["REDIS_URL": server.url])).platform
+            let lane = JobLane(platform, connections: 1, logger: logger)
+            let onLane = WhereHandler(kind: .webhook, lane: lane)
+            let beside = WhereHandler(kind: .email, lane: lane)
+            let worker = JobWorker(
+                options: .init(reconcileInterval: .seconds(3600)), redis: redis, handlers: [onLane, beside], lanes: [.webhook: lane],
+                logger: logger)
+            let run = Task { try await worker.run() }
+            for index in 0..<6 {
+                try await JobQueue(redis: redis, kind: .webhook).enqueue("lane-\(index)", dueAt: Date(), logger: logger)
+                try await JobQueue(redis: redis, kind: .email).enqueue("beside-\(index)", dueAt: Date(), logger: logger)
+                try await Task.sleep(for: .milliseconds(20))
+            }
+            let deadline = ContinuousClock.now + .seconds(10)
+            while worker.jobsDone < 12, ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(20)) }
+            run.cancel()
+            _ = try? await run.value
+            #expect(worker.jobsDone == 12)
+            let (laneBatches, besideBatches) = (onLane.onLane.withLock { $0 }, beside.onLane.withLock { $0 })
+            #expect(!laneBatches.isEmpty && laneBatches.allSatisfy { $0 }, "\(laneBatches)")
+            #expect(!besideBatches.isEmpty && !besideBatches.contains(true), "\(besideBatches)")
+            await redis.shutdown()
+            await lane.redis.shutdown()
+            try await lane.group.shutdownGracefully()
+        }
+    }
+}
+
+extension JobKindRunnerTests {
+    // MARK: Giving way
+
+    /// Late punctual batches halve the others' share (once per 50 ms), never below its floor nor
+    /// below one job; on-time ones change nothing; the share grows back by a twentieth per 200 ms.
+    @Test func otherKindsGiveWayWhileThePunctualOneRunsLate() {
+        let giveWay = GiveWay(target: .milliseconds(10), floor: 1.0 / 16)
+        let start = ContinuousClock.now
+        #expect(giveWay.allowance(of: 32, now: start) == 32)
+        giveWay.settled(lateness: .milliseconds(10), now: start)
+        #expect(giveWay.allowance(of: 32, now: start) == 32, "on time: nothing changes")
+        giveWay.settled(lateness: .milliseconds(11), now: start)
+        #expect(giveWay.allowance(of: 32, now: start) == 16)
+        giveWay.settled(lateness: .milliseconds(40), now: start + .milliseconds(30))
+        #expect(giveWay.allowance(of: 32, now: start + .milliseconds(30)) == 16, "one slow moment counts once")
+        for step in 1...6 { giveWay.settled(lateness: .milliseconds(40), now: start + .milliseconds(60 * step)) }
+        #expect(giveWay.allowance(of: 32, now: start + .milliseconds(360)) == 2, "the floor: a sixteenth")
+        #expect(giveWay.allowance(of: 4, now: start + .milliseconds(360)) == 1, "never below one job")
+        // Grows back: +5 % per 200 ms from the last cut, to the whole.
+        #expect(giveWay.allowance(of: 100, now: start + .milliseconds(760)) == 17)
+        #expect(giveWay.allowance(of: 100, now: start + .milliseconds(5_000)) == 100)
     }
 }
 

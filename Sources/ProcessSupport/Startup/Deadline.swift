@@ -9,12 +9,14 @@ import NIOPosix
 /// task, not a `Task.sleep`: cancelling it frees it at once, where Linux keeps a cancelled sleep
 /// until its deadline, which at thousands of requests a second is memory.
 public enum Deadline {
+    /// `executor`: where the work runs (Swift's shared pool when nil); an unstructured task does
+    /// not inherit its caller's preference.
     public static func race<T: Sendable>(
         _ timeout: Duration, on eventLoop: any EventLoop = MultiThreadedEventLoopGroup.singleton.any(),
-        _ work: @escaping @Sendable () async throws -> T
+        executor: (any TaskExecutor)? = nil, _ work: @escaping @Sendable () async throws -> T
     ) async throws -> T {
         let promise = eventLoop.makePromise(of: T.self)
-        let task = Task {
+        let task = Task(executorPreference: executor) {
             do {
                 promise.succeed(try await work())
             } catch {
