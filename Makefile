@@ -60,7 +60,7 @@ WITH_TEST_STORES = PG_MAX_CONNECTIONS=1000 PG_EXTRA_OPTS="$(TEST_PG_OPTS)" $(WIT
 LOAD_TESTS := aClientThatReadsNothingIsDisconnected|noFieldAtAnExtremeEarnsA5xxOrStopsTheGateway|Payment|Stripe
 TEST_STORE_URLS = TEST_DATABASE_URL=postgres://app@127.0.0.1:$(TEST_PG_PORT)/orders TEST_REDIS_URL=redis://127.0.0.1:$(TEST_REDIS_PORT)/0
 
-.PHONY: help dev test test-e2e test-browser test-chaos stores-chaos fuzz format lint bench bench-quick build release migrate stop clean-data logs status scale restart-gateways stores-dev stores-test packages
+.PHONY: help dev test test-cluster test-e2e test-browser test-chaos stores-chaos fuzz format lint bench bench-quick build release migrate stop clean-data logs status scale restart-gateways stores-dev stores-test packages
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -122,6 +122,10 @@ test: packages ## Run the whole test suite on test stores of its own (started, t
 	@ops/local/peers.sh >/dev/null
 	$(WITH_TEST_STORES) env $(TEST_STORE_URLS) bash -c 'timeout -s KILL 600 swift test --skip-build --skip "$(LOAD_TESTS)" && \
 	  timeout -s KILL 600 swift test --skip-build --filter "$(LOAD_TESTS)"'
+
+test-cluster: packages ## The Redis client in cluster mode against real Redis Clusters on loopback (3 primaries and 3 replicas, started by the tests)
+	swift build --build-tests
+	$(WITH_TEST_STORES) env $(TEST_STORE_URLS) CLUSTER_TESTS=1 timeout -s KILL 600 swift test --skip-build --filter RedisClusterTests
 
 test-e2e: packages ## Whole-platform tests: nginx, gateways and workers as processes, scaled, killed, restarted
 	swift build --build-tests

@@ -240,6 +240,7 @@ let package = Package(
             dependencies: [
                 "Postgres",
                 "ProcessSupport",
+                "Redis",
                 "Store",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Hummingbird", package: "hummingbird"),

@@ -61,7 +61,7 @@ final class JobKindRunner: Sendable {
     func claimLoop() async {
         while !Task.isShuttingDownGracefully && !Task.isCancelled {
             do {
-                try await redis.withDedicatedConnection { wake in
+                try await redis.withDedicatedConnection(for: queue.keys.wake) { wake in
                     // Closing the wake-up connection ends a blocking pop at once on SIGTERM.
                     try await withGracefulShutdownHandler {
                         try await self.claimUntilShutdown(wake: wake)

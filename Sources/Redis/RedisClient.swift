@@ -7,13 +7,15 @@ import ServiceLifecycle
 /// Our Redis client: a small pool of pipelined connections over hiredis' parser.
 ///
 /// Connections open lazily and are replaced after any failure, so the client heals by itself
-/// when Redis restarts. Blocking commands (`BLPOP`) must use ``withDedicatedConnection(_:)``.
+/// when Redis restarts. Blocking commands (`BLPOP`) must use ``withDedicatedConnection(for:_:)``.
 public final class RedisClient: Service, Sendable {
     public let configuration: RedisConfiguration
     let logger: Logger
     let eventLoopGroup: any EventLoopGroup
     private let slots: [RedisPoolSlot]
     private let state = NIOLockedValueBox(State())
+    /// The cluster's nodes and slot map, in cluster mode.
+    private let cluster: RedisCluster?
 
     private struct State {
         var next = 0
@@ -28,7 +30,9 @@ public final class RedisClient: Service, Sendable {
         self.configuration = configuration
         self.eventLoopGroup = eventLoopGroup
         self.logger = logger
-        self.slots = (0..<max(1, configuration.poolSize)).map { _ in RedisPoolSlot() }
+        self.slots = configuration.isCluster ? [] : (0..<max(1, configuration.poolSize)).map { _ in RedisPoolSlot() }
+        self.cluster =
+            configuration.isCluster ? RedisCluster(configuration: configuration, eventLoopGroup: eventLoopGroup, logger: logger) : nil
     }
 
     /// Keeps the pool until graceful shutdown, then closes it (services that use Redis stop first).
@@ -40,6 +44,7 @@ public final class RedisClient: Service, Sendable {
     public func shutdown() async {
         state.withLockedValue { $0.isShutdown = true }
         for slot in slots { await slot.close() }
+        await cluster?.shutdown()
     }
 
     // MARK: Commands
@@ -49,6 +54,11 @@ public final class RedisClient: Service, Sendable {
     public func send(
         _ command: RedisCommand, timeout: TimeAmount? = nil, logger: Logger? = nil
     ) async throws(RedisError) -> RESPValue {
+        if let cluster {
+            let reply = try await cluster.pipeline([command], timeout: timeout)[0]
+            if case .error(let message) = reply { throw RedisError(.server, message) }
+            return reply
+        }
         let connection = try await connection()
         do {
             return try await connection.send(command, timeout: timeout)
@@ -71,6 +81,10 @@ public final class RedisClient: Service, Sendable {
         _ commands: [RedisCommand], timeout: TimeAmount? = nil, logger: Logger? = nil
     ) async throws(RedisError) -> [RESPValue] {
         guard !commands.isEmpty else { return [] }
+        if let cluster {
+            try checkOpen()
+            return try await cluster.pipeline(commands, timeout: timeout)
+        }
         return try await connection().pipeline(commands, timeout: timeout)
     }
 
@@ -84,12 +98,18 @@ public final class RedisClient: Service, Sendable {
         return reply
     }
 
-    /// Gives `body` a connection of its own, for blocking commands; it is closed afterwards.
+    /// Gives `body` a connection of its own, for blocking commands; it is closed afterwards. In
+    /// cluster mode it goes to the primary of `key`'s slot: the key the blocking command waits on.
     public func withDedicatedConnection<T: Sendable>(
-        _ body: (RedisConnection) async throws -> T
+        for key: String? = nil, _ body: (RedisConnection) async throws -> T
     ) async throws -> T {
         try checkOpen()
-        let connection = try await RedisConnection.connect(configuration, eventLoopGroup: eventLoopGroup)
+        let connection =
+            if let cluster {
+                try await cluster.dedicatedConnection(for: key)
+            } else {
+                try await RedisConnection.connect(configuration, eventLoopGroup: eventLoopGroup)
+            }
         do {
             let result = try await body(connection)
             await connection.close()

@@ -13,6 +13,20 @@ public struct RedisConfiguration: Sendable, Equatable {
     public var connectTimeout: TimeAmount
     /// Default bound on one command's round trip.
     public var commandTimeout: TimeAmount
+    /// Seed nodes of a Redis Cluster (`REDIS_CLUSTER_NODES`); empty: one server at `host:port`.
+    public var clusterNodes: [RedisEndpoint] = []
+
+    /// Whether commands are routed over a cluster's nodes.
+    public var isCluster: Bool { !clusterNodes.isEmpty }
+
+    /// The settings for one node of a cluster: its address, database 0 (a cluster has no other).
+    func node(_ endpoint: RedisEndpoint) -> RedisConfiguration {
+        var node = self
+        node.host = endpoint.host
+        node.port = endpoint.port
+        node.database = 0
+        return node
+    }
 
     public init(
         host: String = "127.0.0.1", port: Int = 6379, database: Int = 0,

@@ -9,6 +9,8 @@ public struct RedisError: Error, Sendable, CustomStringConvertible, CustomDebugS
         /// Redis answered with an error reply (`ERR`, `NOSCRIPT`, `WRONGTYPE`, ...).
         public static let server = Code(base: "server")
         public static let shutdown = Code(base: "shutdown")
+        /// A command or script call whose keys hash to several cluster slots, refused unsent.
+        public static let crossSlot = Code(base: "crossSlot")
         public var description: String { base }
     }
 

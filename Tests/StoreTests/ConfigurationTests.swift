@@ -46,6 +46,28 @@ struct ConfigurationTests {
         #expect(error?.description.contains("\n") == false)
     }
 
+    /// `REDIS_CLUSTER_NODES` seeds cluster mode: `REDIS_URL` then only brings credentials, may be
+    /// left out, and must not name a database other than 0 (a cluster has none).
+    @Test func aClusterIsNamedByItsNodes() throws {
+        let database = valid["DATABASE_URL"]!
+        let cluster = try configuration(["DATABASE_URL": database, "REDIS_CLUSTER_NODES": "10.0.0.1:7000, [fd00::2]:7001"]).redis
+        #expect(cluster.clusterNodes == [RedisEndpoint(host: "10.0.0.1", port: 7000), RedisEndpoint(host: "fd00::2", port: 7001)])
+        #expect(cluster.isCluster && cluster.password == nil)
+        let withCredentials = try configuration([
+            "DATABASE_URL": database, "REDIS_CLUSTER_NODES": "10.0.0.1:7000", "REDIS_URL": "redis://:pw@ignored:6379/0",
+        ]).redis
+        #expect(withCredentials.password == "pw" && withCredentials.clusterNodes.count == 1)
+        #expect(!(try configuration(valid).redis.isCluster))
+        let badNode = #expect(throws: ConfigurationError.self) {
+            try configuration(["DATABASE_URL": database, "REDIS_CLUSTER_NODES": "10.0.0.1"])
+        }
+        #expect(badNode?.key == "REDIS_CLUSTER_NODES")
+        let badDatabase = #expect(throws: ConfigurationError.self) {
+            try configuration(["DATABASE_URL": database, "REDIS_CLUSTER_NODES": "10.0.0.1:7000", "REDIS_URL": "redis://cache:6379/1"])
+        }
+        #expect(badDatabase?.key == "REDIS_URL")
+    }
+
     @Test func requiresTheStoreURLs() {
         let error = #expect(throws: ConfigurationError.self) { try configuration([:]) }
         #expect(error?.key == "DATABASE_URL")

@@ -61,7 +61,8 @@ struct AdmissionMiddleware: RouterMiddleware {
         do {
             let outcome = try await admission.check(
                 session: credential?.session,
-                limit: exempt ? nil : (policy, credential.map { $0.session.userID.uuidString } ?? context.client.rateLimitKey),
+                limit: exempt
+                    ? nil : (policy, credential.map { SessionStore.keyName(of: $0.session.userID) } ?? context.client.rateLimitKey),
                 logger: context.logger
             )
             if let credential, let role = outcome.role { admit(credential, as: role, into: &context) }

@@ -175,7 +175,7 @@ final class EventFanout: Service, Sendable {
         state.withLock { $0.last = last }
         while !stopping {
             do {
-                try await stream.redis.withDedicatedConnection { connection in
+                try await stream.redis.withDedicatedConnection(for: OrderEventStream.key) { connection in
                     let stopped = state.withLock { state in
                         state.reading = connection
                         return state.stopping

@@ -51,11 +51,24 @@ public struct PlatformConfiguration: Sendable {
         postgres.options.connectionIdleTimeout = .seconds(10)
         // A statement (lock waits included) never runs longer than a request may take.
         postgres.options.additionalStartupParameters = [("statement_timeout", "8s"), ("lock_timeout", "5s")]
-        let redisURL = try settings.required("REDIS_URL", isSecret: true)
+        // A cluster's seed nodes, when given, take the place of REDIS_URL's host (which then
+        // only brings the credentials, and may be left out).
+        let clusterNodes = try settings.list("REDIS_CLUSTER_NODES")
+        let redisURL =
+            clusterNodes.isEmpty ? try settings.required("REDIS_URL", isSecret: true) : settings.string("REDIS_URL", isSecret: true)
         do throws(RedisConfiguration.URLError) {
-            redis = try RedisConfiguration(url: redisURL)
+            redis = try redisURL.map { url throws(RedisConfiguration.URLError) in try RedisConfiguration(url: url) } ?? RedisConfiguration()
         } catch {
             throw ConfigurationError(key: "REDIS_URL", reason: error.reason)
+        }
+        for node in clusterNodes {
+            guard let endpoint = RedisEndpoint(node) else {
+                throw ConfigurationError(key: "REDIS_CLUSTER_NODES", reason: "names \"\(node)\", not host:port")
+            }
+            redis.clusterNodes.append(endpoint)
+        }
+        if redis.isCluster, redis.database != 0 {
+            throw ConfigurationError(key: "REDIS_URL", reason: "must name database 0 with REDIS_CLUSTER_NODES (a cluster has no other)")
         }
         redis.poolSize = try settings.int("REDIS_POOL_SIZE", default: 4, range: 1...256)
         let zone = settings.string("TIMEZONE", default: "Asia/Kolkata")

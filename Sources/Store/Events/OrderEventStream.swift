@@ -7,7 +7,8 @@ import Redis
 /// (`<position>-0`), each entry one ``PublishedOrderEvent`` as JSON, trimmed to about
 /// `maxLength` entries. Postgres holds everything; this holds the recent past for fast fan-out.
 public struct OrderEventStream: Sendable {
-    static let key = "events:orders"
+    /// The Stream's key (a blocking read of it must be on its node, in cluster mode).
+    public static let key = "events:orders"
     static let publishScript = BundledScripts.load("events-publish")
     public let redis: RedisClient
     /// The `MAXLEN ~` bound: roughly how many recent events a resume can get from Redis.

@@ -15,11 +15,14 @@ public struct RateLimiter: Sendable {
 
     /// The script call for `policy` and `subject`, for batching with other per-request calls.
     func call(_ policy: RateLimitPolicy, subject: String) -> ScriptCall {
-        ScriptCall(
-            Self.gcra,
-            keys: ["ratelimit:{\(policy.name):\(subject)}"],
-            arguments: [policy.emissionIntervalMicroseconds, policy.burst]
-        )
+        ScriptCall(Self.gcra, keys: [Self.key(policy, subject: subject)], arguments: [policy.emissionIntervalMicroseconds, policy.burst])
+    }
+
+    /// The counter's key: tagged by the subject alone, so a user's counters share the slot (and, on
+    /// a Redis Cluster, the node) of their sessions (`{<user id>}`, lowercased, as there), and a
+    /// request's session touch and rate limit are one round trip to one node.
+    static func key(_ policy: RateLimitPolicy, subject: String) -> String {
+        "ratelimit:\(policy.name):{\(subject)}"
     }
 
     /// Counts one request against each (policy, subject) in one round trip and returns the

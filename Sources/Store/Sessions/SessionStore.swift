@@ -20,9 +20,13 @@ public struct SessionStore: Sendable {
 
     var ttlMilliseconds: Int { Int(ttl.components.seconds * 1000) }
 
-    static func sessionKey(_ userID: UUID, _ sessionID: String) -> String { "session:{\(userID.uuidString.lowercased())}:\(sessionID)" }
-    static func indexKey(_ userID: UUID) -> String { "sessions:{\(userID.uuidString.lowercased())}" }
-    static func sessionPrefix(_ userID: UUID) -> String { "session:{\(userID.uuidString.lowercased())}:" }
+    /// How a user is named in Redis keys and tags: every key of one user (sessions, their index,
+    /// the user's rate-limit counter) carries `{<this>}`, so all share one cluster slot.
+    public static func keyName(of userID: UUID) -> String { userID.uuidString.lowercased() }
+
+    static func sessionKey(_ userID: UUID, _ sessionID: String) -> String { "session:{\(keyName(of: userID))}:\(sessionID)" }
+    static func indexKey(_ userID: UUID) -> String { "sessions:{\(keyName(of: userID))}" }
+    static func sessionPrefix(_ userID: UUID) -> String { "session:{\(keyName(of: userID))}:" }
 
     /// Starts a session and returns it with its first refresh token.
     public func create(

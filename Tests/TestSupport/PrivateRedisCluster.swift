@@ -1,0 +1,114 @@
+import Foundation
+import Redis
+
+/// A Redis Cluster of the test's own on loopback: six `redis-server` processes in cluster mode
+/// (three primaries, a replica each) joined by `redis-cli --cluster create`.
+public final class PrivateRedisCluster: Sendable {
+    /// Each node's client port and cluster-bus port (chosen free, not port + 10,000, which may be
+    /// in the kernel's ephemeral range).
+    public let ports: [(client: Int, bus: Int)]
+    /// A folder per node (`redis-…/redis.pid`: the run's cleanup stops what a crash left running).
+    private let folders: [URL]
+
+    public init(nodes: Int = 6) throws {
+        ports = try (0..<nodes).map { _ in (try LoopbackPorts.free(), try LoopbackPorts.free()) }
+        let name = "redis-cluster-\(UUID().uuidString.prefix(8))"
+        folders = try ports.map { try TestChildren.folder("\(name)-\($0.client)") }
+    }
+
+    /// Every node as `host:port`, the value of `REDIS_CLUSTER_NODES`.
+    public var nodes: String { ports.map { "127.0.0.1:\($0.client)" }.joined(separator: ",") }
+
+    public var endpoints: [RedisEndpoint] { ports.map { RedisEndpoint(host: "127.0.0.1", port: $0.client) } }
+
+    /// Starts the nodes, creates the cluster, and waits until every node says it is whole.
+    public func start() async throws {
+        for ((client, bus), folder) in zip(ports, folders) {
+            let result = try await ChildProcess.run(
+                "/usr/bin/redis-server",
+                [
+                    "--bind", "127.0.0.1", "--port", String(client), "--cluster-enabled", "yes", "--cluster-port", String(bus),
+                    "--cluster-config-file", folder.appendingPathComponent("nodes.conf").path, "--cluster-node-timeout", "2000",
+                    "--dir", folder.path, "--save", "", "--appendonly", "no", "--daemonize", "yes",
+                    "--pidfile", folder.appendingPathComponent("redis.pid").path,
+                    "--logfile", folder.appendingPathComponent("redis.log").path,
+                ])
+            guard result.status == 0 else { throw failure("redis-server on \(client) exited \(result.status): \(result.standardError)") }
+        }
+        for (client, _) in ports {
+            var waited = 0
+            while !LoopbackPorts.accepts(client) {
+                guard waited < 200 else { throw failure("redis-server on \(client) never listened") }
+                try await Task.sleep(for: .milliseconds(50))
+                waited += 1
+            }
+        }
+        let create = try await ChildProcess.run(
+            "/usr/bin/redis-cli",
+            ["--cluster", "create"] + ports.map { "127.0.0.1:\($0.client)" } + ["--cluster-replicas", "1", "--cluster-yes"])
+        guard create.status == 0 else { throw failure("redis-cli --cluster create exited \(create.status): \(create.standardError)") }
+        try await waitUntilWhole()
+    }
+
+    /// Waits until every node reports `cluster_state:ok` and the same three primaries.
+    public func waitUntilWhole(timeout: Duration = .seconds(30)) async throws {
+        let deadline = ContinuousClock.now + timeout
+        while ContinuousClock.now < deadline {
+            if await isWhole() { return }
+            try await Task.sleep(for: .milliseconds(100))
+        }
+        throw failure("the cluster did not become whole within \(timeout)")
+    }
+
+    private func isWhole() async -> Bool {
+        var maps: Set<String> = []
+        for endpoint in endpoints {
+            guard let info = try? await send(RedisCommand("CLUSTER", "INFO"), to: endpoint).string, info.contains("cluster_state:ok"),
+                let slots = try? await send(RedisCommand("CLUSTER", "SLOTS"), to: endpoint).array
+            else { return false }
+            maps.insert(
+                slots.compactMap { $0.array.map { "\($0[0].int ?? -1)-\($0[1].int ?? -1)@\($0[2].array?[1].int ?? -1)" } }.sorted().joined(
+                    separator: ","))
+        }
+        return maps.count == 1
+    }
+
+    /// Sends one command to one node over a connection of its own.
+    @discardableResult
+    public func send(_ command: RedisCommand, to endpoint: RedisEndpoint) async throws -> RESPValue {
+        let connection = try await RedisConnection.connect(RedisConfiguration(host: endpoint.host, port: endpoint.port))
+        do {
+            let reply = try await connection.send(command)
+            await connection.close()
+            return reply
+        } catch {
+            await connection.close()
+            throw error
+        }
+    }
+
+    /// Stops every node that still runs.
+    public func stop() async {
+        for (client, _) in ports {
+            _ = try? await ChildProcess.run("/usr/bin/redis-cli", ["-h", "127.0.0.1", "-p", String(client), "shutdown", "nosave"])
+        }
+    }
+
+    /// Runs `body` with a started cluster, and stops it however `body` ends.
+    public static func with<T: Sendable>(_ body: (PrivateRedisCluster) async throws -> T) async throws -> T {
+        let cluster = try PrivateRedisCluster()
+        do {
+            try await cluster.start()
+            let result = try await body(cluster)
+            await cluster.stop()
+            return result
+        } catch {
+            await cluster.stop()
+            throw error
+        }
+    }
+
+    private func failure(_ text: String) -> Error {
+        CocoaError(.fileReadUnknown, userInfo: [NSLocalizedDescriptionKey: text])
+    }
+}
