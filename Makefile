@@ -58,6 +58,11 @@ WITH_TEST_STORES = PG_MAX_CONNECTIONS=1000 PG_EXTRA_OPTS="$(TEST_PG_OPTS)" $(WIT
 # payment provider (a localstripe process per test, worker processes) run after the rest: in one
 # burst with every other suite they starved this machine's two cores, and 2 s store timeouts fired.
 LOAD_TESTS := aClientThatReadsNothingIsDisconnected|noFieldAtAnExtremeEarnsA5xxOrStopsTheGateway|Payment|Stripe
+# make test-cluster: suites that start clusters of their own (RedisClusterTests, JobQueueTests with
+# CLUSTER_TESTS=1) and the gateway's (sessions, rate limits, carts, events, orders) on the one it
+# starts, the load tests and payment suites left out as in make test's first part.
+TEST_CLUSTER_PORT ?= 27100
+CLUSTER_SUITES := RedisClusterTests|JobQueueTests|GatewayTests
 TEST_STORE_URLS = TEST_DATABASE_URL=postgres://app@127.0.0.1:$(TEST_PG_PORT)/orders TEST_REDIS_URL=redis://127.0.0.1:$(TEST_REDIS_PORT)/0
 
 .PHONY: help dev test test-cluster test-e2e test-browser test-chaos stores-chaos fuzz format lint bench bench-quick build release migrate stop clean-data logs status scale restart-gateways stores-dev stores-test packages
@@ -123,9 +128,12 @@ test: packages ## Run the whole test suite on test stores of its own (started, t
 	$(WITH_TEST_STORES) env $(TEST_STORE_URLS) bash -c 'timeout -s KILL 600 swift test --skip-build --skip "$(LOAD_TESTS)" && \
 	  timeout -s KILL 600 swift test --skip-build --filter "$(LOAD_TESTS)"'
 
-test-cluster: packages ## The Redis client in cluster mode against real Redis Clusters on loopback (3 primaries and 3 replicas, started by the tests)
+test-cluster: packages ## Redis Cluster: the client's cluster tests and the job-queue, session and rate-limit suites on real 3+3 clusters on loopback
 	swift build --build-tests
-	$(WITH_TEST_STORES) env $(TEST_STORE_URLS) CLUSTER_TESTS=1 timeout -s KILL 600 swift test --skip-build --filter RedisClusterTests
+	@trap 'ops/local/redis-cluster.sh stop .data/test-cluster' EXIT; \
+	  nodes=$$(ops/local/redis-cluster.sh start .data/test-cluster $(TEST_CLUSTER_PORT)) && \
+	  $(WITH_TEST_STORES) env $(TEST_STORE_URLS) CLUSTER_TESTS=1 TEST_REDIS_CLUSTER_NODES=$$nodes \
+	    timeout -s KILL 600 swift test --skip-build --filter "$(CLUSTER_SUITES)" --skip "$(LOAD_TESTS)"
 
 test-e2e: packages ## Whole-platform tests: nginx, gateways and workers as processes, scaled, killed, restarted
 	swift build --build-tests

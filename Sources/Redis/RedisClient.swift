@@ -55,7 +55,7 @@ public final class RedisClient: Service, Sendable {
         _ command: RedisCommand, timeout: TimeAmount? = nil, logger: Logger? = nil
     ) async throws(RedisError) -> RESPValue {
         if let cluster {
-            let reply = try await cluster.pipeline([command], timeout: timeout)[0]
+            let reply = try await cluster.send(command, timeout: timeout)
             if case .error(let message) = reply { throw RedisError(.server, message) }
             return reply
         }

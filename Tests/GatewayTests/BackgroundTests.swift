@@ -51,7 +51,7 @@ struct BackgroundTests {
     @Test func deadJobsOfEveryKind() async throws {
         let admin = try await createAccount(role: .admin)
         let app = try await makeAccountsGateway()
-        let redis = RedisClient(configuration: try RedisConfiguration(url: TestStores.redisURL), logger: TestStores.logger)
+        let redis = RedisClient(configuration: try TestStores.redisConfiguration(), logger: TestStores.logger)
         let webhooks = JobQueue(redis: redis, kind: .webhook)
         let delivery = UUID().uuidString.lowercased()
         try await webhooks.enqueue(delivery, dueAt: Date(), logger: TestStores.logger)

@@ -36,7 +36,8 @@ struct HealthTests {
     @Test func reportsRedisDownThenRecoversWithoutRestart() async throws {
         let redis = try PrivateRedisServer()
         try await redis.start()
-        let app = try await makeGateway(["REDIS_URL": redis.url])
+        // A Redis of its own, also in `make test-cluster` (whose cluster it must not stop).
+        let app = try await makeGateway(["REDIS_URL": redis.url, "REDIS_CLUSTER_NODES": ""])
         try await app.test(.router) { client in
             try await client.execute(uri: "/health/ready", method: .get) { #expect($0.status == .ok) }
 

@@ -41,7 +41,7 @@ struct PaymentsControllerTests {
     func withRouter(_ body: (LocalStripe, Database, Router<AppRequestContext>) async throws -> Void) async throws {
         try await LocalStripe.with { provider in
             try await TestStores.withDatabase(url: try await TestStores.migrated()) { database in
-                let redis = RedisClient(configuration: try RedisConfiguration(url: TestStores.redisURL), logger: logger)
+                let redis = RedisClient(configuration: try TestStores.redisConfiguration(), logger: logger)
                 let router = Router(context: AppRequestContext.self)
                 let domain = DomainProblems(
                     rules: OrderRules(autoProcessAfterSeconds: 60, cancelWindowSeconds: 60, maxPendingOrders: 5, currency: "USD"))

@@ -70,7 +70,8 @@ struct RateLimitTests {
     @Test func whenRedisIsDownLoginFailsClosedAndOtherTrafficOpen() async throws {
         let redis = try PrivateRedisServer()
         try await redis.start()
-        let app = try await makeAccountsGateway(["REDIS_URL": redis.url])
+        // A Redis of its own, also in `make test-cluster` (whose cluster it must not stop).
+        let app = try await makeAccountsGateway(["REDIS_URL": redis.url, "REDIS_CLUSTER_NODES": ""])
         let user = try await createAccount(role: .customer)
         try await app.test(.router) { client in
             await redis.stop()

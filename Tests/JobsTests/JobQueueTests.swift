@@ -5,7 +5,8 @@ import Store
 import TestSupport
 import Testing
 
-/// The queue's Lua scripts against a Redis server of each test's own.
+/// The queue's Lua scripts against a Redis server of each test's own, or, in `make
+/// test-cluster` (`CLUSTER_TESTS=1`), a Redis Cluster of each test's own.
 @Suite("Job queue scripts", .timeLimit(.minutes(2)))
 struct JobQueueTests {
     let logger = TestStores.logger
@@ -13,6 +14,21 @@ struct JobQueueTests {
     // MARK: Helpers
 
     func withQueue(_ body: (JobQueue, RedisClient) async throws -> Void) async throws {
+        if ProcessInfo.processInfo.environment["CLUSTER_TESTS"] == "1" {
+            try await PrivateRedisCluster.with { cluster in
+                var configuration = RedisConfiguration()
+                configuration.clusterNodes = cluster.endpoints
+                let redis = RedisClient(configuration: configuration, logger: logger)
+                do {
+                    try await body(JobQueue(redis: redis), redis)
+                } catch {
+                    await redis.shutdown()
+                    throw error
+                }
+                await redis.shutdown()
+            }
+            return
+        }
         let server = try PrivateRedisServer()
         try await server.start()
         let redis = RedisClient(configuration: try RedisConfiguration(url: server.url), logger: logger)

@@ -3,6 +3,7 @@ import Logging
 import Postgres
 import PostgresNIO
 import ProcessSupport
+import Redis
 import Store
 
 /// Where the test stores started by `make test` listen (overridable for other setups).
@@ -43,8 +44,15 @@ public enum TestStores {
             // One key for every gateway of the test process, so a token outlives its app.
             "SECRET_KEY": secretKey,
         ]
+        // `make test-cluster`: the suites it runs with the test settings use its Redis Cluster.
+        if let nodes = ProcessInfo.processInfo.environment["TEST_REDIS_CLUSTER_NODES"] { values["REDIS_CLUSTER_NODES"] = nodes }
         values.merge(overrides) { _, new in new }
         return values
+    }
+
+    /// The Redis the test settings name: the test Redis, or `make test-cluster`'s cluster.
+    public static func redisConfiguration() throws -> RedisConfiguration {
+        try PlatformConfiguration(settings: settings()).redis
     }
 
     /// The test database, migrated once per test process (the migrator serialises concurrent callers).

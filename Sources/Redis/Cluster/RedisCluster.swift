@@ -45,6 +45,23 @@ final class RedisCluster: Sendable {
 
     // MARK: Commands
 
+    /// Commands about a whole data set, sent to every primary (the first reply answers, the first
+    /// error is thrown): a cluster's data is the sum of its primaries'.
+    static let everyPrimary: Set<String> = ["FLUSHALL", "FLUSHDB"]
+
+    /// Sends one command; a command of ``everyPrimary`` goes to each primary.
+    func send(_ command: RedisCommand, timeout: TimeAmount?) async throws(RedisError) -> RESPValue {
+        guard Self.everyPrimary.contains(command.name.uppercased()) else { return try await pipeline([command], timeout: timeout)[0] }
+        if state.withLockedValue({ $0.map.isEmpty }) { try await refresh(force: true) }
+        var first: RESPValue?
+        for endpoint in state.withLockedValue({ $0.map.nodes }) {
+            let reply = try await connection(to: endpoint).pipeline([command], timeout: timeout)[0]
+            if case .error = reply { return reply }
+            first = first ?? reply
+        }
+        return first ?? .null
+    }
+
     /// Sends `commands`, each to its slot's primary, and returns their replies in order (error
     /// replies as values). Refuses, unsent, a command whose keys span slots.
     func pipeline(_ commands: [RedisCommand], timeout: TimeAmount?) async throws(RedisError) -> [RESPValue] {
