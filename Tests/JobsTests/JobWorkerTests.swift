@@ -34,6 +34,14 @@ struct JobWorkerTests {
     @discardableResult
     func makeOrders(_ count: Int, dueIn: ClosedRange<Double>, database: String, redis: String, enqueue: Bool = true) async throws -> [UUID]
     {
+        try await makeOrders(count, dueIn: dueIn, database: database, redis: try RedisConfiguration(url: redis), enqueue: enqueue)
+    }
+
+    /// ``makeOrders(_:dueIn:database:redis:enqueue:)`` with a Redis of any configuration (a cluster).
+    @discardableResult
+    func makeOrders(
+        _ count: Int, dueIn: ClosedRange<Double>, database: String, redis: RedisConfiguration, enqueue: Bool = true
+    ) async throws -> [UUID] {
         let userID = UUIDv7.make()
         let rows: [(UUID, Date)] = try await TestStores.withDatabase(url: database) { client in
             try await client.query(
@@ -54,7 +62,7 @@ struct JobWorkerTests {
             return try inserted.map { try $0.decode((UUID, Date).self) }
         }
         if enqueue {
-            let client = RedisClient(configuration: try RedisConfiguration(url: redis), logger: logger)
+            let client = RedisClient(configuration: redis, logger: logger)
             let queue = JobQueue(redis: client)
             for chunk in stride(from: 0, to: rows.count, by: 500) {
                 _ = try await client.run(
@@ -72,8 +80,18 @@ struct JobWorkerTests {
         _ count: Int, database: String, redis: String, reconcileEvery: Duration = .seconds(3600),
         limit: Duration = .seconds(30), until done: @escaping @Sendable (Database) async throws -> Bool
     ) async throws -> ContinuousClock.Instant? {
+        try await runWorkers(
+            count, database: database, redis: try RedisConfiguration(url: redis), reconcileEvery: reconcileEvery, limit: limit,
+            until: done)
+    }
+
+    /// ``runWorkers(_:database:redis:reconcileEvery:limit:until:)`` with a Redis of any configuration.
+    func runWorkers(
+        _ count: Int, database: String, redis: RedisConfiguration, reconcileEvery: Duration = .seconds(3600),
+        limit: Duration = .seconds(30), until done: @escaping @Sendable (Database) async throws -> Bool
+    ) async throws -> ContinuousClock.Instant? {
         let postgres = Database(configuration: try .init(url: database), logger: logger)
-        let redisClient = RedisClient(configuration: try RedisConfiguration(url: redis), logger: logger)
+        let redisClient = RedisClient(configuration: redis, logger: logger)
         let workers = (0..<count).map { _ in
             JobWorker(
                 options: .init(reconcileInterval: reconcileEvery), redis: redisClient,
@@ -152,6 +170,37 @@ struct JobWorkerTests {
             let finished = try await runWorkers(3, database: database, redis: redis.url) { try await Self.processing($0) == 2000 }
             #expect(finished != nil)
             try await expectExactlyOnceAndNoneEarly(database: database, expected: 2000)
+        }
+    }
+
+    /// Failover under load (`make test-cluster`): 2,000 orders due over 4 s, three workers on a
+    /// Redis Cluster, and the primary holding the transitions' queue killed in the middle; its
+    /// replica takes over. Every order moves once, none early, none is lost: what the failover
+    /// lost (writes not yet replicated), the reconciler puts back from Postgres.
+    @Test(.enabled(if: ProcessInfo.processInfo.environment["CLUSTER_TESTS"] == "1", "run by make test-cluster"))
+    func aClusterPrimaryKilledUnderLoadLosesAndDoublesNothing() async throws {
+        try await PrivateRedisCluster.with { cluster in
+            try await TestStores.withEmptyDatabase { database in
+                try await TestStores.withDatabase(url: database) { client in
+                    try await Migrator(database: client, migrations: Migration.bundled(), logger: logger).migrate()
+                }
+                var redis = RedisConfiguration()
+                redis.clusterNodes = cluster.endpoints
+                try await makeOrders(2000, dueIn: 2...6, database: database, redis: redis)
+                let queueSlot = RedisSlot.of("{orders}")  // the transitions' queue: jobs:{orders}:…
+                let victim = try await cluster.primary(of: queueSlot)
+                let kill = Task {
+                    try await Task.sleep(for: .seconds(4))
+                    try await ChildProcess.run("/usr/bin/redis-cli", ["-h", victim.host, "-p", String(victim.port), "shutdown", "nosave"])
+                }
+                let finished = try await runWorkers(3, database: database, redis: redis, reconcileEvery: .seconds(2), limit: .seconds(60)) {
+                    try await Self.processing($0) == 2000
+                }
+                _ = try await kill.value
+                #expect(finished != nil)
+                #expect(try await cluster.primary(of: queueSlot) != victim, "the replica took over")
+                try await expectExactlyOnceAndNoneEarly(database: database, expected: 2000)
+            }
         }
     }
 

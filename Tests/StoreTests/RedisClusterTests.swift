@@ -228,4 +228,34 @@ struct RedisClusterTests {
             #expect(try await owner(of: RedisSlot.of(keys[0]), in: cluster).endpoint != victim.endpoint)
         }
     }
+
+    /// A blocking command's connection, opened again after its primary failed, goes to the
+    /// promoted replica although no pooled command has told the client of the failover.
+    @Test func aBlockingPopAfterAFailoverWaitsOnThePromotedReplica() async throws {
+        try await withCluster { cluster, redis in
+            let key = "wake-after-failover"
+            try await redis.send("SET", "{wake-after-failover}probe", "the map is read")
+            let victim = try await owner(of: RedisSlot.of(key), in: cluster)
+            var acknowledged = 0
+            for _ in 0..<20 where acknowledged < 1 {
+                acknowledged = try await cluster.send(RedisCommand("WAIT", 1, 500), to: victim.endpoint).int ?? 0
+            }
+            _ = try? await ChildProcess.run(
+                "/usr/bin/redis-cli", ["-h", "127.0.0.1", "-p", String(victim.endpoint.port), "shutdown", "nosave"])
+            // The cluster promotes the replica; the client is not asked anything meanwhile.
+            var promoted = victim
+            let deadline = ContinuousClock.now + .seconds(20)
+            while promoted.endpoint == victim.endpoint, ContinuousClock.now < deadline {
+                try await Task.sleep(for: .milliseconds(200))
+                promoted = (try? await owner(of: RedisSlot.of(key), in: cluster)) ?? victim
+            }
+            #expect(promoted.endpoint != victim.endpoint)
+            async let popped = redis.withDedicatedConnection(for: key) { connection in
+                try await connection.send(RedisCommand("BLPOP", key, "5"), timeout: .seconds(7))
+            }
+            try await Task.sleep(for: .milliseconds(500))
+            try await cluster.send(RedisCommand("LPUSH", key, "woken"), to: promoted.endpoint)
+            #expect(try await popped.array?.last?.string == "woken")
+        }
+    }
 }

@@ -73,6 +73,24 @@ public final class PrivateRedisCluster: Sendable {
         return maps.count == 1
     }
 
+    /// The primary serving `slot`, as the first node that answers says.
+    public func primary(of slot: Int) async throws -> RedisEndpoint {
+        var failure: (any Error)?
+        for endpoint in endpoints {
+            do {
+                for range in try await send(RedisCommand("CLUSTER", "SLOTS"), to: endpoint).array ?? [] {
+                    guard let fields = range.array, let start = fields[0].int, let end = fields[1].int, (start...end).contains(slot),
+                        let port = fields[2].array?[1].int
+                    else { continue }
+                    return RedisEndpoint(host: "127.0.0.1", port: port)
+                }
+            } catch {
+                failure = error
+            }
+        }
+        throw failure ?? CocoaError(.fileReadUnknown, userInfo: [NSLocalizedDescriptionKey: "no node serves slot \(slot)"])
+    }
+
     /// Sends one command to one node over a connection of its own.
     @discardableResult
     public func send(_ command: RedisCommand, to endpoint: RedisEndpoint) async throws -> RESPValue {

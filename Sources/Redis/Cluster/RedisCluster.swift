@@ -115,8 +115,13 @@ final class RedisCluster: Sendable {
     }
 
     /// A connection of its own to the primary of `key`'s slot (any primary without a key).
+    ///
+    /// The map is read again first (at most once per 100 ms): such a connection is opened again
+    /// after the last one failed, and a blocking command's `MOVED` or a lost primary says nothing
+    /// to the map the way a pooled command's would.
     func dedicatedConnection(for key: String?) async throws(RedisError) -> RedisConnection {
-        if state.withLockedValue({ $0.map.isEmpty }) { try await refresh(force: true) }
+        let known = !state.withLockedValue { $0.map.isEmpty }
+        if known { _ = try? await refresh(force: false) } else { try await refresh(force: true) }
         let endpoint = try route([0], slots: [key.map(RedisSlot.of)], asked: [:]).first!.key
         return try await RedisConnection.connect(configuration.node(endpoint), eventLoopGroup: eventLoopGroup)
     }
