@@ -33,49 +33,15 @@ struct RedisClusterTests {
         }
     }
 
-    /// `CLUSTER SLOTS` from the first node that answers.
-    func slotRanges(of cluster: PrivateRedisCluster) async throws -> [RESPValue] {
-        var failure: (any Error)?
-        for endpoint in cluster.endpoints {
-            do {
-                return try await cluster.send(RedisCommand("CLUSTER", "SLOTS"), to: endpoint).array ?? []
-            } catch {
-                failure = error
-            }
-        }
-        throw failure!
-    }
-
-    /// The primary serving `slot` as the cluster says, and the node's id.
-    func owner(of slot: Int, in cluster: PrivateRedisCluster) async throws -> (endpoint: RedisEndpoint, id: String) {
-        let ranges = try await slotRanges(of: cluster)
-        for range in ranges {
-            guard let fields = range.array, let start = fields[0].int, let end = fields[1].int, (start...end).contains(slot),
-                let primary = fields[2].array, let port = primary[1].int, let id = primary[2].string
-            else { continue }
-            return (RedisEndpoint(host: "127.0.0.1", port: port), id)
-        }
-        throw RedisError(.protocolError, "no owner of slot \(slot)")
-    }
-
-    /// The primaries' endpoints and ids.
-    func primaries(of cluster: PrivateRedisCluster) async throws -> [(endpoint: RedisEndpoint, id: String)] {
-        let ranges = try await slotRanges(of: cluster)
-        return ranges.compactMap { range in
-            guard let primary = range.array?[2].array, let port = primary[1].int, let id = primary[2].string else { return nil }
-            return (RedisEndpoint(host: "127.0.0.1", port: port), id)
-        }
-    }
-
     /// Moves `key`'s slot, with the key, from its primary to another one as `redis-cli --cluster
     /// reshard` does, stopping after the key moved (mid-migration: the source answers `ASK`)
     /// unless `finish`. Returns the slot and its new primary.
     func migrate(
         slotOf key: String, in cluster: PrivateRedisCluster, finish: Bool
-    ) async throws -> (slot: Int, target: (endpoint: RedisEndpoint, id: String)) {
+    ) async throws -> (slot: Int, target: PrivateRedisCluster.Primary) {
         let slot = RedisSlot.of(key)
-        let source = try await owner(of: slot, in: cluster)
-        let target = try await primaries(of: cluster).first { $0.id != source.id }!
+        let source = try await cluster.primary(of: slot)
+        let target = try await cluster.primaries().first { $0.id != source.id }!
         try await cluster.send(RedisCommand("CLUSTER", "SETSLOT", slot, "IMPORTING", source.id), to: target.endpoint)
         try await cluster.send(RedisCommand("CLUSTER", "SETSLOT", slot, "MIGRATING", target.id), to: source.endpoint)
         try await cluster.send(RedisCommand("MIGRATE", "127.0.0.1", target.endpoint.port, "", 0, 5000, "KEYS", key), to: source.endpoint)
@@ -84,8 +50,8 @@ struct RedisClusterTests {
     }
 
     /// Gives `slot` to `target` on every primary.
-    func finishMigration(of slot: Int, to target: (endpoint: RedisEndpoint, id: String), in cluster: PrivateRedisCluster) async throws {
-        for primary in try await primaries(of: cluster) {
+    func finishMigration(of slot: Int, to target: PrivateRedisCluster.Primary, in cluster: PrivateRedisCluster) async throws {
+        for primary in try await cluster.primaries() {
             try await cluster.send(RedisCommand("CLUSTER", "SETSLOT", slot, "NODE", target.id), to: primary.endpoint)
         }
     }
@@ -117,7 +83,7 @@ struct RedisClusterTests {
             #expect(gets.map(\.string) == keys.reversed().map { "value of \($0)" })
             // Every primary holds its share, and only its share.
             var counts: [Int] = []
-            for primary in try await primaries(of: cluster) {
+            for primary in try await cluster.primaries() {
                 counts.append(try await cluster.send(RedisCommand("DBSIZE"), to: primary.endpoint).int ?? -1)
             }
             #expect(counts.count == 3 && counts.allSatisfy { $0 > 0 } && counts.reduce(0, +) == 300, "\(counts)")
@@ -183,7 +149,7 @@ struct RedisClusterTests {
         try await withCluster { cluster, redis in
             // A key that lives on another node than the one the client was given.
             var candidate = 0
-            while try await owner(of: RedisSlot.of("wake-\(candidate)"), in: cluster).endpoint == cluster.endpoints[0] {
+            while try await cluster.primary(of: RedisSlot.of("wake-\(candidate)")).endpoint == cluster.endpoints[0] {
                 candidate += 1
             }
             let key = "wake-\(candidate)"
@@ -200,7 +166,7 @@ struct RedisClusterTests {
         try await withCluster { cluster, redis in
             let keys = (0..<200).map { "survivor-\($0)" }
             _ = try await redis.pipeline(keys.map { RedisCommand("SET", $0, $0) })
-            let victim = try await owner(of: RedisSlot.of(keys[0]), in: cluster)
+            let victim = try await cluster.primary(of: RedisSlot.of(keys[0]))
             // The victim's replica has the writes before the primary goes (a replica that has
             // just joined may still be syncing: WAIT until it acknowledges).
             var acknowledged = 0
@@ -225,7 +191,7 @@ struct RedisClusterTests {
             }
             #expect(answer == keys, "every key read from the promoted replica")
             #expect(errors.allSatisfy { $0.isTransient }, "\(errors.map { $0.debugDescription })")
-            #expect(try await owner(of: RedisSlot.of(keys[0]), in: cluster).endpoint != victim.endpoint)
+            #expect(try await cluster.primary(of: RedisSlot.of(keys[0])).endpoint != victim.endpoint)
         }
     }
 
@@ -235,7 +201,7 @@ struct RedisClusterTests {
         try await withCluster { cluster, redis in
             let key = "wake-after-failover"
             try await redis.send("SET", "{wake-after-failover}probe", "the map is read")
-            let victim = try await owner(of: RedisSlot.of(key), in: cluster)
+            let victim = try await cluster.primary(of: RedisSlot.of(key))
             var acknowledged = 0
             for _ in 0..<20 where acknowledged < 1 {
                 acknowledged = try await cluster.send(RedisCommand("WAIT", 1, 500), to: victim.endpoint).int ?? 0
@@ -247,7 +213,7 @@ struct RedisClusterTests {
             let deadline = ContinuousClock.now + .seconds(20)
             while promoted.endpoint == victim.endpoint, ContinuousClock.now < deadline {
                 try await Task.sleep(for: .milliseconds(200))
-                promoted = (try? await owner(of: RedisSlot.of(key), in: cluster)) ?? victim
+                promoted = (try? await cluster.primary(of: RedisSlot.of(key))) ?? victim
             }
             #expect(promoted.endpoint != victim.endpoint)
             async let popped = redis.withDedicatedConnection(for: key) { connection in

@@ -73,22 +73,46 @@ public final class PrivateRedisCluster: Sendable {
         return maps.count == 1
     }
 
-    /// The primary serving `slot`, as the first node that answers says.
-    public func primary(of slot: Int) async throws -> RedisEndpoint {
+    /// A primary: where it listens, its node id and the slots it serves.
+    public struct Primary: Sendable {
+        public var endpoint: RedisEndpoint
+        public var id: String
+        public var slots: [ClosedRange<Int>]
+    }
+
+    /// The primaries, as the first node that answers `CLUSTER SLOTS` says.
+    public func primaries() async throws -> [Primary] {
         var failure: (any Error)?
         for endpoint in endpoints {
+            let ranges: [RESPValue]
             do {
-                for range in try await send(RedisCommand("CLUSTER", "SLOTS"), to: endpoint).array ?? [] {
-                    guard let fields = range.array, let start = fields[0].int, let end = fields[1].int, (start...end).contains(slot),
-                        let port = fields[2].array?[1].int
-                    else { continue }
-                    return RedisEndpoint(host: "127.0.0.1", port: port)
-                }
+                ranges = try await send(RedisCommand("CLUSTER", "SLOTS"), to: endpoint).array ?? []
             } catch {
                 failure = error
+                continue
             }
+            var primaries: [Primary] = []
+            for range in ranges {
+                guard let fields = range.array, fields.count >= 3, let start = fields[0].int, let end = fields[1].int,
+                    let node = fields[2].array, node.count >= 3, let port = node[1].int, let id = node[2].string
+                else { continue }
+                if let index = primaries.firstIndex(where: { $0.id == id }) {
+                    primaries[index].slots.append(start...end)
+                } else {
+                    primaries.append(Primary(endpoint: RedisEndpoint(host: "127.0.0.1", port: port), id: id, slots: [start...end]))
+                }
+            }
+            return primaries
         }
-        throw failure ?? CocoaError(.fileReadUnknown, userInfo: [NSLocalizedDescriptionKey: "no node serves slot \(slot)"])
+        throw failure ?? CocoaError(.fileReadUnknown, userInfo: [NSLocalizedDescriptionKey: "no node answered"])
+    }
+
+    /// The primary serving `slot`.
+    public func primary(of slot: Int) async throws -> Primary {
+        guard let primary = try await primaries().first(where: { $0.slots.contains { $0.contains(slot) } }) else {
+            throw CocoaError(.fileReadUnknown, userInfo: [NSLocalizedDescriptionKey: "no node serves slot \(slot)"])
+        }
+        return primary
     }
 
     /// Sends one command to one node over a connection of its own.
