@@ -26,7 +26,6 @@ public struct SessionStore: Sendable {
 
     static func sessionKey(_ userID: UUID, _ sessionID: String) -> String { "session:{\(keyName(of: userID))}:\(sessionID)" }
     static func indexKey(_ userID: UUID) -> String { "sessions:{\(keyName(of: userID))}" }
-    static func sessionPrefix(_ userID: UUID) -> String { "session:{\(keyName(of: userID))}:" }
 
     /// Starts a session and returns it with its first refresh token.
     public func create(
@@ -34,12 +33,13 @@ public struct SessionStore: Sendable {
     ) async throws -> (session: SessionRecord, refreshToken: String) {
         let sessionID = Self.randomToken(bytes: 16)
         let secret = Self.randomToken(bytes: 32)
-        let created = try await redis.run(
-            SessionScripts.create,
+        // The user's other sessions are read only when the cap needs some ended.
+        let created = try await runDeclaringSessions(
+            SessionScripts.create, of: userID, readFirst: false,
             keys: [Self.sessionKey(userID, sessionID), Self.indexKey(userID)],
             arguments: [
                 userID.uuidString.lowercased(), role.rawValue, Self.hash(secret), ttlMilliseconds,
-                String((userAgent ?? "").prefix(256)), ip ?? "", sessionID, maxSessions, Self.sessionPrefix(userID),
+                String((userAgent ?? "").prefix(256)), ip ?? "", sessionID, maxSessions,
             ],
             logger: logger
         )
@@ -98,8 +98,31 @@ public struct SessionStore: Sendable {
 
     /// Ends every session of a user (logout everywhere, deactivation, role or password change).
     public func revokeAll(userID: UUID, logger: Logger) async throws {
-        try await redis.run(
-            SessionScripts.revokeAll, keys: [Self.indexKey(userID)], arguments: [Self.sessionPrefix(userID)], logger: logger)
+        _ = try await runDeclaringSessions(
+            SessionScripts.revokeAll, of: userID, readFirst: true, keys: [Self.indexKey(userID)], arguments: [], logger: logger)
+    }
+
+    /// Runs a script that may touch any of the user's sessions, declaring each: `keys` and
+    /// `arguments`, then the key of every session the index lists and, in the arguments, its id.
+    /// The script answers `RETRY` when the index lists a session it was not given (started in
+    /// between, or not read yet when `readFirst` is false); the index is read and the call made
+    /// again, at most 5 times.
+    private func runDeclaringSessions(
+        _ script: RedisScript, of userID: UUID, readFirst: Bool, keys: [String], arguments: [any RESPArgument], logger: Logger
+    ) async throws -> RESPValue {
+        var ids: [String] = []
+        var read = readFirst
+        for _ in 0..<5 {
+            if read {
+                ids =
+                    try await redis.send(RedisCommand("SMEMBERS", Self.indexKey(userID)), logger: logger).array?.compactMap(\.string) ?? []
+            }
+            let reply = try await redis.run(
+                script, keys: keys + ids.map { Self.sessionKey(userID, $0) }, arguments: arguments + ids, logger: logger)
+            guard reply.string == "RETRY" else { return reply }
+            read = true
+        }
+        throw RedisError(.server, "TRYAGAIN the user's sessions kept changing")
     }
 
     /// The user's live sessions, newest first; ids of expired ones are pruned from the index.
