@@ -94,6 +94,29 @@ struct JobQueueTests {
         }
     }
 
+    /// A worker instance restarted on its port hands back what its earlier process left leased,
+    /// and nothing of its own or of another instance; the attempts those jobs lost are not counted.
+    @Test func anEarlierProcessesLeasesAreHandedBackByItsSuccessor() async throws {
+        try await withQueue { queue, _ in
+            let jobs = (0..<5).map { _ in member() }
+            for job in jobs { try await queue.enqueue(job, dueAt: Self.justDue(), logger: logger) }
+            let owners = ["host:9100/1-old", "host:9100/1-old", "host:9100/1-old", "host:9100/2-new", "other:9100/3-any"]
+            var claimed: [String: String] = [:]
+            for owner in owners {
+                let job = try #require(try await queue.claim(worker: owner, limit: 1, lease: .seconds(60), logger: logger).jobs.first)
+                claimed[job.member] = owner
+            }
+            let released = try await queue.releaseAbandoned(ownerPrefix: "host:9100/", currentOwner: "host:9100/2-new", logger: logger)
+            #expect(released == 3)
+            let depth = try await queue.depth(logger: logger)
+            #expect(depth.inFlight == 2 && depth.scheduled == 3)
+            let again = try await queue.claim(worker: "host:9100/2-new", limit: 10, lease: .seconds(60), logger: logger).jobs
+            #expect(Set(again.map(\.member)) == Set(claimed.filter { $0.value == "host:9100/1-old" }.keys))
+            #expect(again.allSatisfy { $0.attempts == 1 }, "the abandoned attempt is not counted")
+            #expect(try await queue.releaseAbandoned(ownerPrefix: "host:9100/", currentOwner: "host:9100/2-new", logger: logger) == 0)
+        }
+    }
+
     @Test func expiredLeasesAreRecoveredAndStaleTokensFenced() async throws {
         try await withQueue { queue, _ in
             let job = member()

@@ -203,8 +203,8 @@ public struct JobQueue: Sendable {
         _ = try await redis.run(
             jobs.map {
                 ScriptCall(
-                    JobScripts.release, keys: [keys.scheduled, keys.inflight, keys.wake],
-                    arguments: [$0.member, $0.token, keys.jobPrefix])
+                    JobScripts.release, keys: [keys.scheduled, keys.inflight, keys.wake, keys.job($0.member)],
+                    arguments: [$0.member, $0.token])
             },
             logger: logger
         )
@@ -212,19 +212,34 @@ public struct JobQueue: Sendable {
 
     /// Hands back the jobs an earlier process of this worker instance left leased (see
     /// ``JobScripts/releaseAbandoned``); returns how many.
+    /// The jobs in flight are read first and handed to the script with their keys: a script
+    /// declares every key it touches (Redis Cluster requires it), and rechecks each job.
     public func releaseAbandoned(ownerPrefix: String, currentOwner: String, logger: Logger) async throws -> Int {
-        let reply = try await redis.run(
-            JobScripts.releaseAbandoned, keys: [keys.scheduled, keys.inflight, keys.wake],
-            arguments: [keys.jobPrefix, ownerPrefix, currentOwner], logger: logger
-        )
-        return reply.int ?? 0
+        let members = try await redis.send(RedisCommand("ZRANGE", keys.inflight, 0, -1), logger: logger).array?.compactMap(\.string) ?? []
+        var released = 0
+        for start in stride(from: 0, to: members.count, by: 500) {
+            let chunk = Array(members[start..<min(start + 500, members.count)])
+            let reply = try await redis.run(
+                JobScripts.releaseAbandoned, keys: [keys.scheduled, keys.inflight, keys.wake] + chunk.map(keys.job),
+                arguments: [ownerPrefix, currentOwner] + chunk, logger: logger
+            )
+            released += reply.int ?? 0
+        }
+        return released
     }
 
-    /// Returns expired leases to the schedule; returns (recovered, dead).
+    /// Returns expired leases to the schedule; returns (recovered, dead). The expired jobs are
+    /// read first (at most `limit`, by Redis's clock) and handed to the script with their keys,
+    /// which rechecks each: one extended or settled in between is left alone.
     public func reap(maxAttempts: Int, limit: Int = 500, logger: Logger) async throws -> (recovered: Int, dead: Int) {
+        let expired =
+            try await redis.run(
+                JobScripts.expired, keys: [keys.inflight], arguments: [limit], logger: logger
+            ).array?.compactMap(\.string) ?? []
+        guard !expired.isEmpty else { return (0, 0) }
         let reply = try await redis.run(
-            JobScripts.reap, keys: [keys.scheduled, keys.inflight, keys.dead, keys.wake],
-            arguments: [keys.jobPrefix, maxAttempts, limit], logger: logger
+            JobScripts.reap, keys: [keys.scheduled, keys.inflight, keys.dead, keys.wake] + expired.map(keys.job),
+            arguments: [maxAttempts] + expired, logger: logger
         )
         let values = reply.array?.compactMap(\.int) ?? []
         return (values.first ?? 0, values.dropFirst().first ?? 0)

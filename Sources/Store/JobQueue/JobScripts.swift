@@ -43,19 +43,23 @@ enum JobScripts {
     /// reconciler pass unless Redis lost the pass's token meanwhile. Returns 1 when marked.
     static let finishPass = BundledScripts.load("job-pass-finish")
 
-    /// KEYS: scheduled, inflight, wake. ARGV: member, token, job key prefix.
+    /// KEYS: scheduled, inflight, wake, job. ARGV: member, token.
     /// Hands a claimed job back at once (graceful shutdown), not counting the attempt.
     static let release = BundledScripts.load("job-release")
 
-    /// KEYS: scheduled, inflight, wake. ARGV: job key prefix, owner prefix, current owner.
-    /// Hands back, due as before, every job leased by an earlier process of the same worker
-    /// instance (the owner prefix names host and port: that process is gone, since the port is
-    /// ours now), so its jobs need not wait for their leases to run out. Returns how many.
+    /// KEYS: scheduled, inflight, wake, then each given job. ARGV: owner prefix, current owner,
+    /// then the members. Hands back, due as before, each given job leased by an earlier process
+    /// of the same worker instance (the owner prefix names host and port: that process is gone,
+    /// since the port is ours now), so its jobs need not wait for their leases to run out.
+    /// Returns how many.
     static let releaseAbandoned = BundledScripts.load("job-release-abandoned")
 
-    /// KEYS: scheduled, inflight, dead, wake. ARGV: job key prefix, max attempts, limit.
-    /// Returns jobs whose lease expired to the schedule (due now), or to dead past the limit.
-    /// Returns {recovered, dead}.
+    /// KEYS: inflight. ARGV: limit. The members whose lease expired by Redis's clock.
+    static let expired = BundledScripts.load("job-expired")
+
+    /// KEYS: scheduled, inflight, dead, wake, then each given job. ARGV: max attempts, then the
+    /// members. Returns each given job whose lease expired to the schedule (due now), or to dead
+    /// past the attempts. Returns {recovered, dead}.
     static let reap = BundledScripts.load("job-reap")
 
     /// KEYS: scheduled, dead, wake, job. ARGV: member. Puts a dead job back, due now.

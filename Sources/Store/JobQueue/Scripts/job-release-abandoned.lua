@@ -1,12 +1,14 @@
--- KEYS: scheduled, inflight, wake. ARGV: job key prefix, owner prefix, current owner.
--- Hands back, due as before, every job leased by an earlier process of the same worker
--- instance (the owner prefix names host and port: that process is gone, since the port is
--- ours now), so its jobs need not wait for their leases to run out. Returns how many.
+-- KEYS: scheduled, inflight, wake, then the job of each member in ARGV[3..]. ARGV: owner prefix,
+-- current owner, then the members the caller saw in flight.
+-- Hands back, due as before, each of those jobs still leased by an earlier process of the same
+-- worker instance (the owner prefix names host and port: that process is gone, since the port
+-- is ours now), so its jobs need not wait for their leases to run out. Returns how many.
 local released = 0
-for _, member in ipairs(redis.call('ZRANGE', KEYS[2], 0, -1)) do
-    local job = ARGV[1] .. member
+for i = 3, #ARGV do
+    local member, job = ARGV[i], KEYS[i + 1]
     local owner = redis.call('HGET', job, 'owner')
-    if owner and owner ~= ARGV[3] and string.sub(owner, 1, #ARGV[2]) == ARGV[2] then
+    if redis.call('ZSCORE', KEYS[2], member) and owner and owner ~= ARGV[2]
+        and string.sub(owner, 1, #ARGV[1]) == ARGV[1] then
         redis.call('ZREM', KEYS[2], member)
         redis.call('HINCRBY', job, 'attempts', -1)
         redis.call('HSET', job, 'token', '')

@@ -1,6 +1,6 @@
--- KEYS: scheduled, inflight, wake. ARGV: member, token, job key prefix.
+-- KEYS: scheduled, inflight, wake, job. ARGV: member, token.
 -- Hands a claimed job back at once (graceful shutdown), not counting the attempt.
-local job = ARGV[3] .. ARGV[1]
+local job = KEYS[4]
 if redis.call('HGET', job, 'token') ~= ARGV[2] then return 0 end
 redis.call('ZREM', KEYS[2], ARGV[1])
 redis.call('HINCRBY', job, 'attempts', -1)
