@@ -351,7 +351,7 @@ jobs_run() {
           'max', round((max(extract(epoch FROM e.at - o.auto_process_at)) * 1000)::numeric, 1),
           'early', count(*) FILTER (WHERE e.at < o.auto_process_at),
           'postgres_cpu', round($pg_cpu, 2), 'redis_cpu', round($redis_cpu, 2))
-        FROM orders o JOIN order_events e ON e.order_id = o.id AND e.to_status = 'processing'
+        FROM orders o JOIN order_events e ON e.order_id = o.id AND e.kind = 'transition' AND e.to_status = 'processing'
         WHERE o.customer_name = 'Jobs'" >>"$rows"
     log "jobs n=$count workers=$worker_count: $(tail -1 "$rows")"
     # Where the tail sits in the window: p99 and max per second of due time (logged, not tabled).
@@ -361,7 +361,7 @@ jobs_run() {
                  round(max(late)::numeric, 1) AS mx
           FROM (SELECT floor(extract(epoch FROM o.auto_process_at - min(o.auto_process_at) OVER ()))::int AS s,
                        extract(epoch FROM e.at - o.auto_process_at) * 1000 AS late
-                FROM orders o JOIN order_events e ON e.order_id = o.id AND e.to_status = 'processing'
+                FROM orders o JOIN order_events e ON e.order_id = o.id AND e.kind = 'transition' AND e.to_status = 'processing'
                 WHERE o.customer_name = 'Jobs') t
           GROUP BY s) u")"
     # The two parts of the lateness: due → the move's statement reaching Postgres (the order's
@@ -374,7 +374,7 @@ jobs_run() {
         SELECT format('%s/%s/%s', round((percentile_cont(0.5) WITHIN GROUP (ORDER BY x))::numeric, 1),
                       round((percentile_cont(0.99) WITHIN GROUP (ORDER BY x))::numeric, 1), round(max(x)::numeric, 1))
         FROM (SELECT extract(epoch FROM e.at - o.updated_at) * 1000 AS x
-              FROM orders o JOIN order_events e ON e.order_id = o.id AND e.to_status = 'processing'
+              FROM orders o JOIN order_events e ON e.order_id = o.id AND e.kind = 'transition' AND e.to_status = 'processing'
               WHERE o.customer_name = 'Jobs') t")"
     [ -z "${4:-}" ] || deliveries_measure "$worker_count"
     psql "$DATABASE_URL" -qc "DELETE FROM order_events WHERE order_id IN (SELECT id FROM orders WHERE customer_name = 'Jobs'); DELETE FROM orders WHERE customer_name = 'Jobs'" >&2

@@ -170,17 +170,17 @@ struct ScaleTests {
                     }
                     #expect(processed, "every order moved to processing")
                     #expect(
-                        try await Self.count(client, "SELECT count(*) FROM order_events WHERE to_status = 'processing'") == clients
+                        try await Self.count(client, "SELECT count(*) FROM order_events WHERE kind = 'transition' AND to_status = 'processing'") == clients
                             * perClient)
                     #expect(
-                        try await Self.count(client, "SELECT count(DISTINCT order_id) FROM order_events WHERE to_status = 'processing'")
+                        try await Self.count(client, "SELECT count(DISTINCT order_id) FROM order_events WHERE kind = 'transition' AND to_status = 'processing'")
                             == clients * perClient)
                     #expect(
                         try await Self.count(
                             client,
                             """
                             SELECT count(*) FROM order_events e JOIN orders o ON o.id = e.order_id
-                            WHERE e.to_status = 'processing' AND e.at < o.auto_process_at
+                            WHERE e.kind = 'transition' AND e.to_status = 'processing' AND e.at < o.auto_process_at
                             """) == 0, "none moved early")
                 }
 
