@@ -170,10 +170,13 @@ struct ScaleTests {
                     }
                     #expect(processed, "every order moved to processing")
                     #expect(
-                        try await Self.count(client, "SELECT count(*) FROM order_events WHERE kind = 'transition' AND to_status = 'processing'") == clients
+                        try await Self.count(
+                            client, "SELECT count(*) FROM order_events WHERE kind = 'transition' AND to_status = 'processing'") == clients
                             * perClient)
                     #expect(
-                        try await Self.count(client, "SELECT count(DISTINCT order_id) FROM order_events WHERE kind = 'transition' AND to_status = 'processing'")
+                        try await Self.count(
+                            client,
+                            "SELECT count(DISTINCT order_id) FROM order_events WHERE kind = 'transition' AND to_status = 'processing'")
                             == clients * perClient)
                     #expect(
                         try await Self.count(

@@ -148,9 +148,13 @@ struct JobWorkerTests {
     func expectExactlyOnceAndNoneEarly(database: String, expected: Int) async throws {
         try await TestStores.withDatabase(url: database) { (client) async throws -> Void in
             #expect(try await Self.processing(client) == expected)
-            #expect(try await Self.count(client, "SELECT count(*) FROM order_events WHERE kind = 'transition' AND to_status = 'processing'") == expected)
             #expect(
-                try await Self.count(client, "SELECT count(DISTINCT order_id) FROM order_events WHERE kind = 'transition' AND to_status = 'processing'") == expected
+                try await Self.count(client, "SELECT count(*) FROM order_events WHERE kind = 'transition' AND to_status = 'processing'")
+                    == expected)
+            #expect(
+                try await Self.count(
+                    client, "SELECT count(DISTINCT order_id) FROM order_events WHERE kind = 'transition' AND to_status = 'processing'")
+                    == expected
             )
             #expect(
                 try await Self.count(
@@ -362,7 +366,9 @@ struct JobWorkerTests {
             #expect(drained != nil, "the workers took and finished every job")
             try await TestStores.withDatabase(url: database) { (client) async throws -> Void in
                 #expect(try await Self.count(client, "SELECT count(*) FROM orders WHERE status = 'cancelled'") == 20)
-                #expect(try await Self.count(client, "SELECT count(*) FROM order_events WHERE kind = 'transition' AND to_status = 'processing'") == 0)
+                #expect(
+                    try await Self.count(client, "SELECT count(*) FROM order_events WHERE kind = 'transition' AND to_status = 'processing'")
+                        == 0)
             }
         }
     }
