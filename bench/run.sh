@@ -312,6 +312,12 @@ fi
 # MARK: jobs: N transitions due uniformly over a window (5 s; 0.1 s for a burst that measures the
 # ceiling), applied by 1, 2 and 4 workers
 
+# SQL for the queue partition of the job whose id (a uuid column) is $1: its last four hex
+# digits modulo JOB_PARTITIONS, as JobQueueKeys computes it.
+partition_sql() {
+    echo "(('x' || right($1::text, 4))::bit(16)::int % ${JOB_PARTITIONS:-16})"
+}
+
 jobs_run() {
     local count=$1 worker_count=$2 window=${3:-5} user
     GATEWAYS=$gateways WORKERS=$worker_count ops/local/stack.sh scale >/dev/null
@@ -319,16 +325,17 @@ jobs_run() {
     local written
     written=$(date +%s.%N)
     # Orders written straight to the database, due from 8 s on (after they are enqueued), then
-    # enqueued as the gateway does it: ZADD with the due time, the job's hash, a wake-up.
+    # enqueued as the gateway does it, each in its partition (the order id's last four hex digits
+    # modulo JOB_PARTITIONS): ZADD with the due time, its due field, a wake-up for every partition.
     psql "$DATABASE_URL" -Atc "
         CREATE TEMP TABLE batch AS
         SELECT gen_random_uuid() AS id, now() + interval '8 seconds' + random() * interval '$window seconds' AS due FROM generate_series(1, $count);
         INSERT INTO orders (id, user_id, customer_name, customer_email, shipping_address, total_amount, currency, auto_process_at, cancellable_until, created_at)
         SELECT id, '$user', 'Jobs', 'jobs@example.com', 'x', 1, 'USD', due, now(), now() FROM batch;
-        SELECT 'ZADD jobs:{orders}:scheduled NX ' || ceil(extract(epoch FROM due) * 1000)::bigint || ' ' || id || ':processing' || chr(10) ||
-               'HSET jobs:{orders}:job:' || id || ':processing due ' || ceil(extract(epoch FROM due) * 1000)::bigint FROM batch" |
+        SELECT 'ZADD jobs:{transition:' || $(partition_sql id) || '}:scheduled NX ' || ceil(extract(epoch FROM due) * 1000)::bigint || ' ' || id || ':processing' || chr(10) ||
+               'HSET jobs:{transition:' || $(partition_sql id) || '}:due ' || id || ':processing ' || ceil(extract(epoch FROM due) * 1000)::bigint FROM batch" |
         redis-cli -p $redis_port >/dev/null
-    redis-cli -p $redis_port LPUSH 'jobs:{orders}:wake' 1 >/dev/null
+    redis-cli -p $redis_port ZADD 'jobs:{transition}:wakeups' 0 '*' >/dev/null
     # CPU is counted from the first due time on.
     python3 -c "import time; time.sleep(max(0, $written + 8 - time.time()))"
     local pg0 redis0 start
@@ -550,11 +557,11 @@ PY
         INSERT INTO orders (id, user_id, customer_name, customer_email, shipping_address, total_amount, currency, status, auto_process_at, cancellable_until, created_at)
         SELECT id, '$user', 'Captures', 'captures@example.com', 'x', 10, 'USD', 'processing', now(), now(), now() FROM captures;
         INSERT INTO payments (order_id, provider, status, intent_id, amount, currency) SELECT id, 'stripe', 'authorized', intent, 10, 'USD' FROM captures;
-        SELECT 'ZADD jobs:{payment_capture}:scheduled NX ' || ceil(extract(epoch FROM due) * 1000)::bigint || ' ' || id || chr(10) ||
-               'HSET jobs:{payment_capture}:job:' || id || ' due ' || ceil(extract(epoch FROM due) * 1000)::bigint
-               || ' created ' || ceil(extract(epoch FROM now()) * 1000)::bigint FROM captures" |
+        SELECT 'ZADD jobs:{payment_capture:' || $(partition_sql id) || '}:scheduled NX ' || ceil(extract(epoch FROM due) * 1000)::bigint || ' ' || id || chr(10) ||
+               'HSET jobs:{payment_capture:' || $(partition_sql id) || '}:due ' || id || ' ' || ceil(extract(epoch FROM due) * 1000)::bigint || chr(10) ||
+               'HSET jobs:{payment_capture:' || $(partition_sql id) || '}:created ' || id || ' ' || ceil(extract(epoch FROM now()) * 1000)::bigint FROM captures" |
         redis-cli -p $redis_port >/dev/null
-    redis-cli -p $redis_port LPUSH 'jobs:{payment_capture}:wake' 1 >/dev/null
+    redis-cli -p $redis_port ZADD 'jobs:{payment_capture}:wakeups' 0 '*' >/dev/null
     beside_captures=$count jobs_run 2000 "$worker_count"
     for _ in $(seq 600); do
         [ "$(psql "$DATABASE_URL" -Atc "SELECT count(*) FROM payments p JOIN orders o ON o.id = p.order_id WHERE o.customer_name = 'Captures' AND p.status = 'authorized'")" = 0 ] && break

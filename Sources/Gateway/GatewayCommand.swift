@@ -28,6 +28,7 @@ struct GatewayCommand: AsyncParsableCommand {
             // Postgres, Redis) instead of hopping to Swift's own pool and back at every await.
             NIOSingletons.unsafeTryInstallSingletonPosixEventLoopGroupAsConcurrencyGlobalExecutor()
             let configuration = await loadConfiguration(GatewayConfiguration.init)
+            JobPartitions.bootstrap(configuration.platform.jobPartitions)
             if configuration.platform.environment == .test, let file = ProcessInfo.processInfo.environment["TEST_TRAP_WHEN_FILE_EXISTS"] {
                 GatewayCommand.trap(whenExists: file)
             }

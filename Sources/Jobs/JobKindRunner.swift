@@ -9,9 +9,10 @@ import Synchronization
 
 /// Claims the due jobs of one kind and runs them through its handler, until graceful shutdown.
 ///
-/// Sleeps until the next due time or until an earlier job is enqueued (a blocking pop on the
-/// kind's wake-up list, at most `maxSleep`), so a job runs within milliseconds of its due time
-/// without polling.
+/// Sleeps until the next due time of any partition or until a partition gets an earlier job (a
+/// blocking pop on the kind's wake-ups, at most `maxSleep`), so a job runs within milliseconds
+/// of its due time without polling; a claim asks only the partitions with work due
+/// (``ClaimCursor``).
 final class JobKindRunner: Sendable {
     let handler: any JobHandler
     let queue: JobQueue
@@ -61,7 +62,7 @@ final class JobKindRunner: Sendable {
     func claimLoop() async {
         while !Task.isShuttingDownGracefully && !Task.isCancelled {
             do {
-                try await redis.withDedicatedConnection(for: queue.keys.wake) { wake in
+                try await redis.withDedicatedConnection(for: queue.keys.wakeups) { wake in
                     // Closing the wake-up connection ends a blocking pop at once on SIGTERM.
                     try await withGracefulShutdownHandler {
                         try await self.claimUntilShutdown(wake: wake)
@@ -90,6 +91,8 @@ final class JobKindRunner: Sendable {
         var lastWorkAt: ContinuousClock.Instant?
         var warmedAt: ContinuousClock.Instant?
         let ahead = policy.overlapping ? policy.claimAhead : .zero
+        // What this loop knows of the kind's partitions: a claim asks only those with work due.
+        var cursor = ClaimCursor(partitions: queue.keys.partitions)
         while !Task.isShuttingDownGracefully && !Task.isCancelled {
             let running = running.withLock { $0 }
             let concurrency = policy.punctual ? policy.concurrency : giveWay?.allowance(of: policy.concurrency) ?? policy.concurrency
@@ -117,7 +120,8 @@ final class JobKindRunner: Sendable {
                 try await Task.sleep(until: until)
                 continue
             }
-            let claim = try await queue.claim(worker: workerID, limit: free, lease: policy.lease, ahead: ahead, logger: logger)
+            let claim = try await queue.claim(
+                worker: workerID, limit: free, lease: policy.lease, ahead: ahead, cursor: &cursor, logger: logger)
             // Redis is back after an outage, or lost the schedule: what fell due meanwhile runs
             // now, not at the reconciler's next interval.
             let cameBack = redisWasAway.withLock { away in
@@ -155,7 +159,7 @@ final class JobKindRunner: Sendable {
             }
             let block = min(untilNext - Self.preciseWindow, maxSleep)
             if block > 0.01 {
-                try await queue.waitForWake(on: wake, seconds: block)
+                try await queue.waitForWake(on: wake, seconds: block, cursor: &cursor)
             } else {
                 try await Task.sleep(for: .milliseconds(Int64(min(max(1, untilNext * 1000), 1000))))
             }

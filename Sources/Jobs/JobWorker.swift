@@ -29,6 +29,7 @@ final class JobWorker: Service, Sendable {
     let options: Options
     let runners: [JobKindRunner]
     let registry: WorkerRegistry
+    let redis: RedisClient
     let logger: Logger
     let startedAt = Date()
     /// Set once this process's HTTP server listens on its port.
@@ -42,6 +43,7 @@ final class JobWorker: Service, Sendable {
         self.id = id
         self.options = options
         self.registry = WorkerRegistry(redis: redis)
+        self.redis = redis
         var logger = logger
         logger[metadataKey: "worker.id"] = "\(id)"
         self.logger = logger
@@ -67,6 +69,7 @@ final class JobWorker: Service, Sendable {
                 "worker.kinds": "\(runners.map(\.kind.rawValue).joined(separator: ","))",
                 "worker.concurrency": "\(runners.map { "\($0.kind.rawValue)=\($0.policy.concurrency)" }.joined(separator: ","))",
             ])
+        try await prepareQueues()
         await withDiscardingTaskGroup { group in
             group.addTask { await self.every(.seconds(2)) { try await self.heartbeat() } }
             for runner in runners {
@@ -96,6 +99,35 @@ final class JobWorker: Service, Sendable {
 
     static func seconds(_ duration: Duration) -> Double {
         Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
+    }
+
+    // MARK: Before claiming
+
+    /// Waits for Redis, then checks that the deployment's queues have as many partitions as
+    /// this process would use (claiming from others than the gateways enqueue into would leave
+    /// jobs for the reconcilers only), and moves in the jobs kept before partitions.
+    private func prepareQueues() async throws {
+        let partitions = runners.first?.queue.keys.partitions ?? JobPartitions.count
+        while !Task.isCancelled && !Task.isShuttingDownGracefully {
+            do {
+                let recorded = try await JobQueues(redis: redis, partitions: partitions).recordedPartitions(logger: logger)
+                guard recorded == partitions else {
+                    throw ConfigurationError(
+                        key: "JOB_PARTITIONS",
+                        reason:
+                            "is \(partitions) but this deployment's queues have \(recorded) partitions (jobs:{layout}:partitions in Redis); docs/CAPACITY.md says how to change it"
+                    )
+                }
+                for runner in runners { try await runner.queue.adoptLegacy(logger: runner.logger) }
+                return
+            } catch let error as ConfigurationError {
+                logger.critical("\(error)")
+                throw error
+            } catch {
+                logger.warning("waiting for Redis before claiming", metadata: Logger.Metadata.describing(error))
+                try? await Task.sleep(for: .milliseconds(500))
+            }
+        }
     }
 
     // MARK: Alongside

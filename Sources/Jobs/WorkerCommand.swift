@@ -14,6 +14,7 @@ struct WorkerCommand: AsyncParsableCommand {
 
     func run() async throws {
         let configuration = await loadConfiguration(WorkerConfiguration.init)
+        JobPartitions.bootstrap(configuration.platform.jobPartitions)
         await ServiceProcess.run(configuration.platform) { try await buildApplication(configuration, metrics: $0) }
     }
 }

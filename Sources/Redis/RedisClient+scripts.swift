@@ -20,11 +20,14 @@ public struct ScriptCall: Sendable {
 }
 
 extension RedisClient {
-    /// Runs several scripts in one round trip; any the server has lost (`NOSCRIPT`) are re-sent
-    /// with their source. Error replies stay in place as `.error` values.
-    public func run(_ calls: [ScriptCall], timeout: TimeAmount? = nil, logger: Logger? = nil) async throws(RedisError) -> [RESPValue] {
-        var replies = try await pipeline(calls.map { $0.command(loading: false) }, timeout: timeout, logger: logger)
-        let missing = replies.indices.filter { index in
+    /// Runs several scripts in one round trip, then `commands` in the same one; any script the
+    /// server has lost (`NOSCRIPT`) is re-sent with its source. Error replies stay in place as
+    /// `.error` values; the commands' replies follow the scripts'.
+    public func run(
+        _ calls: [ScriptCall], then commands: [RedisCommand] = [], timeout: TimeAmount? = nil, logger: Logger? = nil
+    ) async throws(RedisError) -> [RESPValue] {
+        var replies = try await pipeline(calls.map { $0.command(loading: false) } + commands, timeout: timeout, logger: logger)
+        let missing = replies.indices.prefix(calls.count).filter { index in
             if case .error(let message) = replies[index] { return message.hasPrefix("NOSCRIPT") }
             return false
         }

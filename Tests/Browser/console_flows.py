@@ -416,10 +416,13 @@ def flows(customer, staff, admin):
     fourth = checkout(customer)
     check(pay(customer) == "Authorised", "the fourth order is paid for")
     member = f"{fourth}:processing"
-    # The job fails every attempt: what a worker leaves behind, written as its scripts do.
-    subprocess.run(REDIS + ["ZREM", "jobs:{orders}:scheduled", member], check=True, capture_output=True)
-    subprocess.run(REDIS + ["HSET", f"jobs:{{orders}}:job:{member}", "attempts", "5", "error", "simulated: the database refused"], check=True, capture_output=True)
-    subprocess.run(REDIS + ["ZADD", "jobs:{orders}:dead", str(int(time.time() * 1000)), member], check=True, capture_output=True)
+    # The job fails every attempt: what a worker leaves behind, written as its scripts do, in the
+    # job's partition (the order id's last four hex digits modulo JOB_PARTITIONS).
+    jobs = f"jobs:{{transition:{int(fourth[-4:], 16) % int(os.environ.get('JOB_PARTITIONS', '16'))}}}:"
+    subprocess.run(REDIS + ["ZREM", jobs + "scheduled", member], check=True, capture_output=True)
+    subprocess.run(REDIS + ["HSET", jobs + "attempts", member, "5"], check=True, capture_output=True)
+    subprocess.run(REDIS + ["HSET", jobs + "error", member, "simulated: the database refused"], check=True, capture_output=True)
+    subprocess.run(REDIS + ["ZADD", jobs + "dead", str(int(time.time() * 1000)), member], check=True, capture_output=True)
     sign_in(admin, "admin", "admin-password")
     go(admin, "/admin/operations")
     check("simulated: the database refused" in text(admin), "the operations page lists the dead job with its last error")

@@ -133,11 +133,12 @@ extension ChaosTests {
             let (id, kind, state, attempts, created, attempted, error) = try row.decode(
                 (UUID, String, String, Int, Double, Double?, String).self)
             let member = id.uuidString.lowercased()
+            let partition = JobQueueKeys.partition(of: member, among: JobPartitions.count)
             var redis: [String] = []
             for (command, key) in [("ZSCORE", "scheduled"), ("ZSCORE", "inflight"), ("ZSCORE", "dead")] {
                 // ChildProcess keeps standard error only.
                 let answer = try await ChildProcess.run(
-                    "/bin/sh", ["-c", "/usr/bin/redis-cli -p \(redisPort) \(command) 'jobs:{\(kind)}:\(key)' \(member) >&2"])
+                    "/bin/sh", ["-c", "/usr/bin/redis-cli -p \(redisPort) \(command) 'jobs:{\(kind):\(partition)}:\(key)' \(member) >&2"])
                 redis.append("\(key)=\(answer.standardError.trimmingCharacters(in: .whitespacesAndNewlines))")
             }
             lines.append(

@@ -198,14 +198,16 @@ struct ChaosTests {
         for row in rows {
             let (id, created, due) = try row.decode((UUID, Double, Double).self)
             let member = "\(id.uuidString.lowercased()):processing"
+            let keys = JobQueueKeys(kind: .transition, partitions: JobPartitions.count).partition(of: member)
+            let fields = ["attempts", "owner", "token", "due", "created", "error"].map { "jobs:{transition:\(keys.index)}:\($0)" }
             // ChildProcess keeps standard error only.
             let answer = try await ChildProcess.run(
                 "/bin/sh",
                 [
                     "-c",
                     """
-                    for set in scheduled inflight dead; do printf '%s=' $set; /usr/bin/redis-cli -p \(redisPort) ZSCORE 'jobs:{orders}:'$set \(member); done >&2; \
-                    /usr/bin/redis-cli -p \(redisPort) HGETALL 'jobs:{orders}:job:\(member)' | tr '\\n' ' ' >&2
+                    for set in scheduled inflight dead; do printf '%s=' $set; /usr/bin/redis-cli -p \(redisPort) ZSCORE 'jobs:{transition:\(keys.index)}:'$set \(member); done >&2; \
+                    for hash in \(fields.map { "'\($0)'" }.joined(separator: " ")); do /usr/bin/redis-cli -p \(redisPort) HGET $hash \(member); done | tr '\\n' ' ' >&2
                     """,
                 ])
             lines.append(

@@ -71,7 +71,7 @@ struct BackgroundTests {
             #expect(retried.json?["kind"] as? String == "webhook")
             #expect(try await client.send(.post, "/api/background/dead/\(delivery)/retry", token: token).status == .notFound)
         }
-        try await redis.send(RedisCommand("ZREM", webhooks.keys.scheduled, delivery), logger: TestStores.logger)
+        try await redis.send(RedisCommand("ZREM", webhooks.keys.partition(of: delivery).scheduled, delivery), logger: TestStores.logger)
         await redis.shutdown()
     }
 }

@@ -45,9 +45,25 @@ struct JobQueueTests {
 
     func member() -> String { JobQueue.member(orderID: UUID()) }
 
+    /// An order's move that falls in `partition` of `queue`.
+    func member(inPartition partition: Int, of queue: JobQueue) -> String {
+        while true {
+            let candidate = member()
+            if queue.keys.partition(of: candidate).index == partition { return candidate }
+        }
+    }
+
+    /// The due time the wake-ups hold for `partition`, nil when none.
+    func wakeup(of partition: Int, in queue: JobQueue, _ redis: RedisClient) async throws -> Int? {
+        try await redis.send("ZSCORE", queue.keys.wakeups, partition).string.flatMap(Double.init).map(Int.init)
+    }
+
     /// A due time a claim takes at once: a job due "now" is scheduled at the next whole
     /// millisecond, and a claim within the same millisecond would not take it yet.
     static func justDue() -> Date { Date().addingTimeInterval(-0.01) }
+
+    /// A due time as the queue keeps it: whole milliseconds, rounded up.
+    static func milliseconds(_ date: Date) -> Int { Int((date.timeIntervalSince1970 * 1000).rounded(.up)) }
 
     // MARK: Tests
 
@@ -176,23 +192,30 @@ struct JobQueueTests {
         try await withQueue { queue, redis in
             try await queue.enqueue(member(), dueAt: Self.justDue(), logger: logger)
             let job = try #require(try await queue.claim(worker: "a", limit: 1, lease: .seconds(60), logger: logger).jobs.first)
-            try await redis.send("DEL", queue.keys.wake)
+            try await redis.send("DEL", queue.keys.wakeups)
             try await queue.release([job], logger: logger)
-            #expect(try await redis.send("LLEN", queue.keys.wake).int == 1, "a sleeping worker is woken")
+            #expect(try await redis.send("ZCARD", queue.keys.wakeups).int == 1, "a sleeping worker is woken")
             let again = try #require(try await queue.claim(worker: "b", limit: 1, lease: .seconds(5), logger: logger).jobs.first)
             #expect(again.attempts == 1)
         }
     }
 
+    /// A job that becomes its partition's earliest tells the sleeping workers which partition
+    /// and when; a later one in the same partition wakes nobody.
     @Test func anEarlierJobWakesASleepingWorker() async throws {
         try await withQueue { queue, redis in
-            try await queue.enqueue(member(), dueAt: Date().addingTimeInterval(60), logger: logger)
-            #expect(try await redis.send("LLEN", queue.keys.wake).int == 1)
-            try await redis.send("DEL", queue.keys.wake)
-            try await queue.enqueue(member(), dueAt: Date().addingTimeInterval(120), logger: logger)
-            #expect(try await redis.send("LLEN", queue.keys.wake).int == 0, "a later job wakes nobody")
-            try await queue.enqueue(member(), dueAt: Date().addingTimeInterval(30), logger: logger)
-            #expect(try await redis.send("LLEN", queue.keys.wake).int == 1)
+            let partition = 3
+            let first = Date().addingTimeInterval(60)
+            try await queue.enqueue(member(inPartition: partition, of: queue), dueAt: first, logger: logger)
+            #expect(try await wakeup(of: partition, in: queue, redis) == Self.milliseconds(first))
+            try await redis.send("DEL", queue.keys.wakeups)
+            try await queue.enqueue(member(inPartition: partition, of: queue), dueAt: Date().addingTimeInterval(120), logger: logger)
+            #expect(try await redis.send("ZCARD", queue.keys.wakeups).int == 0, "a later job wakes nobody")
+            let earlier = Date().addingTimeInterval(30)
+            try await queue.enqueue(member(inPartition: partition, of: queue), dueAt: earlier, logger: logger)
+            #expect(try await wakeup(of: partition, in: queue, redis) == Self.milliseconds(earlier))
+            try await queue.enqueue(member(inPartition: partition + 1, of: queue), dueAt: first, logger: logger)
+            #expect(try await redis.send("ZCARD", queue.keys.wakeups).int == 2, "each partition has its own wake-up")
         }
     }
 
@@ -232,8 +255,9 @@ struct JobQueueTests {
             #expect(try await transitions.claim(worker: "a", limit: 10, lease: .seconds(5), logger: logger).jobs.isEmpty)
             let claimed = try await webhooks.claim(worker: "a", limit: 10, lease: .seconds(5), logger: logger).jobs
             #expect(claimed.map(\.member) == [delivery])
-            #expect(webhooks.keys.scheduled == "jobs:{webhook}:scheduled", "one hash tag per kind")
-            #expect(transitions.keys.scheduled == "jobs:{orders}:scheduled", "transitions keep their keys")
+            let partition = JobQueueKeys.partition(of: delivery, among: webhooks.keys.partitions)
+            #expect(webhooks.keys.partition(of: delivery).scheduled == "jobs:{webhook:\(partition)}:scheduled", "a tag per partition")
+            #expect(transitions.keys.partition(0).scheduled == "jobs:{transition:0}:scheduled")
 
             #expect(try await webhooks.retry(claimed[0], after: .zero, error: "410", maxAttempts: 1, logger: logger) == .dead)
             let queues = JobQueues(redis: redis)
@@ -275,17 +299,18 @@ struct JobQueueTests {
         try await withQueue { queue, redis in
             let name = member()
             try await queue.enqueue(name, dueAt: Self.justDue(), logger: logger)
-            let created = try await redis.send("HGET", queue.keys.job(name), "created").string
+            let keys = queue.keys.partition(of: name)
+            let created = try await redis.send("HGET", keys.created, name).string
             let job = try #require(try await queue.claim(worker: "a", limit: 1, lease: .seconds(60), logger: logger).jobs.first)
             let due = Date().addingTimeInterval(30)
             #expect(try await queue.reschedule([(job, due)], logger: logger) == [true])
-            #expect(try await redis.send("ZSCORE", queue.keys.inflight, name).isNull, "no longer in flight")
-            let score = try #require(try await redis.send("ZSCORE", queue.keys.scheduled, name).string.flatMap(Double.init))
+            #expect(try await redis.send("ZSCORE", keys.inflight, name).isNull, "no longer in flight")
+            let score = try #require(try await redis.send("ZSCORE", keys.scheduled, name).string.flatMap(Double.init))
             #expect(abs(score - due.timeIntervalSince1970 * 1000) < 2)
-            #expect(try await redis.send("HGET", queue.keys.job(name), "created").string == created)
+            #expect(try await redis.send("HGET", keys.created, name).string == created)
             #expect(try await queue.reschedule([(job, Date())], logger: logger) == [false], "the token is spent")
-            #expect(try await redis.send("ZSCORE", queue.keys.scheduled, name).string.flatMap(Double.init) == score)
-            try await redis.send("ZADD", queue.keys.scheduled, "0", name)
+            #expect(try await redis.send("ZSCORE", keys.scheduled, name).string.flatMap(Double.init) == score)
+            try await redis.send("ZADD", keys.scheduled, "0", name)
             let again = try #require(try await queue.claim(worker: "b", limit: 1, lease: .seconds(5), logger: logger).jobs.first)
             #expect(again.attempts == 1, "running early was not an attempt")
         }
@@ -306,6 +331,138 @@ struct JobQueueTests {
             #expect(try await !queue.finishPass(first, logger: logger), "a later pass began: the earlier one marks nothing")
             #expect(try await queue.finishPass(second, logger: logger))
             #expect(try await queue.claim(worker: "a", limit: 1, lease: .seconds(5), logger: logger).scheduleIsWhole)
+        }
+    }
+
+    // MARK: Partitions
+
+    /// A kind's jobs spread over its partitions, and what spans them (a one-off claim, the
+    /// depth, the dead jobs, the reaper) sees them all.
+    @Test func jobsSpreadOverPartitionsAndEveryOperationSeesThemAll() async throws {
+        try await withQueue { queue, redis in
+            let jobs = (0..<200).map { _ in member() }
+            #expect(try await queue.enqueue(jobs.map { ($0, Self.justDue()) }, logger: logger) == 200)
+            var used = Set<Int>()
+            for partition in queue.keys.all where try await redis.send("ZCARD", partition.scheduled).int ?? 0 > 0 {
+                used.insert(partition.index)
+            }
+            #expect(used.count == queue.keys.partitions, "200 jobs reach every one of \(queue.keys.partitions) partitions")
+            #expect(try await queue.depth(logger: logger).due == 200)
+            let claimed = try await queue.claim(worker: "a", limit: 150, lease: .seconds(1), logger: logger).jobs
+            #expect(claimed.count == 150 && Set(claimed.map(\.member)).count == 150)
+            let rest = try await queue.claim(worker: "b", limit: 500, lease: .seconds(60), logger: logger).jobs
+            #expect(Set(claimed.map(\.member) + rest.map(\.member)) == Set(jobs))
+            try await Task.sleep(for: .milliseconds(1100))
+            #expect(try await queue.reap(maxAttempts: 1, logger: logger) == (0, 150), "a's expired leases, past one attempt")
+            #expect(try await queue.dead(limit: 500, logger: logger).count == 150)
+            let depth = try await queue.depth(logger: logger)
+            #expect(depth.dead == 150 && depth.inFlight == 50 && depth.scheduled == 0)
+        }
+    }
+
+    /// A claim loop asks only the partitions it knows to have work: a job enqueued in a partition
+    /// it saw empty is found through the wake-up it pops, not by asking every partition again.
+    @Test func aClaimLoopAsksOnlyPartitionsWithWorkAndLearnsOfOthersByWakeUps() async throws {
+        try await withQueue { queue, redis in
+            try await redis.withDedicatedConnection(for: queue.keys.wakeups) { wake in
+                var cursor = ClaimCursor(partitions: queue.keys.partitions, fullScanEvery: .seconds(3600))
+                let empty = try await queue.claim(worker: "a", limit: 10, lease: .seconds(5), cursor: &cursor, logger: logger)
+                #expect(empty.jobs.isEmpty && empty.nextDue == nil, "every partition asked, none has work")
+                let job = member(inPartition: 5, of: queue)
+                // Enqueued without its wake-up: the loop does not ask the partition it saw empty.
+                try await queue.enqueue(job, dueAt: Self.justDue(), logger: logger)
+                let wakeup = try #require(try await wakeup(of: 5, in: queue, redis))
+                try await redis.send("DEL", queue.keys.wakeups)
+                #expect(try await queue.claim(worker: "a", limit: 10, lease: .seconds(5), cursor: &cursor, logger: logger).jobs.isEmpty)
+                try await redis.send("ZADD", queue.keys.wakeups, wakeup, 5)
+                try await queue.waitForWake(on: wake, seconds: 1, cursor: &cursor)
+                let found = try await queue.claim(worker: "a", limit: 10, lease: .seconds(5), cursor: &cursor, logger: logger)
+                #expect(found.jobs.map(\.member) == [job], "the wake-up named its partition")
+                // A wait that no wake-up ends makes the loop ask every partition again.
+                let other = member(inPartition: 9, of: queue)
+                try await queue.enqueue(other, dueAt: Self.justDue(), logger: logger)
+                try await redis.send("DEL", queue.keys.wakeups)
+                #expect(try await queue.claim(worker: "a", limit: 10, lease: .seconds(5), cursor: &cursor, logger: logger).jobs.isEmpty)
+                try await queue.waitForWake(on: wake, seconds: 0.05, cursor: &cursor)
+                // (A limit below the partitions' count would leave some partitions asked for no job.)
+                let rescanned = try await queue.claim(
+                    worker: "a", limit: queue.keys.partitions, lease: .seconds(5), cursor: &cursor, logger: logger)
+                #expect(rescanned.jobs.map(\.member) == [other])
+            }
+        }
+    }
+
+    /// Each kind's partitions hash to slots in every third of the slot space, where a cluster of
+    /// three primaries made by `redis-cli --cluster create` puts its shards: a kind's jobs use
+    /// every shard.
+    @Test func everyKindsPartitionsReachEveryShardOfAThreePrimaryCluster() {
+        for kind in JobKind.allCases {
+            let keys = JobQueueKeys(kind: kind, partitions: 16)
+            let thirds = Set(keys.all.map { RedisSlot.of($0.scheduled) * 3 / RedisSlot.count })
+            #expect(thirds == [0, 1, 2], "\(kind)")
+            #expect(Set(keys.all.map { RedisSlot.of($0.scheduled) }).count == 16)
+            #expect(keys.all.allSatisfy { RedisSlot.of($0.scheduled) == RedisSlot.of($0.attempts) })
+        }
+    }
+
+    /// The partition of an order's move follows from the order id's last four hex digits, as
+    /// the bench's SQL and the browser tests compute it; other members by CRC16.
+    @Test func aMembersPartitionFollowsFromItsIdsLastHexDigits() {
+        let order = UUID(uuidString: "6f1c1e0a-3b1d-4a51-9c57-0123456789ab")!
+        #expect(JobQueueKeys.partition(of: JobQueue.member(orderID: order), among: 16) == 0x89ab % 16)
+        #expect(JobQueueKeys.partition(of: order.uuidString.lowercased(), among: 64) == 0x89ab % 64)
+        #expect(JobQueueKeys.partition(of: "lane-3", among: 16) == RedisSlot.of("lane-3") % 16)
+    }
+
+    // MARK: Upgrading
+
+    /// An upgrade moves the jobs kept before partitions into their partitions: scheduled ones due
+    /// as they were, dead ones with their attempts and error, those in flight due as they were
+    /// with the attempt not counted; the old keys go, and a second run moves nothing.
+    @Test func jobsKeptBeforePartitionsAreMovedIntoThem() async throws {
+        try await withQueue { queue, redis in
+            let (scheduled, running, dead, present) = (member(), member(), member(), member())
+            let due = Self.milliseconds(Date().addingTimeInterval(30))
+            let old = "jobs:{orders}:"
+            for command: [any RESPArgument] in [
+                ["ZADD", old + "scheduled", due, scheduled], ["HSET", old + "job:" + scheduled, "due", due, "created", 1000],
+                ["ZADD", old + "inflight", due + 5, running],
+                ["HSET", old + "job:" + running, "due", due - 10, "attempts", 2, "owner", "gone", "token", 7],
+                ["ZADD", old + "dead", 1234, dead], ["HSET", old + "job:" + dead, "attempts", 5, "error", "boom", "due", 99],
+                ["ZADD", old + "scheduled", 1, present], ["SET", old + "epoch", 1], ["RPUSH", old + "wake", 1],
+            ] {
+                try await redis.send(RedisCommand(command[0] as! String, Array(command.dropFirst())))
+            }
+            try await queue.enqueue(present, dueAt: Date().addingTimeInterval(60), logger: logger)
+            #expect(try await queue.adoptLegacy(logger: logger) == 3, "the job the partition has is left as it is")
+            func score(_ set: KeyPath<JobPartitionKeys, String>, _ member: String) async throws -> Int? {
+                try await redis.send("ZSCORE", queue.keys.partition(of: member)[keyPath: set], member).string.flatMap(Double.init)
+                    .map(Int.init)
+            }
+            #expect(try await score(\.scheduled, scheduled) == due)
+            #expect(try await score(\.scheduled, running) == due - 10, "in flight: due as before")
+            #expect(try await score(\.dead, dead) == 1234)
+            let kept = try #require(try await score(\.scheduled, present))
+            #expect(abs(kept - Self.milliseconds(Date()) - 60_000) < 2_000, "not the old layout's due time")
+            #expect(try await redis.send("HGET", queue.keys.partition(of: scheduled).created, scheduled).int == 1000)
+            #expect(try await redis.send("HGET", queue.keys.partition(of: running).attempts, running).int == 1)
+            let buried = try await queue.dead(logger: logger)
+            #expect(buried.map(\.member) == [dead] && buried.first?.attempts == 5 && buried.first?.lastError == "boom")
+            for key in ["scheduled", "inflight", "dead", "epoch", "wake", "job:" + scheduled, "job:" + running, "job:" + dead] {
+                #expect(try await redis.send("EXISTS", old + key).int == 0, "\(key) is gone")
+            }
+            #expect(try await queue.adoptLegacy(logger: logger) == 0)
+            #expect(try await queue.depth(logger: logger).scheduled == 3)
+        }
+    }
+
+    /// The first process records the deployment's partition count; one started with another
+    /// count reads the recorded one (and a worker refuses to claim with its own).
+    @Test func theDeploymentsPartitionCountIsRecordedByTheFirst() async throws {
+        try await withQueue { _, redis in
+            let first = try await JobQueues(redis: redis, partitions: 16).recordedPartitions(logger: logger)
+            let second = try await JobQueues(redis: redis, partitions: 64).recordedPartitions(logger: logger)
+            #expect(first == 16 && second == 16)
         }
     }
 }

@@ -64,11 +64,7 @@ struct JobWorkerTests {
         if enqueue {
             let client = RedisClient(configuration: redis, logger: logger)
             let queue = JobQueue(redis: client)
-            for chunk in stride(from: 0, to: rows.count, by: 500) {
-                _ = try await client.run(
-                    rows[chunk..<min(chunk + 500, rows.count)].map { queue.enqueueCall(JobQueue.member(orderID: $0.0), dueAt: $0.1) },
-                    logger: logger)
-            }
+            try await queue.enqueue(rows.map { (JobQueue.member(orderID: $0.0), $0.1) }, logger: logger)
             await client.shutdown()
         }
         return rows.map(\.0)
@@ -191,7 +187,8 @@ struct JobWorkerTests {
                 var redis = RedisConfiguration()
                 redis.clusterNodes = cluster.endpoints
                 try await makeOrders(2000, dueIn: 2...6, database: database, redis: redis)
-                let queueSlot = RedisSlot.of("{orders}")  // the transitions' queue: jobs:{orders}:…
+                // The shard of the transitions' first partition (the others are on the other shards).
+                let queueSlot = RedisSlot.of(JobQueueKeys(kind: .transition, partitions: JobPartitions.count).partition(0).scheduled)
                 let victim = try await cluster.primary(of: queueSlot)
                 let kill = Task {
                     try await Task.sleep(for: .seconds(4))
@@ -301,6 +298,7 @@ struct JobWorkerTests {
                 )
                 let status = await ChildProcess.status(of: pid, within: .seconds(15))
                 #expect(status == 1, "start \(attempt): \(status.map { "exit status \($0)" } ?? "still running after 15 s")")
+                if status != 1 { print((try? String(contentsOfFile: log, encoding: .utf8))?.suffix(3000) ?? "") }
                 if status == nil { break }
             }
         }

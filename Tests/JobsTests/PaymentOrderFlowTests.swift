@@ -36,7 +36,7 @@ struct PaymentOrderFlowTests {
 
     /// Whether `member` is scheduled in `queue`.
     func scheduled(_ member: String, in queue: JobQueue, _ rig: PaymentTestRig) async throws -> Bool {
-        !(try await rig.redis.send(RedisCommand("ZSCORE", queue.keys.scheduled, member), logger: logger)).isNull
+        !(try await rig.redis.send(RedisCommand("ZSCORE", queue.keys.partition(of: member).scheduled, member), logger: logger)).isNull
     }
 
     // MARK: Waiting for the authorisation
@@ -192,7 +192,9 @@ struct PaymentOrderFlowTests {
             #expect(await sync.run(logger: logger) == 1)
             #expect(try await rig.payment(order)?.status == .authorized)
             let move = JobQueue.member(orderID: order)
-            #expect(!(try await rig.redis.send(RedisCommand("ZSCORE", rig.queue(.transition).keys.scheduled, move), logger: logger)).isNull)
+            #expect(
+                !(try await rig.redis.send(
+                    RedisCommand("ZSCORE", rig.queue(.transition).keys.partition(of: move).scheduled, move), logger: logger)).isNull)
             #expect(await sync.run(logger: logger) == 0, "nothing left waiting on its payer")
         }
     }

@@ -169,8 +169,10 @@ struct PaymentOperationsTests {
             }
             #expect(beyond?.code == .exceedsRefundable)
             // Its job waits in the refund queue.
+            let member = refund.id.uuidString.lowercased()
             let queued = try await rig.redis.send(
-                RedisCommand("ZSCORE", "jobs:{payment_refund}:scheduled", refund.id.uuidString.lowercased()), logger: logger)
+                RedisCommand("ZSCORE", JobQueue(redis: rig.redis, kind: .paymentRefund).keys.partition(of: member).scheduled, member),
+                logger: logger)
             #expect(!queued.isNull)
             #expect(try await rig.operations.refunds(of: order, by: owner, logger: logger).map(\.id) == [refund.id])
             await #expect(throws: PaymentError.self) {

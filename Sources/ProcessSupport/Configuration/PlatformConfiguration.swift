@@ -24,6 +24,9 @@ public struct PlatformConfiguration: Sendable {
     public var currency: String
     public var maxPendingOrders: Int
     public var reconcileIntervalSeconds: Int
+    /// How many partitions each job kind's queue is spread over (`JOB_PARTITIONS`): the same in
+    /// every gateway and worker, fixed at deploy.
+    public var jobPartitions: Int
     public var webhooks: WebhookSettings
     public var mail: MailSettings
     public var payments: PaymentSettings
@@ -90,6 +93,7 @@ public struct PlatformConfiguration: Sendable {
         }
         maxPendingOrders = try settings.int("MAX_PENDING_ORDERS", default: 20, range: 1...100_000)
         reconcileIntervalSeconds = try settings.int("RECONCILE_INTERVAL_SECONDS", default: 30, range: 1...86_400)
+        jobPartitions = try settings.int("JOB_PARTITIONS", default: 16, range: 1...1024)
         webhooks = try WebhookSettings(settings: settings)
         mail = try MailSettings(settings: settings)
         payments = try PaymentSettings(settings: settings)

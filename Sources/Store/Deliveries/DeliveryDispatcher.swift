@@ -40,13 +40,9 @@ public struct DeliveryDispatcher: Sendable {
         let dispatched = try await ledger.dispatchNext(limit: batch, email: email, logger: logger)
         guard !dispatched.deliveries.isEmpty else { return dispatched.events }
         let now = Date()
-        var calls: [ScriptCall] = []
-        for delivery in dispatched.deliveries {
-            calls.append(JobQueue(redis: redis, kind: delivery.kind).enqueueCall(delivery.member, dueAt: now))
-        }
         // An error here leaves committed deliveries without jobs: the loop then runs
         // ``enqueueOwed(logger:)`` before its next step.
-        _ = try await redis.run(calls, logger: logger)
+        try await JobQueues(redis: redis).enqueue(dispatched.deliveries.map { ($0.kind, $0.member, now) }, logger: logger)
         return dispatched.events
     }
 

@@ -4,18 +4,20 @@ import NIOCore
 import Redis
 
 /// One kind's queue of delayed jobs in Redis: enqueue, claim with a lease and a fencing token,
-/// ack, retry, release, reap expired leases, and the dead set. Each operation is one Lua script.
-/// A job is a member naming what to do (an order's move, a delivery of the ledger); its payload
-/// lives in Postgres.
+/// ack, retry, release, reap expired leases, and the dead set. The jobs are spread over the
+/// kind's partitions (``JobQueueKeys``) by member; each operation on a job is one Lua script on
+/// its partition, and what spans partitions (a claim, the reaper, the depth) is one script per
+/// partition in one pipeline, which a cluster splits by node. A job is a member naming what to
+/// do (an order's move, a delivery of the ledger); its payload lives in Postgres.
 public struct JobQueue: Sendable {
     public let kind: JobKind
     public let keys: JobQueueKeys
     let redis: RedisClient
 
-    public init(redis: RedisClient, kind: JobKind = .transition) {
+    public init(redis: RedisClient, kind: JobKind = .transition, partitions: Int = JobPartitions.count) {
         self.redis = redis
         self.kind = kind
-        self.keys = JobQueueKeys(kind: kind)
+        self.keys = JobQueueKeys(kind: kind, partitions: partitions)
     }
 
     public static func member(orderID: UUID) -> String { "\(orderID.uuidString.lowercased()):processing" }
@@ -23,61 +25,103 @@ public struct JobQueue: Sendable {
     /// this build does not know.
     public static func orderID(member: String) -> UUID? { UUID(uuidString: String(member.prefix { $0 != ":" })) }
 
+    // MARK: Enqueueing and waking
+
     /// Schedules `member` at `dueAt` unless it is already scheduled, running or dead.
     @discardableResult
     public func enqueue(_ member: String, dueAt: Date, timeout: TimeAmount? = nil, logger: Logger) async throws -> Bool {
-        let reply = try await redis.run([enqueueCall(member, dueAt: dueAt)], timeout: timeout, logger: logger)[0]
+        let due = Self.milliseconds(dueAt)
+        let reply = try await redis.run([enqueueCall(member, due: due)], timeout: timeout, logger: logger)[0]
         if case .error(let message) = reply { throw RedisError(.server, message) }
-        return reply.int == 1
+        if reply.int == 2 {
+            try await redis.send(wakeCommand([(keys.partition(of: member).index, due)]), timeout: timeout, logger: logger)
+        }
+        return (reply.int ?? 0) > 0
     }
 
     /// Schedules each job (as ``enqueue(_:dueAt:timeout:logger:)`` does), 500 to a round trip:
     /// a reconciler's re-enqueue, a batch's captures. Returns how many were added.
     @discardableResult
     public func enqueue(_ jobs: [(member: String, dueAt: Date)], logger: Logger) async throws -> Int {
+        try await Self.enqueue(jobs.map { (self, $0.member, $0.dueAt) }, redis: redis, logger: logger)
+    }
+
+    /// Schedules jobs of any kinds, 500 to a round trip, and wakes a worker for each partition
+    /// that got a new earliest job. Returns how many were added.
+    static func enqueue(_ jobs: [(queue: JobQueue, member: String, dueAt: Date)], redis: RedisClient, logger: Logger) async throws -> Int {
         var added = 0
         for start in stride(from: 0, to: jobs.count, by: 500) {
-            let calls = jobs[start..<min(start + 500, jobs.count)].map { enqueueCall($0.member, dueAt: $0.dueAt) }
-            for reply in try await redis.run(calls, logger: logger) {
+            let chunk = jobs[start..<min(start + 500, jobs.count)].map { ($0.queue, $0.member, Self.milliseconds($0.dueAt)) }
+            let replies = try await redis.run(chunk.map { $0.0.enqueueCall($0.1, due: $0.2) }, logger: logger)
+            var wakes: [JobKind: (queue: JobQueue, wakes: [(Int, Int)])] = [:]
+            for ((queue, member, due), reply) in zip(chunk, replies) {
                 if case .error(let message) = reply { throw RedisError(.server, message) }
-                if reply.int == 1 { added += 1 }
+                if (reply.int ?? 0) > 0 { added += 1 }
+                if reply.int == 2 { wakes[queue.kind, default: (queue, [])].wakes.append((queue.keys.partition(of: member).index, due)) }
             }
+            if !wakes.isEmpty { _ = try await redis.pipeline(wakes.values.map { $0.queue.wakeCommand($0.wakes) }, logger: logger) }
         }
         return added
     }
 
-    /// Waits on `connection` (a dedicated one: it blocks) until a job is enqueued earlier than
-    /// the ones waiting, or `seconds` pass.
-    public func waitForWake(on connection: RedisConnection, seconds: Double) async throws {
-        _ = try await connection.send(
-            RedisCommand("BLPOP", keys.wake, String(format: "%.3f", seconds)), timeout: .milliseconds(Int64(seconds * 1000) + 2000))
+    func enqueueCall(_ member: String, due: Int) -> ScriptCall {
+        let partition = keys.partition(of: member)
+        return ScriptCall(
+            JobScripts.enqueue,
+            keys: [partition.scheduled, partition.inflight, partition.dead, partition.due, partition.created],
+            arguments: [member, due]
+        )
     }
 
+    /// Tells a sleeping worker of partitions' new earliest due times (each kept at its earliest).
+    func wakeCommand(_ wakes: [(partition: Int, due: Int)]) -> RedisCommand {
+        RedisCommand("ZADD", [keys.wakeups, "LT"] + wakes.flatMap { [$0.due, $0.partition] as [any RESPArgument] })
+    }
+
+    private func wake(_ wakes: [(partition: Int, due: Int)], logger: Logger) async throws {
+        guard !wakes.isEmpty else { return }
+        try await redis.send(wakeCommand(wakes), logger: logger)
+    }
+
+    /// Waits on `connection` (a dedicated one: it blocks) until a partition gets an earlier job
+    /// than `cursor` knew of, or `seconds` pass (then the cursor asks every partition again, in
+    /// case a wake-up was lost). A wake-up whose member is not a partition (`*`, as the bench
+    /// writes after filling partitions by hand) makes it ask every partition too.
+    public func waitForWake(on connection: RedisConnection, seconds: Double, cursor: inout ClaimCursor) async throws {
+        let reply = try await connection.send(
+            RedisCommand("BZPOPMIN", keys.wakeups, String(format: "%.3f", seconds)),
+            timeout: .milliseconds(Int64(seconds * 1000) + 2000))
+        let values = reply.array ?? []
+        if values.count == 3, let partition = values[1].string.flatMap({ Int($0) }),
+            let due = values[2].string.flatMap(Double.init)
+        {
+            cursor.woke(partition: partition, dueMilliseconds: Int(due))
+        } else {
+            cursor.rescan()
+        }
+    }
+
+    // MARK: Reconciling
+
     /// Starts a reconciler pass, before it reads Postgres: returns the token that
-    /// ``finishPass(_:logger:)`` needs. Redis losing its data during the pass loses the token too.
+    /// ``finishPass(_:logger:)`` needs. Redis losing a partition's data during the pass loses the
+    /// token there too.
     public func beginPass(logger: Logger) async throws -> String {
         let token = UUID().uuidString
-        _ = try await redis.send(RedisCommand("SET", keys.pass, token, "PX", 3_600_000), logger: logger)
+        _ = try await redis.pipeline(keys.all.map { RedisCommand("SET", $0.pass, token, "PX", 3_600_000) }, logger: logger)
         return token
     }
 
-    /// Ends a pass that enqueued everything Postgres owed when it began: claims report the
-    /// schedule whole until Redis loses its data again. A pass during which Redis lost its data
-    /// (or a later pass began) marks nothing: the next claim asks for another.
+    /// Ends a pass that enqueued everything Postgres owed when it began: claims report each
+    /// partition whole until Redis loses its data again. A partition that lost its data during
+    /// the pass (or a later pass began) is not marked: the next claim there asks for another.
+    /// True when every partition was marked.
     @discardableResult
     public func finishPass(_ token: String, logger: Logger) async throws -> Bool {
-        try await redis.run(
-            JobScripts.finishPass, keys: [keys.pass, keys.epoch], arguments: [token, String(Int(Date().timeIntervalSince1970))],
-            logger: logger
-        ).int == 1
-    }
-
-    /// The script calls that enqueue many jobs in one round trip (the reconciler's re-enqueue).
-    public func enqueueCall(_ member: String, dueAt: Date) -> ScriptCall {
-        ScriptCall(
-            JobScripts.enqueue, keys: [keys.scheduled, keys.inflight, keys.dead, keys.wake, keys.job(member)],
-            arguments: [member, Self.milliseconds(dueAt)]
-        )
+        let epoch = String(Int(Date().timeIntervalSince1970))
+        let replies = try await redis.run(
+            keys.all.map { ScriptCall(JobScripts.finishPass, keys: [$0.pass, $0.epoch], arguments: [token, epoch]) }, logger: logger)
+        return replies.allSatisfy { $0.int == 1 }
     }
 
     /// Makes `member` due now, wherever it is: a dead job is put back, a scheduled one brought
@@ -85,21 +129,31 @@ public struct JobQueue: Sendable {
     public func runNow(_ member: String, logger: Logger) async throws {
         if try await resurrect(member, logger: logger) { return }
         // Due now (not at 0, which the depth's lag would read as a job waiting since 1970).
-        let moved =
-            try await redis.send(RedisCommand("ZADD", keys.scheduled, "XX", "CH", Self.milliseconds(Date()), member), logger: logger).int
-            ?? 0
-        if moved == 0 { try await enqueue(member, dueAt: Date(), logger: logger) }
+        let partition = keys.partition(of: member)
+        let now = Self.milliseconds(Date())
+        let moved = try await redis.send(RedisCommand("ZADD", partition.scheduled, "XX", "CH", now, member), logger: logger).int ?? 0
+        if moved == 0 {
+            try await enqueue(member, dueAt: Date(), logger: logger)
+        } else {
+            _ = try await redis.pipeline(
+                [RedisCommand("HSET", partition.due, member, now), wakeCommand([(partition.index, now)])], logger: logger)
+        }
     }
 
     /// Drops a scheduled job (its order was cancelled).
     public func remove(_ member: String, logger: Logger) async throws {
+        let partition = keys.partition(of: member)
         _ = try await redis.pipeline(
-            [RedisCommand("ZREM", keys.scheduled, member), RedisCommand("DEL", keys.job(member))], logger: logger)
+            [RedisCommand("ZREM", partition.scheduled, member)] + partition.fields.map { RedisCommand("HDEL", $0, member) },
+            logger: logger)
     }
 
+    // MARK: Claiming and settling
+
     /// What a claim returned: the jobs, Redis's clock, the next due time after them, and whether
-    /// the schedule is known to be whole (false once Redis lost its data). With fewer jobs than
-    /// the limit, every job due by the claim's horizon is among them, so `nextDue` is past it.
+    /// the schedule is known to be whole (false once Redis lost a partition's data). With fewer
+    /// jobs than the limit, every job due by the claim's horizon in the partitions asked is among
+    /// them, so `nextDue` is past it unless a partition is still to be asked.
     public struct Claim: Sendable {
         public var jobs: [ClaimedJob]
         public var serverNow: Date
@@ -108,29 +162,72 @@ public struct JobQueue: Sendable {
     }
 
     /// Takes up to `limit` jobs due within `ahead` of Redis's clock for `worker`, each leased for
-    /// `lease` from now. A job taken ahead must not start before its `dueAt`.
-    public func claim(worker: String, limit: Int, lease: Duration, ahead: Duration = .zero, logger: Logger) async throws -> Claim {
-        let reply = try await redis.run(
-            JobScripts.claim, keys: [keys.scheduled, keys.inflight, keys.fence, keys.epoch],
-            arguments: [worker, limit, Self.milliseconds(lease), keys.jobPrefix, Self.milliseconds(ahead)], logger: logger
-        )
-        let values = reply.array ?? []
-        guard values.count >= 3, let now = values[0].int, let next = values[1].int, let epoch = values[2].int else {
-            throw RedisError(.protocolError, "unexpected claim reply")
+    /// `lease` from now, from the partitions `cursor` says have some (no round trip when none
+    /// has). A job taken ahead must not start before its `dueAt`.
+    public func claim(
+        worker: String, limit: Int, lease: Duration, ahead: Duration = .zero, cursor: inout ClaimCursor, logger: Logger
+    ) async throws -> Claim {
+        let aheadMilliseconds = Self.milliseconds(ahead)
+        let targets = cursor.partitionsToClaim(horizon: cursor.now + aheadMilliseconds)
+        // The limit shared out; a partition without a share is asked for none, and so only
+        // tells its next due time (it is asked again for jobs next time).
+        let shares = targets.enumerated().map { position, partition in
+            (partition: partition, limit: limit / targets.count + (position < limit % targets.count ? 1 : 0))
         }
+        guard !shares.isEmpty else {
+            return Claim(jobs: [], serverNow: Self.date(cursor.now), nextDue: cursor.nextDue.map(Self.date), scheduleIsWhole: true)
+        }
+        let replies = try await redis.run(
+            shares.map { share in
+                let partition = keys.partition(share.partition)
+                return ScriptCall(
+                    JobScripts.claim,
+                    keys: [
+                        partition.scheduled, partition.inflight, partition.fence, partition.epoch, partition.attempts,
+                        partition.owner, partition.token, partition.due,
+                    ],
+                    arguments: [worker, share.limit, Self.milliseconds(lease), aheadMilliseconds])
+            }, logger: logger)
         var jobs: [ClaimedJob] = []
-        var index = 3
-        while index + 3 < values.count {
-            guard let member = values[index].string, let token = values[index + 1].string,
-                let attempts = values[index + 2].int, let due = values[index + 3].string.flatMap(Double.init)
-            else { throw RedisError(.protocolError, "unexpected claim entry") }
-            jobs.append(ClaimedJob(member: member, token: token, attempts: attempts, dueAt: Date(timeIntervalSince1970: due / 1000)))
-            index += 4
+        var whole = true
+        var serverNow = 0
+        for (share, reply) in zip(shares, replies) {
+            if case .error(let message) = reply { throw RedisError(.server, message) }
+            let values = reply.array ?? []
+            guard values.count >= 3, let now = values[0].int, let next = values[1].int, let epoch = values[2].int else {
+                throw RedisError(.protocolError, "unexpected claim reply")
+            }
+            var index = 3
+            while index + 3 < values.count {
+                guard let member = values[index].string, let token = values[index + 1].string,
+                    let attempts = values[index + 2].int, let due = values[index + 3].string.flatMap(Double.init)
+                else { throw RedisError(.protocolError, "unexpected claim entry") }
+                jobs.append(ClaimedJob(member: member, token: token, attempts: attempts, dueAt: Date(timeIntervalSince1970: due / 1000)))
+                index += 4
+            }
+            cursor.claimed(partition: share.partition, next: next < 0 ? nil : next, serverNow: now)
+            whole = whole && epoch == 1
+            serverNow = max(serverNow, now)
         }
-        return Claim(
-            jobs: jobs, serverNow: Date(timeIntervalSince1970: Double(now) / 1000),
-            nextDue: next < 0 ? nil : Date(timeIntervalSince1970: Double(next) / 1000), scheduleIsWhole: epoch == 1
-        )
+        return Claim(jobs: jobs, serverNow: Self.date(serverNow), nextDue: cursor.nextDue.map(Self.date), scheduleIsWhole: whole)
+    }
+
+    /// Takes up to `limit` jobs due within `ahead` from any partition (asking each as often as it
+    /// takes): a one-off claim, without a claim loop's ``ClaimCursor``.
+    public func claim(worker: String, limit: Int, lease: Duration, ahead: Duration = .zero, logger: Logger) async throws -> Claim {
+        var cursor = ClaimCursor(partitions: keys.partitions)
+        var claim = try await self.claim(worker: worker, limit: limit, lease: lease, ahead: ahead, cursor: &cursor, logger: logger)
+        var rounds = 1
+        while claim.jobs.count < limit, rounds <= keys.partitions, cursor.hasWork(horizon: cursor.now + Self.milliseconds(ahead)) {
+            let more = try await self.claim(
+                worker: worker, limit: limit - claim.jobs.count, lease: lease, ahead: ahead, cursor: &cursor, logger: logger)
+            claim.jobs += more.jobs
+            claim.scheduleIsWhole = claim.scheduleIsWhole && more.scheduleIsWhole
+            claim.serverNow = more.serverNow
+            claim.nextDue = more.nextDue
+            rounds += 1
+        }
+        return claim
     }
 
     /// Finishes jobs; returns for each whether the token was still current.
@@ -138,12 +235,14 @@ public struct JobQueue: Sendable {
         guard !jobs.isEmpty else { return [] }
         let replies = try await redis.run(
             jobs.map {
-                ScriptCall(
-                    JobScripts.ack, keys: [keys.inflight, keys.job($0.member), keys.done], arguments: [$0.member, $0.token])
+                let partition = keys.partition(of: $0.member)
+                return ScriptCall(
+                    JobScripts.ack, keys: [partition.inflight] + partition.fields, arguments: [$0.member, $0.token])
             },
+            then: [RedisCommand("INCRBY", keys.done, jobs.count)],
             logger: logger
         )
-        return replies.map { $0.int == 1 }
+        return replies.prefix(jobs.count).map { $0.int == 1 }
     }
 
     /// Extends the leases of jobs still owned (a heartbeat while they run).
@@ -151,8 +250,9 @@ public struct JobQueue: Sendable {
         guard !jobs.isEmpty else { return }
         _ = try await redis.run(
             jobs.map {
-                ScriptCall(
-                    JobScripts.extend, keys: [keys.inflight, keys.job($0.member)],
+                let partition = keys.partition(of: $0.member)
+                return ScriptCall(
+                    JobScripts.extend, keys: [partition.inflight, partition.token],
                     arguments: [$0.member, $0.token, Self.milliseconds(lease)])
             },
             logger: logger
@@ -167,14 +267,21 @@ public struct JobQueue: Sendable {
     public func retry(
         _ job: ClaimedJob, after delay: Duration, error: String, maxAttempts: Int, maxAge: Duration? = nil, logger: Logger
     ) async throws -> RetryOutcome {
+        let partition = keys.partition(of: job.member)
         let reply = try await redis.run(
-            JobScripts.retry, keys: [keys.scheduled, keys.inflight, keys.dead, keys.job(job.member), keys.wake],
+            JobScripts.retry,
+            keys: [
+                partition.scheduled, partition.inflight, partition.dead, partition.attempts, partition.token, partition.created,
+                partition.error, partition.due,
+            ],
             arguments: [
                 job.member, job.token, Self.milliseconds(delay), String(error.prefix(500)), maxAttempts,
                 maxAge.map { Self.milliseconds($0) } ?? 0,
             ], logger: logger
         )
-        switch reply.int {
+        let values = reply.array?.compactMap(\.int) ?? []
+        if values.count == 2, values[1] >= 0 { try await wake([(partition.index, values[1])], logger: logger) }
+        switch values.first {
         case 1: return .retried
         case 2: return .dead
         default: return .stale
@@ -186,92 +293,116 @@ public struct JobQueue: Sendable {
     /// token was still current.
     public func reschedule(_ jobs: [(job: ClaimedJob, dueAt: Date)], logger: Logger) async throws -> [Bool] {
         guard !jobs.isEmpty else { return [] }
+        let dues = jobs.map { Self.milliseconds($0.dueAt) }
         let replies = try await redis.run(
-            jobs.map {
-                ScriptCall(
-                    JobScripts.reschedule, keys: [keys.scheduled, keys.inflight, keys.job($0.job.member), keys.wake],
-                    arguments: [$0.job.member, $0.job.token, Self.milliseconds($0.dueAt)])
+            zip(jobs, dues).map { job, due in
+                let partition = keys.partition(of: job.job.member)
+                return ScriptCall(
+                    JobScripts.reschedule,
+                    keys: [partition.scheduled, partition.inflight, partition.attempts, partition.token, partition.due],
+                    arguments: [job.job.member, job.job.token, due])
             },
             logger: logger
         )
-        return replies.map { $0.int == 1 }
+        try await wake(
+            zip(zip(jobs, dues), replies).compactMap { job, reply in
+                reply.int == 2 ? (keys.partition(of: job.0.job.member).index, job.1) : nil
+            }, logger: logger)
+        return replies.map { ($0.int ?? 0) > 0 }
     }
 
-    /// Hands jobs back at once, due as before (graceful shutdown).
+    /// Hands jobs back at once, due as before (graceful shutdown, a store away).
     public func release(_ jobs: [ClaimedJob], logger: Logger) async throws {
         guard !jobs.isEmpty else { return }
-        _ = try await redis.run(
+        let replies = try await redis.run(
             jobs.map {
-                ScriptCall(
-                    JobScripts.release, keys: [keys.scheduled, keys.inflight, keys.wake, keys.job($0.member)],
+                let partition = keys.partition(of: $0.member)
+                return ScriptCall(
+                    JobScripts.release,
+                    keys: [partition.scheduled, partition.inflight, partition.attempts, partition.token, partition.due],
                     arguments: [$0.member, $0.token])
             },
             logger: logger
         )
+        try await wake(
+            zip(jobs, replies).compactMap { job, reply in
+                reply.int == 2 ? (keys.partition(of: job.member).index, Self.milliseconds(job.dueAt)) : nil
+            }, logger: logger)
     }
 
     /// Hands back the jobs an earlier process of this worker instance left leased (see
-    /// ``JobScripts/releaseAbandoned``); returns how many.
-    /// The jobs in flight are read first and handed to the script with their keys: a script
-    /// declares every key it touches (Redis Cluster requires it), and rechecks each job.
+    /// `job-release-abandoned.lua`), in every partition; returns how many.
     public func releaseAbandoned(ownerPrefix: String, currentOwner: String, logger: Logger) async throws -> Int {
-        let members = try await redis.send(RedisCommand("ZRANGE", keys.inflight, 0, -1), logger: logger).array?.compactMap(\.string) ?? []
-        var released = 0
-        for start in stride(from: 0, to: members.count, by: 500) {
-            let chunk = Array(members[start..<min(start + 500, members.count)])
-            let reply = try await redis.run(
-                JobScripts.releaseAbandoned, keys: [keys.scheduled, keys.inflight, keys.wake] + chunk.map(keys.job),
-                arguments: [ownerPrefix, currentOwner] + chunk, logger: logger
-            )
-            released += reply.int ?? 0
-        }
-        return released
+        let replies = try await redis.run(
+            keys.all.map {
+                ScriptCall(
+                    JobScripts.releaseAbandoned,
+                    keys: [$0.scheduled, $0.inflight, $0.attempts, $0.owner, $0.token, $0.due],
+                    arguments: [ownerPrefix, currentOwner])
+            }, logger: logger)
+        let now = Self.milliseconds(Date())
+        try await wake(zip(keys.all, replies).compactMap { ($1.int ?? 0) > 0 ? ($0.index, now) : nil }, logger: logger)
+        return replies.reduce(0) { $0 + ($1.int ?? 0) }
     }
 
-    /// Returns expired leases to the schedule; returns (recovered, dead). The expired jobs are
-    /// read first (at most `limit`, by Redis's clock) and handed to the script with their keys,
-    /// which rechecks each: one extended or settled in between is left alone.
+    /// Returns expired leases (at most `limit` per partition, by Redis's clock) to the schedule,
+    /// or to dead past `maxAttempts`; returns (recovered, dead).
     public func reap(maxAttempts: Int, limit: Int = 500, logger: Logger) async throws -> (recovered: Int, dead: Int) {
-        let expired =
-            try await redis.run(
-                JobScripts.expired, keys: [keys.inflight], arguments: [limit], logger: logger
-            ).array?.compactMap(\.string) ?? []
-        guard !expired.isEmpty else { return (0, 0) }
-        let reply = try await redis.run(
-            JobScripts.reap, keys: [keys.scheduled, keys.inflight, keys.dead, keys.wake] + expired.map(keys.job),
-            arguments: [maxAttempts] + expired, logger: logger
-        )
-        let values = reply.array?.compactMap(\.int) ?? []
-        return (values.first ?? 0, values.dropFirst().first ?? 0)
+        let replies = try await redis.run(
+            keys.all.map {
+                ScriptCall(
+                    JobScripts.reap, keys: [$0.scheduled, $0.inflight, $0.dead, $0.attempts, $0.token, $0.error],
+                    arguments: [maxAttempts, limit])
+            }, logger: logger)
+        var recovered = 0
+        var dead = 0
+        var wakes: [(Int, Int)] = []
+        let now = Self.milliseconds(Date())
+        for (partition, reply) in zip(keys.all, replies) {
+            let values = reply.array?.compactMap(\.int) ?? []
+            recovered += values.first ?? 0
+            dead += values.dropFirst().first ?? 0
+            if (values.first ?? 0) > 0 { wakes.append((partition.index, now)) }
+        }
+        try await wake(wakes, logger: logger)
+        return (recovered, dead)
     }
 
     /// Puts a dead job back on the schedule, due now; false when it is not dead.
     public func resurrect(_ member: String, logger: Logger) async throws -> Bool {
+        let partition = keys.partition(of: member)
         let reply = try await redis.run(
-            JobScripts.resurrect, keys: [keys.scheduled, keys.dead, keys.wake, keys.job(member)], arguments: [member],
-            logger: logger
+            JobScripts.resurrect, keys: [partition.scheduled, partition.dead, partition.attempts, partition.created, partition.due],
+            arguments: [member], logger: logger
         )
-        return reply.int == 1
+        guard reply.int == 1 else { return false }
+        try await wake([(partition.index, Self.milliseconds(Date()))], logger: logger)
+        return true
     }
 
-    /// The most recently dead jobs first, at most `limit`.
+    /// The most recently dead jobs first, at most `limit`, of every partition.
     public func dead(limit: Int = 100, logger: Logger) async throws -> [DeadJob] {
-        let entries = try await redis.send(RedisCommand("ZREVRANGE", keys.dead, 0, limit - 1, "WITHSCORES"), logger: logger).array ?? []
-        var members: [(String, Double)] = []
-        for index in stride(from: 0, to: entries.count - 1, by: 2) {
-            if let member = entries[index].string, let score = entries[index + 1].string.flatMap(Double.init) {
-                members.append((member, score))
+        let sets = try await redis.pipeline(
+            keys.all.map { RedisCommand("ZREVRANGE", $0.dead, 0, limit - 1, "WITHSCORES") }, logger: logger)
+        var members: [(member: String, diedAt: Double)] = []
+        for entries in sets.map({ $0.array ?? [] }) {
+            for index in stride(from: 0, to: entries.count - 1, by: 2) {
+                if let member = entries[index].string, let score = entries[index + 1].string.flatMap(Double.init) {
+                    members.append((member, score))
+                }
             }
         }
+        members = Array(members.sorted { $0.diedAt > $1.diedAt }.prefix(limit))
         guard !members.isEmpty else { return [] }
         let details = try await redis.pipeline(
-            members.map { RedisCommand("HMGET", keys.job($0.0), "attempts", "error") }, logger: logger)
-        return zip(members, details).map { entry, detail in
-            let fields = detail.array ?? []
-            return DeadJob(
-                kind: kind,
-                member: entry.0, attempts: fields.first?.int ?? 0, lastError: fields.dropFirst().first?.string,
-                diedAt: Date(timeIntervalSince1970: entry.1 / 1000)
+            members.flatMap {
+                let partition = keys.partition(of: $0.member)
+                return [RedisCommand("HGET", partition.attempts, $0.member), RedisCommand("HGET", partition.error, $0.member)]
+            }, logger: logger)
+        return members.enumerated().map { index, entry in
+            DeadJob(
+                kind: kind, member: entry.member, attempts: details[2 * index].int ?? 0, lastError: details[2 * index + 1].string,
+                diedAt: Date(timeIntervalSince1970: entry.diedAt / 1000)
             )
         }
     }
@@ -315,27 +446,25 @@ public struct JobQueue: Sendable {
         }
     }
 
-    /// Queue sizes, and the lag of the oldest due job, on Redis's clock.
+    /// Queue sizes over every partition, and the lag of the oldest due job, on Redis's clock.
     public func depth(logger: Logger) async throws -> QueueDepth {
-        let replies = try await redis.pipeline(
-            [
-                RedisCommand("TIME"),
-                RedisCommand("ZCARD", keys.scheduled),
-                RedisCommand("ZCARD", keys.inflight),
-                RedisCommand("ZCARD", keys.dead),
-                RedisCommand("ZRANGE", keys.scheduled, 0, 0, "WITHSCORES"),
-            ], logger: logger)
-        let time = replies[0].array?.compactMap(\.int) ?? [0, 0]
-        let now = time[0] * 1000 + (time.count > 1 ? time[1] / 1000 : 0)
-        let due = try await redis.send(RedisCommand("ZCOUNT", keys.scheduled, "-inf", now), logger: logger).int ?? 0
-        let oldest = replies[4].array?.dropFirst().first?.string.flatMap(Double.init).map(Int.init) ?? now
-        return QueueDepth(
-            scheduled: replies[1].int ?? 0, due: due, inFlight: replies[2].int ?? 0, dead: replies[3].int ?? 0,
-            oldestDueLagMilliseconds: max(0, now - oldest)
-        )
+        let replies = try await redis.run(
+            keys.all.map { ScriptCall(JobScripts.depth, keys: [$0.scheduled, $0.inflight, $0.dead]) }, logger: logger)
+        var depth = QueueDepth(scheduled: 0, due: 0, inFlight: 0, dead: 0, oldestDueLagMilliseconds: 0)
+        for reply in replies {
+            let values = reply.array?.compactMap(\.int) ?? []
+            guard values.count == 6 else { throw RedisError(.protocolError, "unexpected depth reply") }
+            depth.scheduled += values[1]
+            depth.due += values[2]
+            depth.inFlight += values[3]
+            depth.dead += values[4]
+            if values[5] >= 0 { depth.oldestDueLagMilliseconds = max(depth.oldestDueLagMilliseconds, values[0] - values[5]) }
+        }
+        return depth
     }
 
     static func milliseconds(_ date: Date) -> Int { Int((date.timeIntervalSince1970 * 1000).rounded(.up)) }
+    static func date(_ milliseconds: Int) -> Date { Date(timeIntervalSince1970: Double(milliseconds) / 1000) }
     static func milliseconds(_ duration: Duration) -> Int {
         Int(duration.components.seconds * 1000 + duration.components.attoseconds / 1_000_000_000_000_000)
     }

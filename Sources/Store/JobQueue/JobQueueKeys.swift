@@ -1,42 +1,51 @@
-/// The Redis keys of one kind's queue. Each kind's keys share one hash tag, so every script of
-/// the queue stays on one cluster slot; the transition queue keeps the `{orders}` names it had
-/// before there were kinds, so an upgrade moves no data.
+import Redis
+
+/// The Redis keys of one kind's queue. The jobs live in `partitions` partitions, each under a
+/// hash tag of its own (`jobs:{<kind>:<p>}:…`, so a cluster spreads them over its shards and
+/// every script touches one partition, one slot); the kind's wake-ups, done counter, history
+/// and reconciler locks share the kind's tag (`jobs:{<kind>}:…`).
 public struct JobQueueKeys: Sendable, Equatable {
-    /// member → due ms.
-    public let scheduled: String
-    /// member → lease expiry ms.
-    public let inflight: String
-    /// member → when it died.
-    public let dead: String
-    /// A list a sleeping worker blocks on; pushed when a job becomes the earliest.
-    public let wake: String
-    /// Set by the reconciler once the schedule matches Postgres; gone when Redis lost its data.
-    public let epoch: String
-    /// The token of the reconciler pass under way: the epoch is set only if it survives the pass.
-    let pass: String
+    public let kind: JobKind
+    /// How many partitions the kind's jobs are spread over (`JOB_PARTITIONS`).
+    public let partitions: Int
+    /// partition → the earliest due ms it was told of: a sleeping worker pops it
+    /// (`BZPOPMIN`) when a job becomes the earliest of its partition.
+    public let wakeups: String
     /// Jobs finished since the counter began (charted by the operations page).
     public let done: String
     /// Samples of the queue over the last minutes: bucket → "lag ms,done counter".
     public let history: String
-    /// The fencing-token counter.
-    let fence: String
-    /// Prefix of the hash kept per job (owner, token, attempts, due, created, error).
-    let jobPrefix: String
+    /// The lease of the kind's periodic reconciler pass.
+    public let reconcilerLock: String
 
-    init(kind: JobKind) {
-        let prefix = kind == .transition ? "jobs:{orders}:" : "jobs:{\(kind.rawValue)}:"
-        scheduled = prefix + "scheduled"
-        inflight = prefix + "inflight"
-        dead = prefix + "dead"
-        wake = prefix + "wake"
-        epoch = prefix + "epoch"
-        pass = prefix + "pass"
+    public init(kind: JobKind, partitions: Int) {
+        precondition(partitions >= 1, "a queue has at least one partition")
+        self.kind = kind
+        self.partitions = partitions
+        let prefix = "jobs:{\(kind.rawValue)}:"
+        wakeups = prefix + "wakeups"
         done = prefix + "done"
         history = prefix + "history"
-        fence = prefix + "fence"
-        jobPrefix = prefix + "job:"
+        reconcilerLock = prefix + "reconciler"
     }
 
-    /// The hash kept for one job.
-    public func job(_ member: String) -> String { jobPrefix + member }
+    /// The keys of partition `index`.
+    public func partition(_ index: Int) -> JobPartitionKeys { JobPartitionKeys(kind: kind, index: index) }
+
+    /// The keys of the partition `member` lives in.
+    public func partition(of member: String) -> JobPartitionKeys { partition(Self.partition(of: member, among: partitions)) }
+
+    /// Every partition's keys, in order.
+    public var all: [JobPartitionKeys] { (0..<partitions).map(partition) }
+
+    /// The partition of a member: its leading id's last four hex digits (the random end of a
+    /// UUID, of the order for a transition, of the delivery or payment otherwise) modulo the
+    /// count, which SQL and shell scripts can compute too; CRC16 of the member for any other.
+    public static func partition(of member: String, among count: Int) -> Int {
+        let id = member.utf8.prefix { $0 != UInt8(ascii: ":") }
+        if id.count == 36, let tail = Int(String(decoding: id.suffix(4), as: UTF8.self), radix: 16) {
+            return tail % count
+        }
+        return RedisSlot.of(member) % count
+    }
 }

@@ -7,11 +7,19 @@ import Redis
 public struct JobQueues: Sendable {
     public let queues: [JobQueue]
 
-    public init(redis: RedisClient) {
-        queues = JobKind.allCases.map { JobQueue(redis: redis, kind: $0) }
+    public init(redis: RedisClient, partitions: Int = JobPartitions.count) {
+        queues = JobKind.allCases.map { JobQueue(redis: redis, kind: $0, partitions: partitions) }
     }
 
     public subscript(kind: JobKind) -> JobQueue { queues.first { $0.kind == kind }! }
+
+    /// Schedules jobs of any kinds in as few round trips as they take (see
+    /// ``JobQueue/enqueue(_:logger:)``); returns how many were added.
+    @discardableResult
+    public func enqueue(_ jobs: [(kind: JobKind, member: String, dueAt: Date)], logger: Logger) async throws -> Int {
+        guard let redis = queues.first?.redis else { return 0 }
+        return try await JobQueue.enqueue(jobs.map { (self[$0.kind], $0.member, $0.dueAt) }, redis: redis, logger: logger)
+    }
 
     /// Each kind's depth, in ``JobKind`` order.
     public func depths(logger: Logger) async throws -> [(kind: JobKind, depth: QueueDepth)] {
@@ -37,5 +45,21 @@ public struct JobQueues: Sendable {
     public func resurrect(_ member: String, logger: Logger) async throws -> JobKind? {
         for queue in queues where try await queue.resurrect(member, logger: logger) { return queue.kind }
         return nil
+    }
+}
+
+extension JobQueues {
+    /// Where the partition count every gateway and worker uses is written down, by the first.
+    static let partitionsKey = "jobs:{layout}:partitions"
+
+    /// The partition count the deployment's queues use: written by the first process to ask,
+    /// so one started with another `JOB_PARTITIONS` finds out (it would enqueue into or claim
+    /// from partitions the others never look at).
+    public func recordedPartitions(logger: Logger) async throws -> Int {
+        let count = queues.first?.keys.partitions ?? JobPartitions.count
+        guard let redis = queues.first?.redis else { return count }
+        let replies = try await redis.pipeline(
+            [RedisCommand("SET", Self.partitionsKey, count, "NX"), RedisCommand("GET", Self.partitionsKey)], logger: logger)
+        return replies[1].string.flatMap { Int($0) } ?? count
     }
 }

@@ -69,7 +69,7 @@ public struct LedgerReconciler: Sendable {
         }
     }
 
-    var lockKey: String { "jobs:{\(queue.kind.rawValue)}:reconciler" }
+    var lockKey: String { queue.keys.reconcilerLock }
 
     /// One pass: returns how many jobs it enqueued.
     @discardableResult

@@ -6,9 +6,6 @@ import Redis
 /// re-enqueues upcoming ones missing from the schedule (a lost `ZADD`, or a Redis that lost its
 /// data). At most one runs at a time cluster-wide, under a lease lock in Redis.
 public struct Reconciler: Sendable {
-    static let lockKey = "jobs:{orders}:reconciler"
-    /// Held while a pass runs because a process saw Redis come back or lose its data.
-    static let urgentLockKey = "jobs:{orders}:reconciler:urgent"
     let transitions: OrderTransitions
     let queue: JobQueue
     let redis: RedisClient
@@ -51,15 +48,16 @@ public struct Reconciler: Sendable {
     /// finds its schedule gone: orders due meanwhile move at once, not at the next interval.
     /// One such pass at a time cluster-wide (a short lock); nil when another is running.
     public func runUrgently(owner: String, logger: Logger) async throws -> Report? {
-        let taken = try await redis.send(RedisCommand("SET", Self.urgentLockKey, owner, "NX", "PX", 10_000), logger: logger)
+        let taken = try await redis.send(
+            RedisCommand("SET", queue.keys.reconcilerLock + ":urgent", owner, "NX", "PX", 10_000), logger: logger)
         guard !taken.isNull else { return nil }
         let report = try await runOnce(logger: logger)
-        try await redis.send(RedisCommand("DEL", Self.urgentLockKey), logger: logger)
+        try await redis.send(RedisCommand("DEL", queue.keys.reconcilerLock + ":urgent"), logger: logger)
         return report
     }
 
     /// Takes (or keeps) the cluster-wide lease for `interval`; true when `owner` holds it.
     public func lead(owner: String, interval: Duration, logger: Logger) async throws -> Bool {
-        try await RedisLease(key: Self.lockKey, redis: redis).take(owner: owner, for: interval, logger: logger)
+        try await RedisLease(key: queue.keys.reconcilerLock, redis: redis).take(owner: owner, for: interval, logger: logger)
     }
 }

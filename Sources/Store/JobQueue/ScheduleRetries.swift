@@ -50,10 +50,9 @@ public final class ScheduleRetries: Service, Sendable {
         let batch = pending.withLock { Array($0.prefix(500)) }
         guard !batch.isEmpty else { return }
         do {
-            let replies = try await queue.redis.run(
-                batch.map { queue.enqueueCall(JobQueue.member(orderID: $0.key), dueAt: $0.value) }, logger: logger)
+            try await queue.enqueue(batch.map { (JobQueue.member(orderID: $0.key), $0.value) }, logger: logger)
             pending.withLock { pending in
-                for ((orderID, _), reply) in zip(batch, replies) where reply.int != nil { pending[orderID] = nil }
+                for (orderID, _) in batch { pending[orderID] = nil }
             }
             logger.notice("scheduled order moves that had failed to enqueue", metadata: ["job.count": "\(batch.count)"])
         } catch {

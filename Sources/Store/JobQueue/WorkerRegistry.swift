@@ -5,8 +5,8 @@ import Redis
 /// Worker heartbeats in Redis: each live worker refreshes a hash with a short TTL, so a dead
 /// worker disappears from `/api/background/status` on its own.
 public struct WorkerRegistry: Sendable {
-    static let indexKey = "workers:{orders}"
-    static func key(_ id: String) -> String { "workers:{orders}:\(id)" }
+    static let indexKey = "workers:{workers}"
+    static func key(_ id: String) -> String { "workers:{workers}:\(id)" }
     let redis: RedisClient
 
     public init(redis: RedisClient) {
