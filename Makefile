@@ -62,7 +62,7 @@ LOAD_TESTS := aClientThatReadsNothingIsDisconnected|noFieldAtAnExtremeEarnsA5xxO
 # CLUSTER_TESTS=1) and the gateway's (sessions, rate limits, carts, events, orders) on the one it
 # starts, the load tests and payment suites left out as in make test's first part.
 TEST_CLUSTER_PORT ?= 27100
-CLUSTER_SUITES := RedisClusterTests|JobQueueTests|JobWorkerTests/aClusterPrimaryKilledUnderLoad|SessionStoreTests|GatewayTests
+CLUSTER_SUITES := RedisClusterTests|JobQueueTests|JobWorkerTests/aClusterPrimaryKilledUnderLoad|JobWorkerTests/slotsMovedBetweenPrimariesUnderLoad|SessionStoreTests|GatewayTests
 TEST_STORE_URLS = TEST_DATABASE_URL=postgres://app@127.0.0.1:$(TEST_PG_PORT)/orders TEST_REDIS_URL=redis://127.0.0.1:$(TEST_REDIS_PORT)/0
 
 .PHONY: help dev test test-cluster test-e2e test-browser test-chaos stores-chaos fuzz format lint bench bench-quick build release migrate stop clean-data logs status scale restart-gateways stores-dev stores-test packages

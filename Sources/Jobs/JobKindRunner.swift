@@ -70,6 +70,11 @@ final class JobKindRunner: Sendable {
                         wake.closeSoon()
                     }
                 }
+            } catch let error as RedisError where error.isRedirect {
+                // The wake-ups' slot moved to another node (a resharding): wait there, at once.
+                logger.debug("wake-ups moved to another node", metadata: error.logMetadata)
+                // Bounded: the client reads the slot map again at most every 100 ms.
+                try? await Task.sleep(for: .milliseconds(10))
             } catch {
                 if Task.isShuttingDownGracefully || Task.isCancelled { break }
                 // Redis is away: wait a little and reconnect; Postgres keeps the truth meanwhile.

@@ -17,6 +17,13 @@ extension RedisError {
         }
     }
 
+    /// Whether a cluster node answered that the key's slot is served elsewhere (`MOVED`, `ASK`):
+    /// a blocked command's connection gets it when its key's slot moves; the command belongs on
+    /// a connection to the slot's new node, at once.
+    public var isRedirect: Bool {
+        code == .server && (serverErrorPrefix == "MOVED" || serverErrorPrefix == "ASK")
+    }
+
     /// For log lines: the code and the server's reply or the I/O error (our client never puts
     /// a password or a value into either).
     public var logMetadata: Logger.Metadata {

@@ -45,7 +45,7 @@ struct JobWorkerTests {
         let userID = UUIDv7.make()
         let rows: [(UUID, Date)] = try await TestStores.withDatabase(url: database) { client in
             try await client.query(
-                "INSERT INTO users (id, username, email, password_hash) VALUES (\(userID), \("u" + userID.uuidString.prefix(8)), \(userID.uuidString + "@example.com"), 'x')",
+                "INSERT INTO users (id, username, email, password_hash) VALUES (\(userID), \("u" + userID.uuidString.suffix(12).lowercased()), \(userID.uuidString + "@example.com"), 'x')",
                 logger: logger
             )
             let inserted = try await client.query(
@@ -201,6 +201,54 @@ struct JobWorkerTests {
                 _ = try await kill.value
                 #expect(finished != nil)
                 #expect(try await cluster.primary(of: queueSlot).id != victim.id, "the replica took over")
+                try await expectExactlyOnceAndNoneEarly(database: database, expected: 2000)
+            }
+        }
+    }
+
+    /// Resharding under load (`make test-cluster`): while three workers apply 2,000 orders and
+    /// another 1,000 are placed, every slot of one primary that holds a transitions' partition
+    /// (and the kind's wake-ups) moves to another, a few keys at a time, as `redis-cli --cluster
+    /// reshard` moves them. No enqueue fails, every order moves once, none early.
+    @Test(.enabled(if: ProcessInfo.processInfo.environment["CLUSTER_TESTS"] == "1", "run by make test-cluster"))
+    func slotsMovedBetweenPrimariesUnderLoadLoseAndDoubleNothing() async throws {
+        try await PrivateRedisCluster.with { cluster in
+            try await TestStores.withEmptyDatabase { database in
+                try await TestStores.withDatabase(url: database) { client in
+                    try await Migrator(database: client, migrations: Migration.bundled(), logger: logger).migrate()
+                }
+                var redis = RedisConfiguration()
+                redis.clusterNodes = cluster.endpoints
+                try await makeOrders(1000, dueIn: 2...7, database: database, redis: redis)
+                let keys = JobQueueKeys(kind: .transition, partitions: JobPartitions.count)
+                let primaries = try await cluster.primaries()
+                // The primary holding the most of the transitions' partitions gives them all away.
+                let slots = keys.all.map { RedisSlot.of($0.scheduled) } + [RedisSlot.of(keys.wakeups)]
+                let source = try #require(
+                    primaries.max { a, b in
+                        slots.filter { slot in a.slots.contains { $0.contains(slot) } }.count
+                            < slots.filter { slot in b.slots.contains { $0.contains(slot) } }.count
+                    })
+                let moving = slots.filter { slot in source.slots.contains { $0.contains(slot) } }
+                let target = try #require(primaries.first { $0.id != source.id })
+                let reshard = Task {
+                    try await Task.sleep(for: .seconds(2))
+                    for slot in moving { try await cluster.move(slot: slot, to: target) }
+                }
+                let placing = Task {
+                    for _ in 0..<10 {
+                        try await makeOrders(100, dueIn: 1...3, database: database, redis: redis)
+                        try await Task.sleep(for: .milliseconds(250))
+                    }
+                }
+                let finished = try await runWorkers(3, database: database, redis: redis, limit: .seconds(60)) {
+                    try await Self.processing($0) == 2000
+                }
+                try await reshard.value
+                try await placing.value
+                #expect(finished != nil)
+                #expect(!moving.isEmpty)
+                for slot in moving { #expect(try await cluster.primary(of: slot).id == target.id, "slot \(slot) moved") }
                 try await expectExactlyOnceAndNoneEarly(database: database, expected: 2000)
             }
         }

@@ -115,6 +115,28 @@ public final class PrivateRedisCluster: Sendable {
         return primary
     }
 
+    /// Moves `slot` with its keys from its primary to `target` as `redis-cli --cluster reshard`
+    /// does (importing and migrating states, `MIGRATE` a batch of keys at a time, then the slot
+    /// given to `target` on every primary), pausing `pause` between batches so that clients meet
+    /// the slot mid-migration.
+    public func move(slot: Int, to target: Primary, batch: Int = 5, pause: Duration = .milliseconds(20)) async throws {
+        let source = try await primary(of: slot)
+        guard source.id != target.id else { return }
+        try await send(RedisCommand("CLUSTER", "SETSLOT", slot, "IMPORTING", source.id), to: target.endpoint)
+        try await send(RedisCommand("CLUSTER", "SETSLOT", slot, "MIGRATING", target.id), to: source.endpoint)
+        while true {
+            let keys =
+                try await send(RedisCommand("CLUSTER", "GETKEYSINSLOT", slot, batch), to: source.endpoint).array?.compactMap(\.string) ?? []
+            if keys.isEmpty { break }
+            try await send(
+                RedisCommand("MIGRATE", ["127.0.0.1", target.endpoint.port, "", 0, 5000, "KEYS"] + keys), to: source.endpoint)
+            try await Task.sleep(for: pause)
+        }
+        for primary in try await primaries() + [target] {
+            try await send(RedisCommand("CLUSTER", "SETSLOT", slot, "NODE", target.id), to: primary.endpoint)
+        }
+    }
+
     /// Sends one command to one node over a connection of its own.
     @discardableResult
     public func send(_ command: RedisCommand, to endpoint: RedisEndpoint) async throws -> RESPValue {
