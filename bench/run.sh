@@ -10,6 +10,8 @@
 # `payments` create_order with payments off and on alone; `http` the HTTP scenarios and Redis alone),
 # JOB_WORKERS (the job runs' worker counts: "1 2 4", quick "1"), DELIVERY_LAYOUTS (the delivery
 # runs' workers and layouts: "1 2 2:split 3:split", quick "1"; either empty: none of those runs),
+# JOB_SHARDS ("3", quick empty: the job runs again with the workers' Redis a cluster of that many
+# primaries, a replica each; `ONLY=shards` runs those alone), JOB_PARTITIONS (16),
 # BENCH_PERF (a directory: each wrk run's gateway profile by `perf record` into it,
 # <scenario>-<connections>.data; BENCH_PERF_GRAPH=1 with call graphs).
 # Prints a Markdown table and writes it to bench/results/<date>.md.
@@ -50,6 +52,10 @@ trap 'STACK=bench ops/local/stack.sh stop >/dev/null 2>&1 || true; ops/local/sto
       for f in $work/hook-*.pid; do [ -s "$f" ] && kill "$(cat "$f")" 2>/dev/null || true; done; ops/local/mail-sink.sh stop $work/mail 0 >/dev/null 2>&1 || true' EXIT
 PG_MAX_CONNECTIONS=500 PG_EXTRA_OPTS="$bench_pg_opts" ops/local/stores.sh start bench $pg_port $redis_port >&2
 psql "$admin_url" -qc "DROP DATABASE IF EXISTS bench WITH (FORCE)" -c "CREATE DATABASE bench" >&2
+# Redis starts empty too: its queues must match this run's database (and JOB_PARTITIONS). Once
+# it has loaded what an earlier run left (until then it answers LOADING).
+for _ in $(seq 600); do [ "$(redis-cli -p $redis_port ping 2>/dev/null)" = PONG ] && break; sleep 0.1; done
+redis-cli -p $redis_port FLUSHALL | grep -qx OK || { log "could not empty the bench Redis"; exit 1; }
 redis-cli -p $redis_port flushall >/dev/null
 
 export ENV=production SECRET_KEY=bench-secret-key-0123456789abcdef0123456789 LOG_LEVEL=warning LOG_FORMAT=json
@@ -104,7 +110,35 @@ gateway_pids() { cat .data/bench/run/gateway-*.pid; }
 ticks() { local total=0 pid; for pid in "$@"; do total=$((total + $(awk '{print $14 + $15 + $16 + $17}' /proc/$pid/stat 2>/dev/null || echo 0))); done; echo $total; }
 # The bench Postgres: its postmaster (whose count includes ended backends) and live backends.
 postgres_pids() { local master; master=$(pgrep -f "postgres.*-p $pg_port" | head -1); echo "$master $(pgrep -P "$master" | tr '\n' ' ')"; }
-redis_pids() { pgrep -f "redis-server 127.0.0.1:$redis_port"; }
+# The bench Redis, or while a shards run lasts (cluster_nodes set) every node of its cluster.
+redis_pids() {
+    if [ -n "${cluster_nodes:-}" ]; then
+        local node
+        for node in $(tr , " " <<<"${cluster_nodes:-}"); do pgrep -f "redis-server 127.0.0.1:${node#*:}"; done
+    else
+        pgrep -f "redis-server 127.0.0.1:$redis_port"
+    fi
+}
+# Commands the job queue's Redis has run (every node of a shards run's cluster, replicas too).
+redis_commands() {
+    local ports=$redis_port node total=0 count
+    [ -z "${cluster_nodes:-}" ] || ports=$(for node in $(tr , " " <<<"$cluster_nodes"); do echo "${node#*:}"; done)
+    for node in $ports; do
+        count=$(redis-cli -p "$node" info stats | tr -d '\r' | sed -n 's/^total_commands_processed://p')
+        total=$((total + ${count:-0}))
+    done
+    echo $total
+}
+# redis-cli for the job queue's Redis: the cluster's first node following redirects (-c) in a
+# shards run.
+queue_cli() {
+    if [ -n "${cluster_nodes:-}" ]; then
+        local first=${cluster_nodes%%,*}
+        redis-cli -c -p "${first#*:}" "$@"
+    else
+        redis-cli -p "$redis_port" "$@"
+    fi
+}
 # The highest resident size any gateway reached so far (VmHWM), in MB.
 peak_rss() { local max=0 pid kb; for pid in $(gateway_pids); do kb=$(awk '/VmHWM/ {print $2}' /proc/$pid/status); [ "$kb" -gt "$max" ] && max=$kb; done; echo $((max / 1024)); }
 
@@ -143,7 +177,7 @@ pgbench_run() {
 connection_counts=$([ "$quick" = 1 ] && echo "64" || echo "16 64 256")
 events_only=$([ "${ONLY:-}" = events ] && echo 1 || echo 0)
 [ "$events_only" = 1 ] && connection_counts=64
-if [ "${ONLY:-}" != jobs ] && [ "${ONLY:-}" != deliveries ] && [ "${ONLY:-}" != payments ]; then
+if [ "${ONLY:-}" != jobs ] && [ "${ONLY:-}" != deliveries ] && [ "${ONLY:-}" != payments ] && [ "${ONLY:-}" != shards ]; then
 # Each create run starts with no pending orders, so runs compare alike: the load keeps every
 # order pending (the cap is raised out of its way), and the create's pending count grows with them.
 reset_pending() { psql "$DATABASE_URL" -qc "UPDATE orders SET status = 'processing' WHERE status = 'pending'" >&2; }
@@ -334,20 +368,30 @@ jobs_run() {
         SELECT id, '$user', 'Jobs', 'jobs@example.com', 'x', 1, 'USD', due, now(), now() FROM batch;
         SELECT 'ZADD jobs:{transition:' || $(partition_sql id) || '}:scheduled NX ' || ceil(extract(epoch FROM due) * 1000)::bigint || ' ' || id || ':processing' || chr(10) ||
                'HSET jobs:{transition:' || $(partition_sql id) || '}:due ' || id || ':processing ' || ceil(extract(epoch FROM due) * 1000)::bigint FROM batch" |
-        redis-cli -p $redis_port >/dev/null
-    redis-cli -p $redis_port ZADD 'jobs:{transition}:wakeups' 0 '*' >/dev/null
+        queue_cli >/dev/null
+    queue_cli ZADD 'jobs:{transition}:wakeups' 0 '*' >/dev/null
     # CPU is counted from the first due time on.
     python3 -c "import time; time.sleep(max(0, $written + 8 - time.time()))"
-    local pg0 redis0 start
-    pg0=$(ticks $(postgres_pids)); redis0=$(ticks $(redis_pids)); start=$(date +%s.%N)
+    local pg0 redis0 workers0 commands0 start node nodes0=()
+    pg0=$(ticks $(postgres_pids)); redis0=$(ticks $(redis_pids)); workers0=$(ticks $(cat .data/bench/run/worker-*.pid)); start=$(date +%s.%N)
+    commands0=$(redis_commands)
+    for node in $(tr , " " <<<"${cluster_nodes:-}"); do nodes0+=("$(ticks $(pgrep -f "redis-server 127.0.0.1:${node#*:}"))"); done
     for _ in $(seq 600); do
         [ "$(psql "$DATABASE_URL" -Atc "SELECT count(*) FROM orders WHERE customer_name = 'Jobs' AND status = 'pending'")" = 0 ] && break
         sleep 0.1
     done
-    local wall pg_cpu redis_cpu
+    local wall pg_cpu redis_cpu workers_cpu commands
+    commands=$(($(redis_commands) - commands0))
     wall=$(python3 -c "import time; print(time.time() - $start)")
     pg_cpu=$(python3 -c "print(($(ticks $(postgres_pids)) - $pg0) / 100 / $wall)")
     redis_cpu=$(python3 -c "print(($(ticks $(redis_pids)) - $redis0) / 100 / $wall)")
+    workers_cpu=$(python3 -c "print(($(ticks $(cat .data/bench/run/worker-*.pid)) - $workers0) / 100 / $wall)")
+    # Per node of a cluster, in its order (three primaries, then their replicas).
+    local per_node=() index=0
+    for node in $(tr , " " <<<"${cluster_nodes:-}"); do
+        per_node+=("$(python3 -c "print(round(($(ticks $(pgrep -f "redis-server 127.0.0.1:${node#*:}")) - ${nodes0[$index]}) / 100 / $wall, 2))")")
+        index=$((index + 1))
+    done
     psql "$DATABASE_URL" -Atc "
         SELECT json_build_object('scenario', 'jobs', 'jobs', $count, 'window', $window, 'workers', '$worker_count${layout:-}',
           'deliveries', $([ -n "${4:-}" ] && echo true || echo false), 'captures', ${beside_captures:-0},
@@ -357,10 +401,12 @@ jobs_run() {
           'p99', round((percentile_cont(0.99) WITHIN GROUP (ORDER BY extract(epoch FROM e.at - o.auto_process_at)) * 1000)::numeric, 1),
           'max', round((max(extract(epoch FROM e.at - o.auto_process_at)) * 1000)::numeric, 1),
           'early', count(*) FILTER (WHERE e.at < o.auto_process_at),
-          'postgres_cpu', round($pg_cpu, 2), 'redis_cpu', round($redis_cpu, 2))
+          'postgres_cpu', round($pg_cpu, 2), 'redis_cpu', round($redis_cpu, 2), 'workers_cpu', round($workers_cpu, 2),
+          'redis_commands_per_job', round($commands::numeric / $count, 1), 'shards', ${shards:-1},
+          'partitions', ${JOB_PARTITIONS:-16}, 'redis_cpu_per_node', '$(IFS=/; echo "${per_node[*]:-}")')
         FROM orders o JOIN order_events e ON e.order_id = o.id AND e.kind = 'transition' AND e.to_status = 'processing'
         WHERE o.customer_name = 'Jobs'" >>"$rows"
-    log "jobs n=$count workers=$worker_count: $(tail -1 "$rows")"
+    log "jobs n=$count workers=$worker_count shards=${shards:-1}: $(tail -1 "$rows")"
     # Where the tail sits in the window: p99 and max per second of due time (logged, not tabled).
     log "  lateness by second of the window (s: p99/max ms): $(psql "$DATABASE_URL" -Atc "
         SELECT string_agg(format('%s: %s/%s', s, p99, mx), ', ' ORDER BY s) FROM (
@@ -387,11 +433,35 @@ jobs_run() {
     psql "$DATABASE_URL" -qc "DELETE FROM order_events WHERE order_id IN (SELECT id FROM orders WHERE customer_name = 'Jobs'); DELETE FROM orders WHERE customer_name = 'Jobs'" >&2
 }
 # JOB_WORKERS: the worker counts of the job runs (empty: none).
-[ "${ONLY:-}" = deliveries ] || [ "${ONLY:-}" = payments ] || [ "${ONLY:-}" = http ] || for w in ${JOB_WORKERS-$([ "$quick" = 1 ] && echo "1" || echo "1 2 4")}; do
+[ "${ONLY:-}" = deliveries ] || [ "${ONLY:-}" = payments ] || [ "${ONLY:-}" = http ] || [ "${ONLY:-}" = shards ] || for w in ${JOB_WORKERS-$([ "$quick" = 1 ] && echo "1" || echo "1 2 4")}; do
     jobs_run 2000 "$w"
     [ "$quick" = 1 ] || jobs_run 20000 "$w"
     [ "$quick" = 1 ] || jobs_run 20000 "$w" 0.1
 done
+
+# MARK: shards: the job runs again with the workers' Redis a Redis Cluster (ops/local/redis-cluster.sh:
+# JOB_SHARDS primaries, a replica each, on loopback), the queue spread over its partitions'
+# hash tags: where the Redis CPU goes per node, and whether the job rate moves with shards
+# (docs/CAPACITY.md reads these rows). The gateways keep the single Redis (jobs runs do not use
+# them).
+shards_runs() {
+    local count
+    for count in ${JOB_SHARDS-$([ "$quick" = 1 ] && echo "" || echo "3")}; do
+        [ "$count" = 3 ] || { log "JOB_SHARDS: only 3 (ops/local/redis-cluster.sh makes three primaries)"; continue; }
+        WORKERS=0 ops/local/stack.sh scale >/dev/null
+        local nodes
+        nodes=$(ops/local/redis-cluster.sh start "$work/cluster" "${BENCH_CLUSTER_PORT:-27400}")
+        (
+            export REDIS_CLUSTER_NODES=$nodes
+            cluster_nodes=$nodes shards=$count jobs_run 2000 2
+            cluster_nodes=$nodes shards=$count jobs_run 20000 2
+            cluster_nodes=$nodes shards=$count jobs_run 20000 2 0.1
+            WORKERS=0 ops/local/stack.sh scale >/dev/null
+        ) || { ops/local/redis-cluster.sh stop "$work/cluster"; exit 1; }
+        ops/local/redis-cluster.sh stop "$work/cluster"
+    done
+}
+if [ -z "${ONLY:-}" ] || [ "${ONLY:-}" = jobs ] || [ "${ONLY:-}" = shards ]; then shards_runs; fi
 
 # MARK: deliveries: the 2,000 transitions of 2,000 jobs at 400/s again, each of their events now
 # also delivered to 3 webhook endpoints (loopback receivers that verify every signature with
@@ -487,7 +557,7 @@ print('{\"scenario\": \"delivery_cpu\", \"workers\": \"$worker_count${layout:-}\
 }
 # DELIVERY_LAYOUTS: worker count and layout of each delivery run (`3:split`: one worker moves
 # orders, two deliver; empty: none).
-[ "${ONLY:-}" = payments ] || [ "${ONLY:-}" = http ] || for run in ${DELIVERY_LAYOUTS-$([ "$quick" = 1 ] && echo "1" || echo "1 2 2:split 3:split")}; do
+[ "${ONLY:-}" = payments ] || [ "${ONLY:-}" = http ] || [ "${ONLY:-}" = shards ] || for run in ${DELIVERY_LAYOUTS-$([ "$quick" = 1 ] && echo "1" || echo "1 2 2:split 3:split")}; do
     deliveries_run "${run%%:*}" "$([ "${run#*:}" = "$run" ] || echo "${run#*:}")"
 done
 layout=""

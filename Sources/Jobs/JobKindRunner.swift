@@ -33,6 +33,9 @@ final class JobKindRunner: Sendable {
     private let redisWasAway = Mutex(false)
     /// Whether this process runs an urgent reconcile of this kind right now.
     private let reconciling = Mutex(false)
+    /// Batches claimed ahead that have not started yet, by due time in ms: later claims' jobs
+    /// due at the same time join them.
+    private let waiting = Mutex<[Int: [ClaimedJob]]>([:])
     /// Until when claiming pauses: an overlapping batch found its store away, and claiming the
     /// jobs it handed back at once would only hand them back again.
     private let pausedUntil = Mutex<ContinuousClock.Instant?>(nil)
@@ -191,14 +194,28 @@ final class JobKindRunner: Sendable {
     /// ready (a transition begins its transaction, and its move then goes out on time).
     static let readyLead = Duration.milliseconds(20)
 
-    /// Runs a batch beside the claim loop, from `startAt` when it was claimed ahead.
+    /// Runs a batch beside the claim loop, from `startAt` when it was claimed ahead. Jobs due
+    /// at the same millisecond as a batch still waiting to start join it, whichever claim took
+    /// them (claims across partitions take a few jobs of each): one batch, one transaction.
     private func start(_ jobs: [ClaimedJob], at startAt: ContinuousClock.Instant?) {
         running.withLock { $0 += jobs.count }
+        let due = jobs.first.map { JobQueue.milliseconds($0.dueAt) }
+        if startAt != nil, let due {
+            let joined = waiting.withLock { waiting in
+                defer { waiting[due, default: []] += jobs }
+                return waiting[due] != nil
+            }
+            if joined { return }
+        }
         // On the kind's lane if it has one: an unstructured task does not inherit the loop's.
         Task(executorPreference: executor) { [self] in
-            if let startAt { try? await Task.sleep(until: startAt - Self.readyLead, clock: .continuous) }
-            await self.process(jobs, startingAt: startAt)
-            self.running.withLock { $0 -= jobs.count }
+            var batch = jobs
+            if let startAt, let due {
+                try? await Task.sleep(until: startAt - Self.readyLead, clock: .continuous)
+                batch = waiting.withLock { $0.removeValue(forKey: due) } ?? jobs
+            }
+            await self.process(batch, startingAt: startAt)
+            self.running.withLock { $0 -= batch.count }
         }
     }
 

@@ -392,6 +392,32 @@ struct JobQueueTests {
         }
     }
 
+    /// A claim ahead takes jobs by due time across partitions, as one queue would: with a limit
+    /// short of the partitions that have work, the partitions whose first jobs are due soonest
+    /// give every job due by the last of those first jobs, and no later one.
+    @Test func aClaimAheadTakesTheJobsDueSoonestAcrossPartitions() async throws {
+        try await withQueue { queue, _ in
+            let start = Date().addingTimeInterval(5)
+            var jobs: [(member: String, dueAt: Date)] = []
+            for partition in 0..<8 {
+                jobs.append((member(inPartition: partition, of: queue), start.addingTimeInterval(Double(7 - partition) * 0.1)))
+                jobs.append((member(inPartition: partition, of: queue), start.addingTimeInterval(3)))
+            }
+            // Two at the same millisecond as the earliest, in another partition.
+            let twin = member(inPartition: 9, of: queue)
+            jobs.append((twin, jobs[14].dueAt))
+            try await queue.enqueue(jobs, logger: logger)
+            var cursor = ClaimCursor(partitions: queue.keys.partitions, fullScanEvery: .seconds(3600))
+            let learnt = try await queue.claim(worker: "a", limit: 16, lease: .seconds(30), cursor: &cursor, logger: logger)
+            #expect(learnt.jobs.isEmpty, "nothing due yet; every partition's first job now known")
+            let claimed = try await queue.claim(
+                worker: "a", limit: 3, lease: .seconds(30), ahead: .seconds(30), cursor: &cursor, logger: logger)
+            let soonest = jobs.sorted { $0.dueAt < $1.dueAt }.prefix(3).map(\.member)
+            #expect(Set(claimed.jobs.map(\.member)) == Set(soonest))
+            #expect(claimed.jobs.contains { $0.member == twin }, "due with the earliest: taken with it")
+        }
+    }
+
     /// Each kind's partitions hash to slots in every third of the slot space, where a cluster of
     /// three primaries made by `redis-cli --cluster create` puts its shards: a kind's jobs use
     /// every shard.

@@ -10,6 +10,8 @@ import Redis
 public struct DeliveryDispatcher: Sendable {
     let ledger: DeliveryLedger
     let redis: RedisClient
+    /// Every kind's queue, made once (their keys are names per partition).
+    let queues: JobQueues
     /// Whether emails are owed at all (`SMTP_URL` is set).
     public let email: Bool
     let batch: Int
@@ -17,6 +19,7 @@ public struct DeliveryDispatcher: Sendable {
     public init(ledger: DeliveryLedger, redis: RedisClient, email: Bool, batch: Int = 500) {
         self.ledger = ledger
         self.redis = redis
+        self.queues = JobQueues(redis: redis)
         self.email = email
         self.batch = batch
     }
@@ -42,7 +45,7 @@ public struct DeliveryDispatcher: Sendable {
         let now = Date()
         // An error here leaves committed deliveries without jobs: the loop then runs
         // ``enqueueOwed(logger:)`` before its next step.
-        try await JobQueues(redis: redis).enqueue(dispatched.deliveries.map { ($0.kind, $0.member, now) }, logger: logger)
+        try await queues.enqueue(dispatched.deliveries.map { ($0.kind, $0.member, now) }, logger: logger)
         return dispatched.events
     }
 
@@ -51,7 +54,7 @@ public struct DeliveryDispatcher: Sendable {
     /// deliveries without enqueueing them, and on taking the lease from another process.
     public func enqueueOwed(logger: Logger) async throws {
         for kind in email ? [JobKind.webhook, .email] : [.webhook] {
-            try await DeliveryReconciler(ledger: ledger, queue: JobQueue(redis: redis, kind: kind), redis: redis).runOnce(logger: logger)
+            try await DeliveryReconciler(ledger: ledger, queue: queues[kind], redis: redis).runOnce(logger: logger)
         }
     }
 }

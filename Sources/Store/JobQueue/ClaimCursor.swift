@@ -37,8 +37,10 @@ public struct ClaimCursor: Sendable {
     /// Redis's clock now, as this machine estimates it.
     var now: Int { Int(Date().timeIntervalSince1970 * 1000) + clockOffset }
 
-    /// The partitions to ask, from a random one on (so no partition is always served last):
-    /// those unknown or with a job due by `horizon`.
+    /// The partitions to ask: those unknown (first, from a random one on, so none is always
+    /// asked last) or with a job due by `horizon`, earliest first. A claim whose limit is short
+    /// of the partitions it asks gives its shares in this order, so the jobs due soonest are the
+    /// ones it takes (not later ones of other partitions, which would hold the slots meanwhile).
     mutating func partitionsToClaim(horizon: Int) -> [Int] {
         if lastFullScan.map({ .now - $0 >= fullScanEvery }) ?? true {
             rescan()
@@ -46,7 +48,14 @@ public struct ClaimCursor: Sendable {
         }
         let count = earliest.count
         let start = Int.random(in: 0..<count)
-        return (0..<count).map { ($0 + start) % count }.filter { unknown[$0] || (earliest[$0].map { $0 <= horizon } ?? false) }
+        let asked = (0..<count).map { ($0 + start) % count }.filter { unknown[$0] || (earliest[$0].map { $0 <= horizon } ?? false) }
+        // Stable: unknown ones keep their random order, ahead of every known one.
+        return asked.enumerated().sorted { a, b in
+            let (x, y) = (
+                unknown[a.element] ? Int.min : earliest[a.element] ?? Int.max, unknown[b.element] ? Int.min : earliest[b.element] ?? Int.max
+            )
+            return x != y ? x < y : a.offset < b.offset
+        }.map(\.element)
     }
 
     /// Whether a partition is still to be asked, or has a job due by `horizon`.

@@ -169,10 +169,29 @@ public struct JobQueue: Sendable {
     ) async throws -> Claim {
         let aheadMilliseconds = Self.milliseconds(ahead)
         let targets = cursor.partitionsToClaim(horizon: cursor.now + aheadMilliseconds)
-        // The limit shared out; a partition without a share is asked for none, and so only
-        // tells its next due time (it is asked again for jobs next time).
-        let shares = targets.enumerated().map { position, partition in
-            (partition: partition, limit: limit / targets.count + (position < limit % targets.count ? 1 : 0))
+        let shares: [(partition: Int, limit: Int)]
+        var cutoff = -1
+        if ahead > .zero {
+            // Claiming ahead (transitions): by due time, as one queue would. The partitions whose
+            // first jobs are the `limit` earliest are asked for every job due up to the last of
+            // those first jobs, each up to the whole limit: the claim takes about the `limit`
+            // jobs due soonest, and the jobs due at one millisecond together (one batch). It
+            // may take a few more than `limit`; a kind that claims ahead holds its jobs until
+            // they are due, and its concurrency bounds how many it holds, not how many run.
+            let asked = Array(targets.prefix(limit))
+            if targets.count > limit, let last = asked.last, !cursor.unknown[last], let time = cursor.earliest[last] {
+                cutoff = time
+            }
+            shares = asked.map { ($0, limit) }
+        } else {
+            // The limit shared out, the partitions with the earliest jobs first. One left without
+            // a share is not asked (it stays due for the next claim) unless nothing is known of
+            // it: then it is asked for none, which tells its next due time. A claim that frees a
+            // few slots at a time so costs a script per slot at most, not one per partition.
+            shares = targets.enumerated().compactMap { position, partition -> (partition: Int, limit: Int)? in
+                let share = limit / targets.count + (position < limit % targets.count ? 1 : 0)
+                return share > 0 || cursor.unknown[partition] ? (partition, share) : nil
+            }
         }
         guard !shares.isEmpty else {
             return Claim(jobs: [], serverNow: Self.date(cursor.now), nextDue: cursor.nextDue.map(Self.date), scheduleIsWhole: true)
@@ -186,7 +205,7 @@ public struct JobQueue: Sendable {
                         partition.scheduled, partition.inflight, partition.fence, partition.epoch, partition.attempts,
                         partition.owner, partition.token, partition.due,
                     ],
-                    arguments: [worker, share.limit, Self.milliseconds(lease), aheadMilliseconds])
+                    arguments: [worker, share.limit, Self.milliseconds(lease), aheadMilliseconds, cutoff])
             }, logger: logger)
         var jobs: [ClaimedJob] = []
         var whole = true
@@ -463,7 +482,8 @@ public struct JobQueue: Sendable {
         return depth
     }
 
-    static func milliseconds(_ date: Date) -> Int { Int((date.timeIntervalSince1970 * 1000).rounded(.up)) }
+    /// A due time as the queue keeps it: whole milliseconds, rounded up.
+    public static func milliseconds(_ date: Date) -> Int { Int((date.timeIntervalSince1970 * 1000).rounded(.up)) }
     static func date(_ milliseconds: Int) -> Date { Date(timeIntervalSince1970: Double(milliseconds) / 1000) }
     static func milliseconds(_ duration: Duration) -> Int {
         Int(duration.components.seconds * 1000 + duration.components.attoseconds / 1_000_000_000_000_000)

@@ -18,10 +18,15 @@ public struct JobQueueKeys: Sendable, Equatable {
     /// The lease of the kind's periodic reconciler pass.
     public let reconcilerLock: String
 
+    /// Every partition's keys, in order (made once: a claim or an ack would otherwise build
+    /// their names again for every job).
+    public let all: [JobPartitionKeys]
+
     public init(kind: JobKind, partitions: Int) {
         precondition(partitions >= 1, "a queue has at least one partition")
         self.kind = kind
         self.partitions = partitions
+        all = (0..<partitions).map { JobPartitionKeys(kind: kind, index: $0) }
         let prefix = "jobs:{\(kind.rawValue)}:"
         wakeups = prefix + "wakeups"
         done = prefix + "done"
@@ -30,13 +35,10 @@ public struct JobQueueKeys: Sendable, Equatable {
     }
 
     /// The keys of partition `index`.
-    public func partition(_ index: Int) -> JobPartitionKeys { JobPartitionKeys(kind: kind, index: index) }
+    public func partition(_ index: Int) -> JobPartitionKeys { all[index] }
 
     /// The keys of the partition `member` lives in.
     public func partition(of member: String) -> JobPartitionKeys { partition(Self.partition(of: member, among: partitions)) }
-
-    /// Every partition's keys, in order.
-    public var all: [JobPartitionKeys] { (0..<partitions).map(partition) }
 
     /// The partition of a member: its leading id's last four hex digits (the random end of a
     /// UUID, of the order for a transition, of the delivery or payment otherwise) modulo the

@@ -1,10 +1,13 @@
 -- KEYS: scheduled, inflight, fence, epoch, attempts, owner, token, due (one partition).
--- ARGV: worker id, batch size, lease ms, ahead ms (0: due now). Moves up to `batch size` jobs due
--- within `ahead` ms in flight (a worker that claims ahead starts each at its due time). Returns
+-- ARGV: worker id, batch size, lease ms, ahead ms (0: due now), latest due ms (-1: none). Moves
+-- up to `batch size` jobs due within `ahead` ms, and by the latest due if given, in flight (a
+-- worker that claims ahead starts each at its due time). Returns
 -- {now, next due or -1, epoch present (1/0), member, token, attempts, due, member, token, ...};
 -- a missing epoch means Redis lost the partition (a flush, a restart without its data) and the
 -- reconciler must refill it now.
 local horizon = now_ms + tonumber(ARGV[4])
+local latest = tonumber(ARGV[5] or '-1')
+if latest >= 0 and latest < horizon then horizon = latest end
 local due = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', horizon, 'WITHSCORES', 'LIMIT', 0, tonumber(ARGV[2]))
 local out = {now_ms, -1, redis.call('EXISTS', KEYS[4])}
 local expiry = now_ms + tonumber(ARGV[3])
