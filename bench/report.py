@@ -54,14 +54,16 @@ for r in rows:
 print()
 print("## Delayed transitions (due uniformly over a window; 0.1 s is a burst: its rate is the ceiling)")
 print()
-print("| jobs | window s | offered /s | workers | beside them | applied | applied /s | lateness p50 ms | p99 ms | max ms | early | Postgres CPU (cores) | Redis CPU (cores) |")
-print("|---:|---:|---:|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|")
+print("| jobs | window s | offered /s | workers | beside them | Redis shards × partitions | applied | applied /s | lateness p50 ms | p99 ms | max ms | early | Postgres CPU (cores) | Redis CPU (cores; per node) | workers CPU (cores) | Redis commands per job |")
+print("|---:|---:|---:|---:|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
 for r in rows:
     if r.get("scenario") != "jobs":
         continue
     window = float(r.get("window", 5))
-    print(f"| {r['jobs']} | {window:g} | {int(r['jobs'] / window)} | {r['workers']} | {'deliveries' if r.get('deliveries') else str(r['captures']) + ' captures' if r.get('captures') else '–'} | {r['applied']} | {r['per_second']} | "
-          f"{r['p50']} | {r['p99']} | {r['max']} | {r['early']} | {r['postgres_cpu']} | {r['redis_cpu']} |")
+    nodes = f" ({r['redis_cpu_per_node']})" if r.get("redis_cpu_per_node") else ""
+    print(f"| {r['jobs']} | {window:g} | {int(r['jobs'] / window)} | {r['workers']} | {'deliveries' if r.get('deliveries') else str(r['captures']) + ' captures' if r.get('captures') else '–'} | "
+          f"{r.get('shards', 1)} × {r.get('partitions', '–')} | {r['applied']} | {r['per_second']} | "
+          f"{r['p50']} | {r['p99']} | {r['max']} | {r['early']} | {r['postgres_cpu']} | {r['redis_cpu']}{nodes} | {r.get('workers_cpu', '–')} | {r.get('redis_commands_per_job', '–')} |")
 deliveries = [r for r in rows if r.get("scenario") == "deliveries"]
 if deliveries:
     print()

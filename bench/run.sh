@@ -145,8 +145,9 @@ peak_rss() { local max=0 pid kb; for pid in $(gateway_pids); do kb=$(awk '/VmHWM
 # wrk_run NAME CONNECTIONS SCRIPT [PATH]: one wrk run, one row, with the gateways' CPU time
 # during it (clock ticks; divided by the requests, the figure this noisy machine keeps stable).
 wrk_run() {
-    local name=$1 connections=$2 script=$3 out before after
+    local name=$1 connections=$2 script=$3 out before after commands
     before=$(ticks $(gateway_pids))
+    commands=$(redis_commands)
     local perf_pid=
     if [ -n "${BENCH_PERF:-}" ]; then
         mkdir -p "$BENCH_PERF"
@@ -155,8 +156,9 @@ wrk_run() {
     fi
     out=$(wrk -t2 -c"$connections" -d"${duration}s" --timeout 10s -s "bench/$script" "$target${4:-}" 2>&1 | grep '^BENCH ' | sed 's/^BENCH //')
     after=$(ticks $(gateway_pids))
+    commands=$(($(redis_commands) - commands))
     if [ -n "$perf_pid" ]; then kill -INT "$perf_pid"; wait "$perf_pid" || true; fi
-    echo "{\"scenario\": \"$name\", \"connections\": $connections, \"rss_mb\": $(peak_rss), \"gateway_cpu_s\": $(awk -v t=$((after - before)) -v hz="$(getconf CLK_TCK)" 'BEGIN {printf "%.2f", t / hz}'), \"wrk\": $out}" >>"$rows"
+    echo "{\"scenario\": \"$name\", \"connections\": $connections, \"rss_mb\": $(peak_rss), \"gateway_cpu_s\": $(awk -v t=$((after - before)) -v hz="$(getconf CLK_TCK)" 'BEGIN {printf "%.2f", t / hz}'), \"redis_commands\": $commands, \"wrk\": $out}" >>"$rows"
     log "$name c=$connections: $out"
 }
 
@@ -173,6 +175,12 @@ pgbench_run() {
     echo "{\"scenario\": \"$name\", \"connections\": $clients, \"pgbench\": {\"tps\": $tps, \"p99\": $p99}}" >>"$rows"
     log "$name pgbench c=$clients: $tps tps, p99 $p99 ms"
 }
+
+# What Redis runs while nothing is asked of the stack: the workers' claim loops asking every
+# partition after each quiet wait, reapers, heartbeats, gauges (docs/CAPACITY.md's idle cost).
+idle0=$(redis_commands)
+sleep 5
+log "redis commands while idle: $(( ($(redis_commands) - idle0) / 5 ))/s with $workers workers, JOB_PARTITIONS=${JOB_PARTITIONS:-16}"
 
 connection_counts=$([ "$quick" = 1 ] && echo "64" || echo "16 64 256")
 events_only=$([ "${ONLY:-}" = events ] && echo 1 || echo 0)

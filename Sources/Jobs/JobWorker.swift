@@ -72,6 +72,8 @@ final class JobWorker: Service, Sendable {
         try await prepareQueues()
         await withDiscardingTaskGroup { group in
             group.addTask { await self.every(.seconds(2)) { try await self.heartbeat() } }
+            // Every worker reads the same depths (a script per partition and kind): not too often.
+            group.addTask { await self.every(.seconds(10)) { for runner in self.runners { try await runner.recordDepth() } } }
             for runner in runners {
                 group.addTask { await self.every(.seconds(1)) { try await runner.reap() } }
                 group.addTask {
@@ -149,7 +151,6 @@ final class JobWorker: Service, Sendable {
             .init(id: id, host: host, pid: Int(getpid()), startedAt: startedAt, lastSeenAt: Date(), jobsDone: jobsDone),
             ttl: .seconds(10), logger: logger
         )
-        for runner in runners { try await runner.recordDepth() }
     }
 
     /// Runs `body` every `interval` until shutdown; an error is logged and the next round comes.

@@ -200,6 +200,42 @@ struct JobKindRunnerTests {
         }
     }
 
+    /// A handler that records the members of each batch it is given.
+    final class BatchRecorder: HandlerOfTheseTests {
+        let kind = JobKind.webhook
+        let policy = JobPolicy(
+            concurrency: 8, lease: .seconds(10), timeout: .seconds(5), maxAttempts: 4, maxAge: nil, overlapping: true,
+            claimAhead: .seconds(2), backoff: JobPolicy.schedule([.milliseconds(50)]))
+        let batches = Mutex<[[String]]>([])
+
+        func process(_ jobs: [ClaimedJob], logger: Logger) async -> [JobOutcome] {
+            batches.withLock { $0.append(jobs.map(\.member).sorted()) }
+            return jobs.map { _ in .applied }
+        }
+    }
+
+    /// Jobs due at one millisecond that two claims took (one enqueued after the first claim, in
+    /// another partition) run as one batch: the later claim's job joins the batch still waiting.
+    @Test func jobsDueAtOneMillisecondJoinTheBatchWaitingForIt() async throws {
+        try await withQueue { queue, redis in
+            let handler = BatchRecorder()
+            let due = Date().addingTimeInterval(3)
+            let first = ["joined-a", "joined-b"]
+            for member in first { try await queue.enqueue(member, dueAt: due, logger: logger) }
+            try await whileWorking(handler, redis: redis) {
+                // Claimed 2 s ahead: held in flight, not started.
+                while try await queue.depth(logger: logger).inFlight < 2 { try await Task.sleep(for: .milliseconds(20)) }
+                #expect(Date() < due.addingTimeInterval(-0.5), "claimed ahead")
+                try await queue.enqueue("joined-c", dueAt: due, logger: logger)
+                let deadline = ContinuousClock.now + .seconds(8)
+                while handler.batches.withLock({ $0.flatMap { $0 }.count }) < 3, ContinuousClock.now < deadline {
+                    try await Task.sleep(for: .milliseconds(20))
+                }
+            }
+            #expect(handler.batches.withLock { $0 } == [["joined-a", "joined-b", "joined-c"]])
+        }
+    }
+
     @Test func claimedJobsAreBatchedByDueTime() throws {
         let now = Date(timeIntervalSince1970: 1_800_000_000)
         func job(_ member: String, _ offset: Double) -> ClaimedJob {

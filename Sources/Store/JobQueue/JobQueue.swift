@@ -84,17 +84,17 @@ public struct JobQueue: Sendable {
     }
 
     /// Waits on `connection` (a dedicated one: it blocks) until a partition gets an earlier job
-    /// than `cursor` knew of, or `seconds` pass (then the cursor asks every partition again, in
-    /// case a wake-up was lost). A wake-up whose member is not a partition (`*`, as the bench
-    /// writes after filling partitions by hand) makes it ask every partition too.
+    /// than `cursor` knew of, or `seconds` pass. A wake-up lost (popped by a worker that died,
+    /// or by a primary that failed over) is made up for by the cursor's full scan every few
+    /// seconds; a wake-up whose member is not a partition (`*`, as the bench writes after filling
+    /// partitions by hand) makes it ask every partition at once.
     public func waitForWake(on connection: RedisConnection, seconds: Double, cursor: inout ClaimCursor) async throws {
         let reply = try await connection.send(
             RedisCommand("BZPOPMIN", keys.wakeups, String(format: "%.3f", seconds)),
             timeout: .milliseconds(Int64(seconds * 1000) + 2000))
         let values = reply.array ?? []
-        if values.count == 3, let partition = values[1].string.flatMap({ Int($0) }),
-            let due = values[2].string.flatMap(Double.init)
-        {
+        guard values.count == 3 else { return }
+        if let partition = values[1].string.flatMap({ Int($0) }), let due = values[2].string.flatMap(Double.init) {
             cursor.woke(partition: partition, dueMilliseconds: Int(due))
         } else {
             cursor.rescan()
