@@ -29,6 +29,9 @@ public final class PrivateRedisCluster: Sendable {
                 [
                     "--bind", "127.0.0.1", "--port", String(client), "--cluster-enabled", "yes", "--cluster-port", String(bus),
                     "--cluster-config-file", folder.appendingPathComponent("nodes.conf").path, "--cluster-node-timeout", "2000",
+                    // Replicas copy their primary at once (not after Redis's 5 s default), so one
+                    // can take over from the start.
+                    "--repl-diskless-sync-delay", "0",
                     "--dir", folder.path, "--save", "", "--appendonly", "no", "--daemonize", "yes",
                     "--pidfile", folder.appendingPathComponent("redis.pid").path,
                     "--logfile", folder.appendingPathComponent("redis.log").path,
@@ -48,6 +51,21 @@ public final class PrivateRedisCluster: Sendable {
             ["--cluster", "create"] + ports.map { "127.0.0.1:\($0.client)" } + ["--cluster-replicas", "1", "--cluster-yes"])
         guard create.status == 0 else { throw failure("redis-cli --cluster create exited \(create.status): \(create.standardError)") }
         try await waitUntilWhole()
+        try await waitForReplicas()
+    }
+
+    /// Waits until every replica has copied its primary: a replica that never has cannot be
+    /// promoted when its primary dies.
+    func waitForReplicas(timeout: Duration = .seconds(30)) async throws {
+        let deadline = ContinuousClock.now + timeout
+        for endpoint in endpoints {
+            while true {
+                let info = (try? await send(RedisCommand("INFO", "replication"), to: endpoint).string) ?? ""
+                if info.contains("role:master") || info.contains("master_link_status:up") { break }
+                guard ContinuousClock.now < deadline else { throw failure("the replica on \(endpoint) never copied its primary") }
+                try await Task.sleep(for: .milliseconds(100))
+            }
+        }
     }
 
     /// Waits until every node reports `cluster_state:ok` and the same three primaries.

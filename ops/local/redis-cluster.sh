@@ -35,6 +35,7 @@ start)
         mkdir -p "$dir/$port"
         redis-server --bind 127.0.0.1 --port "$port" --cluster-enabled yes --cluster-port $((first + 100 + i)) \
             --cluster-config-file "$dir/$port/nodes.conf" --cluster-node-timeout 2000 --dir "$dir/$port" \
+            --repl-diskless-sync-delay 0 \
             --save "" --appendonly no --daemonize yes --pidfile "$dir/$port/redis.pid" --logfile "$dir/$port/redis.log"
         nodes+=("127.0.0.1:$port")
     done
@@ -50,6 +51,13 @@ start)
             sleep 0.1
         done
         redis-cli -p "${node#*:}" cluster info | grep -q 'cluster_state:ok' || { echo "redis-cluster: $node is not ok" >&2; exit 1; }
+    done
+    # And every replica has copied its primary (one that never has cannot take over).
+    for node in "${nodes[@]}"; do
+        for _ in $(seq 300); do
+            redis-cli -p "${node#*:}" info replication | tr -d '\r' | grep -qE '^role:master|^master_link_status:up' && break
+            sleep 0.1
+        done
     done
     (IFS=,; echo "${nodes[*]}")
     ;;
