@@ -173,12 +173,9 @@ struct JobWorkerTests {
         }
     }
 
-    /// Failover under load (`make test-cluster`): 2,000 orders due over 4 s, three workers on a
-    /// Redis Cluster, and the primary holding a third of the transitions' partitions killed
-    /// (`SIGKILL`) in the middle; its replica takes over. Every order moves once, none early, none is lost: what the failover
-    /// lost (writes not yet replicated), the reconciler puts back from Postgres.
-    @Test(.enabled(if: ProcessInfo.processInfo.environment["CLUSTER_TESTS"] == "1", "run by make test-cluster"))
-    func aClusterPrimaryKilledUnderLoadLosesAndDoublesNothing() async throws {
+    /// A Redis Cluster of the test's own, an empty database migrated, and the cluster's client
+    /// configuration.
+    func withClusterAndDatabase(_ body: (PrivateRedisCluster, String, RedisConfiguration) async throws -> Void) async throws {
         try await PrivateRedisCluster.with { cluster in
             try await TestStores.withEmptyDatabase { database in
                 try await TestStores.withDatabase(url: database) { client in
@@ -186,35 +183,47 @@ struct JobWorkerTests {
                 }
                 var redis = RedisConfiguration()
                 redis.clusterNodes = cluster.endpoints
-                try await makeOrders(2000, dueIn: 2...6, database: database, redis: redis)
-                // The shard of the transitions' first partition (the others are on the other shards).
-                let queueSlot = RedisSlot.of(JobQueueKeys(kind: .transition, partitions: JobPartitions.count).partition(0).scheduled)
-                let victim = try await cluster.primary(of: queueSlot)
-                let info = try await cluster.send(RedisCommand("INFO", "server"), to: victim.endpoint).string ?? ""
-                let pid = try #require(
-                    info.split(whereSeparator: \.isNewline).first { $0.hasPrefix("process_id:") }.flatMap { Int32($0.dropFirst(11)) })
-                let started = ContinuousClock.now
-                let failover = Task {
-                    try await Task.sleep(for: .seconds(4))
-                    #expect(kill(pid, SIGKILL) == 0)
-                    let killed = ContinuousClock.now
-                    // Until its replica is promoted (as the surviving nodes see it).
-                    while try await cluster.primary(of: queueSlot).id == victim.id, ContinuousClock.now - killed < .seconds(30) {
-                        try await Task.sleep(for: .milliseconds(50))
-                    }
-                    return ContinuousClock.now - killed
-                }
-                let finished = try await runWorkers(3, database: database, redis: redis, reconcileEvery: .seconds(2), limit: .seconds(60)) {
-                    try await Self.processing($0) == 2000
-                }
-                let promotedAfter = try await failover.value
-                #expect(finished != nil)
-                #expect(try await cluster.primary(of: queueSlot).id != victim.id, "the replica took over")
-                print(
-                    "failover under load: the primary of a third of the partitions SIGKILLed 4 s in, its replica promoted \(promotedAfter) later; 2,000 orders moved in \(finished.map { $0 - started }.map(String.init(describing:)) ?? "–")"
-                )
-                try await expectExactlyOnceAndNoneEarly(database: database, expected: 2000)
+                try await body(cluster, database, redis)
             }
+        }
+    }
+
+    /// Failover under load (`make test-cluster`): 2,000 orders due over 4 s, three workers on a
+    /// Redis Cluster, and the primary holding a third of the transitions' partitions killed
+    /// (`SIGKILL`) in the middle; its replica takes over. Every order moves once, none early,
+    /// none is lost: what the failover lost (writes not yet replicated), the reconciler puts back
+    /// from Postgres.
+    @Test(.enabled(if: ProcessInfo.processInfo.environment["CLUSTER_TESTS"] == "1", "run by make test-cluster"))
+    func aClusterPrimaryKilledUnderLoadLosesAndDoublesNothing() async throws {
+        try await withClusterAndDatabase { cluster, database, redis in
+            try await makeOrders(2000, dueIn: 2...6, database: database, redis: redis)
+            // The shard of the transitions' first partition (the others are on the other shards).
+            let queueSlot = RedisSlot.of(JobQueueKeys(kind: .transition, partitions: JobPartitions.count).partition(0).scheduled)
+            let victim = try await cluster.primary(of: queueSlot)
+            let info = try await cluster.send(RedisCommand("INFO", "server"), to: victim.endpoint).string ?? ""
+            let pid = try #require(
+                info.split(whereSeparator: \.isNewline).first { $0.hasPrefix("process_id:") }.flatMap { Int32($0.dropFirst(11)) })
+            let started = ContinuousClock.now
+            let failover = Task {
+                try await Task.sleep(for: .seconds(4))
+                #expect(kill(pid, SIGKILL) == 0)
+                let killed = ContinuousClock.now
+                // Until its replica is promoted (as the surviving nodes see it).
+                while try await cluster.primary(of: queueSlot).id == victim.id, ContinuousClock.now - killed < .seconds(30) {
+                    try await Task.sleep(for: .milliseconds(50))
+                }
+                return ContinuousClock.now - killed
+            }
+            let finished = try await runWorkers(3, database: database, redis: redis, reconcileEvery: .seconds(2), limit: .seconds(60)) {
+                try await Self.processing($0) == 2000
+            }
+            let promotedAfter = try await failover.value
+            #expect(finished != nil)
+            #expect(try await cluster.primary(of: queueSlot).id != victim.id, "the replica took over")
+            print(
+                "failover under load: the primary of a third of the partitions SIGKILLed 4 s in, its replica promoted \(promotedAfter) later; 2,000 orders moved in \(finished.map { $0 - started }.map(String.init(describing:)) ?? "–")"
+            )
+            try await expectExactlyOnceAndNoneEarly(database: database, expected: 2000)
         }
     }
 
@@ -224,51 +233,44 @@ struct JobWorkerTests {
     /// reshard` moves them. No enqueue fails, every order moves once, none early.
     @Test(.enabled(if: ProcessInfo.processInfo.environment["CLUSTER_TESTS"] == "1", "run by make test-cluster"))
     func slotsMovedBetweenPrimariesUnderLoadLoseAndDoubleNothing() async throws {
-        try await PrivateRedisCluster.with { cluster in
-            try await TestStores.withEmptyDatabase { database in
-                try await TestStores.withDatabase(url: database) { client in
-                    try await Migrator(database: client, migrations: Migration.bundled(), logger: logger).migrate()
-                }
-                var redis = RedisConfiguration()
-                redis.clusterNodes = cluster.endpoints
-                try await makeOrders(1000, dueIn: 2...7, database: database, redis: redis)
-                let keys = JobQueueKeys(kind: .transition, partitions: JobPartitions.count)
-                let primaries = try await cluster.primaries()
-                // The primary holding the most of the transitions' partitions gives them all away.
-                let slots = keys.all.map { RedisSlot.of($0.scheduled) } + [RedisSlot.of(keys.wakeups)]
-                let source = try #require(
-                    primaries.max { a, b in
-                        slots.filter { slot in a.slots.contains { $0.contains(slot) } }.count
-                            < slots.filter { slot in b.slots.contains { $0.contains(slot) } }.count
-                    })
-                let moving = slots.filter { slot in source.slots.contains { $0.contains(slot) } }
-                let target = try #require(primaries.first { $0.id != source.id })
-                let started = ContinuousClock.now
-                let reshard = Task {
-                    try await Task.sleep(for: .seconds(2))
-                    let begun = ContinuousClock.now
-                    for slot in moving { try await cluster.move(slot: slot, to: target) }
-                    return ContinuousClock.now - begun
-                }
-                let placing = Task {
-                    for _ in 0..<10 {
-                        try await makeOrders(100, dueIn: 1...3, database: database, redis: redis)
-                        try await Task.sleep(for: .milliseconds(250))
-                    }
-                }
-                let finished = try await runWorkers(3, database: database, redis: redis, limit: .seconds(60)) {
-                    try await Self.processing($0) == 2000
-                }
-                let reshardTook = try await reshard.value
-                try await placing.value
-                #expect(finished != nil)
-                print(
-                    "resharding under load: \(moving.count) slots moved (their keys 5 at a time) in \(reshardTook) while 1,000 orders were placed; 2,000 orders moved in \(finished.map { $0 - started }.map(String.init(describing:)) ?? "–")"
-                )
-                #expect(!moving.isEmpty)
-                for slot in moving { #expect(try await cluster.primary(of: slot).id == target.id, "slot \(slot) moved") }
-                try await expectExactlyOnceAndNoneEarly(database: database, expected: 2000)
+        try await withClusterAndDatabase { cluster, database, redis in
+            try await makeOrders(1000, dueIn: 2...7, database: database, redis: redis)
+            let keys = JobQueueKeys(kind: .transition, partitions: JobPartitions.count)
+            let primaries = try await cluster.primaries()
+            // The primary holding the most of the transitions' partitions gives them all away.
+            let slots = keys.all.map { RedisSlot.of($0.scheduled) } + [RedisSlot.of(keys.wakeups)]
+            let source = try #require(
+                primaries.max { a, b in
+                    slots.filter { slot in a.slots.contains { $0.contains(slot) } }.count
+                        < slots.filter { slot in b.slots.contains { $0.contains(slot) } }.count
+                })
+            let moving = slots.filter { slot in source.slots.contains { $0.contains(slot) } }
+            let target = try #require(primaries.first { $0.id != source.id })
+            let started = ContinuousClock.now
+            let reshard = Task {
+                try await Task.sleep(for: .seconds(2))
+                let begun = ContinuousClock.now
+                for slot in moving { try await cluster.move(slot: slot, to: target) }
+                return ContinuousClock.now - begun
             }
+            let placing = Task {
+                for _ in 0..<10 {
+                    try await makeOrders(100, dueIn: 1...3, database: database, redis: redis)
+                    try await Task.sleep(for: .milliseconds(250))
+                }
+            }
+            let finished = try await runWorkers(3, database: database, redis: redis, limit: .seconds(60)) {
+                try await Self.processing($0) == 2000
+            }
+            let reshardTook = try await reshard.value
+            try await placing.value
+            #expect(finished != nil)
+            print(
+                "resharding under load: \(moving.count) slots moved (their keys 5 at a time) in \(reshardTook) while 1,000 orders were placed; 2,000 orders moved in \(finished.map { $0 - started }.map(String.init(describing:)) ?? "–")"
+            )
+            #expect(!moving.isEmpty)
+            for slot in moving { #expect(try await cluster.primary(of: slot).id == target.id, "slot \(slot) moved") }
+            try await expectExactlyOnceAndNoneEarly(database: database, expected: 2000)
         }
     }
 
