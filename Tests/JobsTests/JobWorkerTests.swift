@@ -230,7 +230,9 @@ struct JobWorkerTests {
     /// Resharding under load (`make test-cluster`): while three workers apply 2,000 orders and
     /// another 1,000 are placed, every slot of one primary that holds a transitions' partition
     /// (and the kind's wake-ups) moves to another, a few keys at a time, as `redis-cli --cluster
-    /// reshard` moves them. No enqueue fails, every order moves once, none early.
+    /// reshard` moves them; then `redis-cli --cluster reshard` itself moves a third primary's
+    /// lowest slots, up to one of its partitions. No enqueue fails, every order moves once, none
+    /// early.
     @Test(.enabled(if: ProcessInfo.processInfo.environment["CLUSTER_TESTS"] == "1", "run by make test-cluster"))
     func slotsMovedBetweenPrimariesUnderLoadLoseAndDoubleNothing() async throws {
         try await withClusterAndDatabase { cluster, database, redis in
@@ -247,10 +249,22 @@ struct JobWorkerTests {
             let moving = slots.filter { slot in source.slots.contains { $0.contains(slot) } }
             let target = try #require(primaries.first { $0.id != source.id })
             let started = ContinuousClock.now
+            // Then `redis-cli --cluster reshard` itself, from the third primary: its lowest slots, up
+            // to the first of the transitions' partitions it holds.
+            let third = try #require(primaries.first { $0.id != source.id && $0.id != target.id })
+            let thirdsPartition = try #require(slots.filter { slot in third.slots.contains { $0.contains(slot) } }.min())
+            let reshardCount = thirdsPartition - (third.slots.map(\.lowerBound).min() ?? thirdsPartition) + 1
             let reshard = Task {
                 try await Task.sleep(for: .seconds(2))
                 let begun = ContinuousClock.now
                 for slot in moving { try await cluster.move(slot: slot, to: target) }
+                let tool = try await ChildProcess.run(
+                    "/usr/bin/redis-cli",
+                    [
+                        "--cluster", "reshard", "127.0.0.1:\(third.endpoint.port)", "--cluster-from", third.id, "--cluster-to", target.id,
+                        "--cluster-slots", String(reshardCount), "--cluster-yes",
+                    ])
+                #expect(tool.status == 0, "redis-cli --cluster reshard: \(tool.standardError.suffix(500))")
                 return ContinuousClock.now - begun
             }
             let placing = Task {
@@ -266,10 +280,12 @@ struct JobWorkerTests {
             try await placing.value
             #expect(finished != nil)
             print(
-                "resharding under load: \(moving.count) slots moved (their keys 5 at a time) in \(reshardTook) while 1,000 orders were placed; 2,000 orders moved in \(finished.map { $0 - started }.map(String.init(describing:)) ?? "–")"
+                "resharding under load: \(moving.count) slots moved (their keys 5 at a time), then \(reshardCount) by redis-cli --cluster reshard, in \(reshardTook) while 1,000 orders were placed; 2,000 orders moved in \(finished.map { $0 - started }.map(String.init(describing:)) ?? "–")"
             )
             #expect(!moving.isEmpty)
-            for slot in moving { #expect(try await cluster.primary(of: slot).id == target.id, "slot \(slot) moved") }
+            for slot in moving + [thirdsPartition] {
+                #expect(try await cluster.primary(of: slot).id == target.id, "slot \(slot) moved")
+            }
             try await expectExactlyOnceAndNoneEarly(database: database, expected: 2000)
         }
     }
