@@ -175,9 +175,10 @@ public struct JobQueue: Sendable {
             // Claiming ahead (transitions): by due time, as one queue would. The partitions whose
             // first jobs are the `limit` earliest are asked for every job due up to the last of
             // those first jobs, each up to the whole limit: the claim takes about the `limit`
-            // jobs due soonest, and the jobs due at one millisecond together (one batch). It
-            // may take a few more than `limit`; a kind that claims ahead holds its jobs until
-            // they are due, and its concurrency bounds how many it holds, not how many run.
+            // jobs due soonest, and the jobs due at one millisecond together (one batch). It may
+            // take more than `limit` (up to `limit` from each partition asked, all due by that
+            // cutoff or, with fewer partitions than `limit` to ask, within the claim-ahead
+            // window): a kind that claims ahead holds its jobs only until they fall due.
             let asked = Array(targets.prefix(limit))
             if targets.count > limit, let last = asked.last, !cursor.unknown[last], let time = cursor.earliest[last] {
                 cutoff = time
