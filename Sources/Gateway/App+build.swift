@@ -54,11 +54,25 @@ func buildApplication(
     app.beforeServerStarts { [logger] in
         await stores.waitUntilStarted()
         try await migrator.requireCurrentSchema()
+        try await requireWorkersPartitionCount(JobQueues(redis: redis), logger: logger)
         if let admin = configuration.bootstrapAdmin {
             try await accounts.bootstrapAdmin(email: admin.email, password: admin.password, logger: logger)
         }
     }
     return app
+}
+
+/// Refuses to serve when the workers recorded another `JOB_PARTITIONS` than this gateway's: the
+/// jobs it enqueues would land in partitions no worker claims. Not checked while Redis does not
+/// answer (a gateway starts without it, as it always has) or before any worker recorded one.
+func requireWorkersPartitionCount(_ queues: JobQueues, logger: Logger) async throws {
+    let partitions = queues.queues.first?.keys.partitions ?? JobPartitions.count
+    guard let recorded = try? await queues.recordedPartitions(record: false, logger: logger), recorded != partitions else { return }
+    throw ConfigurationError(
+        key: "JOB_PARTITIONS",
+        reason:
+            "is \(partitions) but this deployment's workers use \(recorded) partitions (jobs:{layout}:partitions in Redis); docs/CAPACITY.md says how to change it"
+    )
 }
 
 /// The monitoring server on `METRICS_PORT`: Prometheus metrics, for scrapers on

@@ -112,7 +112,7 @@ final class JobWorker: Service, Sendable {
         let partitions = runners.first?.queue.keys.partitions ?? JobPartitions.count
         while !Task.isCancelled && !Task.isShuttingDownGracefully {
             do {
-                let recorded = try await JobQueues(redis: redis, partitions: partitions).recordedPartitions(logger: logger)
+                let recorded = try await JobQueues(redis: redis, partitions: partitions).recordedPartitions(logger: logger) ?? partitions
                 guard recorded == partitions else {
                     throw ConfigurationError(
                         key: "JOB_PARTITIONS",

@@ -491,9 +491,12 @@ struct JobQueueTests {
     /// count reads the recorded one (and a worker refuses to claim with its own).
     @Test func theDeploymentsPartitionCountIsRecordedByTheFirst() async throws {
         try await withQueue { _, redis in
+            let unread = try await JobQueues(redis: redis, partitions: 16).recordedPartitions(record: false, logger: logger)
+            #expect(unread == nil, "a gateway reads, and records nothing")
             let first = try await JobQueues(redis: redis, partitions: 16).recordedPartitions(logger: logger)
             let second = try await JobQueues(redis: redis, partitions: 64).recordedPartitions(logger: logger)
-            #expect(first == 16 && second == 16)
+            let read = try await JobQueues(redis: redis, partitions: 64).recordedPartitions(record: false, logger: logger)
+            #expect(first == 16 && second == 16 && read == 16)
         }
     }
 }

@@ -52,14 +52,15 @@ extension JobQueues {
     /// Where the partition count every gateway and worker uses is written down, by the first.
     static let partitionsKey = "jobs:{layout}:partitions"
 
-    /// The partition count the deployment's queues use: written by the first process to ask,
-    /// so one started with another `JOB_PARTITIONS` finds out (it would enqueue into or claim
-    /// from partitions the others never look at).
-    public func recordedPartitions(logger: Logger) async throws -> Int {
+    /// The partition count the deployment's queues use, so a process started with another
+    /// `JOB_PARTITIONS` finds out (it would enqueue into or claim from partitions the others
+    /// never look at). A worker records its own when none is (`record`); a gateway only reads,
+    /// and gets nil when no worker has recorded one yet.
+    public func recordedPartitions(record: Bool = true, logger: Logger) async throws -> Int? {
         let count = queues.first?.keys.partitions ?? JobPartitions.count
         guard let redis = queues.first?.redis else { return count }
-        let replies = try await redis.pipeline(
-            [RedisCommand("SET", Self.partitionsKey, count, "NX"), RedisCommand("GET", Self.partitionsKey)], logger: logger)
-        return replies[1].string.flatMap { Int($0) } ?? count
+        let get = RedisCommand("GET", Self.partitionsKey)
+        let commands = record ? [RedisCommand("SET", Self.partitionsKey, count, "NX"), get] : [get]
+        return try await redis.pipeline(commands, logger: logger).last?.string.flatMap { Int($0) } ?? (record ? count : nil)
     }
 }
