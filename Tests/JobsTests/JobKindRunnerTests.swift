@@ -173,7 +173,9 @@ struct JobKindRunnerTests {
     @Test func jobsClaimedAheadStartAtTheirDueTimeNeverBefore() async throws {
         try await withQueue { queue, redis in
             let handler = TimingHandler(claimAhead: .seconds(2))
-            let firstDue = Date().addingTimeInterval(5)
+            // Far enough that a worker slow to start on a loaded machine still begins quiet (its
+            // first claim finding nothing within 2 s), as the warm-up expects.
+            let firstDue = Date().addingTimeInterval(8)
             let members = (0..<5).map { "delivery-ahead-\($0)" }
             for (index, member) in members.enumerated() {
                 try await queue.enqueue(member, dueAt: firstDue.addingTimeInterval(Double(index) * 0.01), logger: logger)
@@ -205,7 +207,7 @@ struct JobKindRunnerTests {
         let kind = JobKind.webhook
         let policy = JobPolicy(
             concurrency: 8, lease: .seconds(10), timeout: .seconds(5), maxAttempts: 4, maxAge: nil, overlapping: true,
-            claimAhead: .seconds(2), backoff: JobPolicy.schedule([.milliseconds(50)]))
+            claimAhead: .seconds(4), backoff: JobPolicy.schedule([.milliseconds(50)]))
         let batches = Mutex<[[String]]>([])
 
         func process(_ jobs: [ClaimedJob], logger: Logger) async -> [JobOutcome] {
@@ -219,15 +221,16 @@ struct JobKindRunnerTests {
     @Test func jobsDueAtOneMillisecondJoinTheBatchWaitingForIt() async throws {
         try await withQueue { queue, redis in
             let handler = BatchRecorder()
-            let due = Date().addingTimeInterval(3)
+            // Claimed 4 s ahead of 6: seconds to spare on a loaded machine.
+            let due = Date().addingTimeInterval(6)
             let first = ["joined-a", "joined-b"]
             for member in first { try await queue.enqueue(member, dueAt: due, logger: logger) }
             try await whileWorking(handler, redis: redis) {
-                // Claimed 2 s ahead: held in flight, not started.
+                // Claimed ahead: held in flight, not started.
                 while try await queue.depth(logger: logger).inFlight < 2 { try await Task.sleep(for: .milliseconds(20)) }
                 #expect(Date() < due.addingTimeInterval(-0.5), "claimed ahead")
                 try await queue.enqueue("joined-c", dueAt: due, logger: logger)
-                let deadline = ContinuousClock.now + .seconds(8)
+                let deadline = ContinuousClock.now + .seconds(10)
                 while handler.batches.withLock({ $0.flatMap { $0 }.count }) < 3, ContinuousClock.now < deadline {
                     try await Task.sleep(for: .milliseconds(20))
                 }
