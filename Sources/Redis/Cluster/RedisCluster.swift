@@ -20,7 +20,8 @@ final class RedisCluster: Sendable {
 
     private struct State {
         var map = RedisClusterMap()
-        var pools: [RedisEndpoint: RedisPool] = [:]
+        var pools: [RedisEndpoint: [RedisPoolSlot]] = [:]
+        var next = 0
         var refreshedAt: NIODeadline?
         var isShutdown = false
     }
@@ -37,9 +38,9 @@ final class RedisCluster: Sendable {
     func shutdown() async {
         let pools = state.withLockedValue { state in
             state.isShutdown = true
-            return Array(state.pools.values)
+            return state.pools.values.flatMap { $0 }
         }
-        for pool in pools { await pool.close() }
+        for slot in pools { await slot.close() }
     }
 
     // MARK: Commands
@@ -179,16 +180,19 @@ final class RedisCluster: Sendable {
     // MARK: Nodes and the map
 
     private func connection(to endpoint: RedisEndpoint) async throws(RedisError) -> RedisConnection {
-        let pool: RedisPool? = state.withLockedValue { state in
+        let poolSize = max(1, configuration.poolSize)
+        let slot: RedisPoolSlot? = state.withLockedValue { state in
             guard !state.isShutdown else { return nil }
-            let pool =
-                state.pools[endpoint]
-                ?? RedisPool(configuration: configuration.node(endpoint), size: configuration.poolSize, eventLoopGroup: eventLoopGroup)
+            let pool = state.pools[endpoint] ?? (0..<poolSize).map { _ in RedisPoolSlot() }
             state.pools[endpoint] = pool
-            return pool
+            state.next &+= 1
+            return pool[state.next % pool.count]
         }
-        guard let pool else { throw RedisError(.shutdown, "client is shut down") }
-        return try await pool.connection()
+        guard let slot else { throw RedisError(.shutdown, "client is shut down") }
+        let (configuration, group) = (self.configuration.node(endpoint), eventLoopGroup)
+        return try await slot.connection(eventLoop: group.next()) { () async throws(RedisError) in
+            try await RedisConnection.connect(configuration, eventLoopGroup: group)
+        }
     }
 
     /// Reads the slot map from the first node that answers (those it knows, then the seeds); at
