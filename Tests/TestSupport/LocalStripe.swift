@@ -95,23 +95,19 @@ public final class LocalStripe: StoppablePeer {
         return id
     }
 
-    /// A GET of the provider's API with the test key, decoded as JSON. Asked again (up to five
-    /// times, half a second apart) while the answer is not JSON: a localstripe just restarted by
-    /// a chaos test has once answered a read with something else (CI, 2026-12-05).
+    /// A GET of the provider's API with the test key, decoded as JSON; any other answer than
+    /// 200 is thrown with its status and body.
     public func get(_ path: String) async throws -> [String: Any] {
-        var attempt = 0
-        while true {
-            attempt += 1
-            var request = HTTPClientRequest(url: apiBase + path)
-            request.headers.add(name: "Authorization", value: "Bearer " + Self.secretKey)
-            let response = try await HTTPClient.shared.execute(request, timeout: .seconds(10))
-            let body = try await response.body.collect(upTo: 1 << 22)
-            do {
-                return (try JSONSerialization.jsonObject(with: Data(buffer: body)) as? [String: Any]) ?? [:]
-            } catch  where attempt < 5 {
-                try await Task.sleep(for: .milliseconds(500))
-            }
+        var request = HTTPClientRequest(url: apiBase + path)
+        request.headers.add(name: "Authorization", value: "Bearer " + Self.secretKey)
+        let response = try await HTTPClient.shared.execute(request, timeout: .seconds(10))
+        let body = try await response.body.collect(upTo: 1 << 22)
+        guard response.status == .ok else {
+            throw CocoaError(
+                .fileReadUnknown,
+                userInfo: [NSLocalizedDescriptionKey: "localstripe answered \(response.status.code) to \(path): \(String(buffer: body))"])
         }
+        return (try JSONSerialization.jsonObject(with: Data(buffer: body)) as? [String: Any]) ?? [:]
     }
 
     /// A form POST to the provider with the test key (its own `_config` and `_authenticate` too).
