@@ -12,13 +12,13 @@ public final class RedisClient: Service, Sendable {
     public let configuration: RedisConfiguration
     let logger: Logger
     let eventLoopGroup: any EventLoopGroup
-    private let slots: [RedisPoolSlot]
+    /// The server's connections; nil in cluster mode (each node has a pool of its own there).
+    private let pool: RedisPool?
     private let state = NIOLockedValueBox(State())
     /// The cluster's nodes and slot map, in cluster mode.
     private let cluster: RedisCluster?
 
     private struct State {
-        var next = 0
         var isShutdown = false
     }
 
@@ -30,7 +30,9 @@ public final class RedisClient: Service, Sendable {
         self.configuration = configuration
         self.eventLoopGroup = eventLoopGroup
         self.logger = logger
-        self.slots = configuration.isCluster ? [] : (0..<max(1, configuration.poolSize)).map { _ in RedisPoolSlot() }
+        self.pool =
+            configuration.isCluster
+            ? nil : RedisPool(configuration: configuration, size: configuration.poolSize, eventLoopGroup: eventLoopGroup)
         self.cluster =
             configuration.isCluster ? RedisCluster(configuration: configuration, eventLoopGroup: eventLoopGroup, logger: logger) : nil
     }
@@ -43,7 +45,7 @@ public final class RedisClient: Service, Sendable {
 
     public func shutdown() async {
         state.withLockedValue { $0.isShutdown = true }
-        for slot in slots { await slot.close() }
+        await pool?.close()
         await cluster?.shutdown()
     }
 
@@ -124,15 +126,8 @@ public final class RedisClient: Service, Sendable {
 
     private func connection() async throws(RedisError) -> RedisConnection {
         try checkOpen()
-        let index = state.withLockedValue { state in
-            defer { state.next &+= 1 }
-            return state.next % slots.count
-        }
-        let configuration = self.configuration
-        let group = self.eventLoopGroup
-        return try await slots[index].connection(eventLoop: group.next()) { () async throws(RedisError) in
-            try await RedisConnection.connect(configuration, eventLoopGroup: group)
-        }
+        guard let pool else { throw RedisError(.shutdown, "no pool in cluster mode") }
+        return try await pool.connection()
     }
 
     private func checkOpen() throws(RedisError) {

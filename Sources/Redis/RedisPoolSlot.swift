@@ -1,7 +1,7 @@
 import NIOConcurrencyHelpers
 import NIOCore
 
-/// One place in ``RedisClient``'s pool: a live connection, one being opened, or none.
+/// One place in a ``RedisPool``: a live connection, one being opened, or none.
 ///
 /// Callers that arrive while a connection is being opened share that attempt.
 final class RedisPoolSlot: Sendable {

@@ -20,8 +20,7 @@ final class RedisCluster: Sendable {
 
     private struct State {
         var map = RedisClusterMap()
-        var pools: [RedisEndpoint: [RedisPoolSlot]] = [:]
-        var next = 0
+        var pools: [RedisEndpoint: RedisPool] = [:]
         var refreshedAt: NIODeadline?
         var isShutdown = false
     }
@@ -38,9 +37,9 @@ final class RedisCluster: Sendable {
     func shutdown() async {
         let pools = state.withLockedValue { state in
             state.isShutdown = true
-            return state.pools.values.flatMap { $0 }
+            return Array(state.pools.values)
         }
-        for slot in pools { await slot.close() }
+        for pool in pools { await pool.close() }
     }
 
     // MARK: Commands
@@ -180,19 +179,16 @@ final class RedisCluster: Sendable {
     // MARK: Nodes and the map
 
     private func connection(to endpoint: RedisEndpoint) async throws(RedisError) -> RedisConnection {
-        let poolSize = max(1, configuration.poolSize)
-        let slot: RedisPoolSlot? = state.withLockedValue { state in
+        let pool: RedisPool? = state.withLockedValue { state in
             guard !state.isShutdown else { return nil }
-            let pool = state.pools[endpoint] ?? (0..<poolSize).map { _ in RedisPoolSlot() }
+            let pool =
+                state.pools[endpoint]
+                ?? RedisPool(configuration: configuration.node(endpoint), size: configuration.poolSize, eventLoopGroup: eventLoopGroup)
             state.pools[endpoint] = pool
-            state.next &+= 1
-            return pool[state.next % pool.count]
+            return pool
         }
-        guard let slot else { throw RedisError(.shutdown, "client is shut down") }
-        let (configuration, group) = (self.configuration.node(endpoint), eventLoopGroup)
-        return try await slot.connection(eventLoop: group.next()) { () async throws(RedisError) in
-            try await RedisConnection.connect(configuration, eventLoopGroup: group)
-        }
+        guard let pool else { throw RedisError(.shutdown, "client is shut down") }
+        return try await pool.connection()
     }
 
     /// Reads the slot map from the first node that answers (those it knows, then the seeds); at
