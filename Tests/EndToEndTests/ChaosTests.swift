@@ -37,6 +37,8 @@ struct ChaosTests {
         var victim: String?
         /// Seconds its victim may take to serve again (a crash writes its backtrace first).
         var recovery: Double = 10
+        /// Seconds after the fault's end by which an order due during it must have moved.
+        var lateness: Double = 1
         var inject: @Sendable (LocalStack) async throws -> Void
     }
 
@@ -50,8 +52,12 @@ struct ChaosTests {
         Fault(name: "Redis FLUSHALL") { _ in
             try await ChildProcess.run("/usr/bin/redis-cli", ["-p", String(redisPort), "flushall"])
         },
-        Fault(name: "Postgres restart (fast)") { _ in try await stores("restart-postgres", "fast") },
-        Fault(name: "Postgres restart (immediate)") { _ in try await stores("restart-postgres", "immediate") },
+        // A worker reaches a restarted database when postgres-nio's pool next tries to connect: it
+        // backs off 100 ms × 1.25ⁿ (not configurable), trying 0.58, 0.82, 1.13, 1.51 s after its
+        // first failure, so a database back at 0.5 s may be reached a step later (CI: moved
+        // 1.19 s after the end once, 0.79–0.94 s in other runs).
+        Fault(name: "Postgres restart (fast)", lateness: 2) { _ in try await stores("restart-postgres", "fast") },
+        Fault(name: "Postgres restart (immediate)", lateness: 2) { _ in try await stores("restart-postgres", "immediate") },
         Fault(name: "gateway SIGKILL", victim: "gateway-0") { stack in kill(try stack.pid(of: "gateway-0"), SIGKILL) },
         // The stack's processes print their backtrace unsymbolicated (see `SWIFT_BACKTRACE` below),
         // so a trap is down as long as a kill is.
@@ -156,14 +162,16 @@ struct ChaosTests {
 
         let facts = try await Self.expectEveryOrderOnce(orders, database: database)
         report(windows, attempts: attempts, facts: facts, traps: (try? trapCounts(stack)) ?? [:])
-        // Every order moved within 1 s of its due time, or of the end of the fault it fell due in.
+        // Every order moved within 1 s of its due time, or within its fault's allowance of the end
+        // of the fault it fell due in.
         let late = facts.orders.values.compactMap { order -> String? in
             let lateness = lateness(of: order, in: windows)
-            let window =
+            let allowed = window(of: order, in: windows)?.fault.lateness ?? 1
+            let place =
                 windows.last { $0.start <= order.due }.map { String(format: "%@ +%.2f s", $0.fault.name, order.due - $0.start) }
                 ?? String(format: "%.2f s before the first fault", (windows.first?.start ?? 0) - order.due)
-            return lateness > 1.0
-                ? String(format: "%@ (after %@) due %.3f moved %.3f: %.3f s late", order.id, window, order.due, order.moved ?? -1, lateness)
+            return lateness > allowed
+                ? String(format: "%@ (after %@) due %.3f moved %.3f: %.3f s late", order.id, place, order.due, order.moved ?? -1, lateness)
                 : nil
         }
         #expect(late.isEmpty, "\(late.count) orders moved late: \(late.prefix(5))")
@@ -323,8 +331,12 @@ struct ChaosTests {
     /// (one due a moment before the fault may have been claimed, and held, by its victim).
     static func lateness(of order: Facts.Order, in windows: [Window]) -> Double {
         guard let moved = order.moved else { return .infinity }
-        let during = windows.first { $0.start - 0.1 <= order.due && order.due <= $0.end }
-        return moved - max(order.due, during?.end ?? order.due)
+        return moved - max(order.due, window(of: order, in: windows)?.end ?? order.due)
+    }
+
+    /// The fault `order` fell due in, if any.
+    static func window(of order: Facts.Order, in windows: [Window]) -> Window? {
+        windows.first { $0.start - 0.1 <= order.due && order.due <= $0.end }
     }
 
     static func report(_ windows: [Window], attempts: [Traffic.Attempt], facts: Facts, traps: [String: [String]]) {
