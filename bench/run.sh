@@ -94,11 +94,15 @@ ALTER TABLE bench_products ADD PRIMARY KEY (n);
 SQL
 psql "$DATABASE_URL" -Atc "SELECT username FROM users WHERE username LIKE 'bench\_%' ORDER BY username" >"$work/users"
 psql "$DATABASE_URL" -Atc "SELECT sku FROM products WHERE sku LIKE 'BENCH-%'" >"$work/skus"
-: >"$work/tokens"
-while read -r name; do
-    curl -fsS "$target/api/auth/login" -H 'Content-Type: application/json' -d "{\"username\":\"$name\",\"password\":\"bench-password\"}" |
-        python3 -c 'import json, sys; print(json.load(sys.stdin)["access_token"])' >>"$work/tokens"
-done <"$work/users"
+# One access token per customer, in the order of $work/users.
+issue_tokens() {
+    : >"$work/tokens"
+    while read -r name; do
+        curl -fsS "$target/api/auth/login" -H 'Content-Type: application/json' -d "{\"username\":\"$name\",\"password\":\"bench-password\"}" |
+            python3 -c 'import json, sys; print(json.load(sys.stdin)["access_token"])' >>"$work/tokens"
+    done <"$work/users"
+}
+issue_tokens
 export BENCH_TOKENS="$root/$work/tokens" BENCH_SKUS="$root/$work/skus" BENCH_USERS="$root/$work/users"
 
 # MARK: measuring
@@ -201,7 +205,9 @@ psql "$DATABASE_URL" -q -c "CREATE TABLE bench_orders AS SELECT row_number() OVE
 norders=$(psql "$DATABASE_URL" -Atc "SELECT count(*) FROM bench_orders")
 # "token id" pairs of gateway-created orders (pgbench's have no login behind them, but any
 # customer's own orders do).
-psql "$DATABASE_URL" -Atc "SELECT u.username || ' ' || o.id FROM orders o JOIN users u ON u.id = o.user_id WHERE o.request_hash <> '\\x00'::bytea ORDER BY random() LIMIT 20000" |
+psql "$DATABASE_URL" -Atc "SELECT u.username || ' ' || o.id FROM orders o JOIN users u ON u.id = o.user_id WHERE o.request_hash <> '\\x00'::bytea ORDER BY random() LIMIT 20000" >"$work/order-owners"
+# The pairs with each customer's current token.
+pair_orders() {
     python3 -c '
 import sys
 names = [l.strip() for l in open(sys.argv[1])]
@@ -210,7 +216,9 @@ token = dict(zip(names, tokens))
 for line in sys.stdin:
     name, order = line.split()
     print(token[name], order)
-' "$work/users" "$work/tokens" >"$work/orders"
+' "$work/users" "$work/tokens" <"$work/order-owners" >"$work/orders"
+}
+pair_orders
 export BENCH_ORDERS="$root/$work/orders"
 for c in $connection_counts; do
     wrk_run get_order "$c" get_order.lua
@@ -237,6 +245,9 @@ fi
 
 # ONLY=http: the HTTP scenarios and Redis alone, for iterating on the request path.
 if [ "${ONLY:-}" != http ]; then
+# The login scenario signed each customer in about ten times, and a customer keeps ten sessions:
+# the first tokens' sessions are gone.
+[ "$events_only" = 1 ] || { issue_tokens && pair_orders; }
 # MARK: live events: 1,000 open streams (990 of the 64 customers, 10 staff) while orders are placed
 # at about 200 a second (one event each); then get_order beside them.
 stream_count=${EVENT_STREAMS:-1000}
