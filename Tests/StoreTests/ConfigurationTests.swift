@@ -26,6 +26,20 @@ struct ConfigurationTests {
         #expect(configuration.timeZone.identifier == "Asia/Kolkata")
         #expect(configuration.currency == "USD")
         #expect(configuration.logFormat == .json)
+        #expect(configuration.postgres.options.connectionIdleTimeout == .seconds(2))
+    }
+
+    /// A pooled connection's idle timeout is the operator's to lengthen (each release's timer
+    /// holds memory that long), within 1 s to an hour.
+    @Test func thePoolsIdleTimeoutIsSetInSeconds() throws {
+        var values = valid
+        values["DATABASE_POOL_IDLE_SECONDS"] = "30"
+        #expect(try configuration(values).postgres.options.connectionIdleTimeout == .seconds(30))
+        for bad in ["0", "3601", "soon"] {
+            values["DATABASE_POOL_IDLE_SECONDS"] = bad
+            let error = #expect(throws: ConfigurationError.self) { try configuration(values) }
+            #expect(error?.key == "DATABASE_POOL_IDLE_SECONDS")
+        }
     }
 
     @Test(arguments: [

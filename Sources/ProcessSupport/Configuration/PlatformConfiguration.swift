@@ -47,11 +47,13 @@ public struct PlatformConfiguration: Sendable {
         // minimum of 0 instead, a lease waiting while the last connection fails is never served
         // (postgres-nio #657): a worker's batch waited out its deadline after every restart. See
         // docs/postgres-nio-pool-restart.md. Connections above the minimum get an idle timer per
-        // release, and Linux keeps a cancelled `Task.sleep` until its deadline, so the timeout is
-        // short: the memory those timers hold stays bounded (measured in BENCHMARKS.md).
+        // release, and a cancelled `Task.sleep` keeps its task until its deadline, so the timeout
+        // is short: a gateway reading 5,000–6,000 orders/s beside 1,000 event streams peaked at
+        // 84–89 MB with 1–2 s, 90–94 with 3 and 109–121 with 10, for a few dozen more connections
+        // opened a minute (BENCHMARKS.md, #27).
         let maximumMinimum = environment == .test ? postgres.options.maximumConnections : 1
         postgres.options.minimumConnections = try settings.int("DATABASE_POOL_MIN", default: 1, range: 0...maximumMinimum)
-        postgres.options.connectionIdleTimeout = .seconds(10)
+        postgres.options.connectionIdleTimeout = .seconds(try settings.int("DATABASE_POOL_IDLE_SECONDS", default: 2, range: 1...3_600))
         // A statement (lock waits included) never runs longer than a request may take.
         postgres.options.additionalStartupParameters = [("statement_timeout", "8s"), ("lock_timeout", "5s")]
         // A cluster's seed nodes, when given, take the place of REDIS_URL's host (which then
