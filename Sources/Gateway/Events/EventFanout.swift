@@ -184,7 +184,7 @@ final class EventFanout: Service, Sendable {
                     if stopped { return }
                     while !stopping {
                         let entries = try await OrderEventStream.read(after: last, count: 500, block: .seconds(5), on: connection)
-                        guard let first = entries.first?.position else {
+                        guard !entries.isEmpty else {
                             // Quiet for a while: if Postgres went back in time (a restore), follow it.
                             if try await log.lastGiven(logger: logger) < last {
                                 let current = try await log.lastPosition(logger: logger)
@@ -200,9 +200,14 @@ final class EventFanout: Service, Sendable {
                             last = max(last, entries.last?.position ?? last)
                             continue
                         }
+                        // A hole anywhere in the batch (not only before it: two relays that
+                        // overlapped leave one where the later append of earlier events was
+                        // refused) is read from Postgres.
                         var events: [PublishedOrderEvent] = []
-                        if first > last + 1 { events = try await fill(after: last, through: first - 1) }
+                        var previous = last
                         for entry in entries {
+                            if entry.position > previous + 1 { events += try await fill(after: previous, through: entry.position - 1) }
+                            previous = max(previous, entry.position)
                             do {
                                 events.append(try entry.decoded())
                             } catch {

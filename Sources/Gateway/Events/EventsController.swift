@@ -129,11 +129,16 @@ struct EventsController {
         while from < last {
             var page: [PublishedOrderEvent] = []
             // The stream has the page when its first entry is the next position; a gap (a failed
-            // relay transaction's, or a trimmed stream) sends the page to Postgres, which knows.
+            // relay transaction's, a trimmed stream, or events a relay could not append) sends
+            // the page to Postgres, which knows.
             let entries = (try? await fanout.stream.entries(after: from, through: last, count: 500, logger: logger)) ?? []
-            if entries.first?.position == from + 1 {
-                page = entries.compactMap { try? $0.decoded() }
-                from = entries.last?.position ?? last
+            // Only up to the first hole: two relays that overlapped (a lease handed over while its
+            // holder still worked) append out of order, and the stream refuses the later append
+            // of the earlier events, so a page may lack events in its middle.
+            let run = OrderEventStream.unbroken(entries, after: from)
+            if !run.isEmpty {
+                page = run.compactMap { try? $0.decoded() }
+                from = run[run.count - 1].position
             } else {
                 page = try await fanout.log.events(
                     after: from, through: last, customer: actor.isStaff ? nil : actor.id, order: order, limit: 500, logger: logger)

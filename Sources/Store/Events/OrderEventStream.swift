@@ -71,6 +71,17 @@ public struct OrderEventStream: Sendable {
         return entries(first[1])
     }
 
+    /// The leading entries of `entries` whose positions follow `position` one by one: what a
+    /// reader can take without asking Postgres whether a missing position was an event.
+    public static func unbroken(_ entries: [Entry], after position: Int64) -> ArraySlice<Entry> {
+        var expected = position + 1
+        let count = entries.prefix { entry in
+            defer { expected += 1 }
+            return entry.position == expected
+        }.count
+        return entries.prefix(count)
+    }
+
     /// Entries of an `XRANGE`-shaped reply.
     static func entries(_ reply: RESPValue) -> [Entry] {
         (reply.array ?? []).compactMap { entry in
