@@ -70,6 +70,34 @@ struct EventStreamTests {
         return try #require(response.json?["id"] as? String)
     }
 
+    /// Runs `body` against a live gateway as a new customer, signed in, with a product of its own.
+    func asNewCustomer(
+        _ body: @Sendable (_ client: any TestClientProtocol, _ port: Int, _ token: String, _ sku: String) async throws -> Void
+    ) async throws {
+        let ann = try await createAccount(role: .customer)
+        let sku = try await product()
+        let app = try await makeApp()
+        try await app.test(.live) { client in
+            let port = try #require(client.port)
+            let token = try await client.login(ann.username).access
+            try await body(client, port, token, sku)
+        }
+    }
+
+    /// Places `count` orders of `sku` while a stream of the customer's is open, and returns them
+    /// with their events as it received them (the stream then closed): where a resume starts.
+    func placeWhileWatching(
+        _ count: Int, client: some TestClientProtocol, port: Int, token: String, sku: String
+    ) async throws -> (orders: [String], seen: [(id: Int64, name: String, data: [String: Any])]) {
+        let live = try await open(port, token: token)
+        var orders: [String] = []
+        for _ in 0..<count { orders.append(try await place(client, token: token, sku: sku)) }
+        let seen = await events(live.client, of: Set(orders), count: count)
+        try #require(seen.count == count)
+        await live.client.close()
+        return (orders, seen)
+    }
+
     func json(_ data: String) -> [String: Any] {
         (try? JSONSerialization.jsonObject(with: Data(data.utf8))) as? [String: Any] ?? [:]
     }
@@ -198,18 +226,8 @@ struct EventStreamTests {
     // MARK: Resume
 
     @Test func resumingWithLastEventIDHasNoGapAndNoDuplicate() async throws {
-        let ann = try await createAccount(role: .customer)
-        let sku = try await product()
-        let app = try await makeApp()
-        try await app.test(.live) { client in
-            let port = try #require(client.port)
-            let token = try await client.login(ann.username).access
-            let first = try await open(port, token: token)
-            var orders: [String] = []
-            for _ in 0..<3 { orders.append(try await place(client, token: token, sku: sku)) }
-            let before = await events(first.client, of: Set(orders), count: 3)
-            try #require(before.count == 3)
-            await first.client.close()
+        try await asNewCustomer { client, port, token, sku in
+            var (orders, before) = try await placeWhileWatching(3, client: client, port: port, token: token, sku: sku)
 
             // Away: three more orders and an edit; back with the last id seen.
             for _ in 0..<3 { orders.append(try await place(client, token: token, sku: sku)) }
@@ -233,18 +251,8 @@ struct EventStreamTests {
     /// of the earlier events was refused) is no gap for a resume: the missing one comes from
     /// Postgres, in its place.
     @Test func aResumeOverAHoleInTheStreamMissesNothing() async throws {
-        let ann = try await createAccount(role: .customer)
-        let sku = try await product()
-        let app = try await makeApp()
-        try await app.test(.live) { client in
-            let port = try #require(client.port)
-            let token = try await client.login(ann.username).access
-            let live = try await open(port, token: token)
-            var orders: [String] = []
-            for _ in 0..<3 { orders.append(try await place(client, token: token, sku: sku)) }
-            let seen = await events(live.client, of: Set(orders), count: 3)
-            try #require(seen.count == 3)
-            await live.client.close()
+        try await asNewCustomer { client, port, token, sku in
+            let (orders, seen) = try await placeWhileWatching(3, client: client, port: port, token: token, sku: sku)
             // The stream as it would be after the overlap: everything up to the third event but
             // the second (as the relay writes them, from Postgres: a parallel test may have
             // emptied the stream), written in one script so that no relay appends in between.
@@ -271,18 +279,8 @@ struct EventStreamTests {
 
     /// An id older than what the Redis Stream still holds is served from Postgres.
     @Test func aResumeFromBeforeTheStreamIsServedFromPostgres() async throws {
-        let ann = try await createAccount(role: .customer)
-        let sku = try await product()
-        let app = try await makeApp()
-        try await app.test(.live) { client in
-            let port = try #require(client.port)
-            let token = try await client.login(ann.username).access
-            let live = try await open(port, token: token)
-            var orders: [String] = []
-            for _ in 0..<4 { orders.append(try await place(client, token: token, sku: sku)) }
-            let seen = await events(live.client, of: Set(orders), count: 4)
-            try #require(seen.count == 4)
-            await live.client.close()
+        try await asNewCustomer { client, port, token, sku in
+            let (orders, seen) = try await placeWhileWatching(4, client: client, port: port, token: token, sku: sku)
             // As if trimmed by MAXLEN: the stream forgets everything up to the last of them.
             _ = try await redis(RedisCommand("XTRIM", "events:orders", "MINID", "\(seen[3].id + 1)-0"))
             let first = try await redis(RedisCommand("XRANGE", "events:orders", "-", "+", "COUNT", 1))
@@ -303,12 +301,7 @@ struct EventStreamTests {
     /// mid-batch) reach the open stream once publication resumes; after the Redis Stream is
     /// lost, a resume misses nothing and new events still flow.
     @Test func blockedPublicationAndALostStreamLoseNothing() async throws {
-        let ann = try await createAccount(role: .customer)
-        let sku = try await product()
-        let app = try await makeApp()
-        try await app.test(.live) { client in
-            let port = try #require(client.port)
-            let token = try await client.login(ann.username).access
+        try await asNewCustomer { client, port, token, sku in
             let stream = try await open(port, token: token)
             var orders: [String] = []
             try await TestStores.withDatabase(url: TestStores.databaseURL) { postgres in
