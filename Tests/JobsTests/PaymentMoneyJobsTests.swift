@@ -102,11 +102,14 @@ struct PaymentMoneyJobsTests {
         try await withRig(worker: true) { rig in
             let order = try await rig.paidOrder()
             try await rig.database.query("UPDATE orders SET status = 'cancelled' WHERE id = \(order)", logger: logger)
-            #expect(try await rig.voids.reconciler.runOnce(logger: logger) == 1)
+            // A pass schedules it (its count is not asked: the rig's worker, starting, may have
+            // scheduled it first); what is asked is this order's refund, once, and nothing owed.
+            let reconciler = rig.voids.reconciler
+            _ = try await reconciler.runOnce(logger: logger)
             #expect(try await JobsTestSupport.eventually { try await rig.payment(order)?.status == .refunded })
             #expect(try await rig.providerRefunds(of: order) == [1250])
             #expect(await rig.voids.process([rig.job(order)], logger: logger) == [.noop])
-            #expect(try await rig.voids.reconciler.runOnce(logger: logger) == 0)
+            #expect(try await !reconciler.owed(reconciler.horizon, logger).contains(order))
         }
     }
 
