@@ -23,8 +23,8 @@ print(f"- Stack: {gateways} gateway(s), {workers} worker(s); {duration} s per ru
 print()
 print("## HTTP scenarios (wrk) against the same SQL on Postgres alone (pgbench)")
 print()
-print("| scenario | conns | req/s | p50 ms | p99 ms | p99.9 ms | errors | gateway CPU µs/req | gateway peak RSS MB | pgbench TPS | pgbench p99 ms | gateway / pgbench |")
-print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+print("| scenario | conns | req/s | p50 ms | p99 ms | p99.9 ms | errors | gateway CPU µs/req | gateway thread switches/req | gateway peak RSS MB | pgbench TPS | pgbench p99 ms | gateway / pgbench |")
+print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
 pgbench = {(r["scenario"], r["connections"]): r["pgbench"] for r in rows if "pgbench" in r}
 for r in rows:
     if "wrk" not in r:
@@ -33,9 +33,10 @@ for r in rows:
     pg = pgbench.get((r["scenario"], r["connections"]))
     ratio = f"{w['rps'] / pg['tps'] * 100:.0f} %" if pg and pg["tps"] else "–"
     cpu = f"{r['gateway_cpu_s'] * 1e6 / w['requests']:.0f}" if r.get("gateway_cpu_s") is not None and w.get("requests") else "–"
-    print(f"| {r['scenario']} | {r['connections']} | {w['rps']:.0f} | {w['p50']:.1f} | {w['p99']:.1f} | {w['p999']:.1f} | {w['errors']} | {cpu} | "
+    switched = f"{r['gateway_switches'] / w['requests']:.2f}" if r.get("gateway_switches") is not None and w.get("requests") else "–"
+    print(f"| {r['scenario']} | {r['connections']} | {w['rps']:.0f} | {w['p50']:.1f} | {w['p99']:.1f} | {w['p999']:.1f} | {w['errors']} | {cpu} | {switched} | "
           f"{r['rss_mb']} | {pg['tps']:.0f} | {pg['p99']:.1f} | {ratio} |" if pg else
-          f"| {r['scenario']} | {r['connections']} | {w['rps']:.0f} | {w['p50']:.1f} | {w['p99']:.1f} | {w['p999']:.1f} | {w['errors']} | {cpu} | "
+          f"| {r['scenario']} | {r['connections']} | {w['rps']:.0f} | {w['p50']:.1f} | {w['p99']:.1f} | {w['p999']:.1f} | {w['errors']} | {cpu} | {switched} | "
           f"{r['rss_mb']} | – | – | – |")
 for r in rows:
     if r.get("scenario") == "captures":

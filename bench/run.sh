@@ -112,6 +112,10 @@ rows="$work/rows"
 gateway_pids() { cat .data/bench/run/gateway-*.pid; }
 # CPU time (clock ticks) of the given processes so far, with their reaped children's.
 ticks() { local total=0 pid; for pid in "$@"; do total=$((total + $(awk '{print $14 + $15 + $16 + $17}' /proc/$pid/stat 2>/dev/null || echo 0))); done; echo $total; }
+# Context switches of the given processes' threads so far (voluntary and not): each time a thread
+# sleeps for work or hands a task to another thread, so fewer per request means fewer hops.
+# (A thread may end between the listing and the read: that is no failure.)
+switches() { local pid; for pid in "$@"; do cat /proc/$pid/task/*/status 2>/dev/null || true; done | awk '/ctxt_switches/ {n += $2} END {print n + 0}'; }
 # The bench Postgres: its postmaster (whose count includes ended backends) and live backends.
 postgres_pids() { local master; master=$(pgrep -f "postgres.*-p $pg_port" | head -1); echo "$master $(pgrep -P "$master" | tr '\n' ' ')"; }
 # The bench Redis, or while a shards run lasts (cluster_nodes set) every node of its cluster.
@@ -149,8 +153,9 @@ peak_rss() { local max=0 pid kb; for pid in $(gateway_pids); do kb=$(awk '/VmHWM
 # wrk_run NAME CONNECTIONS SCRIPT [PATH]: one wrk run, one row, with the gateways' CPU time
 # during it (clock ticks; divided by the requests, the figure this noisy machine keeps stable).
 wrk_run() {
-    local name=$1 connections=$2 script=$3 out before after commands
+    local name=$1 connections=$2 script=$3 out before after commands switched
     before=$(ticks $(gateway_pids))
+    switched=$(switches $(gateway_pids))
     commands=$(redis_commands)
     local perf_pid=
     if [ -n "${BENCH_PERF:-}" ]; then
@@ -160,9 +165,10 @@ wrk_run() {
     fi
     out=$(wrk -t2 -c"$connections" -d"${duration}s" --timeout 10s -s "bench/$script" "$target${4:-}" 2>&1 | grep '^BENCH ' | sed 's/^BENCH //')
     after=$(ticks $(gateway_pids))
+    switched=$(($(switches $(gateway_pids)) - switched))
     commands=$(($(redis_commands) - commands))
     if [ -n "$perf_pid" ]; then kill -INT "$perf_pid"; wait "$perf_pid" || true; fi
-    echo "{\"scenario\": \"$name\", \"connections\": $connections, \"rss_mb\": $(peak_rss), \"gateway_cpu_s\": $(awk -v t=$((after - before)) -v hz="$(getconf CLK_TCK)" 'BEGIN {printf "%.2f", t / hz}'), \"redis_commands\": $commands, \"wrk\": $out}" >>"$rows"
+    echo "{\"scenario\": \"$name\", \"connections\": $connections, \"rss_mb\": $(peak_rss), \"gateway_cpu_s\": $(awk -v t=$((after - before)) -v hz="$(getconf CLK_TCK)" 'BEGIN {printf "%.2f", t / hz}'), \"gateway_switches\": $switched, \"redis_commands\": $commands, \"wrk\": $out}" >>"$rows"
     log "$name c=$connections: $out"
 }
 

@@ -17,7 +17,7 @@ public struct DatabaseConnection: Sendable {
     public func query(_ query: PostgresQuery, logger: Logger) async throws -> [DatabaseRow] {
         let connection = connection
         do {
-            return try await connection.eventLoop.flatSubmit { connection.query(query, logger: logger) }.get().rows.map {
+            return try await connection.eventLoop.submitAndWait { connection.query(query, logger: logger) }.rows.map {
                 DatabaseRow($0)
             }
         } catch {
@@ -70,7 +70,7 @@ public struct DatabaseConnection: Sendable {
         let rows: [PostgresRow]
         do {
             let prepared = try await statements.prepared(Statement.self, on: connection)
-            rows = try await connection.eventLoop.flatSubmit { submit(prepared, values) }.get()
+            rows = try await connection.eventLoop.submitAndWait { submit(prepared, values) }
         } catch {
             throw DatabaseError(error)
         }

@@ -64,31 +64,46 @@ public final class RedisConnection: Sendable {
     }
 
     /// Sends several commands in one write and returns their replies in order; error replies stay values.
+    ///
+    /// The request is set up (its timer, its write, the wait for its replies) in one go on the
+    /// channel's event loop: from another thread that is one hand-over, and none from the loop itself.
     public func pipeline(_ commands: [RedisCommand], timeout: TimeAmount? = nil) async throws(RedisError) -> [RESPValue] {
+        let (channel, timeout) = (self.channel, timeout ?? commandTimeout)
+        let result = await withUnsafeContinuation { (continuation: UnsafeContinuation<Result<[RESPValue], RedisError>, Never>) in
+            if channel.eventLoop.inEventLoop {
+                Self.start(commands, on: channel, timeout: timeout, continuation)
+            } else {
+                channel.eventLoop.execute { Self.start(commands, on: channel, timeout: timeout, continuation) }
+            }
+        }
+        return try result.get()
+    }
+
+    /// Writes `commands` and resumes `continuation` with their replies, a failure or a timeout: on
+    /// the channel's event loop.
+    private static func start(
+        _ commands: [RedisCommand], on channel: any Channel, timeout: TimeAmount,
+        _ continuation: UnsafeContinuation<Result<[RESPValue], RedisError>, Never>
+    ) {
         let eventLoop = channel.eventLoop
         let promise = eventLoop.makePromise(of: [RESPValue].self)
-        let channel = self.channel
         // On a timeout the reply stream is out of step with our queue, so the only safe move is to
         // drop the connection, which fails every other waiting request too. (A promise completed
         // twice keeps its first result, so each path below may simply fail it.)
-        let timer = eventLoop.scheduleTask(in: timeout ?? commandTimeout) {
+        let timer = eventLoop.scheduleTask(in: timeout) {
             promise.fail(RedisError(.timeout, "no reply within the timeout"))
             channel.close(promise: nil)
         }
-        promise.futureResult.whenComplete { _ in timer.cancel() }
+        promise.futureResult.whenComplete { result in
+            timer.cancel()
+            continuation.resume(returning: result.mapError { ($0 as? RedisError) ?? RedisError(.connectionClosed, String(describing: $0)) })
+        }
         // A channel that closed a moment ago has no handlers left to answer: its write fails here.
         let written = eventLoop.makePromise(of: Void.self)
         written.futureResult.whenFailure { error in
             promise.fail(RedisError(.connectionClosed, String(describing: error)))
         }
         channel.writeAndFlush(RedisRequest(commands: commands, promise: promise), promise: written)
-        do {
-            return try await promise.futureResult.get()
-        } catch let error as RedisError {
-            throw error
-        } catch {
-            throw RedisError(.connectionClosed, String(describing: error))
-        }
     }
 
     /// Starts closing without waiting, e.g. to end a blocking command from a shutdown handler.

@@ -13,21 +13,34 @@ final class RedisPoolSlot: Sendable {
 
     private let state = NIOLockedValueBox(State.empty)
 
+    /// What a caller finds: a live connection, or an opening to wait for.
+    private enum Lease {
+        case ready(RedisConnection)
+        case opening(EventLoopFuture<RedisConnection>)
+    }
+
     func connection(
         eventLoop: any EventLoop,
         open: @escaping @Sendable () async throws(RedisError) -> RedisConnection
     ) async throws(RedisError) -> RedisConnection {
-        let future: EventLoopFuture<RedisConnection> = state.withLockedValue { state in
+        // A live connection is returned as it is: awaiting a future of another event loop, even
+        // a fulfilled one, would move the caller to that loop's thread.
+        let lease: Lease = state.withLockedValue { state in
             switch state {
             case .connected(let connection) where connection.isActive:
-                return eventLoop.makeSucceededFuture(connection)
+                return .ready(connection)
             case .connecting(let future):
-                return future
+                return .opening(future)
             case .empty, .connected:
                 let future = eventLoop.makeFutureWithTask { try await open() }
                 state = .connecting(future)
-                return future
+                return .opening(future)
             }
+        }
+        let future: EventLoopFuture<RedisConnection>
+        switch lease {
+        case .ready(let connection): return connection
+        case .opening(let opening): future = opening
         }
         do {
             let connection = try await future.get()
