@@ -200,18 +200,14 @@ final class EventFanout: Service, Sendable {
                             last = max(last, entries.last?.position ?? last)
                             continue
                         }
-                        // A hole anywhere in the batch (not only before it: two relays that
-                        // overlapped leave one where the later append of earlier events was
-                        // refused) is read from Postgres.
-                        var events: [PublishedOrderEvent] = []
-                        var previous = last
-                        for entry in entries {
-                            if entry.position > previous + 1 { events += try await fill(after: previous, through: entry.position - 1) }
-                            previous = max(previous, entry.position)
+                        let events = try await Self.assemble(entries, after: last) { after, through in
+                            try await fill(after: after, through: through)
+                        } decode: { entry in
                             do {
-                                events.append(try entry.decoded())
+                                return try entry.decoded()
                             } catch {
                                 logger.error("event stream entry unreadable", metadata: ["events.position": "\(entry.position)"])
+                                return nil
                             }
                         }
                         dispatch(events)
@@ -224,6 +220,24 @@ final class EventFanout: Service, Sendable {
                 try? await Task.sleep(for: .milliseconds(500))
             }
         }
+    }
+
+    /// A batch read from the stream after `last`, in position order: each entry by `decode` (nil:
+    /// unreadable, left out), each hole in the positions by `fill(after, through)`. A hole may be
+    /// anywhere in the batch, not only before it: two relays that overlapped leave one where the
+    /// later append of earlier events was refused.
+    static func assemble<Item>(
+        _ entries: [OrderEventStream.Entry], after last: Int64, fill: (Int64, Int64) async throws -> [Item],
+        decode: (OrderEventStream.Entry) -> Item?
+    ) async throws -> [Item] {
+        var items: [Item] = []
+        var previous = last
+        for entry in entries where entry.position > previous {
+            if entry.position > previous + 1 { items += try await fill(previous, entry.position - 1) }
+            previous = entry.position
+            if let item = decode(entry) { items.append(item) }
+        }
+        return items
     }
 
     /// With no stream open, moves the fanned-out position to `position` without reading the

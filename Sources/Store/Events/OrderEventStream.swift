@@ -24,6 +24,11 @@ public struct OrderEventStream: Sendable {
         public var position: Int64
         public var json: [UInt8]
 
+        public init(position: Int64, json: [UInt8]) {
+            self.position = position
+            self.json = json
+        }
+
         /// The event it carries.
         public func decoded() throws -> PublishedOrderEvent {
             try JSONDecoder().decode(PublishedOrderEvent.self, from: Data(json))
