@@ -37,6 +37,22 @@ struct EdgeTests {
         }
     }
 
+    @Test func anEncodedNULAnywhereInTheURLIs400AndNothingElseIs() async throws {
+        for uri in ["/api/orders/%00", "/api/products?q=a%00b", "/api/products?q=%2500%"] {
+            #expect(NULCharacterMiddleware<AppRequestContext>.containsEncodedNUL(uri) == !uri.contains("%25"), "\(uri)")
+        }
+        #expect(!NULCharacterMiddleware<AppRequestContext>.containsEncodedNUL("/api/products?q=%0%20%"))
+        let app = try await makeGateway()
+        try await app.test(.router) { client in
+            try await client.execute(uri: "/api/products?q=a%00b", method: .get) { response in
+                #expect(response.status == .badRequest)
+                #expect(response.headers[.contentType] == "application/problem+json")
+                #expect(response.headers[.contentTypeOptions] == "nosniff")
+                #expect(response.headers[.cacheControl] == "no-store")
+            }
+        }
+    }
+
     @Test func echoesASaneRequestIDAndReplacesABadOne() async throws {
         let app = try await makeGateway()
         try await app.test(.router) { client in

@@ -5,12 +5,14 @@ import Hummingbird
 /// `Cache-Control: no-store` unless the handler chose a caching policy itself (tokens, accounts
 /// and orders must never sit in a shared or browser cache).
 struct ResponseHeadersMiddleware<Context: RequestContext>: RouterMiddleware {
-    static var contentTypeOptions: HTTPField.Name { HTTPField.Name("X-Content-Type-Options")! }
-
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         var response = try await next(request, context)
-        response.headers[Self.contentTypeOptions] = "nosniff"
+        response.headers[.contentTypeOptions] = "nosniff"
         if response.headers[.cacheControl] == nil { response.headers[.cacheControl] = "no-store" }
         return response
     }
+}
+
+extension HTTPField.Name {
+    static let contentTypeOptions = Self("X-Content-Type-Options")!
 }
