@@ -4,6 +4,10 @@ import PostgresNIO
 
 /// The statements each pooled connection has prepared, by statement type; a connection's are
 /// forgotten when it closes (connection ids are never reused within a pool).
+///
+/// One per pool: every postgres-nio client numbers its connections from 0, so a cache shared by
+/// two pools would take one pool's connection for the other's and run a statement under a name
+/// prepared there for another.
 final class PreparedStatements: Sendable {
     private let byConnection = NIOLockedValueBox<[PostgresConnection.ID: [ObjectIdentifier: PreparedQuery]]>([:])
 
