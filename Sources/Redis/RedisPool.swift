@@ -12,7 +12,6 @@ import NIOPosix
 final class RedisPool: Sendable {
     /// How each connection is opened (the server's host and port, credentials, database).
     let configuration: RedisConfiguration
-    let eventLoopGroup: any EventLoopGroup
     private let slots: [RedisPoolSlot]
     /// The event loop each slot's connection lives on, by the slot's index.
     private let loops: [any EventLoop]
@@ -23,7 +22,6 @@ final class RedisPool: Sendable {
 
     init(configuration: RedisConfiguration, size: Int, eventLoopGroup: any EventLoopGroup) {
         self.configuration = configuration
-        self.eventLoopGroup = eventLoopGroup
         let groupLoops = Array(eventLoopGroup.makeIterator())
         let count = max(1, size)
         self.slots = (0..<count).map { _ in RedisPoolSlot() }
