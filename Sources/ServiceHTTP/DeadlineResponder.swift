@@ -37,7 +37,7 @@ public struct DeadlineResponder<Base: HTTPResponder>: HTTPResponder where Base.C
                 status: .serviceUnavailable, headers: [.retryAfter: "1", .cacheControl: "no-store"]
             )
             response.headers[.requestID] = id
-            response.headers[HTTPField.Name("X-Content-Type-Options")!] = "nosniff"
+            response.headers[.contentTypeOptions] = "nosniff"
             return response
         }
     }

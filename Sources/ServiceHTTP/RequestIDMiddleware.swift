@@ -3,6 +3,8 @@ import Hummingbird
 
 extension HTTPField.Name {
     public static let requestID = Self("X-Request-ID")!
+    /// `nosniff` on every response, the deadline's own included.
+    public static let contentTypeOptions = Self("X-Content-Type-Options")!
 }
 
 /// Gives each request one id, echoed from `X-Request-ID` when the client sent a sane one,

@@ -136,9 +136,9 @@ struct EventsController {
             // holder still worked) append out of order, and the stream refuses the later append
             // of the earlier events, so a page may lack events in its middle.
             let run = OrderEventStream.unbroken(entries, after: from)
-            if !run.isEmpty {
+            if let end = run.last?.position {
                 page = run.compactMap { try? $0.decoded() }
-                from = run[run.count - 1].position
+                from = end
             } else {
                 page = try await fanout.log.events(
                     after: from, through: last, customer: actor.isStaff ? nil : actor.id, order: order, limit: 500, logger: logger)

@@ -1,5 +1,6 @@
 import HTTPTypes
 import Hummingbird
+import ServiceHTTP
 
 /// Headers every response carries: `X-Content-Type-Options: nosniff`, and
 /// `Cache-Control: no-store` unless the handler chose a caching policy itself (tokens, accounts
@@ -11,8 +12,4 @@ struct ResponseHeadersMiddleware<Context: RequestContext>: RouterMiddleware {
         if response.headers[.cacheControl] == nil { response.headers[.cacheControl] = "no-store" }
         return response
     }
-}
-
-extension HTTPField.Name {
-    static let contentTypeOptions = Self("X-Content-Type-Options")!
 }
