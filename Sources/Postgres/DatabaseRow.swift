@@ -28,12 +28,31 @@ public struct DatabaseRow: Sendable {
         return try cell(cells[column]).decode(Value.self, context: .default)
     }
 
-    /// The `numeric` column named `column` as a `Decimal`, read from Postgres' binary form by
+    /// The position of the column named `column`, the same in every row of one statement's
+    /// answer: looked up once and read with ``decode(_:at:)``, where reading by name hashes the
+    /// name for every cell.
+    public func index(of column: String) throws -> Int {
+        guard cells.contains(column) else { throw DatabaseError(code: .client, source: "DatabaseRow.missingColumn") }
+        return cells[column].columnIndex
+    }
+
+    /// The value of the column at `index` (from ``index(of:)``).
+    public func decode<Value: PostgresDecodable>(_ type: Value.Type, at index: Int) throws -> Value {
+        guard cells.indices.contains(index) else { throw DatabaseError(code: .client, source: "DatabaseRow.missingColumn") }
+        return try cell(cells[index]).decode(Value.self, context: .default)
+    }
+
+    /// The `numeric` column named `column` as a `Decimal` (as ``decimal(at:)``).
+    public func decimal(column: String) throws -> Decimal {
+        try decimal(at: try index(of: column))
+    }
+
+    /// The `numeric` column at `index` as a `Decimal`, read from Postgres' binary form by
     /// arithmetic (postgres-nio goes through the number's text, a tenth of a page of orders' CPU
     /// time); values of more than 16 digits, and every other form, by postgres-nio.
-    public func decimal(column: String) throws -> Decimal {
-        guard cells.contains(column) else { throw DatabaseError(code: .client, source: "DatabaseRow.missingColumn") }
-        let value = cell(cells[column])
+    public func decimal(at index: Int) throws -> Decimal {
+        guard cells.indices.contains(index) else { throw DatabaseError(code: .client, source: "DatabaseRow.missingColumn") }
+        let value = cell(cells[index])
         if value.format == .binary, value.dataType == .numeric, let bytes = value.bytes, let decimal = Self.decimal(numeric: bytes) {
             return decimal
         }

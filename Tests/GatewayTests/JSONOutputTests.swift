@@ -91,6 +91,39 @@ struct JSONOutputTests {
         }
     }
 
+    // MARK: Money, character for character
+
+    @Test func moneyTextIsTheRoundedNumbersTextWithTwoPlaces() {
+        var random = SeededRandom(seed: 7)
+        /// The text `moneyString` wrote until it read the digits as an integer: the rounded
+        /// number's `description`, padded to two places.
+        func byDescription(_ amount: Decimal) -> String {
+            var value = amount
+            var rounded = Decimal()
+            NSDecimalRound(&rounded, &value, 2, .bankers)
+            let parts = rounded.description.split(separator: ".", maxSplits: 1, omittingEmptySubsequences: false)
+            let fraction = parts.count == 2 ? String(parts[1].prefix(2)) : ""
+            return parts[0] + "." + fraction + String(repeating: "0", count: 2 - fraction.count)
+        }
+        var amounts = [
+            "0", "5", "0.1", "1299.99", "-12.5", "0.005", "0.015", "-0.005", "9999999999.995", "1E+5",
+            "92233720368547758.07", "92233720368547758.08", "-92233720368547758.08", "123456789012345678901.5", "9E+16",
+            "5E+17", "-1E+18", "12345E+15",
+        ].map { Decimal(string: $0)! }
+        for round in 0..<20_000 {
+            let limit: UInt64 = round.isMultiple(of: 3) ? .max : 10_000_000_000_000
+            amounts.append(
+                Decimal(
+                    sign: Bool.random(using: &random) ? .minus : .plus, exponent: Int.random(in: -8...8, using: &random),
+                    significand: Decimal(UInt64.random(in: 0...limit, using: &random))))
+        }
+        for amount in amounts {
+            #expect(amount.moneyString == byDescription(amount), "\(amount)")
+        }
+        #expect(Decimal(string: "-0.001")!.moneyString == "0.00", "no sign on a zero")
+        #expect(Decimal(string: "0.125")!.moneyString == "0.12", "half to even")
+    }
+
     // MARK: Helpers
 
     static let encoder = {

@@ -29,11 +29,13 @@ public struct OrderEventLog: Sendable {
                 "SELECT * FROM order_events_publish_with_payments(\(Self.positionLock), \(Int32(clamping: limit)))", logger: logger)
         }
         // One row per line of each event's order, an event's rows together.
+        guard let first = rows.first else { return [] }
+        let columns = try OrderRow.Columns(of: first)
         var events: [(row: EventRow, order: Order)] = []
         for row in rows {
             let position = try row.decode(Int64.self, column: "position")
-            if events.last?.row.position != position { events.append((try Self.row(row), try OrderRow.order(row))) }
-            if let item = try OrderRow.item(row) { events[events.count - 1].order.items.append(item) }
+            if events.last?.row.position != position { events.append((try Self.row(row), try OrderRow.order(row, columns))) }
+            if let item = try OrderRow.item(row, columns) { events[events.count - 1].order.items.append(item) }
         }
         return try events.map { try $0.row.event(order: $0.order) }
     }
