@@ -19,7 +19,8 @@ print(f"# Benchmark, {subprocess.run(['date', '-u', '+%Y-%m-%d %H:%M UTC'], capt
 print()
 print(f"- Machine: {os.cpu_count()} cores, everything (clients, gateway, workers, Postgres, Redis) on it.")
 print(f"- {version('swift --version 2>&1')}; release build; {version('psql --version')}; {version('redis-server --version')}; {version('wrk --version 2>&1 | head -1')}")
-print(f"- Stack: {gateways} gateway(s), {workers} worker(s); {duration} s per run; Postgres durable (fsync on), Redis AOF everysec.")
+transport = "Unix sockets" if os.environ.get("STORES_OVER") == "unix" else "loopback TCP"
+print(f"- Stack: {gateways} gateway(s), {workers} worker(s); {duration} s per run; Postgres durable (fsync on), Redis AOF everysec; stores reached over {transport}.")
 print()
 print("## HTTP scenarios (wrk) against the same SQL on Postgres alone (pgbench)")
 print()

@@ -13,7 +13,9 @@
 # JOB_SHARDS ("3", quick empty: the job runs again with the workers' Redis a cluster of that many
 # primaries, a replica each; `ONLY=shards` runs those alone), JOB_PARTITIONS (16),
 # BENCH_PERF (a directory: each wrk run's gateway profile by `perf record` into it,
-# <scenario>-<connections>.data; BENCH_PERF_GRAPH=1 with call graphs).
+# <scenario>-<connections>.data; BENCH_PERF_GRAPH=1 with call graphs), STORES_OVER (tcp; `unix`:
+# the gateways, the workers, pgbench and redis-benchmark reach Postgres and Redis through their
+# Unix sockets, as a deployment with the stores on the gateways' machine may).
 # Prints a Markdown table and writes it to bench/results/<date>.md.
 set -euo pipefail
 
@@ -60,6 +62,17 @@ redis-cli -p $redis_port flushall >/dev/null
 
 export ENV=production SECRET_KEY=bench-secret-key-0123456789abcdef0123456789 LOG_LEVEL=warning LOG_FORMAT=json
 export DATABASE_URL="postgres://app@127.0.0.1:$pg_port/bench" REDIS_URL="redis://127.0.0.1:$redis_port/0"
+redis_bench_target="-p $redis_port"
+if [ "${STORES_OVER:-tcp}" = unix ]; then
+    sockets=$(ops/local/stores.sh sockets bench $pg_port $redis_port)
+    pg_socket_dir=$(sed -n 's/^POSTGRES_SOCKET_DIR=//p' <<<"$sockets")
+    redis_socket=$(sed -n 's/^REDIS_SOCKET=//p' <<<"$sockets")
+    [ -n "$pg_socket_dir" ] && [ -n "$redis_socket" ] || { log "STORES_OVER=unix: the stores have no Unix sockets ($sockets)"; exit 1; }
+    # libpq (psql, pgbench) reads the same URL: host= is the socket's directory.
+    export DATABASE_URL="postgres://app@:$pg_port/bench?host=$pg_socket_dir" REDIS_URL="unix://$redis_socket?db=0"
+    redis_bench_target="-s $redis_socket"
+    log "stores over Unix sockets: $DATABASE_URL, $REDIS_URL"
+fi
 export DATABASE_POOL_SIZE=${DATABASE_POOL_SIZE:-32} BCRYPT_COST=10 MAX_PENDING_ORDERS=100000 AUTO_PROCESS_AFTER_SECONDS=86400
 export RATE_LIMIT_LOGIN_IP=100000000/min RATE_LIMIT_LOGIN_USER=100000000/min RATE_LIMIT_REGISTER_IP=100000000/min
 export RATE_LIMIT_ANONYMOUS=100000000/s RATE_LIMIT_USER=100000000/s RECONCILE_INTERVAL_SECONDS=3600
@@ -361,7 +374,7 @@ fi
 fi
 
 # Redis alone: the commands of a request's session touch and rate-limit check, as one script.
-redis_rps=$(redis-benchmark -p $redis_port -c 64 -n $([ "$quick" = 1 ] && echo 50000 || echo 200000) -q \
+redis_rps=$(redis-benchmark $redis_bench_target -c 64 -n $([ "$quick" = 1 ] && echo 50000 || echo 200000) -q \
     EVAL "redis.call('HSET', KEYS[1], 'seen', ARGV[1]); redis.call('PEXPIRE', KEYS[1], 60000); local t = redis.call('GET', KEYS[2]); redis.call('SET', KEYS[2], ARGV[1], 'PX', 60000); return t" \
     2 "sess:{__rand_int__}" "rl:{__rand_int__}" 1 2>/dev/null | awk '{for (i = 1; i <= NF; i++) if ($i == "requests") print $(i-1)}' | tail -1)
 echo "{\"scenario\": \"redis_script\", \"connections\": 64, \"redis\": {\"rps\": ${redis_rps:-0}}}" >>"$rows"

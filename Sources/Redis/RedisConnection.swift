@@ -2,7 +2,7 @@ import Logging
 import NIOCore
 import NIOPosix
 
-/// One TCP connection to Redis. Commands from any task are pipelined over it, replies matched in order.
+/// One connection to Redis (TCP, or a Unix domain socket). Commands from any task are pipelined over it, replies matched in order.
 public final class RedisConnection: Sendable {
     let channel: any Channel
     let commandTimeout: TimeAmount
@@ -21,7 +21,6 @@ public final class RedisConnection: Sendable {
     ) async throws(RedisError) -> RedisConnection {
         let bootstrap = ClientBootstrap(group: eventLoopGroup)
             .connectTimeout(configuration.connectTimeout)
-            .channelOption(.socketOption(.tcp_nodelay), value: 1)
             .channelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
                     try channel.pipeline.syncOperations.addHandler(RedisChannelHandler())
@@ -29,9 +28,14 @@ public final class RedisConnection: Sendable {
             }
         let channel: any Channel
         do {
-            channel = try await bootstrap.connect(host: configuration.host, port: configuration.port).get()
+            if let path = configuration.socketPath {
+                channel = try await bootstrap.connect(unixDomainSocketPath: path).get()
+            } else {
+                channel = try await bootstrap.channelOption(.socketOption(.tcp_nodelay), value: 1)
+                    .connect(host: configuration.host, port: configuration.port).get()
+            }
         } catch {
-            throw RedisError(.connectionFailed, "\(configuration.host):\(configuration.port): \(error)")
+            throw RedisError(.connectionFailed, "\(configuration.address): \(error)")
         }
         let connection = RedisConnection(channel: channel, commandTimeout: configuration.commandTimeout)
         do throws(RedisError) {

@@ -42,11 +42,36 @@ struct ConfigurationTests {
         }
     }
 
+    /// A store on the gateway's machine may be named by its Unix socket: Postgres' directory as
+    /// libpq reads `host=`, Redis' socket as a `unix://` path.
+    @Test func readsUnixSocketURLs() throws {
+        var values = valid
+        values["DATABASE_URL"] = "postgres://app:pw@:6543/orders?host=/run/postgresql"
+        values["REDIS_URL"] = "unix://:pw@/run/redis/redis.sock?db=3"
+        let configuration = try configuration(values)
+        #expect(configuration.postgres.unixSocketPath == "/run/postgresql/.s.PGSQL.6543")
+        #expect(configuration.postgres.host == nil)
+        #expect(configuration.postgres.password == "pw")
+        #expect(configuration.postgres.database == "orders")
+        var redis = RedisConfiguration(database: 3, password: "pw")
+        redis.socketPath = "/run/redis/redis.sock"
+        #expect(configuration.redis == redis)
+        values["DATABASE_URL"] = "postgres://app@/orders?host=/tmp/"
+        #expect(try self.configuration(values).postgres.unixSocketPath == "/tmp/.s.PGSQL.5432")
+    }
+
     @Test(arguments: [
         ("DATABASE_URL", "nonsense"),
         ("DATABASE_URL", "postgres://host-without-user/orders"),
+        ("DATABASE_URL", "postgres://app@/orders"),
+        ("DATABASE_URL", "postgres://app@/orders?host=run/postgresql"),
+        ("DATABASE_URL", "postgres://app@db/orders?host=/run/postgresql"),
+        ("DATABASE_URL", "postgres://app@/orders?host=/run/postgresql&sslmode=require"),
         ("REDIS_URL", "http://cache:6379"),
         ("REDIS_URL", "redis://cache:6379/x"),
+        ("REDIS_URL", "unix://cache/redis.sock"),
+        ("REDIS_URL", "unix://"),
+        ("REDIS_URL", "unix:///run/redis.sock?db=x"),
         ("AUTO_PROCESS_AFTER_SECONDS", "soon"),
         ("TIMEZONE", "Mars/Olympus"),
         ("LOG_FORMAT", "xml"),

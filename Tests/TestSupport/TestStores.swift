@@ -15,6 +15,11 @@ public enum TestStores {
         ProcessInfo.processInfo.environment["TEST_REDIS_URL"]
         ?? "redis://127.0.0.1:26380/0"
 
+    /// The directory of the test Postgres' Unix socket and the test Redis' socket, as
+    /// ops/local/with-stores.sh finds them (`make test`); nil when the tests run otherwise.
+    public static let postgresSocketDirectory = ProcessInfo.processInfo.environment["TEST_POSTGRES_SOCKET_DIR"]
+    public static let redisSocket = ProcessInfo.processInfo.environment["TEST_REDIS_SOCKET"]
+
     public static let logger: Logger = {
         var logger = Logger(label: "test")
         logger.logLevel = .warning

@@ -4,6 +4,9 @@
 #
 #   ops/local/stores.sh packages                      (install what is missing, nothing else)
 #   ops/local/stores.sh start|stop|status <stack> <postgres-port> <redis-port>
+#   ops/local/stores.sh sockets <stack> <postgres-port> <redis-port>
+#       (prints POSTGRES_SOCKET_DIR=… and REDIS_SOCKET=…: the servers also listen on Unix
+#       sockets, which spare a client on this machine the loopback TCP stack)
 #   ops/local/stores.sh restart-postgres <stack> <postgres-port> <redis-port> fast|immediate
 #   ops/local/stores.sh kill-redis <stack> <postgres-port> <redis-port>   (SIGKILL; `start` brings it back)
 #
@@ -27,6 +30,9 @@ if [ "$(id -u)" = 0 ] && ! runuser -u postgres -- test -x "$root" 2>/dev/null; t
     mkdir -p "$(dirname "$pg_dir")" && chmod 755 "$(dirname "$(dirname "$pg_dir")")" "$(dirname "$pg_dir")"
 fi
 redis_dir="$dir/redis"
+# A socket's path must fit sockaddr_un (107 bytes); a checkout deeper than that gets TCP alone.
+redis_socket="$redis_dir/redis.sock"
+[ ${#redis_socket} -le 100 ] || redis_socket=""
 db_name=${DB_NAME:-orders}
 
 log() { printf '%s\n' "stores[$stack]: $*" >&2; }
@@ -141,6 +147,7 @@ start_redis() {
         seen=$(lines "$redis_dir/redis.log")
         redis-server --bind 127.0.0.1 --port "$redis_port" --dir "$redis_dir" --daemonize yes \
             --pidfile "$redis_dir/redis.pid" --logfile "$redis_dir/redis.log" \
+            ${redis_socket:+--unixsocket "$redis_socket" --unixsocketperm 700} \
             --appendonly yes --appendfsync everysec --save "" >/dev/null 9>&-
         for _ in $(seq 50); do
             redis-cli -h 127.0.0.1 -p "$redis_port" ping >/dev/null 2>&1 && return
@@ -202,6 +209,11 @@ status)
         echo "postgres 127.0.0.1:$pg_port up"; else echo "postgres 127.0.0.1:$pg_port down"; fi
     if redis-cli -h 127.0.0.1 -p "$redis_port" ping >/dev/null 2>&1; then
         echo "redis    127.0.0.1:$redis_port up"; else echo "redis    127.0.0.1:$redis_port down"; fi
+    ;;
+sockets)
+    # Postgres names its socket after its port (.s.PGSQL.<port>) in the directory given by -k.
+    if [ -S "$pg_dir/.s.PGSQL.$pg_port" ]; then echo "POSTGRES_SOCKET_DIR=$pg_dir"; fi
+    if [ -n "$redis_socket" ] && [ -S "$redis_socket" ]; then echo "REDIS_SOCKET=$redis_socket"; fi
     ;;
 *) echo "unknown command $cmd" >&2; exit 2 ;;
 esac

@@ -8,8 +8,9 @@
 #
 # The command sees TEST_CHILDREN_DIR (.data/STACK/children): TestSupport records there a
 # `redis-*` folder per private Redis (with its pidfile), a `process-PID` file per process and a
-# `stack-NAME` file per local stack (ops/local/stack.sh) it starts. Store options (PG_EXTRA_OPTS,
-# PG_MAX_CONNECTIONS) pass through to ops/local/stores.sh.
+# `stack-NAME` file per local stack (ops/local/stack.sh) it starts. It also sees where the
+# stores' Unix sockets are (TEST_POSTGRES_SOCKET_DIR, TEST_REDIS_SOCKET). Store options
+# (PG_EXTRA_OPTS, PG_MAX_CONNECTIONS) pass through to ops/local/stores.sh.
 set -uo pipefail
 
 stack=${1:?usage: with-stores.sh STACK PG_PORT REDIS_PORT COMMAND...}
@@ -68,4 +69,9 @@ trap 'exit 143' TERM
 rm -rf "$children"
 mkdir -p "$children"
 "$root/ops/local/stores.sh" start "$stack" "$pg_port" "$redis_port" || exit $?
+# The stores' Unix sockets, for the tests that reach them that way (TEST_POSTGRES_SOCKET_DIR,
+# TEST_REDIS_SOCKET).
+while IFS='=' read -r name value; do
+    export "TEST_$name=$value"
+done < <("$root/ops/local/stores.sh" sockets "$stack" "$pg_port" "$redis_port")
 TEST_CHILDREN_DIR="$children" "$@"
