@@ -45,13 +45,21 @@ public struct DatabaseConnection: Sendable {
     ) async throws -> [Statement.Row] {
         let connection = connection
         let deadline = start.map { NIODeadline.now() + .nanoseconds(Self.nanoseconds($0 - .now)) }
+        let begin: PreparedQuery
+        let commit: PreparedQuery
+        do {
+            begin = try await statements.prepared(TransactionControl.Begin.self, on: connection)
+            commit = try await statements.prepared(TransactionControl.Commit.self, on: connection)
+        } catch {
+            throw DatabaseError(error)
+        }
         return try await run(statement) { prepared, values in
             let runAndCommit = {
                 let run = prepared.execute(values)
-                let commit = connection.query("COMMIT", logger: logger)
-                return run.flatMap { rows in commit.map { _ in rows } }
+                let committed = commit.execute([])
+                return run.flatMap { rows in committed.map { _ in rows } }
             }
-            return connection.query("BEGIN", logger: logger).flatMap { _ in
+            return begin.execute([]).flatMap { _ in
                 guard let deadline, deadline > .now() else { return runAndCommit() }
                 return connection.eventLoop.scheduleTask(deadline: deadline, runAndCommit).futureResult.flatMap { $0 }
             }
@@ -91,20 +99,20 @@ public struct DatabaseConnection: Sendable {
     nonisolated(nonsending) public func transaction<Result: Sendable>(
         logger: Logger, _ body: nonisolated(nonsending) (DatabaseConnection) async throws -> sending Result
     ) async throws -> Result {
-        try await query("BEGIN", logger: logger)
+        try await execute(TransactionControl.Begin(), logger: logger)
         let result: Result
         do {
             result = try await body(self)
         } catch {
             do {
-                try await query("ROLLBACK", logger: logger)
+                try await execute(TransactionControl.Rollback(), logger: logger)
             } catch {
                 // Still inside the transaction, or broken: it must not go back to the pool so.
                 connection.close().whenComplete { _ in }
             }
             throw error
         }
-        try await query("COMMIT", logger: logger)
+        try await execute(TransactionControl.Commit(), logger: logger)
         return result
     }
 }

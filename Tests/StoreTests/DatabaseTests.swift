@@ -5,8 +5,8 @@ import Testing
 
 @testable import Postgres
 
-/// The pool's own paths against a real Postgres (a database of each test's own): a statement run
-/// alone in a transaction (at once or at a start time), and warming connections before a burst.
+/// The pool's own paths against a real Postgres (a database of each test's own): transactions, a
+/// statement run alone in one (at once or at a start time), and warming connections before a burst.
 @Suite("Database", .timeLimit(.minutes(1)))
 struct DatabaseTests {
     let logger = TestStores.logger
@@ -59,6 +59,38 @@ struct DatabaseTests {
             #expect(all == 2 && three == 0)
             let again = try await database.executeInTransaction(InsertTwo(first: 3, second: 4), logger: logger)
             #expect(again == [3, 4])
+        }
+    }
+
+    /// Why a transaction's body gave up in the test below.
+    struct GaveUp: Error {}
+
+    /// A transaction commits what its body did, and rolls all of it back when the body throws,
+    /// after a failed statement (an aborted transaction) or not; its own statements are prepared
+    /// on the connection like any hot statement, and the one connection serves what follows.
+    @Test func aTransactionCommitsItsBodyOrRollsItAllBack() async throws {
+        try await withItems(poolSize: 1) { database in
+            try await database.transaction(logger: logger) { connection in
+                try await connection.execute(InsertTwo(first: 1, second: 2), logger: logger)
+            }
+            await #expect(throws: DatabaseError.self) {
+                try await database.transaction(logger: logger) { connection in
+                    try await connection.execute(InsertTwo(first: 3, second: 4), logger: logger)
+                    try await connection.execute(InsertTwo(first: 5, second: 1), logger: logger)
+                }
+            }
+            await #expect(throws: GaveUp.self) {
+                try await database.transaction(logger: logger) { connection in
+                    try await connection.execute(InsertTwo(first: 6, second: 7), logger: logger)
+                    throw GaveUp()
+                }
+            }
+            #expect(try await database.scalar("SELECT string_agg(id::text, ',' ORDER BY id) FROM items", as: String.self) == "1,2")
+            let prepared = try await database.query(
+                "SELECT statement FROM pg_prepared_statements WHERE statement IN ('BEGIN', 'COMMIT', 'ROLLBACK') ORDER BY statement",
+                logger: logger
+            ).map { try $0.decode(String.self) }
+            #expect(prepared == ["BEGIN", "COMMIT", "ROLLBACK"])
         }
     }
 
