@@ -55,9 +55,10 @@ public struct Database: Service, Sendable {
         try await withConnection { try await $0.executeInTransaction(statement, startingAt: start, logger: logger) }
     }
 
-    /// Opens up to `count` pooled connections at once and prepares `statements` on each, so that
-    /// work expected soon finds them open and planned (a new connection's first statements pay
-    /// for its start, its catalog caches and its plans). Each lease is held until all are
+    /// Opens up to `count` pooled connections at once and prepares `statements` on each (and a
+    /// transaction's BEGIN, COMMIT and ROLLBACK), so that work expected soon finds them open and
+    /// planned (a new connection's first statements pay for its start, its catalog caches and its
+    /// plans). Each lease is held until all are
     /// prepared (at most `hold`), so no two of them share a connection. Failures are ignored:
     /// this only saves time.
     public func warm(connections count: Int, preparing statements: [any PreparedStatement.Type], hold: Duration = .milliseconds(500)) async
@@ -67,7 +68,9 @@ public struct Database: Service, Sendable {
             for _ in 0..<max(0, count) {
                 group.addTask {
                     _ = try? await withConnection { connection in
-                        for statement in statements { _ = try? await connection.prepare(statement) }
+                        for statement in statements + TransactionControl.statements {
+                            _ = try? await connection.prepare(statement)
+                        }
                         prepared.withLockedValue { $0 += 1 }
                         let until = ContinuousClock.now + hold
                         while prepared.withLockedValue({ $0 }) < count && ContinuousClock.now < until {

@@ -2,6 +2,9 @@
 /// unprepared, each was parsed and described by the server and its messages built anew for every
 /// transaction (a create runs two, every transition batch two).
 enum TransactionControl {
+    /// All three, for ``Database/warm(connections:preparing:hold:)``.
+    static let statements: [any PreparedStatement.Type] = [Begin.self, Commit.self, Rollback.self]
+
     struct Begin: PreparedStatement {
         static let sql = "BEGIN"
         func bind(to binds: inout StatementBinds) {}
