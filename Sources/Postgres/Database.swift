@@ -58,9 +58,8 @@ public struct Database: Service, Sendable {
     /// Opens up to `count` pooled connections at once and prepares `statements` on each (and a
     /// transaction's BEGIN, COMMIT and ROLLBACK), so that work expected soon finds them open and
     /// planned (a new connection's first statements pay for its start, its catalog caches and its
-    /// plans). Each lease is held until all are
-    /// prepared (at most `hold`), so no two of them share a connection. Failures are ignored:
-    /// this only saves time.
+    /// plans). Each lease is held until all are prepared (at most `hold`), so no two of them share
+    /// a connection. Failures are ignored: this only saves time.
     public func warm(connections count: Int, preparing statements: [any PreparedStatement.Type], hold: Duration = .milliseconds(500)) async
     {
         let prepared = NIOLockedValueBox(0)

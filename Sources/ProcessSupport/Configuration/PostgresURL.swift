@@ -42,7 +42,7 @@ extension PostgresClient.Configuration {
         let password = components.password.map { $0.removingPercentEncoding ?? $0 }
         let name = database.removingPercentEncoding ?? database
         if let socketDirectory {
-            guard case "disable" = sslmode else {
+            guard sslmode == "disable" else {
                 throw ConfigurationError(
                     key: key, reason: "asks for TLS (sslmode=\(sslmode)) over a Unix socket, which has none: leave sslmode out")
             }
