@@ -28,7 +28,7 @@ print("| scenario | conns | req/s | p50 ms | p99 ms | p99.9 ms | errors | gatewa
 print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
 pgbench = {(r["scenario"], r["connections"]): r["pgbench"] for r in rows if "pgbench" in r}
 for r in rows:
-    if "wrk" not in r:
+    if "wrk" not in r or r["scenario"] == "callgrind":
         continue
     w = r["wrk"]
     pg = pgbench.get((r["scenario"], r["connections"]))
@@ -39,6 +39,22 @@ for r in rows:
           f"{r['rss_mb']} | {pg['tps']:.0f} | {pg['p99']:.1f} | {ratio} |" if pg else
           f"| {r['scenario']} | {r['connections']} | {w['rps']:.0f} | {w['p50']:.1f} | {w['p99']:.1f} | {w['p999']:.1f} | {w['errors']} | {cpu} | {switched} | "
           f"{r['rss_mb']} | – | – | – |")
+counted = [r for r in rows if r.get("scenario") == "callgrind"]
+if counted:
+    idle = next((r for r in rows if r.get("scenario") == "callgrind_idle"), None)
+    idle_rate = idle["instructions"] / idle["seconds"] if idle else 0
+    print()
+    print("## Instructions per request (a second gateway under valgrind's callgrind, one connection, a fixed count of requests)")
+    print()
+    print("| scenario | requests | errors | instructions per request | seconds under callgrind | of them the idle gateway's |")
+    print("|---|---:|---:|---:|---:|---:|")
+    for r in counted:
+        w = r["wrk"]
+        background = idle_rate * w["seconds"] / r["instructions"] * 100 if r["instructions"] else 0
+        print(f"| {r['name']} | {w['requests']} | {w['errors']} | {r['instructions'] / max(w['requests'], 1):,.0f} | {w['seconds']:.1f} | {background:.1f} % |")
+    if idle:
+        print()
+        print(f"Idle (nothing asked of it for {idle['seconds']} s): {idle_rate:,.0f} instructions/s (its timers, the event fan-out's reads, pool upkeep).")
 for r in rows:
     if r.get("scenario") == "captures":
         print()

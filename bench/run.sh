@@ -15,7 +15,10 @@
 # BENCH_PERF (a directory: each wrk run's gateway profile by `perf record` into it,
 # <scenario>-<connections>.data; BENCH_PERF_GRAPH=1 with call graphs), STORES_OVER (tcp; `unix`:
 # the gateways, the workers, pgbench and redis-benchmark reach Postgres and Redis through their
-# Unix sockets, as a deployment with the stores on the gateways' machine may).
+# Unix sockets, as a deployment with the stores on the gateways' machine may), CALLGRIND (1 in the
+# full bench, 0 in a quick one: the gateway's instructions per request under valgrind's
+# callgrind, a second gateway on a fixed count of each scenario's requests; `ONLY=callgrind`
+# runs those alone).
 # Prints a Markdown table and writes it to bench/results/<date>.md.
 set -euo pipefail
 
@@ -51,6 +54,7 @@ fi
 # Nothing the bench starts outlives it, however it ends.
 trap 'STACK=bench ops/local/stack.sh stop >/dev/null 2>&1 || true; ops/local/stores.sh stop bench $pg_port $redis_port >/dev/null 2>&1 || true
       ops/local/payment-provider.sh stop $work/stripe >/dev/null 2>&1 || true
+      [ -s $work/callgrind/gateway.pid ] && kill -KILL "$(cat $work/callgrind/gateway.pid)" 2>/dev/null
       for f in $work/hook-*.pid; do [ -s "$f" ] && kill "$(cat "$f")" 2>/dev/null || true; done; ops/local/mail-sink.sh stop $work/mail 0 >/dev/null 2>&1 || true' EXIT
 PG_MAX_CONNECTIONS=500 PG_EXTRA_OPTS="$bench_pg_opts" ops/local/stores.sh start bench $pg_port $redis_port >&2
 psql "$admin_url" -qc "DROP DATABASE IF EXISTS bench WITH (FORCE)" -c "CREATE DATABASE bench" >&2
@@ -120,8 +124,30 @@ export BENCH_TOKENS="$root/$work/tokens" BENCH_SKUS="$root/$work/skus" BENCH_USE
 
 # MARK: measuring
 
+# "user order" pairs of up to 20,000 gateway-created orders (pgbench's have no login behind
+# them, but any customer's own orders do).
+owned_orders() {
+    psql "$DATABASE_URL" -Atc "SELECT u.username || ' ' || o.id FROM orders o JOIN users u ON u.id = o.user_id WHERE o.request_hash <> '\\x00'::bytea ORDER BY random() LIMIT 20000" >"$work/order-owners"
+}
+# The pairs with each customer's current token ("token id" lines, get_order.lua's BENCH_ORDERS).
+pair_orders() {
+    python3 -c '
+import sys
+names = [l.strip() for l in open(sys.argv[1])]
+tokens = [l.strip() for l in open(sys.argv[2])]
+token = dict(zip(names, tokens))
+for line in sys.stdin:
+    name, order = line.split()
+    print(token[name], order)
+' "$work/users" "$work/tokens" <"$work/order-owners" >"$work/orders"
+}
+export BENCH_ORDERS="$root/$work/orders"
+
+
 rows="$work/rows"
 : >"$rows"
+# Orders of an earlier run are gone with its database.
+rm -f "$work/orders" "$work/order-owners"
 gateway_pids() { cat .data/bench/run/gateway-*.pid; }
 # CPU time (clock ticks) of the given processes so far, with their reaped children's.
 ticks() { local total=0 pid; for pid in "$@"; do total=$((total + $(awk '{print $14 + $15 + $16 + $17}' /proc/$pid/stat 2>/dev/null || echo 0))); done; echo $total; }
@@ -199,6 +225,68 @@ pgbench_run() {
     log "$name pgbench c=$clients: $tps tps, p99 $p99 ms"
 }
 
+# MARK: instructions per request: a second gateway under valgrind's callgrind
+
+# The instruction counts do not swing with the machine's other load as CPU time does: a
+# gateway started under callgrind beside the stack's, each scenario's own wrk script on one
+# connection stopped after a fixed count of requests (BENCH_REQUESTS, one seed), and the
+# gateway's instructions counted from a zeroing to a dump (`callgrind_control`). The same
+# count while the gateway idles gives what its timers and the event fan-out cost meanwhile.
+callgrind_runs() {
+    local dir="$work/callgrind" cg_port=$((port + 60)) pid
+    rm -rf "$dir" && mkdir -p "$dir"
+    command -v valgrind >/dev/null || { log "CALLGRIND: valgrind is not installed (apt-get install valgrind)"; return 1; }
+    # An async Swift main ends its main thread in dispatch_main(), which valgrind 3.19 does not
+    # survive: bench/callgrind/dispatch_main.c keeps the thread and drains the main queue on it.
+    cc -shared -fPIC -O2 -o "$dir/dispatch_main.so" bench/callgrind/dispatch_main.c
+    # Its DWARF 5 debug information stops valgrind 3.19's reader; the symbols stay, and so do the
+    # profile's function names.
+    objcopy --strip-debug "$bin/gateway" "$dir/gateway"
+    for resources in "$bin"/*.resources; do ln -s "$resources" "$dir/"; done
+    PORT=$cg_port METRICS_PORT=$((port + 61)) LD_PRELOAD="$root/$dir/dispatch_main.so" \
+        valgrind --tool=callgrind --callgrind-out-file="$root/$dir/callgrind.out" "$dir/gateway" serve >"$dir/gateway.log" 2>&1 &
+    pid=$!
+    echo $pid >"$dir/gateway.pid"
+    for _ in $(seq 1500); do
+        curl -fsS -o /dev/null "http://127.0.0.1:$cg_port/health/ready" 2>/dev/null && break
+        kill -0 $pid 2>/dev/null || break
+        sleep 0.2
+    done
+    curl -fsS -o /dev/null "http://127.0.0.1:$cg_port/health/ready" || { log "the gateway under callgrind did not become ready"; tail -20 "$dir/gateway.log" >&2; return 1; }
+    # callgrind_count NAME SCRIPT COUNT: a warm-up of a fifth of COUNT, then COUNT requests counted.
+    callgrind_count() {
+        local name=$1 script=$2 count=$3 out instructions
+        BENCH_REQUESTS=$((count / 5)) BENCH_SEED=2 wrk -t1 -c1 -d3600s --timeout 60s -s "bench/$script" "http://127.0.0.1:$cg_port" >/dev/null 2>&1
+        callgrind_control --zero $pid >/dev/null 2>&1
+        out=$(BENCH_REQUESTS=$count BENCH_SEED=1 wrk -t1 -c1 -d3600s --timeout 60s -s "bench/$script" "http://127.0.0.1:$cg_port" 2>&1 | grep '^BENCH ' | sed 's/^BENCH //')
+        [ -n "$out" ] || { log "callgrind $name: wrk gave no result"; return 1; }
+        instructions=$(callgrind_dumped "$name")
+        echo "{\"scenario\": \"callgrind\", \"name\": \"$name\", \"instructions\": $instructions, \"wrk\": $out}" >>"$rows"
+        log "callgrind $name: $instructions instructions, $out"
+    }
+    # The instructions counted since the last zeroing, dumped to a file of their own.
+    callgrind_dumped() {
+        local before
+        before=$(ls "$dir" | grep -c '^callgrind.out\.' || true)
+        callgrind_control --dump="$1" $pid >/dev/null 2>&1
+        for _ in $(seq 300); do [ "$(ls "$dir" | grep -c '^callgrind.out\.' || true)" -gt "$before" ] && break; sleep 0.1; done
+        awk '/^(summary|totals):/ {print $2; exit}' "$(ls -t "$dir"/callgrind.out.* | head -1)"
+    }
+    local idle_seconds=10
+    callgrind_control --zero $pid >/dev/null 2>&1
+    sleep $idle_seconds
+    echo "{\"scenario\": \"callgrind_idle\", \"seconds\": $idle_seconds, \"instructions\": $(callgrind_dumped idle)}" >>"$rows"
+    callgrind_count create_order create_order.lua 200
+    # Without the HTTP scenarios before it (ONLY=callgrind), get_order reads the orders just made.
+    [ -s "$work/orders" ] || { owned_orders && pair_orders; }
+    callgrind_count get_order get_order.lua 1000
+    callgrind_count my_orders my_orders.lua 200
+    callgrind_count health_live health.lua 2000
+    kill -TERM $pid
+    wait $pid || true
+    rm -f "$dir/gateway.pid"
+}
+
 # What Redis runs while nothing is asked of the stack: the workers' claim loops asking every
 # partition after each quiet wait, reapers, heartbeats, gauges (docs/CAPACITY.md's idle cost).
 idle0=$(redis_commands)
@@ -208,7 +296,7 @@ log "redis commands while idle: $(( ($(redis_commands) - idle0) / 5 ))/s with $w
 connection_counts=$([ "$quick" = 1 ] && echo "64" || echo "16 64 256")
 events_only=$([ "${ONLY:-}" = events ] && echo 1 || echo 0)
 [ "$events_only" = 1 ] && connection_counts=64
-if [ "${ONLY:-}" != jobs ] && [ "${ONLY:-}" != deliveries ] && [ "${ONLY:-}" != payments ] && [ "${ONLY:-}" != shards ]; then
+if [ "${ONLY:-}" != jobs ] && [ "${ONLY:-}" != deliveries ] && [ "${ONLY:-}" != payments ] && [ "${ONLY:-}" != shards ] && [ "${ONLY:-}" != callgrind ]; then
 # Each create run starts with no pending orders, so runs compare alike: the load keeps every
 # order pending (the cap is raised out of its way), and the create's pending count grows with them.
 reset_pending() { psql "$DATABASE_URL" -qc "UPDATE orders SET status = 'processing' WHERE status = 'pending'" >&2; }
@@ -222,23 +310,8 @@ done
 
 psql "$DATABASE_URL" -q -c "CREATE TABLE bench_orders AS SELECT row_number() OVER () AS n, id FROM (SELECT id FROM orders ORDER BY random() LIMIT 20000) s; ALTER TABLE bench_orders ADD PRIMARY KEY (n);" >&2
 norders=$(psql "$DATABASE_URL" -Atc "SELECT count(*) FROM bench_orders")
-# "token id" pairs of gateway-created orders (pgbench's have no login behind them, but any
-# customer's own orders do).
-psql "$DATABASE_URL" -Atc "SELECT u.username || ' ' || o.id FROM orders o JOIN users u ON u.id = o.user_id WHERE o.request_hash <> '\\x00'::bytea ORDER BY random() LIMIT 20000" >"$work/order-owners"
-# The pairs with each customer's current token.
-pair_orders() {
-    python3 -c '
-import sys
-names = [l.strip() for l in open(sys.argv[1])]
-tokens = [l.strip() for l in open(sys.argv[2])]
-token = dict(zip(names, tokens))
-for line in sys.stdin:
-    name, order = line.split()
-    print(token[name], order)
-' "$work/users" "$work/tokens" <"$work/order-owners" >"$work/orders"
-}
+owned_orders
 pair_orders
-export BENCH_ORDERS="$root/$work/orders"
 for c in $connection_counts; do
     wrk_run get_order "$c" get_order.lua
     [ "$events_only" = 1 ] && continue
@@ -260,6 +333,13 @@ if [ "$events_only" = 0 ]; then
     wrk_run console_users 16 console_users.lua
     wrk_run login 16 login.lua
     wrk_run health_live 64 health.lua
+    # The login scenario signed each customer in about ten times, and a customer keeps ten
+    # sessions: the first tokens' sessions are gone.
+    if [ "${CALLGRIND:-$([ "$quick" = 1 ] && echo 0 || echo 1)}" = 1 ]; then
+        issue_tokens
+        pair_orders
+        callgrind_runs
+    fi
 fi
 
 # ONLY=http: the HTTP scenarios and Redis alone, for iterating on the request path.
@@ -379,6 +459,12 @@ redis_rps=$(redis-benchmark $redis_bench_target -c 64 -n $([ "$quick" = 1 ] && e
     2 "sess:{__rand_int__}" "rl:{__rand_int__}" 1 2>/dev/null | awk '{for (i = 1; i <= NF; i++) if ($i == "requests") print $(i-1)}' | tail -1)
 echo "{\"scenario\": \"redis_script\", \"connections\": 64, \"redis\": {\"rps\": ${redis_rps:-0}}}" >>"$rows"
 log "redis: ${redis_rps:-0} scripts/s"
+fi
+
+if [ "${ONLY:-}" = callgrind ]; then
+    callgrind_runs
+    python3 bench/report.py "$rows" "$gateways" "$workers" "$duration" | tee "$results/$(date +%Y-%m-%d-%H%M)-callgrind.md"
+    exit 0
 fi
 
 # MARK: jobs: N transitions due uniformly over a window (5 s; 0.1 s for a burst that measures the

@@ -21,9 +21,27 @@ end
 
 -- The lines of the file named by environment variable `name`, with the thread's random
 -- numbers seeded apart from the other threads'.
+-- (BENCH_SEED: one seed, so a counted run asks for the same things each time.)
 function report.load(name)
-    math.randomseed(os.time() + tonumber(tostring({}):match("0x(%x+)"), 16))
+    math.randomseed(tonumber(os.getenv("BENCH_SEED") or "") or os.time() + tonumber(tostring({}):match("0x(%x+)"), 16))
     return report.lines(os.getenv(name))
+end
+
+-- BENCH_REQUESTS (the instruction counts' runs: one thread, one connection): wrk stops after
+-- that many responses, so a run is a fixed number of requests however slow the server is. Unset,
+-- no `response` is defined and wrk does not parse the bodies.
+local limit = tonumber(os.getenv("BENCH_REQUESTS") or "")
+if limit then
+    local answered = 0
+    response = function()
+        answered = answered + 1
+        if answered == limit then
+            wrk.thread:stop()
+            -- wrk's main thread would sleep out the whole -d: SIGINT ends its wait, and it reports.
+            -- (Sent from the background: system() ignores SIGINT in wrk until its shell returns.)
+            os.execute("(sleep 0.2; kill -INT $PPID) &")
+        end
+    end
 end
 
 return report

@@ -40,7 +40,8 @@ log() { printf '%s\n' "stores[$stack]: $*" >&2; }
 as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
 
 # Installs what is missing: redis-server, libhiredis-dev, postgresql, nginx (the load balancer),
-# and wrk when WITH_WRK is set (the benchmark's load generator).
+# and, when WITH_WRK is set, the benchmark's tools: wrk (its load generator), valgrind and a C
+# compiler (its instruction counts).
 ensure_packages() {
     local missing=()
     command -v redis-server >/dev/null || missing+=(redis-server)
@@ -52,6 +53,8 @@ ensure_packages() {
     command -v openssl >/dev/null || missing+=(openssl)
     command -v nginx >/dev/null || [ -x /usr/sbin/nginx ] || missing+=(nginx)
     [ -z "${WITH_WRK:-}" ] || command -v wrk >/dev/null || missing+=(wrk)
+    [ -z "${WITH_WRK:-}" ] || command -v valgrind >/dev/null || missing+=(valgrind)
+    [ -z "${WITH_WRK:-}" ] || command -v cc >/dev/null || missing+=(gcc)
     if [ ${#missing[@]} -gt 0 ]; then
         log "installing ${missing[*]}"
         as_root env DEBIAN_FRONTEND=noninteractive apt-get update -qq
