@@ -43,6 +43,7 @@ func buildApplication(
     let stores = OrderedServices([database, redis, scheduleRetries, relay, fanout], logger: logger)
     var app = Application(
         responder: DeadlineResponder(base: routes.router.buildResponder(), timeout: .seconds(configuration.requestTimeoutSeconds)),
+        server: .http1OnEventLoops(),
         configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "order-platform"),
         services: [stores, buildMonitoringServer(configuration, metrics: metrics, logger: logger)],
         onServerRunning: { _ in InheritedDescriptors.closeOnExec() },

@@ -23,7 +23,11 @@ public struct DeadlineResponder<Base: HTTPResponder>: HTTPResponder where Base.C
 
     public func respond(to request: Request, context: Context) async throws -> Response {
         do {
-            return try await DeadlineWheel.requests.race(timeout) { [base] in try await base.respond(to: request, context: context) }
+            // The router runs on the loop the request arrived on as its task executor: its calls
+            // stay there instead of each being enqueued on the loop again (EventLoopTaskExecutor).
+            return try await DeadlineWheel.requests.race(timeout, executor: EventLoopTaskExecutor.current) { [base] in
+                try await base.respond(to: request, context: context)
+            }
         } catch let error as DeadlineExceeded {
             // The router's request-id middleware did not get to answer: pick the same id it would.
             let id = request.headers[.requestID].flatMap(RequestIDMiddleware<Context>.sanitized) ?? context.id

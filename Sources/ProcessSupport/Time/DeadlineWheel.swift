@@ -29,11 +29,14 @@ public final class DeadlineWheel: Sendable {
     }
 
     /// Runs `work` and returns its result, or throws ``DeadlineExceeded`` once `timeout` has
-    /// passed (then `work` is cancelled and left to finish on its own).
-    public func race<T: Sendable>(_ timeout: Duration, _ work: @escaping @Sendable () async throws -> T) async throws -> T {
+    /// passed (then `work` is cancelled and left to finish on its own). `work`'s task prefers
+    /// `executor` (an unstructured task inherits no preference of its caller's).
+    public func race<T: Sendable>(
+        _ timeout: Duration, executor: (any TaskExecutor)? = nil, _ work: @escaping @Sendable () async throws -> T
+    ) async throws -> T {
         startIfNeeded()
         let promise = eventLoop.makePromise(of: T.self)
-        let task = Task {
+        let task = Task(executorPreference: executor) {
             do {
                 promise.succeed(try await work())
             } catch {
