@@ -3,6 +3,7 @@ import Logging
 import Metrics
 import Redis
 import ServiceLifecycle
+import Synchronization
 
 /// Moves committed order events from Postgres into the Redis Stream: gives them positions (in
 /// Postgres, under an advisory lock) and appends them. Every gateway runs one; the one holding
@@ -10,7 +11,8 @@ import ServiceLifecycle
 /// a partial index; a `NOTIFY` trigger woke it sooner, but Postgres serialises the commits of
 /// notifying transactions: a quarter of the insert rate, measured). Every `interval` it renews
 /// the lease and compares the stream with Postgres, publishing what the stream lacks: after a
-/// crash between a positioning and its append, or after Redis lost its data.
+/// crash between a positioning and its append, or after Redis lost its data. A relay without
+/// the lease only waits for its next check, waking every tenth of `interval`.
 public struct EventRelay: Service {
     static let leaseKey = "events:relay"
     static let leaseScript = BundledScripts.load("events-lease")
@@ -41,6 +43,11 @@ public struct EventRelay: Service {
 
     public func run() async throws {
         let (ticks, tick) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
+        // Only the leaseholder looks every `poll`; the others' ticks only ask whether a check is
+        // due, so they come ten times per `interval` (at 5 ms, every gateway but one woke 200
+        // times a second for nothing).
+        let holding = Holding()
+        let idlePoll = max(poll, interval / 10)
         // A pass is never cancelled (a postgres-nio query cancelled mid-flight can wait forever):
         // shutdown ends the ticks, the pass under way finishes, then the loop ends.
         await withGracefulShutdownHandler {
@@ -48,7 +55,7 @@ public struct EventRelay: Service {
                 group.addTask {
                     while !Task.isCancelled {
                         tick.yield()
-                        try? await Task.sleep(for: poll)
+                        try? await Task.sleep(for: holding.lease.load(ordering: .relaxed) ? poll : idlePoll)
                     }
                 }
                 var standing = Standing()
@@ -59,6 +66,7 @@ public struct EventRelay: Service {
                     // Between checks only the leaseholder works.
                     guard due || standing.held else { continue }
                     standing = await pass(renewing: due, standing)
+                    holding.lease.store(standing.held, ordering: .relaxed)
                 }
                 group.cancelAll()
             }
@@ -67,6 +75,11 @@ public struct EventRelay: Service {
         }
         // Another gateway's relay takes over at its next check, not when the lease runs out.
         _ = try? await stream.redis.run(Self.leaseScript, keys: [Self.leaseKey], arguments: [owner, "0"], logger: logger)
+    }
+
+    /// Whether this process held the lease at its last pass, for the ticker's pace.
+    final class Holding: Sendable {
+        let lease = Atomic(false)
     }
 
     /// What the last pass found: whether this process holds the lease, and whether events were
