@@ -4,9 +4,10 @@ import NIOPosix
 /// Runs the Swift tasks that prefer it on one event loop's thread, between that loop's I/O.
 ///
 /// A job kind that must start on time gets a loop of its own (`JobLane`): its tasks, its timers
-/// and its connections' I/O then wait behind nothing else of its process. A gateway's request
-/// runs under the executor of the loop it arrived on (``current``): NIO's loops are Swift's
-/// global executor there (`gateway serve`), and a job they run as such has its loop as *serial*
+/// and its connections' I/O then wait behind nothing else of its process. A gateway's
+/// connection runs under the executor of its channel's loop (``of(_:)``, and ``current`` for the
+/// request deadline's task): NIO's loops are Swift's global executor there (`gateway serve`), and
+/// a job they run as such has its loop as *serial*
 /// executor, so each nonisolated `async` call, which asks for the generic executor, is a switch
 /// (the task enqueued on the loop again, resumed a tick later): about 90 for a `/health/live`
 /// in callgrind's count. Under a task executor a job runs on the generic executor already, and
