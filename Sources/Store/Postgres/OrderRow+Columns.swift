@@ -17,7 +17,14 @@ extension OrderRow {
 
         /// The columns of `row`'s statement; throws when one is missing.
         init(of row: DatabaseRow) throws {
-            func at(_ name: String) throws -> Int { try row.index(of: name) }
+            // Listed in the order of the statements' column lists, so each is first looked for
+            // just after the one before.
+            var next = 0
+            func at(_ name: String) throws -> Int {
+                let index = try row.index(of: name, expectedAt: next)
+                next = index + 1
+                return index
+            }
             id = try at("id")
             userID = try at("user_id")
             customerName = try at("customer_name")
