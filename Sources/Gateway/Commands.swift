@@ -34,7 +34,7 @@ extension GatewayCommand {
             await exitOnStartupFailure {
                 try await withAccounts(configuration) { accounts, logger in
                     let user = try await accounts.create(account, logger: logger)
-                    print("created \(user.role.rawValue) \(user.username) (\(user.id.uuidString.lowercased()))")
+                    print("created \(user.role.rawValue) \(user.username) (\(user.id.lowercasedString))")
                 }
             }
         }

@@ -76,7 +76,7 @@ struct TransitionJobs: JobHandler {
     func enqueueCaptures(_ orders: Set<UUID>, in captures: JobQueue, logger: Logger) async {
         do {
             let now = Date()
-            try await captures.enqueue(orders.map { ($0.uuidString.lowercased(), now) }, logger: logger)
+            try await captures.enqueue(orders.map { ($0.lowercasedString, now) }, logger: logger)
         } catch {
             logger.warning(
                 "could not enqueue the captures of moved orders; the reconciler will",

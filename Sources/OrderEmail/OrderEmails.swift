@@ -71,7 +71,7 @@ public struct OrderEmails: Sendable {
             trackingNumber: event.to == .shipped ? order.trackingNumber : nil,
             reason: event.to == .cancelled ? (event.reason ?? "no reason given") : nil,
             at: event.at.formatted(time) + " (" + (time.timeZone.identifier) + ")",
-            link: "\(publicURL)/orders/\(order.id.uuidString.lowercased())", accountLink: "\(publicURL)/account",
+            link: "\(publicURL)/orders/\(order.id.lowercasedString)", accountLink: "\(publicURL)/account",
             canTurnOff: event.type == .statusChanged, shop: from.name ?? "")
         return MailMessage(
             from: from, to: [MailAddress(recipient, name: order.customerName)], subject: view.subject,
@@ -89,7 +89,7 @@ public struct OrderEmails: Sendable {
     /// last 8): ids are UUIDv7, whose first characters are a clock that orders of the same minute
     /// share, so the reference tells them apart.
     public static func shortID(_ id: UUID) -> String {
-        let text = id.uuidString.lowercased()
+        let text = id.lowercasedString
         return "\(text.prefix(8)) (#\(text.suffix(8)))"
     }
 

@@ -1,5 +1,6 @@
 import Foundation
 import NIOCore
+import Store
 
 /// JSON written straight into bytes, for the API's hot answers (an order, a page of orders):
 /// what `JSONEncoder` produces for the same values (its escapes, no `\/`), without its tree of
@@ -92,18 +93,9 @@ public struct JSONOutput {
     /// A UUID as the API shows it: lower-case, hyphenated, without a `String` in between.
     public mutating func uuid(_ value: UUID) {
         separate()
-        let digits: StaticString = "0123456789abcdef"
-        withUnsafeBytes(of: value.uuid) { raw in
-            digits.withUTF8Buffer { hex in
-                bytes.append(UInt8(ascii: "\""))
-                for (index, byte) in raw.enumerated() {
-                    if index == 4 || index == 6 || index == 8 || index == 10 { bytes.append(UInt8(ascii: "-")) }
-                    bytes.append(hex[Int(byte >> 4)])
-                    bytes.append(hex[Int(byte & 0x0F)])
-                }
-                bytes.append(UInt8(ascii: "\""))
-            }
-        }
+        bytes.append(UInt8(ascii: "\""))
+        value.forEachLowercasedByte { bytes.append($0) }
+        bytes.append(UInt8(ascii: "\""))
     }
 
     // MARK: Internals

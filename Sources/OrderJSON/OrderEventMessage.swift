@@ -24,11 +24,11 @@ public struct OrderEventMessage: Encodable, Sendable {
         var container = encoder.container(keyedBy: CodingKeys.self)
         try container.encode(String(event.position), forKey: .id)
         try container.encode(event.type.rawValue, forKey: .type)
-        try container.encode(event.orderID.uuidString.lowercased(), forKey: .orderID)
+        try container.encode(event.orderID.lowercasedString, forKey: .orderID)
         try container.encode(event.from, forKey: .fromStatus)
         try container.encode(event.to, forKey: .toStatus)
         if let actor = event.actorID {
-            try container.encode(OrderEventResponse.Actor(id: actor.uuidString.lowercased(), role: event.actorRole), forKey: .actor)
+            try container.encode(OrderEventResponse.Actor(id: actor.lowercasedString, role: event.actorRole), forKey: .actor)
         } else {
             try container.encode("system", forKey: .actor)
         }

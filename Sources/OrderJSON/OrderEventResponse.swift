@@ -25,11 +25,11 @@ public struct OrderEventResponse: Encodable, Sendable {
 
     public func encode(to encoder: any Encoder) throws {
         var container = encoder.container(keyedBy: CodingKeys.self)
-        try container.encode(event.id.uuidString.lowercased(), forKey: .id)
+        try container.encode(event.id.lowercasedString, forKey: .id)
         try container.encode(event.fromStatus, forKey: .fromStatus)
         try container.encode(event.toStatus, forKey: .toStatus)
         if let actor = event.actorID {
-            try container.encode(Actor(id: actor.uuidString.lowercased(), role: event.actorRole), forKey: .actor)
+            try container.encode(Actor(id: actor.lowercasedString, role: event.actorRole), forKey: .actor)
         } else {
             try container.encode("system", forKey: .actor)
         }

@@ -70,8 +70,8 @@ public struct OrderResponse: Encodable, Sendable {
 
     public func encode(to encoder: any Encoder) throws {
         var container = encoder.container(keyedBy: CodingKeys.self)
-        try container.encode(order.id.uuidString.lowercased(), forKey: .id)
-        try container.encode(order.userID.uuidString.lowercased(), forKey: .userID)
+        try container.encode(order.id.lowercasedString, forKey: .id)
+        try container.encode(order.userID.lowercasedString, forKey: .userID)
         try container.encode(order.customerName, forKey: .customerName)
         try container.encode(order.customerEmail, forKey: .customerEmail)
         try container.encode(order.customerPhone, forKey: .customerPhone)
@@ -93,7 +93,7 @@ public struct OrderResponse: Encodable, Sendable {
 
     public static func item(_ item: OrderItem) -> Item {
         Item(
-            id: item.id.uuidString.lowercased(), productID: item.productID.uuidString.lowercased(), productSKU: item.productSKU,
+            id: item.id.lowercasedString, productID: item.productID.lowercasedString, productSKU: item.productSKU,
             productName: item.productName, productDescription: item.productDescription, quantity: item.quantity,
             unitPrice: item.unitPrice.moneyString, totalPrice: item.totalPrice.moneyString
         )

@@ -18,7 +18,7 @@ public struct PaymentIntentCreator: Sendable {
     }
 
     /// The idempotency key of an order's intent.
-    public static func key(order: UUID) -> String { "order-\(order.uuidString.lowercased())-intent" }
+    public static func key(order: UUID) -> String { "order-\(order.lowercasedString)-intent" }
 
     /// Creates and records the intent of `payment` (which has none). Returns the payment as
     /// recorded (with this intent, another's, or none when it is no longer unpaid) and whether
@@ -30,7 +30,7 @@ public struct PaymentIntentCreator: Sendable {
             throw PaymentError(.invalidAmount, detail: "the order's total cannot be charged in \(payment.currency)")
         }
         let intent = try await stripe.createIntent(
-            amount: amount, currency: payment.currency, orderID: payment.orderID.uuidString.lowercased(),
+            amount: amount, currency: payment.currency, orderID: payment.orderID.lowercasedString,
             idempotencyKey: Self.key(order: payment.orderID), logger: logger)
         let (recorded, won) = try await ledger.recordIntent(
             intent.id, clientSecret: intent.clientSecret, of: payment.orderID, logger: logger)

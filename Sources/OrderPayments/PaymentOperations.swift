@@ -43,7 +43,7 @@ public struct PaymentOperations: Sendable {
         // Each confirmation is a request of its own (a new method after a decline): a fresh key.
         // Confirming an authorised intent again is refused by the provider, so no key reuse is
         // needed to keep one payment from being authorised twice.
-        let attempt = UUID().uuidString.lowercased()
+        let attempt = UUID().lowercasedString
         let answer: PaymentIntent
         do {
             answer = try await confirm(intentID, method: paymentMethod, attempt: attempt, logger: logger)
@@ -52,8 +52,8 @@ public struct PaymentOperations: Sendable {
             // intent takes its place while the payment is unpaid, and the old one is cancelled.
             let fresh = try await provider {
                 try await stripe.createIntent(
-                    amount: try Self.minorUnits(payment), currency: payment.currency, orderID: order.uuidString.lowercased(),
-                    idempotencyKey: "order-\(order.uuidString.lowercased())-intent-after-\(intentID)", logger: logger)
+                    amount: try Self.minorUnits(payment), currency: payment.currency, orderID: order.lowercasedString,
+                    idempotencyKey: "order-\(order.lowercasedString)-intent-after-\(intentID)", logger: logger)
             }
             guard try await ledger.replaceIntent(intentID, with: fresh.id, clientSecret: fresh.clientSecret, of: order, logger: logger)
             else {
@@ -144,7 +144,7 @@ public struct PaymentOperations: Sendable {
                 requestedBy: actor.id), logger: logger)
         if created || refund.status == .pending {
             // The reconciler enqueues it too if this is lost; a second enqueue is a no-op.
-            _ = try? await refundJobs.enqueue(refund.id.uuidString.lowercased(), dueAt: Date(), logger: logger)
+            _ = try? await refundJobs.enqueue(refund.id.lowercasedString, dueAt: Date(), logger: logger)
         }
         return (refund, created)
     }

@@ -17,7 +17,7 @@ struct TokenIssuer: Sendable {
     func sign(userID: UUID, role: Role, sessionID: String) async throws -> String {
         let now = Date()
         let claims = AccessClaims(
-            sub: .init(value: userID.uuidString.lowercased()), role: role.rawValue, sid: sessionID,
+            sub: .init(value: userID.lowercasedString), role: role.rawValue, sid: sessionID,
             iat: .init(value: now), exp: .init(value: now.addingTimeInterval(Double(lifetime.components.seconds))),
             iss: .init(value: AccessClaims.issuer)
         )
@@ -28,7 +28,7 @@ struct TokenIssuer: Sendable {
     func verify(_ token: String) async -> Identity? {
         if let known = verified.identity(for: token) { return known }
         guard let claims = try? await keys.verify(token, as: AccessClaims.self),
-            let userID = UUID(uuidString: claims.sub.value), let role = Role(rawValue: claims.role)
+            let userID = UUID(parsing: claims.sub.value), let role = Role(rawValue: claims.role)
         else { return nil }
         let identity = Identity(userID: userID, role: role, sessionID: claims.sid)
         verified.remember(token, as: identity, until: claims.exp.value)

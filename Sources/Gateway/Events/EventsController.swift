@@ -35,7 +35,7 @@ struct EventsController {
         let query = request.uri.queryParameters
         let order = try await visibleOrder(query["order_id"].map(String.init), actor: actor, logger: context.logger)
         let resume = try Self.lastEventID(request)
-        let slot = UUID().uuidString.lowercased()
+        let slot = UUID().lowercasedString
         guard try await fanout.slots.take(user: actor.id, stream: slot, logger: context.logger) else {
             throw APIError(
                 .tooManyRequests, "You have \(fanout.slots.cap) event streams open already; close one first.",
@@ -104,7 +104,7 @@ struct EventsController {
     /// The `order_id` filter: nil when absent, 400 when not a UUID, 404 when `actor` may not see it.
     func visibleOrder(_ raw: String?, actor: Actor, logger: Logger) async throws -> UUID? {
         guard let raw, !raw.isEmpty else { return nil }
-        guard let id = UUID(uuidString: raw) else { throw APIError(.badRequest, "Query parameter order_id must be a UUID.") }
+        guard let id = UUID(parsing: raw) else { throw APIError(.badRequest, "Query parameter order_id must be a UUID.") }
         _ = try await orders.order(id, visibleTo: actor, logger: logger)
         return id
     }

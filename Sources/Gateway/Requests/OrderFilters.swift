@@ -28,7 +28,7 @@ enum OrderFilters {
         }
         if let q = parameters("q") { orderQuery.search = String(q.prefix(100)) }
         if let raw = parameters("user_id") {
-            guard let id = UUID(uuidString: String(raw)) else { throw APIError(.badRequest, "Query parameter user_id must be a UUID.") }
+            guard let id = UUID(parsing: raw) else { throw APIError(.badRequest, "Query parameter user_id must be a UUID.") }
             orderQuery.userID = id
         }
         orderQuery.minTotal = try parameters("min_total").map { try money(String($0), name: "min_total") }

@@ -35,7 +35,7 @@ struct EmailJobs: LedgerJobHandler {
 
     func process(_ jobs: [ClaimedJob], logger: Logger) async -> [JobOutcome] {
         var outcomes = [JobOutcome](repeating: .noop, count: jobs.count)
-        let ids = jobs.map { UUID(uuidString: $0.member) }
+        let ids = jobs.map { UUID(parsing: $0.member) }
         // The batch's rows and events, in three statements whatever its size.
         let owed: [UUID: OwedDelivery]
         let events: [Int64: PublishedOrderEvent]

@@ -14,7 +14,7 @@ struct PaymentCaptureJobs: LedgerJobHandler {
     let stripe: StripeClient
     let reconciler: LedgerReconciler
 
-    static func idempotencyKey(order: UUID) -> String { "order-\(order.uuidString.lowercased())-capture" }
+    static func idempotencyKey(order: UUID) -> String { "order-\(order.lowercasedString)-capture" }
 
     func process(_ jobs: [ClaimedJob], logger: Logger) async -> [JobOutcome] {
         await PaymentJobs.each(jobs, logger: logger, capture)

@@ -76,7 +76,7 @@ enum PaymentJobs {
     static func payment(for job: ClaimedJob, in ledger: PaymentLedger, logger: Logger) async -> Result<
         (order: UUID, payment: Payment?), Stop
     > {
-        guard let order = UUID(uuidString: job.member) else { return .failure(Stop(outcome: .dead("not an order id"))) }
+        guard let order = UUID(parsing: job.member) else { return .failure(Stop(outcome: .dead("not an order id"))) }
         do {
             return .success((order, try await StoreCall.bounded { try await ledger.payment(of: order, logger: logger) }))
         } catch {

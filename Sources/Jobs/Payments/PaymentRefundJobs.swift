@@ -14,14 +14,14 @@ struct PaymentRefundJobs: LedgerJobHandler {
     let stripe: StripeClient
     let reconciler: LedgerReconciler
 
-    static func idempotencyKey(refund: UUID) -> String { "refund-\(refund.uuidString.lowercased())" }
+    static func idempotencyKey(refund: UUID) -> String { "refund-\(refund.lowercasedString)" }
 
     func process(_ jobs: [ClaimedJob], logger: Logger) async -> [JobOutcome] {
         await PaymentJobs.each(jobs, logger: logger, refund)
     }
 
     @Sendable func refund(_ job: ClaimedJob, logger: Logger) async -> JobOutcome {
-        guard let id = UUID(uuidString: job.member) else { return .dead("not a refund id") }
+        guard let id = UUID(parsing: job.member) else { return .dead("not a refund id") }
         let found: (Refund, Payment?)?
         do {
             found = try await StoreCall.bounded {
@@ -42,13 +42,13 @@ struct PaymentRefundJobs: LedgerJobHandler {
             // A first call whose answer was lost may have made it: Stripe would answer the same
             // key with it, localstripe would make a second one. The provider's list says.
             if let made = try await stripe.refunds(of: intentID, logger: logger).first(where: {
-                $0.metadata["refund_id"] == id.uuidString.lowercased()
+                $0.metadata["refund_id"] == id.lowercasedString
             }) {
                 answer = made
             } else {
                 answer = try await stripe.refund(
                     intent: intentID, amount: amount,
-                    metadata: [("refund_id", id.uuidString.lowercased())] + (refund.reason.map { [("reason", $0)] } ?? []),
+                    metadata: [("refund_id", id.lowercasedString)] + (refund.reason.map { [("reason", $0)] } ?? []),
                     idempotencyKey: Self.idempotencyKey(refund: id), logger: logger)
             }
         } catch  where !error.isTransient {

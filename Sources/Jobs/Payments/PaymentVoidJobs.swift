@@ -14,7 +14,7 @@ struct PaymentVoidJobs: LedgerJobHandler {
     let refunds: JobQueue
     let reconciler: LedgerReconciler
 
-    static func idempotencyKey(order: UUID) -> String { "order-\(order.uuidString.lowercased())-void" }
+    static func idempotencyKey(order: UUID) -> String { "order-\(order.lowercasedString)-void" }
 
     func process(_ jobs: [ClaimedJob], logger: Logger) async -> [JobOutcome] {
         await PaymentJobs.each(jobs, logger: logger, void)
@@ -87,7 +87,7 @@ struct PaymentVoidJobs: LedgerJobHandler {
             }
             guard refund.status == .pending else { return .noop }
             _ = try await StoreCall.bounded {
-                try await refunds.enqueue(refund.id.uuidString.lowercased(), dueAt: Date(), logger: logger)
+                try await refunds.enqueue(refund.id.lowercasedString, dueAt: Date(), logger: logger)
             }
             return .applied
         } catch let error as PaymentError where error.code == .exceedsRefundable {

@@ -39,7 +39,7 @@ struct WebhookJobs: LedgerJobHandler {
 
     func process(_ jobs: [ClaimedJob], logger: Logger) async -> [JobOutcome] {
         var outcomes = [JobOutcome](repeating: .noop, count: jobs.count)
-        let ids = jobs.map { UUID(uuidString: $0.member) }
+        let ids = jobs.map { UUID(parsing: $0.member) }
         // What the batch needs (rows, endpoints with their secrets, events), in four statements
         // whatever its size.
         let read: Read

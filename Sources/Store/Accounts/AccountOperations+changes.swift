@@ -42,7 +42,7 @@ extension AccountOperations {
         var update = UserChanges(fullName: changes.fullName, phone: changes.phone, address: changes.address)
         update.emailNotifications = changes.emailNotifications
         if let newPassword = changes.newPassword, let currentPassword = changes.currentPassword {
-            try await limiter.enforce([(limits.passwordGuessesPerUser, userID.uuidString.lowercased())], logger: logger)
+            try await limiter.enforce([(limits.passwordGuessesPerUser, userID.lowercasedString)], logger: logger)
             guard let current = try await users.find(id: userID, logger: logger) else { throw AccountError(.notFound) }
             guard try await hasher.verify(currentPassword, against: current.passwordHash) else { throw AccountError(.wrongPassword) }
             update.passwordHash = try await hasher.hash(newPassword)

@@ -50,7 +50,7 @@ public struct AccountOperations: Sendable {
     /// missing account costs the same bcrypt as a wrong password.
     public func authenticate(login: String, password: String, client: String, logger: Logger) async throws -> User {
         let user = login.unicodeScalars.count <= 254 ? try await users.find(login: login, logger: logger) : nil
-        let account = user.map { "user:" + $0.id.uuidString.lowercased() } ?? "login:" + Self.normalised(login: login)
+        let account = user.map { "user:" + $0.id.lowercasedString } ?? "login:" + Self.normalised(login: login)
         try await limiter.enforce([(limits.signInPerClient, client), (limits.signInPerAccount, client + "|" + account)], logger: logger)
         let matches = try await hasher.verify(String(password.prefix(1024)), against: user?.passwordHash)
         guard matches, let user, user.isActive else { throw SignInRefused() }

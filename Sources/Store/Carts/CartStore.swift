@@ -15,7 +15,7 @@ public struct CartStore: Sendable {
     }
 
     /// One key per session, tagged with the user so it sits on the sessions' cluster slot.
-    static func key(userID: UUID, sessionID: String) -> String { "cart:{\(userID.uuidString.lowercased())}:\(sessionID)" }
+    static func key(userID: UUID, sessionID: String) -> String { "cart:{\(userID.lowercasedString)}:\(sessionID)" }
 
     /// The most lines a cart holds (an order takes at most 100).
     public static let maxLines = 100

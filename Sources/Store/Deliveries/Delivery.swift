@@ -26,5 +26,5 @@ public struct Delivery: Sendable, Equatable {
     public static let excerptLimit = 512
 
     /// The job that delivers it: its id.
-    public var member: String { id.uuidString.lowercased() }
+    public var member: String { id.lowercasedString }
 }

@@ -58,7 +58,7 @@ public struct DeliveryLedger: Sendable {
                 through = position
                 let type = OrderEventType(kind: kind, from: from.flatMap(OrderStatus.init), to: OrderStatus(rawValue: to) ?? .pending)
                 for (endpoint, types) in endpoints where types.contains(type.rawValue) {
-                    rows.append((.webhook, position, type.rawValue, orderID, endpoint.uuidString.lowercased(), endpoint))
+                    rows.append((.webhook, position, type.rawValue, orderID, endpoint.lowercasedString, endpoint))
                 }
                 if email, Self.isNotifiable(type, to: OrderStatus(rawValue: to), wantsStatusEmails: wantsStatus) {
                     rows.append((.email, position, type.rawValue, orderID, address.lowercased(), nil))

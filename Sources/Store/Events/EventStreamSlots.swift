@@ -18,7 +18,7 @@ public struct EventStreamSlots: Sendable {
         self.ttl = ttl
     }
 
-    static func key(_ user: UUID) -> String { "events:streams:\(user.uuidString.lowercased())" }
+    static func key(_ user: UUID) -> String { "events:streams:\(user.lowercasedString)" }
 
     func call(user: UUID, stream: String) -> ScriptCall {
         ScriptCall(Self.script, keys: [Self.key(user)], arguments: [stream, Int(ttl.components.seconds * 1000), cap])

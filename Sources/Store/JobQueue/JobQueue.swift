@@ -20,10 +20,10 @@ public struct JobQueue: Sendable {
         self.keys = JobQueueKeys(kind: kind, partitions: partitions)
     }
 
-    public static func member(orderID: UUID) -> String { "\(orderID.uuidString.lowercased()):processing" }
+    public static func member(orderID: UUID) -> String { "\(orderID.lowercasedString):processing" }
     /// The order a job's member names (the inverse of ``member(orderID:)``); nil for a member
     /// this build does not know.
-    public static func orderID(member: String) -> UUID? { UUID(uuidString: String(member.prefix { $0 != ":" })) }
+    public static func orderID(member: String) -> UUID? { UUID(parsing: String(member.prefix { $0 != ":" })) }
 
     // MARK: Enqueueing and waking
 

@@ -77,7 +77,7 @@ public struct LedgerReconciler: Sendable {
         let pass = try await queue.beginPass(logger: logger)
         let owed = try await owed(horizon, logger)
         let now = Date()
-        let enqueued = try await queue.enqueue(owed.map { ($0.uuidString.lowercased(), now) }, logger: logger)
+        let enqueued = try await queue.enqueue(owed.map { ($0.lowercasedString, now) }, logger: logger)
         try await queue.finishPass(pass, logger: logger)
         if enqueued > 0 {
             logger.notice(

@@ -159,7 +159,7 @@ public struct OrderOperations: Sendable {
     func enqueuePayment(_ kind: JobKind, of order: UUID, logger: Logger) async {
         guard let paymentJobs else { return }
         do {
-            try await paymentJobs[kind].enqueue(order.uuidString.lowercased(), dueAt: Date(), timeout: Self.scheduleTimeout, logger: logger)
+            try await paymentJobs[kind].enqueue(order.lowercasedString, dueAt: Date(), timeout: Self.scheduleTimeout, logger: logger)
         } catch {
             logger.warning(
                 "could not enqueue the order's payment job; its reconciler will",

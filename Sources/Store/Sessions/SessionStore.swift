@@ -22,7 +22,7 @@ public struct SessionStore: Sendable {
 
     /// How a user is named in Redis keys and tags: every key of one user (sessions, their index,
     /// the user's rate-limit counter) carries `{<this>}`, so all share one cluster slot.
-    public static func keyName(of userID: UUID) -> String { userID.uuidString.lowercased() }
+    public static func keyName(of userID: UUID) -> String { userID.lowercasedString }
 
     static func sessionKey(_ userID: UUID, _ sessionID: String) -> String { "session:{\(keyName(of: userID))}:\(sessionID)" }
     static func indexKey(_ userID: UUID) -> String { "sessions:{\(keyName(of: userID))}" }
@@ -38,7 +38,7 @@ public struct SessionStore: Sendable {
             SessionScripts.create, of: userID, readFirst: false,
             keys: [Self.sessionKey(userID, sessionID), Self.indexKey(userID)],
             arguments: [
-                userID.uuidString.lowercased(), role.rawValue, Self.hash(secret), ttlMilliseconds,
+                userID.lowercasedString, role.rawValue, Self.hash(secret), ttlMilliseconds,
                 String((userAgent ?? "").prefix(256)), ip ?? "", sessionID, maxSessions,
             ],
             logger: logger
@@ -159,12 +159,12 @@ public struct SessionStore: Sendable {
 
     /// `<user id>.<session id>.<secret>`: opaque to clients; only the secret's hash is stored.
     static func refreshToken(userID: UUID, sessionID: String, secret: String) -> String {
-        "\(userID.uuidString.lowercased()).\(sessionID).\(secret)"
+        "\(userID.lowercasedString).\(sessionID).\(secret)"
     }
 
     static func parse(refreshToken token: String) -> (UUID, String, String)? {
         let parts = token.split(separator: ".", omittingEmptySubsequences: false)
-        guard parts.count == 3, let userID = UUID(uuidString: String(parts[0])),
+        guard parts.count == 3, let userID = UUID(parsing: String(parts[0])),
             parts[1].count == 22, parts[2].count == 43
         else { return nil }
         return (userID, String(parts[1]), String(parts[2]))

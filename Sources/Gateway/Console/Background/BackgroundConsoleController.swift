@@ -109,7 +109,7 @@ struct BackgroundConsoleController: Sendable {
             deadJobs: deadJobs.map { job in
                 let orderID = job.orderID
                 return DeadRow(
-                    id: job.member, kind: job.kind.rawValue, orderHref: orderID.map { "/orders/" + $0.uuidString.lowercased() },
+                    id: job.member, kind: job.kind.rawValue, orderHref: orderID.map { "/orders/" + $0.lowercasedString },
                     orderReference: orderID.map(ConsoleFormat.reference) ?? job.member, attempts: job.attempts,
                     lastError: job.lastError ?? "",
                     died: format.time(job.diedAt)

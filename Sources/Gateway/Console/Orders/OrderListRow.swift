@@ -18,7 +18,7 @@ struct OrderListRow: Sendable {
     var statusLabel: String
 
     init(_ order: Order, format: ConsoleFormat) {
-        id = order.id.uuidString.lowercased()
+        id = order.id.lowercasedString
         reference = ConsoleFormat.reference(order.id)
         href = "/orders/" + id
         created = format.time(order.createdAt)

@@ -72,7 +72,7 @@ extension OrdersConsoleController {
     }
 
     static func orderID(_ context: AppRequestContext) throws -> UUID {
-        guard let id = UUID(uuidString: try context.parameters.require("id")) else { throw OrderError(.notFound) }
+        guard let id = UUID(parsing: try context.parameters.require("id")) else { throw OrderError(.notFound) }
         return id
     }
 
@@ -98,7 +98,7 @@ extension OrdersConsoleController {
         }
         let mayCancel = policy.mayCancel(order, now: now)
         var view = OrderPage(
-            id: order.id.uuidString.lowercased(), reference: ConsoleFormat.reference(order.id), status: order.status.rawValue,
+            id: order.id.lowercasedString, reference: ConsoleFormat.reference(order.id), status: order.status.rawValue,
             statusLabel: ConsoleFormat.label(order.status), created: format.time(order.createdAt), updated: format.time(order.updatedAt),
             lines: lines, total: format.money(order.totalAmount), itemsCount: order.itemsCount, customerName: order.customerName,
             customerEmail: order.customerEmail, customerPhone: order.customerPhone ?? "", shippingAddress: order.shippingAddress,
@@ -197,7 +197,7 @@ extension OrdersConsoleController {
         var problems: [String: String] = [:]
         do {
             try await change()
-            return pages.redirect("/orders/" + id.uuidString.lowercased(), notice: notice)
+            return pages.redirect("/orders/" + id.lowercasedString, notice: notice)
         } catch let refusal as InvalidInput {
             (error, problems) = (fieldsError, ConsoleForm.problems(refusal))
         } catch let refusal as OrderError where refusal.code != .notFound {

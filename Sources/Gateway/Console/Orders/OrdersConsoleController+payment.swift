@@ -70,7 +70,7 @@ extension OrdersConsoleController {
             },
             hasRefunds: !refunds.isEmpty, canRefund: payments != nil && viewer.isStaff && refundable > 0,
             refundable: format.money(refundable),
-            refundKey: UUID().uuidString.lowercased())
+            refundKey: UUID().lowercasedString)
     }
 
     /// The owner pays with one of the test methods: back to the order with a notice, or the page
@@ -85,7 +85,7 @@ extension OrdersConsoleController {
             let payment = try await payments.confirm(
                 order: id, paymentMethod: form.paymentMethod, by: user.actor, logger: context.logger)
             return pages.redirect(
-                "/orders/" + id.uuidString.lowercased(), notice: payment.status == .requiresAction ? "authenticate" : "paid")
+                "/orders/" + id.lowercasedString, notice: payment.status == .requiresAction ? "authenticate" : "paid")
         } catch let refusal as PaymentError where refusal.code != .notFound {
             error = pages.problems.answer(to: refusal).detail ?? "The payment could not be made."
         } catch let refusal as InvalidInput {
@@ -105,7 +105,7 @@ extension OrdersConsoleController {
         do {
             _ = try await payments.authenticateForTesting(
                 order: id, success: form.success == "true", by: user.actor, logger: context.logger)
-            return pages.redirect("/orders/" + id.uuidString.lowercased(), notice: "paid")
+            return pages.redirect("/orders/" + id.lowercasedString, notice: "paid")
         } catch let refusal as PaymentError where refusal.code != .notFound {
             error = pages.problems.answer(to: refusal).detail ?? "The authentication did not succeed."
         }
@@ -138,7 +138,7 @@ extension OrdersConsoleController {
                     order: id, amount: amount, reason: reason, idempotencyKey: form.key,
                     requestHash: form.key.map { _ in Array(SHA256.hash(data: Array(canonical.utf8))) }, by: user.actor,
                     logger: context.logger)
-                return pages.redirect("/orders/" + id.uuidString.lowercased(), notice: "refunded")
+                return pages.redirect("/orders/" + id.lowercasedString, notice: "refunded")
             } catch let refusal as PaymentError where refusal.code != .notFound {
                 error = pages.problems.answer(to: refusal).detail ?? "The refund could not be made."
             } catch let refusal as InvalidInput {

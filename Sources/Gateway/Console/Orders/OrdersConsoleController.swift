@@ -176,12 +176,12 @@ struct OrdersConsoleController: Sendable {
         }
         var results: [BulkResult] = []
         for raw in ids {
-            guard let id = UUID(uuidString: raw) else {
+            guard let id = UUID(parsing: raw) else {
                 results.append(BulkResult(reference: String(raw.prefix(40)), href: "/orders", ok: false, message: "not an order id"))
                 continue
             }
             let reference = ConsoleFormat.reference(id)
-            let href = "/orders/" + id.uuidString.lowercased()
+            let href = "/orders/" + id.lowercasedString
             do {
                 let order =
                     form.action == "process"

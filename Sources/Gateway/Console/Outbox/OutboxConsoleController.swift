@@ -59,16 +59,16 @@ struct OutboxConsoleController: Sendable {
                 let delivery = entry.delivery
                 return Row(
                     href: "/admin/outbox/" + delivery.member, subject: entry.subject ?? "(its order is gone)",
-                    recipient: delivery.target, orderHref: "/orders/" + delivery.orderID.uuidString.lowercased(),
+                    recipient: delivery.target, orderHref: "/orders/" + delivery.orderID.lowercasedString,
                     orderReference: ConsoleFormat.reference(delivery.orderID), state: delivery.state.rawValue,
                     stateClass: Self.stateClass(delivery.state), attempts: delivery.attempts, error: delivery.lastError ?? "",
                     at: format.time(delivery.deliveredAt ?? delivery.attemptedAt ?? delivery.createdAt))
             },
             empty: latest.items.isEmpty, off: !outbox.sending,
-            order: order.map { OrderFilter(reference: ConsoleFormat.reference($0), href: "/orders/" + $0.uuidString.lowercased()) },
+            order: order.map { OrderFilter(reference: ConsoleFormat.reference($0), href: "/orders/" + $0.lowercasedString) },
             paging: ConsolePaging(
                 page: page, size: 50, total: latest.total, path: "/admin/outbox",
-                query: order.map { [("order", $0.uuidString.lowercased())] } ?? []))
+                query: order.map { [("order", $0.lowercasedString)] } ?? []))
         return pages.render("outbox", title: "Outbox", section: "outbox", page: view, context: context, request: request)
     }
 
@@ -102,7 +102,7 @@ struct OutboxConsoleController: Sendable {
             id: delivery.member, subject: message?.subject ?? "(its order is gone)",
             from: message.map { Self.address($0.from) } ?? "", to: message?.to.map(Self.address).joined(separator: ", ") ?? delivery.target,
             messageID: message.map { "<\($0.messageID)>" } ?? "", date: message.map { format.time($0.date) } ?? "",
-            text: message?.text ?? "", gone: message == nil, orderHref: "/orders/" + delivery.orderID.uuidString.lowercased(),
+            text: message?.text ?? "", gone: message == nil, orderHref: "/orders/" + delivery.orderID.lowercasedString,
             orderReference: ConsoleFormat.reference(delivery.orderID), eventType: delivery.eventType, state: delivery.state.rawValue,
             stateClass: Self.stateClass(delivery.state), attempts: delivery.attempts,
             response: delivery.responseStatus.map { "\($0)" + (delivery.durationMilliseconds.map { " in \($0) ms" } ?? "") } ?? "",
@@ -140,7 +140,7 @@ struct OutboxConsoleController: Sendable {
     /// `?order=`: an order id, or the 404 page for one that cannot exist (as `/orders/{id}`).
     static func orderFilter(_ request: Request) throws -> UUID? {
         guard let value = request.uri.queryParameters["order"], !value.isEmpty else { return nil }
-        guard let id = UUID(uuidString: String(value)) else { throw OrderError(.notFound) }
+        guard let id = UUID(parsing: String(value)) else { throw OrderError(.notFound) }
         return id
     }
 
@@ -153,7 +153,7 @@ struct OutboxConsoleController: Sendable {
     }
 
     static func id(_ context: AppRequestContext) throws -> UUID {
-        guard let id = UUID(uuidString: try context.parameters.require("id")) else { throw StoreError(.notFound, field: "email") }
+        guard let id = UUID(parsing: try context.parameters.require("id")) else { throw StoreError(.notFound, field: "email") }
         return id
     }
 }

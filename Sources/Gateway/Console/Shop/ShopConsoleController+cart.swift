@@ -113,7 +113,7 @@ extension ShopConsoleController {
         let view = CheckoutPage(
             lines: lines(of: cart), total: format.money(cart.total), customerName: account.fullName ?? user.username,
             customerEmail: account.email,
-            customerPhone: account.phone ?? "", shippingAddress: account.address ?? "", notes: "", key: UUID().uuidString.lowercased()
+            customerPhone: account.phone ?? "", shippingAddress: account.address ?? "", notes: "", key: UUID().lowercasedString
         )
         return pages.render(
             "checkout", title: "Checkout", section: "cart", page: view, context: context, request: request,
@@ -129,7 +129,7 @@ extension ShopConsoleController {
         do {
             let key = "console:" + String(form.key.prefix(64))
             let order = try await carts.checkout(user.cart, for: form.contact, idempotencyKey: key, by: user.actor, logger: context.logger)
-            return pages.redirect("/orders/\(order.uuidString.lowercased())", notice: "placed")
+            return pages.redirect("/orders/\(order.lowercasedString)", notice: "placed")
         } catch let error as InvalidInput {
             let problems = ConsoleForm.problems(error)
             let message =
@@ -149,7 +149,7 @@ extension ShopConsoleController {
             lines: lines(of: cart), total: format.money(cart.total), customerName: form.contact.customerName,
             customerEmail: form.contact.customerEmail, customerPhone: form.contact.customerPhone ?? "",
             shippingAddress: form.contact.shippingAddress, notes: form.contact.notes ?? "",
-            key: UUID().uuidString.lowercased(), error: error, problems: problems
+            key: UUID().lowercasedString, error: error, problems: problems
         )
         return pages.render(
             "checkout", title: "Checkout", section: "cart", page: view, context: context, request: request, status: .unprocessableContent,

@@ -77,11 +77,11 @@ struct UsersConsoleController: Sendable {
         let view = UsersPage(
             users: list.items.map {
                 UserRow(
-                    id: $0.id.uuidString.lowercased(), username: $0.username, email: $0.email, fullName: $0.fullName ?? "",
+                    id: $0.id.lowercasedString, username: $0.username, email: $0.email, fullName: $0.fullName ?? "",
                     role: $0.role.rawValue,
                     roles: Self.roleOptions(selected: $0.role), active: $0.isActive, created: format.day($0.createdAt),
                     isSelf: $0.id == user.id,
-                    ordersHref: "/orders?user_id=" + $0.id.uuidString.lowercased()
+                    ordersHref: "/orders?user_id=" + $0.id.lowercasedString
                 )
             },
             empty: list.items.isEmpty, search: search,
@@ -140,7 +140,7 @@ struct UsersConsoleController: Sendable {
     @Sendable func updateUser(_ request: Request, context: AppRequestContext) async throws -> Response {
         guard let user = context.console else { return pages.signInFirst(request) }
         try accounts.adminsOnly(user.actor)
-        guard let id = UUID(uuidString: try context.parameters.require("id")) else { throw AccountError(.notFound) }
+        guard let id = UUID(parsing: try context.parameters.require("id")) else { throw AccountError(.notFound) }
         let form = try await ConsoleForm.decode(UpdateUserForm.self, request, context: context)
         do {
             switch form.action {

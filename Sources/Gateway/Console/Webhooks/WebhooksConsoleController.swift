@@ -67,8 +67,8 @@ struct WebhooksConsoleController: Sendable {
         let view = EndpointsPage(
             endpoints: endpoints.map {
                 EndpointRow(
-                    id: $0.id.uuidString.lowercased(), url: $0.url, events: $0.eventTypes.joined(separator: ", "), active: $0.active,
-                    description: $0.description, href: "/admin/webhooks/" + $0.id.uuidString.lowercased())
+                    id: $0.id.lowercasedString, url: $0.url, events: $0.eventTypes.joined(separator: ", "), active: $0.active,
+                    description: $0.description, href: "/admin/webhooks/" + $0.id.lowercasedString)
             },
             empty: endpoints.isEmpty, form: form, secret: secret, error: error, problems: problems)
         return pages.render(
@@ -154,9 +154,9 @@ struct WebhooksConsoleController: Sendable {
         let endpoint = try await webhooks.endpoint(id, by: user.actor, logger: context.logger)
         let page = max(1, min(1_000_000, Int(request.uri.queryParameters["page"] ?? "") ?? 1))
         let log = try await webhooks.deliveries(id, page: page, size: 25, by: user.actor, logger: context.logger)
-        let path = "/admin/webhooks/" + endpoint.id.uuidString.lowercased()
+        let path = "/admin/webhooks/" + endpoint.id.lowercasedString
         let view = EndpointPage(
-            id: endpoint.id.uuidString.lowercased(), url: endpoint.url, active: endpoint.active,
+            id: endpoint.id.lowercasedString, url: endpoint.url, active: endpoint.active,
             form: form
                 ?? EndpointForm(
                     url: endpoint.url, description: endpoint.description, active: endpoint.active,
@@ -165,7 +165,7 @@ struct WebhooksConsoleController: Sendable {
             deliveries: log.items.map { delivery in
                 DeliveryRow(
                     id: delivery.member, event: String(delivery.eventPosition), eventType: delivery.eventType,
-                    orderHref: "/orders/" + delivery.orderID.uuidString.lowercased(),
+                    orderHref: "/orders/" + delivery.orderID.lowercasedString,
                     orderReference: ConsoleFormat.reference(delivery.orderID),
                     attempts: delivery.attempts, state: delivery.state.rawValue,
                     stateClass: delivery.state == .delivered ? "ok" : delivery.state == .dead ? "bad" : "",
@@ -199,7 +199,7 @@ struct WebhooksConsoleController: Sendable {
         default:
             do {
                 _ = try await webhooks.update(id, form.input, by: user.actor, logger: context.logger)
-                return pages.redirect("/admin/webhooks/" + id.uuidString.lowercased(), notice: "saved")
+                return pages.redirect("/admin/webhooks/" + id.lowercasedString, notice: "saved")
             } catch let error as InvalidInput {
                 return try await showEndpoint(
                     user: user, id: id, form: form.typed, error: "Please correct the fields below.", problems: ConsoleForm.problems(error),
@@ -212,13 +212,13 @@ struct WebhooksConsoleController: Sendable {
     @Sendable func retryDelivery(_ request: Request, context: AppRequestContext) async throws -> Response {
         guard let user = context.console else { return pages.signInFirst(request) }
         try webhooks.adminsOnly(user.actor)
-        guard let id = UUID(uuidString: try context.parameters.require("id")) else { throw StoreError(.notFound, field: "delivery") }
+        guard let id = UUID(parsing: try context.parameters.require("id")) else { throw StoreError(.notFound, field: "delivery") }
         let delivery = try await webhooks.retryDelivery(id, by: user.actor, logger: context.logger)
-        return pages.redirect("/admin/webhooks/" + (delivery.endpointID?.uuidString.lowercased() ?? ""), notice: "retried")
+        return pages.redirect("/admin/webhooks/" + (delivery.endpointID?.lowercasedString ?? ""), notice: "retried")
     }
 
     static func id(_ context: AppRequestContext) throws -> UUID {
-        guard let id = UUID(uuidString: try context.parameters.require("id")) else {
+        guard let id = UUID(parsing: try context.parameters.require("id")) else {
             throw StoreError(.notFound, field: "webhook endpoint")
         }
         return id

@@ -132,7 +132,7 @@ struct BackgroundController: Sendable {
         _ = try context.require(.admin)
         let jobs = try await queues.dead(logger: context.logger).map {
             DeadResponse(
-                id: $0.member, kind: $0.kind.rawValue, orderID: $0.orderID?.uuidString.lowercased(), attempts: $0.attempts,
+                id: $0.member, kind: $0.kind.rawValue, orderID: $0.orderID?.lowercasedString, attempts: $0.attempts,
                 lastError: $0.lastError, diedAt: time.string(from: $0.diedAt)
             )
         }

@@ -39,7 +39,7 @@ extension OrdersController {
                 try await operations.export(query, by: actor, logger: logger) { row in
                     let order = row.order
                     csv.row([
-                        order.id.uuidString.lowercased(), time.string(from: order.createdAt), order.status.rawValue,
+                        order.id.lowercasedString, time.string(from: order.createdAt), order.status.rawValue,
                         order.customerName, order.customerEmail, order.customerPhone ?? "", order.shippingAddress,
                         order.notes ?? "", order.totalAmount.moneyString, order.currency, order.trackingNumber ?? "",
                         String(row.itemsCount), row.items,

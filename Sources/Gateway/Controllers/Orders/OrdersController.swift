@@ -87,7 +87,7 @@ struct OrdersController: Sendable {
 
     /// The order id of the path; anything but a UUID is no order at all.
     static func id(_ context: AppRequestContext) throws -> UUID {
-        guard let id = UUID(uuidString: try context.parameters.require("id")) else { throw OrderError(.notFound) }
+        guard let id = UUID(parsing: try context.parameters.require("id")) else { throw OrderError(.notFound) }
         return id
     }
 }

@@ -76,7 +76,7 @@ struct PaymentsController: Sendable {
     }
 
     static func orderID(_ context: AppRequestContext) throws -> UUID {
-        guard let id = UUID(uuidString: try context.parameters.require("id")) else { throw OrderError(.notFound) }
+        guard let id = UUID(parsing: try context.parameters.require("id")) else { throw OrderError(.notFound) }
         return id
     }
 }

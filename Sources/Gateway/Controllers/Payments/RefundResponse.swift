@@ -12,7 +12,7 @@ struct RefundResponse: ResponseEncodable {
     var createdAt: String
 
     init(_ refund: Refund, time: DisplayTime) {
-        id = refund.id.uuidString.lowercased()
+        id = refund.id.lowercasedString
         amount = refund.amount.moneyString
         status = refund.status.rawValue
         reason = refund.reason

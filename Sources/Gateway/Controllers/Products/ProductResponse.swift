@@ -25,7 +25,7 @@ struct ProductResponse: Codable, Sendable, ResponseEncodable {
     }
 
     init(_ product: Product, time: DisplayTime) {
-        id = product.id.uuidString.lowercased()
+        id = product.id.lowercasedString
         sku = product.sku
         name = product.name
         description = product.description

@@ -45,7 +45,7 @@ struct UserResponse: Codable, Sendable {
     }
 
     init(_ user: User, time: DisplayTime) {
-        id = user.id.uuidString.lowercased()
+        id = user.id.lowercasedString
         username = user.username
         email = user.email
         role = user.role

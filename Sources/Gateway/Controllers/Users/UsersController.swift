@@ -119,7 +119,7 @@ struct UsersController: Sendable {
     }
 
     static func id(_ context: AppRequestContext) throws -> UUID {
-        guard let id = UUID(uuidString: try context.parameters.require("id")) else { throw APIError(.notFound, "No such user.") }
+        guard let id = UUID(parsing: try context.parameters.require("id")) else { throw APIError(.notFound, "No such user.") }
         return id
     }
 }

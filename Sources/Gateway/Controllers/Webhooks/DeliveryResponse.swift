@@ -18,10 +18,10 @@ struct DeliveryResponse: Encodable, Sendable, ResponseEncodable {
     var at: String
 
     init(_ delivery: Delivery, time: DisplayTime) {
-        id = delivery.id.uuidString.lowercased()
+        id = delivery.id.lowercasedString
         eventID = String(delivery.eventPosition)
         eventType = delivery.eventType
-        orderID = delivery.orderID.uuidString.lowercased()
+        orderID = delivery.orderID.lowercasedString
         attempt = delivery.attempts
         status = delivery.state.rawValue
         responseStatus = delivery.responseStatus

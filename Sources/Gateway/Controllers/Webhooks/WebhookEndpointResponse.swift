@@ -14,7 +14,7 @@ struct WebhookEndpointResponse: Encodable, Sendable, ResponseEncodable {
     var secret: String?
 
     init(_ endpoint: WebhookEndpoint, secret: WebhookSecret? = nil, time: DisplayTime) {
-        id = endpoint.id.uuidString.lowercased()
+        id = endpoint.id.lowercasedString
         url = endpoint.url
         events = endpoint.eventTypes
         active = endpoint.active

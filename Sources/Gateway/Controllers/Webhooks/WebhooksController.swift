@@ -75,13 +75,13 @@ struct WebhooksController: Sendable {
     @Sendable func retryDelivery(_ request: Request, context: AppRequestContext) async throws -> DeliveryResponse {
         let actor = try context.requireIdentity().actor
         try webhooks.adminsOnly(actor)
-        guard let id = UUID(uuidString: try context.parameters.require("id")) else { throw StoreError(.notFound, field: "delivery") }
+        guard let id = UUID(parsing: try context.parameters.require("id")) else { throw StoreError(.notFound, field: "delivery") }
         return DeliveryResponse(try await webhooks.retryDelivery(id, by: actor, logger: context.logger), time: time)
     }
 
     /// The endpoint named by the path; not a UUID is no such endpoint.
     static func id(_ context: AppRequestContext) throws -> UUID {
-        guard let id = UUID(uuidString: try context.parameters.require("id")) else {
+        guard let id = UUID(parsing: try context.parameters.require("id")) else {
             throw StoreError(.notFound, field: "webhook endpoint")
         }
         return id
