@@ -2,30 +2,47 @@ import NIOCore
 
 /// Something that can be sent to Redis as one bulk-string argument.
 public protocol RESPArgument: Sendable {
-    /// Writes the argument's bytes (not its RESP framing).
-    func writeRESPBytes(into buffer: inout ByteBuffer)
+    /// Calls `body` with the argument's bytes (not its RESP framing), so a command is framed
+    /// straight into the channel's buffer without a copy of each argument in between.
+    func withRESPBytes<Result>(_ body: (UnsafeRawBufferPointer) throws -> Result) rethrows -> Result
 }
 
 extension String: RESPArgument {
-    public func writeRESPBytes(into buffer: inout ByteBuffer) { buffer.writeString(self) }
+    public func withRESPBytes<Result>(_ body: (UnsafeRawBufferPointer) throws -> Result) rethrows -> Result {
+        var text = self
+        return try text.withUTF8 { try body(UnsafeRawBufferPointer($0)) }
+    }
 }
 
 extension Substring: RESPArgument {
-    public func writeRESPBytes(into buffer: inout ByteBuffer) { buffer.writeString(String(self)) }
+    public func withRESPBytes<Result>(_ body: (UnsafeRawBufferPointer) throws -> Result) rethrows -> Result {
+        var text = self
+        return try text.withUTF8 { try body(UnsafeRawBufferPointer($0)) }
+    }
 }
 
 extension Int: RESPArgument {
-    public func writeRESPBytes(into buffer: inout ByteBuffer) { buffer.writeString(String(self)) }
+    public func withRESPBytes<Result>(_ body: (UnsafeRawBufferPointer) throws -> Result) rethrows -> Result {
+        try withUnsafeTemporaryAllocation(byteCount: RESPDecimal.maximumLength, alignment: 1) { scratch in
+            try body(UnsafeRawBufferPointer(rebasing: scratch[..<RESPDecimal.write(self, into: scratch, at: 0)]))
+        }
+    }
 }
 
 extension Int64: RESPArgument {
-    public func writeRESPBytes(into buffer: inout ByteBuffer) { buffer.writeString(String(self)) }
+    public func withRESPBytes<Result>(_ body: (UnsafeRawBufferPointer) throws -> Result) rethrows -> Result {
+        try Int(self).withRESPBytes(body)
+    }
 }
 
 extension Double: RESPArgument {
-    public func writeRESPBytes(into buffer: inout ByteBuffer) { buffer.writeString(String(self)) }
+    public func withRESPBytes<Result>(_ body: (UnsafeRawBufferPointer) throws -> Result) rethrows -> Result {
+        try String(self).withRESPBytes(body)
+    }
 }
 
 extension Array: RESPArgument where Element == UInt8 {
-    public func writeRESPBytes(into buffer: inout ByteBuffer) { buffer.writeBytes(self) }
+    public func withRESPBytes<Result>(_ body: (UnsafeRawBufferPointer) throws -> Result) rethrows -> Result {
+        try withUnsafeBytes(body)
+    }
 }

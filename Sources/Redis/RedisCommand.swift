@@ -19,18 +19,31 @@ public struct RedisCommand: Sendable {
     public var name: String { (arguments.first as? String) ?? "?" }
 
     func encode(into buffer: inout ByteBuffer) {
-        buffer.writeStaticString("*")
-        buffer.writeString(String(arguments.count))
-        buffer.writeStaticString("\r\n")
-        var scratch = ByteBuffer()
+        Self.frame(UInt8(ascii: "*"), length: arguments.count, payload: nil, into: &buffer)
         for argument in arguments {
-            scratch.clear()
-            argument.writeRESPBytes(into: &scratch)
-            buffer.writeStaticString("$")
-            buffer.writeString(String(scratch.readableBytes))
-            buffer.writeStaticString("\r\n")
-            buffer.writeImmutableBuffer(scratch)
-            buffer.writeStaticString("\r\n")
+            argument.withRESPBytes { Self.frame(UInt8(ascii: "$"), length: $0.count, payload: $0, into: &buffer) }
+        }
+    }
+
+    /// `marker`, `length` in decimal and CRLF, then `payload` and CRLF when there is one, in one
+    /// write: each of `ByteBuffer`'s writes checks its storage, and five of them per argument
+    /// cost an authenticated request 3 % of its instructions.
+    static func frame(_ marker: UInt8, length: Int, payload: UnsafeRawBufferPointer?, into buffer: inout ByteBuffer) {
+        let payloadLength = payload.map { $0.count + 2 } ?? 0
+        buffer.writeWithUnsafeMutableBytes(minimumWritableBytes: 1 + RESPDecimal.maximumLength + 2 + payloadLength) { out in
+            out[0] = marker
+            var index = RESPDecimal.write(length, into: out, at: 1)
+            out[index] = UInt8(ascii: "\r")
+            out[index + 1] = UInt8(ascii: "\n")
+            index += 2
+            guard let payload else { return index }
+            if let source = payload.baseAddress, !payload.isEmpty {
+                (out.baseAddress! + index).copyMemory(from: source, byteCount: payload.count)
+            }
+            index += payload.count
+            out[index] = UInt8(ascii: "\r")
+            out[index + 1] = UInt8(ascii: "\n")
+            return index + 2
         }
     }
 }

@@ -53,6 +53,26 @@ struct RedisClientTests {
         }
     }
 
+    /// Each kind of argument framed in place (its length in decimal, then its bytes): whole
+    /// numbers at their extremes, an empty value, a value longer than any buffer's first size.
+    @Test func sendsEveryKindOfArgumentAsItsBytes() async throws {
+        try await withClient { redis, prefix in
+            let long = String(repeating: "0123456789abcdef", count: 8_192)
+            let values: [(any RESPArgument, [UInt8])] = [
+                (0, Array("0".utf8)), (-1, Array("-1".utf8)), (Int.max, Array(String(Int.max).utf8)),
+                (Int.min, Array(String(Int.min).utf8)), (Int64(-9_000_000_000), Array("-9000000000".utf8)),
+                (1.5, Array("1.5".utf8)), (-0.25, Array("-0.25".utf8)), ("", []), ("é\r\n$*", Array("é\r\n$*".utf8)),
+                (long.dropFirst(3), Array(long.utf8.dropFirst(3))), ([UInt8](), []), (long, Array(long.utf8)),
+            ]
+            for (index, (argument, bytes)) in values.enumerated() {
+                try await redis.send(RedisCommand("SET", [prefix + "\(index)", argument]))
+                #expect(try await redis.send("GET", prefix + "\(index)") == .bulkString(bytes), "argument \(index)")
+                #expect(try await redis.send("STRLEN", prefix + "\(index)").int == bytes.count)
+            }
+            try await redis.send(RedisCommand("DEL", values.indices.map { prefix + "\($0)" }))
+        }
+    }
+
     @Test func surfacesServerErrorsAsTypedErrors() async throws {
         try await withClient { redis, prefix in
             try await redis.send("SET", prefix + "text", "not a number")

@@ -1,5 +1,3 @@
-import NIOCore
-
 /// Redis Cluster's slot of a key: CRC16 (XMODEM) of its hash tag, or of the whole key when it
 /// has none, modulo 16,384. The tag is what lies between the first `{` and the first `}` after
 /// it, when that is not empty: keys that share a tag share a slot, and so a node.
@@ -23,10 +21,7 @@ public enum RedisSlot {
 
     /// The slot of a command argument, from the bytes it is sent as.
     static func of(argument: any RESPArgument) -> Int {
-        if let key = argument as? String { return of(key) }
-        var buffer = ByteBuffer()
-        argument.writeRESPBytes(into: &buffer)
-        return of(bytes: buffer.readableBytesView)
+        argument.withRESPBytes { of(bytes: $0) }
     }
 
     static func crc16(_ bytes: some Collection<UInt8>) -> UInt16 {
