@@ -7,9 +7,31 @@ extension Decimal {
         var rounded = Decimal()
         NSDecimalRound(&rounded, &value, 2, .bankers)
         if let hundredths = rounded.wholeHundredths {
-            let whole = String(hundredths.magnitude / 100)
-            let cents = hundredths.magnitude % 100
-            return (hundredths < 0 ? "-" : "") + whole + (cents < 10 ? ".0" : ".") + String(cents)
+            // Written digit by digit: a sign, the whole part and two places fit 22 bytes.
+            return String(unsafeUninitializedCapacity: 22) { text in
+                var at = 0
+                if hundredths < 0 {
+                    text[0] = UInt8(ascii: "-")
+                    at = 1
+                }
+                var whole = hundredths.magnitude / 100
+                var digits = 1
+                var rest = whole / 10
+                while rest > 0 {
+                    digits += 1
+                    rest /= 10
+                }
+                for index in stride(from: at + digits - 1, through: at, by: -1) {
+                    text[index] = UInt8(ascii: "0") + UInt8(whole % 10)
+                    whole /= 10
+                }
+                at += digits
+                let cents = hundredths.magnitude % 100
+                text[at] = UInt8(ascii: ".")
+                text[at + 1] = UInt8(ascii: "0") + UInt8(cents / 10)
+                text[at + 2] = UInt8(ascii: "0") + UInt8(cents % 10)
+                return at + 3
+            }
         }
         // Beyond an Int64 of hundredths (no amount the platform stores): by the number's text.
         // `Decimal.description` is locale-free ("-12.5"); only the two places need padding.
@@ -23,17 +45,18 @@ extension Decimal {
     /// significand's integer value: `Decimal.description` costs a division per digit, and was
     /// a tenth of a page of orders' CPU time written out as money.
     var wholeHundredths: Int64? {
-        guard !isNaN, significand <= Self.largestSignificand else { return nil }
+        guard !isNaN else { return nil }
         let places = exponent + 2
         guard (0...18).contains(places) else { return nil }
+        let significand = NSDecimalNumber(decimal: significand)
+        // Well below 2^63 (a `Double`'s rounding cannot carry a larger value under it): the
+        // digits fit an `Int64`. Comparing `Decimal`s instead cost twice this whole function.
+        guard significand.doubleValue < 9.0e18 else { return nil }
         var scale: Int64 = 1
         for _ in 0..<places { scale *= 10 }
-        let digits = Int64(truncating: NSDecimalNumber(decimal: significand))
+        let digits = significand.int64Value
         let (hundredths, overflow) = digits.multipliedReportingOverflow(by: scale)
         guard !overflow else { return nil }
         return sign == .minus ? -hundredths : hundredths
     }
-
-    /// The largest significand ``wholeHundredths`` reads as an `Int64`.
-    private static let largestSignificand = Decimal(Int64.max)
 }
