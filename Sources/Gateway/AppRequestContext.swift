@@ -12,7 +12,7 @@ struct AppRequestContext: RequestContext {
 
     var coreContext: CoreRequestContextStorage
     /// The TCP peer; the client address comes from it, or from `X-Forwarded-For` behind a trusted proxy.
-    let peerAddress: String?
+    let peer: SocketAddress?
     /// The connection, for a long-lived response that must be able to drop it (an event stream
     /// whose client stopped reading).
     let channel: any Channel
@@ -20,14 +20,18 @@ struct AppRequestContext: RequestContext {
     var identity: Identity?
     /// Set by ``AdmissionMiddleware`` when a console page's cookie names a live session.
     var console: ConsoleUser?
-    /// The client's address as rate limits and sessions see it.
-    var client = ClientAddress.unknown
+    /// Set by ``AdmissionMiddleware``: where ``client`` is read from.
+    var origin: ClientOrigin?
 
     init(source: ApplicationRequestContextSource) {
         self.coreContext = .init(source: source)
-        self.peerAddress = source.channel.remoteAddress?.ipAddress
+        self.peer = source.channel.remoteAddress
         self.channel = source.channel
     }
+
+    /// The client's address as rate limits and sessions see it, read from ``origin`` each time
+    /// it is asked for (once or twice in the requests that ask).
+    var client: ClientAddress { origin?.address ?? .unknown }
 
     var maxUploadSize: Int { Self.maxBodyBytes }
 

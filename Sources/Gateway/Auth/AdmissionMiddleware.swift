@@ -51,7 +51,7 @@ struct AdmissionMiddleware: RouterMiddleware {
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         var context = context
-        context.client = ClientAddress(proxies.clientAddress(peer: context.peerAddress, forwardedFor: request.headers[Self.forwardedFor]))
+        context.origin = ClientOrigin(peer: context.peer, forwardedFor: request.headers[Self.forwardedFor], proxies: proxies)
         let credential = await credential(of: request)
         let exempt = Self.exempt.contains(request.uri.path)
         if exempt, credential == nil { return try await next(request, context) }
