@@ -39,7 +39,7 @@ struct ConsoleCookies: Sendable {
     func session(in request: HTTPFields) -> (userID: UUID, sessionID: String, username: String)? {
         guard let value = Self.cookie(Self.sessionName, in: request) else { return nil }
         let parts = value.split(separator: ".", omittingEmptySubsequences: false)
-        guard parts.count == 4, let userID = UUID(parsing: String(parts[0])), !parts[1].isEmpty else { return nil }
+        guard parts.count == 4, let userID = UUID(parsing: parts[0]), !parts[1].isEmpty else { return nil }
         let signed = parts[0] + "." + parts[1] + "." + parts[2]
         guard Self.same(mac(String(signed)), String(parts[3])), let name = Self.fromBase64URL(String(parts[2])) else { return nil }
         return (userID, String(parts[1]), name)

@@ -42,12 +42,7 @@ public struct DisplayTime: Sendable {
         return String(unsafeUninitializedCapacity: 29) { text in
             var at = 0
             func put(_ value: Int, _ width: Int) {
-                var value = value
-                for index in stride(from: at + width - 1, through: at, by: -1) {
-                    text[index] = UInt8(ascii: "0") + UInt8(value % 10)
-                    value /= 10
-                }
-                at += width
+                at = DecimalDigits.write(UInt64(value), width: width, into: text, at: at)
             }
             func put(_ character: Unicode.Scalar) {
                 text[at] = UInt8(ascii: character)

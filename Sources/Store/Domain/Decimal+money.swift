@@ -1,4 +1,5 @@
 import Foundation
+import ProcessSupport
 
 extension Decimal {
     /// Two-place text for the API: `1299.99`, `5.00`, `-12.50` (rounded half to even).
@@ -14,23 +15,9 @@ extension Decimal {
                     text[0] = UInt8(ascii: "-")
                     at = 1
                 }
-                var whole = hundredths.magnitude / 100
-                var digits = 1
-                var rest = whole / 10
-                while rest > 0 {
-                    digits += 1
-                    rest /= 10
-                }
-                for index in stride(from: at + digits - 1, through: at, by: -1) {
-                    text[index] = UInt8(ascii: "0") + UInt8(whole % 10)
-                    whole /= 10
-                }
-                at += digits
-                let cents = hundredths.magnitude % 100
+                at = DecimalDigits.write(hundredths.magnitude / 100, into: text, at: at)
                 text[at] = UInt8(ascii: ".")
-                text[at + 1] = UInt8(ascii: "0") + UInt8(cents / 10)
-                text[at + 2] = UInt8(ascii: "0") + UInt8(cents % 10)
-                return at + 3
+                return DecimalDigits.write(hundredths.magnitude % 100, width: 2, into: text, at: at + 1)
             }
         }
         // Beyond an Int64 of hundredths (no amount the platform stores): by the number's text.

@@ -33,9 +33,7 @@ extension UUID {
     /// other text, even what `UUID(uuidString:)` takes (its `sscanf` skips spaces and reads signs
     /// and `0x` inside the groups), and without that `sscanf` (some 8,000 instructions).
     public init?(parsing text: String) {
-        var text = text
-        guard let value = text.withUTF8({ Self.parse($0) }) else { return nil }
-        self.init(uuid: value)
+        self.init(parsing: text[...])
     }
 
     /// ``init(parsing:)`` of a part of a string.
