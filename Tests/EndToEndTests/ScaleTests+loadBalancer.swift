@@ -79,6 +79,51 @@ extension ScaleTests {
         }
     }
 
+    /// A request a gateway answered at its deadline is not sent to another gateway for a second
+    /// deadline: nginx passes a failure on only within its first second (a refused connection, a
+    /// draining gateway), so a client waits the deadline once. With `orders` locked, a page of
+    /// orders waits in Postgres on both gateways; tried twice it took two deadlines.
+    @Test func aRequestAnsweredAtItsDeadlineIsNotTriedAgainElsewhere() async throws {
+        try await withStores(products: 1) { database, redis in
+            let deadline = 2.0
+            var settings = Self.settings(database: database, redis: redis)
+            settings["REQUEST_TIMEOUT_SECONDS"] = String(Int(deadline))
+            let stack = LocalStack(name: "e2e-deadline", port: 18_900, workerPort: 19_900, settings: settings)
+            try await stack.with(gateways: 2, workers: 0) {
+                var connection = APIConnection(port: stack.port)
+                let token = try await Self.customerToken(&connection, name: "deadline_\(UUID().uuidString.prefix(6))")
+                #expect(try await connection.send(.get, "/api/orders/my", token: token).status == .ok)
+                try await TestStores.withDatabase(url: database) { client in
+                    let (locked, lockTaken) = AsyncStream.makeStream(of: Void.self)
+                    try await withThrowingTaskGroup(of: Void.self) { group in
+                        group.addTask {
+                            try await client.transaction(logger: TestStores.logger) { transaction in
+                                _ = try await transaction.query("LOCK TABLE orders IN ACCESS EXCLUSIVE MODE", logger: TestStores.logger)
+                                lockTaken.yield()
+                                try await Task.sleep(for: .seconds(deadline * 5))
+                            }
+                        }
+                        for await _ in locked { break }
+                        // Each gateway in turn takes the first attempt (round robin).
+                        for _ in 0..<2 {
+                            let start = ContinuousClock.now
+                            let page = try await connection.send(.get, "/api/orders/my", token: token)
+                            let took = start.duration(to: .now)
+                            #expect(page.status == .serviceUnavailable)
+                            #expect(page.headers[.contentType] == "application/problem+json")
+                            #expect(page.headers[.retryAfter] == "1")
+                            #expect(took >= .seconds(deadline), "answered before the deadline: \(took)")
+                            #expect(took < .seconds(deadline + 1), "the deadline was waited more than once: \(took)")
+                        }
+                        try await group.waitForAll()
+                    }
+                }
+                #expect(try await connection.send(.get, "/api/orders/my", token: token).status == .ok)
+                await connection.close()
+            }
+        }
+    }
+
     /// A problem+json body with `status` and the request id, in the body and the header.
     static func expectProblem(_ response: TestClient.Response, status: Int, id: String) throws {
         #expect(response.headers[.contentType] == "application/problem+json")
