@@ -17,7 +17,7 @@ public struct DatabaseConnection: Sendable {
     public func query(_ query: PostgresQuery, logger: Logger) async throws -> [DatabaseRow] {
         let connection = connection
         do {
-            return try await connection.eventLoop.submitAndWait { connection.query(query, logger: logger) }.rows.map {
+            return try await connection.submitAndWait { connection.query(query, logger: logger) }.rows.map {
                 DatabaseRow($0)
             }
         } catch {
@@ -54,10 +54,13 @@ public struct DatabaseConnection: Sendable {
             throw DatabaseError(error)
         }
         return try await run(statement) { prepared, values in
+            // Later on the loop (BEGIN answered, or the timer) the connection may have closed.
             let runAndCommit = {
-                let run = prepared.execute(values)
-                let committed = commit.execute([])
-                return run.flatMap { rows in committed.map { _ in rows } }
+                connection.ifOpen {
+                    let run = prepared.execute(values)
+                    let committed = commit.execute([])
+                    return run.flatMap { rows in committed.map { _ in rows } }
+                }
             }
             return begin.execute([]).flatMap { _ in
                 guard let deadline, deadline > .now() else { return runAndCommit() }
@@ -78,7 +81,7 @@ public struct DatabaseConnection: Sendable {
         let rows: [PostgresRow]
         do {
             let prepared = try await statements.prepared(Statement.self, on: connection)
-            rows = try await connection.eventLoop.submitAndWait { submit(prepared, values) }
+            rows = try await connection.submitAndWait { submit(prepared, values) }
         } catch {
             throw DatabaseError(error)
         }

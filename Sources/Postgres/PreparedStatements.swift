@@ -18,7 +18,7 @@ final class PreparedStatements: Sendable {
         let key = ObjectIdentifier(statement)
         if let prepared = byConnection.withLockedValue({ $0[connection.id]?[key] }) { return prepared }
         // One lease uses a connection at a time, so no one else prepares it here meanwhile.
-        let prepared = try await connection.eventLoop.submitAndWait { connection.prepare(query: Statement.sql) }
+        let prepared = try await connection.submitAndWait { connection.prepare(query: Statement.sql) }
         let isFirst = byConnection.withLockedValue { all in
             defer { all[connection.id, default: [:]][key] = prepared }
             return all[connection.id] == nil
