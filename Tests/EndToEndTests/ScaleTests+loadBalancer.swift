@@ -80,9 +80,10 @@ extension ScaleTests {
     }
 
     /// A request a gateway answered at its deadline is not sent to another gateway for a second
-    /// deadline: nginx passes a failure on only within its first second (a refused connection, a
-    /// draining gateway), so a client waits the deadline once. With `orders` locked, a page of
-    /// orders waits in Postgres on both gateways; tried twice it took two deadlines.
+    /// deadline: nginx passes a gateway's 503 on as it is and tries another gateway only for a
+    /// failure within the request's first second, so a client waits the deadline once. With
+    /// `orders` locked, a page of orders waits in Postgres on both gateways; tried twice (as
+    /// nginx did with `http_503` and a retry window as long as the deadline) it took two.
     @Test func aRequestAnsweredAtItsDeadlineIsNotTriedAgainElsewhere() async throws {
         try await withStores(products: 1) { database, redis in
             let deadline = 2.0
