@@ -16,7 +16,7 @@ extension ChaosTests {
     /// postgres-nio 1.33.2 traps when the server's socket closes while a row stream waits for
     /// its consumer's demand (`RowStreamStateMachine.swift:94`, docs/postgres-nio-pool-restart.md):
     /// multi-row reads in flight (lists of 100 with their lines, CSV exports read fast and slowly,
-    /// stats; straight to each gateway, so that nginx does not rest one after its 503s) while
+    /// stats; straight to each gateway, so that both are read from in equal measure) while
     /// Postgres is restarted with `-m immediate` 20 times. No process may die.
     @Test func multiRowReadsSurviveImmediateRestarts() async throws {
         try await Self.withStack(orders: Self.seededOrders) { stack, _ in
