@@ -172,20 +172,18 @@ func buildRouter(
     let carts = CartOperations(
         carts: CartStore(redis: redis, ttl: .seconds(configuration.refreshTokenDays * 86_400)), catalog: catalog, orders: orders)
     let pages = ConsolePages(renderer: renderer, cookies: cookies, problems: domain, carts: carts)
-    router.addMiddleware {
-        RequestIDMiddleware()
-        ResponseHeadersMiddleware()
-        MetricsMiddleware()
-        AllowedOriginsMiddleware(origins: configuration.allowedOrigins)
-        ProblemMiddleware(domain: domain.apiError(for:))
-        NULCharacterMiddleware()
-        JSONBodyMiddleware()
-        ConsoleMiddleware(pages: pages)
-        AdmissionMiddleware(
-            tokens: tokens, cookies: cookies, admission: admission, limits: configuration.rateLimits, proxies: configuration.trustedProxies
+    router.add(
+        middleware: GatewayMiddleware(
+            allowedOrigins: AllowedOriginsMiddleware(origins: configuration.allowedOrigins),
+            problems: ProblemMiddleware(domain: domain.apiError(for:)),
+            console: ConsoleMiddleware(pages: pages),
+            admission: AdmissionMiddleware(
+                tokens: tokens, cookies: cookies, admission: admission, limits: configuration.rateLimits,
+                proxies: configuration.trustedProxies
+            ),
+            consoleSession: ConsoleSessionMiddleware(cookies: cookies, pages: pages)
         )
-        ConsoleSessionMiddleware(cookies: cookies, pages: pages)
-    }
+    )
     let routes = MethodAwareRouter(router)
     HealthController(health: health, timeZone: configuration.platform.timeZone, service: "gateway").addRoutes(to: routes)
     DocsController(document: document, assets: SwaggerUIAssets(directory: configuration.swaggerUIDirectory)).addRoutes(to: routes)
