@@ -231,7 +231,7 @@ final class JobKindRunner: Sendable {
         }
         guard start else { return }
         Task {
-            // Bounded: a pass stuck on a stranded query must not keep every later one from starting.
+            // Bounded: a pass stuck on a silent store must not keep every later one from starting.
             _ = try? await Deadline.race(.seconds(60)) { [handler, workerID, logger] in
                 await handler.reconcileUrgently(owner: workerID, reason: reason, logger: logger)
             }
@@ -265,8 +265,8 @@ final class JobKindRunner: Sendable {
                 await handler.process(jobs, startingAt: start, logger: logger)
             }
         } catch {
-            // A store that neither answers nor fails (a pool lease stranded by a database
-            // restart) must not hold these jobs for ever while the extender keeps their leases:
+            // A store that neither answers nor fails (gone silent; docs/postgres-nio-pool-restart.md)
+            // must not hold these jobs for ever while the extender keeps their leases:
             // they go back to the queue, for this or another worker.
             logger.warning(
                 "batch exceeded its kind's timeout; handed back",

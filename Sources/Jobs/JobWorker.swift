@@ -154,7 +154,7 @@ final class JobWorker: Service, Sendable {
     }
 
     /// Runs `body` every `interval` until shutdown; an error is logged and the next round comes.
-    /// Each run is bounded: a query a Postgres restart stranded must not stop a reaper or a
+    /// Each run is bounded: a query that neither answers nor fails must not stop a reaper or a
     /// reconciler for good.
     private func every(_ interval: Duration, _ body: @escaping @Sendable () async throws -> Void) async {
         await cancelWhenGracefulShutdown {

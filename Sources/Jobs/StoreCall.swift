@@ -4,8 +4,9 @@ import ProcessSupport
 import Store
 import StoreClients
 
-/// One call from a job to its stores, bounded: a query whose pool connection a Postgres restart
-/// stranded never answers nor fails, and must not hold a batch (or the dispatcher) until its
+/// One call from a job to its stores, bounded: a query that neither answers nor fails (a store
+/// gone silent; at a restart, before `Database` refused connections closed under it,
+/// docs/postgres-nio-pool-restart.md §5) must not hold a batch (or the dispatcher) until its
 /// timeout. ``DeadlineExceeded`` counts as an outage, so the job is handed back.
 enum StoreCall {
     static let deadline = Duration.seconds(10)
