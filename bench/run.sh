@@ -13,7 +13,9 @@
 # JOB_SHARDS ("3", quick empty: the job runs again with the workers' Redis a cluster of that many
 # primaries, a replica each; `ONLY=shards` runs those alone), JOB_PARTITIONS (16),
 # BENCH_PERF (a directory: each wrk run's gateway profile by `perf record` into it,
-# <scenario>-<connections>.data; BENCH_PERF_GRAPH=1 with call graphs), STORES_OVER (tcp; `unix`:
+# <scenario>-<connections>.data; BENCH_PERF_GRAPH=1 with call graphs), BENCH_SYSCALLS (a directory:
+# each wrk run's gateway system calls counted by `strace -c -f` into <scenario>-<connections>.txt;
+# strace slows the gateway, so only the counts per request are figures), STORES_OVER (tcp; `unix`:
 # the gateways, the workers, pgbench and redis-benchmark reach Postgres and Redis through their
 # Unix sockets, as a deployment with the stores on the gateways' machine may), CALLGRIND (1 in the
 # full bench, 0 in a quick one: the gateway's instructions per request under valgrind's
@@ -202,11 +204,19 @@ wrk_run() {
         perf record -q -F 1999 ${BENCH_PERF_GRAPH:+-g} -o "$BENCH_PERF/$name-$connections.data" -p "$(gateway_pids | paste -sd,)" >/dev/null 2>&1 &
         perf_pid=$!
     fi
+    local strace_pid=
+    if [ -n "${BENCH_SYSCALLS:-}" ]; then
+        mkdir -p "$BENCH_SYSCALLS"
+        strace -c -f -q -o "$BENCH_SYSCALLS/$name-$connections.txt" $(gateway_pids | sed 's/^/-p /') &
+        strace_pid=$!
+        sleep 0.5
+    fi
     out=$(wrk -t2 -c"$connections" -d"${duration}s" --timeout 10s -s "bench/$script" "$target${4:-}" 2>&1 | grep '^BENCH ' | sed 's/^BENCH //')
     after=$(ticks $(gateway_pids))
     switched=$(($(switches $(gateway_pids)) - switched))
     commands=$(($(redis_commands) - commands))
     if [ -n "$perf_pid" ]; then kill -INT "$perf_pid"; wait "$perf_pid" || true; fi
+    if [ -n "$strace_pid" ]; then kill -INT "$strace_pid"; wait "$strace_pid" || true; fi
     echo "{\"scenario\": \"$name\", \"connections\": $connections, \"rss_mb\": $(peak_rss), \"gateway_cpu_s\": $(awk -v t=$((after - before)) -v hz="$(getconf CLK_TCK)" 'BEGIN {printf "%.2f", t / hz}'), \"gateway_switches\": $switched, \"redis_commands\": $commands, \"wrk\": $out}" >>"$rows"
     log "$name c=$connections: $out"
 }

@@ -10,7 +10,7 @@ struct GatewayMiddleware: RouterMiddleware {
 
     let requestID = RequestIDMiddleware<Context>()
     let responseHeaders = ResponseHeadersMiddleware<Context>()
-    let metrics = MetricsMiddleware<Context>()
+    let metrics = RequestMetricsMiddleware<Context>()
     let allowedOrigins: AllowedOriginsMiddleware<Context>
     let problems: ProblemMiddleware<Context>
     let nulCharacters = NULCharacterMiddleware<Context>()
