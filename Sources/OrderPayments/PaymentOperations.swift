@@ -43,7 +43,7 @@ public struct PaymentOperations: Sendable {
         // Each confirmation is a request of its own (a new method after a decline): a fresh key.
         // Confirming an authorised intent again is refused by the provider, so no key reuse is
         // needed to keep one payment from being authorised twice.
-        let attempt = UUID().lowercasedString
+        let attempt = UUID.random().lowercasedString
         let answer: PaymentIntent
         do {
             answer = try await confirm(intentID, method: paymentMethod, attempt: attempt, logger: logger)

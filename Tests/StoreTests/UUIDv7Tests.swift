@@ -21,3 +21,27 @@ struct UUIDv7Tests {
         #expect(earlier < later)
     }
 }
+
+@Suite("Random UUIDs", .timeLimit(.minutes(2)))
+struct RandomUUIDTests {
+    @Test func areVersionFourOfTheRFCVariantAndUnique() {
+        let ids = (0..<10_000).map { _ in UUID.random() }
+        #expect(Set(ids).count == ids.count)
+        for id in ids.prefix(100) {
+            let bytes = id.uuid
+            #expect(bytes.6 >> 4 == 4, "\(id)")
+            #expect(bytes.8 >> 6 == 0b10, "\(id)")
+        }
+        // Every other bit is random: across many ids each of the 122 takes both values.
+        var ones = [Int](repeating: 0, count: 128)
+        for id in ids {
+            withUnsafeBytes(of: id.uuid) { bytes in
+                for bit in 0..<128 where bytes[bit / 8] & (0x80 >> UInt8(bit % 8)) != 0 { ones[bit] += 1 }
+            }
+        }
+        let fixed: Set<Int> = [48, 49, 50, 51, 64, 65]
+        for bit in 0..<128 where !fixed.contains(bit) {
+            #expect((4_500...5_500).contains(ones[bit]), "bit \(bit) set in \(ones[bit]) of 10,000")
+        }
+    }
+}

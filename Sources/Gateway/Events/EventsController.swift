@@ -35,7 +35,7 @@ struct EventsController {
         let query = request.uri.queryParameters
         let order = try await visibleOrder(query["order_id"].map(String.init), actor: actor, logger: context.logger)
         let resume = try Self.lastEventID(request)
-        let slot = UUID().lowercasedString
+        let slot = UUID.random().lowercasedString
         guard try await fanout.slots.take(user: actor.id, stream: slot, logger: context.logger) else {
             throw APIError(
                 .tooManyRequests, "You have \(fanout.slots.cap) event streams open already; close one first.",

@@ -70,7 +70,7 @@ extension OrdersConsoleController {
             },
             hasRefunds: !refunds.isEmpty, canRefund: payments != nil && viewer.isStaff && refundable > 0,
             refundable: format.money(refundable),
-            refundKey: UUID().lowercasedString)
+            refundKey: UUID.random().lowercasedString)
     }
 
     /// The owner pays with one of the test methods: back to the order with a notice, or the page

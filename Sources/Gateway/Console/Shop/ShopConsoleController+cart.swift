@@ -113,7 +113,7 @@ extension ShopConsoleController {
         let view = CheckoutPage(
             lines: lines(of: cart), total: format.money(cart.total), customerName: account.fullName ?? user.username,
             customerEmail: account.email,
-            customerPhone: account.phone ?? "", shippingAddress: account.address ?? "", notes: "", key: UUID().lowercasedString
+            customerPhone: account.phone ?? "", shippingAddress: account.address ?? "", notes: "", key: UUID.random().lowercasedString
         )
         return pages.render(
             "checkout", title: "Checkout", section: "cart", page: view, context: context, request: request,
@@ -149,7 +149,7 @@ extension ShopConsoleController {
             lines: lines(of: cart), total: format.money(cart.total), customerName: form.contact.customerName,
             customerEmail: form.contact.customerEmail, customerPhone: form.contact.customerPhone ?? "",
             shippingAddress: form.contact.shippingAddress, notes: form.contact.notes ?? "",
-            key: UUID().lowercasedString, error: error, problems: problems
+            key: UUID.random().lowercasedString, error: error, problems: problems
         )
         return pages.render(
             "checkout", title: "Checkout", section: "cart", page: view, context: context, request: request, status: .unprocessableContent,
