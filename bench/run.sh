@@ -242,6 +242,8 @@ pgbench_run() {
 # connection stopped after a fixed count of requests (BENCH_REQUESTS, one seed), and the
 # gateway's instructions counted from a zeroing to a dump (`callgrind_control`). The same
 # count while the gateway idles gives what its timers and the event fan-out cost meanwhile.
+# CALLGRIND_CONNECTIONS (1) counts with that many requests in flight instead (the pool then
+# lends more than one connection; the first requests past the count are answered uncounted).
 callgrind_runs() {
     local dir="$work/callgrind" cg_port=$((port + 60)) pid
     rm -rf "$dir" && mkdir -p "$dir"
@@ -268,7 +270,7 @@ callgrind_runs() {
         local name=$1 script=$2 count=$3 out instructions
         BENCH_REQUESTS=$((count / 5)) BENCH_SEED=2 wrk -t1 -c1 -d3600s --timeout 60s -s "bench/$script" "http://127.0.0.1:$cg_port" >/dev/null 2>&1
         callgrind_control --zero $pid >/dev/null 2>&1
-        out=$(BENCH_REQUESTS=$count BENCH_SEED=1 wrk -t1 -c1 -d3600s --timeout 60s -s "bench/$script" "http://127.0.0.1:$cg_port" 2>&1 | grep '^BENCH ' | sed 's/^BENCH //')
+        out=$(BENCH_REQUESTS=$count BENCH_SEED=1 wrk -t1 -c"${CALLGRIND_CONNECTIONS:-1}" -d3600s --timeout 60s -s "bench/$script" "http://127.0.0.1:$cg_port" 2>&1 | grep '^BENCH ' | sed 's/^BENCH //')
         [ -n "$out" ] || { log "callgrind $name: wrk gave no result"; return 1; }
         instructions=$(callgrind_dumped "$name")
         echo "{\"scenario\": \"callgrind\", \"name\": \"$name\", \"instructions\": $instructions, \"wrk\": $out}" >>"$rows"

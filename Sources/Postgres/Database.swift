@@ -18,20 +18,37 @@ import ServiceLifecycle
 /// A result is held whole in memory: callers read pages (lists, the export), never a whole table.
 /// Every error a statement or a lease throws is a ``DatabaseError``.
 public struct Database: Service, Sendable {
-    let client: PostgresClient
-    let statements = PreparedStatements()
+    let lanes: DatabaseLanes
 
-    /// A pool whose connections live on `eventLoopGroup` (by default postgres-nio's, NIO's shared one).
+    /// Connections on `eventLoopGroup` (by default postgres-nio's, NIO's shared one), at most
+    /// `maximumConnections` of the configuration's options, `minimumConnections` of them kept
+    /// open, each other one closed once unused for `connectionIdleTimeout` (``DatabaseLanes``).
     public init(
         configuration: PostgresClient.Configuration, eventLoopGroup: any EventLoopGroup = PostgresClient.defaultEventLoopGroup,
         logger: Logger
     ) {
-        client = PostgresClient(configuration: configuration, eventLoopGroup: eventLoopGroup, backgroundLogger: logger)
+        lanes = DatabaseLanes(configuration: configuration, eventLoopGroup: eventLoopGroup, logger: logger)
     }
 
-    /// Runs the connection pool until the service group shuts down.
+    /// Runs the connections' pools until the service group shuts down.
     public func run() async {
-        await client.run()
+        await cancelWhenGracefulShutdown {
+            await withDiscardingTaskGroup { group in
+                group.addTask { await lanes.closeIdleLanes() }
+                for await start in lanes.starts {
+                    group.addTask {
+                        await withDiscardingTaskGroup { lane in
+                            lane.addTask { await start.client.run() }
+                            for await _ in start.stop {}
+                            lane.cancelAll()
+                        }
+                    }
+                }
+                lanes.shutDown()
+                group.cancelAll()
+            }
+        }
+        lanes.shutDown()
     }
 
     /// Runs `query` on a pooled connection and returns its rows.
@@ -86,10 +103,12 @@ public struct Database: Service, Sendable {
     nonisolated(nonsending) public func withConnection<Result: Sendable>(
         _ body: nonisolated(nonsending) (DatabaseConnection) async throws -> sending Result
     ) async throws -> Result {
+        let lease = try lanes.lease()
+        defer { lanes.release(lease) }
         do {
-            return try await client.withConnection { connection in
+            return try await lease.client.withConnection { connection in
                 do {
-                    return try await body(DatabaseConnection(connection: connection, statements: statements))
+                    return try await body(DatabaseConnection(connection: connection, statements: lease.statements))
                 } catch {
                     throw ThrownByBody(error: error)
                 }

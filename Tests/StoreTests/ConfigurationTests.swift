@@ -26,11 +26,11 @@ struct ConfigurationTests {
         #expect(configuration.timeZone.identifier == "Asia/Kolkata")
         #expect(configuration.currency == "USD")
         #expect(configuration.logFormat == .json)
-        #expect(configuration.postgres.options.connectionIdleTimeout == .seconds(2))
+        #expect(configuration.postgres.options.connectionIdleTimeout == .seconds(10))
     }
 
-    /// A pooled connection's idle timeout is the operator's to lengthen (each release's timer
-    /// holds memory that long), within 1 s to an hour.
+    /// How long an unused connection above the minimum stays open is the operator's to set,
+    /// within 1 s to an hour; the minimum is any number up to the pool's size.
     @Test func thePoolsIdleTimeoutIsSetInSeconds() throws {
         var values = valid
         values["DATABASE_POOL_IDLE_SECONDS"] = "30"
@@ -40,6 +40,13 @@ struct ConfigurationTests {
             let error = #expect(throws: ConfigurationError.self) { try configuration(values) }
             #expect(error?.key == "DATABASE_POOL_IDLE_SECONDS")
         }
+        values["DATABASE_POOL_IDLE_SECONDS"] = "30"
+        values["DATABASE_POOL_SIZE"] = "12"
+        values["DATABASE_POOL_MIN"] = "12"
+        #expect(try configuration(values).postgres.options.minimumConnections == 12)
+        values["DATABASE_POOL_MIN"] = "13"
+        let error = #expect(throws: ConfigurationError.self) { try configuration(values) }
+        #expect(error?.key == "DATABASE_POOL_MIN")
     }
 
     /// A store on the gateway's machine may be named by its Unix socket: Postgres' directory as

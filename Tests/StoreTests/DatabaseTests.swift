@@ -1,5 +1,6 @@
 import Foundation
 import PostgresNIO
+import Synchronization
 import TestSupport
 import Testing
 
@@ -26,10 +27,14 @@ struct DatabaseTests {
     }
 
     /// `body` with a pool of `size` connections on a database of its own holding `items`.
-    func withItems(poolSize size: Int, _ body: (Database) async throws -> Void) async throws {
+    func withItems(
+        poolSize size: Int, minimum: Int = 1, idleSeconds: Int = 10, _ body: (Database) async throws -> Void
+    ) async throws {
         try await TestStores.withEmptyDatabase { url in
             var configuration = try PostgresClient.Configuration(url: url)
             configuration.options.maximumConnections = size
+            configuration.options.minimumConnections = minimum
+            configuration.options.connectionIdleTimeout = .seconds(idleSeconds)
             let database = Database(configuration: configuration, logger: logger)
             try await withThrowingTaskGroup(of: Void.self) { group in
                 group.addTask { await database.run() }
@@ -123,11 +128,76 @@ struct DatabaseTests {
     @Test func warmingOpensAndPreparesEachConnection() async throws {
         try await withItems(poolSize: 4) { database in
             await database.warm(connections: 3, preparing: [InsertTwo.self])
-            #expect(database.statements.connectionCount == 3)
+            #expect(database.lanes.preparedConnectionCount == 3)
             let open = try await database.scalar(
                 "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND backend_type = 'client backend'",
                 as: Int.self)
             #expect((open ?? 0) >= 3)
+        }
+    }
+
+    // MARK: Lanes
+
+    /// A count the tasks of one test share.
+    final class Tally: Sendable {
+        let count = Mutex(0)
+    }
+
+    /// The server processes of this database's client connections, this test's own included.
+    func openConnections(_ database: Database) async throws -> Int {
+        try await database.scalar(
+            "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND backend_type = 'client backend'",
+            as: Int.self) ?? 0
+    }
+
+    /// Leases at once each get a connection of their own up to the pool's size, then share;
+    /// connections above the minimum close once unused for the idle timeout.
+    @Test func concurrentLeasesOpenConnectionsThatCloseWhenIdle() async throws {
+        try await withItems(poolSize: 3, minimum: 1, idleSeconds: 1) { database in
+            let held = Tally()
+            let backends = try await withThrowingTaskGroup(of: Int.self) { group in
+                for _ in 0..<4 {
+                    group.addTask {
+                        try await database.withConnection { connection in
+                            let pid = try await connection.query("SELECT pg_backend_pid()", logger: logger).first?.decode(Int.self)
+                            held.count.withLock { $0 += 1 }
+                            // Held until all four have one, or a second: the fourth waits for one.
+                            let until = ContinuousClock.now + .seconds(1)
+                            while held.count.withLock({ $0 }) < 4 && ContinuousClock.now < until {
+                                try await Task.sleep(for: .milliseconds(10))
+                            }
+                            return pid ?? 0
+                        }
+                    }
+                }
+                return try await group.reduce(into: Set<Int>()) { $0.insert($1) }
+            }
+            #expect(backends.count == 3, "four leases, a pool of three: \(backends)")
+            #expect(try await openConnections(database) == 3)
+            // The sweep runs each second: idle for 1 s, closed within about 2.
+            let until = ContinuousClock.now + .seconds(5)
+            var open = try await openConnections(database)
+            while open > 1 && ContinuousClock.now < until {
+                try await Task.sleep(for: .milliseconds(200))
+                open = try await openConnections(database)
+            }
+            #expect(open == 1, "down to the minimum")
+            // And open again when asked.
+            #expect(try await database.scalar("SELECT 1", as: Int.self) == 1)
+        }
+    }
+
+    /// Once the database has stopped, a statement fails at once as a connection error.
+    @Test func aStoppedDatabaseRefusesAtOnce() async throws {
+        try await TestStores.withEmptyDatabase { url in
+            let database = Database(configuration: try PostgresClient.Configuration(url: url), logger: logger)
+            await withTaskGroup(of: Void.self) { group in
+                group.addTask { await database.run() }
+                _ = try? await database.query("SELECT 1", logger: logger)
+                group.cancelAll()
+            }
+            let error = await #expect(throws: DatabaseError.self) { try await database.query("SELECT 1", logger: logger) }
+            #expect(error?.code == .connection)
         }
     }
 

@@ -39,21 +39,14 @@ public struct PlatformConfiguration: Sendable {
         // No keep-alive pings: a dead connection fails its next query, which the pool replaces
         // (and which answers 503), rather than arming a timer per release.
         postgres.options.keepAliveBehavior = nil
-        // A minimum of 1. postgres-nio 1.33.2's pool traps (`precondition(minimumConcurrentConnections
-        // <= stats.active)`) when, after failed connection attempts such as a database restart, it
-        // needs a new connection while holding fewer than its minimum, which it never refills (with
-        // the minimum equal to the maximum every gateway died on a `pg_ctl restart -m fast`); it
-        // keeps at least the one connection it retries, so a minimum of 1 always holds. With a
-        // minimum of 0 instead, a lease waiting while the last connection fails is never served
-        // (postgres-nio #657): a worker's batch waited out its deadline after every restart. See
-        // docs/postgres-nio-pool-restart.md. Connections above the minimum get an idle timer per
-        // release, and a cancelled `Task.sleep` keeps its task until its deadline, so the timeout
-        // is short: a gateway reading 5,000–6,000 orders/s beside 1,000 event streams peaked at
-        // 84–89 MB with 1–2 s, 90–94 with 3 and 109–121 with 10, for a few dozen more connections
-        // opened a minute (BENCHMARKS.md, #27).
-        let maximumMinimum = environment == .test ? postgres.options.maximumConnections : 1
-        postgres.options.minimumConnections = try settings.int("DATABASE_POOL_MIN", default: 1, range: 0...maximumMinimum)
-        postgres.options.connectionIdleTimeout = .seconds(try settings.int("DATABASE_POOL_IDLE_SECONDS", default: 2, range: 1...3_600))
+        // Each connection is a postgres-nio pool of its own (`Database`'s lanes): the minimum is how
+        // many stay open when idle, any other closes once unused this long. postgres-nio's own
+        // minimum and idle timer are not used: a minimum above 1 traps its pool after a database
+        // restart, and its idle timer costs a task and a wake-up per statement
+        // (docs/postgres-nio-pool-restart.md).
+        postgres.options.minimumConnections = try settings.int(
+            "DATABASE_POOL_MIN", default: 1, range: 0...postgres.options.maximumConnections)
+        postgres.options.connectionIdleTimeout = .seconds(try settings.int("DATABASE_POOL_IDLE_SECONDS", default: 10, range: 1...3_600))
         // A statement (lock waits included) never runs longer than a request may take.
         postgres.options.additionalStartupParameters = [("statement_timeout", "8s"), ("lock_timeout", "5s")]
         // A cluster's seed nodes, when given, take the place of REDIS_URL's host (which then
