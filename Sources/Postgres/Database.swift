@@ -39,6 +39,12 @@ public struct Database: Service, Sendable {
                     group.addTask {
                         await withDiscardingTaskGroup { lane in
                             lane.addTask { await start.client.run() }
+                            lane.addTask {
+                                // postgres-nio warns of a lease before its pool's `run()` began,
+                                // which it marks as its first step: leases wait a moment more.
+                                try? await Task.sleep(for: .milliseconds(1))
+                                lanes.running(start)
+                            }
                             for await _ in start.stop {}
                             lane.cancelAll()
                         }
@@ -103,8 +109,21 @@ public struct Database: Service, Sendable {
     nonisolated(nonsending) public func withConnection<Result: Sendable>(
         _ body: nonisolated(nonsending) (DatabaseConnection) async throws -> sending Result
     ) async throws -> Result {
-        let lease = try lanes.lease()
+        var leased = try lanes.lease()
+        while leased == nil {
+            // Every lane is opening: one runs within a loop tick of the database's run (or never
+            // if it does not run, as a pool that is not run never lends).
+            do { try await Task.sleep(for: .milliseconds(1)) } catch { throw DatabaseError(error) }
+            leased = try lanes.lease()
+        }
+        let lease = leased!
         defer { lanes.release(lease) }
+        if !lease.isRunning {
+            // A lane opened for this lease: postgres-nio warns of a lease before its pool runs.
+            while !lanes.isRunning(lease) {
+                do { try await Task.sleep(for: .milliseconds(1)) } catch { throw DatabaseError(error) }
+            }
+        }
         do {
             return try await lease.client.withConnection { connection in
                 do {

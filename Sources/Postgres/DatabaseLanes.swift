@@ -21,12 +21,15 @@ final class DatabaseLanes: Sendable {
         var loop: (any EventLoop)?
         /// Finished to stop the lane's pool.
         var stop: AsyncStream<Never>.Continuation?
+        /// Whether ``Database/run()`` runs its pool: postgres-nio warns of each lease before that.
+        var isRunning = false
         var leases = 0
         var lastUsed = ContinuousClock.now
     }
 
     /// A lane's pool for ``Database/run()`` to run until its stop stream ends.
     struct Start: Sendable {
+        let index: Int
         let client: PostgresClient
         let stop: AsyncStream<Never>
     }
@@ -36,6 +39,8 @@ final class DatabaseLanes: Sendable {
         let index: Int
         let client: PostgresClient
         let statements: PreparedStatements
+        /// False for a lane opened for this lease, until ``DatabaseLanes/isRunning(_:)``.
+        let isRunning: Bool
     }
 
     private struct State {
@@ -70,29 +75,31 @@ final class DatabaseLanes: Sendable {
         }
     }
 
-    /// A lane for one lease: an idle one on the caller's event loop, else any idle one, else a
-    /// lane not yet open, else the one with the fewest leases. Throws once the database has shut
-    /// down.
-    func lease() throws(DatabaseError) -> Lease {
+    /// A lane for one lease: an idle one on the caller's event loop, else any idle one, else one
+    /// not yet open, opened for it (as postgres-nio opens a connection for a lease that finds
+    /// none idle), else the one with the fewest leases. Nil when every lane is still opening: the
+    /// caller waits. Throws once the database has shut down.
+    func lease() throws(DatabaseError) -> Lease? {
         try state.withLock { state throws(DatabaseError) in
             guard !state.isShutDown else { throw DatabaseError(code: .connection, source: "Database.shutDown") }
             var idle: Int?
             var unopened: Int?
-            var busiest = (index: -1, leases: Int.max)
+            var least = (index: -1, leases: Int.max)
             for index in state.lanes.indices {
                 let lane = state.lanes[index]
                 guard let loop = lane.loop else {
                     if unopened == nil { unopened = index }
                     continue
                 }
+                guard lane.isRunning else { continue }
                 if lane.leases == 0 {
                     if loop.inEventLoop {
                         idle = index
                         break
                     }
                     if idle == nil { idle = index }
-                } else if lane.leases < busiest.leases {
-                    busiest = (index, lane.leases)
+                } else if lane.leases < least.leases {
+                    least = (index, lane.leases)
                 }
             }
             let index: Int
@@ -101,12 +108,27 @@ final class DatabaseLanes: Sendable {
             } else if let unopened {
                 open(unopened, in: &state, on: currentEventLoop() ?? eventLoopGroup.next())
                 index = unopened
+            } else if least.index >= 0 {
+                index = least.index
             } else {
-                index = busiest.index
+                return nil
             }
             state.lanes[index].leases += 1
+            let lane = state.lanes[index]
             // Set when opened, and a lane with leases is never closed.
-            return Lease(index: index, client: state.lanes[index].client!, statements: state.lanes[index].statements)
+            return Lease(index: index, client: lane.client!, statements: lane.statements, isRunning: lane.isRunning)
+        }
+    }
+
+    /// Whether a lease's lane runs its pool yet.
+    func isRunning(_ lease: Lease) -> Bool {
+        state.withLock { $0.lanes[lease.index].isRunning }
+    }
+
+    /// Marks a lane's pool as run by ``Database/run()`` (just before its `run()`).
+    func running(_ start: Start) {
+        state.withLock { state in
+            if state.lanes[start.index].client === start.client { state.lanes[start.index].isRunning = true }
         }
     }
 
@@ -154,7 +176,7 @@ final class DatabaseLanes: Sendable {
         let client = PostgresClient(configuration: configuration, eventLoopGroup: loop, backgroundLogger: logger)
         let (stop, stopper) = AsyncStream<Never>.makeStream()
         state.lanes[index] = Lane(client: client, loop: loop, stop: stopper)
-        started.yield(Start(client: client, stop: stop))
+        started.yield(Start(index: index, client: client, stop: stop))
     }
 
     /// The caller's event loop when it is one of the group's.
