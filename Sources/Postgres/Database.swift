@@ -109,14 +109,8 @@ public struct Database: Service, Sendable {
     nonisolated(nonsending) public func withConnection<Result: Sendable>(
         _ body: nonisolated(nonsending) (DatabaseConnection) async throws -> sending Result
     ) async throws -> Result {
-        var leased = try lanes.lease()
-        while leased == nil {
-            // Every lane is opening: one runs within a loop tick of the database's run (or never
-            // if it does not run, as a pool that is not run never lends).
-            do { try await Task.sleep(for: .milliseconds(1)) } catch { throw DatabaseError(error) }
-            leased = try lanes.lease()
-        }
-        let lease = leased!
+        let lease: DatabaseLanes.Lease
+        do { lease = try await lanes.lease() } catch { throw DatabaseError(error) }
         defer { lanes.release(lease) }
         if !lease.isRunning {
             // A lane opened for this lease: postgres-nio warns of a lease before its pool runs.

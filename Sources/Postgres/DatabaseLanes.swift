@@ -43,9 +43,17 @@ final class DatabaseLanes: Sendable {
         let isRunning: Bool
     }
 
+    /// A lease waiting for a lane to be taken back, first come first served.
+    private struct Waiter {
+        let id: UInt64
+        let continuation: CheckedContinuation<Lease, any Error>
+    }
+
     private struct State {
         var lanes: [Lane]
         var isShutDown = false
+        var waiters: [Waiter] = []
+        var lastWaiter: UInt64 = 0
     }
 
     private let state: Mutex<State>
@@ -77,46 +85,79 @@ final class DatabaseLanes: Sendable {
 
     /// A lane for one lease: an idle one on the caller's event loop, else any idle one, else one
     /// not yet open, opened for it (as postgres-nio opens a connection for a lease that finds
-    /// none idle), else the one with the fewest leases. Nil when every lane is still opening: the
-    /// caller waits. Throws once the database has shut down.
-    func lease() throws(DatabaseError) -> Lease? {
-        try state.withLock { state throws(DatabaseError) in
+    /// none idle), else the first lane taken back (``wait()``). A lane serves one lease at a time,
+    /// so a lease never queues behind another's statements while a lane is free. Throws once the
+    /// database has shut down.
+    func lease() async throws -> Lease {
+        let leased = try state.withLock { state throws(DatabaseError) in
             guard !state.isShutDown else { throw DatabaseError(code: .connection, source: "Database.shutDown") }
-            var idle: Int?
-            var unopened: Int?
-            var least = (index: -1, leases: Int.max)
-            for index in state.lanes.indices {
-                let lane = state.lanes[index]
-                guard let loop = lane.loop else {
-                    if unopened == nil { unopened = index }
-                    continue
-                }
-                guard lane.isRunning else { continue }
-                if lane.leases == 0 {
-                    if loop.inEventLoop {
-                        idle = index
-                        break
-                    }
-                    if idle == nil { idle = index }
-                } else if lane.leases < least.leases {
-                    least = (index, lane.leases)
-                }
-            }
-            let index: Int
-            if let idle {
-                index = idle
-            } else if let unopened {
-                open(unopened, in: &state, on: currentEventLoop() ?? eventLoopGroup.next())
-                index = unopened
-            } else if least.index >= 0 {
-                index = least.index
-            } else {
-                return nil
-            }
-            state.lanes[index].leases += 1
+            return take(in: &state)
+        }
+        if let leased { return leased }
+        return try await wait()
+    }
+
+    /// An idle lane, or one opened, marked as leased; nil when every lane is leased.
+    private func take(in state: inout State) -> Lease? {
+        var idle: Int?
+        var unopened: Int?
+        for index in state.lanes.indices {
             let lane = state.lanes[index]
-            // Set when opened, and a lane with leases is never closed.
-            return Lease(index: index, client: lane.client!, statements: lane.statements, isRunning: lane.isRunning)
+            guard let loop = lane.loop else {
+                if unopened == nil { unopened = index }
+                continue
+            }
+            guard lane.isRunning, lane.leases == 0 else { continue }
+            if loop.inEventLoop {
+                idle = index
+                break
+            }
+            if idle == nil { idle = index }
+        }
+        let index: Int
+        if let idle {
+            index = idle
+        } else if let unopened {
+            open(unopened, in: &state, on: currentEventLoop() ?? eventLoopGroup.next())
+            index = unopened
+        } else {
+            return nil
+        }
+        state.lanes[index].leases = 1
+        return lent(index, in: state)
+    }
+
+    private func lent(_ index: Int, in state: State) -> Lease {
+        let lane = state.lanes[index]
+        // Set when opened, and a leased lane is never closed.
+        return Lease(index: index, client: lane.client!, statements: lane.statements, isRunning: lane.isRunning)
+    }
+
+    /// The first lane taken back after this call, unless the task is cancelled first.
+    private func wait() async throws -> Lease {
+        let id = state.withLock { state in
+            state.lastWaiter += 1
+            return state.lastWaiter
+        }
+        return try await withTaskCancellationHandler {
+            try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Lease, any Error>) in
+                let now: Result<Lease, DatabaseError>? = state.withLock { state in
+                    if state.isShutDown { return .failure(DatabaseError(code: .connection, source: "Database.shutDown")) }
+                    // Checked under the lock the cancellation handler takes: cancelled before
+                    // this, the handler found no waiter to fail.
+                    if Task.isCancelled { return .failure(DatabaseError(CancellationError())) }
+                    if let lease = take(in: &state) { return .success(lease) }
+                    state.waiters.append(Waiter(id: id, continuation: continuation))
+                    return nil
+                }
+                if let now { continuation.resume(with: now.mapError { $0 }) }
+            }
+        } onCancel: {
+            let waiter = state.withLock { state -> Waiter? in
+                guard let index = state.waiters.firstIndex(where: { $0.id == id }) else { return nil }
+                return state.waiters.remove(at: index)
+            }
+            waiter?.continuation.resume(throwing: DatabaseError(CancellationError()))
         }
     }
 
@@ -125,20 +166,31 @@ final class DatabaseLanes: Sendable {
         state.withLock { $0.lanes[lease.index].isRunning }
     }
 
-    /// Marks a lane's pool as run by ``Database/run()`` (just before its `run()`).
+    /// Marks a lane's pool as run by ``Database/run()`` (a moment after its `run()` began); an
+    /// idle lane goes to the first waiting lease, if any (one opened at start, before any ran).
     func running(_ start: Start) {
-        state.withLock { state in
-            if state.lanes[start.index].client === start.client { state.lanes[start.index].isRunning = true }
+        let handed: (Waiter, Lease)? = state.withLock { state in
+            guard state.lanes[start.index].client === start.client else { return nil }
+            state.lanes[start.index].isRunning = true
+            guard state.lanes[start.index].leases == 0, !state.waiters.isEmpty else { return nil }
+            state.lanes[start.index].leases = 1
+            return (state.waiters.removeFirst(), lent(start.index, in: state))
         }
+        if let (waiter, lease) = handed { waiter.continuation.resume(returning: lease) }
     }
 
-    /// Takes back a lease's lane.
+    /// Takes back a lease's lane: to the first waiting lease, if any.
     func release(_ lease: Lease) {
         let now = ContinuousClock.now
-        state.withLock { state in
-            state.lanes[lease.index].leases -= 1
+        let handed: (Waiter, Lease)? = state.withLock { state in
             state.lanes[lease.index].lastUsed = now
+            guard !state.waiters.isEmpty else {
+                state.lanes[lease.index].leases = 0
+                return nil
+            }
+            return (state.waiters.removeFirst(), lent(lease.index, in: state))
         }
+        if let (waiter, lease) = handed { waiter.continuation.resume(returning: lease) }
     }
 
     /// Closes each lane above the minimum that no lease used for the idle timeout, once a
@@ -158,12 +210,15 @@ final class DatabaseLanes: Sendable {
         }
     }
 
-    /// Stops every lane; any later lease throws.
+    /// Stops every lane; any later lease, and any waiting one, throws.
     func shutDown() {
-        state.withLock { state in
+        let waiters = state.withLock { state in
             state.isShutDown = true
             for lane in state.lanes { lane.stop?.finish() }
+            defer { state.waiters = [] }
+            return state.waiters
         }
+        for waiter in waiters { waiter.continuation.resume(throwing: DatabaseError(code: .connection, source: "Database.shutDown")) }
         started.finish()
     }
 
