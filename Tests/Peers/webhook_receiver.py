@@ -45,7 +45,13 @@ class Handler(BaseHTTPRequestHandler):
             self.reply(404)
 
     def do_POST(self):
-        body = self.rfile.read(int(self.headers.get("Content-Length", "0")))
+        length = int(self.headers.get("Content-Length", "0"))
+        body = self.rfile.read(length)
+        if len(body) < length:
+            # The sender went away mid-request (a worker killed while writing): nothing was
+            # delivered, as an HTTP server would not hand an incomplete body to its application.
+            self.close_connection = True
+            return
         if self.path == "/_control":
             control = json.loads(body)
             with lock:
