@@ -112,12 +112,6 @@ public struct Database: Service, Sendable {
         let lease: DatabaseLanes.Lease
         do { lease = try await lanes.lease() } catch { throw DatabaseError(error) }
         defer { lanes.release(lease) }
-        if !lease.isRunning {
-            // A lane opened for this lease: postgres-nio warns of a lease before its pool runs.
-            while !lanes.isRunning(lease) {
-                do { try await Task.sleep(for: .milliseconds(1)) } catch { throw DatabaseError(error) }
-            }
-        }
         do {
             return try await lease.client.withConnection { connection in
                 do {

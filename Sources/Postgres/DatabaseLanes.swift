@@ -23,7 +23,8 @@ final class DatabaseLanes: Sendable {
         var stop: AsyncStream<Never>.Continuation?
         /// Whether ``Database/run()`` runs its pool: postgres-nio warns of each lease before that.
         var isRunning = false
-        var leases = 0
+        /// Whether a lease holds the lane: a lane serves one lease at a time.
+        var isLeased = false
         var lastUsed = ContinuousClock.now
     }
 
@@ -39,8 +40,6 @@ final class DatabaseLanes: Sendable {
         let index: Int
         let client: PostgresClient
         let statements: PreparedStatements
-        /// False for a lane opened for this lease, until ``DatabaseLanes/isRunning(_:)``.
-        let isRunning: Bool
     }
 
     /// A lease waiting for a lane to be taken back, first come first served.
@@ -83,57 +82,47 @@ final class DatabaseLanes: Sendable {
         }
     }
 
-    /// A lane for one lease: an idle one on the caller's event loop, else any idle one, else one
-    /// not yet open, opened for it (as postgres-nio opens a connection for a lease that finds
-    /// none idle), else the first lane taken back (``wait()``). A lane serves one lease at a time,
-    /// so a lease never queues behind another's statements while a lane is free. Throws once the
-    /// database has shut down.
+    /// A lane for one lease: an idle one on the caller's event loop, else any idle one, else the
+    /// first lane that runs or is taken back after this call (``wait()``), which opens a lane
+    /// for it when one is not open yet (as postgres-nio opens a connection for a lease that finds
+    /// none idle). A lane serves one lease at a time, so a lease never queues behind another's
+    /// statements while a lane is free. Throws once the database has shut down.
     func lease() async throws -> Lease {
         let leased = try state.withLock { state throws(DatabaseError) in
             guard !state.isShutDown else { throw DatabaseError(code: .connection, source: "Database.shutDown") }
-            return take(in: &state)
+            return takeIdle(in: &state)
         }
         if let leased { return leased }
         return try await wait()
     }
 
-    /// An idle lane, or one opened, marked as leased; nil when every lane is leased.
-    private func take(in state: inout State) -> Lease? {
+    /// An idle running lane, marked as leased: one on the caller's event loop if any.
+    private func takeIdle(in state: inout State) -> Lease? {
         var idle: Int?
-        var unopened: Int?
         for index in state.lanes.indices {
             let lane = state.lanes[index]
-            guard let loop = lane.loop else {
-                if unopened == nil { unopened = index }
-                continue
-            }
-            guard lane.isRunning, lane.leases == 0 else { continue }
+            guard let loop = lane.loop, lane.isRunning, !lane.isLeased else { continue }
             if loop.inEventLoop {
                 idle = index
                 break
             }
             if idle == nil { idle = index }
         }
-        let index: Int
-        if let idle {
-            index = idle
-        } else if let unopened {
-            open(unopened, in: &state, on: currentEventLoop() ?? eventLoopGroup.next())
-            index = unopened
-        } else {
-            return nil
-        }
-        state.lanes[index].leases = 1
-        return lent(index, in: state)
+        guard let idle else { return nil }
+        state.lanes[idle].isLeased = true
+        return lent(idle, in: state)
     }
 
     private func lent(_ index: Int, in state: State) -> Lease {
         let lane = state.lanes[index]
         // Set when opened, and a leased lane is never closed.
-        return Lease(index: index, client: lane.client!, statements: lane.statements, isRunning: lane.isRunning)
+        return Lease(index: index, client: lane.client!, statements: lane.statements)
     }
 
-    /// The first lane taken back after this call, unless the task is cancelled first.
+    /// The first lane that runs or is taken back after this call, unless the task is cancelled
+    /// first. A lane not yet open is opened (on the caller's event loop if it is one of the
+    /// group's): postgres-nio warns of a lease before its pool runs, so the waiter is handed
+    /// the lane by ``running(_:)`` once it does, or another taken back before that.
     private func wait() async throws -> Lease {
         let id = state.withLock { state in
             state.lastWaiter += 1
@@ -146,7 +135,10 @@ final class DatabaseLanes: Sendable {
                     // Checked under the lock the cancellation handler takes: cancelled before
                     // this, the handler found no waiter to fail.
                     if Task.isCancelled { return .failure(DatabaseError(CancellationError())) }
-                    if let lease = take(in: &state) { return .success(lease) }
+                    if let lease = takeIdle(in: &state) { return .success(lease) }
+                    if let unopened = state.lanes.firstIndex(where: { $0.loop == nil }) {
+                        open(unopened, in: &state, on: currentEventLoop() ?? eventLoopGroup.next())
+                    }
                     state.waiters.append(Waiter(id: id, continuation: continuation))
                     return nil
                 }
@@ -161,19 +153,15 @@ final class DatabaseLanes: Sendable {
         }
     }
 
-    /// Whether a lease's lane runs its pool yet.
-    func isRunning(_ lease: Lease) -> Bool {
-        state.withLock { $0.lanes[lease.index].isRunning }
-    }
-
     /// Marks a lane's pool as run by ``Database/run()`` (a moment after its `run()` began); an
-    /// idle lane goes to the first waiting lease, if any (one opened at start, before any ran).
+    /// idle lane goes to the first waiting lease, if any (the one it was opened for, or an
+    /// earlier one).
     func running(_ start: Start) {
         let handed: (Waiter, Lease)? = state.withLock { state in
             guard state.lanes[start.index].client === start.client else { return nil }
             state.lanes[start.index].isRunning = true
-            guard state.lanes[start.index].leases == 0, !state.waiters.isEmpty else { return nil }
-            state.lanes[start.index].leases = 1
+            guard !state.lanes[start.index].isLeased, !state.waiters.isEmpty else { return nil }
+            state.lanes[start.index].isLeased = true
             return (state.waiters.removeFirst(), lent(start.index, in: state))
         }
         if let (waiter, lease) = handed { waiter.continuation.resume(returning: lease) }
@@ -185,7 +173,7 @@ final class DatabaseLanes: Sendable {
         let handed: (Waiter, Lease)? = state.withLock { state in
             state.lanes[lease.index].lastUsed = now
             guard !state.waiters.isEmpty else {
-                state.lanes[lease.index].leases = 0
+                state.lanes[lease.index].isLeased = false
                 return nil
             }
             return (state.waiters.removeFirst(), lent(lease.index, in: state))
@@ -202,7 +190,7 @@ final class DatabaseLanes: Sendable {
             state.withLock { state in
                 for index in state.lanes.indices.dropFirst(minimum) {
                     let lane = state.lanes[index]
-                    guard lane.client != nil, lane.leases == 0, now - lane.lastUsed >= idleTimeout else { continue }
+                    guard lane.client != nil, !lane.isLeased, now - lane.lastUsed >= idleTimeout else { continue }
                     lane.stop?.finish()
                     state.lanes[index] = Lane()
                 }

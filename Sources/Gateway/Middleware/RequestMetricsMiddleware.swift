@@ -19,15 +19,14 @@ struct RequestMetricsMiddleware<Context: RequestContext>: RouterMiddleware {
         let active = metrics.active(request.method)
         active.increment()
         defer { active.decrement() }
-        let status: HTTPResponse.Status
         do {
             let response = try await next(request, context)
-            status = response.status
             metrics.record(
-                route: context.endpointPath ?? "Unknown", method: request.method, status: status, elapsed: start.duration(to: .now))
+                route: context.endpointPath ?? "Unknown", method: request.method, status: response.status,
+                elapsed: start.duration(to: .now))
             return response
         } catch {
-            status = (error as? any HTTPResponseError)?.status ?? .internalServerError
+            let status = (error as? any HTTPResponseError)?.status ?? .internalServerError
             metrics.record(
                 route: context.endpointPath ?? "NotFound", method: request.method, status: status, elapsed: start.duration(to: .now))
             throw error
