@@ -31,9 +31,11 @@ func uniqueName(_ prefix: String = "u") -> String {
 
 /// Creates an account of any role straight through the account rules (as the CLI does).
 @discardableResult
-func createAccount(role: Role, username: String = uniqueName(), password: String = "correct-horse") async throws -> User {
+func createAccount(
+    role: Role, username: String = uniqueName(), password: String = "correct-horse", databaseURL: String? = nil
+) async throws -> User {
     let configuration = try GatewayConfiguration(settings: TestStores.settings())
-    return try await TestStores.withDatabase(url: try await TestStores.migrated()) { postgres in
+    return try await TestStores.withDatabase(url: try await TestStores.migrated(or: databaseURL)) { postgres in
         let redis = RedisClient(configuration: configuration.platform.redis, logger: TestStores.logger)
         let accounts = buildAccounts(configuration, database: postgres, redis: redis)
         return try await accounts.create(

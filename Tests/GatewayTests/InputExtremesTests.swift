@@ -12,15 +12,28 @@ import Testing
 /// document names, one at a time at its extremes (0, −1, ±2⁶³, past them, 1e309, NUL, RTL marks,
 /// decomposed and wide Unicode at each length boundary), against a real gateway process: never a
 /// 5xx, and the process is still serving afterwards (a trap would have ended it).
+///
+/// The gateway has a database and a Redis of its own: its lists and exports then hold only the
+/// orders this test placed, not every other suite's (an export of those took over 30 s on a
+/// loaded machine), and no other suite's worker moves its orders.
 @Suite("Input extremes", .timeLimit(.minutes(5)))
 struct InputExtremesTests {
     @Test func noFieldAtAnExtremeEarnsA5xxOrStopsTheGateway() async throws {
-        _ = try await TestStores.migrated()
-        let admin = try await createAccount(role: .admin)
-        let sku = try await OrdersTests().makeProduct(stock: 1_000_000_000, price: "1.00")
+        try await TestStores.withEmptyDatabase { databaseURL in
+            try await PrivateRedisServer.with { redis in
+                try await TestStores.migrate(url: databaseURL)
+                try await Self.run(databaseURL: databaseURL, redisURL: redis.url)
+            }
+        }
+    }
+
+    static func run(databaseURL: String, redisURL: String) async throws {
+        let admin = try await createAccount(role: .admin, databaseURL: databaseURL)
+        let sku = try await OrdersTests().makeProduct(stock: 1_000_000_000, price: "1.00", databaseURL: databaseURL)
         let environment = TestStores.environment(
             generousLimits.merging([
                 "MAX_PENDING_ORDERS": "100000", "RATE_LIMIT_PASSWORD_USER": "100000/s", "LOG_LEVEL": "error", "LOG_FORMAT": "json",
+                "DATABASE_URL": databaseURL, "REDIS_URL": redisURL,
             ]) { _, new in new })
         let gateway = try await ServerProcess("gateway", environment: environment)
         defer { Task { await gateway.stop() } }

@@ -16,9 +16,9 @@ struct OrdersTests {
     // MARK: Helpers
 
     /// A fresh catalog product with `stock`, returning its SKU.
-    func makeProduct(stock: Int, price: String = "10.00") async throws -> String {
+    func makeProduct(stock: Int, price: String = "10.00", databaseURL: String? = nil) async throws -> String {
         let sku = uniqueName("SKU").uppercased()
-        try await TestStores.withDatabase(url: try await TestStores.migrated()) { postgres in
+        try await TestStores.withDatabase(url: try await TestStores.migrated(or: databaseURL)) { postgres in
             _ = try await PostgresProductRepository(database: postgres).create(
                 Product(id: UUIDv7.make(), sku: sku, name: "Item \(sku)", category: "Test", price: Decimal(string: price)!, stock: stock),
                 logger: TestStores.logger

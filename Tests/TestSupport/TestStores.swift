@@ -62,10 +62,22 @@ public enum TestStores {
 
     /// The test database, migrated once per test process (the migrator serialises concurrent callers).
     public static func migrated() async throws -> String {
-        try await withDatabase(url: databaseURL) { database in
+        try await migrate(url: databaseURL)
+    }
+
+    /// `url` when given (a database of the test's own, migrated by it), else ``migrated()``.
+    public static func migrated(or url: String?) async throws -> String {
+        if let url { return url }
+        return try await migrated()
+    }
+
+    /// The database at `url` (the test database, or one of ``withEmptyDatabase(_:)``), migrated.
+    @discardableResult
+    public static func migrate(url: String) async throws -> String {
+        try await withDatabase(url: url) { database in
             try await Migrator(database: database, migrations: Migration.bundled(), logger: logger).migrate()
         }
-        return databaseURL
+        return url
     }
 
     /// Runs `body` with a running database pool for `url` (4 connections), shutting it down afterwards.
