@@ -10,8 +10,6 @@ import PostgresNIO
 public struct DatabaseConnection: Sendable {
     let connection: PostgresConnection
     let statements: PreparedStatements
-    /// Inside ``transaction(logger:_:)``: its BEGIN, sent ahead of the first statement.
-    var deferredBegin: DeferredBegin? = nil
 
     /// Runs `query` (parsed and planned each time: for statements built per request) and
     /// returns its rows.
@@ -19,8 +17,7 @@ public struct DatabaseConnection: Sendable {
     public func query(_ query: PostgresQuery, logger: Logger) async throws -> [DatabaseRow] {
         let connection = connection
         do {
-            let begin = try await beginAhead()
-            return try await connection.submitAndWait { Self.after(begin) { connection.query(query, logger: logger) } }.rows.map {
+            return try await connection.submitAndWait { connection.query(query, logger: logger) }.rows.map {
                 DatabaseRow($0)
             }
         } catch {
@@ -84,28 +81,11 @@ public struct DatabaseConnection: Sendable {
         let rows: [PostgresRow]
         do {
             let prepared = try await statements.prepared(Statement.self, on: connection)
-            let begin = try await beginAhead()
-            rows = try await connection.submitAndWait { Self.after(begin) { submit(prepared, values) } }
+            rows = try await connection.submitAndWait { submit(prepared, values) }
         } catch {
             throw DatabaseError(error)
         }
         return try rows.map { try statement.decodeRow(DatabaseRow($0, binary: true)) }
-    }
-
-    /// The transaction's BEGIN for the statement about to run to carry ahead of it, when it is
-    /// the transaction's first.
-    private func beginAhead() async throws -> PreparedQuery? {
-        guard let deferredBegin, deferredBegin.take() else { return nil }
-        return try await statements.prepared(TransactionControl.Begin.self, on: connection)
-    }
-
-    /// `body`'s future, with `begin` written to the connection ahead of it when given: postgres-nio
-    /// queues both, and BEGIN's failure (the connection's) fails the statement's answer.
-    private static func after<Value>(_ begin: PreparedQuery?, _ body: () -> EventLoopFuture<Value>) -> EventLoopFuture<Value> {
-        guard let begin else { return body() }
-        let began = begin.execute([])
-        let result = body()
-        return began.flatMap { _ in result }
     }
 
     static func nanoseconds(_ duration: Duration) -> Int64 {
@@ -118,19 +98,15 @@ public struct DatabaseConnection: Sendable {
     }
 
     /// Runs `body` in a transaction on this connection: committed when it returns, rolled back
-    /// when it throws (and what it threw comes out unchanged). BEGIN goes out with the body's
-    /// first statement; a body that ran none needs neither COMMIT nor ROLLBACK.
+    /// when it throws (and what it threw comes out unchanged).
     nonisolated(nonsending) public func transaction<Result: Sendable>(
         logger: Logger, _ body: nonisolated(nonsending) (DatabaseConnection) async throws -> sending Result
     ) async throws -> Result {
-        let begin = DeferredBegin()
-        var inside = self
-        inside.deferredBegin = begin
+        try await execute(TransactionControl.Begin(), logger: logger)
         let result: Result
         do {
-            result = try await body(inside)
+            result = try await body(self)
         } catch {
-            guard begin.wasSent else { throw error }
             do {
                 try await execute(TransactionControl.Rollback(), logger: logger)
             } catch {
@@ -139,7 +115,7 @@ public struct DatabaseConnection: Sendable {
             }
             throw error
         }
-        if begin.wasSent { try await execute(TransactionControl.Commit(), logger: logger) }
+        try await execute(TransactionControl.Commit(), logger: logger)
         return result
     }
 }
