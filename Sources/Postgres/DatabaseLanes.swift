@@ -13,10 +13,6 @@ import Synchronization
 /// neither. Lanes open as concurrent leases need them, on the event loop of the caller that first
 /// needs each, and close once unused for the idle timeout (one sweep a second), down to the
 /// minimum.
-///
-/// The pool's keep-alive is off for the same reason: it arms a timer (the same three tasks and a
-/// `Task.sleep`) every time it takes a connection back. The sweep keeps lanes alive instead: a
-/// lane unused for the keep-alive's interval runs its query once.
 final class DatabaseLanes: Sendable {
     /// One connection's pool and what this side knows of it.
     struct Lane {
@@ -65,9 +61,6 @@ final class DatabaseLanes: Sendable {
     private let logger: Logger
     private let minimum: Int
     let idleTimeout: Duration
-    /// The configuration's keep-alive (postgres-nio's default: `SELECT 1;` every 30 s), run by
-    /// the sweep; nil when off.
-    let keepAlive: PostgresClient.Configuration.Options.KeepAliveBehavior?
     /// The pools to run, in the order they were opened.
     let starts: AsyncStream<Start>
     private let started: AsyncStream<Start>.Continuation
@@ -76,9 +69,7 @@ final class DatabaseLanes: Sendable {
         var lane = configuration
         lane.options.maximumConnections = 1
         lane.options.minimumConnections = 1
-        lane.options.keepAliveBehavior = nil
         self.configuration = lane
-        keepAlive = configuration.options.keepAliveBehavior
         self.eventLoopGroup = eventLoopGroup
         self.logger = logger
         let count = max(1, configuration.options.maximumConnections)
@@ -190,53 +181,20 @@ final class DatabaseLanes: Sendable {
         if let (waiter, lease) = handed { waiter.continuation.resume(returning: lease) }
     }
 
-    /// Once a second until cancelled: closes each lane above the minimum that no lease used for
-    /// the idle timeout, and runs the keep-alive's query on each other lane unused for its
-    /// interval (beside the sweep: a connection that does not answer holds only its own lane).
-    func sweep() async {
-        await withDiscardingTaskGroup { group in
-            while !Task.isCancelled {
-                try? await Task.sleep(for: .seconds(1))
-                for lease in closeIdleAndLeaseStale(now: .now) {
-                    group.addTask { await self.runKeepAlive(on: lease) }
-                }
-            }
-        }
-    }
-
-    /// Closes lanes idle for the idle timeout above the minimum; leases, for their keep-alive, the
-    /// running ones idle for its interval.
-    private func closeIdleAndLeaseStale(now: ContinuousClock.Instant) -> [Lease] {
-        state.withLock { state in
-            var stale: [Lease] = []
-            for index in state.lanes.indices {
-                let lane = state.lanes[index]
-                guard lane.client != nil, !lane.isLeased else { continue }
-                if index >= minimum, now - lane.lastUsed >= idleTimeout {
+    /// Closes each lane above the minimum that no lease used for the idle timeout, once a
+    /// second, until cancelled.
+    func closeIdleLanes() async {
+        while !Task.isCancelled {
+            try? await Task.sleep(for: .seconds(1))
+            let now = ContinuousClock.now
+            state.withLock { state in
+                for index in state.lanes.indices.dropFirst(minimum) {
+                    let lane = state.lanes[index]
+                    guard lane.client != nil, !lane.isLeased, now - lane.lastUsed >= idleTimeout else { continue }
                     lane.stop?.finish()
                     state.lanes[index] = Lane()
-                } else if let keepAlive, lane.isRunning, now - lane.lastUsed >= keepAlive.frequency {
-                    state.lanes[index].isLeased = true
-                    stale.append(lent(index, in: state))
                 }
             }
-            return stale
-        }
-    }
-
-    /// Runs the keep-alive's query on a lease's lane, then takes the lane back. A failure is
-    /// postgres-nio's to act on (a connection whose socket failed closes, and the lane's pool
-    /// opens another).
-    private func runKeepAlive(on lease: Lease) async {
-        defer { release(lease) }
-        guard let query = keepAlive?.query else { return }
-        do {
-            _ = try await lease.client.withConnection { connection in
-                try await connection.submitAndWait { connection.query(query, logger: self.logger) }
-            }
-        } catch {
-            let failure = DatabaseError(error)
-            logger.debug("database keep-alive failed", metadata: ["error.code": "\(failure.code)", "error.source": "\(failure.source)"])
         }
     }
 

@@ -28,16 +28,13 @@ struct DatabaseTests {
 
     /// `body` with a pool of `size` connections on a database of its own holding `items`.
     func withItems(
-        poolSize size: Int, minimum: Int = 1, idleSeconds: Int = 10,
-        keepAlive: PostgresClient.Configuration.Options.KeepAliveBehavior? = .init(),
-        _ body: (Database) async throws -> Void
+        poolSize size: Int, minimum: Int = 1, idleSeconds: Int = 10, _ body: (Database) async throws -> Void
     ) async throws {
         try await TestStores.withEmptyDatabase { url in
             var configuration = try PostgresClient.Configuration(url: url)
             configuration.options.maximumConnections = size
             configuration.options.minimumConnections = minimum
             configuration.options.connectionIdleTimeout = .seconds(idleSeconds)
-            configuration.options.keepAliveBehavior = keepAlive
             let database = Database(configuration: configuration, logger: logger)
             try await withThrowingTaskGroup(of: Void.self) { group in
                 group.addTask { await database.run() }
@@ -99,30 +96,6 @@ struct DatabaseTests {
                 logger: logger
             ).map { try $0.decode(String.self) }
             #expect(prepared == ["BEGIN", "COMMIT", "ROLLBACK"])
-        }
-    }
-
-    /// A transaction's BEGIN goes out ahead of its first statement (a savepoint, which needs a
-    /// transaction block, succeeds), and a body that throws before any statement leaves no
-    /// transaction open on the connection (a savepoint after it fails).
-    @Test func aTransactionBeginsWithItsFirstStatement() async throws {
-        try await withItems(poolSize: 1) { database in
-            try await database.withConnection { connection in
-                await #expect(throws: GaveUp.self) {
-                    try await connection.transaction(logger: logger) { _ in throw GaveUp() }
-                }
-                await #expect(throws: DatabaseError.self, "outside a transaction block") {
-                    try await connection.query("SAVEPOINT outside", logger: logger)
-                }
-                try await connection.transaction(logger: logger) { inside in
-                    try await inside.query("SAVEPOINT first", logger: logger)
-                    try await inside.execute(InsertTwo(first: 8, second: 9), logger: logger)
-                }
-                await #expect(throws: DatabaseError.self, "committed: outside again") {
-                    try await connection.query("SAVEPOINT after", logger: logger)
-                }
-            }
-            #expect(try await database.scalar("SELECT count(*)::bigint FROM items", as: Int.self) == 2)
         }
     }
 
@@ -211,32 +184,6 @@ struct DatabaseTests {
             #expect(open == 1, "down to the minimum")
             // And open again when asked.
             #expect(try await database.scalar("SELECT 1", as: Int.self) == 1)
-        }
-    }
-
-    /// A connection unused for the keep-alive's interval runs its query (the lanes' sweep does it,
-    /// postgres-nio's own keep-alive being off in them); one in use does not.
-    @Test func anIdleConnectionRunsTheKeepAlive() async throws {
-        // In the statement's text (a bound value would not show in pg_stat_activity); a UUID only.
-        let marker = "keep-alive \(UUID().uuidString)"
-        let query = PostgresQuery(unsafeSQL: "SELECT '\(marker)'")
-        try await withItems(poolSize: 2, minimum: 2, keepAlive: .init(frequency: .seconds(1), query: query)) { database in
-            // Both connections open; then one watches the other from its own lease.
-            try await database.warm(connections: 2, preparing: [])
-            let seen = try await database.withConnection { watcher in
-                let until = ContinuousClock.now + .seconds(5)
-                var seen = 0
-                while seen == 0 && ContinuousClock.now < until {
-                    try await Task.sleep(for: .milliseconds(100))
-                    seen =
-                        try await watcher.query(
-                            "SELECT count(*)::bigint FROM pg_stat_activity WHERE query LIKE '%' || \(marker) || '%' AND pid <> pg_backend_pid()",
-                            logger: logger
-                        ).first?.decode(Int.self) ?? 0
-                }
-                return seen
-            }
-            #expect(seen == 1, "the idle connection ran the keep-alive's query")
         }
     }
 
