@@ -39,12 +39,7 @@ public struct Database: Service, Sendable {
                     group.addTask {
                         await withDiscardingTaskGroup { lane in
                             lane.addTask { await start.client.run() }
-                            lane.addTask {
-                                // postgres-nio warns of a lease before its pool's `run()` began,
-                                // which it marks as its first step: leases wait a moment more.
-                                try? await Task.sleep(for: .milliseconds(1))
-                                lanes.running(start)
-                            }
+                            lane.addTask { await lanes.hold(start) }
                             for await _ in start.stop {}
                             lane.cancelAll()
                         }
@@ -112,19 +107,7 @@ public struct Database: Service, Sendable {
         let lease: DatabaseLanes.Lease
         do { lease = try await lanes.lease() } catch { throw DatabaseError(error) }
         defer { lanes.release(lease) }
-        do {
-            return try await lease.client.withConnection { connection in
-                do {
-                    return try await body(DatabaseConnection(connection: connection, statements: lease.statements))
-                } catch {
-                    throw ThrownByBody(error: error)
-                }
-            }
-        } catch let thrown as ThrownByBody {
-            throw thrown.error
-        } catch {
-            throw DatabaseError(error)
-        }
+        return try await body(DatabaseConnection(connection: lease.connection, statements: lease.statements))
     }
 
     /// Runs `body` in a transaction on a pooled connection: committed when it returns, rolled
@@ -134,10 +117,4 @@ public struct Database: Service, Sendable {
     ) async throws -> Result {
         try await withConnection { connection in try await connection.transaction(logger: logger, body) }
     }
-}
-
-/// Carries an error of a lent connection's user past the lease, so that only the lease's own
-/// failures become ``DatabaseError``s.
-private struct ThrownByBody: Error {
-    var error: any Error
 }

@@ -6,6 +6,12 @@ import Synchronization
 /// A ``Database``'s connections, each in a postgres-nio pool of its own that holds it open (one
 /// connection, a minimum of one), and the choice of one per lease.
 ///
+/// Each lane leases its pool's connection once and holds it while it is open (``hold(_:)``),
+/// lending it to one ``Database`` lease at a time: a statement then costs no lease of
+/// postgres-nio's pool (its request, continuation and state machine, and the timers it arms when
+/// it takes a connection back). When the connection closes (a database restart) the lane holds
+/// the one its pool opens next; meanwhile leases wait for a lane that has one.
+///
 /// postgres-nio 1.33.2's pool arms an idle timer every time it takes back a connection above its
 /// minimum (three tasks and a `Task.sleep`, which libdispatch's timer threads serve: a wake-up of
 /// another thread per statement), and a minimum above one traps it after a database restart
@@ -21,8 +27,8 @@ final class DatabaseLanes: Sendable {
         var loop: (any EventLoop)?
         /// Finished to stop the lane's pool.
         var stop: AsyncStream<Never>.Continuation?
-        /// Whether ``Database/run()`` runs its pool: postgres-nio warns of each lease before that.
-        var isRunning = false
+        /// The pool's connection while ``hold(_:)`` holds it open; nil while it (re)connects.
+        var connection: PostgresConnection?
         /// Whether a lease holds the lane: a lane serves one lease at a time.
         var isLeased = false
         var lastUsed = ContinuousClock.now
@@ -35,10 +41,10 @@ final class DatabaseLanes: Sendable {
         let stop: AsyncStream<Never>
     }
 
-    /// A lane lent to one lease; it stays open until the lease is returned.
+    /// A lane's connection lent to one lease; the lane stays open until the lease is returned.
     struct Lease: Sendable {
         let index: Int
-        let client: PostgresClient
+        let connection: PostgresConnection
         let statements: PreparedStatements
     }
 
@@ -96,12 +102,12 @@ final class DatabaseLanes: Sendable {
         return try await wait()
     }
 
-    /// An idle running lane, marked as leased: one on the caller's event loop if any.
+    /// An idle lane holding a connection, marked as leased: one on the caller's event loop if any.
     private func takeIdle(in state: inout State) -> Lease? {
         var idle: Int?
         for index in state.lanes.indices {
             let lane = state.lanes[index]
-            guard let loop = lane.loop, lane.isRunning, !lane.isLeased else { continue }
+            guard let loop = lane.loop, lane.connection != nil, !lane.isLeased else { continue }
             if loop.inEventLoop {
                 idle = index
                 break
@@ -115,14 +121,14 @@ final class DatabaseLanes: Sendable {
 
     private func lent(_ index: Int, in state: State) -> Lease {
         let lane = state.lanes[index]
-        // Set when opened, and a leased lane is never closed.
-        return Lease(index: index, client: lane.client!, statements: lane.statements)
+        // Only a lane holding a connection is lent.
+        return Lease(index: index, connection: lane.connection!, statements: lane.statements)
     }
 
-    /// The first lane that runs or is taken back after this call, unless the task is cancelled
-    /// first. A lane not yet open is opened (on the caller's event loop if it is one of the
-    /// group's): postgres-nio warns of a lease before its pool runs, so the waiter is handed
-    /// the lane by ``running(_:)`` once it does, or another taken back before that.
+    /// The first lane that gets a connection or is taken back after this call, unless the task is
+    /// cancelled first. A lane not yet open is opened (on the caller's event loop if it is one of
+    /// the group's), and the waiter is handed it by ``hold(_:)`` once connected, or another lane
+    /// taken back before that.
     private func wait() async throws -> Lease {
         let id = state.withLock { state in
             state.lastWaiter += 1
@@ -153,13 +159,39 @@ final class DatabaseLanes: Sendable {
         }
     }
 
-    /// Marks a lane's pool as run by ``Database/run()`` (a moment after its `run()` began); an
-    /// idle lane goes to the first waiting lease, if any (the one it was opened for, or an
-    /// earlier one).
-    func running(_ start: Start) {
+    /// Holds a lane's connection from its pool while the lane lives: leases it, lends it to
+    /// ``Database`` leases until it closes, then leases the next one the pool opens. Cancelled,
+    /// it closes the connection it holds, so that the pool's shutdown finds it back.
+    func hold(_ start: Start) async {
+        // postgres-nio warns of a lease before its pool's `run()` began, which it marks as its
+        // first step: the lane's first lease waits a moment.
+        try? await Task.sleep(for: .milliseconds(1))
+        while !Task.isCancelled {
+            do {
+                try await start.client.withConnection { connection in
+                    attach(connection, to: start)
+                    defer { detach(connection, from: start) }
+                    await withTaskCancellationHandler {
+                        _ = try? await connection.closeFuture.get()
+                    } onCancel: {
+                        connection.close().whenComplete { _ in }
+                    }
+                }
+                // Closed: at a restart the pool may lend the closed one again before it hears.
+                try? await Task.sleep(for: .milliseconds(5))
+            } catch {
+                // The pool gave up on this lease (it goes on connecting meanwhile): ask again.
+                try? await Task.sleep(for: .milliseconds(50))
+            }
+        }
+    }
+
+    /// A lane's connection, now open: lent to the first waiting lease, if any and if the lane is
+    /// not still lent to a lease of its previous connection.
+    private func attach(_ connection: PostgresConnection, to start: Start) {
         let handed: (Waiter, Lease)? = state.withLock { state in
             guard state.lanes[start.index].client === start.client else { return nil }
-            state.lanes[start.index].isRunning = true
+            state.lanes[start.index].connection = connection
             guard !state.lanes[start.index].isLeased, !state.waiters.isEmpty else { return nil }
             state.lanes[start.index].isLeased = true
             return (state.waiters.removeFirst(), lent(start.index, in: state))
@@ -167,12 +199,21 @@ final class DatabaseLanes: Sendable {
         if let (waiter, lease) = handed { waiter.continuation.resume(returning: lease) }
     }
 
+    /// A lane's connection, closed: no lease is lent it any more.
+    private func detach(_ connection: PostgresConnection, from start: Start) {
+        state.withLock { state in
+            guard state.lanes[start.index].client === start.client, state.lanes[start.index].connection === connection else { return }
+            state.lanes[start.index].connection = nil
+        }
+    }
+
     /// Takes back a lease's lane: to the first waiting lease, if any.
     func release(_ lease: Lease) {
         let now = ContinuousClock.now
         let handed: (Waiter, Lease)? = state.withLock { state in
             state.lanes[lease.index].lastUsed = now
-            guard !state.waiters.isEmpty else {
+            // A lane whose connection closed meanwhile goes to a waiter once it has another.
+            guard !state.waiters.isEmpty, state.lanes[lease.index].connection != nil else {
                 state.lanes[lease.index].isLeased = false
                 return nil
             }

@@ -187,6 +187,24 @@ struct DatabaseTests {
         }
     }
 
+    /// A lane whose connection closes (its backend terminated, as at a restart) holds the next
+    /// one its pool opens: statements run again, on another backend.
+    @Test func aLaneWhoseConnectionClosesHoldsTheNextOne() async throws {
+        try await withItems(poolSize: 1) { database in
+            let first = try await database.scalar("SELECT pg_backend_pid()", as: Int.self)
+            await #expect(throws: DatabaseError.self) {
+                try await database.query("SELECT pg_terminate_backend(pg_backend_pid())", logger: logger)
+            }
+            let until = ContinuousClock.now + .seconds(5)
+            var next: Int?
+            while next == nil && ContinuousClock.now < until {
+                next = try? await database.scalar("SELECT pg_backend_pid()", as: Int.self)
+                if next == nil { try await Task.sleep(for: .milliseconds(20)) }
+            }
+            #expect(next != nil && next != first, "a new backend (\(String(describing: next)) after \(String(describing: first)))")
+        }
+    }
+
     /// Once the database has stopped, a statement fails at once as a connection error.
     @Test func aStoppedDatabaseRefusesAtOnce() async throws {
         try await TestStores.withEmptyDatabase { url in
