@@ -34,7 +34,7 @@ public struct Database: Service, Sendable {
     public func run() async {
         await cancelWhenGracefulShutdown {
             await withDiscardingTaskGroup { group in
-                group.addTask { await lanes.closeIdleLanes() }
+                group.addTask { await lanes.sweep() }
                 for await start in lanes.starts {
                     group.addTask {
                         await withDiscardingTaskGroup { lane in

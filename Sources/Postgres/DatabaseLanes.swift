@@ -10,7 +10,9 @@ import Synchronization
 /// lending it to one ``Database`` lease at a time: a statement then costs no lease of
 /// postgres-nio's pool (its request, continuation and state machine, and the timers it arms when
 /// it takes a connection back). When the connection closes (a database restart) the lane holds
-/// the one its pool opens next; meanwhile leases wait for a lane that has one.
+/// the one its pool opens next; meanwhile leases wait for a lane that has one. A held connection
+/// is never idle in its pool, so the pool's keep-alive never runs: the lanes' sweep runs it
+/// instead, on a lane unused for its interval.
 ///
 /// postgres-nio 1.33.2's pool arms an idle timer every time it takes back a connection above its
 /// minimum (three tasks and a `Task.sleep`, which libdispatch's timer threads serve: a wake-up of
@@ -67,6 +69,9 @@ final class DatabaseLanes: Sendable {
     private let logger: Logger
     private let minimum: Int
     let idleTimeout: Duration
+    /// The configuration's keep-alive (postgres-nio's default: `SELECT 1;` every 30 s), run by
+    /// the sweep; nil when off.
+    let keepAlive: PostgresClient.Configuration.Options.KeepAliveBehavior?
     /// The pools to run, in the order they were opened.
     let starts: AsyncStream<Start>
     private let started: AsyncStream<Start>.Continuation
@@ -75,7 +80,10 @@ final class DatabaseLanes: Sendable {
         var lane = configuration
         lane.options.maximumConnections = 1
         lane.options.minimumConnections = 1
+        // Its one connection is held leased, never idle: the sweep keeps it alive.
+        lane.options.keepAliveBehavior = nil
         self.configuration = lane
+        keepAlive = configuration.options.keepAliveBehavior
         self.eventLoopGroup = eventLoopGroup
         self.logger = logger
         let count = max(1, configuration.options.maximumConnections)
@@ -222,22 +230,79 @@ final class DatabaseLanes: Sendable {
         if let (waiter, lease) = handed { waiter.continuation.resume(returning: lease) }
     }
 
-    /// Closes each lane above the minimum that no lease used for the idle timeout, once a
-    /// second, until cancelled.
-    func closeIdleLanes() async {
-        while !Task.isCancelled {
-            try? await Task.sleep(for: .seconds(1))
-            let now = ContinuousClock.now
-            state.withLock { state in
-                for index in state.lanes.indices.dropFirst(minimum) {
-                    let lane = state.lanes[index]
-                    guard lane.client != nil, !lane.isLeased, now - lane.lastUsed >= idleTimeout else { continue }
-                    lane.stop?.finish()
-                    state.lanes[index] = Lane()
+    /// Once a second until cancelled: closes each lane above the minimum that no lease used for
+    /// the idle timeout, and runs the keep-alive's query on each other lane unused for its
+    /// interval (beside the sweep: a connection that does not answer holds only its own lane).
+    func sweep() async {
+        await withDiscardingTaskGroup { group in
+            while !Task.isCancelled {
+                try? await Task.sleep(for: .seconds(1))
+                for lease in closeIdleAndLeaseStale(now: .now) {
+                    group.addTask { await self.runKeepAlive(on: lease) }
                 }
             }
         }
     }
+
+    /// Closes the lanes above the minimum idle for the idle timeout; leases, for their
+    /// keep-alive, the others holding a connection idle for its interval.
+    private func closeIdleAndLeaseStale(now: ContinuousClock.Instant) -> [Lease] {
+        state.withLock { state in
+            var stale: [Lease] = []
+            for index in state.lanes.indices {
+                let lane = state.lanes[index]
+                guard lane.client != nil, !lane.isLeased else { continue }
+                if index >= minimum, now - lane.lastUsed >= idleTimeout {
+                    lane.stop?.finish()
+                    state.lanes[index] = Lane()
+                } else if let keepAlive, lane.connection != nil, now - lane.lastUsed >= keepAlive.frequency {
+                    state.lanes[index].isLeased = true
+                    stale.append(lent(index, in: state))
+                }
+            }
+            return stale
+        }
+    }
+
+    /// Runs the keep-alive's query on a lease's connection, then takes the lane back. A
+    /// connection that fails it, or does not answer within ``keepAliveTimeout`` (a peer gone
+    /// without a word), is closed: its lane then holds the next one its pool opens.
+    private func runKeepAlive(on lease: Lease) async {
+        defer { release(lease) }
+        guard let query = keepAlive?.query else { return }
+        let connection = lease.connection
+        let answered = await withTaskGroup(of: Bool.self) { group in
+            group.addTask {
+                do {
+                    _ = try await connection.submitAndWait { connection.query(query, logger: self.logger) }
+                    return true
+                } catch {
+                    return false
+                }
+            }
+            group.addTask {
+                do {
+                    try await Task.sleep(for: self.keepAliveTimeout)
+                } catch {
+                    return true  // Cancelled: the query answered first.
+                }
+                // No answer in time: closing the connection fails the query still waiting.
+                _ = try? await connection.close().get()
+                return false
+            }
+            let first = await group.next() ?? false
+            group.cancelAll()
+            return first
+        }
+        if !answered {
+            logger.debug("database keep-alive failed; closing the connection")
+            _ = try? await connection.close().get()
+        }
+    }
+
+    /// How long a keep-alive's query may take before its connection counts as gone: its
+    /// interval, at most 10 s.
+    var keepAliveTimeout: Duration { min(keepAlive?.frequency ?? .seconds(10), .seconds(10)) }
 
     /// Stops every lane; any later lease, and any waiting one, throws.
     func shutDown() {

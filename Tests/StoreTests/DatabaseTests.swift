@@ -28,13 +28,16 @@ struct DatabaseTests {
 
     /// `body` with a pool of `size` connections on a database of its own holding `items`.
     func withItems(
-        poolSize size: Int, minimum: Int = 1, idleSeconds: Int = 10, _ body: (Database) async throws -> Void
+        poolSize size: Int, minimum: Int = 1, idleSeconds: Int = 10,
+        keepAlive: PostgresClient.Configuration.Options.KeepAliveBehavior? = .init(),
+        _ body: (Database) async throws -> Void
     ) async throws {
         try await TestStores.withEmptyDatabase { url in
             var configuration = try PostgresClient.Configuration(url: url)
             configuration.options.maximumConnections = size
             configuration.options.minimumConnections = minimum
             configuration.options.connectionIdleTimeout = .seconds(idleSeconds)
+            configuration.options.keepAliveBehavior = keepAlive
             let database = Database(configuration: configuration, logger: logger)
             try await withThrowingTaskGroup(of: Void.self) { group in
                 group.addTask { await database.run() }
@@ -202,6 +205,44 @@ struct DatabaseTests {
                 if next == nil { try await Task.sleep(for: .milliseconds(20)) }
             }
             #expect(next != nil && next != first, "a new backend (\(String(describing: next)) after \(String(describing: first)))")
+        }
+    }
+
+    /// A connection unused for the keep-alive's interval runs its query (the lanes' sweep does it:
+    /// a held connection is never idle in its pool, where postgres-nio's would run).
+    @Test func anIdleConnectionRunsTheKeepAlive() async throws {
+        // In the statement's text (a bound value would not show in pg_stat_activity); a UUID only.
+        let marker = "keep-alive \(UUID().uuidString)"
+        let query = PostgresQuery(unsafeSQL: "SELECT '\(marker)'")
+        try await withItems(poolSize: 2, minimum: 2, keepAlive: .init(frequency: .seconds(1), query: query)) { database in
+            // Both connections open; then one watches the other from its own lease.
+            try await database.warm(connections: 2, preparing: [])
+            let seen = try await database.withConnection { watcher in
+                let until = ContinuousClock.now + .seconds(5)
+                var seen = 0
+                while seen == 0 && ContinuousClock.now < until {
+                    try await Task.sleep(for: .milliseconds(100))
+                    seen =
+                        try await watcher.query(
+                            "SELECT count(*)::bigint FROM pg_stat_activity WHERE query LIKE '%' || \(marker) || '%' AND pid <> pg_backend_pid()",
+                            logger: logger
+                        ).first?.decode(Int.self) ?? 0
+                }
+                return seen
+            }
+            #expect(seen == 1, "the idle connection ran the keep-alive's query")
+        }
+    }
+
+    /// A connection whose keep-alive is not answered within its interval (a peer gone without a
+    /// word, here a query that sleeps) is closed, and its lane holds the next one.
+    @Test func aConnectionThatDoesNotAnswerItsKeepAliveIsReplaced() async throws {
+        try await withItems(poolSize: 1, keepAlive: .init(frequency: .seconds(1), query: "SELECT pg_sleep(10)")) { database in
+            let first = try await database.scalar("SELECT pg_backend_pid()", as: Int.self)
+            // Idle for 1 s (a sweep each second), then 1 s without an answer.
+            try await Task.sleep(for: .seconds(4))
+            let next = try await database.scalar("SELECT pg_backend_pid()", as: Int.self)
+            #expect(next != first, "another backend (\(next) after \(first))")
         }
     }
 
