@@ -50,6 +50,11 @@ public struct Database: Service, Sendable {
             }
         }
         lanes.shutDown()
+        // A lease still out (an unstructured task of a caller's) must come back before this
+        // returns: the caller may then shut down the event loops its connection used. Its
+        // statements fail at once now that the connections are closed. In a task of its own,
+        // since this one may be cancelled.
+        await Task { await lanes.untilReturned(within: .seconds(10)) }.value
     }
 
     /// Runs `query` on a pooled connection and returns its rows.

@@ -33,7 +33,10 @@ final class DatabaseLanes: Sendable {
         var connection: PostgresConnection?
         /// Whether a lease holds the lane: a lane serves one lease at a time.
         var isLeased = false
+        /// When a lease last gave the lane back: the idle timeout counts from here.
         var lastUsed = ContinuousClock.now
+        /// When the keep-alive last ran: it runs again one interval after this or `lastUsed`.
+        var lastKeptAlive = ContinuousClock.now
     }
 
     /// A lane's pool for ``Database/run()`` to run until its stop stream ends.
@@ -150,7 +153,10 @@ final class DatabaseLanes: Sendable {
                     // this, the handler found no waiter to fail.
                     if Task.isCancelled { return .failure(DatabaseError(CancellationError())) }
                     if let lease = takeIdle(in: &state) { return .success(lease) }
-                    if let unopened = state.lanes.firstIndex(where: { $0.loop == nil }) {
+                    // A lane still connecting serves a waiter once connected: another opens only
+                    // for waiters beyond those (at a restart, waiters do not open every lane).
+                    let connecting = state.lanes.count(where: { $0.loop != nil && $0.connection == nil })
+                    if connecting <= state.waiters.count, let unopened = state.lanes.firstIndex(where: { $0.loop == nil }) {
                         open(unopened, in: &state, on: currentEventLoop() ?? eventLoopGroup.next())
                     }
                     state.waiters.append(Waiter(id: id, continuation: continuation))
@@ -215,11 +221,16 @@ final class DatabaseLanes: Sendable {
         }
     }
 
-    /// Takes back a lease's lane: to the first waiting lease, if any.
-    func release(_ lease: Lease) {
+    /// Takes back a lease's lane: to the first waiting lease, if any. A keep-alive's lease does
+    /// not count as a use (the lane may still close when idle).
+    func release(_ lease: Lease, keptAlive: Bool = false) {
         let now = ContinuousClock.now
         let handed: (Waiter, Lease)? = state.withLock { state in
-            state.lanes[lease.index].lastUsed = now
+            if keptAlive {
+                state.lanes[lease.index].lastKeptAlive = now
+            } else {
+                state.lanes[lease.index].lastUsed = now
+            }
             // A lane whose connection closed meanwhile goes to a waiter once it has another.
             guard !state.waiters.isEmpty, state.lanes[lease.index].connection != nil else {
                 state.lanes[lease.index].isLeased = false
@@ -255,7 +266,7 @@ final class DatabaseLanes: Sendable {
                 if index >= minimum, now - lane.lastUsed >= idleTimeout {
                     lane.stop?.finish()
                     state.lanes[index] = Lane()
-                } else if let keepAlive, lane.connection != nil, now - lane.lastUsed >= keepAlive.frequency {
+                } else if let keepAlive, lane.connection != nil, now - max(lane.lastUsed, lane.lastKeptAlive) >= keepAlive.frequency {
                     state.lanes[index].isLeased = true
                     stale.append(lent(index, in: state))
                 }
@@ -266,35 +277,19 @@ final class DatabaseLanes: Sendable {
 
     /// Runs the keep-alive's query on a lease's connection, then takes the lane back. A
     /// connection that fails it, or does not answer within ``keepAliveTimeout`` (a peer gone
-    /// without a word), is closed: its lane then holds the next one its pool opens.
+    /// without a word: the connection's own loop closes it then, which fails the query), is
+    /// closed: its lane then holds the next one its pool opens.
     private func runKeepAlive(on lease: Lease) async {
-        defer { release(lease) }
+        defer { release(lease, keptAlive: true) }
         guard let query = keepAlive?.query else { return }
         let connection = lease.connection
-        let answered = await withTaskGroup(of: Bool.self) { group in
-            group.addTask {
-                do {
-                    _ = try await connection.submitAndWait { connection.query(query, logger: self.logger) }
-                    return true
-                } catch {
-                    return false
-                }
-            }
-            group.addTask {
-                do {
-                    try await Task.sleep(for: self.keepAliveTimeout)
-                } catch {
-                    return true  // Cancelled: the query answered first.
-                }
-                // No answer in time: closing the connection fails the query still waiting.
-                _ = try? await connection.close().get()
-                return false
-            }
-            let first = await group.next() ?? false
-            group.cancelAll()
-            return first
+        let timeout = connection.eventLoop.scheduleTask(in: .nanoseconds(DatabaseConnection.nanoseconds(keepAliveTimeout))) {
+            connection.close().whenComplete { _ in }
         }
-        if !answered {
+        defer { timeout.cancel() }
+        do {
+            _ = try await connection.submitAndWait { connection.query(query, logger: self.logger) }
+        } catch {
             logger.debug("database keep-alive failed; closing the connection")
             _ = try? await connection.close().get()
         }
@@ -303,6 +298,14 @@ final class DatabaseLanes: Sendable {
     /// How long a keep-alive's query may take before its connection counts as gone: its
     /// interval, at most 10 s.
     var keepAliveTimeout: Duration { min(keepAlive?.frequency ?? .seconds(10), .seconds(10)) }
+
+    /// Returns once no lane is lent, or after `bound`.
+    func untilReturned(within bound: Duration) async {
+        let until = ContinuousClock.now + bound
+        while state.withLock({ $0.lanes.contains(where: \.isLeased) }), ContinuousClock.now < until {
+            try? await Task.sleep(for: .milliseconds(5))
+        }
+    }
 
     /// Stops every lane; any later lease, and any waiting one, throws.
     func shutDown() {

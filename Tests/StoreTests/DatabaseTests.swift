@@ -234,6 +234,22 @@ struct DatabaseTests {
         }
     }
 
+    /// The keep-alive does not count as a use: a connection above the minimum kept alive each
+    /// second still closes once no lease used it for the idle timeout.
+    @Test func theKeepAliveDoesNotHoldAnIdleConnectionOpen() async throws {
+        try await withItems(poolSize: 2, minimum: 1, idleSeconds: 3, keepAlive: .init(frequency: .seconds(1))) { database in
+            try await database.warm(connections: 2, preparing: [])
+            #expect(try await openConnections(database) == 2)
+            let until = ContinuousClock.now + .seconds(8)
+            var open = 2
+            while open > 1 && ContinuousClock.now < until {
+                try await Task.sleep(for: .milliseconds(300))
+                open = try await openConnections(database)
+            }
+            #expect(open == 1, "down to the minimum despite its keep-alives")
+        }
+    }
+
     /// A connection whose keep-alive is not answered within its interval (a peer gone without a
     /// word, here a query that sleeps) is closed, and its lane holds the next one.
     @Test func aConnectionThatDoesNotAnswerItsKeepAliveIsReplaced() async throws {
