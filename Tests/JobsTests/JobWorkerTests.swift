@@ -427,6 +427,80 @@ struct JobWorkerTests {
         }
     }
 
+    /// In `connection`'s open transaction, an order of a new customer due in a minute, as a
+    /// placement writes it before it schedules its move.
+    func insertOrder(on connection: DatabaseConnection) async throws -> (id: UUID, dueAt: Date) {
+        let userID = UUIDv7.make()
+        try await connection.query(
+            "INSERT INTO users (id, username, email, password_hash) VALUES (\(userID), \("u" + userID.lowercasedString.suffix(12)), \(userID.lowercasedString + "@example.com"), 'x')",
+            logger: logger)
+        let row = try await connection.query(
+            """
+            INSERT INTO orders (id, user_id, customer_name, customer_email, shipping_address, total_amount, currency,
+                                auto_process_at, cancellable_until)
+            VALUES (gen_random_uuid(), \(userID), 'Job', 'job@example.com', 'x', 1, 'USD', now() + interval '1 minute', now())
+            RETURNING id, auto_process_at
+            """,
+            logger: logger)
+        let (id, dueAt) = try #require(row.first).decode((UUID, Date).self)
+        return (id, dueAt)
+    }
+
+    /// A placement schedules its move before its commit, and only then: when Redis loses that job
+    /// while the order is uncommitted, the pass that follows waits for the commit and enqueues it.
+    @Test func aPassAfterRedisLostAnUncommittedOrdersJobWaitsForItsCommit() async throws {
+        try await withStores { database, redis in
+            let redisClient = RedisClient(configuration: try RedisConfiguration(url: redis.url), logger: logger)
+            let queue = JobQueue(redis: redisClient)
+            try await TestStores.withDatabase(url: database) { client in
+                let reconciler = Reconciler(transitions: OrderTransitions(database: client), queue: queue, redis: redisClient)
+                let (pass, orderID) = try await client.transaction(logger: logger) { connection in
+                    let order = try await insertOrder(on: connection)
+                    try await queue.enqueue(JobQueue.member(orderID: order.id), dueAt: order.dueAt, logger: logger)
+                    try await redisClient.send("FLUSHALL")
+                    let pass = Task { try await reconciler.runOnce(logger: logger) }
+                    try await Task.sleep(for: .milliseconds(300))
+                    return (pass, order.id)
+                }
+                let report = try await pass.value
+                #expect(report.enqueued == 1, "the pass saw the order committed while it waited")
+                let claim = try await queue.claim(worker: "w", limit: 10, lease: .seconds(5), ahead: .seconds(120), logger: logger)
+                #expect(claim.jobs.map(\.member) == [JobQueue.member(orderID: orderID)])
+                #expect(claim.scheduleIsWhole)
+            }
+            await redisClient.shutdown()
+        }
+    }
+
+    /// A placement still open when the pass's wait runs out leaves the schedule unmarked: the next
+    /// claim asks for another pass, which finds the order once it is committed.
+    @Test func aPassLeavesTheScheduleUnmarkedWhenAPlacementOutlastsItsWait() async throws {
+        try await withStores { database, redis in
+            let redisClient = RedisClient(configuration: try RedisConfiguration(url: redis.url), logger: logger)
+            let queue = JobQueue(redis: redisClient)
+            try await TestStores.withDatabase(url: database) { client in
+                let reconciler = Reconciler(
+                    transitions: OrderTransitions(database: client), queue: queue, redis: redisClient, placementsWait: .milliseconds(200))
+                let orderID = try await client.transaction(logger: logger) { connection in
+                    let order = try await insertOrder(on: connection)
+                    try await queue.enqueue(JobQueue.member(orderID: order.id), dueAt: order.dueAt, logger: logger)
+                    try await redisClient.send("FLUSHALL")
+                    let report = try await reconciler.runOnce(logger: logger)
+                    #expect(report.enqueued == 0)
+                    let claim = try await queue.claim(worker: "w", limit: 10, lease: .seconds(5), ahead: .seconds(120), logger: logger)
+                    #expect(claim.jobs.isEmpty)
+                    #expect(!claim.scheduleIsWhole, "a pass that could not see every order marks nothing")
+                    return order.id
+                }
+                #expect(try await reconciler.runOnce(logger: logger).enqueued == 1)
+                let claim = try await queue.claim(worker: "w", limit: 10, lease: .seconds(5), ahead: .seconds(120), logger: logger)
+                #expect(claim.jobs.map(\.member) == [JobQueue.member(orderID: orderID)])
+                #expect(claim.scheduleIsWhole)
+            }
+            await redisClient.shutdown()
+        }
+    }
+
     @Test func anOrderCancelledBeforeItsTimeIsNeverAdvanced() async throws {
         try await withStores { database, redis in
             let ids = try await makeOrders(20, dueIn: 0.5...0.5, database: database, redis: redis.url)

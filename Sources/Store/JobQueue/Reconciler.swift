@@ -11,12 +11,18 @@ public struct Reconciler: Sendable {
     let redis: RedisClient
     /// How many upcoming orders one pass re-checks.
     let horizon: Int
+    /// How long a pass waits for the placements in progress when it begins (``runOnce(logger:)``).
+    let placementsWait: Duration
 
-    public init(transitions: OrderTransitions, queue: JobQueue, redis: RedisClient, horizon: Int = 10_000) {
+    public init(
+        transitions: OrderTransitions, queue: JobQueue, redis: RedisClient, horizon: Int = 10_000,
+        placementsWait: Duration = .seconds(2)
+    ) {
         self.transitions = transitions
         self.queue = queue
         self.redis = redis
         self.horizon = horizon
+        self.placementsWait = placementsWait
     }
 
     /// What one pass did.
@@ -26,8 +32,15 @@ public struct Reconciler: Sendable {
     }
 
     /// One pass, whoever holds the lock (the admin's trigger runs it at once).
+    ///
+    /// A placement enqueues its move inside its transaction, before the commit, and not again
+    /// after it: if Redis loses that job, the order may still be uncommitted when the pass that
+    /// follows the loss reads Postgres. So the pass first waits for the transactions writing
+    /// orders when it began; one still open after `placementsWait` leaves the schedule unmarked,
+    /// and the next claim asks for another pass.
     public func runOnce(logger: Logger) async throws -> Report {
         let pass = try await queue.beginPass(logger: logger)
+        let settled = try await transitions.untilOrderWritesEnd(within: placementsWait, logger: logger)
         let updated = try await transitions.sweepOverdue(reason: "auto-processed (reconciler)", logger: logger)
         let unpaid = try await transitions.cancelUnpaid(logger: logger)
         if !unpaid.isEmpty {
@@ -37,7 +50,13 @@ public struct Reconciler: Sendable {
         let enqueued = try await queue.enqueue(upcoming.map { (JobQueue.member(orderID: $0.id), $0.dueAt) }, logger: logger)
         // The schedule holds what Postgres owed when the pass began: claims find the epoch until
         // Redis loses its data again (and the pass marks nothing if that happened meanwhile).
-        try await queue.finishPass(pass, logger: logger)
+        if settled {
+            try await queue.finishPass(pass, logger: logger)
+        } else {
+            logger.warning(
+                "a transaction writing orders outlasted the reconcile pass's wait; the schedule stays unmarked",
+                metadata: ["reconcile.wait_seconds": "\(placementsWait.components.seconds)"])
+        }
         if updated > 0 || enqueued > 0 {
             logger.notice("reconciled", metadata: ["reconcile.updated": "\(updated)", "reconcile.enqueued": "\(enqueued)"])
         }

@@ -38,18 +38,16 @@ public struct OrderOperations: Sendable {
     /// with a known idempotency key returns the order placed the first time (`replayed`).
     ///
     /// The automatic move is scheduled before the commit, so a crash right after the commit
-    /// cannot leave the order unscheduled, and again after it, because Redis may have lost its
-    /// data in between while a reconciler pass could not see the order yet (enqueueing is
-    /// idempotent). Whatever fails there is retried, and the reconciler is the last safety net.
+    /// cannot leave the order unscheduled; once is enough: a reconciler pass waits for the
+    /// placements in progress before it reads (``Reconciler/runOnce(logger:)``), so a job Redis
+    /// loses before the commit is enqueued again by the pass that follows the loss. A failed
+    /// enqueue is retried (``ScheduleRetries``), and the reconciler is the last safety net.
     public func place(_ input: OrderInput, by actor: Actor, idempotencyKey: String?, logger: Logger) async throws -> (
         order: Order, replayed: Bool
     ) {
         let newOrder = try input.newOrder(for: actor, idempotencyKey: idempotencyKey)
         let (order, replayed) = try await orders.create(newOrder, rules: rules, logger: logger) { [schedule] created in
             await schedule.schedule(orderID: created.id, dueAt: created.autoProcessAt, timeout: Self.scheduleTimeout, logger: logger)
-        }
-        if !replayed {
-            await schedule.schedule(orderID: order.id, dueAt: order.autoProcessAt, timeout: Self.scheduleTimeout, logger: logger)
         }
         if let payment = order.payment, payment.intentID == nil {
             // After the commit (a job before it would find no payment yet).

@@ -145,6 +145,36 @@ public struct OrderTransitions: Sendable {
         }
     }
 
+    /// Waits until every transaction that is writing to `orders` when called (a placement among
+    /// them) has ended, committed or rolled back; false when one is still open after `limit`.
+    ///
+    /// A placement schedules its move before its commit and not after it, so a job Redis loses
+    /// may belong to an order not yet committed: a reconciler pass that began after the loss
+    /// waits for such transactions before it reads what Postgres owes. Transactions are told
+    /// apart by their virtual ids (`pg_locks`, readable by any role, unlike another role's
+    /// `pg_stat_activity`), so a connection's later transactions are not waited for, nor other
+    /// databases' writers, as the cluster-wide snapshot's `xmin` would.
+    public func untilOrderWritesEnd(within limit: Duration, logger: Logger) async throws -> Bool {
+        let writers = try await database.query(
+            """
+            SELECT virtualtransaction FROM pg_locks
+            WHERE locktype = 'relation' AND relation = 'orders'::regclass AND mode = 'RowExclusiveLock' AND granted
+              AND database = (SELECT oid FROM pg_database WHERE datname = current_database())
+            """,
+            logger: logger
+        ).map { try $0.decode(String.self) }
+        guard !writers.isEmpty else { return true }
+        let until = ContinuousClock.now + limit
+        while true {
+            let open = try await database.query(
+                "SELECT count(*) FROM pg_locks WHERE virtualtransaction = ANY(\(writers))", logger: logger
+            ).first?.decode(Int.self)
+            if open == 0 { return true }
+            guard ContinuousClock.now < until else { return false }
+            try await Task.sleep(for: .milliseconds(5))
+        }
+    }
+
     /// Pending orders, soonest first (for re-enqueueing after Redis lost its data). Those come
     /// due since the sweep before this are included: the two statements read different clocks,
     /// and an order due in between must not fall through both. Those awaiting their payment are
