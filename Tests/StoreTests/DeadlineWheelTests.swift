@@ -71,5 +71,27 @@ struct DeadlineWheelTests {
         #expect(onLoop)
     }
 
+    @Test func anAnswerDoesNotWaitForTheWheelsOwnLoop() async throws {
+        let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
+        let wheel = DeadlineWheel(tick: .milliseconds(20), on: group.next())
+        // The wheel's loop is held busy (up to 10 s, or until released): the race's answer must
+        // not pass through it, as it did when the race waited on a promise of that loop.
+        let release = Mutex(false)
+        let (held, holding) = AsyncStream.makeStream(of: Void.self)
+        group.next().execute {
+            holding.yield()
+            let until = NIODeadline.now() + .seconds(10)
+            while !release.withLock({ $0 }) && NIODeadline.now() < until { usleep(1_000) }
+        }
+        for await _ in held { break }
+        let started = ContinuousClock.now
+        let value = try await wheel.race(.seconds(30)) { 7 }
+        let waited = ContinuousClock.now - started
+        release.withLock { $0 = true }
+        #expect(value == 7)
+        #expect(waited < .seconds(5), "answered after \(waited)")
+        try await group.shutdownGracefully()
+    }
+
     struct Oops: Error {}
 }

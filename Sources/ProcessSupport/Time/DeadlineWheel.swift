@@ -35,25 +35,25 @@ public final class DeadlineWheel: Sendable {
         _ timeout: Duration, executor: (any TaskExecutor)? = nil, _ work: @escaping @Sendable () async throws -> T
     ) async throws -> T {
         startIfNeeded()
-        let promise = eventLoop.makePromise(of: T.self)
+        let outcome = RaceOutcome<T>()
         let task = Task(executorPreference: executor) {
             do {
-                promise.succeed(try await work())
+                outcome.end(.success(try await work()))
             } catch {
-                promise.fail(error)
+                outcome.end(.failure(error))
             }
         }
         let components = timeout.components
         let due = NIODeadline.now() + .nanoseconds(components.seconds * 1_000_000_000 + components.attoseconds / 1_000_000_000)
-        // A promise completed twice keeps its first result: whichever of the two comes first wins.
+        // Whichever of the two ends the race first wins.
         let id = watch(
             Watch(due: due) {
-                promise.fail(DeadlineExceeded(after: timeout))
+                outcome.end(.failure(DeadlineExceeded(after: timeout)))
                 task.cancel()
             })
         return try await withTaskCancellationHandler {
             defer { unwatch(id) }
-            return try await promise.futureResult.get()
+            return try await withUnsafeThrowingContinuation { outcome.wait($0) }
         } onCancel: {
             task.cancel()
         }

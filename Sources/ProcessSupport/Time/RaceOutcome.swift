@@ -1,0 +1,54 @@
+import Synchronization
+
+/// The end of one ``DeadlineWheel`` race: the first of the work's result and the deadline wins,
+/// and resumes the waiting caller from the thread it comes on. (An `EventLoopPromise` would first
+/// hop to its event loop, the wheel's, and back: two thread hand-overs per request when the
+/// request's loop is another one.)
+final class RaceOutcome<Value: Sendable>: Sendable {
+    private enum State {
+        /// Neither ended nor awaited yet.
+        case running
+        /// The caller waits; nothing has ended.
+        case awaited(UnsafeContinuation<Value, any Error>)
+        /// Ended before the caller began to wait.
+        case ended(Result<Value, any Error>)
+        /// The caller has its answer; later ends are dropped.
+        case resumed
+    }
+
+    private let state = Mutex<State>(.running)
+
+    /// Ends the race with `result` unless it has ended already.
+    func end(_ result: Result<Value, any Error>) {
+        let waiting: UnsafeContinuation<Value, any Error>? = state.withLock { state in
+            switch state {
+            case .running:
+                state = .ended(result)
+                return nil
+            case .awaited(let continuation):
+                state = .resumed
+                return continuation
+            case .ended, .resumed:
+                return nil
+            }
+        }
+        waiting?.resume(with: result)
+    }
+
+    /// Resumes `continuation` with the race's result, at once if it has ended. Called once.
+    func wait(_ continuation: UnsafeContinuation<Value, any Error>) {
+        let ended: Result<Value, any Error>? = state.withLock { state in
+            switch state {
+            case .running:
+                state = .awaited(continuation)
+                return nil
+            case .ended(let result):
+                state = .resumed
+                return result
+            case .awaited, .resumed:
+                preconditionFailure("a race is awaited once")
+            }
+        }
+        if let ended { continuation.resume(with: ended) }
+    }
+}
