@@ -15,24 +15,24 @@ public enum Deadline {
         _ timeout: Duration, on eventLoop: any EventLoop = MultiThreadedEventLoopGroup.singleton.any(),
         executor: (any TaskExecutor)? = nil, _ work: @escaping @Sendable () async throws -> T
     ) async throws -> T {
-        let promise = eventLoop.makePromise(of: T.self)
+        let outcome = RaceOutcome<T>()
         let task = Task(executorPreference: executor) {
             do {
-                promise.succeed(try await work())
+                outcome.end(.success(try await work()))
             } catch {
-                promise.fail(error)
+                outcome.end(.failure(error))
             }
         }
-        // A promise completed twice keeps its first result: whichever of the two comes first wins.
+        // Whichever of the two ends the race first wins.
         let timer = eventLoop.scheduleTask(
             in: .nanoseconds(Int64(timeout.components.seconds) * 1_000_000_000 + timeout.components.attoseconds / 1_000_000_000)
         ) {
-            promise.fail(DeadlineExceeded(after: timeout))
+            outcome.end(.failure(DeadlineExceeded(after: timeout)))
             task.cancel()
         }
         return try await withTaskCancellationHandler {
             defer { timer.cancel() }
-            return try await promise.futureResult.get()
+            return try await withUnsafeThrowingContinuation { outcome.wait($0) }
         } onCancel: {
             task.cancel()
         }

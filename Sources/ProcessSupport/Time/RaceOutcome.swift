@@ -1,9 +1,9 @@
 import Synchronization
 
-/// The end of one ``DeadlineWheel`` race: the first of the work's result and the deadline wins,
-/// and resumes the waiting caller from the thread it comes on. (An `EventLoopPromise` would first
-/// hop to its event loop, the wheel's, and back: two thread hand-overs per request when the
-/// request's loop is another one.)
+/// The end of one race against a deadline (``DeadlineWheel``, ``Deadline``): the first of the
+/// work's result and the deadline wins, and resumes the waiting caller from the thread it comes
+/// on. (An `EventLoopPromise` would first hop to its event loop and back: two thread hand-overs
+/// per call whose work ends on another thread.)
 final class RaceOutcome<Value: Sendable>: Sendable {
     private enum State {
         /// Neither ended nor awaited yet.

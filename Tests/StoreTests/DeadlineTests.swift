@@ -1,0 +1,46 @@
+import Foundation
+import NIOCore
+import NIOPosix
+import ProcessSupport
+import Synchronization
+import Testing
+
+/// A race against an event-loop timer: answered by the work or by the deadline, whichever ends
+/// first, and never by way of the timer's loop.
+@Suite("Deadline")
+struct DeadlineTests {
+    @Test func theWorkOrTheDeadlineAnswers() async throws {
+        #expect(try await Deadline.race(.seconds(5)) { 7 } == 7)
+        let started = ContinuousClock.now
+        await #expect(throws: DeadlineExceeded.self) {
+            try await Deadline.race(.milliseconds(100)) { () async -> Int in
+                // Deaf to cancellation for 2 s: only the deadline can answer before that.
+                try? await Task.sleep(for: .seconds(2))
+                return 1
+            }
+        }
+        #expect(ContinuousClock.now - started < .seconds(2))
+    }
+
+    @Test func anAnswerDoesNotWaitForTheTimersLoop() async throws {
+        let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
+        let loop = group.next()
+        // The timer's loop is held busy (up to 10 s, or until released): the work's answer must
+        // not pass through it, as it did when the race waited on a promise of that loop.
+        let release = Mutex(false)
+        let (held, holding) = AsyncStream.makeStream(of: Void.self)
+        loop.execute {
+            holding.yield()
+            let until = NIODeadline.now() + .seconds(10)
+            while !release.withLock({ $0 }) && NIODeadline.now() < until { usleep(1_000) }
+        }
+        for await _ in held { break }
+        let started = ContinuousClock.now
+        let value = try await Deadline.race(.seconds(30), on: loop) { 7 }
+        let waited = ContinuousClock.now - started
+        release.withLock { $0 = true }
+        #expect(value == 7)
+        #expect(waited < .seconds(5), "answered after \(waited)")
+        try await group.shutdownGracefully()
+    }
+}
