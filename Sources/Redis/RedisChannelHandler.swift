@@ -13,24 +13,56 @@ final class RedisChannelHandler: ChannelDuplexHandler {
     private struct Pending {
         var expected: Int
         var replies: [RESPValue]
-        var promise: EventLoopPromise<[RESPValue]>
+        var deadline: NIODeadline
+        var answer: @Sendable (Result<[RESPValue], RedisError>) -> Void
     }
 
     private let reader = RESPReader()
     private var pending = CircularBuffer<Pending>()
     private var closedError: RedisError?
+    /// The one timer watching the requests' deadlines, set for the earliest when it was armed:
+    /// under a steady flow it fires once per timeout and is set again, where a timer per request
+    /// was set and cancelled for every call.
+    private var timer: (deadline: NIODeadline, task: Scheduled<Void>)?
 
     func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
         let request = unwrapOutboundIn(data)
         if let closedError {
-            request.promise.fail(closedError)
+            request.answer(.failure(closedError))
             promise?.fail(closedError)
             return
         }
         var buffer = context.channel.allocator.buffer(capacity: 64 * request.commands.count)
         for command in request.commands { command.encode(into: &buffer) }
-        pending.append(Pending(expected: request.commands.count, replies: [], promise: request.promise))
+        pending.append(Pending(expected: request.commands.count, replies: [], deadline: request.deadline, answer: request.answer))
+        watch(request.deadline, context: context)
         context.write(wrapOutboundOut(buffer), promise: promise)
+    }
+
+    /// Makes sure the timer fires by `deadline`.
+    private func watch(_ deadline: NIODeadline, context: ChannelHandlerContext) {
+        if let timer, timer.deadline <= deadline { return }
+        timer?.task.cancel()
+        let task = context.eventLoop.assumeIsolated().scheduleTask(deadline: deadline) { [self] in expire(context: context) }
+        timer = (deadline, task)
+    }
+
+    /// At the timer: a request past its deadline means the reply stream is out of step with the
+    /// queue, so the only safe move is to drop the connection (it fails the rest); otherwise the
+    /// timer is set for the earliest deadline still pending.
+    private func expire(context: ChannelHandlerContext) {
+        timer = nil
+        let now = NIODeadline.now()
+        guard pending.contains(where: { $0.deadline <= now }) else {
+            if let next = pending.lazy.map(\.deadline).min() { watch(next, context: context) }
+            return
+        }
+        let closed = RedisError(.connectionClosed, "connection dropped: another request's reply did not come in time")
+        if closedError == nil { closedError = closed }
+        while let head = pending.popFirst() {
+            head.answer(.failure(head.deadline <= now ? RedisError(.timeout, "no reply within the timeout") : closed))
+        }
+        context.close(promise: nil)
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
@@ -44,7 +76,7 @@ final class RedisChannelHandler: ChannelDuplexHandler {
                 head.replies.append(value)
                 if head.replies.count == head.expected {
                     pending.removeFirst()
-                    head.promise.succeed(head.replies)
+                    head.answer(.success(head.replies))
                 } else {
                     pending[pending.startIndex] = head
                 }
@@ -67,6 +99,8 @@ final class RedisChannelHandler: ChannelDuplexHandler {
 
     private func failAll(_ error: RedisError) {
         if closedError == nil { closedError = error }
-        while let head = pending.popFirst() { head.promise.fail(error) }
+        timer?.task.cancel()
+        timer = nil
+        while let head = pending.popFirst() { head.answer(.failure(error)) }
     }
 }

@@ -84,30 +84,20 @@ public final class RedisConnection: Sendable {
     }
 
     /// Writes `commands` and resumes `continuation` with their replies, a failure or a timeout: on
-    /// the channel's event loop.
+    /// the channel's event loop. The handler answers every request it takes (replies, a close, or
+    /// its deadline), and an active channel's handlers are all in place on its own loop, so a
+    /// request written to an active channel reaches it; one that closed a moment ago is answered
+    /// here.
     private static func start(
         _ commands: [RedisCommand], on channel: any Channel, timeout: TimeAmount,
         _ continuation: UnsafeContinuation<Result<[RESPValue], RedisError>, Never>
     ) {
-        let eventLoop = channel.eventLoop
-        let promise = eventLoop.makePromise(of: [RESPValue].self)
-        // On a timeout the reply stream is out of step with our queue, so the only safe move is to
-        // drop the connection, which fails every other waiting request too. (A promise completed
-        // twice keeps its first result, so each path below may simply fail it.)
-        let timer = eventLoop.scheduleTask(in: timeout) {
-            promise.fail(RedisError(.timeout, "no reply within the timeout"))
-            channel.close(promise: nil)
+        guard channel.isActive else {
+            continuation.resume(returning: .failure(RedisError(.connectionClosed, "connection closed")))
+            return
         }
-        promise.futureResult.whenComplete { result in
-            timer.cancel()
-            continuation.resume(returning: result.mapError { ($0 as? RedisError) ?? RedisError(.connectionClosed, String(describing: $0)) })
-        }
-        // A channel that closed a moment ago has no handlers left to answer: its write fails here.
-        let written = eventLoop.makePromise(of: Void.self)
-        written.futureResult.whenFailure { error in
-            promise.fail(RedisError(.connectionClosed, String(describing: error)))
-        }
-        channel.writeAndFlush(RedisRequest(commands: commands, promise: promise), promise: written)
+        let request = RedisRequest(commands: commands, deadline: .now() + timeout) { continuation.resume(returning: $0) }
+        channel.writeAndFlush(request, promise: nil)
     }
 
     /// Starts closing without waiting, e.g. to end a blocking command from a shutdown handler.

@@ -160,6 +160,48 @@ struct RedisClientTests {
         }
     }
 
+    /// One timer watches a connection's requests: a short deadline queued behind a long one is
+    /// kept, and the connection is dropped for it (the long request fails with it).
+    @Test func aShortDeadlineBehindALongOneIsKept() async throws {
+        try await withClient { redis, prefix in
+            try await redis.withDedicatedConnection { (connection: RedisConnection) async throws -> Void in
+                let blocked = Task { () -> RedisError? in
+                    do {
+                        _ = try await connection.send(RedisCommand("BLPOP", prefix + "never", 5), timeout: .seconds(6))
+                        return nil
+                    } catch {
+                        return error as? RedisError
+                    }
+                }
+                try await Task.sleep(for: .milliseconds(100))
+                let started = ContinuousClock.now
+                let error = await #expect(throws: RedisError.self) {
+                    try await connection.send(RedisCommand("PING"), timeout: .milliseconds(200))
+                }
+                #expect(error?.code == .timeout)
+                #expect(ContinuousClock.now - started < .seconds(3), "timed out after \(ContinuousClock.now - started)")
+                let dropped = await blocked.value
+                #expect(dropped?.code == .connectionClosed, "the blocked command fails with its connection")
+            }
+        }
+    }
+
+    /// The timer, fired for a request already answered, is set again for those still waiting.
+    @Test func aDeadlineAfterTheTimersFirstIsKept() async throws {
+        try await withClient { redis, prefix in
+            try await redis.withDedicatedConnection { (connection: RedisConnection) async throws -> Void in
+                // Answered at once; the timer stays set for its 300 ms.
+                #expect(try await connection.send(RedisCommand("PING"), timeout: .milliseconds(300)) == .simpleString("PONG"))
+                let started = ContinuousClock.now
+                let error = await #expect(throws: RedisError.self) {
+                    try await connection.send(RedisCommand("BLPOP", prefix + "never", 5), timeout: .milliseconds(700))
+                }
+                #expect(error?.code == .timeout)
+                #expect(ContinuousClock.now - started < .seconds(3), "timed out after \(ContinuousClock.now - started)")
+            }
+        }
+    }
+
     @Test func reconnectsAfterTheServerRestarts() async throws {
         let server = try PrivateRedisServer()
         try await server.start()
