@@ -446,58 +446,67 @@ struct JobWorkerTests {
         return (id, dueAt)
     }
 
-    /// A placement schedules its move before its commit, and only then: when Redis loses that job
-    /// while the order is uncommitted, the pass that follows waits for the commit and enqueues it.
-    @Test func aPassAfterRedisLostAnUncommittedOrdersJobWaitsForItsCommit() async throws {
+    /// A migrated database, a private Redis, its queue and a reconciler over both, for `body`.
+    func withReconciler(
+        placementsWait: Duration = .seconds(2), _ body: (JobQueue, RedisClient, Database, Reconciler) async throws -> Void
+    ) async throws {
         try await withStores { database, redis in
             let redisClient = RedisClient(configuration: try RedisConfiguration(url: redis.url), logger: logger)
             let queue = JobQueue(redis: redisClient)
             try await TestStores.withDatabase(url: database) { client in
-                let reconciler = Reconciler(transitions: OrderTransitions(database: client), queue: queue, redis: redisClient)
-                let (pass, orderID) = try await client.transaction(logger: logger) { connection in
-                    let order = try await insertOrder(on: connection)
-                    try await queue.enqueue(JobQueue.member(orderID: order.id), dueAt: order.dueAt, logger: logger)
-                    try await redisClient.send("FLUSHALL")
-                    let pass = Task { try await reconciler.runOnce(logger: logger) }
-                    try await Task.sleep(for: .milliseconds(300))
-                    return (pass, order.id)
-                }
-                let report = try await pass.value
-                #expect(report.enqueued == 1, "the pass saw the order committed while it waited")
-                let claim = try await queue.claim(worker: "w", limit: 10, lease: .seconds(5), ahead: .seconds(120), logger: logger)
-                #expect(claim.jobs.map(\.member) == [JobQueue.member(orderID: orderID)])
-                #expect(claim.scheduleIsWhole)
+                let transitions = OrderTransitions(database: client)
+                try await body(
+                    queue, redisClient, client,
+                    Reconciler(transitions: transitions, queue: queue, redis: redisClient, placementsWait: placementsWait))
             }
             await redisClient.shutdown()
+        }
+    }
+
+    /// In `connection`'s open transaction, an order placed and its move enqueued, then Redis's data
+    /// lost: the job gone while the order is still uncommitted.
+    func placeAndLoseItsJob(on connection: DatabaseConnection, queue: JobQueue, redis: RedisClient) async throws -> UUID {
+        let order = try await insertOrder(on: connection)
+        try await queue.enqueue(JobQueue.member(orderID: order.id), dueAt: order.dueAt, logger: logger)
+        try await redis.send("FLUSHALL")
+        return order.id
+    }
+
+    /// A placement schedules its move before its commit, and only then: when Redis loses that job
+    /// while the order is uncommitted, the pass that follows waits for the commit and enqueues it.
+    @Test func aPassAfterRedisLostAnUncommittedOrdersJobWaitsForItsCommit() async throws {
+        try await withReconciler { queue, redisClient, client, reconciler in
+            let (pass, orderID) = try await client.transaction(logger: logger) { connection in
+                let orderID = try await placeAndLoseItsJob(on: connection, queue: queue, redis: redisClient)
+                let pass = Task { try await reconciler.runOnce(logger: logger) }
+                try await Task.sleep(for: .milliseconds(300))
+                return (pass, orderID)
+            }
+            let report = try await pass.value
+            #expect(report.enqueued == 1, "the pass saw the order committed while it waited")
+            let claim = try await queue.claim(worker: "w", limit: 10, lease: .seconds(5), ahead: .seconds(120), logger: logger)
+            #expect(claim.jobs.map(\.member) == [JobQueue.member(orderID: orderID)])
+            #expect(claim.scheduleIsWhole)
         }
     }
 
     /// A placement still open when the pass's wait runs out leaves the schedule unmarked: the next
     /// claim asks for another pass, which finds the order once it is committed.
     @Test func aPassLeavesTheScheduleUnmarkedWhenAPlacementOutlastsItsWait() async throws {
-        try await withStores { database, redis in
-            let redisClient = RedisClient(configuration: try RedisConfiguration(url: redis.url), logger: logger)
-            let queue = JobQueue(redis: redisClient)
-            try await TestStores.withDatabase(url: database) { client in
-                let reconciler = Reconciler(
-                    transitions: OrderTransitions(database: client), queue: queue, redis: redisClient, placementsWait: .milliseconds(200))
-                let orderID = try await client.transaction(logger: logger) { connection in
-                    let order = try await insertOrder(on: connection)
-                    try await queue.enqueue(JobQueue.member(orderID: order.id), dueAt: order.dueAt, logger: logger)
-                    try await redisClient.send("FLUSHALL")
-                    let report = try await reconciler.runOnce(logger: logger)
-                    #expect(report.enqueued == 0)
-                    let claim = try await queue.claim(worker: "w", limit: 10, lease: .seconds(5), ahead: .seconds(120), logger: logger)
-                    #expect(claim.jobs.isEmpty)
-                    #expect(!claim.scheduleIsWhole, "a pass that could not see every order marks nothing")
-                    return order.id
-                }
-                #expect(try await reconciler.runOnce(logger: logger).enqueued == 1)
+        try await withReconciler(placementsWait: .milliseconds(200)) { queue, redisClient, client, reconciler in
+            let orderID = try await client.transaction(logger: logger) { connection in
+                let orderID = try await placeAndLoseItsJob(on: connection, queue: queue, redis: redisClient)
+                let report = try await reconciler.runOnce(logger: logger)
+                #expect(report.enqueued == 0)
                 let claim = try await queue.claim(worker: "w", limit: 10, lease: .seconds(5), ahead: .seconds(120), logger: logger)
-                #expect(claim.jobs.map(\.member) == [JobQueue.member(orderID: orderID)])
-                #expect(claim.scheduleIsWhole)
+                #expect(claim.jobs.isEmpty)
+                #expect(!claim.scheduleIsWhole, "a pass that could not see every order marks nothing")
+                return orderID
             }
-            await redisClient.shutdown()
+            #expect(try await reconciler.runOnce(logger: logger).enqueued == 1)
+            let claim = try await queue.claim(worker: "w", limit: 10, lease: .seconds(5), ahead: .seconds(120), logger: logger)
+            #expect(claim.jobs.map(\.member) == [JobQueue.member(orderID: orderID)])
+            #expect(claim.scheduleIsWhole)
         }
     }
 
