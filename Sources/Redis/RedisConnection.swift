@@ -69,7 +69,7 @@ public final class RedisConnection: Sendable {
 
     /// Sends several commands in one write and returns their replies in order; error replies stay values.
     ///
-    /// The request is set up (its timer, its write, the wait for its replies) in one go on the
+    /// The request is set up (its deadline, its write, the wait for its replies) in one go on the
     /// channel's event loop: from another thread that is one hand-over, and none from the loop itself.
     public func pipeline(_ commands: [RedisCommand], timeout: TimeAmount? = nil) async throws(RedisError) -> [RESPValue] {
         let (channel, timeout) = (self.channel, timeout ?? commandTimeout)

@@ -84,7 +84,7 @@ public final class DeadlineWheel: Sendable {
         eventLoop.scheduleRepeatedTask(initialDelay: tick, delay: tick) { [self] _ in expireDue() }
     }
 
-    /// Fires the deadlines that have passed, outside the lock (their promises run callbacks).
+    /// Fires the deadlines that have passed, outside the lock (each resumes a waiting caller).
     private func expireDue() {
         let now = NIODeadline.now()
         let due: [Watch] = watches.withLock { state in
