@@ -55,6 +55,12 @@ public struct DatabaseRow: Sendable {
         return try cell(cells[index]).decode(Value.self, context: .default)
     }
 
+    /// The array of records in the column at `index` (see ``DatabaseRecords``).
+    public func records(at index: Int) throws -> DatabaseRecords {
+        guard cells.indices.contains(index) else { throw Self.missingColumn }
+        return try DatabaseRecords(cell(cells[index]))
+    }
+
     /// The `numeric` column named `column` as a `Decimal` (as ``decimal(at:)``).
     public func decimal(column: String) throws -> Decimal {
         try decimal(at: try index(of: column))

@@ -315,4 +315,99 @@ struct DatabaseTests {
             }
         }
     }
+
+    // MARK: Records in one column
+
+    /// A parent's children as an array of records: `count` rows of a number, a text that is
+    /// NULL for even numbers, a `numeric` and an `int4`, in number order.
+    struct Children: PreparedStatement {
+        static let sql = """
+            SELECT ARRAY(SELECT row(g::int8, CASE WHEN g % 2 = 0 THEN NULL ELSE 'child ' || g END, g * 1.25, g::int4)
+                         FROM generate_series(1, $1::int8) g ORDER BY g) AS children
+            """
+        var count: Int
+
+        func bind(to binds: inout StatementBinds) throws { try binds.append(count) }
+
+        func decodeRow(_ row: DatabaseRow) throws -> [Child] { try Child.all(in: row.records(at: 0)) }
+    }
+
+    /// One record of ``Children``.
+    struct Child: Equatable {
+        var number: Int
+        var name: String?
+        var amount: Decimal
+        var small: Int
+
+        static func all(in records: DatabaseRecords) throws -> [Child] {
+            var records = records
+            var children: [Child] = []
+            while var record = try records.next() {
+                children.append(
+                    Child(
+                        number: try record.next(Int.self), name: try record.next(String?.self), amount: try record.nextDecimal(),
+                        small: try record.next(Int.self)))
+            }
+            return children
+        }
+
+        /// What ``Children`` should answer for `count`.
+        static func expected(_ count: Int) -> [Child] {
+            (0..<count).map { index in
+                let number = index + 1
+                return Child(
+                    number: number, name: number % 2 == 0 ? nil : "child \(number)", amount: Decimal(number) * Decimal(string: "1.25")!,
+                    small: number)
+            }
+        }
+    }
+
+    /// Empty, one, a few and many records, with NULL fields, from a prepared statement and an
+    /// unprepared query.
+    @Test func recordsInOneColumnAreReadFieldByField() async throws {
+        try await withItems(poolSize: 1) { database in
+            for count in [0, 1, 3, 40] {
+                // Prepared (postgres-nio's row description says text; the cells are binary) and not.
+                let prepared = try await database.execute(Children(count: count), logger: logger)
+                #expect(prepared == [Child.expected(count)])
+                let sql = Children.sql.replacingOccurrences(of: "$1::int8", with: "\(count)")
+                let rows = try await database.query("\(unescaped: sql)", logger: logger)
+                #expect(try rows.map { try Child.all(in: $0.records(at: 0)) } == [Child.expected(count)])
+            }
+        }
+    }
+
+    /// Reading past a record's fields, an array cut short, one of two dimensions or the text
+    /// form: an error, never a crash or a wrong value.
+    @Test func aRecordReadPastItsFieldsOrACutArrayThrows() async throws {
+        try await withItems(poolSize: 1) { database in
+            let rows = try await database.query("SELECT ARRAY(SELECT row(1::int8)) AS one", logger: logger)
+            var one = try #require(rows.first).records(at: 0)
+            var record = try #require(try one.next())
+            #expect(try record.next(Int.self) == 1)
+            #expect(throws: DatabaseError.self) { try record.next(Int.self) }
+            #expect(try one.next() == nil)
+        }
+        // An array cut short: one record announced, none there.
+        var cut = ByteBuffer()
+        for word: Int32 in [1, 0, 2249, 1, 1] { cut.writeInteger(word) }
+        let cell = PostgresCell(bytes: cut, dataType: .recordArray, format: .binary, columnName: "cut", columnIndex: 0)
+        #expect(throws: DatabaseError.self) { try DatabaseRecords(cell) }
+        // A record's length running past the array's end.
+        var past = ByteBuffer()
+        for word: Int32 in [1, 0, 2249, 1, 1, 8, 1] { past.writeInteger(word) }
+        var records = try DatabaseRecords(
+            PostgresCell(bytes: past, dataType: .recordArray, format: .binary, columnName: "past", columnIndex: 0))
+        #expect(throws: DatabaseError.self) { try records.next() }
+        // Two dimensions, and the text form, are refused.
+        var square = ByteBuffer()
+        for word: Int32 in [2, 0, 2249, 1, 1, 1, 1] { square.writeInteger(word) }
+        #expect(throws: DatabaseError.self) {
+            try DatabaseRecords(PostgresCell(bytes: square, dataType: .recordArray, format: .binary, columnName: "s", columnIndex: 0))
+        }
+        #expect(throws: DatabaseError.self) {
+            try DatabaseRecords(
+                PostgresCell(bytes: ByteBuffer(string: "{}"), dataType: .recordArray, format: .text, columnName: "t", columnIndex: 0))
+        }
+    }
 }

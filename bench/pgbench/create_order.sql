@@ -42,6 +42,8 @@ WITH line AS (
 )
 SELECT o.id, o.user_id, o.customer_name, o.customer_email, o.customer_phone, o.shipping_address, o.notes, o.status,
        o.total_amount, o.currency, o.tracking_number, o.created_at, o.updated_at, o.auto_process_at, o.cancellable_until,
-       i.id, i.product_id, i.product_sku, i.product_name, i.product_description, i.quantity, i.unit_price, i.total_price
-FROM o LEFT JOIN i ON true ORDER BY i.product_sku;
+       ARRAY(SELECT row(l.id, l.product_id, l.product_sku, l.product_name, l.product_description, l.quantity, l.unit_price,
+                        l.total_price)
+             FROM i l WHERE l.order_id = o.id ORDER BY l.product_sku) AS items
+FROM o;
 COMMIT;

@@ -20,24 +20,18 @@ public struct OrderEventLog: Sendable {
     /// written; returns them in position order, each with its order. Empty when none waits or
     /// another process is giving positions at this moment.
     public func positionNext(limit: Int, logger: Logger) async throws -> [PublishedOrderEvent] {
-        // One statement (migration 0003's function) takes the lock, gives the positions and
+        // One statement (migration 0007's function) takes the lock, gives the positions and
         // returns the events with their orders' lines; the transaction, and so the lock, ends at
         // COMMIT. Not autocommit: its rows would come before its commit, and a server killed in
         // between would have the relay publish positions that were never given.
         let rows = try await database.transaction(logger: logger) { connection in
             try await connection.query(
-                "SELECT * FROM order_events_publish_with_payments(\(Self.positionLock), \(Int32(clamping: limit)))", logger: logger)
+                "SELECT * FROM order_events_publish_with_items(\(Self.positionLock), \(Int32(clamping: limit)))", logger: logger)
         }
-        // One row per line of each event's order, an event's rows together.
+        // One row per event, with its order and the order's lines.
         guard let first = rows.first else { return [] }
         let columns = try OrderRow.Columns(of: first)
-        var events: [(row: EventRow, order: Order)] = []
-        for row in rows {
-            let position = try row.decode(Int64.self, column: "position")
-            if events.last?.row.position != position { events.append((try Self.row(row), try OrderRow.order(row, columns))) }
-            if let item = try OrderRow.item(row, columns) { events[events.count - 1].order.items.append(item) }
-        }
-        return try events.map { try $0.row.event(order: $0.order) }
+        return try rows.map { try Self.row($0).event(order: try OrderRow.orderWithItems($0, columns)) }
     }
 
     /// The events after `position`, up to `through`, oldest first, at most `limit`: those of
@@ -158,9 +152,9 @@ public struct OrderEventLog: Sendable {
     static func orders(_ ids: Set<UUID>, on connection: DatabaseConnection, logger: Logger) async throws -> [UUID: Order] {
         let rows = try await connection.query(
             """
-            SELECT \(unescaped: OrderRow.orderColumns), \(unescaped: OrderRow.itemColumns)
-            FROM orders o \(unescaped: OrderRow.paymentJoin) LEFT JOIN order_items i ON i.order_id = o.id
-            WHERE o.id = ANY(\(Array(ids))) ORDER BY o.id, i.product_sku
+            SELECT \(unescaped: OrderRow.orderColumns), \(unescaped: OrderRow.itemsColumn(order: "o.id"))
+            FROM orders o \(unescaped: OrderRow.paymentJoin)
+            WHERE o.id = ANY(\(Array(ids)))
             """,
             logger: logger
         )

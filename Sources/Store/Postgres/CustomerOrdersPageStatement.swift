@@ -14,12 +14,14 @@ struct CustomerOrdersPageStatement: PreparedStatement {
                    (SELECT count(*) FROM orders c WHERE c.user_id = $1::uuid) AS total_count
             FROM orders o \(OrderRow.paymentJoin)
             WHERE o.user_id = $1::uuid ORDER BY o.created_at DESC, o.id DESC LIMIT $2::int8 OFFSET $3::int8)
-        SELECT page.*, \(OrderRow.itemColumns) FROM page LEFT JOIN order_items i ON i.order_id = page.id
-        ORDER BY page.created_at DESC, page.id DESC, i.product_sku
+        SELECT page.*, \(OrderRow.itemsColumn(order: "page.id")) FROM page ORDER BY page.created_at DESC, page.id DESC
         """
 
-    /// Decoded by ``OrderRow/orders(_:)``.
+    /// Decoded by ``OrderRow/orders(_:columns:)`` with ``columns``.
     typealias Row = DatabaseRow
+
+    /// Where the order's and its lines' columns sit in this statement's rows.
+    static let columns = OrderRow.ColumnsOnce()
 
     var userID: UUID
     var limit: Int

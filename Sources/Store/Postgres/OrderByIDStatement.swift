@@ -2,17 +2,20 @@ import Foundation
 import Postgres
 import PostgresNIO
 
-/// An order and its lines by id, one row per line: the hottest read, so prepared once per
-/// connection (Postgres parses and plans it once instead of on every request).
+/// An order and its lines by id, in one row: the hottest read, so prepared once per connection
+/// (Postgres parses and plans it once instead of on every request).
 struct OrderByIDStatement: PreparedStatement {
     static let sql = """
-        SELECT \(OrderRow.orderColumns), \(OrderRow.itemColumns)
-        FROM orders o \(OrderRow.paymentJoin) LEFT JOIN order_items i ON i.order_id = o.id
-        WHERE o.id = $1::uuid ORDER BY i.product_sku
+        SELECT \(OrderRow.orderColumns), \(OrderRow.itemsColumn(order: "o.id"))
+        FROM orders o \(OrderRow.paymentJoin)
+        WHERE o.id = $1::uuid
         """
 
-    /// Decoded by ``OrderRow/orders(_:)``.
+    /// Decoded by ``OrderRow/orders(_:columns:)`` with ``columns``.
     typealias Row = DatabaseRow
+
+    /// Where the order's and its lines' columns sit in this statement's rows.
+    static let columns = OrderRow.ColumnsOnce()
 
     var id: UUID
 

@@ -1,7 +1,7 @@
 import Postgres
 
 extension OrderRow {
-    /// Where ``OrderRow/orderColumns`` and ``OrderRow/itemColumns`` sit in one statement's rows,
+    /// Where ``OrderRow/orderColumns`` and ``OrderRow/itemsColumn(order:from:)`` sit in one statement's rows,
     /// looked up by name once per answer: a page of orders reads some 2,000 cells, and a lookup
     /// by name hashed the name for each of them.
     struct Columns {
@@ -12,8 +12,7 @@ extension OrderRow {
         let paymentCurrency: Int, paymentCapturedAmount: Int, paymentRefundedAmount: Int, paymentRefundingAmount: Int
         let paymentClientSecret: Int, paymentNextAction: Int, paymentLastError: Int, paymentCreatedAt: Int
         let paymentUpdatedAt: Int
-        let itemID: Int, itemProductID: Int, itemProductSKU: Int, itemProductName: Int, itemProductDescription: Int
-        let itemQuantity: Int, itemUnitPrice: Int, itemTotalPrice: Int
+        let items: Int
 
         /// The columns of `row`'s statement; throws when one is missing.
         init(of row: DatabaseRow) throws {
@@ -54,14 +53,7 @@ extension OrderRow {
             paymentLastError = try at("payment_last_error")
             paymentCreatedAt = try at("payment_created_at")
             paymentUpdatedAt = try at("payment_updated_at")
-            itemID = try at("item_id")
-            itemProductID = try at("item_product_id")
-            itemProductSKU = try at("item_product_sku")
-            itemProductName = try at("item_product_name")
-            itemProductDescription = try at("item_product_description")
-            itemQuantity = try at("item_quantity")
-            itemUnitPrice = try at("item_unit_price")
-            itemTotalPrice = try at("item_total_price")
+            items = try at("items")
         }
     }
 }

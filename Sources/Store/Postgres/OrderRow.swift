@@ -3,8 +3,9 @@ import Postgres
 import PostgresNIO
 
 /// The one place an order and its lines are read from a row, by column name (looked up once per
-/// answer: ``Columns``): every statement that returns orders selects ``orderColumns`` (and
-/// ``itemColumns`` for its lines) from `orders o` joined with ``paymentJoin``.
+/// answer or per prepared statement: ``Columns``): every statement that returns orders selects
+/// ``orderColumns`` (and ``itemsColumn(order:from:)`` for its lines) from `orders o` joined with
+/// ``paymentJoin``.
 enum OrderRow {
     /// An order's columns and its payment's, named as ``order(_:_:)`` reads them.
     static let orderColumns = """
@@ -21,12 +22,18 @@ enum OrderRow {
     /// The join every order statement makes for ``orderColumns``' payment (one row or none).
     static let paymentJoin = "LEFT JOIN payments p ON p.order_id = o.id"
 
-    /// A line's columns, renamed so they can sit beside ``orderColumns`` in one row.
-    static let itemColumns = """
-        i.id AS item_id, i.product_id AS item_product_id, i.product_sku AS item_product_sku,
-        i.product_name AS item_product_name, i.product_description AS item_product_description,
-        i.quantity AS item_quantity, i.unit_price AS item_unit_price, i.total_price AS item_total_price
+    /// An order's lines as one column, `items`: an array of records in ``item(_:)``'s order,
+    /// by SKU, from `lines` (a table or a statement's CTE of lines) where `order` (an SQL
+    /// expression) is their order. One row per order, where a row per line repeated the order's
+    /// columns on each: Postgres sends, and postgres-nio parses, a third of the bytes for a
+    /// three-line order.
+    static func itemsColumn(order: String, from lines: String = "order_items") -> String {
         """
+        ARRAY(SELECT row(l.id, l.product_id, l.product_sku, l.product_name, l.product_description, l.quantity, l.unit_price,
+                         l.total_price)
+              FROM \(lines) l WHERE l.order_id = \(order) ORDER BY l.product_sku) AS items
+        """
+    }
 
     static func order(_ row: DatabaseRow, _ columns: Columns) throws -> Order {
         func value<T: PostgresDecodable>(_ index: Int, _ type: T.Type) throws -> T { try row.decode(T.self, at: index) }
@@ -63,31 +70,30 @@ enum OrderRow {
             createdAt: try value(columns.paymentCreatedAt, Date.self), updatedAt: try value(columns.paymentUpdatedAt, Date.self))
     }
 
-    /// The line of a row; nil when its columns are NULL (an order without lines in an outer join).
-    static func item(_ row: DatabaseRow, _ columns: Columns) throws -> OrderItem? {
-        func value<T: PostgresDecodable>(_ index: Int, _ type: T.Type) throws -> T { try row.decode(T.self, at: index) }
-        guard let id = try value(columns.itemID, UUID?.self) else { return nil }
-        return OrderItem(
-            id: id, productID: try value(columns.itemProductID, UUID.self),
-            productSKU: try value(columns.itemProductSKU, String.self),
-            productName: try value(columns.itemProductName, String.self),
-            productDescription: try value(columns.itemProductDescription, String?.self),
-            quantity: try value(columns.itemQuantity, Int.self), unitPrice: try row.decimal(at: columns.itemUnitPrice),
-            totalPrice: try row.decimal(at: columns.itemTotalPrice)
+    /// A line from the next record of ``itemsColumn(order:from:)``.
+    static func item(_ record: inout DatabaseRecord) throws -> OrderItem {
+        OrderItem(
+            id: try record.next(UUID.self), productID: try record.next(UUID.self),
+            productSKU: try record.next(String.self), productName: try record.next(String.self),
+            productDescription: try record.next(String?.self), quantity: try record.next(Int.self),
+            unitPrice: try record.nextDecimal(), totalPrice: try record.nextDecimal()
         )
     }
 
-    /// Orders with their lines from rows of ``orderColumns`` joined with ``itemColumns`` (one
-    /// row per line, lines of an order together).
-    static func orders(_ rows: [DatabaseRow]) throws -> [Order] {
+    /// The order of a row of ``orderColumns`` and ``itemsColumn(order:from:)``, with its lines.
+    static func orderWithItems(_ row: DatabaseRow, _ columns: Columns) throws -> Order {
+        var order = try order(row, columns)
+        var records = try row.records(at: columns.items)
+        order.items.reserveCapacity(records.remaining)
+        while var record = try records.next() { order.items.append(try item(&record)) }
+        return order
+    }
+
+    /// Orders with their lines from rows of ``orderColumns`` and ``itemsColumn(order:from:)``,
+    /// one row per order; a prepared statement passes its `known` columns.
+    static func orders(_ rows: [DatabaseRow], columns known: ColumnsOnce? = nil) throws -> [Order] {
         guard let first = rows.first else { return [] }
-        let columns = try Columns(of: first)
-        var orders: [Order] = []
-        for row in rows {
-            let id = try row.decode(UUID.self, at: columns.id)
-            if orders.last?.id != id { orders.append(try order(row, columns)) }
-            if let item = try item(row, columns) { orders[orders.count - 1].items.append(item) }
-        }
-        return orders
+        let columns = try known?.columns(of: first) ?? Columns(of: first)
+        return try rows.map { try orderWithItems($0, columns) }
     }
 }

@@ -85,8 +85,8 @@ enum PlaceOrderStatements {
     }
 
     /// Takes the stock and writes the order, its lines (named and priced from the rows locked
-    /// above) and its first event in one statement; returns the order joined with its lines,
-    /// one row per line in SKU order, as ``OrderByIDStatement`` does.
+    /// above) and its first event in one statement; returns the order with its lines in one
+    /// row, as ``OrderByIDStatement`` does.
     struct Place: PreparedStatement {
         static let sql = """
             WITH line AS (
@@ -113,11 +113,14 @@ enum PlaceOrderStatements {
                 SELECT o.id, $19::text, o.total_amount, o.currency FROM o WHERE $19::text IS NOT NULL
                 RETURNING *
             )
-            SELECT \(OrderRow.orderColumns), \(OrderRow.itemColumns)
-            FROM o LEFT JOIN p ON true LEFT JOIN i ON true ORDER BY i.product_sku
+            SELECT \(OrderRow.orderColumns), \(OrderRow.itemsColumn(order: "o.id", from: "i"))
+            FROM o LEFT JOIN p ON true
             """
-        /// Decoded by ``OrderRow/orders(_:)``.
+        /// Decoded by ``OrderRow/orders(_:columns:)`` with ``columns``.
         typealias Row = DatabaseRow
+
+        /// Where the order's and its lines' columns sit in this statement's rows.
+        static let columns = OrderRow.ColumnsOnce()
 
         var order: NewOrder
         var orderID: UUID

@@ -19,24 +19,26 @@ extension PostgresOrderRepository {
         ).first?.decode(UUID.self)
     }
 
-    /// The order and its lines in one statement (one row per line, the order's columns repeated).
+    /// The order and its lines in one statement (one row, its lines in one column).
     static func find(id: UUID, on connection: DatabaseConnection, logger: Logger) async throws -> Order? {
-        try OrderRow.orders(try await connection.execute(OrderByIDStatement(id: id), logger: logger)).first
+        try OrderRow.orders(
+            try await connection.execute(OrderByIDStatement(id: id), logger: logger), columns: OrderByIDStatement.columns
+        ).first
     }
 
     /// A page of orders with their lines in one statement: the page's orders (a CTE, filtered,
-    /// sorted and cut), then each joined with its lines in the page's order, lines by SKU. A
+    /// sorted and cut), each with its lines (by SKU) in one column, in the page's order. A
     /// customer's default page is a prepared statement (``CustomerOrdersPageStatement``).
     public func list(_ query: OrderQuery, logger: Logger) async throws -> OrderList {
         let counting = query.cursor == nil && query.countsTotal
+        let page = CustomerOrdersPageStatement(query)
         let rows =
-            if let page = CustomerOrdersPageStatement(query) {
+            if let page {
                 try await database.execute(page, logger: logger)
             } else {
                 try await database.query(try Self.listQuery(query, counting: counting), logger: logger)
             }
-        let headers = try OrderRow.orders(rows)
-        // Every row of an order carries its order's columns: the last row has the last order's.
+        let headers = try OrderRow.orders(rows, columns: page == nil ? nil : CustomerOrdersPageStatement.columns)
         let lastMicros = try rows.last?.decode(Int64.self, column: "cursor_micros") ?? 0
         var total = try counting ? rows.first?.decode(Int.self, column: "total_count") ?? 0 : 0
         if counting, headers.isEmpty, query.page > 1 {
@@ -87,8 +89,7 @@ extension PostgresOrderRepository {
                 sql.appendInterpolation((query.page - 1) * query.size)
             }
             sql.appendLiteral(
-                ") SELECT page.*, \(OrderRow.itemColumns) FROM page LEFT JOIN order_items i ON i.order_id = page.id"
-                    + " ORDER BY \(order("page")), i.product_sku")
+                ") SELECT page.*, \(OrderRow.itemsColumn(order: "page.id")) FROM page ORDER BY \(order("page"))")
         }
     }
 

@@ -50,7 +50,8 @@ public struct PostgresOrderRepository: OrderRepository {
             let place = PlaceOrderStatements.Place(
                 order: order, orderID: UUIDv7.make(), lines: reserved.map { ($0.productID, $0.quantity) }, total: total, rules: rules
             )
-            guard let created = try OrderRow.orders(try await connection.execute(place, logger: logger)).first else {
+            let rows = try await connection.execute(place, logger: logger)
+            guard let created = try OrderRow.orders(rows, columns: PlaceOrderStatements.Place.columns).first else {
                 throw OrderError(.notFound)
             }
             await beforeCommit(created)
