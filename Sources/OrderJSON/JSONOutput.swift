@@ -90,6 +90,14 @@ public struct JSONOutput {
         bytes.append(UInt8(ascii: "\""))
     }
 
+    /// An amount as the API shows it (``Decimal/moneyString``), without a `String` in between.
+    public mutating func money(_ value: Decimal) {
+        separate()
+        bytes.append(UInt8(ascii: "\""))
+        value.withMoneyText { bytes.append(contentsOf: $0) }
+        bytes.append(UInt8(ascii: "\""))
+    }
+
     /// A UUID as the API shows it: lower-case, hyphenated, without a `String` in between.
     public mutating func uuid(_ value: UUID) {
         separate()

@@ -23,7 +23,7 @@ extension OrderResponse {
         out.key("status")
         out.string(order.status.rawValue)
         out.key("total_amount")
-        out.string(order.totalAmount.moneyString)
+        out.money(order.totalAmount)
         out.key("currency")
         out.string(order.currency)
         out.key("tracking_number")
@@ -64,9 +64,9 @@ extension OrderResponse {
         out.key("quantity")
         out.int(item.quantity)
         out.key("unit_price")
-        out.string(item.unitPrice.moneyString)
+        out.money(item.unitPrice)
         out.key("total_price")
-        out.string(item.totalPrice.moneyString)
+        out.money(item.totalPrice)
         out.endObject()
     }
 }

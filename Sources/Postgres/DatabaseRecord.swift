@@ -33,8 +33,9 @@ public struct DatabaseRecord: Sendable {
 
     /// The next field's type and bytes (nil for NULL).
     @usableFromInline mutating func field() throws -> (PostgresDataType, ByteBuffer?) {
-        guard remaining > 0, let type = buffer.readInteger(as: UInt32.self), let length = buffer.readInteger(as: Int32.self)
-        else { throw DatabaseRecords.malformed }
+        guard remaining > 0, let (type, length) = buffer.readMultipleIntegers(as: (UInt32, Int32).self) else {
+            throw DatabaseRecords.malformed
+        }
         remaining -= 1
         guard length >= 0 else { return (PostgresDataType(type), nil) }
         guard let bytes = buffer.readSlice(length: Int(length)) else { throw DatabaseRecords.malformed }

@@ -79,21 +79,27 @@ public struct DatabaseRow: Sendable {
     }
 
     /// `numeric`'s binary form (digit count, weight, sign, display scale, then base-10,000
-    /// digits) when its digits fit a `UInt64`; nil otherwise (NaN and infinities too).
+    /// digits) when its digits fit a `UInt64`; nil otherwise (NaN and infinities too). Read from
+    /// the bytes in place: `ByteBuffer`'s checked reads, one per word, cost two thirds of it.
     static func decimal(numeric: ByteBuffer) -> Decimal? {
-        var buffer = numeric
-        guard let count = buffer.readInteger(as: Int16.self), let weight = buffer.readInteger(as: Int16.self),
-            let sign = buffer.readInteger(as: UInt16.self), buffer.readInteger(as: Int16.self) != nil,
-            (0...4).contains(count), sign == 0 || sign == 0x4000, buffer.readableBytes == Int(count) * 2
-        else { return nil }
-        var significand: UInt64 = 0
-        for _ in 0..<count {
-            guard let digit = buffer.readInteger(as: Int16.self), (0..<10_000).contains(digit) else { return nil }
-            significand = significand * 10_000 + UInt64(digit)
+        let parts: (significand: UInt64, exponent: Int, negative: Bool)? = numeric.withUnsafeReadableBytes { bytes in
+            func word(_ index: Int) -> Int { Int(bytes[2 * index]) << 8 | Int(bytes[2 * index + 1]) }
+            guard bytes.count >= 8 else { return nil }
+            let count = word(0)
+            let weight = Int(Int16(truncatingIfNeeded: word(1)))
+            let sign = word(2)
+            guard count <= 4, sign == 0 || sign == 0x4000, bytes.count == 8 + 2 * count else { return nil }
+            var significand: UInt64 = 0
+            for index in 0..<count {
+                let digit = word(4 + index)
+                guard digit < 10_000 else { return nil }
+                significand = significand * 10_000 + UInt64(digit)
+            }
+            return (significand, 4 * (weight - count + 1), sign == 0x4000)
         }
-        guard significand != 0 else { return Decimal(0) }
-        return Decimal(
-            sign: sign == 0x4000 ? .minus : .plus, exponent: 4 * (Int(weight) - Int(count) + 1), significand: Decimal(significand))
+        guard let parts else { return nil }
+        guard parts.significand != 0 else { return Decimal(0) }
+        return Decimal(sign: parts.negative ? .minus : .plus, exponent: parts.exponent, significand: Decimal(parts.significand))
     }
 
     /// The row's first columns as `columns` (one type, or a tuple of them).

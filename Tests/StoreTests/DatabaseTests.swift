@@ -310,6 +310,12 @@ struct DatabaseTests {
             var twelveFifty = ByteBuffer()
             for word: Int16 in [2, 0, 0, 2, 12, 5000] { twelveFifty.writeInteger(word) }
             #expect(DatabaseRow.decimal(numeric: twelveFifty) == Decimal(string: "12.50"))
+            // Cut short, or longer than its digit count says: not read (postgres-nio's path then).
+            #expect(DatabaseRow.decimal(numeric: twelveFifty.getSlice(at: 0, length: 10)!) == nil)
+            #expect(DatabaseRow.decimal(numeric: twelveFifty.getSlice(at: 0, length: 6)!) == nil)
+            var longer = twelveFifty
+            longer.writeInteger(Int16(1))
+            #expect(DatabaseRow.decimal(numeric: longer) == nil)
             for (fast, library, text) in rows {
                 #expect(fast == library && fast.description == library.description, "\(text): \(fast) against \(library)")
             }

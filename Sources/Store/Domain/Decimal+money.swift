@@ -4,12 +4,20 @@ import ProcessSupport
 extension Decimal {
     /// Two-place text for the API: `1299.99`, `5.00`, `-12.50` (rounded half to even).
     public var moneyString: String {
+        var text = ""
+        withMoneyText { text = String(decoding: $0, as: UTF8.self) }
+        return text
+    }
+
+    /// ``moneyString``'s bytes, lent from the stack: a writer that copies them (the JSON of an
+    /// order) needs no `String` in between, which took an allocation per amount.
+    public func withMoneyText(_ body: (UnsafeBufferPointer<UInt8>) -> Void) {
         var value = self
         var rounded = Decimal()
         NSDecimalRound(&rounded, &value, 2, .bankers)
         if let hundredths = rounded.wholeHundredths {
             // Written digit by digit: a sign, the whole part and two places fit 22 bytes.
-            return String(unsafeUninitializedCapacity: 22) { text in
+            withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 22) { text in
                 var at = 0
                 if hundredths < 0 {
                     text[0] = UInt8(ascii: "-")
@@ -17,15 +25,17 @@ extension Decimal {
                 }
                 at = DecimalDigits.write(hundredths.magnitude / 100, into: text, at: at)
                 text[at] = UInt8(ascii: ".")
-                return DecimalDigits.write(hundredths.magnitude % 100, width: 2, into: text, at: at + 1)
+                at = DecimalDigits.write(hundredths.magnitude % 100, width: 2, into: text, at: at + 1)
+                body(UnsafeBufferPointer(rebasing: text[0..<at]))
             }
+            return
         }
         // Beyond an Int64 of hundredths (no amount the platform stores): by the number's text.
         // `Decimal.description` is locale-free ("-12.5"); only the two places need padding.
-        let text = rounded.description
-        let parts = text.split(separator: ".", maxSplits: 1, omittingEmptySubsequences: false)
+        let parts = rounded.description.split(separator: ".", maxSplits: 1, omittingEmptySubsequences: false)
         let fraction = parts.count == 2 ? String(parts[1].prefix(2)) : ""
-        return parts[0] + "." + fraction + String(repeating: "0", count: 2 - fraction.count)
+        var text = parts[0] + "." + fraction + String(repeating: "0", count: 2 - fraction.count)
+        text.withUTF8 { body($0) }
     }
 
     /// The number times 100 when that is a whole `Int64`; nil otherwise. Read through the
