@@ -27,7 +27,7 @@ public struct DatabaseRecord: Sendable {
     /// The next field, a `numeric`, as a `Decimal` (as ``DatabaseRow/decimal(at:)`` reads one).
     public mutating func nextDecimal() throws -> Decimal {
         var (dataType, bytes) = try field()
-        if dataType == .numeric, let numeric = bytes, let decimal = DatabaseRow.decimal(numeric: numeric) { return decimal }
+        if dataType == .numeric, let numeric = bytes, let decimal = NumericBinary.decimal(numeric) { return decimal }
         return try Decimal._decodeRaw(from: &bytes, type: dataType, format: .binary, context: .default)
     }
 

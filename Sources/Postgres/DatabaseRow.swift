@@ -67,39 +67,16 @@ public struct DatabaseRow: Sendable {
     }
 
     /// The `numeric` column at `index` as a `Decimal`, read from Postgres' binary form by
-    /// arithmetic (postgres-nio goes through the number's text, a tenth of a page of orders' CPU
-    /// time); values of more than 16 digits, and every other form, by postgres-nio.
+    /// arithmetic (``NumericBinary``; postgres-nio goes through the number's text, a tenth of a
+    /// page of orders' CPU time); values of more than 16 digits, and every other form, by
+    /// postgres-nio.
     public func decimal(at index: Int) throws -> Decimal {
         guard cells.indices.contains(index) else { throw Self.missingColumn }
         let value = cell(cells[index])
-        if value.format == .binary, value.dataType == .numeric, let bytes = value.bytes, let decimal = Self.decimal(numeric: bytes) {
+        if value.format == .binary, value.dataType == .numeric, let bytes = value.bytes, let decimal = NumericBinary.decimal(bytes) {
             return decimal
         }
         return try value.decode(Decimal.self, context: .default)
-    }
-
-    /// `numeric`'s binary form (digit count, weight, sign, display scale, then base-10,000
-    /// digits) when its digits fit a `UInt64`; nil otherwise (NaN and infinities too). Read from
-    /// the bytes in place: `ByteBuffer`'s checked reads, one per word, cost two thirds of it.
-    static func decimal(numeric: ByteBuffer) -> Decimal? {
-        let parts: (significand: UInt64, exponent: Int, negative: Bool)? = numeric.withUnsafeReadableBytes { bytes in
-            func word(_ index: Int) -> Int { Int(bytes[2 * index]) << 8 | Int(bytes[2 * index + 1]) }
-            guard bytes.count >= 8 else { return nil }
-            let count = word(0)
-            let weight = Int(Int16(truncatingIfNeeded: word(1)))
-            let sign = word(2)
-            guard count <= 4, sign == 0 || sign == 0x4000, bytes.count == 8 + 2 * count else { return nil }
-            var significand: UInt64 = 0
-            for index in 0..<count {
-                let digit = word(4 + index)
-                guard digit < 10_000 else { return nil }
-                significand = significand * 10_000 + UInt64(digit)
-            }
-            return (significand, 4 * (weight - count + 1), sign == 0x4000)
-        }
-        guard let parts else { return nil }
-        guard parts.significand != 0 else { return Decimal(0) }
-        return Decimal(sign: parts.negative ? .minus : .plus, exponent: parts.exponent, significand: Decimal(parts.significand))
     }
 
     /// The row's first columns as `columns` (one type, or a tuple of them).

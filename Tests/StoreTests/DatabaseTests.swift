@@ -309,17 +309,64 @@ struct DatabaseTests {
             // 12.50 as Postgres sends it: 2 digits, weight 0, positive, scale 2, then 12 and 5000.
             var twelveFifty = ByteBuffer()
             for word: Int16 in [2, 0, 0, 2, 12, 5000] { twelveFifty.writeInteger(word) }
-            #expect(DatabaseRow.decimal(numeric: twelveFifty) == Decimal(string: "12.50"))
+            #expect(NumericBinary.decimal(twelveFifty) == Decimal(string: "12.50"))
             // Cut short, or longer than its digit count says: not read (postgres-nio's path then).
-            #expect(DatabaseRow.decimal(numeric: twelveFifty.getSlice(at: 0, length: 10)!) == nil)
-            #expect(DatabaseRow.decimal(numeric: twelveFifty.getSlice(at: 0, length: 6)!) == nil)
+            #expect(NumericBinary.decimal(twelveFifty.getSlice(at: 0, length: 10)!) == nil)
+            #expect(NumericBinary.decimal(twelveFifty.getSlice(at: 0, length: 6)!) == nil)
             var longer = twelveFifty
             longer.writeInteger(Int16(1))
-            #expect(DatabaseRow.decimal(numeric: longer) == nil)
+            #expect(NumericBinary.decimal(longer) == nil)
             for (fast, library, text) in rows {
                 #expect(fast == library && fast.description == library.description, "\(text): \(fast) against \(library)")
             }
         }
+    }
+
+    /// The same amounts bound twice, by ``NumericBinary`` and by postgres-nio, read back as text.
+    struct BoundNumerics: PreparedStatement {
+        static let sql = "SELECT $1::numeric::text, $2::numeric::text"
+        var value: Decimal
+
+        func bind(to binds: inout StatementBinds) throws {
+            try binds.append(value)
+            try Self.byPostgresNIO(value, &binds)
+        }
+
+        /// Bound through the generic path, which is postgres-nio's encoding.
+        static func byPostgresNIO<Value: PostgresThrowingDynamicTypeEncodable>(_ value: Value, _ binds: inout StatementBinds) throws {
+            try binds.append(value)
+        }
+
+        func decodeRow(_ row: DatabaseRow) throws -> (String, String) { try row.decode((String, String).self) }
+    }
+
+    @Test func amountsBoundByArithmeticAreWhatPostgresNIOBinds() async throws {
+        var random = SystemRandomNumberGenerator()
+        var values = [
+            "0", "0.00", "-0.01", "12.50", "1299.99", "100", "1e15", "99999999999.99", "-99999999999.99", "0.0001", "1e-10",
+            "40", "4e1", "1234567890123456789", "18446744073709551615", "0.000000000000000001", "-5.000", "10000", "0.5",
+            "123456789012345678901234567890.5", "1e30",
+        ].map { Decimal(string: $0)! }
+        values.append(Decimal(sign: .plus, exponent: 3, significand: 25))
+        values.append(Decimal(4000) / 100)
+        for _ in 0..<300 {
+            let cents = Int64.random(in: -10_000_000_000_000...10_000_000_000_000, using: &random)
+            values.append(Decimal(cents) / 100)
+            values.append(Decimal(sign: .plus, exponent: Int.random(in: -20...20, using: &random), significand: Decimal(cents)))
+        }
+        try await withItems(poolSize: 1) { database in
+            for value in values {
+                let rows = try await database.execute(BoundNumerics(value: value), logger: logger)
+                let (ours, theirs) = try #require(rows.first)
+                // A zero keeps its places here ("0.00"); postgres-nio's text of it drops them.
+                #expect(ours == theirs || value.isZero && ours == "0." + String(repeating: "0", count: -value.exponent), "\(value)")
+            }
+        }
+        // Beyond what arithmetic writes: nothing written, postgres-nio's path then.
+        var buffer = ByteBuffer()
+        #expect(!NumericBinary.write(Decimal(string: "1e30")!, into: &buffer) && buffer.readableBytes == 0)
+        #expect(!NumericBinary.write(Decimal.nan, into: &buffer) && buffer.readableBytes == 0)
+        #expect(NumericBinary.write(Decimal(string: "-12.5")!, into: &buffer) && buffer.readableBytes > 0)
     }
 
     // MARK: Records in one column
