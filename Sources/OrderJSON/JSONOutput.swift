@@ -1,5 +1,6 @@
 import Foundation
 import NIOCore
+import ProcessSupport
 import Store
 
 /// JSON written straight into bytes, for the API's hot answers (an order, a page of orders):
@@ -95,6 +96,14 @@ public struct JSONOutput {
         separate()
         bytes.append(UInt8(ascii: "\""))
         value.withMoneyText { bytes.append(contentsOf: $0) }
+        bytes.append(UInt8(ascii: "\""))
+    }
+
+    /// An instant as the API shows it (``DisplayTime/string(from:)``), without a `String` in between.
+    public mutating func time(_ date: Date, _ display: DisplayTime) {
+        separate()
+        bytes.append(UInt8(ascii: "\""))
+        display.withText(of: date) { bytes.append(contentsOf: $0) }
         bytes.append(UInt8(ascii: "\""))
     }
 

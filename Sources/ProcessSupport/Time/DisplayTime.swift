@@ -28,18 +28,26 @@ public struct DisplayTime: Sendable {
     }
 
     public func string(from date: Date) -> String {
+        var text = ""
+        withText(of: date) { text = String(decoding: $0, as: UTF8.self) }
+        return text
+    }
+
+    /// ``string(from:)``'s bytes, lent from the stack: a writer that copies them (the JSON of an
+    /// order) needs no `String` in between, which took an allocation per instant.
+    public func withText(of date: Date, _ body: (UnsafeBufferPointer<UInt8>) -> Void) {
         // Whole milliseconds, rounded down as the format style does.
         let milliseconds = Int64((date.timeIntervalSince1970 * 1000).rounded(.down))
         let offset = milliseconds >= 0 ? fixedOffset ?? timeZone.secondsFromGMT(for: date) : timeZone.secondsFromGMT(for: date)
         // Offsets of whole seconds (local mean times before 1900-odd) have a form of their own.
-        guard offset % 60 == 0 else { return date.formatted(style) }
+        guard offset % 60 == 0 else { return styled(date, body) }
         let local = Self.floorDivide(milliseconds, 1000) + Int64(offset)
         let fraction = Int(milliseconds - Self.floorDivide(milliseconds, 1000) * 1000)
         let days = Self.floorDivide(local, 86_400)
         let second = Int(local - days * 86_400)
         let (year, month, day) = Self.civil(days: days)
-        guard (1...9999).contains(year) else { return date.formatted(style) }
-        return String(unsafeUninitializedCapacity: 29) { text in
+        guard (1...9999).contains(year) else { return styled(date, body) }
+        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 29) { text in
             var at = 0
             func put(_ value: Int, _ width: Int) {
                 at = DecimalDigits.write(UInt64(value), width: width, into: text, at: at)
@@ -69,8 +77,14 @@ public struct DisplayTime: Sendable {
                 put(":")
                 put(abs(offset) / 60 % 60, 2)
             }
-            return at
+            body(UnsafeBufferPointer(rebasing: text[0..<at]))
         }
+    }
+
+    /// The format style's text of `date`, lent to `body`.
+    private func styled(_ date: Date, _ body: (UnsafeBufferPointer<UInt8>) -> Void) {
+        var text = date.formatted(style)
+        text.withUTF8 { body($0) }
     }
 
     private static func floorDivide(_ value: Int64, _ divisor: Int64) -> Int64 {
