@@ -2,8 +2,8 @@ import Foundation
 import NIOCore
 import PostgresNIO
 
-/// One `record` of ``DatabaseRecords``: its fields read in the order the statement's `row(…)`
-/// lists them, each with the type Postgres sent it as.
+/// One `record` (of ``DatabaseRecords``, a cell's or another record's field): its fields read in
+/// the order the statement's `row(…)` lists them, each with the type Postgres sent it as.
 public struct DatabaseRecord: Sendable {
     /// The fields not read yet, each its type, its length (-1 for NULL) and its bytes.
     @usableFromInline var buffer: ByteBuffer
@@ -29,6 +29,18 @@ public struct DatabaseRecord: Sendable {
         var (dataType, bytes) = try field()
         if dataType == .numeric, let numeric = bytes, let decimal = NumericBinary.decimal(numeric) { return decimal }
         return try Decimal._decodeRaw(from: &bytes, type: dataType, format: .binary, context: .default)
+    }
+
+    /// The next field, a record (`row(…)`, or a composite type's value), or nil when it is NULL.
+    public mutating func nextRecord() throws -> DatabaseRecord? {
+        guard let bytes = try field().1 else { return nil }
+        return try DatabaseRecord(bytes)
+    }
+
+    /// The next field, an array of records; an error when it is NULL.
+    public mutating func nextRecords() throws -> DatabaseRecords {
+        guard let bytes = try field().1 else { throw DatabaseRecords.malformed }
+        return try DatabaseRecords(bytes)
     }
 
     /// The next field's type and bytes (nil for NULL).

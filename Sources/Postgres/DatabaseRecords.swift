@@ -1,10 +1,10 @@
 import NIOCore
 import PostgresNIO
 
-/// An array of `record`s in one cell (`ARRAY(SELECT row(…) …)`) in Postgres' binary form, read
-/// record by record: a statement can return a parent with its children in one row instead of
-/// repeating the parent's columns on a row per child. postgres-nio reads neither records nor
-/// arrays of them.
+/// An array of `record`s (`ARRAY(SELECT row(…) …)`, in a cell or a record's field) in Postgres'
+/// binary form, read record by record: a statement can return a parent with its children in one
+/// row instead of repeating the parent's columns on a row per child. postgres-nio reads neither
+/// records nor arrays of them.
 public struct DatabaseRecords: Sendable {
     /// The records not read yet, each its length then its bytes.
     @usableFromInline var buffer: ByteBuffer
@@ -17,7 +17,14 @@ public struct DatabaseRecords: Sendable {
     /// The records of `cell`: a one-dimensional array (or an empty one), never NULL, whose
     /// elements are never NULL.
     init(_ cell: PostgresCell) throws {
-        guard cell.format == .binary, var bytes = cell.bytes, let dimensions = bytes.readInteger(as: Int32.self),
+        guard cell.format == .binary, let bytes = cell.bytes else { throw Self.malformed }
+        try self.init(bytes)
+    }
+
+    /// The records of an array's binary form.
+    init(_ bytes: ByteBuffer) throws {
+        var bytes = bytes
+        guard let dimensions = bytes.readInteger(as: Int32.self),
             bytes.readInteger(as: Int32.self) != nil, bytes.readInteger(as: UInt32.self) != nil
         else { throw Self.malformed }
         switch dimensions {

@@ -55,6 +55,14 @@ public struct DatabaseRow: Sendable {
         return try cell(cells[index]).decode(Value.self, context: .default)
     }
 
+    /// The record in the column at `index` (see ``DatabaseRecord``); an error when it is NULL.
+    public func record(at index: Int) throws -> DatabaseRecord {
+        guard cells.indices.contains(index) else { throw Self.missingColumn }
+        let value = cell(cells[index])
+        guard value.format == .binary, let bytes = value.bytes else { throw DatabaseRecords.malformed }
+        return try DatabaseRecord(bytes)
+    }
+
     /// The array of records in the column at `index` (see ``DatabaseRecords``).
     public func records(at index: Int) throws -> DatabaseRecords {
         guard cells.indices.contains(index) else { throw Self.missingColumn }

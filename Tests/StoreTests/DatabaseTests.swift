@@ -430,6 +430,32 @@ struct DatabaseTests {
         }
     }
 
+    /// A record in a cell, holding a record, a NULL record and an array of records: what an order
+    /// with its payment and lines is (``OrderRow``).
+    @Test func recordsNestInARecord() async throws {
+        try await withItems(poolSize: 1) { database in
+            let rows = try await database.query(
+                """
+                SELECT row(7::int8, (SELECT row(8::int8, 'inner') WHERE \(true)), (SELECT row(9::int8) WHERE \(false)),
+                           ARRAY(SELECT row(g::int8) FROM generate_series(1, 3) g ORDER BY g)) AS nested
+                """, logger: logger)
+            var outer = try #require(rows.first).record(at: 0)
+            #expect(try outer.next(Int.self) == 7)
+            var inner = try #require(try outer.nextRecord())
+            #expect(try inner.next(Int.self) == 8)
+            #expect(try inner.next(String.self) == "inner")
+            #expect(try outer.nextRecord() == nil)
+            var children = try outer.nextRecords()
+            var numbers: [Int] = []
+            while var child = try children.next() { numbers.append(try child.next(Int.self)) }
+            #expect(numbers == [1, 2, 3])
+            #expect(throws: DatabaseError.self) { try outer.next(Int.self) }
+            // A NULL where a record or an array of them is wanted.
+            let null = try await database.query("SELECT NULL::record AS nothing", logger: logger)
+            #expect(throws: DatabaseError.self) { try #require(null.first).record(at: 0) }
+        }
+    }
+
     /// Reading past a record's fields, an array cut short, one of two dimensions or the text
     /// form: an error, never a crash or a wrong value.
     @Test func aRecordReadPastItsFieldsOrACutArrayThrows() async throws {

@@ -26,12 +26,12 @@ public struct OrderEventLog: Sendable {
         // between would have the relay publish positions that were never given.
         let rows = try await database.transaction(logger: logger) { connection in
             try await connection.query(
-                "SELECT * FROM order_events_publish_with_items(\(Self.positionLock), \(Int32(clamping: limit)))", logger: logger)
+                "SELECT * FROM order_events_publish_orders(\(Self.positionLock), \(Int32(clamping: limit)))", logger: logger)
         }
-        // One row per event, with its order and the order's lines.
+        // One row per event, with its order (its payment and lines in it) in one column.
         guard let first = rows.first else { return [] }
-        let columns = try OrderRow.Columns(of: first)
-        return try rows.map { try Self.row($0).event(order: try OrderRow.orderWithItems($0, columns)) }
+        let order = try first.index(of: "order")
+        return try rows.map { try Self.row($0).event(order: try OrderRow.order($0, at: order)) }
     }
 
     /// The events after `position`, up to `through`, oldest first, at most `limit`: those of
@@ -152,9 +152,7 @@ public struct OrderEventLog: Sendable {
     static func orders(_ ids: Set<UUID>, on connection: DatabaseConnection, logger: Logger) async throws -> [UUID: Order] {
         let rows = try await connection.query(
             """
-            SELECT \(unescaped: OrderRow.orderColumns), \(unescaped: OrderRow.itemsColumn(order: "o.id"))
-            FROM orders o \(unescaped: OrderRow.paymentJoin)
-            WHERE o.id = ANY(\(Array(ids)))
+            SELECT \(unescaped: OrderRow.column()) FROM orders o WHERE o.id = ANY(\(Array(ids)))
             """,
             logger: logger
         )

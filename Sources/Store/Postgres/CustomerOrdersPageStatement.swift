@@ -10,18 +10,16 @@ import Postgres
 struct CustomerOrdersPageStatement: PreparedStatement {
     static let sql = """
         WITH page AS (
-            SELECT \(OrderRow.orderColumns), (extract(epoch FROM o.created_at) * 1000000)::int8 AS cursor_micros,
+            SELECT o.*, (extract(epoch FROM o.created_at) * 1000000)::int8 AS cursor_micros,
                    (SELECT count(*) FROM orders c WHERE c.user_id = $1::uuid) AS total_count
-            FROM orders o \(OrderRow.paymentJoin)
+            FROM orders o
             WHERE o.user_id = $1::uuid ORDER BY o.created_at DESC, o.id DESC LIMIT $2::int8 OFFSET $3::int8)
-        SELECT page.*, \(OrderRow.itemsColumn(order: "page.id")) FROM page ORDER BY page.created_at DESC, page.id DESC
+        SELECT \(OrderRow.column(order: "page")), page.cursor_micros, page.total_count
+        FROM page ORDER BY page.created_at DESC, page.id DESC
         """
 
-    /// Decoded by ``OrderRow/orders(_:columns:)`` with ``columns``.
+    /// Decoded by ``OrderRow/orders(_:)``, its cursor and total by name.
     typealias Row = DatabaseRow
-
-    /// Where the order's and its lines' columns sit in this statement's rows.
-    static let columns = OrderRow.ColumnsOnce()
 
     var userID: UUID
     var limit: Int

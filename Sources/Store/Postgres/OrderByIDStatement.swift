@@ -2,20 +2,12 @@ import Foundation
 import Postgres
 import PostgresNIO
 
-/// An order and its lines by id, in one row: the hottest read, so prepared once per connection
+/// An order with its payment and lines by id, in one cell: the hottest read, so prepared once per connection
 /// (Postgres parses and plans it once instead of on every request).
 struct OrderByIDStatement: PreparedStatement {
     static let sql = """
-        SELECT \(OrderRow.orderColumns), \(OrderRow.itemsColumn(order: "o.id"))
-        FROM orders o \(OrderRow.paymentJoin)
-        WHERE o.id = $1::uuid
+        SELECT \(OrderRow.column()) FROM orders o WHERE o.id = $1::uuid
         """
-
-    /// Decoded by ``OrderRow/orders(_:columns:)`` with ``columns``.
-    typealias Row = DatabaseRow
-
-    /// Where the order's and its lines' columns sit in this statement's rows.
-    static let columns = OrderRow.ColumnsOnce()
 
     var id: UUID
 
@@ -23,5 +15,5 @@ struct OrderByIDStatement: PreparedStatement {
         try binds.append(id)
     }
 
-    func decodeRow(_ row: DatabaseRow) throws -> DatabaseRow { row }
+    func decodeRow(_ row: DatabaseRow) throws -> Order { try OrderRow.order(row, at: 0) }
 }

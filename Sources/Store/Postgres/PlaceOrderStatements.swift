@@ -85,8 +85,8 @@ enum PlaceOrderStatements {
     }
 
     /// Takes the stock and writes the order, its lines (named and priced from the rows locked
-    /// above) and its first event in one statement; returns the order with its lines in one
-    /// row, as ``OrderByIDStatement`` does.
+    /// above) and its first event in one statement; returns the order with its payment and
+    /// lines in one cell, as ``OrderByIDStatement`` does.
     struct Place: PreparedStatement {
         static let sql = """
             WITH line AS (
@@ -113,14 +113,10 @@ enum PlaceOrderStatements {
                 SELECT o.id, $19::text, o.total_amount, o.currency FROM o WHERE $19::text IS NOT NULL
                 RETURNING *
             )
-            SELECT \(OrderRow.orderColumns), \(OrderRow.itemsColumn(order: "o.id", from: "i"))
-            FROM o LEFT JOIN p ON true
+            SELECT \(OrderRow.column(payments: "p", lines: "i")) FROM o
             """
-        /// Decoded by ``OrderRow/orders(_:columns:)`` with ``columns``.
-        typealias Row = DatabaseRow
-
-        /// Where the order's and its lines' columns sit in this statement's rows.
-        static let columns = OrderRow.ColumnsOnce()
+        /// The order placed.
+        typealias Row = Order
 
         var order: NewOrder
         var orderID: UUID
@@ -162,6 +158,6 @@ enum PlaceOrderStatements {
             try binds.append(rules.paymentProvider)
         }
 
-        func decodeRow(_ row: DatabaseRow) throws -> DatabaseRow { row }
+        func decodeRow(_ row: DatabaseRow) throws -> Order { try OrderRow.order(row, at: 0) }
     }
 }

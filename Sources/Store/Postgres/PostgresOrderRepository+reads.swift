@@ -19,15 +19,13 @@ extension PostgresOrderRepository {
         ).first?.decode(UUID.self)
     }
 
-    /// The order and its lines in one statement (one row, its lines in one column).
+    /// The order with its payment and lines in one statement (one cell: ``OrderRow``).
     static func find(id: UUID, on connection: DatabaseConnection, logger: Logger) async throws -> Order? {
-        try OrderRow.orders(
-            try await connection.execute(OrderByIDStatement(id: id), logger: logger), columns: OrderByIDStatement.columns
-        ).first
+        try await connection.execute(OrderByIDStatement(id: id), logger: logger).first
     }
 
     /// A page of orders with their lines in one statement: the page's orders (a CTE, filtered,
-    /// sorted and cut), each with its lines (by SKU) in one column, in the page's order. A
+    /// sorted and cut), each with its payment and lines in one cell, in the page's order. A
     /// customer's default page is a prepared statement (``CustomerOrdersPageStatement``).
     public func list(_ query: OrderQuery, logger: Logger) async throws -> OrderList {
         let counting = query.cursor == nil && query.countsTotal
@@ -38,7 +36,7 @@ extension PostgresOrderRepository {
             } else {
                 try await database.query(try Self.listQuery(query, counting: counting), logger: logger)
             }
-        let headers = try OrderRow.orders(rows, columns: page == nil ? nil : CustomerOrdersPageStatement.columns)
+        let headers = try OrderRow.orders(rows)
         let lastMicros = try rows.last?.decode(Int64.self, column: "cursor_micros") ?? 0
         var total = try counting ? rows.first?.decode(Int.self, column: "total_count") ?? 0 : 0
         if counting, headers.isEmpty, query.page > 1 {
@@ -63,8 +61,8 @@ extension PostgresOrderRepository {
             }
         }
         return try filtered(
-            "WITH page AS (SELECT \(OrderRow.orderColumns), (extract(epoch FROM o.created_at) * 1000000)::int8 AS cursor_micros"
-                + (counting ? ", count(*) OVER () AS total_count" : "") + " FROM orders o " + OrderRow.paymentJoin,
+            "WITH page AS (SELECT o.*, (extract(epoch FROM o.created_at) * 1000000)::int8 AS cursor_micros"
+                + (counting ? ", count(*) OVER () AS total_count" : "") + " FROM orders o",
             query
         ) { sql in
             if let cursor = query.cursor {
@@ -89,7 +87,8 @@ extension PostgresOrderRepository {
                 sql.appendInterpolation((query.page - 1) * query.size)
             }
             sql.appendLiteral(
-                ") SELECT page.*, \(OrderRow.itemsColumn(order: "page.id")) FROM page ORDER BY \(order("page"))")
+                ") SELECT \(OrderRow.column(order: "page")), page.cursor_micros"
+                    + (counting ? ", page.total_count" : "") + " FROM page ORDER BY \(order("page"))")
         }
     }
 

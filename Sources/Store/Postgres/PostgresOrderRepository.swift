@@ -50,8 +50,7 @@ public struct PostgresOrderRepository: OrderRepository {
             let place = PlaceOrderStatements.Place(
                 order: order, orderID: UUIDv7.make(), lines: reserved.map { ($0.productID, $0.quantity) }, total: total, rules: rules
             )
-            let rows = try await connection.execute(place, logger: logger)
-            guard let created = try OrderRow.orders(rows, columns: PlaceOrderStatements.Place.columns).first else {
+            guard let created = try await connection.execute(place, logger: logger).first else {
                 throw OrderError(.notFound)
             }
             await beforeCommit(created)
