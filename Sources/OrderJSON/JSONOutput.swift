@@ -93,29 +93,29 @@ public struct JSONOutput {
 
     /// An amount as the API shows it (``Decimal/moneyString``), without a `String` in between.
     public mutating func money(_ value: Decimal) {
-        separate()
-        bytes.append(UInt8(ascii: "\""))
-        value.withMoneyText { bytes.append(contentsOf: $0) }
-        bytes.append(UInt8(ascii: "\""))
+        quoted { out in value.withMoneyText { out.append(contentsOf: $0) } }
     }
 
     /// An instant as the API shows it (``DisplayTime/string(from:)``), without a `String` in between.
     public mutating func time(_ date: Date, _ display: DisplayTime) {
-        separate()
-        bytes.append(UInt8(ascii: "\""))
-        display.withText(of: date) { bytes.append(contentsOf: $0) }
-        bytes.append(UInt8(ascii: "\""))
+        quoted { out in display.withText(of: date) { out.append(contentsOf: $0) } }
     }
 
     /// A UUID as the API shows it: lower-case, hyphenated, without a `String` in between.
     public mutating func uuid(_ value: UUID) {
-        separate()
-        bytes.append(UInt8(ascii: "\""))
-        value.forEachLowercasedByte { bytes.append($0) }
-        bytes.append(UInt8(ascii: "\""))
+        quoted { out in value.forEachLowercasedByte { out.append($0) } }
     }
 
     // MARK: Internals
+
+    /// A string value whose bytes `write` appends, none needing an escape (digits, hyphens, a
+    /// point, a colon, letters).
+    private mutating func quoted(_ write: (inout [UInt8]) -> Void) {
+        separate()
+        bytes.append(UInt8(ascii: "\""))
+        write(&bytes)
+        bytes.append(UInt8(ascii: "\""))
+    }
 
     /// The comma between two values of one container (none after a key or at a container's start).
     private mutating func separate() {
