@@ -22,8 +22,12 @@ extension Substring: RESPArgument {
 }
 
 extension Int: RESPArgument {
+    /// The digits in a tuple on the stack: `withUnsafeTemporaryAllocation`, reached through the
+    /// protocol (its `Result` unknown there), looked up `Swift.Result`'s metadata on each call,
+    /// 1,400 instructions an argument.
     public func withRESPBytes<Result>(_ body: (UnsafeRawBufferPointer) throws -> Result) rethrows -> Result {
-        try withUnsafeTemporaryAllocation(byteCount: RESPDecimal.maximumLength, alignment: 1) { scratch in
+        var scratch: (UInt64, UInt64, UInt64) = (0, 0, 0)
+        return try withUnsafeMutableBytes(of: &scratch) { scratch in
             try body(UnsafeRawBufferPointer(rebasing: scratch[..<RESPDecimal.write(self, into: scratch, at: 0)]))
         }
     }

@@ -58,12 +58,22 @@ struct RateLimitTests {
         try await app.test(.router) { client in
             let token = try await client.login(user.username).access
             var statuses: [Int] = []
+            var remainders: [String] = []
             for _ in 0..<4 {
                 let response = try await client.send(.get, "/api/auth/me", token: token)
                 statuses.append(response.status.code)
-                #expect(response.headers[HTTPField.Name("RateLimit")!] != nil)
+                let header = { (name: String) in response.headers[HTTPField.Name(name)!] ?? "" }
+                // Both forms on every answer, saying the same counts.
+                #expect(header("RateLimit-Policy") == "1;w=60;burst=3")
+                #expect(header("RateLimit-Limit") == "3")
+                let remaining = header("RateLimit-Remaining")
+                let reset = header("RateLimit-Reset")
+                #expect(Int(reset) != nil)
+                #expect(header("RateLimit") == "limit=3, remaining=\(remaining), reset=\(reset)")
+                remainders.append(remaining)
             }
             #expect(statuses == [200, 200, 200, 429])
+            #expect(remainders == ["2", "1", "0", "0"])
         }
     }
 

@@ -26,6 +26,9 @@ struct AdmissionMiddleware: RouterMiddleware {
     let admission: RequestAdmission
     let limits: GatewayConfiguration.RateLimits
     let proxies: TrustedProxies
+    /// The headers of the two general policies, made once.
+    let anonymousHeaders: RateLimitHeaders
+    let authenticatedHeaders: RateLimitHeaders
     let failOpen = Counter(label: "ratelimit_fail_open_total")
     let rejected: Counter = Counter(label: "ratelimit_rejected_total", dimensions: [("policy", "general")])
 
@@ -47,6 +50,19 @@ struct AdmissionMiddleware: RouterMiddleware {
             case .cookie(let userID, let sessionID, _): (userID, sessionID)
             }
         }
+    }
+
+    init(
+        tokens: TokenIssuer, cookies: ConsoleCookies, admission: RequestAdmission, limits: GatewayConfiguration.RateLimits,
+        proxies: TrustedProxies
+    ) {
+        self.tokens = tokens
+        self.cookies = cookies
+        self.admission = admission
+        self.limits = limits
+        self.proxies = proxies
+        anonymousHeaders = RateLimitHeaders(policy: limits.anonymousPerIP)
+        authenticatedHeaders = RateLimitHeaders(policy: limits.authenticatedPerUser)
     }
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
@@ -76,7 +92,7 @@ struct AdmissionMiddleware: RouterMiddleware {
             throw RateLimited(policy: policy, decision: decision)
         }
         var response = try await next(request, context)
-        if let decision { RateLimitHeaders.apply(policy: policy, decision: decision, to: &response.headers) }
+        if let decision { (credential == nil ? anonymousHeaders : authenticatedHeaders).apply(decision, to: &response.headers) }
         return response
     }
 

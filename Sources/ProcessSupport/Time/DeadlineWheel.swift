@@ -13,9 +13,16 @@ public final class DeadlineWheel: Sendable {
     /// The process's wheel for request deadlines (a 50 ms tick, started on first use).
     public static let requests = DeadlineWheel(tick: .milliseconds(50))
 
-    private struct Watch {
+    @usableFromInline
+    struct Watch: Sendable {
         let due: NIODeadline
         let expire: @Sendable () -> Void
+
+        @usableFromInline
+        init(due: NIODeadline, expire: @escaping @Sendable () -> Void) {
+            self.due = due
+            self.expire = expire
+        }
     }
 
     private let watches = Mutex<(next: UInt64, pending: [UInt64: Watch])>((0, [:]))
@@ -30,7 +37,9 @@ public final class DeadlineWheel: Sendable {
 
     /// Runs `work` and returns its result, or throws ``DeadlineExceeded`` once `timeout` has
     /// passed (then `work` is cancelled and left to finish on its own). `work`'s task prefers
-    /// `executor` (an unstructured task inherits no preference of its caller's).
+    /// `executor` (an unstructured task inherits no preference of its caller's). Inlinable: each
+    /// caller's module specializes it (and ``RaceOutcome``) for its result.
+    @inlinable
     public func race<T: Sendable>(
         _ timeout: Duration, executor: (any TaskExecutor)? = nil, _ work: @escaping @Sendable () async throws -> T
     ) async throws -> T {
@@ -62,7 +71,8 @@ public final class DeadlineWheel: Sendable {
     /// How many deadlines are being watched.
     public var count: Int { watches.withLock { $0.pending.count } }
 
-    private func watch(_ watch: Watch) -> UInt64 {
+    @usableFromInline
+    func watch(_ watch: Watch) -> UInt64 {
         watches.withLock { state in
             state.next &+= 1
             state.pending[state.next] = watch
@@ -70,11 +80,13 @@ public final class DeadlineWheel: Sendable {
         }
     }
 
-    private func unwatch(_ id: UInt64) {
+    @usableFromInline
+    func unwatch(_ id: UInt64) {
         _ = watches.withLock { $0.pending.removeValue(forKey: id) }
     }
 
-    private func startIfNeeded() {
+    @usableFromInline
+    func startIfNeeded() {
         guard
             started.withLock({ started in
                 defer { started = true }

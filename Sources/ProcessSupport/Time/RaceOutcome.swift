@@ -3,9 +3,13 @@ import Synchronization
 /// The end of one race against a deadline (``DeadlineWheel``, ``Deadline``): the first of the
 /// work's result and the deadline wins, and resumes the waiting caller from the thread it comes
 /// on. (An `EventLoopPromise` would first hop to its event loop and back: two thread hand-overs
-/// per call whose work ends on another thread.)
+/// per call whose work ends on another thread.) Inlinable, as ``DeadlineWheel/race(_:executor:_:)``
+/// is: unspecialized, every request looked up the metadata of its state, its lock and its
+/// continuation at run time.
+@usableFromInline
 final class RaceOutcome<Value: Sendable>: Sendable {
-    private enum State {
+    @usableFromInline
+    enum State {
         /// Neither ended nor awaited yet.
         case running
         /// The caller waits; nothing has ended.
@@ -16,9 +20,14 @@ final class RaceOutcome<Value: Sendable>: Sendable {
         case resumed
     }
 
-    private let state = Mutex<State>(.running)
+    @usableFromInline
+    let state = Mutex<State>(.running)
+
+    @inlinable
+    init() {}
 
     /// Ends the race with `result` unless it has ended already.
+    @inlinable
     func end(_ result: Result<Value, any Error>) {
         let waiting: UnsafeContinuation<Value, any Error>? = state.withLock { state in
             switch state {
@@ -36,6 +45,7 @@ final class RaceOutcome<Value: Sendable>: Sendable {
     }
 
     /// Resumes `continuation` with the race's result, at once if it has ended. Called once.
+    @inlinable
     func wait(_ continuation: UnsafeContinuation<Value, any Error>) {
         let ended: Result<Value, any Error>? = state.withLock { state in
             switch state {
