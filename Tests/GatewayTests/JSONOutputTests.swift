@@ -2,10 +2,10 @@ import Foundation
 import Hummingbird
 import NIOCore
 import OrderJSON
-import ProcessSupport
 import Testing
 
 @testable import Gateway
+@testable import ProcessSupport
 @testable import Store
 
 /// The hot answers written by `JSONOutput` and the arithmetic `DisplayTime` say what
@@ -108,20 +108,60 @@ struct JSONOutputTests {
         var amounts = [
             "0", "5", "0.1", "1299.99", "-12.5", "0.005", "0.015", "-0.005", "9999999999.995", "1E+5",
             "92233720368547758.07", "92233720368547758.08", "-92233720368547758.08", "123456789012345678901.5", "9E+16",
-            "5E+17", "-1E+18", "12345E+15",
+            "5E+17", "-1E+18", "12345E+15", "1E-30", "-5E-21", "18446744073709551615E-21", "18446744073709551615E-19",
+            "0.0050000000000000000001", "1E+17", "1E+19", "-0.0151",
         ].map { Decimal(string: $0)! }
         for round in 0..<20_000 {
             let limit: UInt64 = round.isMultiple(of: 3) ? .max : 10_000_000_000_000
+            // Every tenth amount with an exponent beyond what the others take.
+            let exponents = round.isMultiple(of: 10) ? -25...21 : -8...8
             amounts.append(
                 Decimal(
-                    sign: Bool.random(using: &random) ? .minus : .plus, exponent: Int.random(in: -8...8, using: &random),
+                    sign: Bool.random(using: &random) ? .minus : .plus, exponent: Int.random(in: exponents, using: &random),
                     significand: Decimal(UInt64.random(in: 0...limit, using: &random))))
+        }
+        // Sums and products, whose significands arithmetic leaves unreduced.
+        for _ in 0..<2_000 {
+            let a = Decimal(UInt64.random(in: 0...1_000_000_000, using: &random)) / 100
+            let b = Decimal(UInt64.random(in: 0...1_000_000, using: &random)) / 1000
+            amounts += [a + b, a * b, a - b, a * 3 / 7]
         }
         for amount in amounts {
             #expect(amount.moneyString == byDescription(amount), "\(amount)")
         }
         #expect(Decimal(string: "-0.001")!.moneyString == "0.00", "no sign on a zero")
         #expect(Decimal(string: "0.125")!.moneyString == "0.12", "half to even")
+    }
+
+    @Test func aDecimalsPartsReadFromItsBytesAreThePublicOnes() {
+        // The reading must hold on this platform, or amounts would all take the slow path.
+        #expect(Decimal.bytesReadable)
+        var random = SeededRandom(seed: 8)
+        var values: [Decimal] = [0, -0, .nan, Decimal(UInt64.max), -Decimal(UInt64(1) << 63), Decimal(string: "1E-128")!]
+        for _ in 0..<5_000 {
+            let bits = Int.random(in: 0...64, using: &random)
+            let significand =
+                bits == 64
+                ? UInt64.random(in: 0...(UInt64(1) << 63), using: &random) : UInt64.random(in: 0...(UInt64(1) << bits), using: &random)
+            values.append(
+                Decimal(
+                    sign: Bool.random(using: &random) ? .minus : .plus, exponent: Int.random(in: -40...40, using: &random),
+                    significand: Decimal(significand)))
+            values.append(Decimal(significand) * Decimal(significand) / 7)
+        }
+        var read = 0
+        for value in values {
+            let bytes = value.partsFromBytes.map { "\($0)" }
+            if let number = value.partsFromNumber.map({ "\($0)" }) {
+                #expect(bytes == number, "\(value)")
+                read += 1
+            } else {
+                // The public path stops short of 2^64 (through a `Double`): past it, or past 64
+                // bits, only the bytes may say more.
+                #expect(value.partsFromBytes.map { $0.significand >= 18_000_000_000_000_000_000 } ?? true, "\(value)")
+            }
+        }
+        #expect(read > 5_000)
     }
 
     // MARK: Helpers

@@ -17,9 +17,10 @@ struct UUIDTextTests {
             + (0..<100).map { _ in UUIDv7.make(at: Date(timeIntervalSince1970: Double(generator.next() % 4_000_000_000))) }
         for id in samples {
             #expect(id.lowercasedString == id.uuidString.lowercased())
-            var bytes: [UInt8] = []
-            id.forEachLowercasedByte { bytes.append($0) }
-            #expect(bytes == Array(id.uuidString.lowercased().utf8))
+            var bytes = [UInt8](repeating: 0, count: 38)
+            bytes.withUnsafeMutableBufferPointer { id.writeLowercased(to: $0.baseAddress! + 1) }
+            // The 36 bytes, and nothing written around them.
+            #expect(bytes == [0] + Array(id.uuidString.lowercased().utf8) + [0])
         }
     }
 

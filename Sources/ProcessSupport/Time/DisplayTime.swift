@@ -49,33 +49,41 @@ public struct DisplayTime: Sendable {
         guard (1...9999).contains(year) else { return styled(date, body) }
         withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 29) { text in
             var at = 0
-            func put(_ value: Int, _ width: Int) {
-                at = DecimalDigits.write(UInt64(value), width: width, into: text, at: at)
+            // Every field is two digits wide (the year, within 1…9999, two of them; the
+            // milliseconds one and two): written as such, without counting digits.
+            @inline(__always) func two(_ value: Int) {
+                let tens = value / 10
+                text[at] = UInt8(ascii: "0") &+ UInt8(truncatingIfNeeded: tens)
+                text[at + 1] = UInt8(ascii: "0") &+ UInt8(truncatingIfNeeded: value &- tens &* 10)
+                at += 2
             }
-            func put(_ character: Unicode.Scalar) {
+            @inline(__always) func put(_ character: Unicode.Scalar) {
                 text[at] = UInt8(ascii: character)
                 at += 1
             }
-            put(year, 4)
+            two(year / 100)
+            two(year % 100)
             put("-")
-            put(month, 2)
+            two(month)
             put("-")
-            put(day, 2)
+            two(day)
             put("T")
-            put(second / 3600, 2)
+            two(second / 3600)
             put(":")
-            put(second / 60 % 60, 2)
+            two(second / 60 % 60)
             put(":")
-            put(second % 60, 2)
+            two(second % 60)
             put(".")
-            put(fraction, 3)
+            text[at] = UInt8(ascii: "0") &+ UInt8(truncatingIfNeeded: fraction / 100)
+            at += 1
+            two(fraction % 100)
             if offset == 0 {
                 put("Z")
             } else {
                 put(offset < 0 ? "-" : "+")
-                put(abs(offset) / 3600, 2)
+                two(abs(offset) / 3600)
                 put(":")
-                put(abs(offset) / 60 % 60, 2)
+                two(abs(offset) / 60 % 60)
             }
             body(UnsafeBufferPointer(rebasing: text[0..<at]))
         }

@@ -6,25 +6,28 @@ extension UUID {
     /// a copy (some 6,500 instructions, twice in every authenticated request).
     public var lowercasedString: String {
         String(unsafeUninitializedCapacity: 36) { buffer in
-            var count = 0
-            forEachLowercasedByte { byte in
-                buffer[count] = byte
-                count += 1
-            }
-            return count
+            writeLowercased(to: buffer.baseAddress!)
+            return 36
         }
     }
 
-    /// Each of the 36 bytes of ``lowercasedString`` in order, for a writer that has its own buffer.
-    @inlinable public func forEachLowercasedByte(_ body: (UInt8) -> Void) {
-        let digits: StaticString = "0123456789abcdef"
+    /// Writes the 36 bytes of ``lowercasedString`` at `out`, for a writer that has its own
+    /// buffer: a digit is its nibble plus `0` or `a` - 10, computed, with a local index (through
+    /// a closure per byte, a UUID took 1,400 instructions).
+    @inlinable public func writeLowercased(to out: UnsafeMutablePointer<UInt8>) {
         withUnsafeBytes(of: uuid) { raw in
-            digits.withUTF8Buffer { hex in
-                for (index, byte) in raw.enumerated() {
-                    if index == 4 || index == 6 || index == 8 || index == 10 { body(UInt8(ascii: "-")) }
-                    body(hex[Int(byte >> 4)])
-                    body(hex[Int(byte & 0x0F)])
+            var at = 0
+            for index in 0..<16 {
+                if index == 4 || index == 6 || index == 8 || index == 10 {
+                    out[at] = UInt8(ascii: "-")
+                    at += 1
                 }
+                let byte = raw[index]
+                let high = byte >> 4
+                let low = byte & 0x0F
+                out[at] = high &+ (high < 10 ? UInt8(ascii: "0") : UInt8(ascii: "a") &- 10)
+                out[at + 1] = low &+ (low < 10 ? UInt8(ascii: "0") : UInt8(ascii: "a") &- 10)
+                at += 2
             }
         }
     }
