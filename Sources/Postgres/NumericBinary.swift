@@ -11,7 +11,12 @@ enum NumericBinary {
     /// infinities too). Read from the bytes in place: `ByteBuffer`'s checked reads, one per word,
     /// cost two thirds of it.
     static func decimal(_ numeric: ByteBuffer) -> Decimal? {
-        let parts: (significand: UInt64, exponent: Int, negative: Bool)? = numeric.withUnsafeReadableBytes { bytes in
+        numeric.withUnsafeReadableBytes { decimal($0) }
+    }
+
+    /// ``decimal(_:)`` of bytes in place (a field of a record).
+    static func decimal(_ bytes: UnsafeRawBufferPointer) -> Decimal? {
+        let parts: (significand: UInt64, exponent: Int, negative: Bool)? = {
             func word(_ index: Int) -> Int { Int(bytes[2 * index]) << 8 | Int(bytes[2 * index + 1]) }
             guard bytes.count >= 8 else { return nil }
             let count = word(0)
@@ -25,7 +30,7 @@ enum NumericBinary {
                 significand = significand * 10_000 + UInt64(digit)
             }
             return (significand, 4 * (weight - count + 1), sign == 0x4000)
-        }
+        }()
         guard let parts else { return nil }
         guard parts.significand != 0 else { return Decimal(0) }
         return Decimal(sign: parts.negative ? .minus : .plus, exponent: parts.exponent, significand: Decimal(parts.significand))

@@ -456,6 +456,56 @@ struct DatabaseTests {
         }
     }
 
+    /// The fields a record reads in place (uuid, the text types, instants, integers, numeric) are
+    /// the values postgres-nio reads from the same values in columns of their own, to the bit;
+    /// a type it does not read in place (jsonb as text) still goes through postgres-nio; a NULL
+    /// where a value is wanted, or a value of another type, is an error.
+    @Test func fieldsReadInPlaceAreWhatPostgresNIOReads() async throws {
+        try await withItems(poolSize: 1) { database in
+            let rows = try await database.query(
+                """
+                SELECT row(u, t, v, n, c, nt, ts, tz, s, i, b, m, j), u, t, v, n, c, nt, ts, tz, s, i, b, m, j FROM (
+                    SELECT gen_random_uuid() AS u, 'text ' || g || ' é😀' AS t, ('v' || g)::varchar AS v, ('n' || g)::name AS n,
+                           ('c' || g % 10)::char(4) AS c, CASE WHEN g % 2 = 0 THEN NULL ELSE 'x' || g END AS nt,
+                           '2000-01-01'::timestamp + (g - 100) * interval '1 day 1.234567 second' AS ts,
+                           '2026-12-06 12:00:00+00'::timestamptz - g * interval '13 hours 0.000001 second' AS tz,
+                           (g * 7 - 700)::int2 AS s, (g * 100003 - 5000000)::int4 AS i, g::int8 * 1000000000007 - 5 AS b,
+                           (g * 13.37 - 500)::numeric(12,2) AS m, jsonb_build_object('g', g) AS j
+                    FROM generate_series(1, 200) g) x
+                """, logger: logger)
+            #expect(rows.count == 200)
+            for row in rows {
+                var record = try row.record(at: 0)
+                #expect(try record.next(UUID.self) == row.decode(UUID.self, at: 1))
+                #expect(try record.next(String.self) == row.decode(String.self, at: 2))
+                #expect(try record.next(String.self) == row.decode(String.self, at: 3))
+                #expect(try record.next(String.self) == row.decode(String.self, at: 4))
+                #expect(try record.next(String.self) == row.decode(String.self, at: 5))
+                #expect(try record.next(String?.self) == row.decode(String?.self, at: 6))
+                let timestamp = try record.next(Date.self)
+                #expect(
+                    timestamp.timeIntervalSinceReferenceDate.bitPattern
+                        == (try row.decode(Date.self, at: 7)).timeIntervalSinceReferenceDate.bitPattern)
+                let instant = try record.next(Date.self)
+                #expect(
+                    instant.timeIntervalSinceReferenceDate.bitPattern
+                        == (try row.decode(Date.self, at: 8)).timeIntervalSinceReferenceDate.bitPattern)
+                #expect(try record.next(Int.self) == row.decode(Int.self, at: 9))
+                #expect(try record.next(Int.self) == row.decode(Int.self, at: 10))
+                #expect(try record.next(Int.self) == row.decode(Int.self, at: 11))
+                #expect(try record.nextDecimal() == row.decimal(at: 12))
+                #expect(try record.next(String.self) == row.decode(String.self, at: 13))
+            }
+            // The wrong type, or NULL for a value: postgres-nio's error, as a database error.
+            let odd = try await database.query("SELECT row(NULL::uuid, 5::int4, 'x'::text, NULL::timestamptz)", logger: logger)
+            var record = try #require(odd.first).record(at: 0)
+            #expect(throws: (any Error).self) { try record.next(UUID.self) }
+            #expect(throws: (any Error).self) { try record.next(UUID.self) }
+            #expect(throws: (any Error).self) { try record.next(Int.self) }
+            #expect(throws: (any Error).self) { try record.next(Date.self) }
+        }
+    }
+
     /// Reading past a record's fields, an array cut short, one of two dimensions or the text
     /// form: an error, never a crash or a wrong value.
     @Test func aRecordReadPastItsFieldsOrACutArrayThrows() async throws {
