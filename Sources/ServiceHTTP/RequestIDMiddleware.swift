@@ -14,10 +14,10 @@ public struct RequestIDMiddleware<Context: RequestContext>: RouterMiddleware {
 
     public func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         var context = context
-        let id = request.headers[.requestID].flatMap(Self.sanitized) ?? context.id
+        let id = request.headers.value(of: .requestID).flatMap(Self.sanitized) ?? context.id
         context.logger[metadataKey: "hb.request.id"] = .string(id)
         var response = try await next(request, context)
-        response.headers[.requestID] = id
+        response.headers.set(.requestID, to: id)
         return response
     }
 

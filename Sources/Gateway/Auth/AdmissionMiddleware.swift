@@ -67,7 +67,7 @@ struct AdmissionMiddleware: RouterMiddleware {
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         var context = context
-        context.origin = ClientOrigin(peer: context.peer, forwardedFor: request.headers[Self.forwardedFor], proxies: proxies)
+        context.origin = ClientOrigin(peer: context.peer, forwardedFor: request.headers.value(of: Self.forwardedFor), proxies: proxies)
         let credential = await credential(of: request)
         let exempt = Self.exempt.contains(request.uri.path)
         if exempt, credential == nil { return try await next(request, context) }
@@ -121,7 +121,7 @@ struct AdmissionMiddleware: RouterMiddleware {
     /// Works on the UTF-8 bytes: this runs on every request, and Foundation's trimming costs more
     /// than the rest of the header handling together.
     static func bearerToken(_ request: Request) -> String? {
-        guard let header = request.headers[.authorization] else { return nil }
+        guard let header = request.headers.value(of: .authorization) else { return nil }
         let bytes = header.utf8
         guard bytes.count > 7, bytes.prefix(7).elementsEqual("bearer ".utf8, by: { $0 | 0x20 == $1 }) else { return nil }
         let token = bytes.dropFirst(7).drop { $0 == UInt8(ascii: " ") || $0 == UInt8(ascii: "\t") }

@@ -8,15 +8,15 @@ import ServiceHTTP
 /// reaches an API operation (the API also never reads cookies).
 struct JSONBodyMiddleware<Context: RequestContext>: RouterMiddleware {
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
-        if request.uri.path.hasPrefix("/api/"), Self.hasBody(request), !Self.isJSON(request.headers[.contentType]) {
+        if request.uri.path.hasPrefix("/api/"), Self.hasBody(request), !Self.isJSON(request.headers.value(of: .contentType)) {
             throw APIError(.unsupportedMediaType, "Request bodies must be JSON: send Content-Type: application/json.")
         }
         return try await next(request, context)
     }
 
     static func hasBody(_ request: Request) -> Bool {
-        if let length = request.headers[.contentLength] { return length != "0" }
-        return request.headers[.transferEncoding] != nil
+        if let length = request.headers.value(of: .contentLength) { return length != "0" }
+        return request.headers.contains(.transferEncoding)
     }
 
     /// `application/json` or a `+json` type, any parameters (`; charset=utf-8`), any case.

@@ -8,8 +8,8 @@ import ServiceHTTP
 struct ResponseHeadersMiddleware<Context: RequestContext>: RouterMiddleware {
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         var response = try await next(request, context)
-        response.headers[.contentTypeOptions] = "nosniff"
-        if response.headers[.cacheControl] == nil { response.headers[.cacheControl] = "no-store" }
+        response.headers.set(.contentTypeOptions, to: "nosniff")
+        if !response.headers.contains(.cacheControl) { response.headers.append(HTTPField(name: .cacheControl, value: "no-store")) }
         return response
     }
 }
