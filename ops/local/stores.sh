@@ -39,13 +39,15 @@ log() { printf '%s\n' "stores[$stack]: $*" >&2; }
 
 as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
 
-# Installs what is missing: redis-server, libhiredis-dev, postgresql, nginx (the load balancer),
+# Installs what is missing: redis-server, libhiredis-dev, libjemalloc-dev (the release build's
+# allocator), postgresql, nginx (the load balancer),
 # and, when WITH_WRK is set, the benchmark's tools: wrk (its load generator), valgrind and a C
 # compiler (its instruction counts).
 ensure_packages() {
     local missing=()
     command -v redis-server >/dev/null || missing+=(redis-server)
     [ -f /usr/include/hiredis/hiredis.h ] || missing+=(libhiredis-dev)
+    [ -f /usr/include/jemalloc/jemalloc.h ] || missing+=(libjemalloc-dev)
     ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || missing+=(postgresql)
     command -v pkg-config >/dev/null || missing+=(pkg-config)
     command -v curl >/dev/null || missing+=(curl)
