@@ -12,24 +12,36 @@ extension UUID {
     }
 
     /// Writes the 36 bytes of ``lowercasedString`` at `out`, for a writer that has its own
-    /// buffer: a digit is its nibble plus `0` or `a` - 10, computed, with a local index (through
-    /// a closure per byte, a UUID took 1,400 instructions).
+    /// buffer: each byte's two digits at their fixed place, a digit its nibble plus `0` or
+    /// `a` - 10 (a loop over the bytes in a closure took 440 instructions a UUID).
     @inlinable public func writeLowercased(to out: UnsafeMutablePointer<UInt8>) {
-        withUnsafeBytes(of: uuid) { raw in
-            var at = 0
-            for index in 0..<16 {
-                if index == 4 || index == 6 || index == 8 || index == 10 {
-                    out[at] = UInt8(ascii: "-")
-                    at += 1
-                }
-                let byte = raw[index]
-                let high = byte >> 4
-                let low = byte & 0x0F
-                out[at] = high &+ (high < 10 ? UInt8(ascii: "0") : UInt8(ascii: "a") &- 10)
-                out[at + 1] = low &+ (low < 10 ? UInt8(ascii: "0") : UInt8(ascii: "a") &- 10)
-                at += 2
-            }
+        @inline(__always) func put(_ byte: UInt8, at place: Int) {
+            let high = byte >> 4
+            let low = byte & 0x0F
+            out[place] = high &+ (high < 10 ? UInt8(ascii: "0") : UInt8(ascii: "a") &- 10)
+            out[place + 1] = low &+ (low < 10 ? UInt8(ascii: "0") : UInt8(ascii: "a") &- 10)
         }
+        let bytes = uuid
+        put(bytes.0, at: 0)
+        put(bytes.1, at: 2)
+        put(bytes.2, at: 4)
+        put(bytes.3, at: 6)
+        out[8] = UInt8(ascii: "-")
+        put(bytes.4, at: 9)
+        put(bytes.5, at: 11)
+        out[13] = UInt8(ascii: "-")
+        put(bytes.6, at: 14)
+        put(bytes.7, at: 16)
+        out[18] = UInt8(ascii: "-")
+        put(bytes.8, at: 19)
+        put(bytes.9, at: 21)
+        out[23] = UInt8(ascii: "-")
+        put(bytes.10, at: 24)
+        put(bytes.11, at: 26)
+        put(bytes.12, at: 28)
+        put(bytes.13, at: 30)
+        put(bytes.14, at: 32)
+        put(bytes.15, at: 34)
     }
 
     /// The UUID `text` spells in either case, hyphenated as `8-4-4-4-12` hex digits; nil for any
