@@ -37,6 +37,29 @@ struct ResponsePolicyTests {
         }
     }
 
+    /// The edge adds each of its fields once: beside a handler's own caching policy, and in place
+    /// of a handler's own sniffing field.
+    @Test func theEdgesFieldsAreAddedOnceAndKeepAHandlersCaching() async throws {
+        let router = Router()
+        router.add(middleware: ResponseHeadersMiddleware<BasicRequestContext>())
+        router.get("/plain") { _, _ in "x" }
+        router.get("/cached") { _, _ in Response(status: .ok, headers: [.cacheControl: "max-age=60"]) }
+        router.get("/sniffing") { _, _ in Response(status: .ok, headers: [.contentTypeOptions: "other"]) }
+        let expected: [String: (nosniff: [String], caching: [String])] = [
+            "/plain": (["nosniff"], ["no-store"]),
+            "/cached": (["nosniff"], ["max-age=60"]),
+            "/sniffing": (["nosniff"], ["no-store"]),
+        ]
+        try await Application(router: router).test(.router) { client in
+            for (path, fields) in expected {
+                try await client.execute(uri: path, method: .get) { response in
+                    #expect(response.headers[values: .contentTypeOptions] == fields.nosniff, "\(path)")
+                    #expect(response.headers[values: .cacheControl] == fields.caching, "\(path)")
+                }
+            }
+        }
+    }
+
     /// A cross-site form can send only form or text bodies: none of them reaches an operation.
     @Test(arguments: [
         "application/x-www-form-urlencoded", "multipart/form-data; boundary=x", "text/plain", "application/xml", nil,

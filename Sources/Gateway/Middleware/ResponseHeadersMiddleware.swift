@@ -8,8 +8,20 @@ import ServiceHTTP
 struct ResponseHeadersMiddleware<Context: RequestContext>: RouterMiddleware {
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         var response = try await next(request, context)
-        response.headers.set(.contentTypeOptions, to: "nosniff")
-        if !response.headers.contains(.cacheControl) { response.headers.append(HTTPField(name: .cacheControl, value: "no-store")) }
+        let caching = response.headers.contains(.cacheControl)
+        if response.headers.contains(.contentTypeOptions) {
+            response.headers[.contentTypeOptions] = "nosniff"
+            if !caching { response.headers.appendAll(noStoreField) }
+        } else {
+            // The usual answer: both fields made once and appended in one call.
+            response.headers.appendAll(caching ? nosniffField : nosniffAndNoStoreFields)
+        }
         return response
     }
 }
+
+/// The fields, made once (a field checks its value when made); a generic type has no stored
+/// static properties.
+private let nosniffField = [HTTPField(name: .contentTypeOptions, value: "nosniff")]
+private let noStoreField = [HTTPField(name: .cacheControl, value: "no-store")]
+private let nosniffAndNoStoreFields = nosniffField + noStoreField

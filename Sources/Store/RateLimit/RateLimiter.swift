@@ -35,13 +35,16 @@ public struct RateLimiter: Sendable {
     /// Interprets the reply of ``call(_:subject:)``.
     static func decision(from reply: RESPValue) throws(RedisError) -> RateLimitDecision {
         if case .error(let message) = reply { throw RedisError(.server, message) }
-        guard let values = reply.array?.compactMap(\.int), values.count == 4 else {
+        // The four integers read in place (`compactMap` grew an array three times a request).
+        guard let items = reply.array, items.count == 4, let allowed = items[0].int, let remaining = items[1].int,
+            let retryAfter = items[2].int, let reset = items[3].int
+        else {
             throw RedisError(.protocolError, "unexpected rate-limit reply")
         }
         func seconds(_ microseconds: Int) -> Int { (microseconds + 999_999) / 1_000_000 }
         return RateLimitDecision(
-            allowed: values[0] == 1, remaining: max(0, values[1]),
-            retryAfterSeconds: seconds(values[2]), resetSeconds: seconds(values[3])
+            allowed: allowed == 1, remaining: max(0, remaining),
+            retryAfterSeconds: seconds(retryAfter), resetSeconds: seconds(reset)
         )
     }
 }
