@@ -23,10 +23,4 @@ extension HTTPFields {
             self[name] = value
         }
     }
-
-    /// Appends `fields` in one call: `append` goes through the collection's generic
-    /// `replaceSubrange` once for each field, about 1,150 instructions a field.
-    public mutating func appendAll(_ fields: [HTTPField]) {
-        replaceSubrange(endIndex..<endIndex, with: fields)
-    }
 }

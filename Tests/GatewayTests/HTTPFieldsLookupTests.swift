@@ -3,8 +3,7 @@ import ServiceHTTP
 import Testing
 
 /// `HTTPFields.value(of:)` and `set(_:to:)` read and write what the fields' own subscript reads
-/// and writes, for none, one and several fields of a name, and for cookies; `appendAll` appends
-/// as `append` does, field by field.
+/// and writes, for none, one and several fields of a name, and for cookies.
 @Suite("Header lookups")
 struct HTTPFieldsLookupTests {
     static let custom = HTTPField.Name("X-Custom")!
@@ -41,22 +40,6 @@ struct HTTPFieldsLookupTests {
                 #expect(ours[values: name] == theirs[values: name], "\(name) in \(fields)")
                 #expect(ours.count == theirs.count, "\(name) in \(fields)")
                 #expect(Array(ours).map(\.name) == Array(theirs).map(\.name) || !fields.contains(name), "\(name) in \(fields)")
-            }
-        }
-    }
-
-    @Test func appendingAllIsAppendingEach() {
-        let added = [
-            HTTPField(name: .cacheControl, value: "no-store"), HTTPField(name: Self.custom, value: "x"),
-            HTTPField(name: .cookie, value: "c=3"),
-        ]
-        for fields in Self.samples {
-            for count in 0...added.count {
-                var ours = fields
-                ours.appendAll(Array(added.prefix(count)))
-                var theirs = fields
-                for field in added.prefix(count) { theirs.append(field) }
-                #expect(Array(ours) == Array(theirs), "\(count) after \(fields)")
             }
         }
     }

@@ -25,17 +25,16 @@ struct RateLimitHeaders: Sendable {
     }
 
     /// Adds the headers to `headers`, which has none of them yet (appended: setting a field
-    /// looks for one of its name to replace; and all five in one call).
+    /// looks for one of its name to replace, a third of the cost before; one by one: all five in
+    /// one `replaceSubrange` call is generic code unspecialized, 3,400 instructions more).
     func apply(_ decision: RateLimitDecision, to headers: inout HTTPFields) {
         let remaining = String(decision.remaining)
         let reset = String(decision.resetSeconds)
-        headers.appendAll([
-            policyField,
-            HTTPField(name: Self.current, value: currentPrefix + remaining + ", reset=" + reset),
-            limitField,
-            HTTPField(name: Self.remaining, value: remaining),
-            HTTPField(name: Self.reset, value: reset),
-        ])
+        headers.append(policyField)
+        headers.append(HTTPField(name: Self.current, value: currentPrefix + remaining + ", reset=" + reset))
+        headers.append(limitField)
+        headers.append(HTTPField(name: Self.remaining, value: remaining))
+        headers.append(HTTPField(name: Self.reset, value: reset))
     }
 
     /// The 429 problem for a rejected request, with `Retry-After`.

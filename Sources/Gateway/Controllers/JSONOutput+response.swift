@@ -1,7 +1,6 @@
 import HTTPTypes
 import Hummingbird
 import OrderJSON
-import ServiceHTTP
 
 extension JSONOutput {
     /// Room for an answer's fields: these two, the rate limit's five, the edge's three and
@@ -15,7 +14,8 @@ extension JSONOutput {
         let body = buffer
         var headers = HTTPFields()
         headers.reserveCapacity(Self.responseFieldCapacity)
-        headers.appendAll([Self.contentTypeField, HTTPField(name: .contentLength, value: String(body.readableBytes))])
+        headers.append(Self.contentTypeField)
+        headers.append(HTTPField(name: .contentLength, value: String(body.readableBytes)))
         return Response(status: status, headers: headers, body: .init(byteBuffer: body))
     }
 }

@@ -11,17 +11,15 @@ struct ResponseHeadersMiddleware<Context: RequestContext>: RouterMiddleware {
         let caching = response.headers.contains(.cacheControl)
         if response.headers.contains(.contentTypeOptions) {
             response.headers[.contentTypeOptions] = "nosniff"
-            if !caching { response.headers.appendAll(noStoreField) }
         } else {
-            // The usual answer: both fields made once and appended in one call.
-            response.headers.appendAll(caching ? nosniffField : nosniffAndNoStoreFields)
+            response.headers.append(nosniffField)
         }
+        if !caching { response.headers.append(noStoreField) }
         return response
     }
 }
 
 /// The fields, made once (a field checks its value when made); a generic type has no stored
 /// static properties.
-private let nosniffField = [HTTPField(name: .contentTypeOptions, value: "nosniff")]
-private let noStoreField = [HTTPField(name: .cacheControl, value: "no-store")]
-private let nosniffAndNoStoreFields = nosniffField + noStoreField
+private let nosniffField = HTTPField(name: .contentTypeOptions, value: "nosniff")
+private let noStoreField = HTTPField(name: .cacheControl, value: "no-store")
