@@ -12,36 +12,30 @@ extension UUID {
     }
 
     /// Writes the 36 bytes of ``lowercasedString`` at `out`, for a writer that has its own
-    /// buffer: each byte's two digits at their fixed place, a digit its nibble plus `0` or
-    /// `a` - 10 (a loop over the bytes in a closure took 440 instructions a UUID).
+    /// buffer: each group of bytes from one of the UUID's two words, its digits at their fixed
+    /// place, a digit its nibble plus `0` or `a` - 10 (a loop over the bytes in a closure took
+    /// 440 instructions a UUID; with constant counts these loops unroll).
     @inlinable public func writeLowercased(to out: UnsafeMutablePointer<UInt8>) {
-        @inline(__always) func put(_ byte: UInt8, at place: Int) {
-            let high = byte >> 4
-            let low = byte & 0x0F
-            out[place] = high &+ (high < 10 ? UInt8(ascii: "0") : UInt8(ascii: "a") &- 10)
-            out[place + 1] = low &+ (low < 10 ? UInt8(ascii: "0") : UInt8(ascii: "a") &- 10)
+        /// Writes `count` bytes of `word` from byte `first` (in memory order) as digits at `place`.
+        @inline(__always) func put(_ word: UInt64, from first: Int, count: Int, at place: Int) {
+            for index in 0..<count {
+                let byte = UInt8(truncatingIfNeeded: word.littleEndian >> (8 * (first + index)))
+                let high = byte >> 4
+                let low = byte & 0x0F
+                out[place + 2 * index] = high &+ (high < 10 ? UInt8(ascii: "0") : UInt8(ascii: "a") &- 10)
+                out[place + 2 * index + 1] = low &+ (low < 10 ? UInt8(ascii: "0") : UInt8(ascii: "a") &- 10)
+            }
         }
-        let bytes = uuid
-        put(bytes.0, at: 0)
-        put(bytes.1, at: 2)
-        put(bytes.2, at: 4)
-        put(bytes.3, at: 6)
+        let (front, back) = unsafeBitCast(uuid, to: (UInt64, UInt64).self)
+        put(front, from: 0, count: 4, at: 0)
         out[8] = UInt8(ascii: "-")
-        put(bytes.4, at: 9)
-        put(bytes.5, at: 11)
+        put(front, from: 4, count: 2, at: 9)
         out[13] = UInt8(ascii: "-")
-        put(bytes.6, at: 14)
-        put(bytes.7, at: 16)
+        put(front, from: 6, count: 2, at: 14)
         out[18] = UInt8(ascii: "-")
-        put(bytes.8, at: 19)
-        put(bytes.9, at: 21)
+        put(back, from: 0, count: 2, at: 19)
         out[23] = UInt8(ascii: "-")
-        put(bytes.10, at: 24)
-        put(bytes.11, at: 26)
-        put(bytes.12, at: 28)
-        put(bytes.13, at: 30)
-        put(bytes.14, at: 32)
-        put(bytes.15, at: 34)
+        put(back, from: 2, count: 6, at: 24)
     }
 
     /// The UUID `text` spells in either case, hyphenated as `8-4-4-4-12` hex digits; nil for any
