@@ -39,12 +39,8 @@ enum NumericBinary {
     /// Writes `value` in the binary form and returns true when its significand fits a `UInt64`
     /// and its exponent is within ±18; false, writing nothing, otherwise (NaN too).
     static func write(_ value: Decimal, into buffer: inout ByteBuffer) -> Bool {
-        guard !value.isNaN, (-18...18).contains(value.exponent) else { return false }
-        // The significand's integer value, through `NSDecimalNumber` (a `Decimal` offers no other
-        // way); its `Double` first, well below 2^64, so that the integer read cannot be cut.
-        let significand = NSDecimalNumber(decimal: value.significand)
-        guard significand.doubleValue < 1.8e19 else { return false }
-        var digits = significand.uint64Value
+        guard let significand = value.integerParts?.significand, (-18...18).contains(value.exponent) else { return false }
+        var digits = significand
         var scale = 0
         if value.exponent >= 0 {
             for _ in 0..<value.exponent {

@@ -2,10 +2,11 @@ import Foundation
 import Hummingbird
 import NIOCore
 import OrderJSON
+import ProcessSupport
 import Testing
 
 @testable import Gateway
-@testable import ProcessSupport
+@testable import Postgres
 @testable import Store
 
 /// The hot answers written by `JSONOutput` and the arithmetic `DisplayTime` say what
