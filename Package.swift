@@ -7,6 +7,7 @@ let package = Package(
     products: [
         .executable(name: "gateway", targets: ["Gateway"]),
         .executable(name: "worker", targets: ["Jobs"]),
+        .executable(name: "stack-floor", targets: ["StackFloor"]),
     ],
     dependencies: [
         .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
@@ -237,6 +238,22 @@ let package = Package(
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),
+        // The benchmark's yardstick: the least a gateway on this stack does for an order's read
+        // (one Redis round trip, the statement, the cell sent back), served beside the gateway.
+        .executableTarget(
+            name: "StackFloor",
+            dependencies: [
+                "Postgres",
+                "ProcessSupport",
+                "Redis",
+                "ServiceHTTP",
+                "StoreClients",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ]
+        ),
         .target(
             name: "TestSupport",
             dependencies: [
@@ -260,6 +277,7 @@ let package = Package(
             dependencies: [
                 "Postgres",
                 "ProcessSupport",
+                "StackFloor",
                 "StoreClients",
                 "Redis",
                 "Store",

@@ -31,7 +31,8 @@ for r in rows:
     if "wrk" not in r or r["scenario"] == "callgrind":
         continue
     w = r["wrk"]
-    pg = pgbench.get((r["scenario"], r["connections"]))
+    # The stack floor's read is set against pgbench's run of the same statement, as get_order is.
+    pg = pgbench.get((r["scenario"].removesuffix("_floor"), r["connections"]))
     ratio = f"{w['rps'] / pg['tps'] * 100:.0f} %" if pg and pg["tps"] else "–"
     cpu = f"{r['gateway_cpu_s'] * 1e6 / w['requests']:.0f}" if r.get("gateway_cpu_s") is not None and w.get("requests") else "–"
     switched = f"{r['gateway_switches'] / w['requests']:.2f}" if r.get("gateway_switches") is not None and w.get("requests") else "–"
@@ -39,6 +40,29 @@ for r in rows:
           f"{r['rss_mb']} | {pg['tps']:.0f} | {pg['p99']:.1f} | {ratio} |" if pg else
           f"| {r['scenario']} | {r['connections']} | {w['rps']:.0f} | {w['p50']:.1f} | {w['p99']:.1f} | {w['p999']:.1f} | {w['errors']} | {cpu} | {switched} | "
           f"{r['rss_mb']} | – | – | – |")
+shared = [r for r in rows if "cpu_s" in r and r["scenario"] != "callgrind"]
+if shared:
+    # Everything shares the machine's cores: a gateway's request is worth as much as the
+    # CPU of every party it makes work, so each is shown per request (per transaction for pgbench).
+    print()
+    print("## Where the machine's CPU goes (µs per request or pgbench transaction; the rest: the load generator, the kernel's softirq, anything else)")
+    print()
+    print("| scenario | conns | driven by | gateway | Postgres | Redis | rest | machine | machine busy |")
+    print("|---|---:|---|---:|---:|---:|---:|---:|---:|")
+    for r in shared:
+        cpu = r["cpu_s"]
+        if "wrk" in r:
+            count, seconds, driver = r["wrk"].get("requests", 0), r["wrk"].get("seconds", 0), "wrk"
+        else:
+            count, seconds, driver = r["pgbench"].get("transactions", 0), 0, "pgbench"
+        if not count:
+            continue
+        seconds = seconds or float(duration)
+        rest = cpu["machine"] - cpu["gateway"] - cpu["postgres"] - cpu["redis"]
+        per = lambda value: f"{value * 1e6 / count:.0f}"
+        busy = f"{cpu['machine'] / (seconds * (os.cpu_count() or 1)) * 100:.0f} %"
+        print(f"| {r['scenario']} | {r['connections']} | {driver} | {per(cpu['gateway']) if driver == 'wrk' else '–'} | {per(cpu['postgres'])} | "
+              f"{per(cpu['redis'])} | {per(rest)} | {per(cpu['machine'])} | {busy} |")
 counted = [r for r in rows if r.get("scenario") == "callgrind"]
 if counted:
     idle = next((r for r in rows if r.get("scenario") == "callgrind_idle"), None)

@@ -21,6 +21,9 @@
 # full bench, 0 in a quick one: the gateway's instructions per request under valgrind's
 # callgrind, a second gateway on a fixed count of each scenario's requests; `ONLY=callgrind`
 # runs those alone).
+# Each get_order run is followed by the same load on the stack's floor (`stack-floor` from
+# BENCH_BIN, when built: Sources/StackFloor), and every wrk and pgbench run reports the CPU of
+# each party per request (gateway, Postgres, Redis, the rest of the machine).
 # Prints a Markdown table and writes it to bench/results/<date>.md.
 set -euo pipefail
 
@@ -57,6 +60,7 @@ fi
 trap 'STACK=bench ops/local/stack.sh stop >/dev/null 2>&1 || true; ops/local/stores.sh stop bench $pg_port $redis_port >/dev/null 2>&1 || true
       ops/local/payment-provider.sh stop $work/stripe >/dev/null 2>&1 || true
       [ -s $work/callgrind/gateway.pid ] && kill -KILL "$(cat $work/callgrind/gateway.pid)" 2>/dev/null
+      [ -s $work/stack-floor.pid ] && kill -KILL "$(cat $work/stack-floor.pid)" 2>/dev/null
       for f in $work/hook-*.pid; do [ -s "$f" ] && kill "$(cat "$f")" 2>/dev/null || true; done; ops/local/mail-sink.sh stop $work/mail 0 >/dev/null 2>&1 || true' EXIT
 PG_MAX_CONNECTIONS=500 PG_EXTRA_OPTS="$bench_pg_opts" ops/local/stores.sh start bench $pg_port $redis_port >&2
 psql "$admin_url" -qc "DROP DATABASE IF EXISTS bench WITH (FORCE)" -c "CREATE DATABASE bench" >&2
@@ -150,7 +154,9 @@ rows="$work/rows"
 : >"$rows"
 # Orders of an earlier run are gone with its database.
 rm -f "$work/orders" "$work/order-owners"
-gateway_pids() { cat .data/bench/run/gateway-*.pid; }
+# The processes measured as the gateway: the stack's gateways, or (measured_pids set) another
+# server in their place, as the stack floor.
+gateway_pids() { if [ -n "${measured_pids:-}" ]; then echo "$measured_pids"; else cat .data/bench/run/gateway-*.pid; fi; }
 # CPU time (clock ticks) of the given processes so far, with their reaped children's.
 ticks() { local total=0 pid; for pid in "$@"; do total=$((total + $(awk '{print $14 + $15 + $16 + $17}' /proc/$pid/stat 2>/dev/null || echo 0))); done; echo $total; }
 # Context switches of the given processes' threads so far (voluntary and not): each time a thread
@@ -188,13 +194,29 @@ queue_cli() {
         redis-cli -p "$redis_port" "$@"
     fi
 }
+# The whole machine's busy CPU time so far (clock ticks of every core, idle and I/O wait left
+# out): what is left of it after the parties measured by name is the load generator's and the
+# kernel's softirq work.
+machine_ticks() { awk '/^cpu / {print $2 + $3 + $4 + $7 + $8 + $9; exit}' /proc/stat; }
+# "GATEWAY POSTGRES REDIS MACHINE" ticks so far, for parties_json.
+parties() { echo "$(ticks $(gateway_pids)) $(ticks $(postgres_pids)) $(ticks $(redis_pids)) $(machine_ticks)"; }
+# parties_json BEFORE AFTER: each party's CPU seconds between two `parties` readings, as JSON.
+parties_json() {
+    python3 - "$1" "$2" "$(getconf CLK_TCK)" <<'PY'
+import json, sys
+before, after, hz = [int(x) for x in sys.argv[1].split()], [int(x) for x in sys.argv[2].split()], int(sys.argv[3])
+names = ["gateway", "postgres", "redis", "machine"]
+print(json.dumps({name: round((a - b) / hz, 2) for name, b, a in zip(names, before, after)}))
+PY
+}
 # The highest resident size any gateway reached so far (VmHWM), in MB.
 peak_rss() { local max=0 pid kb; for pid in $(gateway_pids); do kb=$(awk '/VmHWM/ {print $2}' /proc/$pid/status); [ "$kb" -gt "$max" ] && max=$kb; done; echo $((max / 1024)); }
 
 # wrk_run NAME CONNECTIONS SCRIPT [PATH]: one wrk run, one row, with the gateways' CPU time
 # during it (clock ticks; divided by the requests, the figure this noisy machine keeps stable).
 wrk_run() {
-    local name=$1 connections=$2 script=$3 out before after commands switched
+    local name=$1 connections=$2 script=$3 out before after commands switched parties0
+    parties0=$(parties)
     before=$(ticks $(gateway_pids))
     switched=$(switches $(gateway_pids))
     commands=$(redis_commands)
@@ -213,11 +235,13 @@ wrk_run() {
     fi
     out=$(wrk -t2 -c"$connections" -d"${duration}s" --timeout 10s -s "bench/$script" "$target${4:-}" 2>&1 | grep '^BENCH ' | sed 's/^BENCH //')
     after=$(ticks $(gateway_pids))
+    local cpu_json
+    cpu_json=$(parties_json "$parties0" "$(parties)")
     switched=$(($(switches $(gateway_pids)) - switched))
     commands=$(($(redis_commands) - commands))
     if [ -n "$perf_pid" ]; then kill -INT "$perf_pid"; wait "$perf_pid" || true; fi
     if [ -n "$strace_pid" ]; then kill -INT "$strace_pid"; wait "$strace_pid" || true; fi
-    echo "{\"scenario\": \"$name\", \"connections\": $connections, \"rss_mb\": $(peak_rss), \"gateway_cpu_s\": $(awk -v t=$((after - before)) -v hz="$(getconf CLK_TCK)" 'BEGIN {printf "%.2f", t / hz}'), \"gateway_switches\": $switched, \"redis_commands\": $commands, \"wrk\": $out}" >>"$rows"
+    echo "{\"scenario\": \"$name\", \"connections\": $connections, \"rss_mb\": $(peak_rss), \"gateway_cpu_s\": $(awk -v t=$((after - before)) -v hz="$(getconf CLK_TCK)" 'BEGIN {printf "%.2f", t / hz}'), \"gateway_switches\": $switched, \"redis_commands\": $commands, \"cpu_s\": $cpu_json, \"wrk\": $out}" >>"$rows"
     log "$name c=$connections: $out"
 }
 
@@ -225,13 +249,16 @@ wrk_run() {
 pgbench_run() {
     local name=$1 clients=$2 script=$3
     shift 3
-    local out tps p99
+    local out tps p99 parties0 cpu_json transactions
+    parties0=$(parties)
     out=$(pgbench -n -M prepared -c "$clients" -j 2 -T "$duration" --log --log-prefix="$work/pgbench" \
         -f "bench/pgbench/$script" "$@" "$DATABASE_URL" 2>&1)
+    cpu_json=$(parties_json "$parties0" "$(parties)")
     tps=$(echo "$out" | awk '/^tps/ {print $3; exit}')
+    transactions=$(echo "$out" | awk '/^number of transactions actually processed/ {split($NF, n, "/"); print n[1]; exit}')
     p99=$(cat "$work"/pgbench* 2>/dev/null | awk '{print $3}' | sort -n | awk '{a[NR]=$1} END {if (NR) printf "%.2f", a[int(NR*0.99)]/1000; else print "0"}')
     rm -f "$work"/pgbench*
-    echo "{\"scenario\": \"$name\", \"connections\": $clients, \"pgbench\": {\"tps\": $tps, \"p99\": $p99}}" >>"$rows"
+    echo "{\"scenario\": \"$name\", \"connections\": $clients, \"pgbench\": {\"tps\": $tps, \"p99\": $p99, \"transactions\": ${transactions:-0}}, \"cpu_s\": $cpu_json}" >>"$rows"
     log "$name pgbench c=$clients: $tps tps, p99 $p99 ms"
 }
 
@@ -324,11 +351,31 @@ psql "$DATABASE_URL" -q -c "CREATE TABLE bench_orders AS SELECT row_number() OVE
 norders=$(psql "$DATABASE_URL" -Atc "SELECT count(*) FROM bench_orders")
 owned_orders
 pair_orders
+# The stack's floor for the same read (Sources/StackFloor: one Redis round trip and pgbench's
+# statement through the gateway's clients, the cell sent back as it came; no token, no JSON):
+# what share of pgbench any gateway on this stack and machine could reach at most.
+floor_pid=
+if [ "$events_only" = 0 ] && [ -x "$bin/stack-floor" ]; then
+    floor_port=$((port + 70))
+    FLOOR_SQL_FILE="$root/bench/pgbench/get_order.sql" PORT=$floor_port "$bin/stack-floor" >"$work/stack-floor.log" 2>&1 &
+    floor_pid=$!
+    echo $floor_pid >"$work/stack-floor.pid"
+    floor_ready=0
+    for _ in $(seq 100); do
+        [ "$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$floor_port/api/orders/00000000-0000-0000-0000-000000000000")" = 404 ] && floor_ready=1 && break
+        sleep 0.1
+    done
+    [ "$floor_ready" = 1 ] || { log "stack-floor did not answer"; tail -5 "$work/stack-floor.log" >&2; exit 1; }
+fi
 for c in $connection_counts; do
     wrk_run get_order "$c" get_order.lua
     [ "$events_only" = 1 ] && continue
     pgbench_run get_order "$c" get_order.sql -D orders="$norders"
+    if [ -n "$floor_pid" ]; then
+        (target="http://127.0.0.1:$floor_port" measured_pids=$floor_pid wrk_run get_order_floor "$c" get_order.lua)
+    fi
 done
+if [ -n "$floor_pid" ]; then kill -TERM "$floor_pid"; wait "$floor_pid" || true; rm -f "$work/stack-floor.pid"; fi
 [ "$events_only" = 1 ] || wrk_run my_orders 64 my_orders.lua
 
 # The console as a vendor (a copy of bench_0's password): signed in through the login form.

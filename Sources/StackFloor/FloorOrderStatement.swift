@@ -1,0 +1,34 @@
+import Foundation
+import NIOConcurrencyHelpers
+import NIOCore
+import Postgres
+
+/// pgbench's get_order statement with the order's id as its parameter; its one cell (the order
+/// with its payment and lines as a record, in Postgres's binary form) read as bytes.
+struct FloorOrderStatement: PreparedStatement {
+    /// Set once at start, from pgbench's script, before any connection prepares it.
+    static let text = NIOLockedValueBox("")
+    static var sql: String { text.withLockedValue { $0 } }
+
+    var id: UUID
+
+    func bind(to binds: inout StatementBinds) throws {
+        try binds.append(id)
+    }
+
+    func decodeRow(_ row: DatabaseRow) throws -> ByteBuffer { try row.decode(ByteBuffer.self, at: 0) }
+
+    /// The statement of pgbench's script at `path`: its lines without comments and `\set`
+    /// meta-commands, the bench table's lookup of a random order replaced by the parameter.
+    /// Nil when the script does not have that lookup (the two would no longer be the same read).
+    static func sql(fromPGBenchScript path: String) -> String? {
+        guard let script = try? String(contentsOfFile: path, encoding: .utf8) else { return nil }
+        let lookup = "(SELECT id FROM bench_orders WHERE n = :n)"
+        let statement = script.split(separator: "\n")
+            .filter { !$0.hasPrefix("--") && !$0.hasPrefix("\\") }
+            .joined(separator: "\n")
+            .trimmingCharacters(in: .whitespacesAndNewlines.union(CharacterSet(charactersIn: ";")))
+        guard statement.contains(lookup) else { return nil }
+        return statement.replacingOccurrences(of: lookup, with: "$1::uuid")
+    }
+}
