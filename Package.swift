@@ -238,8 +238,8 @@ let package = Package(
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),
-        // The benchmark's yardstick: the least a gateway on this stack does for an order's read
-        // (one Redis round trip, the statement, the cell sent back), served beside the gateway.
+        // The benchmark's yardstick: the least a gateway on this stack does for an order's read and
+        // create (a Redis round trip, pgbench's statements, the cell sent back), served beside the gateway.
         .executableTarget(
             name: "StackFloor",
             dependencies: [

@@ -15,6 +15,15 @@ def version(command):
         return "?"
 
 
+def table(title, columns, aligns):
+    """Prints a section's heading and its table's head; `aligns` is the separator row's cells."""
+    print()
+    print(f"## {title}")
+    print()
+    print("| " + " | ".join(columns) + " |")
+    print("|" + "|".join(aligns) + "|")
+
+
 print(f"# Benchmark, {subprocess.run(['date', '-u', '+%Y-%m-%d %H:%M UTC'], capture_output=True, text=True).stdout.strip()}")
 print()
 print(f"- Machine: {os.cpu_count()} cores, everything (clients, gateway, workers, Postgres, Redis) on it.")
@@ -44,11 +53,9 @@ shared = [r for r in rows if "cpu_s" in r and r["scenario"] != "callgrind"]
 if shared:
     # Everything shares the machine's cores: a gateway's request is worth as much as the
     # CPU of every party it makes work, so each is shown per request (per transaction for pgbench).
-    print()
-    print("## Where the machine's CPU goes (µs per request or pgbench transaction; the rest: the load generator, the kernel's softirq, anything else)")
-    print()
-    print("| scenario | conns | driven by | gateway | Postgres | Redis | rest | machine | machine busy |")
-    print("|---|---:|---|---:|---:|---:|---:|---:|---:|")
+    table("Where the machine's CPU goes (µs per request or pgbench transaction; the rest: the load generator, the kernel's softirq, anything else)",
+          ["scenario", "conns", "driven by", "gateway", "Postgres", "Redis", "rest", "machine", "machine busy"],
+          ["---", "---:", "---", "---:", "---:", "---:", "---:", "---:", "---:"])
     for r in shared:
         cpu = r["cpu_s"]
         if "wrk" in r:
@@ -67,11 +74,9 @@ counted = [r for r in rows if r.get("scenario") == "callgrind"]
 if counted:
     idle = next((r for r in rows if r.get("scenario") == "callgrind_idle"), None)
     idle_rate = idle["instructions"] / idle["seconds"] if idle else 0
-    print()
-    print("## Instructions per request (a second gateway under valgrind's callgrind, one connection, a fixed count of requests)")
-    print()
-    print("| scenario | requests | errors | instructions per request | seconds under callgrind | of them the idle gateway's |")
-    print("|---|---:|---:|---:|---:|---:|")
+    table("Instructions per request (a second gateway under valgrind's callgrind, one connection, a fixed count of requests)",
+          ["scenario", "requests", "errors", "instructions per request", "seconds under callgrind", "of them the idle gateway's"],
+          ["---", "---:", "---:", "---:", "---:", "---:"])
     for r in counted:
         w = r["wrk"]
         background = idle_rate * w["seconds"] / r["instructions"] * 100 if r["instructions"] else 0

@@ -21,8 +21,8 @@
 # full bench, 0 in a quick one: the gateway's instructions per request under valgrind's
 # callgrind, a second gateway on a fixed count of each scenario's requests; `ONLY=callgrind`
 # runs those alone).
-# Each get_order run is followed by the same load on the stack's floor (`stack-floor` from
-# BENCH_BIN, when built: Sources/StackFloor), and every wrk and pgbench run reports the CPU of
+# Each create_order and get_order run is followed by the same load on the stack's floor
+# (`stack-floor` from BENCH_BIN, when built: Sources/StackFloor), and every wrk and pgbench run reports the CPU of
 # each party per request (gateway, Postgres, Redis, the rest of the machine).
 # Prints a Markdown table and writes it to bench/results/<date>.md.
 set -euo pipefail
@@ -339,25 +339,13 @@ if [ "${ONLY:-}" != jobs ] && [ "${ONLY:-}" != deliveries ] && [ "${ONLY:-}" != 
 # Each create run starts with no pending orders, so runs compare alike: the load keeps every
 # order pending (the cap is raised out of its way), and the create's pending count grows with them.
 reset_pending() { psql "$DATABASE_URL" -qc "UPDATE orders SET status = 'processing' WHERE status = 'pending'" >&2; }
-for c in $connection_counts; do
-    reset_pending
-    wrk_run create_order "$c" create_order.lua
-    [ "$events_only" = 1 ] && continue
-    reset_pending
-    pgbench_run create_order "$c" create_order.sql -D users=$users -D products=$products
-done
-
-psql "$DATABASE_URL" -q -c "CREATE TABLE bench_orders AS SELECT row_number() OVER () AS n, id FROM (SELECT id FROM orders ORDER BY random() LIMIT 20000) s; ALTER TABLE bench_orders ADD PRIMARY KEY (n);" >&2
-norders=$(psql "$DATABASE_URL" -Atc "SELECT count(*) FROM bench_orders")
-owned_orders
-pair_orders
-# The stack's floor for the same read (Sources/StackFloor: one Redis round trip and pgbench's
-# statement through the gateway's clients, the cell sent back as it came; no token, no JSON):
-# what share of pgbench any gateway on this stack and machine could reach at most.
+# The stack's floor for the same creates and reads (Sources/StackFloor: a Redis round trip and
+# pgbench's own statements through the gateway's clients, the last cell sent back as it came; no
+# token, no JSON): what share of pgbench any gateway on this stack and machine could reach at most.
 floor_pid=
 if [ "$events_only" = 0 ] && [ -x "$bin/stack-floor" ]; then
     floor_port=$((port + 70))
-    FLOOR_SQL_FILE="$root/bench/pgbench/get_order.sql" PORT=$floor_port "$bin/stack-floor" >"$work/stack-floor.log" 2>&1 &
+    FLOOR_PGBENCH_DIR="$root/bench/pgbench" FLOOR_USERS=$users FLOOR_PRODUCTS=$products PORT=$floor_port "$bin/stack-floor" >"$work/stack-floor.log" 2>&1 &
     floor_pid=$!
     echo $floor_pid >"$work/stack-floor.pid"
     floor_ready=0
@@ -367,6 +355,22 @@ if [ "$events_only" = 0 ] && [ -x "$bin/stack-floor" ]; then
     done
     [ "$floor_ready" = 1 ] || { log "stack-floor did not answer"; tail -5 "$work/stack-floor.log" >&2; exit 1; }
 fi
+for c in $connection_counts; do
+    reset_pending
+    wrk_run create_order "$c" create_order.lua
+    [ "$events_only" = 1 ] && continue
+    reset_pending
+    pgbench_run create_order "$c" create_order.sql -D users=$users -D products=$products
+    if [ -n "$floor_pid" ]; then
+        reset_pending
+        (target="http://127.0.0.1:$floor_port" measured_pids=$floor_pid wrk_run create_order_floor "$c" create_order.lua)
+    fi
+done
+
+psql "$DATABASE_URL" -q -c "CREATE TABLE bench_orders AS SELECT row_number() OVER () AS n, id FROM (SELECT id FROM orders ORDER BY random() LIMIT 20000) s; ALTER TABLE bench_orders ADD PRIMARY KEY (n);" >&2
+norders=$(psql "$DATABASE_URL" -Atc "SELECT count(*) FROM bench_orders")
+owned_orders
+pair_orders
 for c in $connection_counts; do
     wrk_run get_order "$c" get_order.lua
     [ "$events_only" = 1 ] && continue

@@ -1,11 +1,12 @@
 import Foundation
 import Hummingbird
+import NIOCore
 import ProcessSupport
 import ServiceHTTP
 import StoreClients
 
-/// The floor's one route over the same clients, pools and HTTP server as the gateway's.
-func buildApplication(_ platform: PlatformConfiguration, port: Int) -> some ApplicationProtocol {
+/// The floor's two routes over the same clients, pools and HTTP server as the gateway's.
+func buildApplication(_ platform: PlatformConfiguration, port: Int, picks: (users: Int, products: Int)) -> some ApplicationProtocol {
     let clients = StoreClients(platform, label: "stack-floor")
     let (database, redis) = (clients.database, clients.redis)
     let router = Router()
@@ -16,6 +17,22 @@ func buildApplication(_ platform: PlatformConfiguration, port: Int) -> some Appl
             return Response(status: .notFound)
         }
         return Response(status: .ok, headers: [.contentType: "application/octet-stream"], body: .init(byteBuffer: cell))
+    }
+    router.post("/api/orders") { _, context -> Response in
+        _ = try await redis.send("GET", "floor:session", logger: context.logger)
+        let chosen = FloorCreateScript.picks(users: picks.users, products: picks.products)
+        let cell = try await database.transaction(logger: context.logger) { connection in
+            _ = try await connection.execute(FloorCreateStatement<0>(picks: chosen), logger: context.logger)
+            _ = try await connection.execute(FloorCreateStatement<1>(picks: chosen), logger: context.logger)
+            _ = try await connection.execute(FloorCreateStatement<2>(picks: chosen), logger: context.logger)
+            _ = try await connection.execute(FloorCreateStatement<3>(picks: chosen), logger: context.logger)
+            let placed = try await connection.execute(FloorCreateStatement<4>(picks: chosen), logger: context.logger)
+            // As a placement schedules its move: before the commit.
+            try await redis.send("ZADD", "floor:schedule", "\(chosen["k"] ?? 0)", "\(chosen["k"] ?? 0)", logger: context.logger)
+            return placed.first ?? nil
+        }
+        return Response(
+            status: .created, headers: [.contentType: "application/octet-stream"], body: .init(byteBuffer: cell ?? ByteBuffer()))
     }
     return Application(
         router: router,

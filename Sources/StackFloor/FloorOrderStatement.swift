@@ -18,17 +18,14 @@ struct FloorOrderStatement: PreparedStatement {
 
     func decodeRow(_ row: DatabaseRow) throws -> ByteBuffer { try row.decode(ByteBuffer.self, at: 0) }
 
-    /// The statement of pgbench's script at `path`: its lines without comments and `\set`
-    /// meta-commands, the bench table's lookup of a random order replaced by the parameter.
-    /// Nil when the script does not have that lookup (the two would no longer be the same read).
+    /// The statement of pgbench's script at `path`, the bench table's lookup of a random order
+    /// replaced by the parameter. Nil unless the script is one statement with that lookup (the
+    /// two would no longer be the same read).
     static func sql(fromPGBenchScript path: String) -> String? {
-        guard let script = try? String(contentsOfFile: path, encoding: .utf8) else { return nil }
         let lookup = "(SELECT id FROM bench_orders WHERE n = :n)"
-        let statement = script.split(separator: "\n")
-            .filter { !$0.hasPrefix("--") && !$0.hasPrefix("\\") }
-            .joined(separator: "\n")
-            .trimmingCharacters(in: .whitespacesAndNewlines.union(CharacterSet(charactersIn: ";")))
-        guard statement.contains(lookup) else { return nil }
-        return statement.replacingOccurrences(of: lookup, with: "$1::uuid")
+        guard let statements = PGBenchScript(path: path)?.statements, statements.count == 1, statements[0].contains(lookup) else {
+            return nil
+        }
+        return statements[0].replacingOccurrences(of: lookup, with: "$1::uuid")
     }
 }
