@@ -43,7 +43,7 @@ for r in rows:
     # The stack floor's read is set against pgbench's run of the same statement, as get_order is.
     pg = pgbench.get((r["scenario"].removesuffix("_floor"), r["connections"]))
     ratio = f"{w['rps'] / pg['tps'] * 100:.0f} %" if pg and pg["tps"] else "–"
-    cpu = f"{r['gateway_cpu_s'] * 1e6 / w['requests']:.0f}" if r.get("gateway_cpu_s") is not None and w.get("requests") else "–"
+    cpu = f"{r['cpu_s']['gateway'] * 1e6 / w['requests']:.0f}" if "cpu_s" in r and w.get("requests") else "–"
     switched = f"{r['gateway_switches'] / w['requests']:.2f}" if r.get("gateway_switches") is not None and w.get("requests") else "–"
     print(f"| {r['scenario']} | {r['connections']} | {w['rps']:.0f} | {w['p50']:.1f} | {w['p99']:.1f} | {w['p999']:.1f} | {w['errors']} | {cpu} | {switched} | "
           f"{r['rss_mb']} | {pg['tps']:.0f} | {pg['p99']:.1f} | {ratio} |" if pg else

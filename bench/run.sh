@@ -212,12 +212,11 @@ PY
 # The highest resident size any gateway reached so far (VmHWM), in MB.
 peak_rss() { local max=0 pid kb; for pid in $(gateway_pids); do kb=$(awk '/VmHWM/ {print $2}' /proc/$pid/status); [ "$kb" -gt "$max" ] && max=$kb; done; echo $((max / 1024)); }
 
-# wrk_run NAME CONNECTIONS SCRIPT [PATH]: one wrk run, one row, with the gateways' CPU time
-# during it (clock ticks; divided by the requests, the figure this noisy machine keeps stable).
+# wrk_run NAME CONNECTIONS SCRIPT [PATH]: one wrk run, one row, with each party's CPU time during
+# it (the gateways' divided by the requests: the figure this noisy machine keeps stable).
 wrk_run() {
-    local name=$1 connections=$2 script=$3 out before after commands switched parties0
+    local name=$1 connections=$2 script=$3 out commands switched parties0
     parties0=$(parties)
-    before=$(ticks $(gateway_pids))
     switched=$(switches $(gateway_pids))
     commands=$(redis_commands)
     local perf_pid=
@@ -234,14 +233,13 @@ wrk_run() {
         sleep 0.5
     fi
     out=$(wrk -t2 -c"$connections" -d"${duration}s" --timeout 10s -s "bench/$script" "$target${4:-}" 2>&1 | grep '^BENCH ' | sed 's/^BENCH //')
-    after=$(ticks $(gateway_pids))
     local cpu_json
     cpu_json=$(parties_json "$parties0" "$(parties)")
     switched=$(($(switches $(gateway_pids)) - switched))
     commands=$(($(redis_commands) - commands))
     if [ -n "$perf_pid" ]; then kill -INT "$perf_pid"; wait "$perf_pid" || true; fi
     if [ -n "$strace_pid" ]; then kill -INT "$strace_pid"; wait "$strace_pid" || true; fi
-    echo "{\"scenario\": \"$name\", \"connections\": $connections, \"rss_mb\": $(peak_rss), \"gateway_cpu_s\": $(awk -v t=$((after - before)) -v hz="$(getconf CLK_TCK)" 'BEGIN {printf "%.2f", t / hz}'), \"gateway_switches\": $switched, \"redis_commands\": $commands, \"cpu_s\": $cpu_json, \"wrk\": $out}" >>"$rows"
+    echo "{\"scenario\": \"$name\", \"connections\": $connections, \"rss_mb\": $(peak_rss), \"gateway_switches\": $switched, \"redis_commands\": $commands, \"cpu_s\": $cpu_json, \"wrk\": $out}" >>"$rows"
     log "$name c=$connections: $out"
 }
 

@@ -39,17 +39,18 @@ enum NumericBinary {
     /// Writes `value` in the binary form and returns true when its significand fits a `UInt64`
     /// and its exponent is within ±18; false, writing nothing, otherwise (NaN too).
     static func write(_ value: Decimal, into buffer: inout ByteBuffer) -> Bool {
-        guard let significand = value.integerParts?.significand, (-18...18).contains(value.exponent) else { return false }
-        var digits = significand
+        // Significand, exponent and sign from one reading of the value.
+        guard let parts = value.integerParts, (-18...18).contains(parts.exponent) else { return false }
+        var digits = parts.significand
         var scale = 0
-        if value.exponent >= 0 {
-            for _ in 0..<value.exponent {
+        if parts.exponent >= 0 {
+            for _ in 0..<parts.exponent {
                 let (next, overflow) = digits.multipliedReportingOverflow(by: 10)
                 guard !overflow else { return false }
                 digits = next
             }
         } else {
-            scale = -value.exponent
+            scale = -parts.exponent
             // Base-10,000 digits line up with the point: the fraction padded to whole groups of 4.
             for _ in 0..<((4 - scale % 4) % 4) {
                 let (next, overflow) = digits.multipliedReportingOverflow(by: 10)
@@ -66,7 +67,7 @@ enum NumericBinary {
         let weight = groups.isEmpty ? 0 : groups.count - fractionGroups - 1
         buffer.writeInteger(Int16(groups.count))
         buffer.writeInteger(Int16(weight))
-        buffer.writeInteger(UInt16(value.sign == .minus && !groups.isEmpty ? 0x4000 : 0))
+        buffer.writeInteger(UInt16(parts.negative && !groups.isEmpty ? 0x4000 : 0))
         buffer.writeInteger(Int16(scale))
         for group in groups.reversed() { buffer.writeInteger(group) }
         return true
