@@ -61,6 +61,32 @@ struct OrderReportsTests {
         }
     }
 
+    @Test func aCustomersPagesCountEveryOrderTheyHave() async throws {
+        let customer = try await createAccount(role: .customer)
+        let other = try await createAccount(role: .customer)
+        try await bulkOrders(for: customer.id)
+        try await bulkOrders(for: other.id)
+        let sku = try await OrdersTests().makeProduct(stock: 5)
+        let app = try await makeAccountsGateway()
+        try await app.test(.router) { client in
+            let token = try await client.login(customer.username).access
+            let body =
+                #"{"customer_name":"Ann","customer_email":"ann@example.com","shipping_address":"1 Main St","items":[{"product_sku":"\#(sku)","quantity":1}]}"#
+            #expect(try await client.send(.post, "/api/orders", token: token, json: body).status == .created)
+            for (page, size) in [(1, 20), (3, 37), (51, 20)] {
+                let list = try #require(try await client.send(.get, "/api/orders/my?page=\(page)&size=\(size)", token: token).json)
+                #expect(list["total"] as? Int == 1001, "page \(page) of \(size)")
+                #expect((list["items"] as? [Any])?.count == min(size, 1001 - (page - 1) * size))
+            }
+            try await TestStores.withDatabase(url: TestStores.databaseURL) { postgres in
+                try await postgres.query(
+                    "DELETE FROM orders WHERE id IN (SELECT id FROM orders WHERE user_id = \(customer.id) AND customer_name = 'Bulk' LIMIT 10)",
+                    logger: TestStores.logger)
+            }
+            #expect(try await client.send(.get, "/api/orders/my", token: token).json?["total"] as? Int == 991)
+        }
+    }
+
     @Test func csvExportRoundTripsThroughAStrictParser() async throws {
         let customer = try await createAccount(role: .customer)
         let vendor = try await createAccount(role: .vendor)

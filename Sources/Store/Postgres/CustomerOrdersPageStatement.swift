@@ -3,15 +3,16 @@ import Postgres
 
 /// A customer's page of orders as `GET /api/orders/my` asks for it by default (newest first, no
 /// filter, a page number, with the total): the list every customer's screen reads, prepared once
-/// per connection instead of parsed and planned per request. The total is its own count (an
-/// index-only scan), not a window over the page's joined rows, so the page itself is the
-/// index's first rows however many orders the customer has. Any other list is built by
+/// per connection instead of parsed and planned per request. The total is the customer's row in
+/// `customer_order_counts` (migration 0008, kept by triggers in the same transaction as each
+/// order, so the page and its total are one snapshot), not a count of their orders, so neither
+/// the page nor its total grows with the customer's history. Any other list is built by
 /// ``PostgresOrderRepository/list(_:logger:)``'s general query, whose rows read the same.
 struct CustomerOrdersPageStatement: PreparedStatement {
     static let sql = """
         WITH page AS (
             SELECT o.*, (extract(epoch FROM o.created_at) * 1000000)::int8 AS cursor_micros,
-                   (SELECT count(*) FROM orders c WHERE c.user_id = $1::uuid) AS total_count
+                   coalesce((SELECT c.orders FROM customer_order_counts c WHERE c.user_id = $1::uuid), 0) AS total_count
             FROM orders o
             WHERE o.user_id = $1::uuid ORDER BY o.created_at DESC, o.id DESC LIMIT $2::int8 OFFSET $3::int8)
         SELECT \(OrderRow.column(order: "page")), page.cursor_micros, page.total_count
