@@ -87,6 +87,28 @@ struct OrderReportsTests {
         }
     }
 
+    @Test func staffListsCountWhatTheirFiltersMatch() async throws {
+        let customer = try await createAccount(role: .customer)
+        let vendor = try await createAccount(role: .vendor)
+        try await bulkOrders(for: customer.id)
+        let app = try await makeAccountsGateway()
+        try await app.test(.router) { client in
+            let token = try await client.login(vendor.username).access
+            // The bulk orders' amounts are 0...49, twenty orders each.
+            let filters = [
+                ("", 1000), ("&min_total=10&max_total=19.99", 200), ("&status=delivered", 1000), ("&status=pending", 0), ("&q=bulk@", 1000),
+            ]
+            for (filter, matching) in filters {
+                for page in [1, 3] {
+                    let uri = "/api/orders?user_id=\(customer.id)&size=25&page=\(page)\(filter)"
+                    let list = try #require(try await client.send(.get, uri, token: token).json)
+                    #expect(list["total"] as? Int == matching, "\(uri)")
+                    #expect((list["items"] as? [Any])?.count == min(25, max(0, matching - (page - 1) * 25)), "\(uri)")
+                }
+            }
+        }
+    }
+
     @Test func csvExportRoundTripsThroughAStrictParser() async throws {
         let customer = try await createAccount(role: .customer)
         let vendor = try await createAccount(role: .vendor)

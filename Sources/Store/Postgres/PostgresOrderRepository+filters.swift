@@ -17,6 +17,13 @@ extension PostgresOrderRepository {
     ) throws -> PostgresQuery {
         var sql = PostgresQuery.StringInterpolation(literalCapacity: 1024, interpolationCount: 12)
         try head(&sql)
+        try appendWhere(query, to: &sql)
+        try tail(&sql)
+        return PostgresQuery(stringInterpolation: sql)
+    }
+
+    /// The WHERE clause of ``filtered(_:_:tail:)``, on orders named `o`.
+    static func appendWhere(_ query: OrderQuery, to sql: inout PostgresQuery.StringInterpolation) throws {
         sql.appendLiteral(" WHERE true")
         if let userID = query.userID {
             sql.appendLiteral(" AND o.user_id = ")
@@ -55,7 +62,5 @@ extension PostgresOrderRepository {
             sql.appendInterpolation(search)
             sql.appendLiteral("))")
         }
-        try tail(&sql)
-        return PostgresQuery(stringInterpolation: sql)
     }
 }
