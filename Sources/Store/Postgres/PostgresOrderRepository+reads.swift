@@ -60,21 +60,19 @@ extension PostgresOrderRepository {
             case .smallest: "\(alias).total_amount ASC, \(alias).id ASC"
             }
         }
-        return try filtered(
-            { sql in
-                sql.appendLiteral("WITH page AS (SELECT o.*, (extract(epoch FROM o.created_at) * 1000000)::int8 AS cursor_micros")
-                if counting {
-                    // Its own count, not `count(*) OVER ()`: a window makes Postgres read every
-                    // matching order whole before the page takes its rows; a count of its own
-                    // reads an index where it can, in the same snapshot.
-                    sql.appendLiteral(", (SELECT count(*) FROM orders o")
-                    try appendWhere(query, to: &sql)
-                    sql.appendLiteral(") AS total_count")
-                }
-                sql.appendLiteral(" FROM orders o")
-            },
-            query
-        ) { sql in
+        func head(_ sql: inout PostgresQuery.StringInterpolation) throws {
+            sql.appendLiteral("WITH page AS (SELECT o.*, (extract(epoch FROM o.created_at) * 1000000)::int8 AS cursor_micros")
+            if counting {
+                // Its own count, not `count(*) OVER ()`: a window makes Postgres read every
+                // matching order whole before the page takes its rows; a count of its own
+                // reads an index where it can, in the same snapshot.
+                sql.appendLiteral(", (SELECT count(*) FROM orders o")
+                try appendWhere(query, to: &sql)
+                sql.appendLiteral(") AS total_count")
+            }
+            sql.appendLiteral(" FROM orders o")
+        }
+        return try filtered(head, query) { sql in
             if let cursor = query.cursor {
                 // Row comparison on the sort key and id: an index range scan, fast at any depth.
                 switch query.sort {
