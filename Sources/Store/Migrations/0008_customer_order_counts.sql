@@ -4,8 +4,8 @@
 -- visibility map lags behind fresh inserts) and grew with the customer's history.
 --
 -- Statement triggers with transition tables keep it, so every way an order is written counts
--- (the gateway's create, the workers, tests and benchmarks writing orders directly) and a bulk
--- insert or delete updates each customer's row once, not once per order. A create already holds
+-- (the gateway's create, and tests, benchmarks or a hand-made fix writing orders directly) and a
+-- bulk insert or delete updates each customer's row once, not once per order. A create already holds
 -- its customer's row lock, so the counter adds no waiting between two creates.
 CREATE TABLE customer_order_counts (
     user_id uuid   PRIMARY KEY REFERENCES users (id) ON DELETE CASCADE,
@@ -25,7 +25,7 @@ $$;
 CREATE FUNCTION customer_order_counts_remove() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
     UPDATE customer_order_counts AS c SET orders = c.orders - gone.n
-    FROM (SELECT removed.user_id, count(*) AS n FROM removed GROUP BY removed.user_id ORDER BY removed.user_id) AS gone
+    FROM (SELECT removed.user_id, count(*) AS n FROM removed GROUP BY removed.user_id) AS gone
     WHERE c.user_id = gone.user_id;
     RETURN NULL;
 END
