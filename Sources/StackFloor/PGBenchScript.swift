@@ -1,27 +1,23 @@
 import Foundation
+import Postgres
 
 /// The SQL statements of one of the bench's pgbench scripts (`bench/pgbench/*.sql`), so the floor
 /// runs exactly what pgbench runs: comment lines and `\set` meta-commands dropped, statements
-/// split where a line ends with `;`, a transaction's `BEGIN` and `COMMIT` left to the caller.
+/// split by the migrations' `SQLScript`, a transaction's `BEGIN` and `COMMIT` left to the caller.
 struct PGBenchScript {
     var statements: [String]
 
     init?(path: String) {
         guard let script = try? String(contentsOfFile: path, encoding: .utf8) else { return nil }
-        var statements: [String] = []
-        var current: [Substring] = []
-        for line in script.split(separator: "\n", omittingEmptySubsequences: false) {
-            let trimmed = line.trimmingCharacters(in: .whitespaces)
-            if trimmed.hasPrefix("--") || trimmed.hasPrefix("\\") || trimmed.isEmpty { continue }
-            current.append(line)
-            if trimmed.hasSuffix(";") {
-                let statement = current.joined(separator: "\n").trimmingCharacters(
-                    in: .whitespacesAndNewlines.union(CharacterSet(charactersIn: ";")))
-                current = []
-                if !["BEGIN", "COMMIT"].contains(statement.uppercased()) { statements.append(statement) }
+        // pgbench's meta-commands and comments are whole lines; the rest is SQL to split.
+        let sql = script.split(separator: "\n", omittingEmptySubsequences: false)
+            .filter {
+                let trimmed = $0.trimmingCharacters(in: .whitespaces)
+                return !trimmed.hasPrefix("--") && !trimmed.hasPrefix("\\")
             }
-        }
-        guard current.isEmpty, !statements.isEmpty else { return nil }
+            .joined(separator: "\n")
+        let statements = SQLScript.statements(sql).filter { !["BEGIN", "COMMIT"].contains($0.uppercased()) }
+        guard !statements.isEmpty else { return nil }
         self.statements = statements
     }
 

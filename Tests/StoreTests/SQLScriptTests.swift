@@ -1,6 +1,5 @@
+import Postgres
 import Testing
-
-@testable import Store
 
 @Suite("SQL script splitting", .timeLimit(.minutes(2)))
 struct SQLScriptTests {

@@ -1,10 +1,11 @@
 import Foundation
 
-/// Splits a SQL file into statements, since postgres-nio runs one statement per query.
+/// Splits a SQL file into statements, since postgres-nio runs one statement per query (the
+/// migrations, the stack floor's pgbench scripts).
 ///
 /// Semicolons inside quotes, quoted identifiers, dollar-quoted bodies and comments do not split.
-enum SQLScript {
-    static func statements(_ sql: String) -> [String] {
+public enum SQLScript {
+    public static func statements(_ sql: String) -> [String] {
         let chars = Array(sql.unicodeScalars)
         var statements: [String] = []
         var current = String.UnicodeScalarView()
