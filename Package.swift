@@ -109,7 +109,7 @@ let package = Package(
             ],
             resources: [
                 .copy("Migrations"), .process("Scripts"), .process("JobQueue/Scripts"), .process("Sessions/Scripts"),
-                .process("RateLimit/Scripts"), .process("Events/Scripts"),
+                .process("RateLimit/Scripts"), .process("Events/Scripts"), .process("Access/Scripts"),
             ]
         ),
         // HTTP pieces both executables serve: health, metrics, request ids, problem responses.

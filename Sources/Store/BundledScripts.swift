@@ -5,8 +5,10 @@ import Redis
 /// once. A script that uses `now_ms` or `now_us` gets `Scripts/redis-clock.lua` in front: the one
 /// place that reads Redis's clock.
 enum BundledScripts {
-    static func load(_ name: String) -> RedisScript {
-        let source = text(name)
+    /// The script `name`, after the files of local functions it calls (`using`, in that order):
+    /// one function's text shared by the scripts that run it alone and with others.
+    static func load(_ name: String, using functions: [String] = []) -> RedisScript {
+        let source = (functions.map(text) + [text(name)]).joined(separator: "\n")
         let usesClock = source.contains("now_ms") || source.contains("now_us")
         return RedisScript(usesClock ? clock + source : source)
     }

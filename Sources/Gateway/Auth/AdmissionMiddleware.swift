@@ -77,8 +77,7 @@ struct AdmissionMiddleware: RouterMiddleware {
         do {
             let outcome = try await admission.check(
                 session: credential?.session,
-                limit: exempt
-                    ? nil : (policy, credential.map { SessionStore.keyName(of: $0.session.userID) } ?? context.client.rateLimitKey),
+                limit: exempt ? nil : (policy, credential == nil ? .named(context.client.rateLimitKey) : .sessionUser),
                 logger: context.logger
             )
             if let credential, let role = outcome.role { admit(credential, as: role, into: &context) }

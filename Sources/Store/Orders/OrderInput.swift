@@ -66,10 +66,23 @@ public struct OrderInput: Sendable {
     }
 
     /// SHA-256 over the order's meaning (merged lines, fields as sent), so a replay is recognised
-    /// whatever the JSON's key order or spacing, or the form's.
+    /// whatever the JSON's key order or spacing, or the form's. The text hashed: the five fields
+    /// (a missing one as NUL) joined by U+001F, then each line as U+001E, its SKU, U+001F and its
+    /// quantity in decimal. Orders keep the hash, so these bytes must never change; they are
+    /// gathered as bytes (the same ones a joined `String` made, with its copies).
     func hash(lines: [(sku: String, quantity: Int)]) -> [UInt8] {
-        var text = [customerName, customerEmail, customerPhone ?? "\u{0}", shippingAddress, notes ?? "\u{0}"].joined(separator: "\u{1F}")
-        for line in lines { text += "\u{1E}\(line.sku)\u{1F}\(line.quantity)" }
-        return Array(SHA256.hash(data: Array(text.utf8)))
+        var text: [UInt8] = []
+        text.reserveCapacity(256)
+        for (index, field) in [customerName, customerEmail, customerPhone ?? "\u{0}", shippingAddress, notes ?? "\u{0}"].enumerated() {
+            if index > 0 { text.append(0x1F) }
+            text.append(contentsOf: field.utf8)
+        }
+        for line in lines {
+            text.append(0x1E)
+            text.append(contentsOf: line.sku.utf8)
+            text.append(0x1F)
+            text.append(contentsOf: String(line.quantity).utf8)
+        }
+        return Array(SHA256.hash(data: text))
     }
 }

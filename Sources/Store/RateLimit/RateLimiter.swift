@@ -11,7 +11,7 @@ public struct RateLimiter: Sendable {
     }
 
     /// KEYS: counter. ARGV: emission interval µs, burst. Returns {allowed, remaining, retry µs, reset µs}.
-    static let gcra = BundledScripts.load("rate-limit-gcra")
+    static let gcra = BundledScripts.load("rate-limit-gcra", using: ["gcra"])
 
     /// The script call for `policy` and `subject`, for batching with other per-request calls.
     func call(_ policy: RateLimitPolicy, subject: String) -> ScriptCall {
@@ -35,9 +35,16 @@ public struct RateLimiter: Sendable {
     /// Interprets the reply of ``call(_:subject:)``.
     static func decision(from reply: RESPValue) throws(RedisError) -> RateLimitDecision {
         if case .error(let message) = reply { throw RedisError(.server, message) }
+        guard let items = reply.array, items.count == 4 else { throw RedisError(.protocolError, "unexpected rate-limit reply") }
+        return try decision(from: items[...])
+    }
+
+    /// Interprets the four integers of `gcra.lua`'s answer, wherever a script's reply holds them.
+    static func decision(from items: ArraySlice<RESPValue>) throws(RedisError) -> RateLimitDecision {
         // The four integers read in place (`compactMap` grew an array three times a request).
-        guard let items = reply.array, items.count == 4, let allowed = items[0].int, let remaining = items[1].int,
-            let retryAfter = items[2].int, let reset = items[3].int
+        let start = items.startIndex
+        guard items.count == 4, let allowed = items[start].int, let remaining = items[start + 1].int,
+            let retryAfter = items[start + 2].int, let reset = items[start + 3].int
         else {
             throw RedisError(.protocolError, "unexpected rate-limit reply")
         }

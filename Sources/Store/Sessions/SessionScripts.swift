@@ -13,7 +13,7 @@ enum SessionScripts {
     /// Authenticates a request: returns the session's role, or nil when it is gone.
     /// Refreshes `last_seen_at` at most every 30 s to keep the hot path read-mostly.
     /// KEYS: session.
-    static let touch = BundledScripts.load("session-touch")
+    static let touch = BundledScripts.load("session-touch", using: ["session-role"])
 
     /// Rotates a refresh token. Returns {1, role} on success, {-1} when the presented hash is not
     /// the current one (reuse: the session is deleted), {0} when there is no session.

@@ -24,7 +24,9 @@ public struct SessionStore: Sendable {
     /// the user's rate-limit counter) carries `{<this>}`, so all share one cluster slot.
     public static func keyName(of userID: UUID) -> String { userID.lowercasedString }
 
-    static func sessionKey(_ userID: UUID, _ sessionID: String) -> String { "session:{\(keyName(of: userID))}:\(sessionID)" }
+    static func sessionKey(_ userID: UUID, _ sessionID: String) -> String { sessionKey(user: keyName(of: userID), sessionID) }
+    /// The session's key for a user already named (``keyName(of:)``).
+    static func sessionKey(user: String, _ sessionID: String) -> String { "session:{\(user)}:\(sessionID)" }
     static func indexKey(_ userID: UUID) -> String { "sessions:{\(keyName(of: userID))}" }
 
     /// Starts a session and returns it with its first refresh token.
