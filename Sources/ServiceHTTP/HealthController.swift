@@ -17,13 +17,9 @@ public struct HealthController<Context: RequestContext>: Sendable {
     }
 
     public func addRoutes(to router: some RouterMethods<Context>) {
-        router.get("/health/live") { _, _ in LiveResponse(status: "alive") }
+        router.get("/health/live") { _, _ in LiveAnswer.response }
         router.get("/health/ready", use: ready)
         router.get("/api/health", use: apiHealth)
-    }
-
-    public struct LiveResponse: ResponseEncodable {
-        public var status: String
     }
 
     public struct ReadyResponse: ResponseEncodable {

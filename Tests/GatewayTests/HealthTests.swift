@@ -28,7 +28,12 @@ struct HealthTests {
                 // Rendered in TIMEZONE (Asia/Kolkata by default).
                 #expect((body["timestamp"] as? String)?.hasSuffix("+05:30") == true)
             }
-            try await client.execute(uri: "/health/live", method: .get) { #expect($0.status == .ok) }
+            try await client.execute(uri: "/health/live", method: .get) { response in
+                #expect(response.status == .ok)
+                #expect(String(buffer: response.body) == #"{"status":"alive"}"#)
+                #expect(response.headers[.contentType] == "application/json; charset=utf-8")
+                #expect(response.headers[.contentLength] == "18")
+            }
             try await client.execute(uri: "/health/ready", method: .get) { #expect($0.status == .ok) }
         }
     }

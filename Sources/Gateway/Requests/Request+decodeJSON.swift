@@ -8,7 +8,8 @@ extension Request {
     func decodeJSON<T: Decodable>(_ type: T.Type, context: AppRequestContext) async throws -> T {
         var request = self
         let body = try await request.collectBody(upTo: context.maxUploadSize)
-        if Self.containsNULEscape(body.readableBytesView) {
+        // Over the raw bytes: through `ByteBufferView`'s indices it was 19 instructions a byte.
+        if body.withUnsafeReadableBytes({ Self.containsNULEscape($0) }) {
             throw APIError(
                 .unprocessableContent, "The request has invalid fields.",
                 errors: [.init(field: "body", message: "must not contain NUL characters (\\u0000)")])
@@ -22,6 +23,7 @@ extension Request {
 
     /// Whether JSON text holds the escape `\u0000` (a backslash that is not itself escaped).
     static func containsNULEscape(_ bytes: some Collection<UInt8>) -> Bool {
+        guard bytes.contains(UInt8(ascii: "\\")) else { return false }
         let escape = Array("u0000".utf8)
         var backslashes = 0
         var index = bytes.startIndex
