@@ -2,6 +2,7 @@ import Hummingbird
 import HummingbirdCore
 import Logging
 import NIOCore
+import NIOHTTP1
 import ProcessSupport
 
 /// Hummingbird's HTTP/1.1 connection, handled with its channel's event loop as its task's
@@ -12,8 +13,22 @@ public struct EventLoopHTTP1Channel: ServerChildChannel {
     public typealias Value = HTTP1Channel.Value
     let base: HTTP1Channel
 
+    /// Hummingbird's pipeline (`HTTP1Channel.setup`), with ``HTTP1ServerCodec`` in place of NIO's
+    /// response encoder and the codec between NIO's and Swift's HTTP types.
     public func setup(channel: any Channel, logger: Logger) -> EventLoopFuture<Value> {
-        base.setup(channel: channel, logger: logger)
+        channel.eventLoop.makeCompletedFuture {
+            let configuration = base.configuration
+            var limits = NIOHTTPDecoderLimitConfiguration()
+            limits.maxHeaderFieldSize = configuration.httpDecoder.maxHeaderFieldSize
+            limits.maxHeaderListSize = configuration.httpDecoder.maxHeaderListSize
+            limits.maxHeaderFieldCount = configuration.httpDecoder.maxHeaderFieldCount
+            let pipeline = channel.pipeline.syncOperations
+            try pipeline.addHandler(ByteToMessageHandler(HTTPRequestDecoder(leftOverBytesStrategy: .dropBytes, limitConfiguration: limits)))
+            try pipeline.addHandler(HTTP1ServerCodec())
+            try pipeline.addHandlers(configuration.additionalChannelHandlers())
+            try pipeline.addHandler(HTTPConnectionStateHandler(idleTimeout: configuration.idleTimeout.map { .init($0) }, logger: logger))
+            return try NIOAsyncChannel(wrappingChannelSynchronously: channel, configuration: .init(isOutboundHalfClosureEnabled: true))
+        }
     }
 
     public func handle(value: Value, logger: Logger) async {
