@@ -19,7 +19,7 @@ public final class HTTP1ServerCodec: ChannelDuplexHandler, RemovableChannelHandl
     public typealias OutboundOut = IOData
 
     /// The methods of requests read and not yet answered, oldest first (HTTP/1.1 answers in order).
-    private var methods: [HTTPMethod] = []
+    private var methods = CircularBuffer<HTTPMethod>(initialCapacity: 2)
     /// Whether the response being written frames its body in chunks.
     private var chunked = false
     /// Whether the response being written answers HEAD or CONNECT: no body bytes go out.
@@ -66,8 +66,7 @@ public final class HTTP1ServerCodec: ChannelDuplexHandler, RemovableChannelHandl
             if chunked {
                 var end = context.channel.allocator.buffer(capacity: trailers == nil ? 5 : 256)
                 end.writeStaticString("0\r\n")
-                if let trailers { Self.write(trailers, to: &end) }
-                end.writeStaticString("\r\n")
+                Self.write(trailers ?? [:], to: &end)
                 context.write(wrapOutboundOut(.byteBuffer(end)), promise: promise)
             } else if let promise {
                 // Nothing to write, but its promise must not be answered before the writes ahead of it.
@@ -102,17 +101,18 @@ public final class HTTP1ServerCodec: ChannelDuplexHandler, RemovableChannelHandl
             chunked = true
         }
         if bodiless { chunked = false }
-        context.write(
-            wrapOutboundOut(.byteBuffer(Self.head(code: code, reason: status.reasonPhrase, fields: fields, context: context))),
-            promise: promise)
+        var head = context.channel.allocator.buffer(capacity: 0)
+        Self.write(fields, after: (String(code), status.reasonPhrase), to: &head)
+        context.write(wrapOutboundOut(.byteBuffer(head)), promise: promise)
     }
 
-    /// The status line, the fields and the blank line, copied into one buffer of the right size.
-    static func head(code: Int, reason: String, fields: HTTPFields, context: ChannelHandlerContext) -> ByteBuffer {
-        let codeText = String(code)
-        var size = 9 + codeText.utf8.count + 1 + reason.utf8.count + 2 + 2
+    /// The status line when given, each field as `name: value` and a line end, and the blank line
+    /// that ends them (a head, or the trailers after the last chunk), copied in one pass over bytes
+    /// reserved for them.
+    static func write(_ fields: HTTPFields, after statusLine: (code: String, reason: String)? = nil, to buffer: inout ByteBuffer) {
+        var size = 2
+        if let statusLine { size += 9 + statusLine.code.utf8.count + 1 + statusLine.reason.utf8.count + 2 }
         for field in fields { size += field.name.rawName.utf8.count + 2 + field.value.utf8.count + 2 }
-        var buffer = context.channel.allocator.buffer(capacity: size)
         buffer.writeWithUnsafeMutableBytes(minimumWritableBytes: size) { out in
             var at = 0
             func put(_ text: String) {
@@ -127,11 +127,13 @@ public final class HTTP1ServerCodec: ChannelDuplexHandler, RemovableChannelHandl
                 out.baseAddress!.advanced(by: at).copyMemory(from: text.utf8Start, byteCount: text.utf8CodeUnitCount)
                 at += text.utf8CodeUnitCount
             }
-            put("HTTP/1.1 " as StaticString)
-            put(codeText)
-            put(" " as StaticString)
-            put(reason)
-            put("\r\n" as StaticString)
+            if let statusLine {
+                put("HTTP/1.1 " as StaticString)
+                put(statusLine.code)
+                put(" " as StaticString)
+                put(statusLine.reason)
+                put("\r\n" as StaticString)
+            }
             for field in fields {
                 put(field.name.rawName)
                 put(": " as StaticString)
@@ -140,17 +142,6 @@ public final class HTTP1ServerCodec: ChannelDuplexHandler, RemovableChannelHandl
             }
             put("\r\n" as StaticString)
             return at
-        }
-        return buffer
-    }
-
-    /// Trailers after the last chunk, each as `name: value` and a line end.
-    static func write(_ fields: HTTPFields, to buffer: inout ByteBuffer) {
-        for field in fields {
-            buffer.writeString(field.name.rawName)
-            buffer.writeStaticString(": ")
-            buffer.writeString(field.value)
-            buffer.writeStaticString("\r\n")
         }
     }
 

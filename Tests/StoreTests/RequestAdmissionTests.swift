@@ -34,7 +34,7 @@ struct RequestAdmissionTests {
             var remaining: [Int] = []
             for _ in 0..<6 {
                 let outcome = try await admission.check(
-                    session: (user, session.id), limit: (policy, .sessionUser), logger: logger)
+                    session: (user, session.id), limit: policy, client: "unused", logger: logger)
                 #expect(outcome.role == .vendor, "the role stays known when the limit refuses")
                 remaining.append(outcome.decision.map { $0.allowed ? $0.remaining : -1 } ?? -2)
             }
@@ -46,23 +46,25 @@ struct RequestAdmissionTests {
             #expect(byName.first?.allowed == false, "the same counter, already spent")
 
             #expect(try await sessions.revoke(userID: user, sessionID: session.id, logger: logger))
-            let revoked = try await admission.check(session: (user, session.id), limit: (policy, .sessionUser), logger: logger)
+            let revoked = try await admission.check(session: (user, session.id), limit: policy, client: "unused", logger: logger)
             #expect(revoked.role == nil, "a revoked session has no role")
             #expect(revoked.decision?.allowed == false, "and its requests still count")
         }
     }
 
     @Test func oneScriptAnswersAsTheTwoItReplaced() async throws {
-        try await withAdmission { admission, sessions, _ in
+        try await withAdmission { admission, sessions, redis in
             // Two users in the same state: one checked by the one script, one by the two.
             let one = UUID()
             let two = UUID()
             let first = try await sessions.create(userID: one, role: .customer, userAgent: nil, ip: nil, logger: logger).session
             let second = try await sessions.create(userID: two, role: .customer, userAgent: nil, ip: nil, logger: logger).session
             for index in 0..<7 {
-                let combined = try await admission.check(session: (one, first.id), limit: (policy, .sessionUser), logger: logger)
-                let separate = try await admission.check(
-                    session: (two, second.id), limit: (policy, .named(SessionStore.keyName(of: two))), logger: logger)
+                let combined = try await admission.check(session: (one, first.id), limit: policy, client: "unused", logger: logger)
+                // The two single scripts the combined one replaced: the session touch, then the limit by name.
+                var separate = try await admission.check(session: (two, second.id), limit: nil, client: "unused", logger: logger)
+                separate.decision = try await RateLimiter(redis: redis).check([(policy, SessionStore.keyName(of: two))], logger: logger)
+                    .first
                 #expect(combined.role == separate.role, "request \(index)")
                 #expect(combined.decision?.allowed == separate.decision?.allowed, "request \(index)")
                 #expect(combined.decision?.remaining == separate.decision?.remaining, "request \(index)")
@@ -79,7 +81,7 @@ struct RequestAdmissionTests {
             let session = try await sessions.create(userID: user, role: .customer, userAgent: nil, ip: nil, logger: logger).session
             let key = SessionStore.sessionKey(user, session.id)
             _ = try await redis.send("HSET", key, "ls", 1000)
-            _ = try await admission.check(session: (user, session.id), limit: (policy, .sessionUser), logger: logger)
+            _ = try await admission.check(session: (user, session.id), limit: policy, client: "unused", logger: logger)
             let seen = try await redis.send("HGET", key, "ls").int ?? 0
             #expect(abs(seen - Int(Date().timeIntervalSince1970 * 1000)) < 60_000, "refreshed to Redis's clock")
         }
@@ -88,12 +90,12 @@ struct RequestAdmissionTests {
     @Test func aRequestWithoutASessionCountsAgainstItsName() async throws {
         try await withAdmission { admission, _, redis in
             let subject = "198.51.100.\(Int.random(in: 1...254))-\(UUID().uuidString)"
-            let outcome = try await admission.check(session: nil, limit: (policy, .named(subject)), logger: logger)
+            let outcome = try await admission.check(session: nil, limit: policy, client: subject, logger: logger)
             #expect(outcome.role == nil)
             #expect(outcome.decision?.remaining == 4)
             #expect(try await redis.send("EXISTS", RateLimiter.key(policy, subject: subject)).int == 1)
-            let nobody = try await admission.check(session: nil, limit: (policy, .sessionUser), logger: logger)
-            #expect(nobody.role == nil && nobody.decision == nil, "no session: no user to count against")
+            let nobody = try await admission.check(session: nil, limit: nil, client: subject, logger: logger)
+            #expect(nobody.role == nil && nobody.decision == nil, "nothing asked: nothing counted")
         }
     }
 

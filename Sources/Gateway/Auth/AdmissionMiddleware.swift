@@ -77,7 +77,8 @@ struct AdmissionMiddleware: RouterMiddleware {
         do {
             let outcome = try await admission.check(
                 session: credential?.session,
-                limit: exempt ? nil : (policy, credential == nil ? .named(context.client.rateLimitKey) : .sessionUser),
+                limit: exempt ? nil : policy,
+                client: context.client.rateLimitKey,
                 logger: context.logger
             )
             if let credential, let role = outcome.role { admit(credential, as: role, into: &context) }

@@ -27,27 +27,19 @@ public struct RequestAdmission: Sendable {
         public var decision: RateLimitDecision?
     }
 
-    /// Whom a request's rate limit counts against.
-    public enum LimitSubject: Sendable {
-        /// The user of the session asked about (their counter shares the session's cluster slot).
-        case sessionUser
-        /// Another subject: a client address, for a request without a session.
-        case named(String)
-    }
-
     /// The script of a signed-in request: the session touch and the rate limit in one run, where
     /// two pipelined scripts cost Redis 12 µs a request and this one 7 (both keys share the user's
     /// slot, so it runs on a cluster too).
     static let signedIn = BundledScripts.load("request-admission", using: ["session-role", "gcra"])
 
-    /// Asks about `session` and counts the request against `limit`, each only when given.
+    /// Asks about `session` and counts the request against `limit`, each only when given: the
+    /// session's user's counter when there is a session, else `client`'s (read only then).
     /// Throws when Redis cannot answer: the caller decides what failing open or closed means.
-    /// A limit on ``LimitSubject/sessionUser`` without a session counts nothing.
     public func check(
-        session: (userID: UUID, sessionID: String)?, limit: (policy: RateLimitPolicy, subject: LimitSubject)?, logger: Logger
+        session: (userID: UUID, sessionID: String)?, limit: RateLimitPolicy?, client: @autoclosure () -> String, logger: Logger
     ) async throws -> Outcome {
         switch (session, limit) {
-        case (let session?, (let policy, .sessionUser)?):
+        case (let session?, let policy?):
             let user = SessionStore.keyName(of: session.userID)
             let call = ScriptCall(
                 Self.signedIn,
@@ -55,19 +47,14 @@ public struct RequestAdmission: Sendable {
                 arguments: [policy.emissionIntervalMicroseconds, policy.burst]
             )
             return try Self.outcome(fromSignedIn: try await sessions.redis.run([call], logger: logger)[0])
-        case (let session?, (let policy, .named(let subject))?):
-            let replies = try await sessions.redis.run(
-                [sessions.touchCall(userID: session.userID, sessionID: session.sessionID), limiter.call(policy, subject: subject)],
-                logger: logger)
-            return Outcome(role: try SessionStore.role(fromTouch: replies[0]), decision: try RateLimiter.decision(from: replies[1]))
         case (let session?, nil):
             let reply = try await sessions.redis.run(
                 [sessions.touchCall(userID: session.userID, sessionID: session.sessionID)], logger: logger)
             return Outcome(role: try SessionStore.role(fromTouch: reply[0]))
-        case (nil, (let policy, .named(let subject))?):
-            let reply = try await limiter.redis.run([limiter.call(policy, subject: subject)], logger: logger)
+        case (nil, let policy?):
+            let reply = try await limiter.redis.run([limiter.call(policy, subject: client())], logger: logger)
             return Outcome(decision: try RateLimiter.decision(from: reply[0]))
-        case (nil, (_, .sessionUser)?), (nil, nil):
+        case (nil, nil):
             return Outcome()
         }
     }
