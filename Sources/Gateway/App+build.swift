@@ -165,7 +165,7 @@ func buildRouter(
     // One schedule for the orders' moves: placing schedules them, an authorisation resumes them.
     let moves = TransitionSchedule(redis: redis, retries: scheduleRetries)
     let orders = OrderOperations(
-        orders: PostgresOrderRepository(database: database), schedule: moves,
+        orders: PostgresOrderRepository(database: database, readsAtOnce: configuration.orderReadsAtOnce), schedule: moves,
         rules: configuration.platform.orderRules, exportPageTimeout: .seconds(configuration.requestTimeoutSeconds),
         paymentJobs: configuration.platform.payments.enabled ? JobQueues(redis: redis) : nil
     )

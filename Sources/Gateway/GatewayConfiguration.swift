@@ -26,6 +26,9 @@ struct GatewayConfiguration: Sendable {
     var rateLimits: RateLimits
     /// Open sessions per user; a new one beyond this ends the oldest.
     var maxSessionsPerUser: Int
+    /// Reads of an order by id running at once; beyond them, reads wait and go together in one
+    /// statement (`ReadBatcher`).
+    var orderReadsAtOnce: Int
     /// The admin created at start when both are set (idempotent across concurrent starts).
     var bootstrapAdmin: (email: String, password: String)?
     /// The live event stream's settings.
@@ -107,6 +110,7 @@ struct GatewayConfiguration: Sendable {
         bcryptCost = try settings.int("BCRYPT_COST", default: platform.environment == .test ? 4 : 12, range: minimumCost...16)
         rateLimits = try RateLimits(settings: settings)
         maxSessionsPerUser = try settings.int("MAX_SESSIONS_PER_USER", default: 10, range: 1...1000)
+        orderReadsAtOnce = try settings.int("ORDER_READS_AT_ONCE", default: 4, range: 1...500)
         events = try EventSettings(settings: settings)
         switch (settings.string("ADMIN_EMAIL"), settings.string("ADMIN_PASSWORD", isSecret: true)) {
         case (let email?, let password?):

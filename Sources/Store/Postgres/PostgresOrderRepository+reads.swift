@@ -5,8 +5,9 @@ import PostgresNIO
 import ProcessSupport
 
 extension PostgresOrderRepository {
+    /// Batched with other reads by id while the database is busy (``ReadBatcher``).
     public func find(id: UUID, logger: Logger) async throws -> Order? {
-        try await database.withConnection { try await Self.find(id: id, on: $0, logger: logger) }
+        try await reads.value(for: id, logger: logger)
     }
 
     public func find(idempotencyKey: String, userID: UUID, logger: Logger) async throws -> UUID? {

@@ -7,9 +7,22 @@ import PostgresNIO
 /// ``OrderRepository`` on Postgres.
 public struct PostgresOrderRepository: OrderRepository {
     let database: Database
+    /// Reads of one order by id, gathered into one statement beyond `readsAtOnce` at once.
+    let reads: ReadBatcher<UUID, Order>
 
-    public init(database: Database) {
+    /// - Parameter readsAtOnce: how many reads by id may run at once before later ones wait to
+    ///   be read together (``ReadBatcher``).
+    public init(database: Database, readsAtOnce: Int = 4) {
         self.database = database
+        reads = ReadBatcher(
+            concurrency: readsAtOnce, batchSize: 64,
+            single: { id, logger in
+                try await database.withConnection { try await Self.find(id: id, on: $0, logger: logger) }
+            },
+            many: { ids, logger in
+                let orders = try await database.execute(OrdersByIDStatement(ids: ids), logger: logger)
+                return Dictionary(orders.lazy.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
+            })
     }
 
     // MARK: Create

@@ -1,0 +1,19 @@
+import Foundation
+import Postgres
+import PostgresNIO
+
+/// Several orders by id in one statement, each with its payment and lines in one cell: the reads
+/// ``ReadBatcher`` gathers while the database is busy (one row per order found, in no order).
+struct OrdersByIDStatement: PreparedStatement {
+    static let sql = """
+        SELECT \(OrderRow.column()) FROM orders o WHERE o.id = ANY($1::uuid[])
+        """
+
+    var ids: [UUID]
+
+    func bind(to binds: inout StatementBinds) throws {
+        try binds.append(ids)
+    }
+
+    func decodeRow(_ row: DatabaseRow) throws -> Order { try OrderRow.order(row, at: 0) }
+}
