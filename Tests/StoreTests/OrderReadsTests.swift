@@ -10,13 +10,10 @@ import Testing
 struct OrderReadsTests {
     @Test func theStatementForSeveralIdsReadsEachOrderAsTheOneForOneDoes() async throws {
         try await TestShop.with { shop in
-            let placed = try await Self.orders(in: shop)
-            let single = PostgresOrderRepository(database: shop.database, readsAtOnce: 100)
-            var expected: [UUID: Order] = [:]
-            for order in placed { expected[order.id] = try #require(try await single.find(id: order.id, logger: shop.logger)) }
-            let ids = placed.map(\.id) + [UUID(), UUID()]
+            let expected = try await Self.ordersReadAlone(in: shop)
+            let ids = Array(expected.keys) + [UUID(), UUID()]
             let read = try await shop.database.execute(OrdersByIDStatement(ids: ids), logger: shop.logger)
-            #expect(read.count == placed.count)
+            #expect(read.count == expected.count)
             #expect(Dictionary(uniqueKeysWithValues: read.map { ($0.id, $0) }) == expected)
             #expect(try await shop.database.execute(OrdersByIDStatement(ids: [UUID()]), logger: shop.logger).isEmpty)
         }
@@ -24,13 +21,10 @@ struct OrderReadsTests {
 
     @Test func readsWaitingTogetherAnswerEachCallerWithItsOwnOrder() async throws {
         try await TestShop.with { shop in
-            let placed = try await Self.orders(in: shop)
-            let single = PostgresOrderRepository(database: shop.database, readsAtOnce: 100)
-            var expected: [UUID: Order] = [:]
-            for order in placed { expected[order.id] = try #require(try await single.find(id: order.id, logger: shop.logger)) }
+            let expected = try await Self.ordersReadAlone(in: shop)
             // One read at a time: the other callers wait and go together into the next statement.
             let batched = PostgresOrderRepository(database: shop.database, readsAtOnce: 1)
-            let ids = (placed.map(\.id) + [UUID(), UUID()]).flatMap { [$0, $0, $0] }.shuffled()
+            let ids = (Array(expected.keys) + [UUID(), UUID()]).flatMap { [$0, $0, $0] }.shuffled()
             let found = try await withThrowingTaskGroup(of: (UUID, Order?).self) { group in
                 for id in ids { group.addTask { (id, try await batched.find(id: id, logger: shop.logger)) } }
                 return try await group.reduce(into: []) { $0.append($1) }
@@ -38,6 +32,16 @@ struct OrderReadsTests {
             #expect(found.count == ids.count)
             for (id, order) in found { #expect(order == expected[id], "order \(id)") }
         }
+    }
+
+    /// Six orders of three customers (``orders(in:)``), each as a read of it alone finds it.
+    static func ordersReadAlone(in shop: TestShop) async throws -> [UUID: Order] {
+        let single = PostgresOrderRepository(database: shop.database, readsAtOnce: 100)
+        var read: [UUID: Order] = [:]
+        for order in try await orders(in: shop) {
+            read[order.id] = try #require(try await single.find(id: order.id, logger: shop.logger))
+        }
+        return read
     }
 
     /// Six orders of three customers, of one and of two products (lines in twos).

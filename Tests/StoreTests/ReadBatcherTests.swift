@@ -1,5 +1,5 @@
 import Logging
-import Postgres
+import Store
 import Synchronization
 import Testing
 

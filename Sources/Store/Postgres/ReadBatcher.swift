@@ -11,6 +11,9 @@ import Synchronization
 /// batcher. A waiting key is only ever answered by a read started after it was asked for, so a
 /// reader sees every write committed before it asked.
 ///
+/// In `Store`, beside its one user, so that the optimizer specializes it for orders (from
+/// `Postgres`, a lone read paid 15,700 instructions for generic metadata and witness calls).
+///
 /// The read runs in the task of one of the keys' callers (the first of the batch), which
 /// answers the others when it returns. A caller cancelled while waiting (its request's deadline)
 /// leaves at once; one cancelled before its read ran hands its batch to the next caller in it.
