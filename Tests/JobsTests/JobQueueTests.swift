@@ -375,10 +375,10 @@ struct JobQueueTests {
                 #expect(empty.jobs.isEmpty && empty.nextDue == nil, "every partition asked, none has work")
                 let job = member(inPartition: 5, of: queue)
                 // Enqueued without its wake-up: the loop does not ask the partition it saw empty.
-                // Due 5 s ago: the cursor's estimate of Redis's clock trails it by however late a
-                // loaded machine read the last claim's answer, and a job due 10 ms ago once
-                // looked not yet due to it.
-                try await queue.enqueue(job, dueAt: Date().addingTimeInterval(-5), logger: logger)
+                // Just due: the cursor's estimate of Redis's clock must not trail it (measured
+                // from when a loaded machine read the last claim's answer, it once did by more
+                // than the 10 ms).
+                try await queue.enqueue(job, dueAt: Self.justDue(), logger: logger)
                 let wakeup = try #require(try await wakeup(of: 5, in: queue, redis))
                 try await redis.send("DEL", queue.keys.wakeups)
                 let blind = try await queue.claim(worker: "a", limit: 10, lease: .seconds(5), cursor: &cursor, logger: logger)

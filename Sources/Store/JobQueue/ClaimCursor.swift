@@ -10,7 +10,10 @@ public struct ClaimCursor: Sendable {
     var earliest: [Int?]
     /// Per partition: whether it must be asked (nothing known of it).
     var unknown: [Bool]
-    /// Redis's clock minus this machine's, in ms, as of the last claim.
+    /// Redis's clock minus this machine's, in ms, as of the last claim: an upper bound (Redis
+    /// read its clock after the claim was sent), so the estimate of Redis's clock errs early. Late,
+    /// it would trail by however long a loaded machine took to read the reply, and a partition
+    /// whose job was just due would look idle until then.
     var clockOffset = 0
     /// When every partition was last asked.
     var lastFullScan: ContinuousClock.Instant?
@@ -35,7 +38,10 @@ public struct ClaimCursor: Sendable {
     }
 
     /// Redis's clock now, as this machine estimates it.
-    var now: Int { Int(Date().timeIntervalSince1970 * 1000) + clockOffset }
+    var now: Int { Self.localMilliseconds() + clockOffset }
+
+    /// This machine's wall clock in ms (the clock Redis's `TIME` reads on the same machine).
+    static func localMilliseconds() -> Int { Int(Date().timeIntervalSince1970 * 1000) }
 
     /// The partitions to ask: those unknown (first, from a random one on, so none is always
     /// asked last) or with a job due by `horizon`, earliest first. A claim whose limit is short
@@ -63,11 +69,12 @@ public struct ClaimCursor: Sendable {
         unknown.contains(true) || earliest.contains { $0.map { $0 <= horizon } ?? false }
     }
 
-    /// What a claim of `partition` said: its earliest due after it, or nil when empty.
-    mutating func claimed(partition: Int, next: Int?, serverNow: Int) {
+    /// What a claim of `partition` sent at `sentAt` (``localMilliseconds()``) said: its earliest
+    /// due after it, or nil when empty, and Redis's clock as it ran.
+    mutating func claimed(partition: Int, next: Int?, serverNow: Int, sentAt: Int) {
         earliest[partition] = next
         unknown[partition] = false
-        clockOffset = serverNow - Int(Date().timeIntervalSince1970 * 1000)
+        clockOffset = serverNow - sentAt
     }
 
     /// The earliest due time known (now when a partition must be asked), in Redis ms.

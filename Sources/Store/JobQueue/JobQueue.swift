@@ -181,6 +181,7 @@ public struct JobQueue: Sendable {
         guard !shares.isEmpty else {
             return Claim(jobs: [], serverNow: Self.date(cursor.now), nextDue: cursor.nextDue.map(Self.date), scheduleIsWhole: true)
         }
+        let sentAt = ClaimCursor.localMilliseconds()
         let replies = try await redis.run(
             shares.map { share in
                 let partition = keys.partition(share.partition)
@@ -209,7 +210,7 @@ public struct JobQueue: Sendable {
                 jobs.append(ClaimedJob(member: member, token: token, attempts: attempts, dueAt: Date(timeIntervalSince1970: due / 1000)))
                 index += 4
             }
-            cursor.claimed(partition: share.partition, next: next < 0 ? nil : next, serverNow: now)
+            cursor.claimed(partition: share.partition, next: next < 0 ? nil : next, serverNow: now, sentAt: sentAt)
             whole = whole && epoch == 1
             serverNow = max(serverNow, now)
         }
