@@ -24,9 +24,7 @@ func buildApplication(_ platform: PlatformConfiguration, port: Int, picks: (user
         let cell = try await database.transaction(logger: context.logger) { connection in
             _ = try await connection.execute(FloorCreateStatement<0>(picks: chosen), logger: context.logger)
             _ = try await connection.execute(FloorCreateStatement<1>(picks: chosen), logger: context.logger)
-            _ = try await connection.execute(FloorCreateStatement<2>(picks: chosen), logger: context.logger)
-            _ = try await connection.execute(FloorCreateStatement<3>(picks: chosen), logger: context.logger)
-            let placed = try await connection.execute(FloorCreateStatement<4>(picks: chosen), logger: context.logger)
+            let placed = try await connection.execute(FloorCreateStatement<2>(picks: chosen), logger: context.logger)
             // As a placement schedules its move: before the commit.
             try await redis.send("ZADD", "floor:schedule", "\(chosen["k"] ?? 0)", "\(chosen["k"] ?? 0)", logger: context.logger)
             return placed.first ?? nil

@@ -6,7 +6,7 @@ import NIOConcurrencyHelpers
 /// products.
 enum FloorCreateScript {
     /// How many statements the transaction has between `BEGIN` and `COMMIT` (`FloorCreateStatement`'s steps).
-    static let stepCount = 5
+    static let stepCount = 3
     /// Set once at start, before any connection prepares a step.
     static let statements = NIOLockedValueBox<[(sql: String, variables: [String])]>([])
 

@@ -1,6 +1,6 @@
 -- The transaction the gateway runs for POST /api/orders (PostgresOrderRepository.create and
--- PlaceOrderStatements), statement for statement: the idempotency key's lock, the customer's
--- lock, their pending count with the key's earlier order, the products locked in id order, then
+-- PlaceOrderStatements), statement for statement: the idempotency key's lock with the customer's,
+-- their pending count with the key's earlier order and the products locked in id order, then
 -- stock, order, lines and event written by one statement that returns the order with its lines
 -- as one value (and no payment: the HTTP scenarios run with payments off).
 -- Users and products are picked through the small bench_* tables the driver fills.
@@ -10,13 +10,22 @@
 \set p3 random(1, :products)
 \set k random(1, 1000000000000)
 BEGIN;
-SELECT pg_try_advisory_xact_lock(hashtextextended((SELECT id::text FROM bench_users WHERE n = :u) || ':' || :k, 0));
-SELECT 1 FROM users WHERE id = (SELECT id FROM bench_users WHERE n = :u) FOR NO KEY UPDATE;
-SELECT (SELECT count(*) FROM orders WHERE user_id = (SELECT id FROM bench_users WHERE n = :u) AND status = 'pending'),
-       o.id, o.request_hash, o.created_at > now() - interval '24 hours'
-FROM (SELECT 1) AS one LEFT JOIN orders o ON o.user_id = (SELECT id FROM bench_users WHERE n = :u) AND o.idempotency_key = :k::text;
-SELECT id, sku, price, stock, is_active FROM products
-WHERE sku = ANY(ARRAY(SELECT sku FROM bench_products WHERE n IN (:p1, :p2, :p3))) ORDER BY id FOR NO KEY UPDATE;
+WITH k AS MATERIALIZED (
+    SELECT pg_try_advisory_xact_lock(hashtextextended((SELECT id::text FROM bench_users WHERE n = :u) || ':' || :k, 0)) AS got
+)
+SELECT k.got FROM k LEFT JOIN LATERAL (
+    SELECT 1 FROM users WHERE id = (SELECT id FROM bench_users WHERE n = :u) AND k.got FOR NO KEY UPDATE
+) AS customer ON true;
+WITH pending_and_key AS (
+    SELECT (SELECT count(*) FROM orders WHERE user_id = (SELECT id FROM bench_users WHERE n = :u) AND status = 'pending') AS pending,
+           o.id, o.request_hash, o.created_at > now() - interval '24 hours' AS fresh
+    FROM (SELECT 1) AS one LEFT JOIN orders o ON o.user_id = (SELECT id FROM bench_users WHERE n = :u) AND o.idempotency_key = :k::text
+), product AS (
+    SELECT id, sku, price, stock, is_active FROM products
+    WHERE sku = ANY(ARRAY(SELECT sku FROM bench_products WHERE n IN (:p1, :p2, :p3))) ORDER BY id FOR NO KEY UPDATE
+)
+SELECT k.pending, k.id, k.request_hash, k.fresh, p.id, p.sku, p.price, p.stock, p.is_active
+FROM pending_and_key AS k LEFT JOIN product AS p ON true;
 WITH line AS (
     SELECT gen_random_uuid() AS item_id, b.id AS product_id, 1::int8 AS quantity FROM bench_products b WHERE b.n IN (:p1, :p2, :p3)
 ), stock AS (

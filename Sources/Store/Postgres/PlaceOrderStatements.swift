@@ -4,19 +4,27 @@ import Postgres
 import PostgresNIO
 
 /// The statements of ``PostgresOrderRepository/create(_:rules:logger:)``, in the order it runs
-/// them. Prepared once per connection: a create runs five statements, and parsing and planning
+/// them. Prepared once per connection: a create runs three statements, and parsing and planning
 /// them on every request cost Postgres about as much as running them.
 enum PlaceOrderStatements {
-    /// Takes the transaction-scoped lock of one customer's idempotency key, without waiting:
-    /// false while another request with the key is running.
-    struct KeyLock: PreparedStatement {
-        static let sql = "SELECT pg_try_advisory_xact_lock(hashtextextended($1::text, 0))"
+    /// Takes the transaction-scoped lock of one customer's idempotency key without waiting, and
+    /// only if it got it, the customer's row: false at once while another request with the key
+    /// is running (it holds the row too, and waiting for that would answer after it ended). One
+    /// statement for the two locks: a create's round trips are most of its cost to both sides.
+    struct KeyAndCustomerLock: PreparedStatement {
+        static let sql = """
+            WITH k AS MATERIALIZED (SELECT pg_try_advisory_xact_lock(hashtextextended($2::text, 0)) AS got)
+            SELECT k.got FROM k LEFT JOIN LATERAL (
+                SELECT 1 FROM users WHERE id = $1::uuid AND k.got FOR NO KEY UPDATE
+            ) AS customer ON true
+            """
         typealias Row = Bool
 
         var userID: UUID
         var key: String
 
         func bind(to binds: inout StatementBinds) throws {
+            try binds.append(userID)
             try binds.append("\(userID.uuidString):\(key)")
         }
 
@@ -24,7 +32,8 @@ enum PlaceOrderStatements {
     }
 
     /// Locks the customer's row: one create at a time per customer, so the pending cap holds
-    /// under concurrency and the next statement sees every earlier create of theirs.
+    /// under concurrency and the next statement sees every earlier create of theirs. A create
+    /// without an idempotency key takes only this lock.
     struct CustomerLock: PreparedStatement {
         static let sql = "SELECT 1 FROM users WHERE id = $1::uuid FOR NO KEY UPDATE"
         typealias Row = Int
@@ -38,55 +47,51 @@ enum PlaceOrderStatements {
         func decodeRow(_ row: DatabaseRow) throws -> Int { try row.decode(Int.self, at: 0) }
     }
 
-    /// The customer's pending orders, and the order already holding the idempotency key (if any)
-    /// with its request hash and whether it is younger than 24 hours. Always one row.
-    struct PendingAndKey: PreparedStatement {
+    /// After the customer's lock (a statement of its own: this one's snapshot must see every
+    /// create of theirs that lock waited for): their pending orders, the order already holding
+    /// the idempotency key (if any) with its request hash and whether it is younger than 24
+    /// hours, and the catalog rows of the ordered SKUs, locked in id order so concurrent orders
+    /// cannot deadlock (`NO KEY UPDATE`: the stock changes, the key does not, so other orders'
+    /// lines can still reference these products meanwhile). A row per product found, the first
+    /// four columns the same in each; one row without a product when none is.
+    struct PendingKeyAndProducts: PreparedStatement {
         static let sql = """
-            SELECT (SELECT count(*) FROM orders WHERE user_id = $1::uuid AND status = 'pending'),
-                   o.id, o.request_hash, o.created_at > now() - interval '24 hours'
-            FROM (SELECT 1) AS one LEFT JOIN orders o ON o.user_id = $1::uuid AND o.idempotency_key = $2::text
+            WITH pending_and_key AS (
+                SELECT (SELECT count(*) FROM orders WHERE user_id = $1::uuid AND status = 'pending') AS pending,
+                       o.id, o.request_hash, o.created_at > now() - interval '24 hours' AS fresh
+                FROM (SELECT 1) AS one LEFT JOIN orders o ON o.user_id = $1::uuid AND o.idempotency_key = $2::text
+            ), product AS (
+                SELECT id, sku, price, stock, is_active FROM products
+                WHERE sku = ANY($3::text[]) ORDER BY id FOR NO KEY UPDATE
+            )
+            SELECT k.pending, k.id, k.request_hash, k.fresh, p.id, p.sku, p.price, p.stock, p.is_active
+            FROM pending_and_key AS k LEFT JOIN product AS p ON true
             """
-        typealias Row = (pending: Int, orderID: UUID?, requestHash: ByteBuffer?, fresh: Bool?)
+        /// A catalog row locked for the order.
+        typealias Product = (id: UUID, sku: String, price: Decimal, stock: Int, active: Bool)
+        typealias Row = (pending: Int, orderID: UUID?, requestHash: ByteBuffer?, fresh: Bool?, product: Product?)
 
         var userID: UUID
         var key: String?
+        var skus: [String]
 
         func bind(to binds: inout StatementBinds) throws {
             try binds.append(userID)
             try binds.append(key)
-        }
-
-        /// Column by column: a tuple's decode is generic code left unspecialized, which looked each
-        /// cell's decoding context up at run time (a create's rows: 18 cells, 2 % of its instructions).
-        func decodeRow(_ row: DatabaseRow) throws -> Row {
-            try (
-                row.decode(Int.self, at: 0), row.decode(UUID?.self, at: 1), row.decode(ByteBuffer?.self, at: 2),
-                row.decode(Bool?.self, at: 3)
-            )
-        }
-    }
-
-    /// The catalog rows of the ordered SKUs, locked in id order so concurrent orders cannot
-    /// deadlock. `NO KEY UPDATE`: the stock changes, the key does not, so other orders' lines
-    /// can still reference these products meanwhile.
-    struct LockProducts: PreparedStatement {
-        static let sql = """
-            SELECT id, sku, price, stock, is_active FROM products
-            WHERE sku = ANY($1::text[]) ORDER BY id FOR NO KEY UPDATE
-            """
-        typealias Row = (id: UUID, sku: String, price: Decimal, stock: Int, active: Bool)
-
-        var skus: [String]
-
-        func bind(to binds: inout StatementBinds) throws {
             try binds.append(skus)
         }
 
-        /// Column by column (as ``PendingAndKey``), the price by ``DatabaseRow/decimal(at:)``.
+        /// Column by column: a tuple's decode is generic code left unspecialized, which looked each
+        /// cell's decoding context up at run time (a create's rows: 18 cells, 2 % of its
+        /// instructions); the price by ``DatabaseRow/decimal(at:)``.
         func decodeRow(_ row: DatabaseRow) throws -> Row {
-            try (
-                row.decode(UUID.self, at: 0), row.decode(String.self, at: 1), row.decimal(at: 2), row.decode(Int.self, at: 3),
-                row.decode(Bool.self, at: 4)
+            let product: Product? =
+                try row.decode(UUID?.self, at: 4).map { id in
+                    try (id, row.decode(String.self, at: 5), row.decimal(at: 6), row.decode(Int.self, at: 7), row.decode(Bool.self, at: 8))
+                }
+            return try (
+                row.decode(Int.self, at: 0), row.decode(UUID?.self, at: 1), row.decode(ByteBuffer?.self, at: 2),
+                row.decode(Bool?.self, at: 3), product
             )
         }
     }

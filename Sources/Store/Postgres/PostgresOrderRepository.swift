@@ -27,23 +27,25 @@ public struct PostgresOrderRepository: OrderRepository {
 
     // MARK: Create
 
-    /// Five statements in one transaction (``PlaceOrderStatements``): the idempotency key's lock,
-    /// the customer's lock, their pending count and the key's earlier order, the products locked,
-    /// then stock, order, lines and event written together. Product locks, the contended ones,
-    /// are held through that last statement and the commit only.
+    /// Three statements in one transaction (``PlaceOrderStatements``): the idempotency key's lock
+    /// with the customer's (without a key, the customer's alone); their pending count, the key's
+    /// earlier order and the products locked; then stock, order, lines and event written together.
+    /// Product locks, the contended ones, are held through that last statement and the commit only.
     public func create(
         _ order: NewOrder, rules: OrderRules, logger: Logger, beforeCommit: @Sendable (Order) async -> Void
     ) async throws -> (order: Order, replayed: Bool) {
         try await database.transaction(logger: logger) { connection in
             if let key = order.idempotencyKey {
-                let acquired = try await connection.execute(PlaceOrderStatements.KeyLock(userID: order.userID, key: key), logger: logger)
+                let acquired = try await connection.execute(
+                    PlaceOrderStatements.KeyAndCustomerLock(userID: order.userID, key: key), logger: logger)
                 if acquired.contains(false) { throw OrderError(.idempotencyInProgress) }
+            } else {
+                try await connection.execute(PlaceOrderStatements.CustomerLock(userID: order.userID), logger: logger)
             }
-            try await connection.execute(PlaceOrderStatements.CustomerLock(userID: order.userID), logger: logger)
-            let found = try await connection.execute(
-                PlaceOrderStatements.PendingAndKey(userID: order.userID, key: order.idempotencyKey), logger: logger
-            ).last
-            if let found, let earlier = found.orderID {
+            let rows = try await connection.execute(
+                PlaceOrderStatements.PendingKeyAndProducts(userID: order.userID, key: order.idempotencyKey, skus: order.lines.map(\.sku)),
+                logger: logger)
+            if let found = rows.first, let earlier = found.orderID {
                 if found.fresh == true {
                     guard let hash = found.requestHash, Array(buffer: hash) == order.requestHash else {
                         throw OrderError(.idempotencyMismatch)
@@ -56,9 +58,9 @@ public struct PostgresOrderRepository: OrderRepository {
                 // An expired key may be used again: release it from the old order.
                 try await connection.query("UPDATE orders SET idempotency_key = NULL WHERE id = \(earlier)", logger: logger)
             }
-            if let pending = found?.pending, pending >= rules.maxPendingOrders { throw OrderError(.tooManyPending) }
+            if let pending = rows.first?.pending, pending >= rules.maxPendingOrders { throw OrderError(.tooManyPending) }
 
-            let reserved = try await Self.lockStock(order.lines, connection: connection, logger: logger)
+            let reserved = try Self.reserve(order.lines, from: rows.compactMap(\.product))
             let total = try Self.total(of: reserved)
             let place = PlaceOrderStatements.Place(
                 order: order, orderID: UUIDv7.make(), lines: reserved.map { ($0.productID, $0.quantity) }, total: total, rules: rules
@@ -89,15 +91,13 @@ public struct PostgresOrderRepository: OrderRepository {
         return total
     }
 
-    /// Locks the products (in id order, so concurrent orders cannot deadlock) and checks every
-    /// line; refuses the whole order naming each SKU that cannot be served.
-    static func lockStock(_ lines: [(sku: String, quantity: Int)], connection: DatabaseConnection, logger: Logger) async throws
-        -> [ReservedLine]
+    /// Checks every line against the products locked for it; refuses the whole order naming each
+    /// SKU that cannot be served.
+    static func reserve(_ lines: [(sku: String, quantity: Int)], from products: [PlaceOrderStatements.PendingKeyAndProducts.Product])
+        throws(OrderError) -> [ReservedLine]
     {
-        var found: [String: PlaceOrderStatements.LockProducts.Row] = [:]
-        for row in try await connection.execute(PlaceOrderStatements.LockProducts(skus: lines.map(\.sku)), logger: logger) {
-            found[row.sku] = row
-        }
+        var found: [String: PlaceOrderStatements.PendingKeyAndProducts.Product] = [:]
+        for product in products { found[product.sku] = product }
         let unknown = lines.filter { found[$0.sku]?.active != true }.map(\.sku)
         if !unknown.isEmpty { throw OrderError(.unknownProducts, unknownSKUs: unknown) }
         let shortages = lines.compactMap { line -> OrderError.Shortage? in
