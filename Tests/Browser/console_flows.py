@@ -84,6 +84,12 @@ def wait(driver, condition, seconds=10, message="condition"):
         return None
 
 
+def click(driver, selector):
+    # A live region (the operations page polls) may be replaced between finding a button and
+    # clicking it: the button is found again in the fresh copy.
+    return wait(driver, lambda d: d.find_element(By.CSS_SELECTOR, selector).click() or True)
+
+
 def text(driver):
     return driver.execute_script("return document.body ? document.body.innerText : ''")
 
@@ -428,7 +434,7 @@ def flows(customer, staff, admin):
     check("simulated: the database refused" in text(admin), "the operations page lists the dead job with its last error")
     check(len(admin.find_elements(By.CSS_SELECTOR, f"a[href='/orders/{fourth}']")) == 1, "the dead job links to its order")
     audit(admin, "admin", "operations")
-    admin.find_element(By.CSS_SELECTOR, f"form[action='/admin/operations/dead/{member}/retry'] button").click()
+    check(click(admin, f"form[action='/admin/operations/dead/{member}/retry'] button") is not None, "the dead job's retry is pressed")
     wait(admin, lambda d: "notice=retried" in d.current_url)
     applied = wait(customer, lambda d: status_of(d) == "Processing", seconds=40)
     check(applied is not None, "the retried job moves the order to processing")
