@@ -24,6 +24,8 @@ final class RedisChannelHandler: ChannelDuplexHandler {
     /// under a steady flow it fires once per timeout and is set again, where a timer per request
     /// was set and cancelled for every call.
     private var timer: (deadline: NIODeadline, task: Scheduled<Void>)?
+    /// Whether a flush is already due once the event loop has run the tasks queued before it.
+    private var flushDue = false
 
     func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
         let request = unwrapOutboundIn(data)
@@ -37,6 +39,19 @@ final class RedisChannelHandler: ChannelDuplexHandler {
         pending.append(Pending(expected: request.commands.count, replies: [], deadline: request.deadline, answer: request.answer))
         watch(request.deadline, context: context)
         context.write(wrapOutboundOut(buffer), promise: promise)
+    }
+
+    /// Flushes once the event loop has run the tasks queued by now: the requests read from
+    /// clients in one turn of the loop each write their command as their task runs, and the
+    /// commands go out in one write, which Redis reads, runs and answers in one go. A flush per
+    /// command cost a write here, and a read, a reply write and a wake-up on Redis' side, each.
+    func flush(context: ChannelHandlerContext) {
+        if flushDue { return }
+        flushDue = true
+        context.eventLoop.assumeIsolated().execute { [self] in
+            flushDue = false
+            context.flush()
+        }
     }
 
     /// Makes sure the timer fires by `deadline`.

@@ -1,6 +1,8 @@
 import Foundation
 import Logging
 import NIOCore
+import NIOPosix
+import ProcessSupport
 import Redis
 import Store
 import TestSupport
@@ -116,6 +118,33 @@ struct RedisClientTests {
                 }
                 try await group.waitForAll()
             }
+        }
+    }
+
+    @Test func commandsSentInOneTurnOfTheLoopGoOutInOneWrite() async throws {
+        try await PrivateRedisServer.with { server in
+            let loop = MultiThreadedEventLoopGroup.singleton.next()
+            let connection = try await RedisConnection.connect(try RedisConfiguration(url: server.url), eventLoopGroup: loop)
+            /// The reads Redis has made from its clients' sockets (this one's `INFO` among them).
+            func reads() async throws -> Int? {
+                let info = try await connection.send(RedisCommand("INFO", "stats")).string ?? ""
+                let line = info.split(whereSeparator: \.isNewline).first { $0.hasPrefix("total_reads_processed:") }
+                return line.flatMap { Int($0.dropFirst("total_reads_processed:".count)) }
+            }
+            let before = try #require(try await reads())
+            // Ten commands, each sent by a task of its own on the connection's loop, all queued
+            // there before the first runs: as the requests a turn of the loop read from clients.
+            let replies = try await withTaskExecutorPreference(EventLoopTaskExecutor.of(loop)) {
+                try await withThrowingTaskGroup(of: RESPValue.self) { group in
+                    for index in 0..<10 { group.addTask { try await connection.send(RedisCommand("ECHO", "\(index)")) } }
+                    return try await group.reduce(into: []) { $0.append($1) }
+                }
+            }
+            #expect(Set(replies.compactMap(\.string)) == Set((0..<10).map { "\($0)" }))
+            let after = try #require(try await reads())
+            // One read for the ten, one for the second `INFO` (a write per command: eleven).
+            #expect(after - before <= 3, "\(after - before) reads")
+            await connection.close()
         }
     }
 
