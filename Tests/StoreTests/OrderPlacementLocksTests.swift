@@ -102,4 +102,21 @@ struct OrderPlacementLocksTests {
             #expect(try await shop.reload(product).stock == 9)
         }
     }
+
+    @Test func aReplayDoesNotWaitForTheProductsLocks() async throws {
+        try await TestShop.with { shop in
+            let (customer, other) = (try await shop.actor(.customer), try await shop.actor(.customer))
+            let product = try await shop.product(stock: 10)
+            let repository = PostgresOrderRepository(database: shop.database)
+            let order = Self.order(product.sku, for: customer, key: "placed")
+            let placed = try await repository.create(order, rules: Self.rules(), logger: shop.logger) { _ in }
+            // Another customer's create holds the product's row: the replay writes nothing and
+            // must answer without waiting for it (it would come only after the release below).
+            let (_, replay) = try await Self.whileHeld(Self.order(product.sku, for: other, key: "other"), in: repository, shop: shop) {
+                try await repository.create(order, rules: Self.rules(), logger: shop.logger) { _ in }
+            }
+            #expect(replay.replayed && replay.order.id == placed.order.id)
+            #expect(try await shop.reload(product).stock == 8)
+        }
+    }
 }

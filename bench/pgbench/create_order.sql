@@ -22,7 +22,9 @@ WITH pending_and_key AS (
     FROM (SELECT 1) AS one LEFT JOIN orders o ON o.user_id = (SELECT id FROM bench_users WHERE n = :u) AND o.idempotency_key = :k::text
 ), product AS (
     SELECT id, sku, price, stock, is_active FROM products
-    WHERE sku = ANY(ARRAY(SELECT sku FROM bench_products WHERE n IN (:p1, :p2, :p3))) ORDER BY id FOR NO KEY UPDATE
+    WHERE sku = ANY(ARRAY(SELECT sku FROM bench_products WHERE n IN (:p1, :p2, :p3)))
+      AND NOT (SELECT coalesce(k.fresh, false) FROM pending_and_key AS k)
+    ORDER BY id FOR NO KEY UPDATE
 )
 SELECT k.pending, k.id, k.request_hash, k.fresh, p.id, p.sku, p.price, p.stock, p.is_active
 FROM pending_and_key AS k LEFT JOIN product AS p ON true;

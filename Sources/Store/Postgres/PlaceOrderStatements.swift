@@ -53,7 +53,9 @@ enum PlaceOrderStatements {
     /// hours, and the catalog rows of the ordered SKUs, locked in id order so concurrent orders
     /// cannot deadlock (`NO KEY UPDATE`: the stock changes, the key does not, so other orders'
     /// lines can still reference these products meanwhile). A row per product found, the first
-    /// four columns the same in each; one row without a product when none is.
+    /// four columns the same in each; one row without a product when none is. A replay (the key's
+    /// order younger than 24 hours) locks no product: it writes nothing, and must not wait behind
+    /// the creates holding them.
     struct PendingKeyAndProducts: PreparedStatement {
         static let sql = """
             WITH pending_and_key AS (
@@ -62,7 +64,8 @@ enum PlaceOrderStatements {
                 FROM (SELECT 1) AS one LEFT JOIN orders o ON o.user_id = $1::uuid AND o.idempotency_key = $2::text
             ), product AS (
                 SELECT id, sku, price, stock, is_active FROM products
-                WHERE sku = ANY($3::text[]) ORDER BY id FOR NO KEY UPDATE
+                WHERE sku = ANY($3::text[]) AND NOT (SELECT coalesce(k.fresh, false) FROM pending_and_key AS k)
+                ORDER BY id FOR NO KEY UPDATE
             )
             SELECT k.pending, k.id, k.request_hash, k.fresh, p.id, p.sku, p.price, p.stock, p.is_active
             FROM pending_and_key AS k LEFT JOIN product AS p ON true
