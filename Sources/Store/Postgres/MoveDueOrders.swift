@@ -6,22 +6,24 @@ import Postgres
 /// row), and how every asked-for order stands, all read at the same time and snapshot. The time
 /// is the statement's (`statement_timestamp()`), not the transaction's: a worker may begin the
 /// transaction before the orders fall due and send the statement at their due time. An order
-/// with a payment moves only once it is authorised: until then it is awaiting payment.
+/// with a payment moves only once it is authorised: until then it is awaiting payment. The
+/// arrays are scalar subqueries, so Postgres keeps one plan whatever their length
+/// (``PreparedStatement``).
 struct MoveDueOrders: PreparedStatement {
     static let sql = """
         WITH moved AS (
             UPDATE orders SET status = 'processing', updated_at = statement_timestamp()
-            WHERE id = ANY($1::uuid[]) AND status = 'pending' AND auto_process_at <= statement_timestamp()
+            WHERE id = ANY((SELECT $1::uuid[])::uuid[]) AND status = 'pending' AND auto_process_at <= statement_timestamp()
               AND NOT EXISTS (\(awaitingPayment("orders")))
             RETURNING *
         ), recorded AS (
             INSERT INTO order_events (\(RecordOrderEvents.columns), order_state)
             SELECT e.event_id, m.id, 'pending', 'processing', NULL::uuid, NULL::text, $3::text, \(OrderEventState.sql("m"))
-            FROM unnest($1::uuid[], $2::uuid[]) WITH ORDINALITY AS e(order_id, event_id, n) JOIN moved m ON m.id = e.order_id
+            FROM unnest((SELECT $1::uuid[]), (SELECT $2::uuid[])) WITH ORDINALITY AS e(order_id, event_id, n) JOIN moved m ON m.id = e.order_id
             ORDER BY e.n
         )
         SELECT o.id, m.id IS NOT NULL, o.status = 'pending', o.auto_process_at > statement_timestamp(), o.auto_process_at, p.status
-        FROM orders o LEFT JOIN moved m ON m.id = o.id LEFT JOIN payments p ON p.order_id = o.id WHERE o.id = ANY($1::uuid[])
+        FROM orders o LEFT JOIN moved m ON m.id = o.id LEFT JOIN payments p ON p.order_id = o.id WHERE o.id = ANY((SELECT $1::uuid[])::uuid[])
         """
 
     /// The payment of the order `table` names that keeps it from moving: one not yet authorised.

@@ -55,16 +55,17 @@ enum PlaceOrderStatements {
     /// lines can still reference these products meanwhile). A row per product found, the first
     /// four columns the same in each; one row without a product when none is. A replay (the key's
     /// order younger than 24 hours) locks no product: it writes nothing, and must not wait behind
-    /// the creates holding them.
+    /// the creates holding them. The customer and the SKUs are scalar subqueries, so Postgres
+    /// keeps one plan (``PreparedStatement``): planned for the SKUs it looked cheaper.
     struct PendingKeyAndProducts: PreparedStatement {
         static let sql = """
             WITH pending_and_key AS (
-                SELECT (SELECT count(*) FROM orders WHERE user_id = $1::uuid AND status = 'pending') AS pending,
+                SELECT (SELECT count(*) FROM orders WHERE user_id = (SELECT $1::uuid) AND status = 'pending') AS pending,
                        o.id, o.request_hash, o.created_at > now() - interval '24 hours' AS fresh
-                FROM (SELECT 1) AS one LEFT JOIN orders o ON o.user_id = $1::uuid AND o.idempotency_key = $2::text
+                FROM (SELECT 1) AS one LEFT JOIN orders o ON o.user_id = (SELECT $1::uuid) AND o.idempotency_key = $2::text
             ), product AS (
                 SELECT id, sku, price, stock, is_active FROM products
-                WHERE sku = ANY($3::text[]) AND NOT (SELECT coalesce(k.fresh, false) FROM pending_and_key AS k)
+                WHERE sku = ANY((SELECT $3::text[])::text[]) AND NOT (SELECT coalesce(k.fresh, false) FROM pending_and_key AS k)
                 ORDER BY id FOR NO KEY UPDATE
             )
             SELECT k.pending, k.id, k.request_hash, k.fresh, p.id, p.sku, p.price, p.stock, p.is_active
@@ -101,11 +102,12 @@ enum PlaceOrderStatements {
 
     /// Takes the stock and writes the order, its lines (named and priced from the rows locked
     /// above) and its first event in one statement; returns the order with its payment and
-    /// lines in one cell, as ``OrderByIDStatement`` does.
+    /// lines in one cell, as ``OrderByIDStatement`` does. The lines' arrays are scalar
+    /// subqueries, so Postgres keeps one plan whatever their length (``PreparedStatement``).
     struct Place: PreparedStatement {
         static let sql = """
             WITH line AS (
-                SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::int8[]) AS line(item_id, product_id, quantity)
+                SELECT * FROM unnest((SELECT $1::uuid[]), (SELECT $2::uuid[]), (SELECT $3::int8[])) AS line(item_id, product_id, quantity)
             ), stock AS (
                 UPDATE products SET stock = products.stock - line.quantity, updated_at = now()
                 FROM line WHERE products.id = line.product_id

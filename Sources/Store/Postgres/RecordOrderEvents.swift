@@ -7,7 +7,8 @@ import PostgresNIO
 /// a batch, all with the same change. A new order's `created` row is written by
 /// ``PlaceOrderStatements/Place`` in the statement that inserts the order, into the same
 /// ``columns``. Each row records its order's state after the change (``OrderEventState``), for
-/// the live stream.
+/// the live stream. The arrays are scalar subqueries, so Postgres keeps one plan whatever
+/// their length (``PreparedStatement``).
 struct RecordOrderEvents: PreparedStatement {
     /// The columns every event row fills, in this order.
     static let columns = "id, order_id, from_status, to_status, actor_id, actor_role, reason"
@@ -15,7 +16,7 @@ struct RecordOrderEvents: PreparedStatement {
     static let sql = """
         INSERT INTO order_events (\(columns), order_state)
         SELECT e.event_id, e.order_id, $3::text, $4::text, $5::uuid, $6::text, $7::text, \(OrderEventState.sql("o"))
-        FROM unnest($1::uuid[], $2::uuid[]) AS e(event_id, order_id) JOIN orders o ON o.id = e.order_id
+        FROM unnest((SELECT $1::uuid[]), (SELECT $2::uuid[])) AS e(event_id, order_id) JOIN orders o ON o.id = e.order_id
         """
     /// It returns no rows.
     typealias Row = Int
