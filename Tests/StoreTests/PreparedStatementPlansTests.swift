@@ -8,7 +8,7 @@ import Testing
 /// for their values, Postgres keeps planning each execution anew whenever the plan for the
 /// values looks cheaper than the generic one, which a `LIMIT`, an array's length or a
 /// customer's row count make it, and planning then costs about as much as running.
-@Suite("Prepared statement plans", .timeLimit(.minutes(1)))
+@Suite("Prepared statement plans", .serialized, .timeLimit(.minutes(1)))
 struct PreparedStatementPlansTests {
     /// Runs of each statement: the five planned for their values, then three that should reuse
     /// the generic plan.
@@ -29,7 +29,8 @@ struct PreparedStatementPlansTests {
 
     /// Gives the planner the tables' statistics, as autovacuum keeps them in a shop's database
     /// (the tests' tables are younger than its first visit): without them every estimate is a
-    /// guess of a few rows, whatever the values.
+    /// guess of a few rows, whatever the values. (The suite is serialized: no two of its
+    /// `ANALYZE`s of one table run at once.)
     static func analyze(_ shop: TestShop) async throws {
         try await shop.database.query("ANALYZE orders, order_items, payments, products, users", logger: shop.logger)
     }
