@@ -1,5 +1,6 @@
 import Foundation
 import Postgres
+import TestSupport
 import Testing
 
 @testable import Store
@@ -7,12 +8,20 @@ import Testing
 /// Every prepared statement settles on Postgres's generic plan: after five executions planned
 /// for their values, Postgres keeps planning each execution anew whenever the plan for the
 /// values looks cheaper than the generic one, which a `LIMIT`, an array's length or a
-/// customer's row count make it, and planning then costs about as much as running.
+/// customer's row count make it, and planning then costs about as much as running. The
+/// statements of today are run and counted; any statement of tomorrow is held to the rule its
+/// SQL must follow (``rule``).
 @Suite("Prepared statement plans", .serialized, .timeLimit(.minutes(1)))
 struct PreparedStatementPlansTests {
     /// Runs of each statement: the five planned for their values, then three that should reuse
     /// the generic plan.
     static let runs = 8
+
+    /// A parameter Postgres would cost by its value in a plan made for it: an array handed
+    /// straight to `ANY` or `unnest`, a `LIMIT` or an `OFFSET` (read through `(SELECT $n)`
+    /// instead, ``PreparedStatement``). Only prepared statements write `$n` in Swift; every
+    /// other statement binds by interpolation.
+    static let rule = SourceRule(forbidding: #"[(,] ?\$[0-9]+::[a-z0-9_]+\[\]|(LIMIT|OFFSET) \$[0-9]"#)
 
     /// How often Postgres planned each of this session's prepared statements for its values
     /// (`custom_plans`) and reused the generic plan (`generic_plans`), by statement text.
@@ -47,6 +56,26 @@ struct PreparedStatementPlansTests {
     }
 
     // MARK: Tests
+
+    @Test func noStatementHandsPostgresAnArrayOrALimitItWouldPlanFor() throws {
+        let files = SourceRule.swiftFiles(under: "Sources")
+        #expect(files.count > 100, "found only \(files.count) Swift files")
+        var found: [String] = []
+        for (path, file) in files {
+            found += Self.rule.violations(in: try String(contentsOf: file, encoding: .utf8)).map { "\(path): \($0)" }
+        }
+        #expect(found.isEmpty, "parameters Postgres would plan each run for: \(found)")
+    }
+
+    @Test func theRuleSeesWhatBreaksIt() {
+        #expect(Self.rule.violations(in: "SELECT 1 FROM orders WHERE id = ANY($1::uuid[])").count == 1)
+        #expect(Self.rule.violations(in: "FROM unnest($1::uuid[], $2::uuid[]) AS e(a, b)").count == 1)
+        #expect(Self.rule.violations(in: "FROM unnest((SELECT $1::uuid[]), $2::int8[]) AS e(a, b)").count == 1)
+        #expect(Self.rule.violations(in: "ORDER BY id LIMIT $2::int8 OFFSET (SELECT $3::int8)").count == 1)
+        #expect(Self.rule.violations(in: "WHERE id = ANY((SELECT $1::uuid[])::uuid[]) LIMIT (SELECT $2::int8)").isEmpty)
+        #expect(Self.rule.violations(in: "FROM unnest((SELECT $1::uuid[]), (SELECT $2::uuid[])) AS e(a, b)").isEmpty)
+        #expect(Self.rule.violations(in: "SELECT 1 FROM users WHERE id = $1::uuid FOR NO KEY UPDATE").isEmpty)
+    }
 
     @Test func theReadsOfOrdersSettleOnTheGenericPlan() async throws {
         try await TestShop.with { shop in
