@@ -174,8 +174,9 @@ struct JobKindRunnerTests {
         try await withQueue { queue, redis in
             let handler = TimingHandler(claimAhead: .seconds(3))
             // Far enough that a worker slow to start on a loaded machine still begins quiet (its
-            // first claim finding nothing within 2 s), as the warm-up expects.
-            let firstDue = Date().addingTimeInterval(10)
+            // first claim finding nothing within 2 s), as the warm-up expects: the whole run
+            // starting on two busy cores has held a test's tasks back 8 s.
+            let firstDue = Date().addingTimeInterval(20)
             let members = (0..<5).map { "delivery-ahead-\($0)" }
             for (index, member) in members.enumerated() {
                 try await queue.enqueue(member, dueAt: firstDue.addingTimeInterval(Double(index) * 0.01), logger: logger)

@@ -410,7 +410,9 @@ struct JobQueueTests {
     /// give every job due by the last of those first jobs, and no later one.
     @Test func aClaimAheadTakesTheJobsDueSoonestAcrossPartitions() async throws {
         try await withQueue { queue, _ in
-            let start = Date().addingTimeInterval(5)
+            // Due well after the first claim even when the run starts on two busy cores (8 s
+            // between the enqueue and the claim seen then).
+            let start = Date().addingTimeInterval(60)
             var jobs: [(member: String, dueAt: Date)] = []
             for partition in 0..<8 {
                 jobs.append((member(inPartition: partition, of: queue), start.addingTimeInterval(Double(7 - partition) * 0.1)))
@@ -424,7 +426,7 @@ struct JobQueueTests {
             let learnt = try await queue.claim(worker: "a", limit: 16, lease: .seconds(30), cursor: &cursor, logger: logger)
             #expect(learnt.jobs.isEmpty, "nothing due yet; every partition's first job now known")
             let claimed = try await queue.claim(
-                worker: "a", limit: 3, lease: .seconds(30), ahead: .seconds(30), cursor: &cursor, logger: logger)
+                worker: "a", limit: 3, lease: .seconds(30), ahead: .seconds(120), cursor: &cursor, logger: logger)
             let soonest = jobs.sorted { $0.dueAt < $1.dueAt }.prefix(3).map(\.member)
             #expect(Set(claimed.jobs.map(\.member)) == Set(soonest))
             #expect(claimed.jobs.contains { $0.member == twin }, "due with the earliest: taken with it")

@@ -56,9 +56,11 @@ enum JobsTestSupport {
         }
     }
 
-    /// A pending order with its `created` event, then one event per status of `moves` (a
-    /// cancel with `reason`), each given its position as the live stream's relay would. The
-    /// customer is `name` at `email`, with status emails on or off. Returns the order's id.
+    /// An order with its `created` event, then one event per status of `moves` (a cancel with
+    /// `reason`), each given its position as the live stream's relay would, and at the status of
+    /// its last move: an order left pending beside a `processing` event would stop every
+    /// reconciler pass on a test database kept between runs once it fell due. The customer is
+    /// `name` at `email`, with status emails on or off. Returns the order's id.
     @discardableResult
     static func placeOrder(
         _ database: Database, moves: [OrderStatus] = [], name: String = "Hook", email: String = "hook@example.com",
@@ -73,9 +75,10 @@ enum JobsTestSupport {
             """, logger: logger)
         try await database.query(
             """
-            INSERT INTO orders (id, user_id, customer_name, customer_email, shipping_address, total_amount, currency, auto_process_at,
-                                cancellable_until, tracking_number)
-            VALUES (\(order), \(user), \(name), \(email), 'x', 12.5, 'USD', now() + interval '1 hour', now(), \(tracking))
+            INSERT INTO orders (id, user_id, customer_name, customer_email, shipping_address, status, total_amount, currency,
+                                auto_process_at, cancellable_until, tracking_number)
+            VALUES (\(order), \(user), \(name), \(email), 'x', \((moves.last ?? .pending).rawValue), 12.5, 'USD',
+                    now() + interval '1 hour', now(), \(tracking))
             """, logger: logger)
         var from: OrderStatus?
         for status in [.pending] + moves {
