@@ -62,6 +62,11 @@ WITH_TEST_STORES = PG_MAX_CONNECTIONS=1000 PG_EXTRA_OPTS="$(TEST_PG_OPTS)" $(WIT
 # payment provider (a localstripe process per test, worker processes) run after the rest: in one
 # burst with every other suite they starved this machine's two cores, and 2 s store timeouts fired.
 LOAD_TESTS := aClientThatReadsNothingIsDisconnected|noFieldAtAnExtremeEarnsA5xxOrStopsTheGateway|Payment|Stripe
+# Test cases run at once by one `swift test` (Swift Testing starts every case at once by default:
+# 370 starting together on two cores held tasks back 8 s and fired 2 s store timeouts). A case
+# waits for its turn before its time limit starts. Empty: no limit.
+TEST_PARALLELISM ?= 8
+TEST_PARALLELISM_ENV = $(if $(TEST_PARALLELISM),SWT_EXPERIMENTAL_MAXIMUM_PARALLELIZATION_WIDTH=$(TEST_PARALLELISM))
 # make test-cluster: suites that start clusters of their own (RedisClusterTests, JobQueueTests with
 # CLUSTER_TESTS=1) and the gateway's (sessions, rate limits, carts, events, orders) on the one it
 # starts, the load tests and payment suites left out as in make test's first part.
@@ -129,14 +134,14 @@ logs: ## Follow the dev processes' logs
 test: packages ## Run the whole test suite on test stores of its own (started, then stopped with all it started)
 	swift build --build-tests
 	@ops/local/peers.sh >/dev/null
-	$(WITH_TEST_STORES) env $(TEST_STORE_URLS) bash -c 'timeout -s KILL 600 swift test --skip-build --skip "$(LOAD_TESTS)" && \
+	$(WITH_TEST_STORES) env $(TEST_STORE_URLS) $(TEST_PARALLELISM_ENV) bash -c 'timeout -s KILL 600 swift test --skip-build --skip "$(LOAD_TESTS)" && \
 	  timeout -s KILL 600 swift test --skip-build --filter "$(LOAD_TESTS)"'
 
 test-cluster: packages ## Redis Cluster: the client's cluster tests and the job-queue, session and rate-limit suites on real 3+3 clusters on loopback
 	swift build --build-tests
 	@trap 'ops/local/redis-cluster.sh stop .data/test-cluster' EXIT; \
 	  nodes=$$(ops/local/redis-cluster.sh start .data/test-cluster $(TEST_CLUSTER_PORT)) && \
-	  $(WITH_TEST_STORES) env $(TEST_STORE_URLS) CLUSTER_TESTS=1 TEST_REDIS_CLUSTER_NODES=$$nodes \
+	  $(WITH_TEST_STORES) env $(TEST_STORE_URLS) $(TEST_PARALLELISM_ENV) CLUSTER_TESTS=1 TEST_REDIS_CLUSTER_NODES=$$nodes \
 	    timeout -s KILL 600 swift test --skip-build --filter "$(CLUSTER_SUITES)" --skip "$(LOAD_TESTS)"
 
 test-e2e: packages ## Whole-platform tests: nginx, gateways and workers as processes, scaled, killed, restarted

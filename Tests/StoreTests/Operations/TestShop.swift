@@ -18,12 +18,14 @@ struct TestShop: Sendable {
     let database: Database
     let logger = TestStores.logger
 
-    /// Runs `body` with a shop whose orders follow `rules`.
+    /// Runs `body` with a shop whose orders follow `rules`, on the test database or on the one at
+    /// `databaseURL` (a database of the test's own, which this migrates).
     static func with(
         rules: OrderRules = OrderRules(autoProcessAfterSeconds: 600, cancelWindowSeconds: 300, maxPendingOrders: 50, currency: "EUR"),
-        _ body: (TestShop) async throws -> Void
+        databaseURL: String? = nil, _ body: (TestShop) async throws -> Void
     ) async throws {
-        let url = try await TestStores.migrated()
+        let url: String
+        if let databaseURL { url = try await TestStores.migrate(url: databaseURL) } else { url = try await TestStores.migrated() }
         let redis = RedisClient(configuration: try RedisConfiguration(url: TestStores.redisURL), logger: TestStores.logger)
         do {
             try await TestStores.withDatabase(url: url) { database in
