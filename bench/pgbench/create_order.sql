@@ -57,6 +57,6 @@ SELECT row(o.id, o.user_id, o.customer_name, o.customer_email, o.customer_phone,
            NULL::order_payment,
            ARRAY(SELECT row(l.id, l.product_id, l.product_sku, l.product_name, l.product_description, l.quantity, l.unit_price,
                             l.total_price)::order_line
-                 FROM i l WHERE l.order_id = o.id ORDER BY l.product_sku))::order_row AS "order"
+                 FROM i l WHERE l.order_id = o.id))::order_row AS "order"
 FROM o;
 COMMIT;

@@ -8,6 +8,6 @@ SELECT row(o.id, o.user_id, o.customer_name, o.customer_email, o.customer_phone,
             FROM payments p WHERE p.order_id = o.id),
            ARRAY(SELECT row(l.id, l.product_id, l.product_sku, l.product_name, l.product_description, l.quantity, l.unit_price,
                             l.total_price)::order_line
-                 FROM order_items l WHERE l.order_id = o.id ORDER BY l.product_sku))::order_row AS "order"
+                 FROM order_items l WHERE l.order_id = o.id))::order_row AS "order"
 FROM orders o
 WHERE o.id = (SELECT id FROM bench_orders WHERE n = :n);
