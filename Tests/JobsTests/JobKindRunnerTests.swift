@@ -202,10 +202,10 @@ struct JobKindRunnerTests {
             let started = handler.started.withLock { $0 }
             #expect(Set(started.map(\.member)) == Set(members) && started.count == members.count)
             for job in started { #expect(job.at >= job.dueAt, "\(job.member) started \(job.dueAt.timeIntervalSince(job.at)) s early") }
-            // Warmed before the first job, and not again within a quiet stretch of a warm-up (how
-            // many times over the wait depends on when the worker's first claim ran).
+            // Warmed up, and never twice within a quiet stretch (how many times over the wait
+            // depends on when the worker's first claim ran).
             let warmed = handler.warmed.withLock { $0 }
-            #expect(!warmed.isEmpty, "warmed up before the jobs fell due")
+            #expect(!warmed.isEmpty, "warmed up for the jobs falling due")
             for (earlier, later) in zip(warmed, warmed.dropFirst()) {
                 #expect(later - earlier > JobKindRunner.quietStretch, "warmed again \(later - earlier) after a warm-up")
             }
