@@ -24,8 +24,7 @@ struct TestShop: Sendable {
         rules: OrderRules = OrderRules(autoProcessAfterSeconds: 600, cancelWindowSeconds: 300, maxPendingOrders: 50, currency: "EUR"),
         databaseURL: String? = nil, _ body: (TestShop) async throws -> Void
     ) async throws {
-        let url: String
-        if let databaseURL { url = try await TestStores.migrate(url: databaseURL) } else { url = try await TestStores.migrated() }
+        let url = try await TestStores.migrate(url: databaseURL ?? TestStores.databaseURL)
         let redis = RedisClient(configuration: try RedisConfiguration(url: TestStores.redisURL), logger: TestStores.logger)
         do {
             try await TestStores.withDatabase(url: url) { database in
