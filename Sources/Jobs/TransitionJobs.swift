@@ -52,6 +52,8 @@ struct TransitionJobs: JobHandler {
             return jobs.map { job in
                 guard let orderID = job.orderID else { return .noop }
                 if outcome.moved.contains(orderID) { return .applied }
+                // Retried, then dead-lettered where operators see it; the batch moved without it.
+                if outcome.refused.contains(orderID) { return .failed("the database refuses its move") }
                 // Its payment's authorisation schedules it again; until then it waits unscheduled.
                 if outcome.awaitingPayment.contains(orderID) { return .noop }
                 if let due = outcome.notYetDue[orderID] { return .later(due) }

@@ -90,6 +90,13 @@ public struct DatabaseError: Error, Sendable, CustomStringConvertible {
     /// The server refused a row because a unique index already holds its key.
     public var isUniqueViolation: Bool { sqlState == "23505" }
 
+    /// The server refused the rows a statement wrote, not the statement: a constraint they break
+    /// or a value out of range (SQLSTATE classes 23 and 22). The same statement over other rows
+    /// may well pass, so a batch refused this way can be split to find the rows at fault.
+    public var refusesItsRows: Bool {
+        code == .server && (sqlState?.hasPrefix("23") == true || sqlState?.hasPrefix("22") == true)
+    }
+
     /// What a log line may say about it.
     public var logMetadata: Logger.Metadata {
         var metadata: Logger.Metadata = ["error.type": "DatabaseError", "error.code": "\(code)", "error.source": "\(source)"]

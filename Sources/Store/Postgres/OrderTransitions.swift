@@ -47,6 +47,11 @@ public struct OrderTransitions: Sendable {
                 cancelled.append(id)
             } catch is OrderError {
                 // Moved, cancelled or authorised meanwhile: nothing to do.
+            } catch let error as DatabaseError where error.refusesItsRows {
+                // One order whose rows break a rule stays as it is, logged; the others are cancelled.
+                logger.error(
+                    "the database refuses an unpaid order's cancel; it stays pending",
+                    metadata: Logger.Metadata.describing(error, ["order.id": "\(id)"]))
             }
         }
         return cancelled
@@ -68,6 +73,20 @@ public struct OrderTransitions: Sendable {
         public var awaitingPayment: Set<UUID> = []
         /// Moved now with an authorised payment: to be captured.
         public var toCapture: Set<UUID> = []
+        /// Not moved because the database refuses the move's rows for this order (its data breaks
+        /// a rule, such as a `processing` event already recorded beside a pending order): it
+        /// stays pending and is logged, and the rest of its batch moves without it.
+        public var refused: Set<UUID> = []
+
+        /// Adds what another part of the same batch did.
+        mutating func merge(_ other: Outcome) {
+            moved.formUnion(other.moved)
+            notYetDue.merge(other.notYetDue) { own, _ in own }
+            missing.formUnion(other.missing)
+            awaitingPayment.formUnion(other.awaitingPayment)
+            toCapture.formUnion(other.toCapture)
+            refused.formUnion(other.refused)
+        }
     }
 
     /// Opens up to `connections` pooled connections with the move prepared on each, before a
@@ -79,10 +98,36 @@ public struct OrderTransitions: Sendable {
     /// Moves the orders in `ids` that are pending and due; the others were cancelled or moved
     /// already (nothing to do) or are early (reported in `notYetDue`). With `start` (their due
     /// time, for orders claimed ahead), the transaction begins at once and the move is sent then.
+    ///
+    /// A batch the database refuses for its rows (``Outcome/refused``) is split in halves until
+    /// the orders at fault stand alone: one order that cannot move holds back only itself, not
+    /// every batch it falls into, nor the reconciler's sweep.
     public func processDue(_ ids: [UUID], reason: String, startingAt start: ContinuousClock.Instant? = nil, logger: Logger)
         async throws -> Outcome
     {
         guard !ids.isEmpty else { return Outcome() }
+        do {
+            return try await move(ids, reason: reason, startingAt: start, logger: logger)
+        } catch let error as DatabaseError where error.refusesItsRows {
+            guard ids.count > 1 else {
+                logger.error(
+                    "the database refuses an order's move to processing; it stays pending",
+                    metadata: Logger.Metadata.describing(error, ["order.id": "\(ids[0])"]))
+                var outcome = Outcome()
+                outcome.refused = [ids[0]]
+                return outcome
+            }
+            let half = ids.count / 2
+            var outcome = try await processDue(Array(ids[..<half]), reason: reason, logger: logger)
+            outcome.merge(try await processDue(Array(ids[half...]), reason: reason, logger: logger))
+            return outcome
+        }
+    }
+
+    /// One batch's move (``processDue(_:reason:startingAt:logger:)``), in one statement.
+    private func move(_ ids: [UUID], reason: String, startingAt start: ContinuousClock.Instant?, logger: Logger) async throws
+        -> Outcome
+    {
         // One statement, so the update and the second look read the same time and snapshot: an
         // order the update finds early is then surely reported early (with a later clock it could
         // look due yet unmoved, and its job would be acked with the order still pending).
@@ -121,28 +166,52 @@ public struct OrderTransitions: Sendable {
     }
 
     /// Moves every pending order already past its time, in batches (the reconciler's sweep);
-    /// concurrent sweepers skip each other's rows. Returns how many moved.
+    /// a sweep skips the rows others hold locked (a worker moving them). Returns how many moved.
+    ///
+    /// A batch the database refuses for its rows goes through ``processDue(_:reason:startingAt:logger:)``,
+    /// which moves all but the orders at fault; those are not asked for again in this sweep.
     public func sweepOverdue(batch: Int = 1000, reason: String, logger: Logger) async throws -> Int {
         var total = 0
+        var refused: [UUID] = []
         while true {
-            let moved: Int = try await database.transaction(logger: logger) { connection in
-                let moved = try await connection.query(
-                    """
-                    UPDATE orders SET status = 'processing', updated_at = now()
-                    WHERE id IN (SELECT id FROM orders WHERE status = 'pending' AND auto_process_at <= now()
-                                   AND NOT EXISTS (\(unescaped: MoveDueOrders.awaitingPayment("orders")))
-                                 ORDER BY auto_process_at LIMIT \(batch) FOR UPDATE SKIP LOCKED)
-                    RETURNING id
-                    """,
-                    logger: logger
-                ).map { try $0.decode(UUID.self) }
-                try await RecordOrderEvents(orders: moved, from: .pending, to: .processing, reason: reason).run(
-                    on: connection, logger: logger)
-                return moved.count
+            // How many overdue orders this batch took up: fewer than `batch`, and none are left.
+            let taken: Int
+            do {
+                let moved: Int = try await database.transaction(logger: logger) { connection in
+                    let moved = try await connection.query(
+                        overdue(
+                            batch: batch, besides: refused,
+                            within: ("UPDATE orders SET status = 'processing', updated_at = now() WHERE id IN (", ") RETURNING id")),
+                        logger: logger
+                    ).map { try $0.decode(UUID.self) }
+                    try await RecordOrderEvents(orders: moved, from: .pending, to: .processing, reason: reason).run(
+                        on: connection, logger: logger)
+                    return moved.count
+                }
+                total += moved
+                taken = moved
+            } catch let error as DatabaseError where error.refusesItsRows {
+                let due = try await database.query(overdue(batch: batch, besides: refused), logger: logger).map {
+                    try $0.decode(UUID.self)
+                }
+                let outcome = try await processDue(due, reason: reason, logger: logger)
+                refused += outcome.refused
+                total += outcome.moved.count
+                taken = due.count
             }
-            total += moved
-            if moved < batch { return total }
+            if taken < batch { return total }
         }
+    }
+
+    /// Up to `batch` pending orders past their time, soonest first, locked but for those already
+    /// locked, and but for those held by their payment and those in `refused`; the query is put
+    /// `within` a statement's text before and after it.
+    private func overdue(batch: Int, besides refused: [UUID], within statement: (String, String) = ("", "")) -> PostgresQuery {
+        """
+        \(unescaped: statement.0)SELECT id FROM orders WHERE status = 'pending' AND auto_process_at <= now()
+          AND NOT EXISTS (\(unescaped: MoveDueOrders.awaitingPayment("orders"))) AND id <> ALL(\(refused))
+        ORDER BY auto_process_at LIMIT \(batch) FOR UPDATE SKIP LOCKED\(unescaped: statement.1)
+        """
     }
 
     /// Waits until every transaction that is writing to `orders` when called (a placement among
