@@ -13,12 +13,34 @@ public struct OrderCursor: Sendable, Equatable, Codable {
         self.id = id
     }
 
-    /// URL-safe base64 of the cursor's JSON.
+    /// URL-safe base64 of the cursor's JSON, unpadded. Every full page of a list carries one, so
+    /// the JSON is written here: the object `JSONEncoder` writes for it, keys in a fixed order
+    /// (its own follows a hash, different each run), and ``encodedByJSONEncoder`` when a field
+    /// holds a byte it might escape; base64's three characters are swapped byte by byte, without
+    /// Foundation's string replacing.
     public var token: String {
-        let data = (try? JSONEncoder().encode(self)) ?? Data()
-        return data.base64EncodedString().replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_")
-            .replacingOccurrences(of: "=", with: "")
+        let plain = { (byte: UInt8) in
+            byte >= 0x20 && byte < 0x80 && byte != UInt8(ascii: "\"") && byte != UInt8(ascii: "\\") && byte != UInt8(ascii: "/")
+        }
+        let json =
+            sort.utf8.allSatisfy(plain) && value.utf8.allSatisfy(plain)
+            ? Data(#"{"sort":"\#(sort)","value":"\#(value)","id":"\#(id.uuidString)"}"#.utf8) : encodedByJSONEncoder
+        let base64 = json.base64EncodedData()
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(base64.count)
+        for byte in base64 {
+            switch byte {
+            case UInt8(ascii: "+"): bytes.append(UInt8(ascii: "-"))
+            case UInt8(ascii: "/"): bytes.append(UInt8(ascii: "_"))
+            case UInt8(ascii: "="): continue
+            default: bytes.append(byte)
+            }
+        }
+        return String(decoding: bytes, as: UTF8.self)
     }
+
+    /// The cursor's JSON as `JSONEncoder` writes it.
+    var encodedByJSONEncoder: Data { (try? JSONEncoder().encode(self)) ?? Data() }
 
     /// Microseconds from 1970 to the end of year 9999.
     static let microsecondRange: ClosedRange<Int64> = 0...253_402_300_799_999_999
