@@ -21,7 +21,7 @@
 # full bench, 0 in a quick one: the gateway's instructions per request under valgrind's
 # callgrind, a second gateway on a fixed count of each scenario's requests; `ONLY=callgrind`
 # runs those alone).
-# Each create_order and get_order run is followed by the same load on the stack's floor
+# Each create_order, get_order and health_live run is followed by the same load on the stack's floor
 # (`stack-floor` from BENCH_BIN, when built: Sources/StackFloor), and every wrk and pgbench run reports the CPU of
 # each party per request (gateway, Postgres, Redis, the rest of the machine).
 # Prints a Markdown table and writes it to bench/results/<date>.md.
@@ -377,7 +377,6 @@ for c in $connection_counts; do
         (target="http://127.0.0.1:$floor_port" measured_pids=$floor_pid wrk_run get_order_floor "$c" get_order.lua)
     fi
 done
-if [ -n "$floor_pid" ]; then kill -TERM "$floor_pid"; wait "$floor_pid" || true; rm -f "$work/stack-floor.pid"; fi
 [ "$events_only" = 1 ] || wrk_run my_orders 64 my_orders.lua
 
 # The console as a vendor (a copy of bench_0's password): signed in through the login form.
@@ -394,6 +393,10 @@ if [ "$events_only" = 0 ]; then
     wrk_run console_users 16 console_users.lua
     wrk_run login 16 login.lua
     wrk_run health_live 64 health.lua
+    if [ -n "$floor_pid" ]; then
+        (target="http://127.0.0.1:$floor_port" measured_pids=$floor_pid wrk_run health_live_floor 64 health.lua)
+        kill -TERM "$floor_pid"; wait "$floor_pid" || true; rm -f "$work/stack-floor.pid"
+    fi
     # The login scenario signed each customer in about ten times, and a customer keeps ten
     # sessions: the first tokens' sessions are gone.
     if [ "${CALLGRIND:-$([ "$quick" = 1 ] && echo 0 || echo 1)}" = 1 ]; then

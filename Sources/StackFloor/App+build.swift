@@ -5,11 +5,17 @@ import ProcessSupport
 import ServiceHTTP
 import StoreClients
 
-/// The floor's two routes over the same clients, pools and HTTP server as the gateway's.
+/// The floor's three routes over the same clients, pools and HTTP server as the gateway's.
 func buildApplication(_ platform: PlatformConfiguration, port: Int, picks: (users: Int, products: Int)) -> some ApplicationProtocol {
     let clients = StoreClients(platform, label: "stack-floor")
     let (database, redis) = (clients.database, clients.redis)
     let router = Router()
+    // The liveness probe's answer from the router alone: what `health_live` costs without the
+    // gateway's middleware, deadline and headers.
+    let live = ByteBuffer(string: #"{"status":"ok"}"#)
+    router.get("/health/live") { _, _ -> Response in
+        Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: live))
+    }
     router.get("/api/orders/:id") { _, context -> Response in
         guard let id = context.parameters.get("id").flatMap(UUID.init(uuidString:)) else { return Response(status: .badRequest) }
         _ = try await redis.send("GET", "floor:session", logger: context.logger)
