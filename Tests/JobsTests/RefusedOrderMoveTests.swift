@@ -1,6 +1,7 @@
 import Foundation
 import Logging
 import Postgres
+import Prometheus
 import Redis
 import TestSupport
 import Testing
@@ -59,12 +60,25 @@ struct RefusedOrderMoveTests {
         ) ?? 0
     }
 
+    /// The refusals of moves to `status` counted in `registry`.
+    static func refusals(to status: OrderStatus, in registry: PrometheusCollectorRegistry) -> String? {
+        var bytes: [UInt8] = []
+        registry.emit(into: &bytes)
+        let prefix = #"orders_move_refusals_total{to=""# + status.rawValue + #""} "#
+        return String(decoding: bytes, as: UTF8.self).split(separator: "\n").first { $0.hasPrefix(prefix) }.map {
+            String($0.dropFirst(prefix.count))
+        }
+    }
+
     // MARK: Tests
 
     @Test func aBatchMovesEveryOrderButTheOneRefused() async throws {
         try await JobsTestSupport.withStores(logger: logger) { stores in
             let (all, refused) = try await overdueOrders(20, stores.database)
-            let outcome = try await OrderTransitions(database: stores.database).processDue(all, reason: "test", logger: logger)
+            let registry = PrometheusCollectorRegistry()
+            let transitions = OrderTransitions(database: stores.database, metrics: PrometheusMetricsFactory(registry: registry))
+            let outcome = try await transitions.processDue(all, reason: "test", logger: logger)
+            #expect(Self.refusals(to: .processing, in: registry) == "1")
             #expect(outcome.refused == [refused])
             #expect(outcome.moved == Set(all).subtracting([refused]))
             #expect(try await count(all, at: .processing, stores.database) == 20)
@@ -112,8 +126,12 @@ struct RefusedOrderMoveTests {
             try await stores.database.query(
                 "INSERT INTO payments (order_id, provider, amount, currency) SELECT id, 'stripe', 1, 'USD' FROM unnest(\(all)) AS id",
                 logger: logger)
-            let transitions = OrderTransitions(database: stores.database, paymentTimeout: 0)
+            let registry = PrometheusCollectorRegistry()
+            let transitions = OrderTransitions(
+                database: stores.database, paymentTimeout: 0, metrics: PrometheusMetricsFactory(registry: registry))
             let cancelled = try await transitions.cancelUnpaid(logger: logger)
+            #expect(Self.refusals(to: .cancelled, in: registry) == "1")
+            #expect(Self.refusals(to: .processing, in: registry) == "0")
             #expect(Set(cancelled) == Set(all).subtracting([refused]))
             #expect(try await count([refused], at: .pending, stores.database) == 1)
         }

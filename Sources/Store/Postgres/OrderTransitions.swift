@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import Metrics
 import Postgres
 import PostgresNIO
 
@@ -11,10 +12,13 @@ public struct OrderTransitions: Sendable {
     /// `PAYMENT_TIMEOUT_SECONDS`: a pending order whose payment is not authorised this long after
     /// it was placed is cancelled (nil: payments off).
     let paymentTimeout: Int?
+    let metrics: OrderMoveMetrics
 
-    public init(database: Database, paymentTimeout: Int? = nil) {
+    /// Its metrics go to `metrics` (the process's by default).
+    public init(database: Database, paymentTimeout: Int? = nil, metrics: any MetricsFactory = MetricsSystem.factory) {
         self.database = database
         self.paymentTimeout = paymentTimeout
+        self.metrics = OrderMoveMetrics(factory: metrics)
     }
 
     /// Why the system cancels an order whose payment did not come.
@@ -49,6 +53,7 @@ public struct OrderTransitions: Sendable {
                 // Moved, cancelled or authorised meanwhile: nothing to do.
             } catch let error as DatabaseError where error.refusesItsRows {
                 // One order whose rows break a rule stays as it is, logged; the others are cancelled.
+                metrics.refusedToCancelled.increment()
                 logger.error(
                     "the database refuses an unpaid order's cancel; it stays pending",
                     metadata: Logger.Metadata.describing(error, ["order.id": "\(id)"]))
@@ -110,6 +115,7 @@ public struct OrderTransitions: Sendable {
             return try await move(ids, reason: reason, startingAt: start, logger: logger)
         } catch let error as DatabaseError where error.refusesItsRows {
             guard ids.count > 1 else {
+                metrics.refusedToProcessing.increment()
                 logger.error(
                     "the database refuses an order's move to processing; it stays pending",
                     metadata: Logger.Metadata.describing(error, ["order.id": "\(ids[0])"]))
