@@ -1,9 +1,8 @@
 -- The transaction the gateway runs for POST /api/orders (PostgresOrderRepository.create and
 -- PlaceOrderStatements), statement for statement: the idempotency key's lock with the customer's,
 -- their pending count with the key's earlier order and the products locked in id order, then
--- stock, order (with its copy of its lines), lines and event written by one statement that
--- returns the order with its lines as one value (and no payment: the HTTP scenarios run with
--- payments off).
+-- stock, order, lines and event written by one statement that returns the order with its lines
+-- as one value (and no payment: the HTTP scenarios run with payments off).
 -- Users and products are picked through the small bench_* tables the driver fills.
 \set u random(1, :users)
 \set p1 random(1, :products)
@@ -36,17 +35,15 @@ WITH line AS (
     FROM line WHERE products.id = line.product_id
 ), o AS (
     INSERT INTO orders AS o (id, user_id, customer_name, customer_email, customer_phone, shipping_address, notes,
-                             status, total_amount, currency, idempotency_key, request_hash, auto_process_at, cancellable_until,
-                             lines)
+                             status, total_amount, currency, idempotency_key, request_hash, auto_process_at, cancellable_until)
     VALUES (gen_random_uuid(), (SELECT id FROM bench_users WHERE n = :u), 'Bench', 'bench@example.com', NULL, '1 Bench Road', NULL,
-            'pending', 40.00, 'USD', :k::text, '\x00'::bytea, now() + 86400 * interval '1 second', now() + 300 * interval '1 second',
-            ARRAY(SELECT row(line.item_id, p.id, p.sku, p.name, p.description, line.quantity, p.price, p.price * line.quantity)::order_line
-                  FROM line JOIN products p ON p.id = line.product_id ORDER BY p.sku, line.item_id))
+            'pending', 40.00, 'USD', :k::text, '\x00'::bytea, now() + 86400 * interval '1 second', now() + 300 * interval '1 second')
     RETURNING o.*
 ), i AS (
     INSERT INTO order_items (id, order_id, product_id, product_sku, product_name, product_description, quantity, unit_price, total_price)
     SELECT line.item_id, (SELECT id FROM o), p.id, p.sku, p.name, p.description, line.quantity, p.price, p.price * line.quantity
     FROM line JOIN products p ON p.id = line.product_id
+    RETURNING *
 ), event AS (
     INSERT INTO order_events (id, order_id, from_status, to_status, actor_id, actor_role, reason, order_state)
     SELECT gen_random_uuid(), o.id, NULL, 'pending', o.user_id, 'customer', NULL,
@@ -58,6 +55,8 @@ WITH line AS (
 SELECT row(o.id, o.user_id, o.customer_name, o.customer_email, o.customer_phone, o.shipping_address, o.notes, o.status,
            o.total_amount, o.currency, o.tracking_number, o.created_at, o.updated_at, o.auto_process_at, o.cancellable_until,
            NULL::order_payment,
-           o.lines)::order_row AS "order"
+           ARRAY(SELECT row(l.id, l.product_id, l.product_sku, l.product_name, l.product_description, l.quantity, l.unit_price,
+                            l.total_price)::order_line
+                 FROM i l WHERE l.order_id = o.id))::order_row AS "order"
 FROM o;
 COMMIT;

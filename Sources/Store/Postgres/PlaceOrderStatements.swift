@@ -101,11 +101,9 @@ enum PlaceOrderStatements {
     }
 
     /// Takes the stock and writes the order, its lines (named and priced from the rows locked
-    /// above; in `order_items` and in the order's copy of them, in the order migration 0009's
-    /// trigger keeps it, so the trigger finds it equal and writes nothing) and its first event in
-    /// one statement; returns the order with its payment and lines in one cell, as
-    /// ``OrderByIDStatement`` does. The lines' arrays are scalar subqueries, so Postgres keeps one
-    /// plan whatever their length (``PreparedStatement``).
+    /// above) and its first event in one statement; returns the order with its payment and
+    /// lines in one cell, as ``OrderByIDStatement`` does. The lines' arrays are scalar
+    /// subqueries, so Postgres keeps one plan whatever their length (``PreparedStatement``).
     struct Place: PreparedStatement {
         static let sql = """
             WITH line AS (
@@ -115,18 +113,15 @@ enum PlaceOrderStatements {
                 FROM line WHERE products.id = line.product_id
             ), o AS (
                 INSERT INTO orders AS o (id, user_id, customer_name, customer_email, customer_phone, shipping_address, notes,
-                                         status, total_amount, currency, idempotency_key, request_hash, auto_process_at, cancellable_until,
-                                         lines)
+                                         status, total_amount, currency, idempotency_key, request_hash, auto_process_at, cancellable_until)
                 VALUES ($4::uuid, $5::uuid, $6::text, $7::text, $8::text, $9::text, $10::text, 'pending', $11::numeric, $12::text,
-                        $13::text, $14::bytea, now() + $15::float8 * interval '1 second', now() + $16::float8 * interval '1 second',
-                        ARRAY(SELECT row(line.item_id, p.id, p.sku, p.name, p.description, line.quantity, p.price,
-                                         p.price * line.quantity)::order_line
-                              FROM line JOIN products p ON p.id = line.product_id ORDER BY p.sku, line.item_id))
+                        $13::text, $14::bytea, now() + $15::float8 * interval '1 second', now() + $16::float8 * interval '1 second')
                 RETURNING o.*
             ), i AS (
                 INSERT INTO order_items (id, order_id, product_id, product_sku, product_name, product_description, quantity, unit_price, total_price)
                 SELECT line.item_id, $4::uuid, p.id, p.sku, p.name, p.description, line.quantity, p.price, p.price * line.quantity
                 FROM line JOIN products p ON p.id = line.product_id
+                RETURNING *
             ), event AS (
                 INSERT INTO order_events (\(RecordOrderEvents.columns), order_state)
                 SELECT $17::uuid, $4::uuid, NULL, 'pending', $5::uuid, $18::text, NULL, \(OrderEventState.sql("o")) FROM o
@@ -135,7 +130,7 @@ enum PlaceOrderStatements {
                 SELECT o.id, $19::text, o.total_amount, o.currency FROM o WHERE $19::text IS NOT NULL
                 RETURNING *
             )
-            SELECT \(OrderRow.column(payments: "p")) FROM o
+            SELECT \(OrderRow.column(payments: "p", lines: "i")) FROM o
             """
         /// The order placed.
         typealias Row = Order
