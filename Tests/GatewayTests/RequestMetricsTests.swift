@@ -1,6 +1,7 @@
 import Hummingbird
 import HummingbirdTesting
 import Prometheus
+import TestSupport
 import Testing
 
 @testable import Gateway
@@ -13,17 +14,11 @@ struct RequestMetricsTests {
         router.add(middleware: RequestMetricsMiddleware(factory: PrometheusMetricsFactory(registry: registry)))
         router.get("/orders/{id}") { _, _ -> String in
             // Counted as under way while it is answered.
-            Self.text(registry).contains(#"http_server_active_requests{http_request_method="GET"} 1.0"#) ? "under way" : "not counted"
+            registry.text.contains(#"http_server_active_requests{http_request_method="GET"} 1.0"#) ? "under way" : "not counted"
         }
         router.get("/busy") { _, _ -> Response in Response(status: .serviceUnavailable) }
         router.get("/missing") { _, _ -> String in throw HTTPError(.notFound) }
         return Application(router: router)
-    }
-
-    static func text(_ registry: PrometheusCollectorRegistry) -> String {
-        var bytes: [UInt8] = []
-        registry.emit(into: &bytes)
-        return String(decoding: bytes, as: UTF8.self)
     }
 
     // MARK: Counted when answered
@@ -36,7 +31,7 @@ struct RequestMetricsTests {
                 #expect(String(buffer: response.body) == "under way")
             }
         }
-        let text = Self.text(registry)
+        let text = registry.text
         let labels = #"http_route="/orders/{id}",http_request_method="GET",http_response_status_code="200""#
         #expect(text.contains("hb_requests{\(labels)} 3"), "\(text)")
         #expect(text.contains("http_server_request_duration_count{\(labels)} 3"), "\(text)")
@@ -52,7 +47,7 @@ struct RequestMetricsTests {
             let missing = try await client.execute(uri: "/missing", method: .get)
             #expect(missing.status == .notFound)
         }
-        let text = Self.text(registry)
+        let text = registry.text
         #expect(text.contains(#"hb_request_errors{http_route="/busy",http_request_method="GET",error_type="503"} 1"#), "\(text)")
         #expect(text.contains(#"hb_request_errors{http_route="/missing",http_request_method="GET",error_type="404"} 1"#), "\(text)")
         #expect(

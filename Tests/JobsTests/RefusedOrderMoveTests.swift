@@ -62,10 +62,8 @@ struct RefusedOrderMoveTests {
 
     /// The refusals of moves to `status` counted in `registry`.
     static func refusals(to status: OrderStatus, in registry: PrometheusCollectorRegistry) -> String? {
-        var bytes: [UInt8] = []
-        registry.emit(into: &bytes)
         let prefix = #"orders_move_refusals_total{to=""# + status.rawValue + #""} "#
-        return String(decoding: bytes, as: UTF8.self).split(separator: "\n").first { $0.hasPrefix(prefix) }.map {
+        return registry.text.split(separator: "\n").first { $0.hasPrefix(prefix) }.map {
             String($0.dropFirst(prefix.count))
         }
     }
